@@ -1,0 +1,29 @@
+// Lint rules. The layering rule keeps src/core free of the vscode module, so the core runs
+// in plain Node and is shared by the extension, the CLI and the MCP server.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.test-artifacts/**', '.cache/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='exec'][arguments.0.type='TemplateLiteral']",
+          message: 'Commands are argv arrays: never build a shell line from a template string.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'vscode', message: 'src/core and src/cli must not depend on the vscode module.' }] },
+      ],
+    },
+  },
+);
