@@ -1,0 +1,57 @@
+/**
+ * The network log: one JSON object per line for every request the proxy saw, with the
+ * decision and why. Appended synchronously so the order on disk is the order of decisions
+ * and a crash loses nothing already decided.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface NetworkLogRecord {
+  /** ISO 8601 time of the decision. */
+  readonly time: string;
+  /** `CONNECT` for tunnels, the HTTP method for plain HTTP requests. */
+  readonly method: string;
+  readonly host: string;
+  readonly port: number;
+  readonly decision: 'allow' | 'deny';
+  readonly reason: string;
+  /** The rule that decided, as written in the policy; absent when none matched. */
+  readonly rule?: string;
+  /** The address the proxy connected to (allowed requests only). */
+  readonly address?: string;
+  /** The person's answer when the proxy asked. */
+  readonly answer?: string;
+  /** Header names of credentials the proxy added (never their values). */
+  readonly injected?: readonly string[];
+}
+
+export type NetworkLogSink = (record: NetworkLogRecord) => void;
+
+/** A sink that appends JSONL to `file` (created with its folder, readable by the owner only). */
+export function jsonlNetworkLog(file: string): NetworkLogSink {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  return (record) => {
+    fs.appendFileSync(file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  };
+}
+
+/** Reads a JSONL network log; a torn last line (a write cut short) is skipped. */
+export function readNetworkLog(file: string): NetworkLogRecord[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const records: NetworkLogRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as NetworkLogRecord);
+    } catch {
+      // Only a torn write produces a bad line; the rest of the log is still good.
+    }
+  }
+  return records;
+}

@@ -1,0 +1,299 @@
+/**
+ * The host-side egress proxy: the only way out of a sandbox in `allowlist` mode.
+ *
+ * The container has no network but loopback. This proxy listens on a UNIX socket in the
+ * session's state folder, which is bind-mounted into the container, where a small
+ * forwarder (media/net-forwarder.js) exposes it as http://127.0.0.1:3128. It speaks:
+ *   - plain HTTP in absolute form (`GET http://host/path`), forwarded with hop-by-hop and
+ *     proxy headers removed, the Host header pinned to the checked host, and credentials
+ *     configured for that host added;
+ *   - CONNECT host:port, tunnelled byte for byte (HTTPS). Credentials are not added to
+ *     tunnels: that would need the proxy to terminate TLS with its own CA, which it does not.
+ * Every request goes through the EgressGate and is logged with its decision.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { SandboxError } from '../errors';
+import { EgressGate, type EgressGateOptions } from './gate';
+
+export interface EgressProxyOptions extends EgressGateOptions {
+  /** Where to listen. Its folder is created if needed and made traversable (0711). */
+  readonly socketPath: string;
+  /**
+   * Owner to give the socket (mode 0600), so the sandbox user, which may differ from the
+   * host user, can connect and nobody else on the host can. Default: the current user.
+   */
+  readonly socketOwner?: { readonly uid: number; readonly gid: number };
+  /** Give up connecting to an upstream after this long. Default 15 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+export interface EgressProxy {
+  readonly socketPath: string;
+  readonly gate: EgressGate;
+  /** Stops listening, cuts open tunnels and removes the socket file. */
+  close(): Promise<void>;
+}
+
+// RFC 9110 section 7.6.1 and the proxy-only headers a client may send to us.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Longest UNIX socket path Linux accepts (sun_path is 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+export async function startEgressProxy(options: EgressProxyOptions): Promise<EgressProxy> {
+  const { socketPath } = options;
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
+    throw new SandboxError(
+      'INTERNAL',
+      `The network proxy socket path is too long (${Buffer.byteLength(socketPath)} bytes, at most ${MAX_SOCKET_PATH}): ${socketPath}`,
+      'Use a shorter session state folder.',
+    );
+  }
+  prepareSocketPath(socketPath);
+
+  const gate = new EgressGate(options);
+  const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
+  const openSockets = new Set<net.Socket>();
+  const server = http.createServer();
+  server.on('connection', (socket: net.Socket) => track(openSockets, socket));
+  server.on('request', (req, res) => {
+    handlePlainRequest(gate, connectTimeoutMs, openSockets, req, res).catch((err) => failResponse(res, err));
+  });
+  server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    handleConnect(gate, connectTimeoutMs, openSockets, req, socket, head).catch(() => socket.destroy());
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    const target = safeUrl(req.url);
+    void gate.check(req.method ?? 'GET', target?.hostname ?? String(req.url), Number(target?.port || 80)).then((result) => {
+      // Even an allowed host gets no upgraded plain-HTTP stream: tunnels go through CONNECT.
+      if (result.decision === 'allow') writeRawRefusal(socket, 501, 'Upgrade through the proxy is not supported; use CONNECT (wss://, https://).');
+      else writeRawRefusal(socket, 403, blockedText(result.host, result.reason));
+    });
+  });
+  server.on('clientError', (_err, socket: net.Socket) => writeRawRefusal(socket, 400, 'Malformed request.'));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  try {
+    if (options.socketOwner && options.socketOwner.uid !== process.getuid?.()) {
+      fs.chownSync(socketPath, options.socketOwner.uid, options.socketOwner.gid);
+    }
+    fs.chmodSync(socketPath, 0o600);
+  } catch (err) {
+    server.close();
+    throw new SandboxError(
+      'INTERNAL',
+      `Cannot give the sandbox user access to the network proxy socket ${socketPath}: ${(err as Error).message}`,
+      'Run the sandbox as your own user (policy "user": "auto"), or start it from an account that may change file owners.',
+      { cause: err },
+    );
+  }
+
+  return {
+    socketPath,
+    gate,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of openSockets) socket.destroy();
+        server.closeAllConnections();
+      }).finally(() => fs.rmSync(socketPath, { force: true })),
+  };
+}
+
+function prepareSocketPath(socketPath: string): void {
+  const dir = path.dirname(socketPath);
+  fs.mkdirSync(dir, { recursive: true });
+  // The sandbox user must be able to reach the socket through the bind-mounted folder,
+  // without being able to list or change it.
+  fs.chmodSync(dir, 0o711);
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.lstatSync(socketPath);
+  } catch {
+    stat = undefined;
+  }
+  if (stat && !stat.isSocket()) {
+    throw new SandboxError('INTERNAL', `${socketPath} exists and is not a socket`, 'Remove it, or use another session state folder.');
+  }
+  if (stat) fs.rmSync(socketPath); // left behind by a session that did not shut down
+}
+
+function track(set: Set<net.Socket>, socket: net.Socket): void {
+  set.add(socket);
+  socket.once('close', () => set.delete(socket));
+}
+
+function safeUrl(text: string | undefined): URL | undefined {
+  try {
+    return text ? new URL(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function blockedText(host: string, reason: string): string {
+  return `Blocked by the Agent Sandbox network policy: ${host}: ${reason}\n`;
+}
+
+async function handlePlainRequest(
+  gate: EgressGate,
+  connectTimeoutMs: number,
+  openSockets: Set<net.Socket>,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
+  const method = req.method ?? 'GET';
+  const target = safeUrl(req.url);
+  if (!target || target.protocol !== 'http:' || !req.url?.startsWith('http://')) {
+    sendText(res, 400, 'This is a forward proxy: send absolute-form http:// requests, or CONNECT host:port for HTTPS.\n');
+    return;
+  }
+  if (target.username || target.password) {
+    sendText(res, 400, 'Credentials in the URL are not forwarded; the proxy adds configured credentials itself.\n');
+    return;
+  }
+  const port = Number(target.port || 80);
+  const result = await gate.check(method, target.hostname, port);
+  if (result.decision === 'deny') {
+    sendText(res, 403, blockedText(result.host, result.reason));
+    return;
+  }
+
+  const headers = forwardableHeaders(req.headers);
+  headers.host = target.port ? `${target.hostname}:${target.port}` : target.hostname;
+  for (const credential of result.credentials) {
+    for (const name of Object.keys(headers)) if (name === credential.header.toLowerCase()) delete headers[name];
+    headers[credential.header.toLowerCase()] = credential.value;
+  }
+  const upstream = http.request({
+    host: result.address,
+    port,
+    method,
+    path: `${target.pathname}${target.search}`,
+    headers,
+    agent: false,
+    timeout: connectTimeoutMs,
+  });
+  upstream.on('socket', (s) => track(openSockets, s));
+  upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${result.host} within ${connectTimeoutMs} ms`)));
+  upstream.on('response', (upRes) => {
+    upstream.setTimeout(0);
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardableHeaders(upRes.headers));
+    upRes.pipe(res);
+    upRes.on('error', () => res.destroy());
+  });
+  upstream.on('error', (err) => failResponse(res, err));
+  req.pipe(upstream);
+  req.on('error', () => upstream.destroy());
+}
+
+async function handleConnect(
+  gate: EgressGate,
+  connectTimeoutMs: number,
+  openSockets: Set<net.Socket>,
+  req: http.IncomingMessage,
+  client: net.Socket,
+  head: Buffer,
+): Promise<void> {
+  client.on('error', () => client.destroy());
+  const authority = parseAuthority(req.url ?? '');
+  if (!authority) {
+    writeRawRefusal(client, 400, 'CONNECT needs host:port.');
+    return;
+  }
+  const result = await gate.check('CONNECT', authority.host, authority.port);
+  if (result.decision === 'deny') {
+    writeRawRefusal(client, 403, blockedText(result.host, result.reason));
+    return;
+  }
+  const upstream = net.connect({ host: result.address, port: authority.port });
+  track(openSockets, upstream);
+  upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
+  let established = false;
+  upstream.once('connect', () => {
+    established = true;
+    upstream.setTimeout(0);
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', (err) => {
+    if (!established) {
+      writeRawRefusal(client, 502, `Cannot reach ${result.host}:${authority.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}\n`);
+    } else {
+      client.destroy();
+    }
+  });
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+}
+
+/** Splits a CONNECT target `host:port` or `[v6]:port`; the port is required. */
+export function parseAuthority(text: string): { host: string; port: number } | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: m[1]!, port };
+}
+
+function forwardableHeaders(input: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const listed = new Set(
+    String(input.connection ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function sendText(res: http.ServerResponse, status: number, text: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'x-agent-sandbox-network': status === 403 ? 'denied' : 'error',
+  });
+  res.end(text);
+}
+
+function failResponse(res: http.ServerResponse, err: unknown): void {
+  if (!res.headersSent) {
+    sendText(res, 502, `Upstream request failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
+  } else {
+    res.destroy();
+  }
+}
+
+function writeRawRefusal(socket: net.Socket, status: number, text: string): void {
+  if (socket.destroyed) return;
+  const reason = http.STATUS_CODES[status] ?? 'Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+      `X-Agent-Sandbox-Network: ${status === 403 ? 'denied' : 'error'}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
