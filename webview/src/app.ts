@@ -1,0 +1,318 @@
+/**
+ * Wires the panel together: host connection, data (from the host), UI intent (persisted),
+ * and the views. Data flows one way: a reply or notification updates `ReviewData`, then
+ * the views are told what changed.
+ */
+import {
+  REVIEW_PROTOCOL_VERSION,
+  type ApplyResult,
+  type ConflictChoice,
+  type DecisionUpdate,
+  type HunkView,
+  type ReviewState,
+} from '../../src/extension/review/protocol';
+import { el } from './dom';
+import { HostConnection, HostRequestError } from './hostConnection';
+import {
+  fileAt,
+  withDecisionUpdate,
+  withDiff,
+  withoutDiff,
+  withState,
+  type ReviewData,
+} from './model/reviewData';
+import { restoreViewState, type PersistedViewState } from './model/viewState';
+import { ApplyResultView } from './views/applyResultView';
+import { DiffView } from './views/diffView';
+import { FileList } from './views/fileList';
+import { ReasonPrompt } from './views/reasonPrompt';
+import { StatusRegion } from './views/statusRegion';
+import { Toolbar } from './views/toolbar';
+import type { VsCodeApi } from './vscodeApi';
+
+/** Scroll positions are saved at most this often; other intent is saved at once. */
+const SCROLL_SAVE_DELAY_MS = 200;
+
+export class ReviewApp {
+  private readonly host: HostConnection;
+  private data: ReviewData | undefined;
+  private view: PersistedViewState;
+  private readonly toolbar: Toolbar;
+  private readonly fileList: FileList;
+  private readonly diffView: DiffView;
+  private readonly reasonPrompt = new ReasonPrompt();
+  private readonly applyResult: ApplyResultView;
+  private readonly status = new StatusRegion();
+  private diffRequest = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Restores scroll and hunk focus once, for the first diff shown after a reload. */
+  private pendingDiffRestore: { path: string; scrollTop: number; focusedHunk?: number } | undefined;
+
+  constructor(
+    private readonly api: VsCodeApi,
+    root: HTMLElement,
+  ) {
+    this.view = restoreViewState(api.getState());
+    this.host = new HostConnection(api, (problem) => this.status.error(`The panel received a malformed message: ${problem}`));
+    this.toolbar = new Toolbar({
+      approveAll: () => void this.approveAll(),
+      rejectAll: () => void this.decisionRequest(this.host.request('rejectAll', {}), 'Rejected every pending file.'),
+      apply: () => void this.apply(),
+      discard: () => void this.discard(),
+      refresh: () => void this.refresh(),
+    });
+    this.fileList = new FileList(
+      {
+        open: (path, focusDiff) => void this.openFile(path, focusDiff),
+        decide: (path, decision) => this.decideFile(path, decision),
+        nativeDiff: (path) => void this.openNativeDiff(path),
+        intentChanged: () => this.saveIntent(),
+        scrolled: () => this.saveIntentSoon(),
+      },
+      { filter: this.view.filter, collapsed: this.view.collapsedGroups },
+    );
+    this.diffView = new DiffView(
+      {
+        decideFile: (path, decision) => this.decideFile(path, decision),
+        decideHunk: (path, hunk, decision) => this.decideHunk(path, hunk, decision),
+        nativeDiff: (path) => void this.openNativeDiff(path),
+        resolveConflict: (path, choice) => void this.resolveConflict(path, choice),
+        back: () => this.fileList.focus(),
+        scrolled: () => this.saveIntentSoon(),
+        hunkFocused: (hunk, position, count) => {
+          this.status.say(`Hunk ${position} of ${count}, ${hunk.decision}${hunk.reason ? `: ${hunk.reason}` : ''}`);
+          this.saveIntent();
+        },
+      },
+      this.reasonPrompt.element,
+    );
+    this.applyResult = new ApplyResultView((path, choice) => void this.resolveConflict(path, choice));
+    root.replaceChildren(
+      this.toolbar.element,
+      this.applyResult.element,
+      el('div', { className: 'panes' }, [this.fileList.element, this.diffView.element]),
+      this.status.element,
+    );
+    this.host.on('state', ({ state }) => this.applyState(state));
+    this.host.on('progress', (progress) => this.toolbar.setProgress(progress));
+    this.host.on('applyResult', ({ result }) => this.showApplyResult(result));
+  }
+
+  /** Feed every `message` event's data here. */
+  receive(data: unknown): void {
+    this.host.receive(data);
+  }
+
+  async start(): Promise<void> {
+    this.status.say('Loading changes…');
+    const selected = this.view.selectedPath;
+    if (selected !== undefined) {
+      this.pendingDiffRestore = { path: selected, scrollTop: this.view.diffScrollTop, focusedHunk: this.view.focusedHunk };
+    }
+    const state = await this.guard('load the changes', this.host.request('ready', { protocolVersion: REVIEW_PROTOCOL_VERSION }));
+    if (state === undefined) return;
+    if (state.protocolVersion !== REVIEW_PROTOCOL_VERSION) {
+      this.status.error(
+        `The panel speaks protocol ${REVIEW_PROTOCOL_VERSION} but the extension answered with ${state.protocolVersion}. Reload the window to update the panel.`,
+      );
+    }
+    this.applyState(state);
+    this.fileList.setScrollTop(this.view.listScrollTop);
+    if (selected !== undefined && this.data !== undefined && fileAt(this.data, selected) !== undefined) {
+      this.fileList.revealPath(selected);
+      this.fileList.setScrollTop(this.view.listScrollTop);
+      await this.openFile(selected, false);
+    } else {
+      this.pendingDiffRestore = undefined;
+    }
+    this.status.say(`${state.totals.files} changed file${state.totals.files === 1 ? '' : 's'} to review.`);
+    document.body.dataset.ready = 'true';
+  }
+
+  private applyState(state: ReviewState): void {
+    const previousDiff = this.data?.diff;
+    this.data = withState(this.data, state);
+    this.toolbar.setState(state.files, state.totals, state.policy, state.readOnly === true);
+    this.fileList.setFiles(state.files);
+    const selected = this.view.selectedPath;
+    const file = selected === undefined ? undefined : fileAt(this.data, selected);
+    if (selected !== undefined && file === undefined) {
+      // The selected file left the change set (applied, discarded).
+      this.view = { ...this.view, selectedPath: undefined, diffScrollTop: 0, focusedHunk: undefined };
+      this.fileList.setSelected(undefined);
+      this.diffView.showEmpty();
+      this.saveIntent();
+    } else if (file !== undefined && this.diffView.currentPath() === file.path) {
+      this.diffView.updateFile(file);
+      if (previousDiff !== undefined && this.data.diff === undefined) void this.openFile(file.path, false);
+    }
+  }
+
+  private async openFile(path: string, focusDiff: boolean): Promise<void> {
+    const data = this.data;
+    const file = data === undefined ? undefined : fileAt(data, path);
+    if (data === undefined || file === undefined) return;
+    const sameFile = this.view.selectedPath === path;
+    this.view = { ...this.view, selectedPath: path, diffScrollTop: sameFile ? this.view.diffScrollTop : 0 };
+    this.fileList.setSelected(path);
+    this.saveIntent();
+    if (data.diff?.path === path && this.diffView.currentPath() === path) {
+      if (focusDiff) this.diffView.focusBody();
+      return;
+    }
+    const ticket = ++this.diffRequest;
+    this.diffView.showLoading(file);
+    const diff = await this.guard('load the diff', this.host.request('requestDiff', { path }));
+    // A newer selection wins over a slow reply for an older one.
+    if (diff === undefined || ticket !== this.diffRequest || this.data === undefined) return;
+    this.data = withDiff(this.data, diff);
+    const current = fileAt(this.data, path);
+    if (this.data.diff?.path !== path || current === undefined) return;
+    const restore = this.pendingDiffRestore?.path === path ? this.pendingDiffRestore : undefined;
+    this.pendingDiffRestore = undefined;
+    this.diffView.show(current, this.data.diff, restore);
+    if (focusDiff) this.diffView.focusBody();
+  }
+
+  private decideFile(path: string, decision: 'approved' | 'rejected'): void {
+    const file = this.data === undefined ? undefined : fileAt(this.data, path);
+    if (file?.neverApply !== undefined) {
+      this.status.say(`${path} is never applied: ${file.neverApply}`);
+      return;
+    }
+    if (decision === 'approved') {
+      void this.decisionRequest(this.host.request('setFileDecision', { path, decision }), `Approved ${path}.`);
+      return;
+    }
+    this.reasonPrompt.open(`file ${path}`, (reason) =>
+      void this.decisionRequest(
+        this.host.request('setFileDecision', reason === undefined ? { path, decision } : { path, decision, reason }),
+        `Rejected ${path}.`,
+      ),
+    );
+  }
+
+  private decideHunk(path: string, hunk: HunkView, decision: 'approved' | 'rejected'): void {
+    const done = (verb: string) => `${verb} hunk ${hunk.index} of ${path}.`;
+    if (decision === 'approved') {
+      void this.decisionRequest(this.host.request('setHunkDecision', { path, hunk: hunk.index, decision }), done('Approved'));
+      return;
+    }
+    this.reasonPrompt.open(`hunk ${hunk.index} of ${path}`, (reason) =>
+      void this.decisionRequest(
+        this.host.request(
+          'setHunkDecision',
+          reason === undefined ? { path, hunk: hunk.index, decision } : { path, hunk: hunk.index, decision, reason },
+        ),
+        done('Rejected'),
+      ),
+    );
+  }
+
+  private async decisionRequest(request: Promise<DecisionUpdate>, success: string): Promise<void> {
+    const update = await this.guard('record the decision', request);
+    if (update === undefined) return;
+    this.foldDecision(update);
+    this.status.say(success);
+  }
+
+  private foldDecision(update: DecisionUpdate): void {
+    if (this.data === undefined) return;
+    this.data = withDecisionUpdate(this.data, update);
+    const state = this.data.state;
+    this.toolbar.setState(state.files, state.totals, state.policy, state.readOnly === true);
+    this.fileList.setFiles(state.files);
+    const open = this.diffView.currentPath();
+    const openFile = open === undefined ? undefined : fileAt(this.data, open);
+    if (openFile !== undefined) this.diffView.updateFile(openFile);
+    if (this.data.diff !== undefined) this.diffView.updateDiff(this.data.diff);
+  }
+
+  private async approveAll(): Promise<void> {
+    const result = await this.guard('approve all', this.host.request('approveAll', {}));
+    if (result === undefined) return;
+    this.foldDecision(result);
+    const approved = result.files.filter((f) => f.decision === 'approved').length;
+    this.status.say(
+      `Approved ${approved} file${approved === 1 ? '' : 's'}; skipped ${result.skippedRisky} that need a closer look` +
+        ` and ${result.skippedNeverApply} that policy never applies.`,
+    );
+  }
+
+  private async apply(): Promise<void> {
+    this.status.say('Applying approved changes…');
+    const result = await this.guard('apply the approved changes', this.host.request('apply', {}));
+    if (result === undefined) return;
+    this.showApplyResult(result);
+    await this.refresh();
+  }
+
+  private async resolveConflict(path: string, choice: ConflictChoice): Promise<void> {
+    const result = await this.guard('resolve the conflict', this.host.request('resolveConflict', { path, choice }));
+    if (result === undefined) return;
+    this.showApplyResult(result);
+    await this.refresh();
+  }
+
+  private async discard(): Promise<void> {
+    const result = await this.guard('discard the changes', this.host.request('discard', {}));
+    if (result === undefined) return;
+    this.status.say(`Discarded ${result.discarded} change${result.discarded === 1 ? '' : 's'}.`);
+    await this.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    const state = await this.guard('refresh the changes', this.host.request('refresh', {}));
+    if (state === undefined) return;
+    if (this.data !== undefined && state.generation !== this.data.state.generation) this.data = withoutDiff(this.data);
+    this.applyState(state);
+  }
+
+  private async openNativeDiff(path: string): Promise<void> {
+    const result = await this.guard('open the diff editor', this.host.request('openNativeDiff', { path }));
+    if (result !== undefined && !result.opened) this.status.say(`The diff editor could not open ${path}.`);
+  }
+
+  private showApplyResult(result: ApplyResult): void {
+    this.applyResult.show(result);
+    this.status.say(
+      `Applied ${result.applied.length}, merged ${result.merged.length}, ` +
+        `${result.conflicts.length} in conflict, ${result.refused.length} refused.`,
+    );
+  }
+
+  /** Runs a request; a failure is shown (with the host's hint) instead of thrown. */
+  private async guard<T>(what: string, request: Promise<T>): Promise<T | undefined> {
+    try {
+      const result = await request;
+      this.status.clearError();
+      return result;
+    } catch (error) {
+      const hint = error instanceof HostRequestError && error.reply.hint ? ` ${error.reply.hint}` : '';
+      this.status.error(`Could not ${what}: ${error instanceof Error ? error.message : String(error)}.${hint}`);
+      return undefined;
+    }
+  }
+
+  private saveIntent(): void {
+    if (this.saveTimer !== undefined) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = undefined;
+    }
+    const open = this.diffView.currentPath();
+    this.view = {
+      ...this.view,
+      listScrollTop: this.fileList.scrollTop(),
+      diffScrollTop: open !== undefined && open === this.view.selectedPath ? this.diffView.scrollTop() : this.view.diffScrollTop,
+      collapsedGroups: this.fileList.collapsedGroups(),
+      filter: this.fileList.currentFilter(),
+      focusedHunk: this.diffView.focusedHunkIndex() ?? this.view.focusedHunk,
+    };
+    this.api.setState(this.view);
+  }
+
+  private saveIntentSoon(): void {
+    if (this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => this.saveIntent(), SCROLL_SAVE_DELAY_MS);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The data half of the webview's state (what the host says is true) and the reducers that
+ * fold the host's replies into it. The host is the authority on decisions: the webview
+ * never guesses a decision, it shows what the reply says.
+ */
+import type {
+  DecisionUpdate,
+  FileDiff,
+  FileItem,
+  ReviewState,
+  Totals,
+} from '../../../src/extension/review/protocol';
+import { isExcludedFromApproveAll } from './fileRows';
+
+export interface ReviewData {
+  readonly state: ReviewState;
+  readonly indexByPath: ReadonlyMap<string, number>;
+  /** The diff on screen, if any; always of the current generation. */
+  readonly diff?: FileDiff;
+}
+
+function indexFiles(files: readonly FileItem[]): Map<string, number> {
+  const index = new Map<string, number>();
+  files.forEach((file, i) => index.set(file.path, i));
+  return index;
+}
+
+/** A new change set (on `ready`, `refresh` or a `state` notification). */
+export function withState(previous: ReviewData | undefined, state: ReviewState): ReviewData {
+  const indexByPath = indexFiles(state.files);
+  const diff = previous?.diff;
+  // A diff from an older generation may describe hunks that no longer exist.
+  const keepDiff = diff !== undefined && diff.generation === state.generation && indexByPath.has(diff.path);
+  return keepDiff ? { state, indexByPath, diff } : { state, indexByPath };
+}
+
+/** A diff arrived; ignored when it belongs to another generation than the one on screen. */
+export function withDiff(data: ReviewData, diff: FileDiff): ReviewData {
+  if (diff.generation !== data.state.generation || !data.indexByPath.has(diff.path)) return data;
+  return { ...data, diff };
+}
+
+export function withoutDiff(data: ReviewData): ReviewData {
+  return { state: data.state, indexByPath: data.indexByPath };
+}
+
+/** Folds the reply to a decision request into the data. Unknown paths are ignored. */
+export function withDecisionUpdate(data: ReviewData, update: DecisionUpdate): ReviewData {
+  let files = data.state.files;
+  for (const changed of update.files) {
+    const at = data.indexByPath.get(changed.path);
+    if (at === undefined) continue;
+    if (files === data.state.files) files = files.slice();
+    (files as FileItem[])[at] = changed;
+  }
+  const state: ReviewState = { ...data.state, files, totals: update.totals };
+  let diff = data.diff;
+  if (diff !== undefined && update.hunks !== undefined && update.hunks.path === diff.path) {
+    const byIndex = new Map(update.hunks.decisions.map((d) => [d.index, d]));
+    diff = {
+      ...diff,
+      hunks: diff.hunks.map((hunk) => {
+        const next = byIndex.get(hunk.index);
+        return next === undefined ? hunk : { ...hunk, decision: next.decision, reason: next.reason };
+      }),
+    };
+  }
+  return diff === undefined ? { state, indexByPath: data.indexByPath } : { state, indexByPath: data.indexByPath, diff };
+}
+
+export function fileAt(data: ReviewData, path: string): FileItem | undefined {
+  const at = data.indexByPath.get(path);
+  return at === undefined ? undefined : data.state.files[at];
+}
+
+/** How many files approve-all will leave alone, for the toolbar's wording. */
+export function approveAllExclusions(files: readonly FileItem[]): { risky: number; neverApply: number } {
+  let risky = 0;
+  let neverApply = 0;
+  for (const file of files) {
+    if (!isExcludedFromApproveAll(file)) continue;
+    if (file.neverApply !== undefined) neverApply++;
+    else risky++;
+  }
+  return { risky, neverApply };
+}
+
+export function summariseTotals(totals: Totals): string {
+  const parts = [
+    `${totals.files} changed`,
+    `${totals.approved} approved`,
+    `${totals.rejected} rejected`,
+    `${totals.pending + totals.partial} pending`,
+  ];
+  if (totals.conflicts > 0) parts.push(`${totals.conflicts} in conflict`);
+  return parts.join(' · ');
+}

@@ -1,0 +1,65 @@
+/**
+ * The outcome of the last apply: what was written, merged, refused, and which conflicts
+ * still need a choice (with the three choices as buttons).
+ */
+import type { ApplyResult, ConflictChoice } from '../../../src/extension/review/protocol';
+import { createButton } from '../components';
+import { el } from '../dom';
+
+const CHOICE_LABELS: Readonly<Record<ConflictChoice, string>> = {
+  'keep-theirs': 'Keep theirs',
+  'take-sandbox': 'Take sandbox',
+  'write-markers': 'Write markers',
+};
+
+export class ApplyResultView {
+  readonly element: HTMLElement;
+
+  constructor(private readonly onResolve: (path: string, choice: ConflictChoice) => void) {
+    this.element = el('section', { className: 'apply-result', attrs: { 'aria-label': 'Last apply', hidden: '' } });
+  }
+
+  show(result: ApplyResult): void {
+    const sections: HTMLElement[] = [
+      el('h2', {
+        text:
+          `Applied ${result.applied.length}, merged ${result.merged.length}, ` +
+          `${result.conflicts.length} in conflict, ${result.refused.length} refused`,
+      }),
+    ];
+    if (result.conflicts.length > 0) {
+      const list = el('ul', { className: 'conflict-list' });
+      for (const conflict of result.conflicts) {
+        list.append(
+          el('li', {}, [
+            el('span', { className: 'result-path', text: conflict.path }),
+            el('span', { className: 'result-reason', text: conflict.detail }),
+            ...conflict.choices.map((choice) =>
+              createButton(CHOICE_LABELS[choice], {
+                appearance: 'secondary',
+                ariaLabel: `${CHOICE_LABELS[choice]} for ${conflict.path}`,
+                onClick: () => this.onResolve(conflict.path, choice),
+              }),
+            ),
+          ]),
+        );
+      }
+      sections.push(list);
+    }
+    if (result.refused.length > 0) {
+      const list = el('ul', { className: 'refused-list' });
+      for (const refused of result.refused) {
+        list.append(
+          el('li', {}, [
+            el('span', { className: 'result-path', text: refused.path }),
+            el('span', { className: 'result-reason', text: refused.reason }),
+          ]),
+        );
+      }
+      sections.push(el('h3', { text: 'Refused' }), list);
+    }
+    sections.push(createButton('Dismiss', { appearance: 'secondary', onClick: () => (this.element.hidden = true) }));
+    this.element.replaceChildren(...sections);
+    this.element.hidden = false;
+  }
+}

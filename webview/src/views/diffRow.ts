@@ -1,0 +1,77 @@
+/** Renders one row of the diff body (a hunk header or a line) into a recycled element. */
+import type { HunkView } from '../../../src/extension/review/protocol';
+import { createButton } from '../components';
+import { el, setText } from '../dom';
+import { LINE_MARKERS, type DiffRow } from '../model/diffRows';
+
+export interface HunkActions {
+  decide(hunk: HunkView, decision: 'approved' | 'rejected'): void;
+}
+
+const HUNK_DECISION_TEXT = { pending: 'pending', approved: 'approved', rejected: 'rejected' } as const;
+
+export function renderHunkRow(row: HTMLElement, hunk: HunkView, hunkCount: number, focused: boolean, actions: HunkActions): void {
+  if (row.dataset.rowType !== 'hunk' || row.dataset.hunk !== String(hunk.index)) {
+    row.replaceChildren(
+      el('span', { className: 'hunk-header' }),
+      el('span', { className: 'hunk-decision' }),
+      el('span', { className: 'hunk-reason' }),
+      createButton('Approve', {
+        appearance: 'secondary',
+        title: 'Approve this hunk (a)',
+        ariaLabel: `Approve hunk ${hunk.index}`,
+        onClick: () => actions.decide(currentHunk(row, hunk), 'approved'),
+      }),
+      createButton('Reject…', {
+        appearance: 'secondary',
+        title: 'Reject this hunk, with an optional reason (r)',
+        ariaLabel: `Reject hunk ${hunk.index}`,
+        onClick: () => actions.decide(currentHunk(row, hunk), 'rejected'),
+      }),
+    );
+    row.dataset.rowType = 'hunk';
+    row.dataset.hunk = String(hunk.index);
+    row.className = 'virtual-row diff-row hunk-row';
+  }
+  hunkOfRow.set(row, hunk);
+  const [header, decision, reason] = Array.from(row.children) as HTMLElement[];
+  setText(header, hunk.header);
+  decision.className = `hunk-decision decision-${hunk.decision}`;
+  setText(decision, `${hunk.index}/${hunkCount} ${HUNK_DECISION_TEXT[hunk.decision]}`);
+  setText(reason, hunk.reason ?? '');
+  reason.title = hunk.reason ?? '';
+  row.classList.toggle('focused', focused);
+  row.setAttribute('aria-current', String(focused));
+}
+
+/** The latest hunk data for a recycled row, so a button click uses fresh decisions. */
+const hunkOfRow = new WeakMap<HTMLElement, HunkView>();
+function currentHunk(row: HTMLElement, fallback: HunkView): HunkView {
+  return hunkOfRow.get(row) ?? fallback;
+}
+
+function lineNumber(value: number | undefined): string {
+  return value === undefined ? '' : String(value);
+}
+
+export function renderLineRow(row: HTMLElement, diffRow: Extract<DiffRow, { type: 'line' }>, inFocusedHunk: boolean): void {
+  if (row.dataset.rowType !== 'line') {
+    row.replaceChildren(
+      el('span', { className: 'line-no old', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'line-no new', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'line-marker', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'line-text' }),
+    );
+    row.dataset.rowType = 'line';
+  }
+  const { line } = diffRow;
+  row.className = `virtual-row diff-row line-row line-${line.type}`;
+  row.classList.toggle('in-focused-hunk', inFocusedHunk);
+  const [oldNo, newNo, marker, text] = Array.from(row.children) as HTMLElement[];
+  setText(oldNo, lineNumber(line.oldNo));
+  setText(newNo, lineNumber(line.newNo));
+  setText(marker, LINE_MARKERS[line.type]);
+  setText(text, line.text);
+  // The marker is drawn by CSS (::after), so the line's own text is never altered.
+  text.classList.toggle('no-newline', line.noNewline === true);
+}

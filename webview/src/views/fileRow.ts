@@ -1,0 +1,104 @@
+/**
+ * Renders one row of the file list (a group header or a file) into a recycled element.
+ * Everything untrusted goes in as text.
+ */
+import type { FileItem } from '../../../src/extension/review/protocol';
+import { createBadge, setBadgeText } from '../components';
+import { el, setText } from '../dom';
+import { DECISION_LABELS, KIND_LABELS, KIND_LETTERS, formatSize, splitPath } from '../model/format';
+import { GROUP_LABELS, type ListRow } from '../model/fileRows';
+
+function riskSummary(file: FileItem): string {
+  return file.risks.map((risk) => risk.reason).join('; ');
+}
+
+/** A short accessible name: the path, then what a sighted reviewer sees in the badges. */
+function fileLabel(file: FileItem): string {
+  const parts = [file.path, KIND_LABELS[file.kind], formatSize(file.size), DECISION_LABELS[file.decision]];
+  if (file.conflict) parts.push(`conflict: ${file.conflict.detail}`);
+  if (file.neverApply !== undefined) parts.push(`never applied: ${file.neverApply}`);
+  if (file.risks.length > 0) parts.push(`needs a closer look: ${riskSummary(file)}`);
+  if (file.binary) parts.push('binary');
+  if (file.tooLarge) parts.push('too large to diff');
+  return parts.join(', ');
+}
+
+function tag(text: string, variant: string, title?: string): HTMLElement {
+  const span = el('span', { className: `tag tag-${variant}`, text, attrs: { 'aria-hidden': 'true' } });
+  if (title !== undefined) span.title = title;
+  return span;
+}
+
+export function renderGroupRow(row: HTMLElement, item: Extract<ListRow, { type: 'group' }>): void {
+  if (row.dataset.rowType !== 'group') {
+    row.replaceChildren(
+      el('span', { className: 'twisty', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'group-label' }),
+      createBadge(''),
+    );
+    row.dataset.rowType = 'group';
+    row.className = 'virtual-row list-row group-row';
+  }
+  row.classList.toggle('collapsed', !item.expanded);
+  row.classList.toggle('group-risky', item.group === 'risky');
+  row.classList.toggle('group-conflicts', item.group === 'conflicts');
+  row.setAttribute('aria-level', '1');
+  row.setAttribute('aria-expanded', String(item.expanded));
+  row.removeAttribute('aria-selected');
+  row.removeAttribute('aria-setsize');
+  row.removeAttribute('aria-posinset');
+  row.setAttribute('aria-label', `${GROUP_LABELS[item.group]}, ${item.count} file${item.count === 1 ? '' : 's'}`);
+  const [twisty, label, badge] = Array.from(row.children) as HTMLElement[];
+  setText(twisty, item.expanded ? '▾' : '▸');
+  setText(label, GROUP_LABELS[item.group]);
+  setBadgeText(badge, String(item.count));
+}
+
+export function renderFileRow(
+  row: HTMLElement,
+  item: Extract<ListRow, { type: 'file' }>,
+  file: FileItem,
+  selected: boolean,
+): void {
+  if (row.dataset.rowType !== 'file') {
+    row.replaceChildren(
+      el('span', { className: 'kind' }),
+      el('span', { className: 'file-name' }),
+      el('span', { className: 'file-dir' }),
+      el('span', { className: 'badges' }),
+      el('span', { className: 'file-size' }),
+      el('span', { className: 'decision' }),
+    );
+    row.dataset.rowType = 'file';
+    row.className = 'virtual-row list-row file-row';
+  }
+  const { dir, name } = splitPath(file.path);
+  const [kind, nameEl, dirEl, badges, size, decision] = Array.from(row.children) as HTMLElement[];
+  kind.className = `kind kind-${file.kind}`;
+  kind.title = KIND_LABELS[file.kind];
+  setText(kind, KIND_LETTERS[file.kind]);
+  setText(nameEl, name);
+  setText(dirEl, dir);
+  setText(size, formatSize(file.size));
+  decision.className = `decision decision-${file.decision}`;
+  setText(decision, DECISION_LABELS[file.decision]);
+
+  const tags: HTMLElement[] = [];
+  if (file.conflict) tags.push(tag('conflict', 'conflict', file.conflict.detail));
+  if (file.neverApply !== undefined) tags.push(tag('never apply', 'never', file.neverApply));
+  for (const risk of file.risks) tags.push(tag(risk.code, 'risk', risk.reason));
+  if (file.binary) tags.push(tag('binary', 'info'));
+  if (file.tooLarge) tags.push(tag('too large', 'info'));
+  if (file.validUtf8 === false) tags.push(tag('non-UTF-8 name', 'info', 'The file name is not valid UTF-8; it is shown approximately.'));
+  badges.replaceChildren(...tags);
+
+  row.dataset.path = file.path;
+  row.classList.toggle('selected', selected);
+  row.setAttribute('aria-level', '2');
+  row.removeAttribute('aria-expanded');
+  row.setAttribute('aria-selected', String(selected));
+  row.setAttribute('aria-setsize', String(item.groupSize));
+  row.setAttribute('aria-posinset', String(item.posInGroup));
+  row.setAttribute('aria-label', fileLabel(file));
+  row.title = file.path;
+}

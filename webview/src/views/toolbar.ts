@@ -1,0 +1,124 @@
+/**
+ * The panel's header: totals, the policy in force, and the bulk actions. Approve-all says
+ * in its label how many files it leaves alone, because a bulk approval that quietly
+ * skipped files would be a surprise.
+ */
+import type { FileItem, PolicySummary, Progress, Totals } from '../../../src/extension/review/protocol';
+import { createButton, createProgressRing, setButtonLabel, setDisabled } from '../components';
+import { el } from '../dom';
+import { approveAllExclusions, summariseTotals } from '../model/reviewData';
+
+export interface ToolbarEvents {
+  approveAll(): void;
+  rejectAll(): void;
+  apply(): void;
+  discard(): void;
+  refresh(): void;
+}
+
+/** How long "Discard" waits for its confirming second click. */
+const DISCARD_CONFIRM_MS = 4000;
+
+export class Toolbar {
+  readonly element: HTMLElement;
+  private readonly totals: HTMLElement;
+  private readonly policy: HTMLElement;
+  private readonly approveAll: HTMLElement;
+  private readonly approveAllNote: HTMLElement;
+  private readonly buttons: HTMLElement[];
+  private readonly discard: HTMLElement;
+  private readonly busy: HTMLElement;
+  private readonly busyLabel: HTMLElement;
+  private discardArmedUntil = 0;
+  private discardTimer: ReturnType<typeof setTimeout> | undefined;
+  private readOnly = false;
+  private working = false;
+
+  constructor(events: ToolbarEvents) {
+    this.totals = el('p', { className: 'totals' });
+    this.policy = el('details', { className: 'policy' });
+    this.approveAllNote = el('span', { className: 'approve-all-note', attrs: { id: 'approve-all-note' } });
+    this.approveAll = createButton('Approve all', {
+      onClick: () => events.approveAll(),
+    });
+    this.approveAll.setAttribute('aria-describedby', 'approve-all-note');
+    this.discard = createButton('Discard…', {
+      appearance: 'secondary',
+      title: 'Throw away every change in the sandbox (asks for a second click)',
+      onClick: () => this.onDiscard(events),
+    });
+    this.buttons = [
+      this.approveAll,
+      createButton('Reject all', { appearance: 'secondary', onClick: () => events.rejectAll() }),
+      createButton('Apply approved', {
+        title: 'Write the approved changes to the workspace',
+        onClick: () => events.apply(),
+      }),
+      this.discard,
+      createButton('Refresh', { appearance: 'secondary', title: 'Rescan the sandbox for changes', onClick: () => events.refresh() }),
+    ];
+    this.busy = createProgressRing('Working');
+    this.busy.hidden = true;
+    this.busyLabel = el('span', { className: 'busy-label' });
+    this.element = el('header', { className: 'toolbar' }, [
+      el('div', { className: 'toolbar-row' }, [el('h1', { className: 'panel-title', text: 'Review sandbox changes' }), this.totals]),
+      el('div', { className: 'toolbar-row actions' }, [...this.buttons, this.busy, this.busyLabel]),
+      this.approveAllNote,
+      this.policy,
+    ]);
+  }
+
+  setState(files: readonly FileItem[], totals: Totals, policy: PolicySummary, readOnly: boolean): void {
+    this.readOnly = readOnly;
+    this.totals.textContent = summariseTotals(totals);
+    const skipped = approveAllExclusions(files);
+    const parts: string[] = [];
+    if (skipped.risky > 0) parts.push(`${skipped.risky} that need a closer look`);
+    if (skipped.neverApply > 0) parts.push(`${skipped.neverApply} that policy never applies`);
+    setButtonLabel(this.approveAll, parts.length > 0 ? 'Approve all safe' : 'Approve all');
+    this.approveAllNote.textContent =
+      parts.length > 0
+        ? `Approve all skips ${parts.join(' and ')}; decide those one by one.`
+        : 'Approve all never includes files that need a closer look.';
+    this.approveAll.title = this.approveAllNote.textContent;
+    this.renderPolicy(policy);
+    this.syncDisabled();
+  }
+
+  setProgress(progress: Progress): void {
+    this.working = progress.busy;
+    this.busy.hidden = !progress.busy;
+    const amount = progress.total !== undefined ? ` ${progress.done ?? 0}/${progress.total}` : '';
+    this.busyLabel.textContent = progress.busy ? `${progress.label ?? 'Working…'}${amount}` : '';
+    this.syncDisabled();
+  }
+
+  private syncDisabled(): void {
+    // Refresh stays usable; everything that changes decisions or files waits.
+    this.buttons.forEach((button, i) => setDisabled(button, this.working || (this.readOnly && i !== 3 && i !== 4)));
+  }
+
+  private renderPolicy(policy: PolicySummary): void {
+    const list = el('dl', { className: 'policy-items' });
+    for (const item of policy.items) list.append(el('dt', { text: item.label }), el('dd', { text: item.value }));
+    this.policy.replaceChildren(el('summary', { text: `Policy: ${policy.title}` }), list);
+  }
+
+  private onDiscard(events: ToolbarEvents): void {
+    const now = Date.now();
+    if (now < this.discardArmedUntil) {
+      this.disarmDiscard();
+      events.discard();
+      return;
+    }
+    this.discardArmedUntil = now + DISCARD_CONFIRM_MS;
+    setButtonLabel(this.discard, 'Click again to discard everything');
+    this.discardTimer = setTimeout(() => this.disarmDiscard(), DISCARD_CONFIRM_MS);
+  }
+
+  private disarmDiscard(): void {
+    this.discardArmedUntil = 0;
+    if (this.discardTimer !== undefined) clearTimeout(this.discardTimer);
+    setButtonLabel(this.discard, 'Discard…');
+  }
+}
