@@ -1,0 +1,38 @@
+/** Small builders for the webview's view-model types, used by the unit tests. */
+import type { FileItem, HunkView, Totals } from '../../../src/extension/review/protocol';
+
+export function file(path: string, overrides: Partial<FileItem> = {}): FileItem {
+  return { path, kind: 'modified', size: 100, risks: [], decision: 'pending', hunkCount: 1, ...overrides };
+}
+
+export function hunk(index: number, lines: number, overrides: Partial<HunkView> = {}): HunkView {
+  return {
+    index,
+    header: `@@ -${index * 10},${lines} +${index * 10},${lines} @@`,
+    lines: Array.from({ length: lines }, (_, i) => ({
+      type: i % 3 === 0 ? 'add' : i % 3 === 1 ? 'del' : 'context',
+      text: `line ${i}`,
+      ...(i % 3 !== 0 ? { oldNo: index * 10 + i } : {}),
+      ...(i % 3 !== 1 ? { newNo: index * 10 + i } : {}),
+    })),
+    decision: 'pending',
+    ...overrides,
+  } as HunkView;
+}
+
+export function totals(overrides: Partial<Totals> = {}): Totals {
+  return {
+    files: 0,
+    added: 0,
+    modified: 0,
+    deleted: 0,
+    risky: 0,
+    neverApply: 0,
+    approved: 0,
+    rejected: 0,
+    partial: 0,
+    pending: 0,
+    conflicts: 0,
+    ...overrides,
+  };
+}
