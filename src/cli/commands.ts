@@ -1,0 +1,179 @@
+/** The CLI's commands, each a small function over the shared core. */
+import * as path from 'node:path';
+import { Airlock } from '../core/airlock';
+import { readAudit } from '../core/audit';
+import { connectEngine } from '../core/engine/connection';
+import { SandboxError } from '../core/errors';
+import { resolveWorkspace, SandboxSession } from '../core/session';
+import { parseArgs, UsageError } from './args';
+import { runAirlockCommand } from './airlockCommands';
+import { loadCliPolicy } from './policyLoader';
+
+export interface CliIO {
+  out(s: string): void;
+  err(s: string): void;
+  stdout(b: Buffer): void;
+  stderr(b: Buffer): void;
+}
+
+export interface CommandContext {
+  readonly workspace: string;
+  readonly args: string[];
+  readonly io: CliIO;
+}
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+const start: Command = async ({ workspace, args, io }) => {
+  parseArgs(args, [], []);
+  const root = resolveWorkspace(workspace);
+  const policy = loadCliPolicy(root);
+  const { session, outcome, collected } = await SandboxSession.start({
+    workspaceRoot: root,
+    policy,
+    progress: (m) => io.err(`${m}\n`),
+  });
+  for (const c of collected) io.err(`Collected ${c} left behind by a crashed session.\n`);
+  if (outcome === 'reused') io.err(`Reattached to the running sandbox of ${root}.\n`);
+  await new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir }).recover();
+  io.out(`${session.id}\n`);
+  return 0;
+};
+
+const run: Command = async ({ workspace, args, io }) => {
+  const parsed = parseArgs(args, ['timeout'], []);
+  const argv = parsed.rest ?? parsed.positional;
+  if (!parsed.rest && parsed.positional.length) {
+    throw new UsageError('put the command after "--", for example: agent-sandbox run -- npm test');
+  }
+  if (!argv.length) throw new UsageError('run needs a command after "--"');
+  const timeout = parsed.flags.get('timeout');
+  let timeoutSec: number | undefined;
+  if (timeout !== undefined) {
+    timeoutSec = Number(timeout);
+    if (!Number.isInteger(timeoutSec) || timeoutSec <= 0) throw new UsageError('--timeout needs a whole number of seconds');
+  }
+  const root = resolveWorkspace(workspace);
+  const policy = loadCliPolicy(root);
+  const session = await SandboxSession.attach({ workspaceRoot: root, policy });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await session.run(argv, {
+      ...(timeoutSec ? { timeoutSec } : {}),
+      signal: controller.signal,
+      onStdout: (b) => io.stdout(b),
+      onStderr: (b) => io.stderr(b),
+    });
+    if (result.message) io.err(`agent-sandbox: ${result.message}\n`);
+    return result.exitCode;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+};
+
+const status: Command = async ({ workspace, args, io }) => {
+  const parsed = parseArgs(args, [], ['json']);
+  const root = resolveWorkspace(workspace);
+  const { dir, state } = SandboxSession.find(root);
+  let engine: string;
+  let running = false;
+  try {
+    const { docker, info } = await connectEngine();
+    engine = `Docker ${info.version} at ${info.endpoint.url}`;
+    if (state?.containerId) {
+      running = await docker
+        .getContainer(state.containerId)
+        .inspect()
+        .then((i) => i.State.Running)
+        .catch(() => false);
+    }
+  } catch (err) {
+    engine = err instanceof SandboxError ? err.message : String(err);
+  }
+  const report = {
+    workspace: root,
+    session: state?.id ?? null,
+    state: !state ? 'none' : running ? 'running' : state.status === 'starting' ? 'starting' : 'stopped',
+    strategy: state?.strategy ?? null,
+    image: state?.image ?? null,
+    user: state?.user ?? null,
+    stateDir: state ? dir : null,
+    engine,
+  };
+  if (parsed.flags.has('json')) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    io.out(`Workspace: ${report.workspace}\nSandbox:   ${report.state}${report.session ? ` (${report.session})` : ''}\n`);
+    if (state) io.out(`Copy:      ${report.strategy} in ${report.stateDir}\nImage:     ${report.image}\nUser:      ${report.user}\n`);
+    io.out(`Engine:    ${report.engine}\n`);
+  }
+  return 0;
+};
+
+const stop: Command = async ({ workspace, args, io }) => {
+  parseArgs(args, [], []);
+  const root = resolveWorkspace(workspace);
+  const session = await SandboxSession.attach({ workspaceRoot: root, policy: loadCliPolicy(root) }).catch((err: unknown) => {
+    if (err instanceof SandboxError && err.code === 'SESSION_NOT_RUNNING') return undefined;
+    throw err;
+  });
+  if (!session) {
+    io.err('The sandbox is not running.\n');
+    return 0;
+  }
+  await session.stop();
+  io.err('Stopped. Pending changes are kept; `agent-sandbox start` resumes.\n');
+  return 0;
+};
+
+const reset: Command = async ({ workspace, args, io }) => {
+  parseArgs(args, [], []);
+  const root = resolveWorkspace(workspace);
+  const policy = loadCliPolicy(root);
+  const { state } = SandboxSession.find(root);
+  if (state) {
+    const { docker, info } = await connectEngine();
+    await new SandboxSession(docker, info, SandboxSession.find(root).dir, state, policy).destroy();
+  }
+  const { session } = await SandboxSession.start({ workspaceRoot: root, policy, progress: (m) => io.err(`${m}\n`) });
+  io.err('The sandbox starts afresh from the current workspace; earlier pending changes were thrown away.\n');
+  io.out(`${session.id}\n`);
+  return 0;
+};
+
+const audit: Command = async ({ workspace, args, io }) => {
+  parseArgs(args, [], []);
+  const { dir } = SandboxSession.find(workspace);
+  for (const record of readAudit(path.join(dir, 'audit.jsonl'))) io.out(`${JSON.stringify(record)}\n`);
+  return 0;
+};
+
+function airlockCommand(name: 'changes' | 'diff' | 'apply' | 'discard' | 'undo'): Command {
+  return async ({ workspace, args, io }) => {
+    const root = resolveWorkspace(workspace);
+    const policy = loadCliPolicy(root);
+    const session = await SandboxSession.attach({ workspaceRoot: root, policy });
+    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
+    await airlock.recover();
+    const code = await runAirlockCommand(name, args, airlock, { out: io.out, err: io.err });
+    if (name === 'apply' || name === 'discard') await session.recheckDiskCap();
+    return code;
+  };
+}
+
+export const COMMANDS: Record<string, Command> = {
+  start,
+  run,
+  status,
+  stop,
+  reset,
+  audit,
+  changes: airlockCommand('changes'),
+  diff: airlockCommand('diff'),
+  apply: airlockCommand('apply'),
+  discard: airlockCommand('discard'),
+  undo: airlockCommand('undo'),
+};

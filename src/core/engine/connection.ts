@@ -1,0 +1,127 @@
+/**
+ * Finds and checks the Docker engine. The endpoint comes from DOCKER_HOST, else from the
+ * current docker context (DOCKER_CONTEXT or the CLI config's currentContext), else the
+ * default socket. A dead or missing engine is a SandboxError that says how to start one.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { SandboxError } from '../errors';
+
+export interface EngineEndpoint {
+  /** As a person would write it: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
+  readonly url: string;
+  /** Where the endpoint came from, for messages. */
+  readonly source: 'DOCKER_HOST' | 'docker context' | 'default';
+  /** Whether files on this machine can be bind-mounted by path (a local engine). */
+  readonly local: boolean;
+}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): EngineEndpoint {
+  if (env.DOCKER_HOST) return describeUrl(env.DOCKER_HOST, 'DOCKER_HOST');
+  const contextHost = hostOfCurrentContext(env, home);
+  if (contextHost) return describeUrl(contextHost, 'docker context');
+  return describeUrl(`unix://${DEFAULT_SOCKET}`, 'default');
+}
+
+function describeUrl(url: string, source: EngineEndpoint['source']): EngineEndpoint {
+  return { url, source, local: url.startsWith('unix://') || url.startsWith('npipe://') };
+}
+
+/** Reads the docker CLI's context store; returns undefined for the built-in "default" context. */
+function hostOfCurrentContext(env: NodeJS.ProcessEnv, home: string): string | undefined {
+  const configDir = env.DOCKER_CONFIG ?? path.join(home, '.docker');
+  let name = env.DOCKER_CONTEXT;
+  if (!name) {
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string };
+      name = config.currentContext;
+    } catch {
+      return undefined;
+    }
+  }
+  if (!name || name === 'default') return undefined;
+  const digest = crypto.createHash('sha256').update(name).digest('hex');
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(configDir, 'contexts', 'meta', digest, 'meta.json'), 'utf8')) as {
+      Endpoints?: { docker?: { Host?: string } };
+    };
+    return meta.Endpoints?.docker?.Host;
+  } catch {
+    return undefined;
+  }
+}
+
+export function dockerFor(endpoint: EngineEndpoint): Docker {
+  const url = endpoint.url;
+  if (url.startsWith('unix://')) return new Docker({ socketPath: url.slice('unix://'.length) });
+  if (url.startsWith('npipe://')) return new Docker({ socketPath: url.slice('npipe://'.length) });
+  const parsed = new URL(url.replace(/^tcp:/, 'http:'));
+  return new Docker({ host: parsed.hostname, port: Number(parsed.port || 2375), protocol: 'http' });
+}
+
+export interface EngineInfo {
+  readonly endpoint: EngineEndpoint;
+  readonly version: string;
+  readonly os: string;
+  readonly storageDriver: string;
+  readonly runtimes: readonly string[];
+  readonly defaultRuntime: string;
+  readonly cgroupVersion: string;
+}
+
+export function engineUnreachable(endpoint: EngineEndpoint, reason: string, cause?: unknown): SandboxError {
+  return new SandboxError(
+    'ENGINE_UNREACHABLE',
+    `The Docker engine is not reachable at ${endpoint.url} (from ${endpoint.source}): ${reason}`,
+    'Start the Docker engine (for example `sudo systemctl start docker`, or open Docker Desktop), or point DOCKER_HOST at a running one. Nothing was run.',
+    { cause },
+  );
+}
+
+/** Connects and checks the engine within `timeoutMs`; never hangs on a dead socket. */
+export async function connectEngine(
+  endpoint: EngineEndpoint = resolveEndpoint(),
+  timeoutMs = 5000,
+): Promise<{ docker: Docker; info: EngineInfo }> {
+  if (endpoint.url.startsWith('unix://')) {
+    const socket = endpoint.url.slice('unix://'.length);
+    if (!fs.existsSync(socket)) throw engineUnreachable(endpoint, `the socket ${socket} does not exist`);
+  }
+  const docker = dockerFor(endpoint);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(engineUnreachable(endpoint, `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    const raw = (await Promise.race([docker.info(), timeout])) as Record<string, unknown>;
+    const runtimes = Object.keys((raw.Runtimes as Record<string, unknown> | undefined) ?? {});
+    return {
+      docker,
+      info: {
+        endpoint,
+        version: String(raw.ServerVersion ?? 'unknown'),
+        os: String(raw.OSType ?? 'linux'),
+        storageDriver: String(raw.Driver ?? ''),
+        runtimes,
+        defaultRuntime: String(raw.DefaultRuntime ?? 'runc'),
+        cgroupVersion: String(raw.CgroupVersion ?? '1'),
+      },
+    };
+  } catch (err) {
+    if (err instanceof SandboxError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ECONNREFUSED' ? 'the connection was refused'
+      : code === 'EACCES' ? 'permission denied on the socket (add yourself to the docker group, or use rootless Docker)'
+      : code === 'ENOENT' ? 'the socket does not exist'
+      : (err as Error).message;
+    throw engineUnreachable(endpoint, reason, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}

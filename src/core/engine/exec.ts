@@ -1,0 +1,214 @@
+/**
+ * Runs an argv in a session's container through the Engine API. Streams stdout and stderr,
+ * keeps a bounded amount of each (the rest is counted and dropped), returns the exit code,
+ * and kills the whole process tree on timeout or cancellation.
+ */
+import * as crypto from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { SandboxError } from '../errors';
+import { CappedOutput } from './cappedOutput';
+
+/** Where the wrapper records the pid of each command, inside the container. */
+const PID_DIR = '/tmp/.agent-sandbox';
+
+/**
+ * The wrapper records its pid, then runs the command in a new session so that the command
+ * and everything it starts can be found again. Arguments are passed as positional
+ * parameters: nothing is ever spliced into the script.
+ */
+const WRAPPER = 'mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"; shift 2; exec "$@"';
+
+/**
+ * Kills a command's process tree: the recorded pid, its descendants (walked through
+ * /proc/PID/task/TID/children) and anything still carrying the command's marker in its
+ * environment (a double-forked daemon). Stops them all first so nothing forks in between.
+ */
+const KILL_TREE = [
+  'root=$(cat "$1/$2.pid" 2>/dev/null)',
+  'all=""',
+  'for e in /proc/[0-9]*/environ; do',
+  '  p=${e#/proc/}; p=${p%/environ}',
+  '  if tr "\\0" "\\n" < "$e" 2>/dev/null | grep -qx "AGENT_SANDBOX_EXEC=$2"; then all="$all $p"; fi',
+  'done',
+  'todo="$root"',
+  'while [ -n "$todo" ]; do',
+  '  next=""',
+  '  for p in $todo; do all="$all $p"; next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"; done',
+  '  todo=$(echo $next)',
+  'done',
+  'if [ -n "$(echo $all)" ]; then kill -STOP $all 2>/dev/null; kill -KILL $all 2>/dev/null; fi',
+  'rm -f "$1/$2.pid"',
+  'true',
+].join('\n');
+
+export type ExecOutcome = 'exited' | 'timeout' | 'cancelled' | 'oom' | 'interrupted';
+
+export interface ExecResult {
+  /** The command's exit code; 124 on timeout, 130 when cancelled, 137 when killed. */
+  readonly exitCode: number;
+  readonly outcome: ExecOutcome;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+  /** Bytes of output that were counted and dropped because of the output cap. */
+  readonly droppedBytes: number;
+  readonly durationMs: number;
+  /** A sentence for people and models when the outcome is not a plain exit. */
+  readonly message?: string;
+}
+
+export interface ExecOptions {
+  readonly user: string;
+  readonly workdir: string;
+  readonly env?: readonly string[];
+  readonly timeoutMs: number;
+  readonly outputCapBytes: number;
+  readonly signal?: AbortSignal;
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+  /** Tells whether the container ran out of memory since the last call (137 exits only). */
+  readonly checkOom?: () => Promise<boolean>;
+}
+
+export async function runInContainer(
+  docker: Docker,
+  containerId: string,
+  argv: readonly string[],
+  options: ExecOptions,
+): Promise<ExecResult> {
+  if (argv.length === 0) throw new SandboxError('INTERNAL', 'No command to run: the argv is empty.');
+  const execId = crypto.randomBytes(8).toString('hex');
+  const container = docker.getContainer(containerId);
+  const started = performance.now();
+
+  const exec = await container.exec({
+    Cmd: ['/bin/sh', '-c', WRAPPER, 'agent-sandbox-exec', PID_DIR, execId, ...argv],
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: options.user,
+    WorkingDir: options.workdir,
+    Env: [...(options.env ?? []), `AGENT_SANDBOX_EXEC=${execId}`],
+  });
+
+  const stdout = new CappedOutput(options.outputCapBytes);
+  const stderr = new CappedOutput(options.outputCapBytes);
+  let killedFor: 'timeout' | 'cancelled' | undefined;
+
+  const kill = async (reason: 'timeout' | 'cancelled') => {
+    if (killedFor) return;
+    killedFor = reason;
+    try {
+      await killTree(docker, containerId, options.user, execId);
+    } catch {
+      // The container may be gone already; the stream's end settles the result.
+    }
+  };
+
+  const timer = setTimeout(() => void kill('timeout'), options.timeoutMs);
+  const onAbort = () => void kill('cancelled');
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  let streamError: Error | undefined;
+  try {
+    if (options.signal?.aborted) throw new SandboxError('CANCELLED', 'The command was cancelled before it started.');
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const out = new PassThrough();
+    const err = new PassThrough();
+    out.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      options.onStdout?.(chunk);
+    });
+    err.on('data', (chunk: Buffer) => {
+      stderr.push(chunk);
+      options.onStderr?.(chunk);
+    });
+    docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', (e: Error) => {
+        streamError = e;
+        resolve();
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+
+  const durationMs = Math.round(performance.now() - started);
+  const base = {
+    stdout: stdout.toBuffer(),
+    stderr: stderr.toBuffer(),
+    droppedBytes: stdout.dropped + stderr.dropped,
+    durationMs,
+  };
+
+  let exitCode: number | null = null;
+  let running = false;
+  try {
+    const info = await exec.inspect();
+    exitCode = info.ExitCode;
+    running = info.Running;
+  } catch (e) {
+    streamError ??= e as Error;
+  }
+
+  if (killedFor === 'timeout') {
+    return { ...base, exitCode: 124, outcome: 'timeout', message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.` };
+  }
+  if (killedFor === 'cancelled') {
+    return { ...base, exitCode: 130, outcome: 'cancelled', message: 'Cancelled; the command and everything it started were killed.' };
+  }
+  if (exitCode === null || running || streamError) {
+    // The engine or the container went away under the command: never report success.
+    return {
+      ...base,
+      exitCode: 125,
+      outcome: 'interrupted',
+      message: `Interrupted: the sandbox stopped answering while the command ran${streamError ? ` (${streamError.message})` : ''}. Its result is unknown; nothing was applied.`,
+    };
+  }
+  if (exitCode === 137 && options.checkOom && (await options.checkOom().catch(() => false))) {
+    return { ...base, exitCode, outcome: 'oom', message: 'Killed: out of memory (the sandbox\'s memory limit was reached).' };
+  }
+  return { ...base, exitCode, outcome: 'exited' };
+}
+
+/** Runs a short helper command as the sandbox user and returns its output (for internal use). */
+export async function runHelper(docker: Docker, containerId: string, user: string, argv: readonly string[], stdinData?: Buffer): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: [...argv],
+    AttachStdin: stdinData !== undefined,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    User: user,
+  });
+  const stream = await exec.start({ hijack: true, stdin: stdinData !== undefined });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const outStream = new PassThrough();
+  const errStream = new PassThrough();
+  outStream.on('data', (c: Buffer) => out.push(c));
+  errStream.on('data', (c: Buffer) => err.push(c));
+  docker.modem.demuxStream(stream, outStream, errStream);
+  if (stdinData !== undefined) {
+    stream.write(stdinData);
+    (stream as unknown as { end(): void }).end();
+  }
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+}
+
+async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<void> {
+  // As the sandbox user, never root: the tree belongs to that user.
+  await runHelper(docker, containerId, user, ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId]);
+}

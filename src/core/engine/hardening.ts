@@ -1,0 +1,230 @@
+/**
+ * The hardened container settings, built as plain data by a pure function so that unit tests
+ * can assert every flag without a daemon, and the check that they really took after create.
+ */
+import type Docker from 'dockerode';
+import type { Policy } from '../policy';
+
+export const LABEL_PREFIX = 'dev.agent-sandbox';
+export const LABELS = {
+  managed: `${LABEL_PREFIX}.managed`,
+  session: `${LABEL_PREFIX}.session`,
+  workspace: `${LABEL_PREFIX}.workspace`,
+  stateDir: `${LABEL_PREFIX}.state-dir`,
+} as const;
+
+export const SANDBOX_WORKDIR = '/workspace';
+export const SANDBOX_HOME = '/home/sandbox';
+/** Read-only view of the base copy, used to revert rejected changes inside the sandbox. */
+export const SANDBOX_BASE_MOUNT = '/run/agent-sandbox/base';
+export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const MiB = 1024 * 1024;
+
+/** The engine's host config, with the fields the type package does not know yet. */
+export type HostConfig = Omit<Docker.HostConfig, 'CapAdd' | 'CapDrop' | 'SecurityOpt'> & {
+  CapAdd?: string[];
+  CapDrop?: string[];
+  SecurityOpt?: string[];
+  CgroupnsMode?: 'private' | 'host';
+  MaskedPaths?: string[];
+};
+export type ContainerCreateOptions = Docker.ContainerCreateOptions & { HostConfig?: HostConfig };
+
+export type WorkspaceMount =
+  | { readonly kind: 'volume'; readonly name: string }
+  | { readonly kind: 'bind'; readonly hostPath: string };
+
+export interface ExtraMount {
+  readonly hostPath: string;
+  readonly target: string;
+}
+
+export interface HardenedContainerInput {
+  readonly sessionId: string;
+  readonly workspaceRoot: string;
+  readonly stateDir: string;
+  readonly image: string;
+  /** Numeric `UID:GID`, never root. */
+  readonly user: string;
+  readonly policy: Policy;
+  readonly workspace: WorkspaceMount;
+  /** Host directory holding the base copy, mounted read-only. */
+  readonly baseDir: string;
+  /** Further read-only mounts (for example the network forwarder). */
+  readonly extraMounts?: readonly ExtraMount[];
+  /** Fixed variables added by the product itself (never copied from the host). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
+  /** The host environment, of which only `policy.envAllowlist` passes. */
+  readonly hostEnv: NodeJS.ProcessEnv;
+}
+
+/** The environment the sandbox sees: fixed values plus the allowlisted host variables. */
+export function sandboxEnv(input: Pick<HardenedContainerInput, 'policy' | 'hostEnv' | 'extraEnv'>): string[] {
+  const env: Record<string, string> = {
+    HOME: SANDBOX_HOME,
+    PATH: SANDBOX_PATH,
+    AGENT_SANDBOX: '1',
+  };
+  for (const name of input.policy.envAllowlist) {
+    const value = input.hostEnv[name];
+    if (value !== undefined && !(name in env)) env[name] = value;
+  }
+  Object.assign(env, input.extraEnv ?? {});
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
+  const { policy } = input;
+  const [uid, gid] = input.user.split(':');
+  const memory = policy.memoryMb * MiB;
+  const fsize = policy.fileSizeCapMb * MiB;
+  const mounts: Docker.MountConfig = [
+    input.workspace.kind === 'volume'
+      ? { Type: 'volume', Source: input.workspace.name, Target: SANDBOX_WORKDIR, ReadOnly: false }
+      : { Type: 'bind', Source: input.workspace.hostPath, Target: SANDBOX_WORKDIR, ReadOnly: false },
+    { Type: 'bind', Source: input.baseDir, Target: SANDBOX_BASE_MOUNT, ReadOnly: true },
+    ...(input.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.target, ReadOnly: true })),
+  ];
+  const config: HostConfig = {
+    CapDrop: ['ALL'],
+    CapAdd: [],
+    SecurityOpt: ['no-new-privileges:true'],
+    Privileged: false,
+    ReadonlyRootfs: true,
+    Tmpfs: {
+      '/tmp': `rw,nosuid,nodev,size=${policy.tmpMb}m,mode=1777`,
+      [SANDBOX_HOME]: `rw,nosuid,nodev,size=${policy.homeMb}m,uid=${uid},gid=${gid},mode=0700`,
+    },
+    Memory: memory,
+    MemorySwap: memory,
+    NanoCpus: Math.round(policy.cpus * 1e9),
+    PidsLimit: policy.pids,
+    Ulimits: [
+      { Name: 'nofile', Soft: policy.openFiles, Hard: policy.openFiles },
+      { Name: 'fsize', Soft: fsize, Hard: fsize },
+    ],
+    // Network mode none: loopback only. The allowlist mode keeps it and adds a proxy socket.
+    NetworkMode: 'none',
+    Init: true,
+    IpcMode: 'private',
+    PidMode: '',
+    UTSMode: '',
+    UsernsMode: '',
+    CgroupnsMode: 'private',
+    Devices: [],
+    Mounts: mounts,
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+    RestartPolicy: { Name: 'no' },
+    AutoRemove: false,
+    OomKillDisable: false,
+  };
+  if (policy.runtime) config.Runtime = policy.runtime;
+  return config;
+}
+
+export function sandboxLabels(input: Pick<HardenedContainerInput, 'sessionId' | 'workspaceRoot' | 'stateDir'>): Record<string, string> {
+  return {
+    [LABELS.managed]: '1',
+    [LABELS.session]: input.sessionId,
+    [LABELS.workspace]: input.workspaceRoot,
+    [LABELS.stateDir]: input.stateDir,
+  };
+}
+
+export function hardenedCreateOptions(input: HardenedContainerInput): ContainerCreateOptions {
+  return {
+    name: `agent-sandbox-${input.sessionId}`,
+    Image: input.image,
+    User: input.user,
+    WorkingDir: SANDBOX_WORKDIR,
+    Env: sandboxEnv(input),
+    // The init process reaps orphans; sleep keeps the long-lived container up for execs.
+    Cmd: ['sleep', 'infinity'],
+    Entrypoint: [],
+    Hostname: 'sandbox',
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    NetworkDisabled: false,
+    StopSignal: 'SIGKILL',
+    Labels: sandboxLabels(input),
+    HostConfig: hardenedHostConfig(input),
+  };
+}
+
+/** Paths the engine must mask or make read-only in every sandbox (its defaults do). */
+export const REQUIRED_MASKED_PATHS = ['/proc/kcore', '/proc/keys', '/sys/firmware'] as const;
+
+const HOST_SOCKETS = ['/var/run/docker.sock', '/run/docker.sock', '/run/containerd/containerd.sock', '/var/run/containerd/containerd.sock'];
+
+/**
+ * Compares what the engine reports with what was asked for. Returns every setting that did
+ * not take; an empty list means the container may start. The caller refuses to start a
+ * container with any problem (fail closed).
+ */
+export function verifyHardening(
+  inspected: Docker.ContainerInspectInfo,
+  expected: ContainerCreateOptions,
+  imageEnv: readonly string[] = [],
+): string[] {
+  const problems: string[] = [];
+  const host = inspected.HostConfig as HostConfig;
+  const want = expected.HostConfig!;
+  const check = (ok: boolean, what: string) => {
+    if (!ok) problems.push(what);
+  };
+
+  const capDrop = (host.CapDrop ?? []).map((c) => c.toUpperCase());
+  check(capDrop.includes('ALL') || capDrop.includes('CAP_ALL'), 'capabilities are not all dropped');
+  check(!host.CapAdd || host.CapAdd.length === 0, `capabilities were added: ${(host.CapAdd ?? []).join(', ')}`);
+  check((host.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)), 'no-new-privileges is not set');
+  check(!(host.SecurityOpt ?? []).some((o) => /seccomp[:=]unconfined/.test(o)), 'seccomp is unconfined');
+  check(host.Privileged === false, 'the container is privileged');
+  check(host.ReadonlyRootfs === true, 'the root file system is writable');
+  check(host.NetworkMode === 'none', `network mode is "${host.NetworkMode}", not "none"`);
+  for (const mode of ['PidMode', 'IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode'] as const) {
+    check(host[mode] !== 'host', `${mode} shares the host's namespace`);
+  }
+  check(host.Memory === want.Memory, `memory limit is ${host.Memory}, expected ${want.Memory}`);
+  check(host.MemorySwap === want.MemorySwap, `memory+swap limit is ${host.MemorySwap}, expected ${want.MemorySwap}`);
+  check(host.NanoCpus === want.NanoCpus, `CPU limit is ${host.NanoCpus}, expected ${want.NanoCpus}`);
+  check(host.PidsLimit === want.PidsLimit, `pids limit is ${host.PidsLimit}, expected ${want.PidsLimit}`);
+  for (const wanted of want.Ulimits ?? []) {
+    const got = (host.Ulimits ?? []).find((u) => u.Name === wanted.Name);
+    check(!!got && got.Soft === wanted.Soft && got.Hard === wanted.Hard, `ulimit ${wanted.Name} is not ${wanted.Hard}`);
+  }
+  check(host.Init === true, 'the init process is not enabled');
+  check(!host.Devices || host.Devices.length === 0, 'host devices are mapped in');
+  for (const target of Object.keys(want.Tmpfs ?? {})) {
+    check(!!host.Tmpfs && target in host.Tmpfs, `tmpfs ${target} is missing`);
+  }
+  if (want.Runtime) check(host.Runtime === want.Runtime, `runtime is "${host.Runtime}", expected "${want.Runtime}"`);
+
+  const masked = new Set<string>(host.MaskedPaths ?? []);
+  for (const p of REQUIRED_MASKED_PATHS) check(masked.has(p), `${p} is not masked`);
+
+  const user = inspected.Config.User ?? '';
+  check(user === expected.User, `user is "${user}", expected "${expected.User}"`);
+  check(!/^(0|root)(:|$)/.test(user), 'the container runs as root');
+
+  const allowedSources = new Set<string>(
+    (want.Mounts ?? []).map((m) => m.Source),
+  );
+  for (const m of inspected.Mounts ?? []) {
+    const source = m.Type === 'volume' ? m.Name ?? m.Source : m.Source;
+    check(allowedSources.has(source ?? ''), `unexpected mount of ${source} at ${m.Destination}`);
+    check(!HOST_SOCKETS.some((s) => m.Source === s || m.Destination === s), `a host engine socket is mounted at ${m.Destination}`);
+  }
+  check((host.Binds ?? []).length === 0, `unexpected binds: ${(host.Binds ?? []).join(', ')}`);
+
+  const allowedEnv = new Set([...(expected.Env ?? []), ...imageEnv]);
+  const extraEnv = (inspected.Config.Env ?? []).filter((e) => !allowedEnv.has(e));
+  check(extraEnv.length === 0, `unexpected environment variables: ${extraEnv.map((e) => e.split('=')[0]).join(', ')}`);
+
+  const labels = inspected.Config.Labels ?? {};
+  for (const [k, v] of Object.entries(expected.Labels ?? {})) check(labels[k] === v, `label ${k} is missing`);
+  return problems;
+}

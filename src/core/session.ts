@@ -1,0 +1,605 @@
+/**
+ * A workspace's sandbox session: one long-lived hardened container on a snapshot of the
+ * workspace. Start, stop, reset, run, and collection of what a crash left behind.
+ *
+ * Fail closed: every path that cannot establish the sandbox exactly as the policy says
+ * throws a SandboxError; nothing ever runs on the host instead.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { appendAudit } from './audit';
+import { connectEngine, type EngineInfo } from './engine/connection';
+import { runHelper, runInContainer, type ExecResult } from './engine/exec';
+import {
+  hardenedCreateOptions,
+  LABELS,
+  SANDBOX_BASE_MOUNT,
+  SANDBOX_WORKDIR,
+  verifyHardening,
+  type ContainerCreateOptions,
+  type ExtraMount,
+  type WorkspaceMount,
+} from './engine/hardening';
+import { ensureImage, type EnsuredImage } from './engine/image';
+import { SandboxError } from './errors';
+import { compilePatterns } from './glob';
+import { stateRoot, workspaceKey } from './paths';
+import type { Policy } from './policy';
+import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
+import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
+
+export type Progress = (message: string) => void;
+
+export interface SessionOptions {
+  readonly workspaceRoot: string;
+  readonly policy: Policy;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly progress?: Progress;
+  readonly signal?: AbortSignal;
+  /** Forces a snapshot strategy (tests and benchmarks); otherwise chosen from the engine. */
+  readonly strategy?: SnapshotStrategy;
+  /** Further read-only mounts and fixed variables for the container (network proxy). */
+  readonly extraMounts?: readonly ExtraMount[];
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+export type StartOutcome = 'created' | 'reused' | 'restarted' | 'recreated';
+
+export interface RunOptions {
+  readonly timeoutSec?: number;
+  readonly signal?: AbortSignal;
+  readonly onStdout?: (chunk: Buffer) => void;
+  readonly onStderr?: (chunk: Buffer) => void;
+}
+
+export interface RunResult extends ExecResult {
+  /** Paths the command created, changed or deleted in the sandbox copy. */
+  readonly changedFiles: readonly string[];
+}
+
+export function sessionDirFor(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateRoot(env), 'sessions', workspaceKey(workspaceRoot));
+}
+
+/** The real, absolute path of a workspace folder, or a clear error. */
+export function resolveWorkspace(dir: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(path.resolve(dir));
+  } catch {
+    throw new SandboxError('WORKSPACE_INVALID', `The workspace folder ${dir} does not exist.`, 'Open or pass an existing folder (--workspace DIR).');
+  }
+  if (!fs.statSync(real).isDirectory()) {
+    throw new SandboxError('WORKSPACE_INVALID', `The workspace ${dir} is not a folder.`, 'Pass a folder (--workspace DIR).');
+  }
+  if (real === path.parse(real).root) {
+    throw new SandboxError('WORKSPACE_INVALID', 'The workspace cannot be the root of the file system.', 'Open a project folder instead.');
+  }
+  return real;
+}
+
+/** `UID:GID` the sandbox runs as, and the owner its files need on the host. */
+export function resolveUser(policy: Policy): { user: string; owner?: Owner } {
+  const myUid = process.getuid?.() ?? 1000;
+  const myGid = process.getgid?.() ?? 1000;
+  const user = policy.user === 'auto' ? (myUid === 0 ? '1000:1000' : `${myUid}:${myGid}`) : policy.user;
+  const [uid, gid] = user.split(':').map(Number) as [number, number];
+  if (uid === myUid) return { user };
+  if (myUid !== 0) {
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `The sandbox user ${user} is not you (${myUid}:${myGid}); its copy of the workspace would not be writable.`,
+      'Set the sandbox user to "auto", or run the sandbox as root (rootful Docker hosts) to use another UID.',
+    );
+  }
+  return { user, owner: { uid, gid } };
+}
+
+export function policyDigest(policy: Policy, image: string, extra: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify({ policy, image, extra })).digest('hex').slice(0, 16);
+}
+
+function notFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
+
+export class SandboxSession {
+  readonly snapshot: SessionSnapshot;
+
+  /** Use `start` or `attach`; this only wraps a session that is already set up. */
+  constructor(
+    readonly docker: Docker,
+    readonly engine: EngineInfo,
+    readonly dir: string,
+    private state: SessionState,
+    readonly policy: Policy,
+  ) {
+    this.snapshot = new SessionSnapshot(state.workspaceRoot, layoutOf(dir), state.strategy, () => this.helpers(), resolveUser(policy).owner);
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get workspaceRoot(): string {
+    return this.state.workspaceRoot;
+  }
+  get containerId(): string {
+    return this.state.containerId!;
+  }
+  get user(): string {
+    return this.state.user;
+  }
+  get strategy(): SnapshotStrategy {
+    return this.state.strategy;
+  }
+  get auditFile(): string {
+    return path.join(this.dir, 'audit.jsonl');
+  }
+  /** Where the airlock keeps its review decisions, journal and undo data. */
+  get airlockDir(): string {
+    return path.join(this.dir, 'airlock');
+  }
+
+  /**
+   * Starts the workspace's session, or reuses the running one. Collects what crashed
+   * sessions left behind first. Throws a SandboxError when the sandbox cannot run.
+   */
+  static async start(options: SessionOptions): Promise<{ session: SandboxSession; outcome: StartOutcome; collected: string[] }> {
+    const env = options.env ?? process.env;
+    const workspaceRoot = resolveWorkspace(options.workspaceRoot);
+    const { docker, info } = await connectEngine();
+    const collected = await collectGarbage(docker, env);
+    const dir = sessionDirFor(workspaceRoot, env);
+    const result = await withSessionLock(dir, () => startLocked(docker, info, dir, workspaceRoot, options, env));
+    return { ...result, collected };
+  }
+
+  /** Attaches to the workspace's running session; fails closed when there is none. */
+  static async attach(options: Omit<SessionOptions, 'progress'>): Promise<SandboxSession> {
+    const env = options.env ?? process.env;
+    const workspaceRoot = resolveWorkspace(options.workspaceRoot);
+    const dir = sessionDirFor(workspaceRoot, env);
+    const state = readState(dir);
+    if (!state || !state.containerId) {
+      throw new SandboxError('SESSION_NOT_RUNNING', `No sandbox session for ${workspaceRoot}.`, 'Start one with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").');
+    }
+    const { docker, info } = await connectEngine();
+    const session = build(docker, info, dir, state, options.policy);
+    let inspected: Docker.ContainerInspectInfo;
+    try {
+      inspected = await docker.getContainer(state.containerId).inspect();
+    } catch (err) {
+      if (notFound(err)) {
+        throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox container of ${workspaceRoot} is gone.`, 'Start the sandbox again; pending changes in its copy are kept.');
+      }
+      throw err;
+    }
+    if (!inspected.State.Running) {
+      throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox of ${workspaceRoot} is stopped.`, 'Start it with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").');
+    }
+    return session;
+  }
+
+  /** Reads a workspace's session record without touching the engine. */
+  static find(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): { dir: string; state?: SessionState } {
+    const dir = sessionDirFor(resolveWorkspace(workspaceRoot), env);
+    const state = readState(dir);
+    return state ? { dir, state } : { dir };
+  }
+
+  /** Opens the snapshot of a session whose container may be stopped (for review and apply). */
+  static openSnapshotOnly(workspaceRoot: string, policy: Policy, env: NodeJS.ProcessEnv = process.env): { dir: string; state: SessionState; snapshot: SessionSnapshot } | undefined {
+    const { dir, state } = SandboxSession.find(workspaceRoot, env);
+    if (!state) return undefined;
+    const owner = resolveUser(policy).owner;
+    const snapshot = new SessionSnapshot(state.workspaceRoot, layoutOf(dir), state.strategy, () => {
+      throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox is stopped; this needs it running.', 'Start the sandbox first.');
+    }, owner);
+    return { dir, state, snapshot };
+  }
+
+  async isRunning(): Promise<boolean> {
+    try {
+      return (await this.docker.getContainer(this.containerId).inspect()).State.Running;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Runs an argv in the sandbox. The argv is never joined into a shell line. */
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    if (this.state.strategy === 'copy' || this.state.strategy === 'overlay') {
+      // The disk cap is checked after every command; a session over it refuses more work.
+      if (fs.existsSync(path.join(this.dir, 'over-disk-cap'))) {
+        throw new SandboxError(
+          'DISK_CAP_EXCEEDED',
+          `The sandbox's copy has grown past its disk cap of ${this.policy.diskCapMb} MiB.`,
+          'Review and apply or discard the pending changes, or reset the sandbox.',
+        );
+      }
+    }
+    const startedAt = Date.now();
+    const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;
+    const result = await runInContainer(this.docker, this.containerId, argv, {
+      user: this.state.user,
+      workdir: SANDBOX_WORKDIR,
+      timeoutMs: timeoutSec * 1000,
+      outputCapBytes: this.policy.outputCapBytes,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+      ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+      checkOom: () => this.sawNewOomKill(),
+    });
+    const { touched, bytes } = await this.snapshot.touchedSince(startedAt);
+    const added = this.state.strategy === 'copy' ? bytes - this.state.baseBytes : bytes;
+    let message = result.message;
+    if (added > this.policy.diskCapMb * 1024 * 1024) {
+      fs.writeFileSync(path.join(this.dir, 'over-disk-cap'), String(added));
+      message = `${message ? `${message} ` : ''}The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`;
+    }
+    appendAudit(this.auditFile, {
+      session: this.id,
+      event: 'command',
+      argv: [...argv],
+      exitCode: result.exitCode,
+      outcome: result.outcome,
+      durationMs: result.durationMs,
+      changedFiles: touched,
+    });
+    return { ...result, ...(message ? { message } : {}), changedFiles: touched };
+  }
+
+  /** Clears the disk-cap mark when the sandbox copy is back under its cap (after apply or discard). */
+  async recheckDiskCap(): Promise<void> {
+    const mark = path.join(this.dir, 'over-disk-cap');
+    if (!fs.existsSync(mark)) return;
+    const { bytes } = await this.snapshot.touchedSince(Number.MAX_SAFE_INTEGER);
+    const added = this.state.strategy === 'copy' ? bytes - this.state.baseBytes : bytes;
+    if (added <= this.policy.diskCapMb * 1024 * 1024) fs.rmSync(mark, { force: true });
+  }
+
+  private async sawNewOomKill(): Promise<boolean> {
+    const { stdout } = await runHelper(this.docker, this.containerId, this.state.user, [
+      '/bin/sh',
+      '-c',
+      'cat /sys/fs/cgroup/memory.events 2>/dev/null || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null',
+    ]);
+    const match = /oom_kill\s+(\d+)/.exec(stdout.toString());
+    const count = match ? Number(match[1]) : 0;
+    const fresh = count > this.state.oomKills;
+    if (fresh) {
+      this.state.oomKills = count;
+      writeState(this.dir, this.state);
+    }
+    return fresh;
+  }
+
+  /** Stops the container; the copy and its pending changes stay for review. */
+  async stop(): Promise<void> {
+    await withSessionLock(this.dir, async () => {
+      try {
+        await this.docker.getContainer(this.containerId).stop({ t: 0 });
+      } catch (err) {
+        const code = (err as { statusCode?: number }).statusCode;
+        if (code !== 304 && code !== 404) throw err;
+      }
+      this.state.status = 'stopped';
+      writeState(this.dir, this.state);
+      appendAudit(this.auditFile, { session: this.id, event: 'stop' });
+    });
+  }
+
+  /** Removes the container, its volume and its copy, pending changes included. */
+  async destroy(): Promise<void> {
+    await withSessionLock(this.dir, () => removeSession(this.docker, this.dir, this.state));
+  }
+
+  /** The helpers the snapshot needs from inside the running container. */
+  helpers(): SandboxHelpers {
+    return {
+      listMerged: (dirs) => listMerged(this.docker, this.containerId, this.state.user, dirs),
+      revert: async (rel) => {
+        const r = await runHelper(this.docker, this.containerId, this.state.user, ['/bin/sh', '-c', REVERT_SCRIPT, 'agent-sandbox-revert', rel]);
+        if (r.exitCode !== 0) throw new SandboxError('INTERNAL', `Could not revert ${rel} in the sandbox: ${r.stderr.toString().trim()}`);
+      },
+    };
+  }
+}
+
+/** Makes the sandbox side of one path equal to the base again, from inside the sandbox. */
+const REVERT_SCRIPT = [
+  'set -e',
+  `src="${SANDBOX_BASE_MOUNT}/$1"; dst="${SANDBOX_WORKDIR}/$1"`,
+  'rm -rf -- "$dst"',
+  'if [ -e "$src" ] || [ -L "$src" ]; then mkdir -p -- "$(dirname -- "$dst")"; cp -PRp -- "$src" "$dst"; fi',
+].join('\n');
+
+/** Lists directories of the merged view: reads NUL-separated paths on stdin, prints dir\0name\0 pairs. */
+const LIST_SCRIPT = `cd ${SANDBOX_WORKDIR} && xargs -0 -r sh -c 'find "$@" -mindepth 1 -maxdepth 1 -printf "%h\\0%f\\0"' sh`;
+
+async function listMerged(docker: Docker, containerId: string, user: string, dirs: readonly string[]): Promise<Map<string, Set<string>>> {
+  const input = Buffer.concat(dirs.flatMap((d) => [Buffer.from('./'), Buffer.from(d, 'latin1'), Buffer.from([0])]));
+  const { stdout } = await runHelper(docker, containerId, user, ['/bin/sh', '-c', LIST_SCRIPT], input);
+  const result = new Map<string, Set<string>>(dirs.map((d) => [d, new Set<string>()]));
+  const parts = stdout.toString('latin1').split('\0');
+  for (let i = 0; i + 1 < parts.length; i += 2) {
+    const dir = parts[i]!.replace(/^\.\//, '');
+    result.get(dir)?.add(parts[i + 1]!);
+  }
+  return result;
+}
+
+function build(docker: Docker, info: EngineInfo, dir: string, state: SessionState, policy: Policy): SandboxSession {
+  return new SandboxSession(docker, info, dir, state, policy);
+}
+
+async function startLocked(
+  docker: Docker,
+  info: EngineInfo,
+  dir: string,
+  workspaceRoot: string,
+  options: SessionOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<{ session: SandboxSession; outcome: StartOutcome }> {
+  const { policy, progress } = options;
+  const { user, owner } = resolveUser(policy);
+  const existing = readState(dir);
+
+  if (existing && existing.status !== 'starting' && existing.containerId) {
+    const image = await ensureImage(docker, policy, progress);
+    const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
+    const container = docker.getContainer(existing.containerId);
+    let inspected: Docker.ContainerInspectInfo | undefined;
+    try {
+      inspected = await container.inspect();
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+    if (inspected && existing.policyDigest === digest && existing.user === user) {
+      existing.ownerPid = process.pid;
+      if (inspected.State.Running) {
+        existing.status = 'ready';
+        writeState(dir, existing);
+        return { session: build(docker, info, dir, existing, policy), outcome: 'reused' };
+      }
+      progress?.('Restarting the sandbox container');
+      const expected = createOptionsFor(existing, dir, policy, image, options, env);
+      assertHardened(await container.inspect(), expected, image);
+      await container.start();
+      existing.status = 'ready';
+      writeState(dir, existing);
+      appendAudit(path.join(dir, 'audit.jsonl'), { session: existing.id, event: 'start', detail: 'restarted' });
+      return { session: build(docker, info, dir, existing, policy), outcome: 'restarted' };
+    }
+    // The policy changed (or the container is gone): new container, same copy.
+    progress?.('Recreating the sandbox container with the current policy');
+    if (inspected) await container.remove({ force: true, v: false });
+    existing.user = user;
+    existing.status = 'starting';
+    existing.ownerPid = process.pid;
+    writeState(dir, existing);
+    await createContainer(docker, existing, dir, policy, image, options, env, digest);
+    appendAudit(path.join(dir, 'audit.jsonl'), { session: existing.id, event: 'start', detail: 'recreated' });
+    return { session: build(docker, info, dir, existing, policy), outcome: inspected ? 'recreated' : 'restarted' };
+  }
+
+  if (existing) await removeSession(docker, dir, existing);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const strategy: SnapshotStrategy = options.strategy ?? chooseStrategy(info, dir);
+  const id = `${path.basename(dir)}-${crypto.randomBytes(3).toString('hex')}`;
+  const state: SessionState = {
+    version: 1,
+    id,
+    workspaceRoot,
+    createdAt: new Date().toISOString(),
+    status: 'starting',
+    ownerPid: process.pid,
+    strategy,
+    user,
+    policyDigest: '',
+    oomKills: 0,
+    baseBytes: 0,
+  };
+  writeState(dir, state);
+
+  progress?.('Preparing the sandbox image and the workspace copy');
+  const isExcluded = compilePatterns(policy.exclude);
+  const [image, report] = await Promise.all([
+    ensureImage(docker, policy, progress),
+    createSnapshotFiles({
+      workspaceRoot,
+      layout: layoutOf(dir),
+      strategy,
+      isExcluded,
+      ...(owner ? { owner } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
+    }).catch((err: unknown) => {
+      if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
+      throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
+    }),
+  ]);
+  state.baseBytes = report.bytes;
+  const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
+  try {
+    await createContainer(docker, state, dir, policy, image, options, env, digest);
+  } catch (err) {
+    if (strategy === 'overlay' && !options.strategy && !(err instanceof SandboxError)) {
+      // The engine could not mount the overlay (for example it runs in a VM): copy instead.
+      progress?.('The engine cannot mount an overlay here; using a full copy');
+      await removeSession(docker, dir, state, { keepDir: true });
+      state.strategy = 'copy';
+      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, ...(owner ? { owner } : {}) });
+      await createContainer(docker, state, dir, policy, image, options, env, digest);
+    } else {
+      await removeSession(docker, dir, state).catch(() => undefined);
+      throw err;
+    }
+  }
+  appendAudit(path.join(dir, 'audit.jsonl'), {
+    session: id,
+    event: 'start',
+    detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded)`,
+  });
+  return { session: build(docker, info, dir, state, policy), outcome: 'created' };
+}
+
+function chooseStrategy(info: EngineInfo, dir: string): SnapshotStrategy {
+  // The overlay is mounted by the engine from paths on this machine; a mount option
+  // string cannot carry commas, colons or equals signs in paths.
+  if (process.platform !== 'linux' || !info.endpoint.local || info.os !== 'linux') return 'copy';
+  if (/[,:=\s]/.test(dir)) return 'copy';
+  return 'overlay';
+}
+
+function createOptionsFor(state: SessionState, dir: string, policy: Policy, image: EnsuredImage, options: SessionOptions, env: NodeJS.ProcessEnv): ContainerCreateOptions {
+  const layout = layoutOf(dir);
+  const workspace: WorkspaceMount =
+    state.strategy === 'overlay' ? { kind: 'volume', name: state.volumeName ?? volumeNameFor(state.id) } : { kind: 'bind', hostPath: layout.sandbox };
+  return hardenedCreateOptions({
+    sessionId: state.id,
+    workspaceRoot: state.workspaceRoot,
+    stateDir: layout.root,
+    image: image.name,
+    user: state.user,
+    policy,
+    workspace,
+    baseDir: layout.base,
+    ...(options.extraMounts ? { extraMounts: options.extraMounts } : {}),
+    ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
+    hostEnv: env,
+  });
+}
+
+function volumeNameFor(sessionId: string): string {
+  return `agent-sandbox-${sessionId}`;
+}
+
+function assertHardened(inspected: Docker.ContainerInspectInfo, expected: ContainerCreateOptions, image: EnsuredImage): void {
+  const problems = verifyHardening(inspected, expected, image.env);
+  if (problems.length) {
+    throw new SandboxError(
+      'HARDENING_NOT_APPLIED',
+      `The engine did not apply the sandbox's hardening: ${problems.join('; ')}. The sandbox was not started.`,
+      'Use a Docker engine that supports these settings (Docker 20.10 or later on Linux), or report this with `docker info`.',
+    );
+  }
+}
+
+async function createContainer(
+  docker: Docker,
+  state: SessionState,
+  dir: string,
+  policy: Policy,
+  image: EnsuredImage,
+  options: SessionOptions,
+  env: NodeJS.ProcessEnv,
+  digest: string,
+): Promise<void> {
+  const layout = layoutOf(dir);
+  if (state.strategy === 'overlay') {
+    state.volumeName = volumeNameFor(state.id);
+    try {
+      await docker.getVolume(state.volumeName).remove({ force: true });
+    } catch {
+      // Not there: the usual case.
+    }
+    await docker.createVolume({
+      Name: state.volumeName,
+      Driver: 'local',
+      DriverOpts: {
+        type: 'overlay',
+        device: 'overlay',
+        o: `lowerdir=${layout.base},upperdir=${layout.sandbox},workdir=${layout.work},redirect_dir=off,metacopy=off,index=off`,
+      },
+      Labels: { [LABELS.managed]: '1', [LABELS.session]: state.id, [LABELS.stateDir]: dir },
+    });
+  }
+  const expected = createOptionsFor(state, dir, policy, image, options, env);
+  const container = await docker.createContainer(expected);
+  state.containerId = container.id;
+  state.image = image.name;
+  state.policyDigest = digest;
+  writeState(dir, state);
+  try {
+    assertHardened(await container.inspect(), expected, image);
+  } catch (err) {
+    await container.remove({ force: true }).catch(() => undefined);
+    throw err;
+  }
+  await container.start();
+  state.status = 'ready';
+  writeState(dir, state);
+}
+
+async function removeSession(docker: Docker, dir: string, state: SessionState, opts: { keepDir?: boolean } = {}): Promise<void> {
+  if (state.containerId) {
+    try {
+      await docker.getContainer(state.containerId).remove({ force: true, v: true });
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+  }
+  if (state.volumeName) {
+    try {
+      await docker.getVolume(state.volumeName).remove({ force: true });
+    } catch (err) {
+      if (!notFound(err)) throw err;
+    }
+  }
+  if (!opts.keepDir) {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  } else {
+    const layout = layoutOf(dir);
+    for (const p of [layout.base, layout.sandbox, layout.work]) await fs.promises.rm(p, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Removes containers, volumes and copies that a crash left behind: a container whose session
+ * record is gone or names another container, and a session stuck in "starting" whose owner
+ * died. Returns a line per thing collected.
+ */
+export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const collected: string[] = [];
+  const sessionsRoot = path.join(stateRoot(env), 'sessions');
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
+  for (const c of containers) {
+    const dir = c.Labels[LABELS.stateDir];
+    // Sessions of another state root (another user or test run) are not ours to judge.
+    if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    const state = readState(dir);
+    const orphan = !state || state.containerId !== c.Id || (state.status === 'starting' && !processAlive(state.ownerPid));
+    if (orphan) {
+      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      collected.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}`);
+      if (state && state.status === 'starting') {
+        await removeSession(docker, dir, state).catch(() => undefined);
+        collected.push(`copy ${dir}`);
+      }
+    }
+  }
+  const volumes = (await docker.listVolumes({ filters: { label: [`${LABELS.managed}=1`] } })).Volumes ?? [];
+  for (const v of volumes) {
+    const dir = v.Labels?.[LABELS.stateDir];
+    if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    const state = readState(dir);
+    if (!state || state.volumeName !== v.Name) {
+      await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+      collected.push(`volume ${v.Name}`);
+    }
+  }
+  if (fs.existsSync(sessionsRoot)) {
+    for (const name of fs.readdirSync(sessionsRoot)) {
+      const dir = path.join(sessionsRoot, name);
+      const state = readState(dir);
+      if (state && state.status === 'starting' && !processAlive(state.ownerPid)) {
+        await removeSession(docker, dir, state).catch(() => undefined);
+        collected.push(`copy ${dir}`);
+      }
+    }
+  }
+  return collected;
+}
