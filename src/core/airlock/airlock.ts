@@ -1,0 +1,470 @@
+/**
+ * The airlock of one session: the change set between the sandbox and its base, a person's
+ * decisions on it, and the only code path that writes the real tree (apply, undo, recover).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SandboxError } from '../errors';
+import type { Policy } from '../policy';
+import type { SnapshotView } from '../snapshot/types';
+import { buildChangeSet, type BuiltChangeSet, type SideData } from './changeSet';
+import { computeHunks, formatUnifiedDiff } from './hunks';
+import { JournalStore, newJournalId, type JournalOp, type JournalRecord, type StoredState } from './journal';
+import { withFileLock } from './lock';
+import { unsafePathReason } from './pathRules';
+import { hunksOf, planApply, type AppliedFile, type ConflictFile, type ConflictResolution, type RefusedFile } from './plan';
+import { hostPath, readRealState, ParentChecker, type RealState } from './realTree';
+import { Review, type FeedbackItem } from './review';
+import { createRiskClassifier, type RiskClassifier } from './risk';
+import { commitTransaction, realMatchesStored, rollbackJournal, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
+import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
+
+/** How many finished applies are kept for undo. */
+const KEPT_JOURNALS = 10;
+
+export interface AirlockOptions {
+  readonly view: SnapshotView;
+  readonly policy: Pick<Policy, 'risky'>;
+  /** The session's state directory; the airlock keeps its files in `airlock/` below it. */
+  readonly stateDir: string;
+}
+
+export interface ApplyOptions {
+  /** Only these paths (default: everything approved). */
+  readonly paths?: readonly string[];
+  /** What to do with a conflict: one choice for all, or per path. Default: report it. */
+  readonly onConflict?: ConflictResolution | Readonly<Record<string, ConflictResolution>>;
+  /** Tests only: simulate a crash in the middle of the apply. */
+  readonly fault?: FaultInjection;
+}
+
+export interface ApplyReport {
+  readonly applied: readonly AppliedFile[];
+  readonly conflicts: readonly ConflictFile[];
+  readonly refused: readonly RefusedFile[];
+  /** Conflicts left as they are in your tree by choice. */
+  readonly keptTheirs: readonly string[];
+  /** Requested paths with nothing approved, or not in the change set. */
+  readonly notApproved: readonly string[];
+  /** Problems after the real tree was written (recording into the snapshot). */
+  readonly warnings: readonly string[];
+  readonly journalId?: string;
+}
+
+export interface ApproveAllReport {
+  readonly approved: readonly string[];
+  readonly skipped: readonly { readonly path: string; readonly reasons: readonly string[] }[];
+}
+
+export interface UndoReport {
+  readonly undone: boolean;
+  readonly journalId?: string;
+  readonly paths: readonly string[];
+  /** Paths changed since the apply; undo refuses (unless forced) so as not to lose those edits. */
+  readonly changedSinceApply: readonly string[];
+  readonly message: string;
+}
+
+export interface RecoveryReport {
+  readonly rolledBack: readonly string[];
+  readonly finished: readonly string[];
+  readonly problems: readonly string[];
+}
+
+export class Airlock {
+  readonly view: SnapshotView;
+  private readonly root: string;
+  private readonly dir: string;
+  private readonly journals: JournalStore;
+  private readonly classifyRisk: RiskClassifier;
+  private last?: BuiltChangeSet;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: AirlockOptions) {
+    this.view = options.view;
+    this.root = path.resolve(options.view.workspaceRoot);
+    this.dir = path.join(options.stateDir, 'airlock');
+    this.journals = new JournalStore(path.join(this.dir, 'journal'));
+    this.classifyRisk = createRiskClassifier(options.policy.risky);
+  }
+
+  /** Runs one operation at a time in this process, and under the session's lock file. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      await fs.promises.mkdir(this.dir, { recursive: true });
+      return withFileLock(path.join(this.dir, 'lock'), work);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async build(signal?: AbortSignal): Promise<BuiltChangeSet> {
+    const raws = await this.view.scan(signal);
+    this.last = await buildChangeSet(raws, this.view, this.classifyRisk);
+    return this.last;
+  }
+
+  async changes(signal?: AbortSignal): Promise<ChangeSet> {
+    return (await this.build(signal)).changeSet;
+  }
+
+  private async entry(p: string): Promise<{ entry: ChangeEntry; built: BuiltChangeSet }> {
+    let built = this.last;
+    if (!built?.changeSet.get(p)) built = await this.build();
+    const entry = built.changeSet.get(p);
+    if (!entry) throw new SandboxError('UNSAFE_PATH', `"${p}" has no pending change.`, 'Run "changes" to list the paths with pending changes.');
+    return { entry, built };
+  }
+
+  /** The hunks of a text modification (1-based indices), or undefined when it applies as a whole. */
+  async hunks(p: string): Promise<Hunk[] | undefined> {
+    const { entry, built } = await this.entry(p);
+    return (await hunksOf(this.view, entry, built.data.get(p)))?.hunks;
+  }
+
+  /** A unified diff for text, or a one-line description of what changed otherwise. */
+  async diff(p: string): Promise<string> {
+    const { entry, built } = await this.entry(p);
+    return describeDiff(this.view, entry, built.data.get(p));
+  }
+
+  async review(): Promise<Review> {
+    return Review.load(this.dir);
+  }
+
+  /** Approves, rejects or resets a whole file, or some of its hunks (1-based indices). */
+  async decide(p: string, state: DecisionState, options: { hunks?: readonly number[]; reason?: string } = {}): Promise<void> {
+    const { entry } = await this.entry(p);
+    const review = await this.review();
+    if (options.hunks?.length) {
+      const all = await this.hunks(p);
+      if (!all) throw new SandboxError('UNSAFE_PATH', `"${p}" is not a text modification, so it has no hunks.`, `Decide on the whole file: "${p}" without "#".`);
+      for (const index of options.hunks) {
+        const hunk = all[index - 1];
+        if (!hunk) throw new SandboxError('UNSAFE_PATH', `"${p}" has ${all.length} hunk${all.length === 1 ? '' : 's'}; there is no hunk ${index}.`, `Use "diff ${p}" to see its hunks.`);
+        review.decideHunk(entry, hunk, state, options.reason);
+      }
+    } else {
+      review.decideFile(entry, state, options.reason);
+    }
+    await review.save();
+  }
+
+  /**
+   * Approves every pending change that apply may write. Risky changes are skipped unless
+   * `includeRisky`; explicit rejections stay; both are reported.
+   */
+  async approveAll(options: { includeRisky: boolean; paths?: readonly string[] }): Promise<ApproveAllReport> {
+    const { changeSet, data } = await this.build();
+    const review = await this.review();
+    const approved: string[] = [];
+    const skipped: { path: string; reasons: string[] }[] = [];
+    const wanted = options.paths ? new Set(options.paths) : undefined;
+    for (const entry of changeSet.entries) {
+      if (wanted && !wanted.has(entry.path)) continue;
+      if (entry.neverApply.length) {
+        skipped.push({ path: entry.path, reasons: entry.neverApply.map((r) => `never applied: ${r.reason}`) });
+        continue;
+      }
+      if (entry.risks.length && !options.includeRisky) {
+        skipped.push({ path: entry.path, reasons: entry.risks.map((r) => `risky: ${r.reason}`) });
+        continue;
+      }
+      if (review.fileDecision(entry).state === 'rejected') {
+        skipped.push({ path: entry.path, reasons: ['rejected'] });
+        continue;
+      }
+      if (review.hasHunkDecisions(entry.path)) {
+        const split = await hunksOf(this.view, entry, data.get(entry.path));
+        if (split) {
+          for (const h of split.hunks) if (review.hunkDecision(entry, h).state === 'pending') review.decideHunk(entry, h, 'approved');
+          const rejected = split.hunks.filter((h) => review.hunkDecision(entry, h).state === 'rejected').map((h) => h.index);
+          if (rejected.length) skipped.push({ path: entry.path, reasons: [`hunk${rejected.length > 1 ? 's' : ''} ${rejected.join(', ')} rejected`] });
+          approved.push(entry.path);
+          continue;
+        }
+      }
+      review.decideFile(entry, 'approved');
+      approved.push(entry.path);
+    }
+    await review.save();
+    return { approved, skipped };
+  }
+
+  async feedback(): Promise<readonly FeedbackItem[]> {
+    return (await this.review()).feedback();
+  }
+
+  async clearFeedback(): Promise<void> {
+    const review = await this.review();
+    review.clearFeedback();
+    await review.save();
+  }
+
+  /** Writes the approved changes into the real tree: merged, atomic per file, journaled across files. */
+  apply(options: ApplyOptions = {}): Promise<ApplyReport> {
+    return this.exclusive(() => this.applyLocked(options));
+  }
+
+  private async applyLocked(options: ApplyOptions): Promise<ApplyReport> {
+    const { changeSet, data } = await this.build();
+    const review = await this.review();
+    const notApproved: string[] = [];
+    let entries = changeSet.entries;
+    if (options.paths) {
+      const wanted = new Set(options.paths);
+      for (const p of wanted) if (!changeSet.get(p)) notApproved.push(p);
+      entries = entries.filter((e) => wanted.has(e.path));
+    }
+    const onConflict = options.onConflict;
+    const resolution = (p: string): ConflictResolution | undefined => (typeof onConflict === 'string' ? onConflict : onConflict?.[p]);
+
+    const plan = await planApply({ root: this.root, view: this.view, entries, data, review, resolution });
+    const decided = new Set([...plan.applied.map((a) => a.path), ...plan.conflicts.map((c) => c.path), ...plan.refused.map((r) => r.path), ...plan.keptTheirs]);
+    if (options.paths) for (const e of entries) if (!decided.has(e.path)) notApproved.push(e.path);
+
+    const warnings: string[] = [];
+    let journalId: string | undefined;
+    if (plan.ops.length) {
+      journalId = newJournalId();
+      const record = await commitTransaction(this.journals, this.root, plan.ops, { kind: 'apply', id: journalId, fault: options.fault });
+      const written = new Map(plan.ops.map((o) => [o.rel, o]));
+      warnings.push(...(await this.acceptAll(record, (op) => writtenContent(written.get(op.rel)))));
+    }
+    for (const a of plan.acceptOnly) warnings.push(...(await this.acceptOne(a.rel, a.accept, a.resyncSandbox, async () => a.content ?? (await readRealBytes(this.root, a.rel)))));
+    if (journalId) await this.journals.setState(journalId, 'accepted');
+
+    for (const a of plan.applied) if (!a.hunks) review.clear(a.path);
+    await review.save();
+    await this.pruneJournals();
+    this.last = undefined;
+    return { applied: plan.applied, conflicts: plan.conflicts, refused: plan.refused, keptTheirs: plan.keptTheirs, notApproved, warnings, journalId };
+  }
+
+  private async acceptOne(rel: string, accept: JournalOp['accept'], resync: boolean | undefined, content: () => Promise<Buffer | undefined>): Promise<string[]> {
+    try {
+      if (accept === 'none') return [];
+      if (accept === 'sandbox') await this.view.acceptIntoBase(rel);
+      else if (accept === 'deleted') await this.view.acceptIntoBase(rel, null);
+      else {
+        const bytes = await content();
+        if (!bytes) return [`${rel}: written, but its content could not be recorded in the snapshot`];
+        await this.view.acceptIntoBase(rel, bytes);
+      }
+      if (resync) await this.view.revertInSandbox(rel);
+      return [];
+    } catch (err) {
+      return [`${rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`];
+    }
+  }
+
+  /** Records each committed path in the snapshot, so it leaves the pending set. */
+  private async acceptAll(record: JournalRecord, content: (op: JournalOp) => Buffer | undefined): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const op of record.ops) {
+      if (op.accept === 'none') continue;
+      warnings.push(...(await this.acceptOne(op.rel, op.accept, op.resyncSandbox, async () => content(op) ?? (await readRealBytesMatching(record.root, op)))));
+    }
+    return warnings;
+  }
+
+  /** Resolves what a crash left behind: unfinished applies roll back, committed ones finish recording. */
+  recover(): Promise<RecoveryReport> {
+    return this.exclusive(async () => {
+      const rolledBack: string[] = [];
+      const finished: string[] = [];
+      const problems: string[] = [];
+      for (const id of await this.journals.list()) {
+        const record = await this.journals.read(id);
+        if (!record) {
+          // Stopped before the journal was written: the real tree was not touched.
+          await this.journals.remove(id);
+          continue;
+        }
+        const state = await this.journals.state(id);
+        if (state === 'prepared') {
+          const left = await rollbackJournal(this.journals, record);
+          if (left.length) problems.push(...left);
+          else rolledBack.push(id);
+        } else if (state === 'committed') {
+          if (record.undoes) await this.journals.setState(record.undoes, 'undone');
+          problems.push(...(await this.acceptAll(record, () => undefined)));
+          await this.journals.setState(id, 'accepted');
+          finished.push(id);
+        }
+      }
+      await this.pruneJournals();
+      return { rolledBack, finished, problems };
+    });
+  }
+
+  /** Restores the real tree to exactly what it was before the last apply. */
+  undo(options: { force?: boolean } = {}): Promise<UndoReport> {
+    return this.exclusive(async () => {
+      const target = await this.lastUndoable();
+      if (!target) return { undone: false, paths: [], changedSinceApply: [], message: 'Nothing to undo: no apply has been made in this session, or it was already undone.' };
+
+      const changed: string[] = [];
+      for (const op of latestPerPath(target.ops)) {
+        if (!(await realMatchesStored(hostPath(this.root, op.rel), op.after))) changed.push(op.rel);
+      }
+      if (changed.length && !options.force) {
+        return { undone: false, journalId: target.id, paths: [], changedSinceApply: changed, message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.` };
+      }
+
+      const parents = new ParentChecker(this.root);
+      const planned: PlannedOp[] = [];
+      for (const { rel, before, accept } of firstBeforePerPath(target.ops)) {
+        const check = await parents.check(rel);
+        if ('refusal' in check) throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${check.refusal}.`);
+        const current: RealState = await readRealState(this.root, rel);
+        planned.push({ rel, before: current, after: toTarget(before, (name) => this.journals.backupPath(target.id, name)), accept: undoAccept(before, accept) });
+      }
+      const id = newJournalId();
+      const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });
+      await this.journals.setState(target.id, 'undone');
+      const warnings = await this.acceptAll(record, () => undefined);
+      await this.journals.setState(id, 'accepted');
+      this.last = undefined;
+      const paths = planned.map((p) => p.rel);
+      return { undone: true, journalId: target.id, paths, changedSinceApply: changed, message: `Undid the last apply (${paths.length} path${paths.length === 1 ? '' : 's'}).${warnings.length ? ` ${warnings.join('; ')}` : ''}` };
+    });
+  }
+
+  private async lastUndoable(): Promise<JournalRecord | undefined> {
+    const ids = (await this.journals.list()).reverse();
+    for (const id of ids) {
+      const record = await this.journals.read(id);
+      if (!record || record.kind !== 'apply') continue;
+      const state = await this.journals.state(id);
+      if (state === 'accepted' || state === 'committed') return record;
+    }
+    return undefined;
+  }
+
+  private async pruneJournals(): Promise<void> {
+    const ids = await this.journals.list();
+    const finished: string[] = [];
+    for (const id of ids) {
+      const state = await this.journals.state(id);
+      if (state === 'rolledBack') await this.journals.remove(id);
+      else if (state === 'accepted' || state === 'undone') finished.push(id);
+    }
+    for (const id of finished.slice(0, Math.max(0, finished.length - KEPT_JOURNALS))) await this.journals.remove(id);
+  }
+
+  /** Brings the sandbox side of the given paths (or all) back to the base, and forgets their decisions. */
+  discard(paths: readonly string[] | 'all'): Promise<{ discarded: string[]; failed: { path: string; reason: string }[] }> {
+    return this.exclusive(async () => {
+      const { changeSet } = await this.build();
+      const review = await this.review();
+      const targets = paths === 'all' ? changeSet.entries.map((e) => e.path) : [...paths];
+      const discarded: string[] = [];
+      const failed: { path: string; reason: string }[] = [];
+      for (const p of targets) {
+        const entry = changeSet.get(p);
+        const unsafe = unsafePathReason(p);
+        if (!entry) failed.push({ path: p, reason: 'no pending change at this path' });
+        else if (unsafe) failed.push({ path: p, reason: unsafe });
+        else {
+          try {
+            await this.view.revertInSandbox(p);
+            review.clear(p);
+            discarded.push(p);
+          } catch (err) {
+            failed.push({ path: p, reason: (err as Error).message });
+          }
+        }
+      }
+      if (paths === 'all') review.clearAll();
+      await review.save();
+      this.last = undefined;
+      return { discarded, failed };
+    });
+  }
+}
+
+function writtenContent(op: PlannedOp | undefined): Buffer | undefined {
+  if (op?.after.type === 'file' && 'data' in op.after.source) return op.after.source.data;
+  return undefined;
+}
+
+async function readRealBytes(root: string, rel: string): Promise<Buffer | undefined> {
+  const real = await readRealState(root, rel, Number.MAX_SAFE_INTEGER);
+  return real.type === 'file' ? real.data : undefined;
+}
+
+/** The real file's bytes when they are what the journal says was written. */
+async function readRealBytesMatching(root: string, op: JournalOp): Promise<Buffer | undefined> {
+  const real = await readRealState(root, op.rel, Number.MAX_SAFE_INTEGER);
+  if (real.type !== 'file' || op.after.type !== 'file' || real.sha256 !== op.after.sha256) return undefined;
+  return real.data;
+}
+
+/** Each path's final state in a journal (a type change is two ops on one path). */
+function latestPerPath(ops: readonly JournalOp[]): JournalOp[] {
+  const byRel = new Map<string, JournalOp>();
+  for (const op of ops) byRel.set(op.rel, op);
+  return [...byRel.values()];
+}
+
+function firstBeforePerPath(ops: readonly JournalOp[]): { rel: string; before: StoredState; accept: JournalOp['accept'] }[] {
+  const byRel = new Map<string, { rel: string; before: StoredState; accept: JournalOp['accept'] }>();
+  for (const op of ops) {
+    const seen = byRel.get(op.rel);
+    if (!seen) byRel.set(op.rel, { rel: op.rel, before: op.before, accept: op.accept });
+    else if (op.accept !== 'none') byRel.set(op.rel, { ...seen, accept: op.accept });
+  }
+  return [...byRel.values()];
+}
+
+function toTarget(state: StoredState, backupPath: (name: string) => string): TargetState {
+  if (state.type === 'file') return { type: 'file', mode: state.mode, sha256: state.sha256, source: { copyFrom: backupPath(state.backup!) } };
+  return state;
+}
+
+/** After an undo the snapshot's base follows the restored real tree, so the change shows as pending again. */
+function undoAccept(before: StoredState, applied: JournalOp['accept']): JournalOp['accept'] {
+  if (applied === 'none') return 'none';
+  if (before.type === 'absent') return 'deleted';
+  if (before.type === 'file') return 'written';
+  return 'none';
+}
+
+async function describeDiff(view: SnapshotView, entry: ChangeEntry, data: SideData | undefined): Promise<string> {
+  const lines: string[] = [];
+  const b = entry.base?.entry;
+  const s = entry.sandbox?.entry;
+  const mode = (m: number) => m.toString(8).padStart(4, '0');
+  if (entry.kind === 'typeChanged') lines.push(`type changed: ${b?.type} -> ${s?.type}`);
+  if (b && s && b.type !== 'symlink' && s.type !== 'symlink' && (b.mode & 0o7777) !== (s.mode & 0o7777)) lines.push(`mode ${mode(b.mode)} -> ${mode(s.mode)}`);
+  if (s?.type === 'symlink') lines.push(`symlink -> ${s.linkTarget ?? ''}${b?.type === 'symlink' ? ` (was -> ${b.linkTarget ?? ''})` : ''}`);
+  else if (b?.type === 'symlink') lines.push(`symlink removed (was -> ${b.linkTarget ?? ''})`);
+  if (s?.type === 'directory' && !b) lines.push('new folder');
+  if (b?.type === 'directory' && !s) lines.push('folder deleted');
+
+  const sides = [entry.base, entry.sandbox];
+  if (sides.some((x) => x?.content === 'tooLarge')) {
+    lines.push(`too large to diff (${sides.map((x) => (x?.entry.type === 'file' ? `${x.entry.size} bytes` : 'none')).join(' -> ')})`);
+  } else if (sides.some((x) => x?.content === 'binary')) {
+    lines.push(`binary file changed (${sides.map((x) => (x?.entry.type === 'file' ? `${x.entry.size} bytes, sha256 ${x.sha256?.slice(0, 12)}` : 'none')).join(' -> ')})`);
+  } else if (sides.some((x) => x?.content === 'text')) {
+    const split = await hunksOf(view, entry, data);
+    if (split) {
+      lines.push(formatUnifiedDiff(entry.path, split.hunks).trimEnd());
+    } else {
+      const read = async (side: 'base' | 'sandbox') => {
+        const info = side === 'base' ? entry.base : entry.sandbox;
+        if (info?.content !== 'text') return '';
+        const cached = data?.[side];
+        return (cached ?? (await fs.promises.readFile(side === 'base' ? view.basePath(entry.path) : view.sandboxPath(entry.path)))).toString('utf8');
+      };
+      const hunks = computeHunks(await read('base'), await read('sandbox'));
+      const oldLabel = entry.base?.content === 'text' ? `a/${entry.path}` : '/dev/null';
+      const newLabel = entry.sandbox?.content === 'text' ? `b/${entry.path}` : '/dev/null';
+      const text = formatUnifiedDiff(entry.path, hunks, oldLabel, newLabel).trimEnd();
+      if (text) lines.push(text);
+    }
+  }
+  return lines.join('\n');
+}

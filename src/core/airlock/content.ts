@@ -1,0 +1,73 @@
+/**
+ * Reading one side of a change: hash, size and whether it can be shown and split as text.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { ContentClass } from './types';
+
+/** Files above this are reported as too large to diff; they apply as a whole. */
+export const DIFF_SIZE_CAP = 2 * 1024 * 1024;
+/** How much of a file decides whether it is binary. */
+export const BINARY_PROBE_BYTES = 8 * 1024;
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Binary: a NUL byte or invalid UTF-8 in the first 8 KiB (a sequence cut at 8 KiB is fine). */
+export function looksBinary(data: Buffer): boolean {
+  const probe = data.subarray(0, BINARY_PROBE_BYTES);
+  if (probe.includes(0)) return true;
+  try {
+    // `stream: true` tolerates a multi-byte character cut by the probe's end.
+    new TextDecoder('utf-8', { fatal: true }).decode(probe, { stream: probe.length < data.length });
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export function isValidUtf8(data: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface FileContent {
+  readonly sha256: string;
+  readonly size: number;
+  readonly content: ContentClass;
+  /** The bytes, kept for files within the diff cap (what apply writes is what was hashed). */
+  readonly data?: Buffer;
+}
+
+/** Reads a regular file without following a final symlink. */
+export async function readFileContent(hostPath: string, cap = DIFF_SIZE_CAP): Promise<FileContent> {
+  const handle = await fs.promises.open(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    const stat = await handle.stat();
+    if (stat.size <= cap) {
+      const data = await handle.readFile();
+      if (data.length <= cap) {
+        return { sha256: sha256(data), size: data.length, content: looksBinary(data) ? 'binary' : 'text', data };
+      }
+    }
+    return { sha256: await hashStream(hostPath), size: stat.size, content: 'tooLarge' };
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function hashStream(hostPath: string): Promise<string> {
+  const digest = createHash('sha256');
+  const handle = await fs.promises.open(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    for await (const chunk of handle.createReadStream({ autoClose: false })) digest.update(chunk as Buffer);
+  } finally {
+    await handle.close();
+  }
+  return digest.digest('hex');
+}

@@ -1,0 +1,377 @@
+/**
+ * Carries out a set of changes to the real tree as one journaled transaction.
+ *
+ * Order of work: back up every file that will be replaced or removed (a hard link when the
+ * file system allows, else a fsynced copy), write the journal (fsynced), then touch the real
+ * tree in three stages (removals deepest first, directories shallowest first, then files:
+ * temporary files written and fsynced in parallel, renamed into place one by one), fsync the
+ * touched directories once each, and mark the journal committed. Any failure before the
+ * commit rolls every path back to its journaled "before"; a crash leaves the journal for
+ * `rollbackJournal` at the next start.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SandboxError } from '../errors';
+import { hashStream } from './content';
+import { JournalStore, type AcceptMode, type JournalKind, type JournalOp, type JournalRecord, type StoredState } from './journal';
+import { mapLimit } from './pool';
+import { copyToNewFile, fsyncDir, hostPath, removeIfExists, writeNewFile, type RealState } from './realTree';
+
+const IO_CONCURRENCY = 16;
+
+export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string };
+
+export type TargetState =
+  | { readonly type: 'absent' }
+  | { readonly type: 'file'; readonly mode: number; readonly sha256: string; readonly source: FileSource }
+  | { readonly type: 'symlink'; readonly target: string }
+  | { readonly type: 'directory'; readonly mode: number };
+
+export interface PlannedOp {
+  readonly rel: string;
+  /** The real entry as read when planning; the transaction refuses if it changed since. */
+  readonly before: RealState;
+  readonly after: TargetState;
+  readonly accept: AcceptMode;
+  readonly resyncSandbox?: boolean;
+}
+
+export interface FaultInjection {
+  /** Simulate a crash after this many paths of the real tree were changed. */
+  readonly afterOps: number;
+  /** `throw`: an InjectedFault escapes without rollback; `kill`: the process SIGKILLs itself. */
+  readonly action: 'throw' | 'kill';
+}
+
+/** A simulated crash (tests only): the transaction is left as a crash would leave it. */
+export class InjectedFault extends Error {
+  override readonly name = 'InjectedFault';
+}
+
+interface Step {
+  readonly op: JournalOp;
+  readonly planned: PlannedOp;
+}
+
+function depth(rel: string): number {
+  return rel.split('/').length;
+}
+
+function byPath(a: { rel: string }, b: { rel: string }): number {
+  return a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0;
+}
+
+/** Type changes to or from a directory cannot be one rename: they become a removal and a creation. */
+function splitDirectoryTypeChanges(ops: readonly PlannedOp[]): PlannedOp[] {
+  const out: PlannedOp[] = [];
+  for (const op of ops) {
+    const beforeDir = op.before.type === 'directory';
+    const afterDir = op.after.type === 'directory';
+    const crossesDirectory = op.before.type !== 'absent' && op.after.type !== 'absent' && beforeDir !== afterDir;
+    if (crossesDirectory) {
+      out.push({ ...op, after: { type: 'absent' }, accept: 'none' });
+      out.push({ ...op, before: { type: 'absent' } });
+    } else {
+      out.push(op);
+    }
+  }
+  return out;
+}
+
+/** Removals deepest first, then directories shallowest first, then files and links. */
+export function orderOps(ops: readonly PlannedOp[]): PlannedOp[] {
+  const split = splitDirectoryTypeChanges(ops);
+  const removals = split.filter((o) => o.after.type === 'absent').sort((a, b) => depth(b.rel) - depth(a.rel) || byPath(b, a));
+  const dirs = split.filter((o) => o.after.type === 'directory').sort((a, b) => depth(a.rel) - depth(b.rel) || byPath(a, b));
+  const writes = split.filter((o) => o.after.type === 'file' || o.after.type === 'symlink').sort(byPath);
+  return [...removals, ...dirs, ...writes];
+}
+
+function storedAfter(after: TargetState): StoredState {
+  if (after.type === 'file') return { type: 'file', mode: after.mode, sha256: after.sha256 };
+  return after;
+}
+
+function needsTemp(planned: PlannedOp): boolean {
+  const { before, after } = planned;
+  if (after.type === 'symlink') return true;
+  if (after.type !== 'file') return false;
+  return !(before.type === 'file' && before.sha256 === after.sha256);
+}
+
+async function backupFile(store: JournalStore, id: string, name: string, p: string, before: Extract<RealState, { type: 'file' }>): Promise<void> {
+  const backup = store.backupPath(id, name);
+  try {
+    await fs.promises.link(p, backup);
+    const st = await fs.promises.lstat(backup);
+    // Another hard link could change this inode in place later; keep a private copy then.
+    if (st.ino === before.ino && st.size === before.size && st.mtimeMs === before.mtimeMs && st.nlink <= 2) return;
+    await fs.promises.unlink(backup);
+    if (st.ino !== before.ino || st.size !== before.size || st.mtimeMs !== before.mtimeMs) throw changedDuringApply(p);
+  } catch (err) {
+    if (err instanceof SandboxError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
+  }
+  if (before.data) {
+    await writeNewFile(backup, before.data, 0o600);
+    return;
+  }
+  const copied = await copyToNewFile(p, backup, 0o600);
+  if (copied !== before.sha256) throw changedDuringApply(p);
+}
+
+function changedDuringApply(p: string): SandboxError {
+  return new SandboxError('INTERNAL', `${p} changed while the apply was running; nothing was applied.`, 'Run the apply again: it will merge with the new content.');
+}
+
+/** True when the real entry is still the one that was planned against. */
+async function stillAsPlanned(p: string, before: RealState): Promise<boolean> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return before.type === 'absent';
+    throw err;
+  }
+  switch (before.type) {
+    case 'absent':
+      return false;
+    case 'file':
+      return st.isFile() && st.ino === before.ino && st.size === before.size && st.mtimeMs === before.mtimeMs;
+    case 'symlink':
+      return st.isSymbolicLink() && (await fs.promises.readlink(p)) === before.target;
+    case 'directory':
+      return st.isDirectory();
+    default:
+      return false;
+  }
+}
+
+/** chmod without following a symlink: open with O_NOFOLLOW and fchmod. */
+async function chmodNoFollow(p: string, mode: number, directory: boolean): Promise<void> {
+  const flags = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | (directory ? fs.constants.O_DIRECTORY : 0);
+  const handle = await fs.promises.open(p, flags);
+  try {
+    await handle.chmod(mode);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function prepareTemp(root: string, step: Step): Promise<void> {
+  const after = step.planned.after;
+  const tmp = path.join(path.dirname(hostPath(root, step.op.rel)), step.op.tmp!);
+  if (after.type === 'symlink') {
+    await fs.promises.symlink(after.target, tmp);
+    return;
+  }
+  if (after.type !== 'file') return;
+  if ('data' in after.source) {
+    await writeNewFile(tmp, after.source.data, after.mode);
+    return;
+  }
+  const landed = await copyToNewFile(after.source.copyFrom, tmp, after.mode);
+  if (landed !== after.sha256) {
+    throw new SandboxError('INTERNAL', `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`, 'Review the file again, then apply.');
+  }
+}
+
+export interface CommitOptions {
+  readonly kind: JournalKind;
+  readonly id: string;
+  readonly undoes?: string;
+  readonly fault?: FaultInjection;
+}
+
+export async function commitTransaction(store: JournalStore, root: string, planned: readonly PlannedOp[], options: CommitOptions): Promise<JournalRecord> {
+  const { id } = options;
+  const ordered = orderOps(planned);
+  await store.prepareDir(id);
+
+  const steps: Step[] = [];
+  await mapLimit(ordered, IO_CONCURRENCY, async (op, i) => {
+    let before: StoredState;
+    const b = op.before;
+    if (b.type === 'file') {
+      const backup = `b${i}`;
+      await backupFile(store, id, backup, hostPath(root, op.rel), b);
+      before = { type: 'file', mode: b.mode, sha256: b.sha256, size: b.size, backup };
+    } else if (b.type === 'special') {
+      throw new SandboxError('UNSAFE_PATH', `${op.rel} is a ${b.what} in your tree; apply does not replace special files.`);
+    } else {
+      before = b;
+    }
+    const tmp = needsTemp(op) ? `.agent-sandbox-${id}-${i}.tmp` : undefined;
+    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox } };
+  });
+  await fsyncDir(store.journalDir(id));
+
+  const record: JournalRecord = {
+    version: 1,
+    id,
+    kind: options.kind,
+    root,
+    createdAt: new Date().toISOString(),
+    ops: steps.map((s) => s.op),
+    ...(options.undoes ? { undoes: options.undoes } : {}),
+  };
+  await store.create(record);
+
+  let done = 0;
+  const touched = async (): Promise<void> => {
+    done++;
+    const fault = options.fault;
+    if (fault && done === fault.afterOps) {
+      if (fault.action === 'kill') {
+        process.kill(process.pid, 'SIGKILL');
+        await new Promise(() => undefined); // never resumes
+      }
+      throw new InjectedFault(`injected fault after ${done} changed paths`);
+    }
+  };
+
+  try {
+    for (const step of steps) {
+      const { rel } = step.op;
+      const p = hostPath(root, rel);
+      const { before, after } = step.planned;
+      if (after.type === 'absent') {
+        if (!(await stillAsPlanned(p, before))) throw changedDuringApply(p);
+        if (before.type === 'directory') await fs.promises.rmdir(p);
+        else await fs.promises.unlink(p);
+        await touched();
+      } else if (after.type === 'directory') {
+        if (before.type === 'absent') {
+          await fs.promises.mkdir(p, { mode: after.mode });
+        } else if (!(await stillAsPlanned(p, before))) {
+          throw changedDuringApply(p);
+        }
+        await chmodNoFollow(p, after.mode, true);
+        await touched();
+      }
+    }
+
+    const writes = steps.filter((s) => s.planned.after.type === 'file' || s.planned.after.type === 'symlink');
+    await mapLimit(writes.filter((s) => s.op.tmp), IO_CONCURRENCY, (s) => prepareTemp(root, s));
+    for (const step of writes) {
+      const p = hostPath(root, step.op.rel);
+      const { before, after } = step.planned;
+      if (!(await stillAsPlanned(p, before))) throw changedDuringApply(p);
+      if (step.op.tmp) await fs.promises.rename(path.join(path.dirname(p), step.op.tmp), p);
+      else if (after.type === 'file') await chmodNoFollow(p, after.mode, false);
+      await touched();
+    }
+
+    const dirs = new Set(steps.map((s) => path.dirname(hostPath(root, s.op.rel))));
+    await mapLimit([...dirs], IO_CONCURRENCY, async (dir) => {
+      try {
+        await fsyncDir(dir);
+      } catch (err) {
+        // A directory removed by this same transaction has nothing left to flush.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    });
+    await store.setState(id, 'committed');
+  } catch (err) {
+    if (err instanceof InjectedFault) throw err;
+    const problems = await rollbackJournal(store, record);
+    if (problems.length) {
+      throw new SandboxError('INTERNAL', `Apply failed (${(err as Error).message}) and rollback left problems: ${problems.join('; ')}`, 'Check the listed paths by hand; the journal is kept in the session state directory.', { cause: err });
+    }
+    throw err;
+  }
+  return record;
+}
+
+async function currentMatches(p: string, want: StoredState): Promise<boolean> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return want.type === 'absent';
+    throw err;
+  }
+  switch (want.type) {
+    case 'absent':
+      return false;
+    case 'directory':
+      return st.isDirectory() && (st.mode & 0o7777) === want.mode;
+    case 'symlink':
+      return st.isSymbolicLink() && (await fs.promises.readlink(p)) === want.target;
+    case 'file':
+      return st.isFile() && (st.mode & 0o7777) === want.mode && (want.size === undefined || st.size === want.size) && (await hashStream(p)) === want.sha256;
+  }
+}
+
+export { currentMatches as realMatchesStored };
+
+async function removeAny(p: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.lstat(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (st.isDirectory()) await fs.promises.rmdir(p);
+  else await fs.promises.unlink(p);
+}
+
+/** Puts one path back to a journaled state; the content of a file comes from its backup. */
+async function restore(store: JournalStore, record: JournalRecord, op: JournalOp, index: number): Promise<void> {
+  const p = hostPath(record.root, op.rel);
+  const want = op.before;
+  if (await currentMatches(p, want)) return;
+  const tmp = path.join(path.dirname(p), `.agent-sandbox-${record.id}-r${index}.tmp`);
+  await removeIfExists(tmp);
+  switch (want.type) {
+    case 'absent':
+      await removeAny(p);
+      return;
+    case 'directory': {
+      const st = await fs.promises.lstat(p).catch(() => undefined);
+      if (st && !st.isDirectory()) await fs.promises.unlink(p);
+      if (!st || !st.isDirectory()) await fs.promises.mkdir(p, { mode: want.mode });
+      await chmodNoFollow(p, want.mode, true);
+      return;
+    }
+    case 'symlink':
+      await fs.promises.symlink(want.target, tmp);
+      break;
+    case 'file': {
+      const landed = await copyToNewFile(store.backupPath(record.id, want.backup!), tmp, want.mode);
+      if (landed !== want.sha256) {
+        await removeIfExists(tmp);
+        throw new Error(`the backup of ${op.rel} does not match its journaled hash`);
+      }
+      break;
+    }
+  }
+  const st = await fs.promises.lstat(p).catch(() => undefined);
+  if (st?.isDirectory()) await fs.promises.rmdir(p);
+  await fs.promises.rename(tmp, p);
+}
+
+/**
+ * Rolls a journal back: every path returns to its "before", temporary files go. Returns the
+ * problems it could not fix (empty when the tree is fully restored).
+ */
+export async function rollbackJournal(store: JournalStore, record: JournalRecord): Promise<string[]> {
+  const problems: string[] = [];
+  const ops = record.ops;
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    const p = hostPath(record.root, op.rel);
+    try {
+      if (op.tmp) await removeAny(path.join(path.dirname(p), op.tmp));
+      await restore(store, record, op, i);
+    } catch (err) {
+      problems.push(`${op.rel}: ${(err as Error).message}`);
+    }
+  }
+  const dirs = new Set(ops.map((o) => path.dirname(hostPath(record.root, o.rel))));
+  for (const dir of dirs) await fsyncDir(dir).catch(() => undefined);
+  if (!problems.length) await store.setState(record.id, 'rolledBack');
+  return problems;
+}
