@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { SandboxError } from '../../../src/core/errors';
+import { DEFAULT_POLICY, resolvePolicy, WORKSPACE_POLICY_FILE } from '../../../src/core/policy';
+
+function workspaceWith(policy: unknown | string): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-'));
+  fs.mkdirSync(path.join(root, '.vscode'));
+  fs.writeFileSync(path.join(root, WORKSPACE_POLICY_FILE), typeof policy === 'string' ? policy : JSON.stringify(policy));
+  return root;
+}
+
+function policyError(fn: () => unknown): SandboxError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof SandboxError, `expected a SandboxError, got ${String(err)}`);
+    assert.equal(err.code, 'POLICY_INVALID');
+    return err;
+  }
+  assert.fail('expected the policy to be refused');
+}
+
+describe('policy', () => {
+  it('defaults exclude secrets, close the network and pass no host environment beyond locale and terminal', () => {
+    const { policy } = resolvePolicy({});
+    assert.equal(policy.network.mode, 'none');
+    for (const secret of ['.env*', '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', '.npmrc', '.pypirc', '.netrc', '.git-credentials', '.aws/', '.ssh/', '*.tfstate']) {
+      assert.ok(policy.exclude.includes(secret), `${secret} is excluded by default`);
+    }
+    assert.deepEqual(policy.envAllowlist, ['LANG', 'LC_ALL', 'TZ', 'TERM']);
+    assert.equal(policy.user, 'auto');
+  });
+
+  it('user settings may loosen limits and replace lists', () => {
+    const { policy, setBy } = resolvePolicy({ user: { raw: { memoryMb: 8192, envAllowlist: ['LANG', 'GOFLAGS'] }, origin: 'user settings' } });
+    assert.equal(policy.memoryMb, 8192);
+    assert.deepEqual(policy.envAllowlist, ['LANG', 'GOFLAGS']);
+    assert.equal(setBy.memoryMb.kind, 'user');
+    assert.equal(setBy.cpus.kind, 'defaults');
+  });
+
+  it('the workspace file may tighten limits and add exclusions', () => {
+    const root = workspaceWith({ memoryMb: 512, pids: 64, exclude: ['secrets/'], envAllowlist: ['LANG'] });
+    const { policy, setBy } = resolvePolicy({ workspaceRoot: root });
+    assert.equal(policy.memoryMb, 512);
+    assert.equal(policy.pids, 64);
+    assert.ok(policy.exclude.includes('secrets/'));
+    assert.ok(policy.exclude.includes('.env*'), 'the defaults stay excluded');
+    assert.deepEqual(policy.envAllowlist, ['LANG']);
+    assert.equal(setBy.memoryMb.origin, path.join(root, WORKSPACE_POLICY_FILE));
+  });
+
+  it('the workspace file cannot raise a limit above the user setting', () => {
+    const root = workspaceWith({ memoryMb: 4096 });
+    const err = policyError(() => resolvePolicy({ workspaceRoot: root, user: { raw: { memoryMb: 1024 }, origin: 'user settings' } }));
+    assert.match(err.message, /agent-sandbox\.json/);
+    assert.match(err.message, /memoryMb/);
+    assert.match(err.message, /above the current limit of 1024/);
+  });
+
+  it('the workspace file cannot open the network, pass host variables, or change the image or user', () => {
+    for (const [layer, field] of [
+      [{ network: { mode: 'allowlist' } }, 'network.mode'],
+      [{ envAllowlist: ['LANG', 'AWS_SECRET_ACCESS_KEY'] }, 'envAllowlist'],
+      [{ image: 'evil:latest' }, 'image'],
+      [{ baseImage: 'evil:latest' }, 'baseImage'],
+      [{ user: '1000:1000' }, 'user'],
+      [{ runtime: 'runc' }, 'runtime'],
+    ] as const) {
+      const err = policyError(() => resolvePolicy({ workspaceRoot: workspaceWith(layer) }));
+      assert.match(err.message, new RegExp(field.replace('.', '\\.')), `${field} is named`);
+    }
+  });
+
+  it('the workspace file cannot remove default exclusions or risky patterns: its lists only add', () => {
+    const { policy } = resolvePolicy({ workspaceRoot: workspaceWith({ exclude: [], risky: [] }) });
+    assert.deepEqual(policy.exclude, DEFAULT_POLICY.exclude);
+    assert.deepEqual(policy.risky, DEFAULT_POLICY.risky);
+  });
+
+  it('a malformed policy file is an error that names the file and the reason', () => {
+    const root = workspaceWith('{ "memoryMb": 12, ');
+    const err = policyError(() => resolvePolicy({ workspaceRoot: root }));
+    assert.match(err.message, /not valid JSON/);
+    assert.match(err.message, new RegExp(path.join(root, WORKSPACE_POLICY_FILE).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  });
+
+  it('an invalid field is an error that names the field and the reason, never a fallback', () => {
+    const err = policyError(() => resolvePolicy({ user: { raw: { memoryMb: 'lots', pids: -1, surprise: true }, origin: 'user settings' } }));
+    assert.match(err.message, /user settings/);
+    assert.match(err.message, /memoryMb/);
+    assert.match(err.message, /pids/);
+    assert.match(err.message, /surprise|Unrecognized/);
+  });
+
+  it('root is refused as the sandbox user', () => {
+    const err = policyError(() => resolvePolicy({ user: { raw: { user: '0:0' }, origin: 'user settings' } }));
+    assert.match(err.message, /root/);
+  });
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { copyTree } from '../../../src/core/snapshot/copy';
+import { scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
+import type { RawChange } from '../../../src/core/snapshot/types';
+import { compilePatterns } from '../../../src/core/glob';
+
+function tmp(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+}
+
+function write(root: string, rel: string, content: string | Buffer, mode?: number): void {
+  const p = path.join(root, rel);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, content);
+  if (mode !== undefined) fs.chmodSync(p, mode);
+}
+
+function summary(changes: RawChange[]): string[] {
+  return changes.map((c) => `${c.kind} ${c.path}`).sort();
+}
+
+function baseFixture(): string {
+  const base = tmp('base');
+  write(base, 'a.txt', 'alpha\n');
+  write(base, 'old.txt', 'old\n');
+  write(base, 'src/x.ts', 'x\n');
+  write(base, 'src/y.ts', 'y\n');
+  write(base, 'run.sh', 'echo\n', 0o644);
+  write(base, 'dir/inner.txt', 'inner\n');
+  fs.symlinkSync('a.txt', path.join(base, 'link'));
+  return base;
+}
+
+describe('the base copy', () => {
+  it('copies files, modes and symlinks without following them, and leaves excluded secrets out', () => {
+    const src = tmp('ws');
+    write(src, 'keep.ts', 'k');
+    write(src, 'tool.sh', '#!/bin/sh\n', 0o755);
+    write(src, '.env', 'TOKEN=1');
+    write(src, 'config/.env.local', 'TOKEN=2');
+    write(src, 'deploy/site.key', 'k');
+    write(src, '.aws/credentials', 'c');
+    fs.symlinkSync('/etc/passwd', path.join(src, 'outside'));
+    const dst = path.join(tmp('copy'), 'base');
+    return copyTree(src, dst, { isExcluded: compilePatterns(['.env*', '*.key', '.aws/']) }).then((report) => {
+      assert.equal(fs.readFileSync(path.join(dst, 'keep.ts'), 'utf8'), 'k');
+      assert.equal(fs.statSync(path.join(dst, 'tool.sh')).mode & 0o777, 0o755);
+      assert.equal(fs.readlinkSync(path.join(dst, 'outside')), '/etc/passwd');
+      for (const secret of ['.env', 'config/.env.local', 'deploy/site.key', '.aws']) {
+        assert.ok(!fs.existsSync(path.join(dst, secret)), `${secret} is not copied`);
+      }
+      assert.deepEqual(report.excluded.sort(), ['.aws', '.env', 'config/.env.local', 'deploy/site.key']);
+    });
+  });
+
+  it('keeps names that are not valid UTF-8 as bytes', async () => {
+    const src = tmp('ws');
+    const raw = Buffer.concat([Buffer.from(src + '/'), Buffer.from([0x66, 0xff, 0x6f])]);
+    fs.writeFileSync(raw, 'bytes');
+    const dst = path.join(tmp('copy'), 'base');
+    await copyTree(src, dst, { isExcluded: () => undefined });
+    const names = fs.readdirSync(dst, { encoding: 'buffer' });
+    assert.deepEqual(names, [Buffer.from([0x66, 0xff, 0x6f])]);
+  });
+});
+
+describe('full scan (copy strategy)', () => {
+  it('finds added, modified, deleted, mode and type changes', async () => {
+    const base = baseFixture();
+    const sandbox = tmp('sandbox');
+    fs.cpSync(base, sandbox, { recursive: true, verbatimSymlinks: true });
+    write(sandbox, 'a.txt', 'alpha changed\n');
+    fs.rmSync(path.join(sandbox, 'old.txt'));
+    write(sandbox, 'new/deep.txt', 'new\n');
+    fs.chmodSync(path.join(sandbox, 'run.sh'), 0o755);
+    fs.rmSync(path.join(sandbox, 'dir'), { recursive: true });
+    write(sandbox, 'dir', 'now a file\n');
+    fs.rmSync(path.join(sandbox, 'link'));
+    fs.symlinkSync('old.txt', path.join(sandbox, 'link'));
+    const changes = await scanFull(base, sandbox);
+    assert.deepEqual(summary(changes), [
+      'added new',
+      'added new/deep.txt',
+      'deleted dir/inner.txt',
+      'deleted old.txt',
+      'modified a.txt',
+      'modified dir',
+      'modified link',
+      'modified run.sh',
+    ]);
+    const link = changes.find((c) => c.path === 'link')!;
+    assert.equal(link.sandbox?.linkTarget, 'old.txt');
+    assert.equal(link.base?.linkTarget, 'a.txt');
+  });
+
+  it('reports nothing for an identical copy, even with fresh timestamps', async () => {
+    const base = baseFixture();
+    const sandbox = tmp('sandbox');
+    fs.cpSync(base, sandbox, { recursive: true, verbatimSymlinks: true });
+    const later = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(sandbox, 'a.txt'), later, later);
+    assert.deepEqual(await scanFull(base, sandbox), []);
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+
+describe('overlay scan (upper layer only)', () => {
+  it('reads whiteouts as deletions and asks the merged view only about directories that may be opaque', { skip: isRoot ? false : 'needs root to make overlay whiteouts (character devices 0:0)' }, async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    // What overlayfs leaves in the upper layer after: edit a.txt, rm old.txt, add new.txt,
+    // `rm -rf src && mkdir src && echo w > src/w.ts` (src becomes opaque).
+    write(upper, 'a.txt', 'alpha changed\n');
+    execFileSync('mknod', [path.join(upper, 'old.txt'), 'c', '0', '0']);
+    write(upper, 'new.txt', 'new\n');
+    write(upper, 'src/w.ts', 'w\n');
+    const asked: string[] = [];
+    const changes = await scanOverlay(base, upper, async (dirs) => {
+      asked.push(...dirs);
+      return new Map([['src', new Set(['w.ts'])]]);
+    });
+    assert.deepEqual(asked, ['src']);
+    assert.deepEqual(summary(changes), ['added new.txt', 'added src/w.ts', 'deleted old.txt', 'deleted src/x.ts', 'deleted src/y.ts', 'modified a.txt']);
+  });
+
+  it('does not report base files of a non-opaque directory as deleted', async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    write(upper, 'src/x.ts', 'x changed\n');
+    const changes = await scanOverlay(base, upper, async () => new Map([['src', new Set(['x.ts', 'y.ts'])]]));
+    assert.deepEqual(summary(changes), ['modified src/x.ts']);
+  });
+
+  it('ignores entries copied up without a change (a touch or a chmod back)', async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    write(upper, 'a.txt', 'alpha\n');
+    const changes = await scanOverlay(base, upper, async () => new Map());
+    assert.deepEqual(changes, []);
+  });
+});
