@@ -3,35 +3,27 @@
  * in for the outside; the proxy's resolver maps test names to it (and to private and
  * metadata addresses that nothing is ever sent to).
  *
- * Containers here are made directly with dockerode and the same confinement a session
- * uses for networking (NetworkMode none, all capabilities dropped, no-new-privileges, a
- * non-root user), labelled dev.agent-sandbox.test=network and removed afterwards.
+ * Each mode runs in a real sandbox session (the hardened container the product starts),
+ * with its state in a temporary folder, destroyed afterwards.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type Docker from 'dockerode';
-import { dockerFor, resolveEndpoint } from '../../src/core/engine/connection';
-import { CONTAINER_NET_DIR, FORWARDER_READY_PREFIX, networkContainerAdditions } from '../../src/core/network/container';
+import { CONTAINER_NET_DIR } from '../../src/core/network/container';
 import type { Resolver } from '../../src/core/network/gate';
-import { jsonlNetworkLog, readNetworkLog } from '../../src/core/network/log';
-import { type EgressProxy, startEgressProxy } from '../../src/core/network/proxy';
-import { compileRules } from '../../src/core/network/rules';
+import { readNetworkLog } from '../../src/core/network/log';
+import { openSessionNetwork, type SessionNetwork } from '../../src/core/network/sessionNetwork';
+import { DEFAULT_POLICY, type Policy } from '../../src/core/policy';
+import { resolveUser, SandboxSession } from '../../src/core/session';
 
 const IMAGE = process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm';
-const TEST_LABEL = { 'dev.agent-sandbox.test': 'network' };
-const SANDBOX_USER = { uid: 1000, gid: 1000 };
 const TOKEN = `Bearer sandbox-test-${randomBytes(12).toString('hex')}`;
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-const docker = dockerFor(resolveEndpoint());
 
 interface RunResult {
   readonly code: number;
@@ -39,19 +31,20 @@ interface RunResult {
   readonly stderr: string;
 }
 
-async function run(container: Docker.Container, cmd: string[]): Promise<RunResult> {
-  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, User: `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}` });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const outChunks: Buffer[] = [];
-  const errChunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => outChunks.push(c));
-  err.on('data', (c: Buffer) => errChunks.push(c));
-  docker.modem.demuxStream(stream, out, err);
-  await once(stream, 'end');
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, stdout: Buffer.concat(outChunks).toString(), stderr: Buffer.concat(errChunks).toString() };
+async function run(session: SandboxSession, argv: string[]): Promise<RunResult> {
+  const r = await session.run(argv, { timeoutSec: 60 });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function policyWith(network: Policy['network']): Policy {
+  return { ...structuredClone(DEFAULT_POLICY), image: IMAGE, network };
+}
+
+function makeWorkspace(name: string): string {
+  const dir = path.join(stateDir, 'workspaces', name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'README.md'), 'network test workspace\n');
+  return dir;
 }
 
 /** Python that tries a TCP connection and prints the errno name, or "connected". */
@@ -88,52 +81,6 @@ const PY_UNIX_SOCKET = [
   'print(s.recv(4096).decode().split("\\r\\n")[0])',
 ].join('\n');
 
-async function createContainer(name: string, extra: { binds?: readonly string[]; env?: readonly string[] }): Promise<Docker.Container> {
-  const container = await docker.createContainer({
-    name,
-    Image: IMAGE,
-    Cmd: ['sleep', 'infinity'],
-    User: `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}`,
-    Env: ['HOME=/tmp', ...(extra.env ?? [])],
-    Labels: TEST_LABEL,
-    HostConfig: {
-      NetworkMode: 'none',
-      CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges'],
-      ReadonlyRootfs: true,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
-      Binds: [...(extra.binds ?? [])],
-    },
-  });
-  await container.start();
-  return container;
-}
-
-/** Starts the forwarder as the sandbox user and waits for its ready line. */
-async function startForwarder(container: Docker.Container, argv: readonly string[]): Promise<NodeJS.ReadWriteStream> {
-  const exec = await container.exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, User: `${SANDBOX_USER.uid}:${SANDBOX_USER.gid}` });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  let text = '';
-  docker.modem.demuxStream(stream, out, out);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forwarder did not start: ${text}`)), 10_000);
-    out.on('data', (c: Buffer) => {
-      text += c.toString();
-      if (text.includes(FORWARDER_READY_PREFIX)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return stream;
-}
-
-async function removeTestContainers(): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: ['dev.agent-sandbox.test=network'] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-}
-
 interface Outside {
   readonly port: number;
   readonly seen: { url: string; headers: http.IncomingHttpHeaders }[];
@@ -165,61 +112,52 @@ function hostOwnAddress(): string | undefined {
   return ipv4('docker0') ?? Object.keys(interfaces).map(ipv4).find((a) => a !== undefined);
 }
 
-const runId = randomBytes(4).toString('hex');
 let stateDir: string;
+let sessionEnv: NodeJS.ProcessEnv;
 let outside: Outside;
 let hostListener: Outside | undefined;
 let gateway: string | undefined;
-let proxy: EgressProxy;
-let logFile: string;
 
 before(async () => {
-  await docker.ping();
-  await docker.getImage(IMAGE).inspect();
-  await removeTestContainers();
   stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'asb-net-'));
-  fs.chmodSync(stateDir, 0o711);
+  sessionEnv = { ...process.env, AGENT_SANDBOX_STATE_DIR: path.join(stateDir, 'state') };
   outside = await startOutside('127.0.0.1');
   gateway = hostOwnAddress();
   assert.ok(gateway, 'this machine has a non-loopback IPv4 address');
   // A listener on the host's own address: a container with a route would reach it.
   hostListener = await startOutside(gateway);
-  logFile = path.join(stateDir, 'network.jsonl');
-  const resolver: Resolver = async (name) => {
-    const map: Record<string, string> = { 'allowed.test': '127.0.0.1', 'private.test': '10.0.0.5', 'metadata.test': '169.254.169.254' };
-    const address = map[name];
-    if (!address) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
-    return [{ address, family: 4 }];
-  };
-  const additions = networkContainerAdditions({ mode: 'allowlist' }, path.join(stateDir, 'net'), {
-    forwarderScript: path.join(REPO_ROOT, 'media', 'net-forwarder.js'),
-  });
-  proxy = await startEgressProxy({
-    socketPath: additions.hostSocketPath!,
-    socketOwner: SANDBOX_USER,
-    rules: compileRules({ allow: ['allowed.test:*', 'private.test:*', 'metadata.test:*'], deny: [] }),
-    resolver,
-    allowAddressesForTesting: ['127.0.0.1'],
-    credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN }],
-    log: jsonlNetworkLog(logFile),
-  });
 });
 
 after(async () => {
-  await removeTestContainers();
-  await proxy?.close();
   await outside?.close();
   await hostListener?.close();
   if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('network mode none', () => {
-  let container: Docker.Container;
+  let container: SandboxSession;
+  let network: SessionNetwork;
   before(async () => {
-    const additions = networkContainerAdditions({ mode: 'none' }, path.join(stateDir, 'net'), {
-      forwarderScript: path.join(REPO_ROOT, 'media', 'net-forwarder.js'),
+    const policy = policyWith({ mode: 'none', allow: [], deny: [] });
+    network = await openSessionNetwork({
+      network: policy.network,
+      netDir: path.join(stateDir, 'net', 'none'),
+      logFile: path.join(stateDir, 'none.jsonl'),
+      sandboxUser: resolveUser(policy).user,
     });
-    container = await createContainer(`asb-net-none-${runId}`, additions);
+    ({ session: container } = await SandboxSession.start({
+      workspaceRoot: makeWorkspace('none'),
+      policy,
+      env: sessionEnv,
+      strategy: 'copy',
+      extraMounts: network.additions.extraMounts,
+      extraEnv: network.additions.extraEnv,
+    }));
+    await network.startForwarder(container.docker, container.containerId);
+  });
+  after(async () => {
+    await container?.destroy();
+    await network?.close();
   });
 
   test('only loopback exists, and there is no route', async () => {
@@ -253,19 +191,43 @@ describe('network mode none', () => {
 });
 
 describe('network mode allowlist', () => {
-  let container: Docker.Container;
-  let forwarder: NodeJS.ReadWriteStream;
+  let container: SandboxSession;
+  let network: SessionNetwork;
+  let logFile: string;
   const curl = (...args: string[]) => run(container, ['curl', '-sS', '--max-time', '10', '-o', '/dev/stderr', '-w', '%{http_code}', ...args]);
 
   before(async () => {
-    const additions = networkContainerAdditions({ mode: 'allowlist' }, path.join(stateDir, 'net'), {
+    const resolver: Resolver = async (name) => {
+      const map: Record<string, string> = { 'allowed.test': '127.0.0.1', 'private.test': '10.0.0.5', 'metadata.test': '169.254.169.254' };
+      const address = map[name];
+      if (!address) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
+      return [{ address, family: 4 }];
+    };
+    const policy = policyWith({ mode: 'allowlist', allow: ['allowed.test:*', 'private.test:*', 'metadata.test:*'], deny: [] });
+    logFile = path.join(stateDir, 'allowlist.jsonl');
+    network = await openSessionNetwork({
+      network: policy.network,
+      netDir: path.join(stateDir, 'net', 'allowlist'),
+      logFile,
+      sandboxUser: resolveUser(policy).user,
+      resolver,
+      allowAddressesForTesting: ['127.0.0.1'],
+      credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN }],
       forwarderScript: path.join(REPO_ROOT, 'media', 'net-forwarder.js'),
     });
-    container = await createContainer(`asb-net-allow-${runId}`, additions);
-    forwarder = await startForwarder(container, additions.forwarderArgv!);
+    ({ session: container } = await SandboxSession.start({
+      workspaceRoot: makeWorkspace('allowlist'),
+      policy,
+      env: sessionEnv,
+      strategy: 'copy',
+      extraMounts: network.additions.extraMounts,
+      extraEnv: network.additions.extraEnv,
+    }));
+    await network.startForwarder(container.docker, container.containerId);
   });
-  after(() => {
-    forwarder?.end();
+  after(async () => {
+    await container?.destroy();
+    await network?.close();
   });
 
   test('an allowed domain is reached through the proxy, with the token added on the host side', async () => {
@@ -336,7 +298,7 @@ describe('network mode allowlist', () => {
     assert.notEqual(write.code, 0);
     const remove = await run(container, ['rm', '-f', `${CONTAINER_NET_DIR}/proxy.sock`]);
     assert.notEqual(remove.code, 0);
-    assert.ok(fs.existsSync(proxy.socketPath));
+    assert.ok(fs.existsSync(network.proxy!.socketPath));
   });
 
   test('the token cannot be found anywhere inside the container', async () => {
@@ -361,7 +323,7 @@ describe('network mode allowlist', () => {
     const found = await search(secret);
     // The only output is grep -c's count for process environments and command lines: 0.
     assert.equal(found.stdout.trim(), '0', `token found in: ${found.stdout}`);
-    const inspect = await container.inspect();
+    const inspect = await container.docker.getContainer(container.containerId).inspect();
     assert.ok(!JSON.stringify(inspect).includes(secret), 'not in the container configuration either');
   });
 

@@ -62,7 +62,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
       'Use a shorter session state folder.',
     );
   }
-  prepareSocketPath(socketPath);
+  await prepareSocketPath(socketPath);
 
   const gate = new EgressGate(options);
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
@@ -119,7 +119,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   };
 }
 
-function prepareSocketPath(socketPath: string): void {
+async function prepareSocketPath(socketPath: string): Promise<void> {
   const dir = path.dirname(socketPath);
   fs.mkdirSync(dir, { recursive: true });
   // The sandbox user must be able to reach the socket through the bind-mounted folder,
@@ -131,10 +131,29 @@ function prepareSocketPath(socketPath: string): void {
   } catch {
     stat = undefined;
   }
-  if (stat && !stat.isSocket()) {
+  if (!stat) return;
+  if (!stat.isSocket()) {
     throw new SandboxError('INTERNAL', `${socketPath} exists and is not a socket`, 'Remove it, or use another session state folder.');
   }
-  if (stat) fs.rmSync(socketPath); // left behind by a session that did not shut down
+  if (await socketAnswers(socketPath)) {
+    throw new SandboxError(
+      'SESSION_BUSY',
+      `A network proxy is already serving this sandbox at ${socketPath}`,
+      'Use the window or process that started the sandbox, or stop it first.',
+    );
+  }
+  fs.rmSync(socketPath); // left behind by a proxy that did not shut down
+}
+
+function socketAnswers(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.connect(socketPath);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
 }
 
 function track(set: Set<net.Socket>, socket: net.Socket): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -277,6 +278,31 @@ describe('the log and the socket', () => {
     assert.equal(fs.statSync(path.dirname(proxy.socketPath)).mode & 0o777, 0o711);
     await proxy.close();
     assert.equal(fs.existsSync(proxy.socketPath), false);
+  });
+
+  test('a live proxy is never displaced; a stale socket is replaced', async () => {
+    const { proxy } = await proxyWith();
+    await assert.rejects(
+      startEgressProxy({ socketPath: proxy.socketPath, rules: compileRules({ allow: [], deny: [] }), log: () => undefined }),
+      /already serving/,
+    );
+    assert.equal((await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/`)).status, 200, 'the first proxy still serves');
+    // A socket file nobody listens on, as a killed process leaves it.
+    const stalePath = path.join(dir, 'stale', 'proxy.sock');
+    fs.mkdirSync(path.dirname(stalePath));
+    await new Promise<void>((resolve) => {
+      const s = net.createServer().listen(stalePath, () => {
+        // Closing a server removes its socket file, a crash does not: move it aside meanwhile.
+        fs.renameSync(stalePath, `${stalePath}.keep`);
+        s.close(() => {
+          fs.renameSync(`${stalePath}.keep`, stalePath);
+          resolve();
+        });
+      });
+    });
+    assert.ok(fs.lstatSync(stalePath).isSocket());
+    const { proxy: fresh } = await proxyWith({ socketPath: stalePath });
+    assert.equal((await proxyGet(fresh.socketPath, `http://allowed.test:${server.port}/`)).status, 200);
   });
 
   test('a socket path too long for the kernel is a clear error', async () => {
