@@ -323,6 +323,8 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
   const p = hostPath(record.root, op.rel);
   const want = op.before;
   if (await currentMatches(p, want)) return;
+  // Only undo what this transaction did: anything else at the path is someone's newer edit.
+  if (!(await currentMatches(p, op.after))) return;
   const tmp = path.join(path.dirname(p), `.agent-sandbox-${record.id}-r${index}.tmp`);
   await removeIfExists(tmp);
   switch (want.type) {
