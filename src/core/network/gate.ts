@@ -117,7 +117,8 @@ export class EgressGate {
       ...base,
       host: name,
       decision: 'allow',
-      reason: decision.reason,
+      // Say so when a credential exists but cannot go into an end-to-end encrypted tunnel.
+      reason: method === 'CONNECT' && credentials.length > 0 ? `${decision.reason}; credentials are not added to HTTPS tunnels` : decision.reason,
       rule: decision.rule,
       address,
       answer,

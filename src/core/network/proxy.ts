@@ -28,6 +28,8 @@ export interface EgressProxyOptions extends EgressGateOptions {
   readonly socketOwner?: { readonly uid: number; readonly gid: number };
   /** Give up connecting to an upstream after this long. Default 15 s. */
   readonly connectTimeoutMs?: number;
+  /** Most connections from the sandbox at once, so it cannot exhaust the host's files. Default 256. */
+  readonly maxConnections?: number;
 }
 
 export interface EgressProxy {
@@ -68,6 +70,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
   const openSockets = new Set<net.Socket>();
   const server = http.createServer();
+  server.maxConnections = options.maxConnections ?? 256;
   server.on('connection', (socket: net.Socket) => track(openSockets, socket));
   server.on('request', (req, res) => {
     handlePlainRequest(gate, connectTimeoutMs, openSockets, req, res).catch((err) => failResponse(res, err));

@@ -173,6 +173,7 @@ describe('CONNECT tunnels', () => {
     assert.equal(server.seen[before]!.headers.authorization, undefined);
     assert.equal(records.at(-1)!.method, 'CONNECT');
     assert.equal(records.at(-1)!.decision, 'allow');
+    assert.match(records.at(-1)!.reason, /credentials are not added to HTTPS tunnels/);
   });
 
   test('denied tunnels get 403 and no connection', async () => {
