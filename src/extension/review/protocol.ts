@@ -19,6 +19,29 @@
 export const REVIEW_PROTOCOL_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------
+// Page contract: what the host's HTML must provide. The webview bundle builds its own DOM,
+// so the page needs only the stylesheet, the script and these two security pieces.
+// ---------------------------------------------------------------------------------------
+
+/**
+ * The panel's Content-Security-Policy. `cspSource` is `webview.cspSource`; `nonce` is fresh
+ * per render and goes on the `<script>` tag and in `<meta property="csp-nonce">` (the UI
+ * toolkit reads it from there for its one `<style>` probe).
+ */
+export function reviewPanelCsp(cspSource: string, nonce: string): string {
+  return [
+    "default-src 'none'",
+    `img-src ${cspSource} data:`,
+    `font-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+}
+
+/** The `<meta>` tag name under which the page exposes the nonce to the toolkit. */
+export const CSP_NONCE_META_PROPERTY = 'csp-nonce';
+
+// ---------------------------------------------------------------------------------------
 // View-model types
 // ---------------------------------------------------------------------------------------
 

@@ -101,9 +101,13 @@ export function createCheckbox(label: string, checked: boolean, onChange: (check
   };
 }
 
-/** A count badge (e.g. files in a group). */
+/**
+ * A count badge (e.g. files in a group). A plain element with the toolkit badge's look
+ * (review.css `.count-badge`), because the toolkit's badge violates the panel's style CSP.
+ */
 export function createBadge(text: string, ariaLabel?: string): HTMLElement {
-  const badge = document.createElement('vscode-badge');
+  const badge = document.createElement('span');
+  badge.className = 'count-badge';
   badge.textContent = text;
   if (ariaLabel !== undefined) badge.setAttribute('aria-label', ariaLabel);
   return badge;
