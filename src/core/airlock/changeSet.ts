@@ -159,6 +159,7 @@ async function findCollisions(entries: readonly ChangeEntry[], realRoot: string)
   const added = entries.filter((e) => e.kind === 'added' && !unsafePathReason(e.path));
   const parents = new Set<string>();
   for (const e of added) for (const { parent } of prefixes(e.path)) parents.add(parent);
+  const realNames = new Map<string, Set<string>>();
   await mapLimit([...parents], READ_CONCURRENCY, async (parent) => {
     let names: string[];
     try {
@@ -166,12 +167,15 @@ async function findCollisions(entries: readonly ChangeEntry[], realRoot: string)
     } catch {
       return;
     }
+    realNames.set(parent, new Set(names));
     for (const name of names) addName(parent, name);
   });
 
   const result = new Map<string, string>();
   for (const e of added) {
     for (const { parent, name } of prefixes(e.path)) {
+      // A name that already exists in the real tree is not the newcomer.
+      if (realNames.get(parent)?.has(name)) continue;
       const others = [...(siblings.get(parent)?.get(foldName(name)) ?? [])].filter((n) => n !== name);
       if (others.length) {
         const where = parent ? `${parent}/` : '';
