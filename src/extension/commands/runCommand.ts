@@ -1,0 +1,56 @@
+/**
+ * "Run Command in Sandbox…": asks for a command line and runs it in the sandbox as
+ * `sh -c LINE` (the line is one argv element, never spliced), with its output in an output
+ * channel and a cancellable notification while it runs.
+ */
+import * as vscode from 'vscode';
+import type { SandboxController } from '../sandbox/controller';
+import type { Logger } from '../util/logger';
+import { showError } from '../util/notify';
+
+export async function runCommandInSandbox(controller: SandboxController, logger: Logger, output: vscode.OutputChannel, given?: string): Promise<void> {
+  try {
+    await controller.requireHealthy();
+  } catch (err) {
+    await showError(logger, 'Nothing was run', err);
+    return;
+  }
+  const line =
+    given ??
+    (await vscode.window.showInputBox({
+      title: 'Run Command in Sandbox',
+      prompt: 'A shell command line, run with sh -c inside the sandbox (not on your machine)',
+      placeHolder: 'npm test',
+      ignoreFocusOut: true,
+    }));
+  if (!line?.trim()) return;
+  output.appendLine(`$ ${line}`);
+  output.show(true);
+  try {
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Agent Sandbox: running ${line.length > 60 ? `${line.slice(0, 57)}…` : line}`, cancellable: true },
+      async (_progress, token) => {
+        const abort = new AbortController();
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          return await controller.run(['/bin/sh', '-c', line], {
+            signal: abort.signal,
+            onStdout: (b) => output.append(b.toString('utf8')),
+            onStderr: (b) => output.append(b.toString('utf8')),
+          });
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+    const summary = `exit code ${result.exitCode}${result.message ? ` — ${result.message}` : ''}`;
+    output.appendLine(`[${summary}]`);
+    const changed = result.changedFiles.length;
+    const message = `Agent Sandbox: the command finished with ${summary}.${changed ? ` ${changed} path${changed === 1 ? '' : 's'} changed in the sandbox.` : ''}`;
+    const action = changed ? 'Review Changes' : undefined;
+    const pick = result.exitCode === 0 ? await vscode.window.showInformationMessage(message, ...(action ? [action] : [])) : await vscode.window.showWarningMessage(message, ...(action ? [action] : []));
+    if (pick === 'Review Changes') await vscode.commands.executeCommand('agentSandbox.reviewChanges');
+  } catch (err) {
+    await showError(logger, 'The command could not run in the sandbox', err);
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * The review panel's host: one webview panel per window, request/reply messages checked
+ * against the shared protocol, state pushed when the change set changes, and a serializer
+ * so the panel comes back after a reload (the webview refetches its data on `ready`).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeError, SandboxError } from '../../core/errors';
+import type { SandboxController } from '../sandbox/controller';
+import { Disposable } from '../util/disposable';
+import type { Logger } from '../util/logger';
+import { openNativeDiff } from './contentProvider';
+import { reviewHtml } from './html';
+import { parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestMessage, type ReviewRequests } from './protocol';
+import { ReviewService } from './reviewService';
+
+export const REVIEW_VIEW_TYPE = 'agentSandbox.review';
+export const REVIEW_TITLE = 'Review Sandbox Changes';
+
+export interface ReviewPanelDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly controller: SandboxController;
+  readonly logger: Logger;
+}
+
+/** Workspace-relative paths of documents with unsaved edits inside `root`. */
+export function dirtyPathsUnder(root: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!root) return out;
+  for (const doc of vscode.workspace.textDocuments) {
+    if (!doc.isDirty || doc.uri.scheme !== 'file') continue;
+    const rel = path.relative(root, doc.uri.fsPath);
+    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) out.add(rel.split(path.sep).join('/'));
+  }
+  return out;
+}
+
+export class ReviewPanel extends Disposable {
+  private static current: ReviewPanel | undefined;
+  private readonly service: ReviewService;
+  private ready = false;
+  private pushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  static show(deps: ReviewPanelDeps): ReviewPanel {
+    if (ReviewPanel.current) {
+      ReviewPanel.current.panel.reveal(vscode.ViewColumn.Active);
+      ReviewPanel.current.schedulePush(0);
+      return ReviewPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, REVIEW_TITLE, vscode.ViewColumn.Active, ReviewPanel.options(deps.extensionUri));
+    return new ReviewPanel(panel, deps);
+  }
+
+  /** Adopts a panel VS Code restored after a reload. */
+  static revive(panel: vscode.WebviewPanel, deps: ReviewPanelDeps): ReviewPanel {
+    ReviewPanel.current?.dispose();
+    panel.webview.options = ReviewPanel.options(deps.extensionUri);
+    return new ReviewPanel(panel, deps);
+  }
+
+  static get instance(): ReviewPanel | undefined {
+    return ReviewPanel.current;
+  }
+
+  private static options(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(extensionUri, 'webview')],
+    };
+  }
+
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: ReviewPanelDeps,
+  ) {
+    super();
+    ReviewPanel.current = this;
+    const { controller } = deps;
+    this.service = new ReviewService({
+      airlock: () => controller.airlock(),
+      policy: () => controller.policy(),
+      dirtyPaths: () => dirtyPathsUnder(controller.workspaceRoot),
+      running: () => controller.runningSession !== undefined,
+      afterTreeChange: () => controller.afterTreeChange(),
+    });
+    panel.webview.html = reviewHtml(panel.webview, deps.extensionUri, (base, ...parts) => vscode.Uri.joinPath(base, ...parts));
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.webview.onDidReceiveMessage((data: unknown) => void this.receive(data)));
+    this._register(controller.onDidChangeChanges(() => this.schedulePush()));
+    this._register(panel.onDidChangeViewState((e) => e.webviewPanel.visible && this.schedulePush(0)));
+  }
+
+  override dispose(): void {
+    if (ReviewPanel.current === this) ReviewPanel.current = undefined;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  private post(message: HostToWebviewMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private notify(message: NotificationMessage): void {
+    if (this.ready) this.post(message);
+  }
+
+  /** Pushes a fresh state to the webview, debounced (terminal output rescans often). */
+  schedulePush(delayMs = 300): void {
+    if (!this.ready || this.isDisposed) return;
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = undefined;
+      if (!this.panel.visible) return;
+      this.service
+        .state()
+        .then((state) => this.notify({ kind: 'notification', method: 'state', params: { state } }))
+        .catch((err: unknown) => this.deps.logger.error('Refreshing the review panel failed', err));
+    }, delayMs);
+  }
+
+  private async receive(data: unknown): Promise<void> {
+    const parsed = parseWebviewMessage(data);
+    if (!parsed.ok) {
+      this.deps.logger.warn(`Review panel sent a malformed message: ${parsed.error}`);
+      const id = (data as { id?: unknown } | null)?.id;
+      if (typeof id === 'number') this.post({ kind: 'reply', id, ok: false, error: { message: `Malformed request: ${parsed.error}` } });
+      return;
+    }
+    const request = parsed.value;
+    try {
+      const result = await this.handle(request);
+      if (request.method === 'ready') this.ready = true;
+      this.post({ kind: 'reply', id: request.id, ok: true, result } as HostToWebviewMessage);
+    } catch (err) {
+      this.deps.logger.error(`Review panel request "${request.method}" failed`, err);
+      this.post({
+        kind: 'reply',
+        id: request.id,
+        ok: false,
+        error: {
+          message: err instanceof SandboxError ? err.message : describeError(err),
+          ...(err instanceof SandboxError && err.hint ? { hint: err.hint } : {}),
+          ...(err instanceof SandboxError ? { code: err.code } : {}),
+        },
+      });
+    }
+  }
+
+  private async handle(request: RequestMessage): Promise<ReviewRequests[typeof request.method]['result']> {
+    const s = this.service;
+    switch (request.method) {
+      case 'ready':
+      case 'refresh':
+        return s.state();
+      case 'requestDiff':
+        return s.diff(request.params.path);
+      case 'setFileDecision':
+        return s.setFileDecision(request.params.path, request.params.decision, request.params.reason);
+      case 'setHunkDecision':
+        return s.setHunkDecision(request.params.path, request.params.hunk, request.params.decision, request.params.reason);
+      case 'approveAll':
+        return s.approveAll();
+      case 'rejectAll':
+        return s.rejectAll();
+      case 'apply':
+        return this.withProgress('Applying approved changes', async () => this.report(await s.apply()));
+      case 'resolveConflict':
+        return this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path: request.params.path, choice: request.params.choice })));
+      case 'discard':
+        return this.withProgress('Discarding every change', () => s.discard());
+      case 'openNativeDiff': {
+        if (!(await s.has(request.params.path))) return { opened: false };
+        await openNativeDiff(request.params.path);
+        return { opened: true };
+      }
+    }
+  }
+
+  private async withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
+    this.notify({ kind: 'notification', method: 'progress', params: { busy: true, label } });
+    try {
+      return await work();
+    } finally {
+      this.notify({ kind: 'notification', method: 'progress', params: { busy: false } });
+    }
+  }
+
+  private report<T extends { applied: readonly string[]; merged: readonly string[]; conflicts: readonly unknown[]; refused: readonly { path: string; reason: string }[] }>(result: T): T {
+    const { logger } = this.deps;
+    logger.info(`Apply: ${result.applied.length} written, ${result.merged.length} merged, ${result.conflicts.length} conflicts, ${result.refused.length} refused.`);
+    for (const r of result.refused) logger.warn(`Apply refused ${r.path}: ${r.reason}`);
+    return result;
+  }
+}
+
+export function registerReviewPanelSerializer(deps: ReviewPanelDeps): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
+    deserializeWebviewPanel: async (panel) => {
+      ReviewPanel.revive(panel, deps);
+    },
+  });
+}

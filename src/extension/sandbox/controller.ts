@@ -1,0 +1,379 @@
+/**
+ * The workspace's sandbox as the extension sees it: sandbox mode on or off, the session, its
+ * health, and the pending changes. Every surface (status bar, commands, terminals, review
+ * panel, agent entry points) goes through here, so all of them fail closed the same way.
+ */
+import * as vscode from 'vscode';
+import { Airlock } from '../../core/airlock';
+import { connectEngine } from '../../core/engine/connection';
+import { SandboxError } from '../../core/errors';
+import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
+import type { Policy } from '../../core/policy';
+import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
+import { Disposable } from '../util/disposable';
+import type { Logger } from '../util/logger';
+import { probeHealth } from './health';
+import { reasonForCode, type SandboxMode, type SandboxStatus } from './status';
+
+const ENABLED_KEY = 'agentSandbox.enabled';
+
+export interface StartOptions {
+  /** Show a cancellable notification with progress (the default). */
+  readonly withProgress?: boolean;
+}
+
+export class SandboxController extends Disposable {
+  private current: SandboxStatus = { mode: 'off' };
+  private session: SandboxSession | undefined;
+  private airlockOf: { dir: string; airlock: Airlock } | undefined;
+  private healthTimer: ReturnType<typeof setInterval> | undefined;
+  private starting: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly statusEmitter = this._register(new vscode.EventEmitter<SandboxStatus>());
+  /** Fires whenever the mode, its reason or the pending count changes. */
+  readonly onDidChangeStatus = this.statusEmitter.event;
+  private readonly changesEmitter = this._register(new vscode.EventEmitter<void>());
+  /** Fires after the pending change set was rescanned (the review panel refetches). */
+  readonly onDidChangeChanges = this.changesEmitter.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.current = { mode: 'off', restricted: !vscode.workspace.isTrusted };
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update({ restricted: false })));
+    this._register({ dispose: () => this.stopHealthChecks() });
+    this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
+  }
+
+  get status(): SandboxStatus {
+    return this.current;
+  }
+
+  /** The first folder of the window, when it is on disk. */
+  get workspaceRoot(): string | undefined {
+    const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+    return folder?.uri.fsPath;
+  }
+
+  /** True when the person turned sandbox mode on in this workspace (kept across reloads). */
+  get enabled(): boolean {
+    return this.context.workspaceState.get<boolean>(ENABLED_KEY, false);
+  }
+
+  get runningSession(): SandboxSession | undefined {
+    return this.current.mode === 'on' ? this.session : undefined;
+  }
+
+  /** The effective policy; throws a SandboxError naming the bad setting or file. */
+  policy(): Policy {
+    return resolveExtensionPolicy(this.workspaceRoot).policy;
+  }
+
+  private update(change: Partial<SandboxStatus>): void {
+    const next = { ...this.current, ...change } as SandboxStatus;
+    if (next.mode === 'on' || next.mode === 'off') {
+      // A healthy or switched-off sandbox carries no error reason.
+      delete (next as { reason?: string }).reason;
+      delete (next as { detail?: string }).detail;
+    }
+    this.current = next;
+    this.statusEmitter.fire(next);
+  }
+
+  private setMode(mode: SandboxMode, reason?: string, detail?: string): void {
+    this.update({ mode, ...(reason !== undefined ? { reason } : { reason: undefined }), ...(detail !== undefined ? { detail } : { detail: undefined }) });
+  }
+
+  private requireStartable(): string {
+    if (!vscode.workspace.isTrusted) {
+      throw new SandboxError(
+        'WORKSPACE_INVALID',
+        'The sandbox does not start in Restricted Mode: this folder is not trusted, and the sandbox runs a container with settings the folder can influence.',
+        'Trust the folder ("Workspaces: Manage Workspace Trust"), then start the sandbox again.',
+      );
+    }
+    const root = this.workspaceRoot;
+    if (!root) throw new SandboxError('WORKSPACE_INVALID', 'No folder is open.', 'Open a folder on disk to use the sandbox.');
+    return root;
+  }
+
+  /** Turns sandbox mode on and starts (or reattaches to) the session. */
+  start(options: StartOptions = {}): Promise<void> {
+    this.starting ??= this.startOnce(options).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(options: StartOptions): Promise<void> {
+    const root = this.requireStartable();
+    await this.context.workspaceState.update(ENABLED_KEY, true);
+    this.setMode('starting', 'preparing');
+    const work = async (report: (message: string) => void, signal?: AbortSignal): Promise<void> => {
+      const policy = this.policy();
+      const { session, outcome, collected } = await SandboxSession.start({
+        workspaceRoot: root,
+        policy,
+        progress: (message) => {
+          this.logger.debug(`start: ${message}`);
+          report(message);
+        },
+        ...(signal ? { signal } : {}),
+      });
+      for (const c of collected) this.logger.info(`Collected ${c} left behind by a crashed session.`);
+      this.logger.info(`Sandbox ${session.id} ${outcome} (${session.strategy} copy, user ${session.user}).`);
+      this.session = session;
+      const recovered = await this.airlock()!.recover();
+      if (recovered.rolledBack.length || recovered.finished.length) {
+        this.logger.info(`Recovered interrupted applies: rolled back ${recovered.rolledBack.length}, finished ${recovered.finished.length}.`);
+      }
+      for (const p of recovered.problems) this.logger.warn(`Recovery: ${p}`);
+    };
+    try {
+      if (options.withProgress === false) {
+        await work(() => undefined);
+      } else {
+        await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: starting', cancellable: true },
+          async (progress, token) => {
+            const abort = new AbortController();
+            const sub = token.onCancellationRequested(() => abort.abort());
+            try {
+              await work((message) => progress.report({ message }), abort.signal);
+            } finally {
+              sub.dispose();
+            }
+          },
+        );
+      }
+    } catch (err) {
+      const code = err instanceof SandboxError ? err.code : undefined;
+      if (code === 'CANCELLED') {
+        await this.context.workspaceState.update(ENABLED_KEY, false);
+        this.setMode('off');
+      } else {
+        this.setMode('error', reasonForCode(code), err instanceof SandboxError ? err.describe().replace(/\n/g, ' ') : (err as Error).message);
+      }
+      throw err;
+    }
+    this.setMode('on');
+    this.startHealthChecks();
+    await this.refreshPending();
+  }
+
+  /** Turns sandbox mode off and stops the container; pending changes stay for review. */
+  async stop(): Promise<void> {
+    await this.context.workspaceState.update(ENABLED_KEY, false);
+    this.stopHealthChecks();
+    const session = this.session;
+    this.session = undefined;
+    this.airlockOf = undefined;
+    this.setMode('off');
+    if (session) {
+      try {
+        await session.stop();
+        this.logger.info(`Sandbox ${session.id} stopped; its pending changes are kept.`);
+      } catch (err) {
+        this.logger.error('Stopping the sandbox container failed (it is no longer used)', err);
+      }
+    }
+    await this.refreshPending();
+  }
+
+  /** Throws away the session and its pending changes, then starts afresh. */
+  async reset(): Promise<void> {
+    const root = this.requireStartable();
+    this.stopHealthChecks();
+    const policy = this.policy();
+    let session = this.session;
+    this.session = undefined;
+    this.airlockOf = undefined;
+    if (!session) {
+      const found = SandboxSession.find(root);
+      if (found.state) {
+        const { docker, info } = await connectEngine();
+        session = new SandboxSession(docker, info, found.dir, found.state, policy);
+      }
+    }
+    if (session) {
+      await session.destroy();
+      this.logger.info(`Sandbox ${session.id} removed with its pending changes.`);
+    }
+    await this.start();
+  }
+
+  /** Toggles sandbox mode: on when off, off when on (whatever its health). */
+  async toggle(): Promise<void> {
+    if (this.current.mode === 'off') await this.start();
+    else if (this.current.mode !== 'starting') await this.stop();
+  }
+
+  /** Resumes sandbox mode after a reload when the person had it on. */
+  async restore(): Promise<void> {
+    if (!this.enabled) {
+      await this.refreshPending();
+      return;
+    }
+    if (!vscode.workspace.isTrusted) return;
+    try {
+      await this.start({ withProgress: false });
+    } catch (err) {
+      this.logger.error('Could not resume the sandbox', err);
+    }
+  }
+
+  /**
+   * The running, healthy session, or a SandboxError that says why not. Every entry point
+   * that runs something asks here first: when the answer is an error, nothing runs anywhere.
+   */
+  async requireHealthy(): Promise<SandboxSession> {
+    const status = this.current;
+    if (status.mode === 'off') {
+      throw new SandboxError('SESSION_NOT_RUNNING', 'Sandbox mode is off, so nothing runs.', 'Turn it on from the status bar or with "Agent Sandbox: Start Sandbox".');
+    }
+    if (status.mode === 'starting') {
+      throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until the status bar shows "Sandbox: on", then try again.');
+    }
+    if (!this.session || status.mode !== 'on') {
+      throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox is ${status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? 'it cannot run commands now'}`, 'Fix the problem above and start the sandbox again; nothing runs on your machine meanwhile.');
+    }
+    await this.checkHealth();
+    if (this.current.mode !== 'on' || !this.session) return this.requireHealthy();
+    return this.session;
+  }
+
+  /** Runs an argv in the sandbox (fail closed), then rescans the pending changes. */
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const session = await this.requireHealthy();
+    this.logger.info(`run: ${JSON.stringify(argv)}`);
+    try {
+      const result = await session.run(argv, options);
+      this.logger.info(`run: exit ${result.exitCode} (${result.outcome}) in ${result.durationMs} ms, ${result.changedFiles.length} path(s) touched`);
+      return result;
+    } finally {
+      await this.checkHealth();
+      await this.refreshPending();
+    }
+  }
+
+  /** Probes the session now and moves the mode between on, degraded and error. */
+  async checkHealth(): Promise<void> {
+    const session = this.session;
+    if (!session || (this.current.mode !== 'on' && this.current.mode !== 'degraded' && this.current.mode !== 'error')) return;
+    const health = await probeHealth(session);
+    if (this.session !== session) return;
+    if (health.healthy) {
+      if (this.current.mode !== 'on') {
+        this.logger.info('The sandbox is healthy again.');
+        this.setMode('on');
+      }
+    } else if (this.current.mode !== health.mode || this.current.reason !== health.reason) {
+      this.logger.warn(`Sandbox ${health.mode}: ${health.detail}`);
+      this.setMode(health.mode, health.reason, health.detail);
+    }
+  }
+
+  private startHealthChecks(): void {
+    this.stopHealthChecks();
+    this.healthTimer = setInterval(() => void this.checkHealth().catch((err) => this.logger.error('Health check failed', err)), healthCheckIntervalMs());
+  }
+
+  private stopHealthChecks(): void {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  /**
+   * The airlock of the workspace's session: over the running session, or over the copy of a
+   * stopped one (review and apply still work; discards need the container). Undefined when
+   * there is no session at all.
+   */
+  airlock(): Airlock | undefined {
+    const root = this.workspaceRoot;
+    if (!root) return undefined;
+    if (this.session) {
+      if (this.airlockOf?.dir !== this.session.dir || !this.airlockOf) {
+        const policy = this.session.policy;
+        this.airlockOf = { dir: this.session.dir, airlock: new Airlock({ view: this.session.snapshot, policy, stateDir: this.session.airlockDir }) };
+      }
+      return this.airlockOf.airlock;
+    }
+    let policy: Policy;
+    try {
+      policy = this.policy();
+    } catch {
+      return undefined;
+    }
+    const opened = SandboxSession.openSnapshotOnly(root, policy);
+    if (!opened) return undefined;
+    if (this.airlockOf?.dir !== opened.dir) {
+      this.airlockOf = { dir: opened.dir, airlock: new Airlock({ view: opened.snapshot, policy, stateDir: `${opened.dir}/airlock` }) };
+    }
+    return this.airlockOf.airlock;
+  }
+
+  /** The session directory of this workspace (running or not), if there is one. */
+  sessionDir(): string | undefined {
+    if (this.session) return this.session.dir;
+    const root = this.workspaceRoot;
+    if (!root) return undefined;
+    try {
+      const found = SandboxSession.find(root);
+      return found.state ? found.dir : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Rescans soon; many calls in a burst (terminal output) become one scan. */
+  scheduleRefresh(delayMs = 600): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshPending();
+    }, delayMs);
+  }
+
+  /** Rescans the pending changes and publishes their count. One scan at a time; calls meanwhile coalesce. */
+  refreshPending(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.scanOnce();
+      } while (this.refreshAgain);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const airlock = this.airlock();
+    let pending: number | undefined;
+    if (airlock) {
+      try {
+        pending = (await airlock.changes()).entries.length;
+      } catch (err) {
+        this.logger.error('Scanning the pending changes failed', err);
+      }
+    }
+    if (pending !== this.current.pending) this.update({ pending });
+    this.changesEmitter.fire();
+  }
+
+  /** Called after apply or discard: the copy may be back under its disk cap. */
+  async afterTreeChange(): Promise<void> {
+    await this.session?.recheckDiskCap().catch((err: unknown) => this.logger.error('Rechecking the disk cap failed', err));
+    await this.checkHealth();
+    await this.refreshPending();
+  }
+}

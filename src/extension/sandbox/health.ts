@@ -1,0 +1,60 @@
+/**
+ * One health probe of a running session: is the engine answering, is the container running,
+ * is the copy under its disk cap. Bounded in time, because a hung engine must turn into a
+ * refusal, not into a wait.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { SandboxSession } from '../../core/session';
+
+export type Health =
+  | { readonly healthy: true }
+  | { readonly healthy: false; readonly mode: 'degraded' | 'error'; readonly reason: string; readonly detail: string };
+
+const PROBE_TIMEOUT_MS = 4000;
+
+export async function probeHealth(session: SandboxSession): Promise<Health> {
+  let running: boolean;
+  try {
+    const inspected = await withTimeout(session.docker.getContainer(session.containerId).inspect(), PROBE_TIMEOUT_MS);
+    running = inspected.State.Running;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      return { healthy: false, mode: 'degraded', reason: 'container removed', detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.' };
+    }
+    return {
+      healthy: false,
+      mode: 'error',
+      reason: 'engine unreachable',
+      detail: `The Docker engine does not answer (${(err as Error).message}). Start Docker (or fix DOCKER_HOST); nothing runs until it is back.`,
+    };
+  }
+  if (!running) {
+    return { healthy: false, mode: 'degraded', reason: 'container stopped', detail: 'The sandbox container is not running. Start the sandbox again; pending changes in its copy are kept.' };
+  }
+  if (fs.existsSync(path.join(session.dir, 'over-disk-cap'))) {
+    return {
+      healthy: false,
+      mode: 'degraded',
+      reason: 'disk cap reached',
+      detail: `The sandbox's copy has grown past its disk cap of ${session.policy.diskCapMb} MiB. Apply or discard the pending changes, or reset the sandbox.`,
+    };
+  }
+  return { healthy: true };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * The sandbox's state as a person sees it: a mode, a short reason in words when it is not
+ * healthy, and the count of pending changes. Pure: no `vscode` here, so the words are
+ * unit-tested.
+ */
+import type { SandboxErrorCode } from '../../core/errors';
+import type { Policy } from '../../core/policy';
+
+/**
+ * off: sandbox mode is off. starting: the sandbox is being set up. on: running and healthy.
+ * degraded: mode is on and the engine answers, but the sandbox cannot take work (container
+ * stopped, disk cap reached). error: mode is on and the sandbox cannot run at all.
+ */
+export type SandboxMode = 'off' | 'starting' | 'on' | 'degraded' | 'error';
+
+export interface SandboxStatus {
+  readonly mode: SandboxMode;
+  /** A few words on why the sandbox is not healthy (degraded, error), or what it is doing (starting). */
+  readonly reason?: string;
+  /** The full message and hint, for tooltips and refusals. */
+  readonly detail?: string;
+  /** Pending changes in the sandbox copy; undefined when unknown. */
+  readonly pending?: number;
+  /** True while the workspace is in Restricted Mode (not trusted). */
+  readonly restricted?: boolean;
+}
+
+/** Short words for an error code, for the status bar. */
+export function reasonForCode(code: SandboxErrorCode | undefined): string {
+  switch (code) {
+    case 'ENGINE_UNREACHABLE':
+      return 'engine unreachable';
+    case 'IMAGE_MISSING':
+      return 'image missing';
+    case 'IMAGE_BUILD_FAILED':
+      return 'image build failed';
+    case 'HARDENING_NOT_APPLIED':
+      return 'hardening not applied';
+    case 'POLICY_INVALID':
+      return 'invalid policy';
+    case 'WORKSPACE_INVALID':
+      return 'no usable workspace';
+    case 'SESSION_NOT_RUNNING':
+      return 'container stopped';
+    case 'SESSION_BUSY':
+      return 'session busy';
+    case 'SNAPSHOT_FAILED':
+      return 'workspace copy failed';
+    case 'DISK_CAP_EXCEEDED':
+      return 'disk cap reached';
+    case 'CANCELLED':
+      return 'start cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+const ICONS: Readonly<Record<SandboxMode, string>> = {
+  off: '$(circle-slash)',
+  starting: '$(loading~spin)',
+  on: '$(shield)',
+  degraded: '$(warning)',
+  error: '$(error)',
+};
+
+/** The status bar text: icon, mode, the reason in words, and the pending count. */
+export function statusBarText(status: SandboxStatus): string {
+  const parts = [`${ICONS[status.mode]} Sandbox: ${status.mode}`];
+  if (status.mode === 'off' && status.restricted) parts.push('(Restricted Mode)');
+  if ((status.mode === 'degraded' || status.mode === 'error') && status.reason) parts.push(`(${status.reason})`);
+  if (status.pending !== undefined && status.pending > 0) parts.push(`$(diff) ${status.pending} pending`);
+  return parts.join(' ');
+}
+
+/** What the sandbox enforces, in a few lines, for the tooltip. */
+export function enforcementSummary(policy: Policy): string[] {
+  const network =
+    policy.network.mode === 'none'
+      ? 'no network'
+      : `network only to ${policy.network.allow.length ? policy.network.allow.join(', ') : '(nothing allowed yet)'}`;
+  return [
+    'Commands run in a hardened container on a throwaway copy of the workspace; nothing reaches your files until you approve it.',
+    `Limits: ${policy.cpus} CPU, ${policy.memoryMb} MiB memory, ${policy.pids} processes, ${policy.commandTimeoutSec} s per command, ${policy.diskCapMb} MiB of changes.`,
+    `Network: ${network}. Non-root user, no capabilities, read-only image, no host environment except ${policy.envAllowlist.join(', ') || 'nothing'}.`,
+    `Left out of the copy: ${policy.exclude.length} secret patterns (${policy.exclude.slice(0, 4).join(', ')}${policy.exclude.length > 4 ? ', …' : ''}).`,
+  ];
+}
+
+export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefined): string {
+  const lines: string[] = [];
+  switch (status.mode) {
+    case 'off':
+      lines.push(
+        status.restricted
+          ? 'Agent Sandbox is off. This folder is in Restricted Mode: trust it to start the sandbox.'
+          : 'Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.',
+      );
+      break;
+    case 'starting':
+      lines.push(`Agent Sandbox is starting${status.reason ? `: ${status.reason}` : ''}.`);
+      break;
+    case 'on':
+      lines.push('Agent Sandbox is on. Click to turn it off (pending changes are kept).');
+      break;
+    case 'degraded':
+    case 'error':
+      lines.push(`Agent Sandbox is ${status.mode}: ${status.detail ?? status.reason ?? 'unknown problem'}`);
+      lines.push('Agent tools refuse to run until the sandbox is healthy again (fail closed). Click for options.');
+      break;
+  }
+  if (status.pending !== undefined) lines.push(`${status.pending} pending change${status.pending === 1 ? '' : 's'} to review.`);
+  if (policy) lines.push('', ...enforcementSummary(policy));
+  return lines.join('\n');
+}

@@ -1,0 +1,88 @@
+/**
+ * The `agentSandbox.*` settings as the policy's user layer. Only values a person has set are
+ * passed on, so the built-in defaults of the core stay the single source of defaults; the
+ * workspace file `.vscode/agent-sandbox.json` is layered on top by the core and may only
+ * tighten.
+ */
+import * as vscode from 'vscode';
+import { resolvePolicy, type Policy, type PolicyProvenance } from '../core/policy';
+
+export const SETTINGS_SECTION = 'agentSandbox';
+
+/** Setting keys (below `agentSandbox.`) that are policy fields; `network.*` are nested. */
+export const POLICY_SETTING_KEYS = [
+  'image',
+  'baseImage',
+  'runtime',
+  'user',
+  'cpus',
+  'memoryMb',
+  'pids',
+  'commandTimeoutSec',
+  'outputCapBytes',
+  'diskCapMb',
+  'fileSizeCapMb',
+  'openFiles',
+  'tmpMb',
+  'homeMb',
+  'network.mode',
+  'network.allow',
+  'network.deny',
+  'envAllowlist',
+  'exclude',
+  'risky',
+] as const;
+
+export type SettingValue = { readonly key: string; readonly value: unknown };
+
+/** Builds the raw user layer from the settings that were set (pure, for tests). */
+export function userLayerFromSettings(values: readonly SettingValue[]): Record<string, unknown> | undefined {
+  const layer: Record<string, unknown> = {};
+  for (const { key, value } of values) {
+    if (value === undefined) continue;
+    if (key.startsWith('network.')) {
+      const network = (layer.network ??= {}) as Record<string, unknown>;
+      network[key.slice('network.'.length)] = value;
+    } else {
+      layer[key] = value;
+    }
+  }
+  return Object.keys(layer).length ? layer : undefined;
+}
+
+/** The values of the policy settings that someone set, at any level. */
+export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration(SETTINGS_SECTION)): SettingValue[] {
+  const out: SettingValue[] = [];
+  for (const key of POLICY_SETTING_KEYS) {
+    const inspected = config.inspect(key);
+    const set =
+      inspected &&
+      (inspected.globalValue !== undefined ||
+        inspected.workspaceValue !== undefined ||
+        inspected.workspaceFolderValue !== undefined ||
+        inspected.globalLanguageValue !== undefined);
+    if (set) out.push({ key, value: config.get(key) });
+  }
+  return out;
+}
+
+/** The effective policy for a workspace: defaults, these settings, then the workspace file. */
+export function resolveExtensionPolicy(workspaceRoot: string | undefined): PolicyProvenance {
+  const raw = userLayerFromSettings(setPolicySettings());
+  return resolvePolicy({
+    ...(raw ? { user: { raw, origin: 'VS Code settings (agentSandbox.*)' } } : {}),
+    ...(workspaceRoot ? { workspaceRoot } : {}),
+  });
+}
+
+export function healthCheckIntervalMs(): number {
+  const sec = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<number>('healthCheckIntervalSec', 5);
+  return Math.max(1, Math.min(3600, Number.isFinite(sec) ? sec : 5)) * 1000;
+}
+
+/** True when a change of configuration touches the sandbox policy. */
+export function affectsPolicy(event: vscode.ConfigurationChangeEvent): boolean {
+  return POLICY_SETTING_KEYS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
+}
+
+export type { Policy };

@@ -1,0 +1,45 @@
+/**
+ * The status bar toggle: the sandbox mode with a codicon, the reason in words when it is not
+ * healthy, and the pending count. Clicking it toggles sandbox mode (or, when the sandbox is
+ * on but unhealthy, offers to retry or turn it off).
+ */
+import * as vscode from 'vscode';
+import type { Policy } from '../core/policy';
+import type { SandboxController } from './sandbox/controller';
+import { statusBarText, statusBarTooltip, type SandboxStatus } from './sandbox/status';
+import { Disposable } from './util/disposable';
+
+export const STATUS_ITEM_ID = 'agentSandbox.status';
+
+export class SandboxStatusBar extends Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor(private readonly controller: SandboxController) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem(STATUS_ITEM_ID, vscode.StatusBarAlignment.Left, 100));
+    this.item.name = 'Agent Sandbox';
+    this.item.command = 'agentSandbox.statusBarClicked';
+    this._register(controller.onDidChangeStatus((status) => this.render(status)));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentSandbox') && this.render(controller.status)));
+    this.render(controller.status);
+    this.item.show();
+  }
+
+  private render(status: SandboxStatus): void {
+    let policy: Policy | undefined;
+    try {
+      policy = this.controller.policy();
+    } catch {
+      policy = undefined;
+    }
+    this.item.text = statusBarText(status);
+    this.item.tooltip = statusBarTooltip(status, policy);
+    this.item.accessibilityInformation = { label: statusBarText(status).replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
+    this.item.backgroundColor =
+      status.mode === 'error'
+        ? new vscode.ThemeColor('statusBarItem.errorBackground')
+        : status.mode === 'degraded'
+          ? new vscode.ThemeColor('statusBarItem.warningBackground')
+          : undefined;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * A terminal whose shell runs inside the sandbox: a Pseudoterminal over an engine exec with a
+ * TTY. Keys go to the container's TTY as typed (Ctrl+C reaches the foreground process as
+ * SIGINT through the TTY), resizes follow the panel, and the shell's exit code closes the
+ * terminal. When the sandbox cannot run, the terminal says why and runs nothing.
+ */
+import * as crypto from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
+import { runHelper } from '../../core/engine/exec';
+import { SANDBOX_WORKDIR } from '../../core/engine/hardening';
+import type { SandboxSession } from '../../core/session';
+import type { SandboxController } from '../sandbox/controller';
+import type { Logger } from '../util/logger';
+
+/** bash without rc files (so the prompt below holds), or sh where there is no bash. */
+const SHELL_SCRIPT = 'if command -v bash >/dev/null 2>&1; then exec bash --norc -i; fi; exec sh -i';
+
+/** Kills every process that carries this terminal's marker (the shell and all it started). */
+const KILL_MARKED = [
+  'all=""',
+  'for e in /proc/[0-9]*/environ; do',
+  '  p=${e#/proc/}; p=${p%/environ}',
+  '  if tr "\\0" "\\n" < "$e" 2>/dev/null | grep -qx "AGENT_SANDBOX_TERMINAL=$1"; then all="$all $p"; fi',
+  'done',
+  'if [ -n "$all" ]; then kill -KILL $all 2>/dev/null; fi',
+  'true',
+].join('\n');
+
+const RED = '\x1b[31m';
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+
+export class SandboxPty implements vscode.Pseudoterminal {
+  private readonly writeEmitter = new vscode.EventEmitter<string>();
+  private readonly closeEmitter = new vscode.EventEmitter<number | void>();
+  readonly onDidWrite = this.writeEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+
+  private readonly marker = crypto.randomBytes(8).toString('hex');
+  private exec: Docker.Exec | undefined;
+  private stream: Duplex | undefined;
+  private session: SandboxSession | undefined;
+  private dimensions: vscode.TerminalDimensions | undefined;
+  /** Set when the terminal only shows a refusal and closes on the next key. */
+  private refused = false;
+  private closed = false;
+
+  constructor(
+    private readonly controller: SandboxController,
+    private readonly logger: Logger,
+  ) {}
+
+  open(initialDimensions: vscode.TerminalDimensions | undefined): void {
+    this.dimensions = initialDimensions;
+    void this.start();
+  }
+
+  private async start(): Promise<void> {
+    let session: SandboxSession;
+    try {
+      session = await this.controller.requireHealthy();
+    } catch (err) {
+      this.refuse(describeError(err));
+      return;
+    }
+    this.session = session;
+    try {
+      const cols = this.dimensions?.columns ?? 80;
+      const rows = this.dimensions?.rows ?? 24;
+      const exec = await session.docker.getContainer(session.containerId).exec({
+        Cmd: ['/bin/sh', '-c', SHELL_SCRIPT, 'agent-sandbox-terminal'],
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: true,
+        User: session.user,
+        WorkingDir: SANDBOX_WORKDIR,
+        Env: ['TERM=xterm-256color', 'PS1=sandbox:\\w\\$ ', `AGENT_SANDBOX_TERMINAL=${this.marker}`, `COLUMNS=${cols}`, `LINES=${rows}`],
+      });
+      const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+      this.exec = exec;
+      this.stream = stream;
+      if (this.closed) {
+        stream.destroy();
+        await this.killShell();
+        return;
+      }
+      this.writeEmitter.fire(`${DIM}Agent Sandbox: this shell runs in the sandbox (${session.id}); your files change only when you apply reviewed changes.${RESET}\r\n`);
+      const decoder = new StringDecoder('utf8');
+      stream.on('data', (chunk: Buffer) => {
+        this.writeEmitter.fire(decoder.write(chunk));
+        // The prompt that follows a command is output too: a quiet moment after output is
+        // when a command has finished, so that is when the pending changes are rescanned.
+        this.controller.scheduleRefresh();
+      });
+      const ended = () => void this.onShellEnded(exec);
+      stream.once('end', ended);
+      stream.once('close', ended);
+      stream.once('error', (err) => {
+        this.logger.error('Sandbox terminal stream failed', err);
+        ended();
+      });
+      await this.resize();
+      this.logger.info(`Sandbox terminal opened in ${session.id}.`);
+    } catch (err) {
+      this.logger.error('Opening a sandbox terminal failed', err);
+      this.refuse(`Could not open a shell in the sandbox: ${describeError(err)}`);
+    }
+  }
+
+  private refuse(message: string): void {
+    this.refused = true;
+    const lines = message.split('\n').map((l) => `${RED}${l}${RESET}`);
+    this.writeEmitter.fire(
+      `${RED}Agent Sandbox: this terminal cannot run anything, because the sandbox is not available.${RESET}\r\n` +
+        `${lines.join('\r\n')}\r\n` +
+        `${DIM}Nothing runs on your machine instead. Press any key to close this terminal.${RESET}\r\n`,
+    );
+  }
+
+  private ending = false;
+  private async onShellEnded(exec: Docker.Exec): Promise<void> {
+    if (this.ending) return;
+    this.ending = true;
+    let code: number | undefined;
+    try {
+      const info = await exec.inspect();
+      code = info.Running ? undefined : (info.ExitCode ?? undefined);
+    } catch {
+      code = undefined;
+    }
+    this.controller.scheduleRefresh(0);
+    if (this.closed) return;
+    if (code === undefined) {
+      this.writeEmitter.fire(`\r\n${RED}Agent Sandbox: the connection to the sandbox was lost; the shell's result is unknown.${RESET}\r\n`);
+      this.closeEmitter.fire(1);
+    } else {
+      this.closeEmitter.fire(code);
+    }
+  }
+
+  handleInput(data: string): void {
+    if (this.refused) {
+      this.closed = true;
+      this.closeEmitter.fire(1);
+      return;
+    }
+    this.stream?.write(data);
+  }
+
+  setDimensions(dimensions: vscode.TerminalDimensions): void {
+    this.dimensions = dimensions;
+    void this.resize();
+  }
+
+  private async resize(): Promise<void> {
+    if (!this.exec || !this.dimensions) return;
+    try {
+      await this.exec.resize({ h: this.dimensions.rows, w: this.dimensions.columns });
+    } catch (err) {
+      this.logger.debug(`Resizing the sandbox terminal failed: ${(err as Error).message}`);
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream?.destroy();
+    void this.killShell();
+    this.writeEmitter.dispose();
+  }
+
+  /** Closing the terminal ends the shell and everything it started, not just the connection. */
+  private async killShell(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    try {
+      await runHelper(session.docker, session.containerId, session.user, ['/bin/sh', '-c', KILL_MARKED, 'agent-sandbox-terminal-kill', this.marker]);
+    } catch (err) {
+      this.logger.debug(`Ending the sandbox terminal's processes failed: ${(err as Error).message}`);
+    }
+    this.controller.scheduleRefresh(0);
+  }
+}
+
+export function createSandboxTerminalOptions(controller: SandboxController, logger: Logger): vscode.ExtensionTerminalOptions {
+  return {
+    name: 'Agent Sandbox',
+    pty: new SandboxPty(controller, logger),
+    iconPath: new vscode.ThemeIcon('shield'),
+  };
+}
+
+export function registerSandboxTerminals(controller: SandboxController, logger: Logger): vscode.Disposable {
+  return vscode.window.registerTerminalProfileProvider('agentSandbox.terminal', {
+    provideTerminalProfile: () => new vscode.TerminalProfile(createSandboxTerminalOptions(controller, logger)),
+  });
+}
