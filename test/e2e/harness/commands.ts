@@ -7,9 +7,11 @@ const quickInput = '.quick-input-widget';
 
 /**
  * Runs the command titled `title` (as shown in the palette, e.g. "Smoke: Say Hello") from
- * the command palette. Fails if no row with exactly that title shows up.
+ * the command palette. Fails if no row with exactly that title shows up within `timeoutMs`
+ * (lower it when the test expects the command to be absent).
  */
-export async function runCommand(page: Page, title: string): Promise<void> {
+export async function runCommand(page: Page, title: string, options: { timeoutMs?: number } = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? timeouts.ui;
   const input = await openCommandPalette(page);
   await input.fill(`>${title}`);
   const row = page
@@ -17,7 +19,7 @@ export async function runCommand(page: Page, title: string): Promise<void> {
     .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) })
     .first();
   try {
-    await row.waitFor({ state: 'visible', timeout: timeouts.ui });
+    await row.waitFor({ state: 'visible', timeout: timeoutMs });
   } catch {
     const shown = await page.locator(`${quickInput} .monaco-list-row .label-name`).allTextContents();
     await closeQuickInput(page);

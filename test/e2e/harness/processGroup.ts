@@ -6,9 +6,19 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
 
 const liveGroups = new Set<number>();
 
-process.once('exit', () => {
+function killAllGroups(): void {
   for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-});
+}
+
+process.once('exit', killAllGroups);
+// 'exit' does not run when a signal ends the process (Ctrl+C, a CI job cancelled), so the
+// groups are ended on those signals too, and the process then exits as the signal asked.
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  process.once(signal, () => {
+    killAllGroups();
+    process.exit(code);
+  });
+}
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {

@@ -85,7 +85,7 @@ test('a folder left in Restricted Mode can be trusted later through the Workspac
     await declineTrust(page);
     assert.equal(await isRestricted(page), true);
     // The extension is disabled, so its command is not in the palette and the harness says so.
-    await assert.rejects(runCommand(page, 'Smoke: Say Hello'), /no command titled "Smoke: Say Hello"/);
+    await assert.rejects(runCommand(page, 'Smoke: Say Hello', { timeoutMs: 3_000 }), /no command titled "Smoke: Say Hello"/);
     await session.screenshot('restricted');
 
     await trustWorkspace(page);
