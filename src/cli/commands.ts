@@ -7,6 +7,8 @@ import { SandboxError } from '../core/errors';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
+import { hookCommand } from './hook';
+import { mcpCommand } from './mcp';
 import { loadCliPolicy } from './policyLoader';
 
 export interface CliIO {
@@ -176,4 +178,6 @@ export const COMMANDS: Record<string, Command> = {
   apply: airlockCommand('apply'),
   discard: airlockCommand('discard'),
   undo: airlockCommand('undo'),
+  mcp: mcpCommand,
+  hook: (ctx) => hookCommand(ctx),
 };

@@ -1,0 +1,32 @@
+/**
+ * A ToolHost over a workspace's running session, for processes outside the editor (the MCP
+ * server, the hook). It attaches on every call, so a stopped or restarted sandbox is noticed
+ * at once and nothing ever runs without it.
+ */
+import { Airlock } from '../airlock';
+import type { Policy } from '../policy';
+import { SandboxSession } from '../session';
+import type { ToolHost } from './handlers';
+
+/** The airlock of a session, with its state where the CLI and the extension keep it. */
+export function airlockOf(session: SandboxSession): Airlock {
+  return new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
+}
+
+export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Policy): ToolHost {
+  let cached: { id: string; airlock: Airlock } | undefined;
+  let lastSession: SandboxSession | undefined;
+  const getSession = async (): Promise<SandboxSession> => {
+    lastSession = await SandboxSession.attach({ workspaceRoot, policy: loadPolicy() });
+    return lastSession;
+  };
+  return {
+    getSession,
+    async getAirlock() {
+      const session = lastSession ?? (await getSession());
+      // One Airlock per session keeps its in-process queue of exclusive operations.
+      if (cached?.id !== session.id) cached = { id: session.id, airlock: airlockOf(session) };
+      return cached.airlock;
+    },
+  };
+}
