@@ -223,15 +223,15 @@ export class Airlock {
     const decided = new Set([...plan.applied.map((a) => a.path), ...plan.conflicts.map((c) => c.path), ...plan.refused.map((r) => r.path), ...plan.keptTheirs]);
     if (options.paths) for (const e of entries) if (!decided.has(e.path)) notApproved.push(e.path);
 
-    const warnings: string[] = [];
+    const items: AcceptItem[] = plan.acceptOnly.map((a) => ({ ...a, content: async () => a.content ?? (await readRealBytes(this.root, a.rel)) }));
     let journalId: string | undefined;
     if (plan.ops.length) {
       journalId = newJournalId();
       const record = await commitTransaction(this.journals, this.root, plan.ops, { kind: 'apply', id: journalId, fault: options.fault });
       const written = new Map(plan.ops.map((o) => [o.rel, o]));
-      warnings.push(...(await this.acceptAll(record, (op) => writtenContent(written.get(op.rel)))));
+      items.push(...acceptItems(record, (op) => writtenContent(written.get(op.rel))));
     }
-    for (const a of plan.acceptOnly) warnings.push(...(await this.acceptOne(a.rel, a.accept, a.resyncSandbox, async () => a.content ?? (await readRealBytes(this.root, a.rel)))));
+    const warnings = await this.acceptInOrder(items);
     if (journalId) await this.journals.setState(journalId, 'accepted');
 
     for (const a of plan.applied) if (!a.hunks) review.clear(a.path);
@@ -258,14 +258,22 @@ export class Airlock {
     }
   }
 
-  /** Records each committed path in the snapshot, so it leaves the pending set. */
-  private async acceptAll(record: JournalRecord, content: (op: JournalOp) => Buffer | undefined): Promise<string[]> {
+  /**
+   * Records committed paths in the snapshot, so they leave the pending set. Deletions go
+   * deepest first and the rest shallowest first: recording a folder replaces what the base
+   * holds below it, so it must come before its contents.
+   */
+  private async acceptInOrder(items: readonly AcceptItem[]): Promise<string[]> {
+    const depth = (rel: string) => rel.split('/').length;
+    const deletions = items.filter((i) => i.accept === 'deleted').sort((a, b) => depth(b.rel) - depth(a.rel));
+    const others = items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none').sort((a, b) => depth(a.rel) - depth(b.rel));
     const warnings: string[] = [];
-    for (const op of record.ops) {
-      if (op.accept === 'none') continue;
-      warnings.push(...(await this.acceptOne(op.rel, op.accept, op.resyncSandbox, async () => content(op) ?? (await readRealBytesMatching(record.root, op)))));
-    }
+    for (const item of [...deletions, ...others]) warnings.push(...(await this.acceptOne(item.rel, item.accept, item.resyncSandbox, item.content)));
     return warnings;
+  }
+
+  private acceptJournal(record: JournalRecord): Promise<string[]> {
+    return this.acceptInOrder(acceptItems(record, () => undefined));
   }
 
   /** Resolves what a crash left behind: unfinished applies roll back, committed ones finish recording. */
@@ -288,7 +296,7 @@ export class Airlock {
           else rolledBack.push(id);
         } else if (state === 'committed') {
           if (record.undoes) await this.journals.setState(record.undoes, 'undone');
-          problems.push(...(await this.acceptAll(record, () => undefined)));
+          problems.push(...(await this.acceptJournal(record)));
           await this.journals.setState(id, 'accepted');
           finished.push(id);
         }
@@ -323,7 +331,7 @@ export class Airlock {
       const id = newJournalId();
       const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });
       await this.journals.setState(target.id, 'undone');
-      const warnings = await this.acceptAll(record, () => undefined);
+      const warnings = await this.acceptJournal(record);
       await this.journals.setState(id, 'accepted');
       this.last = undefined;
       const paths = planned.map((p) => p.rel);
@@ -384,6 +392,19 @@ export class Airlock {
   }
 }
 
+interface AcceptItem {
+  readonly rel: string;
+  readonly accept: JournalOp['accept'];
+  readonly resyncSandbox?: boolean;
+  readonly content: () => Promise<Buffer | undefined>;
+}
+
+function acceptItems(record: JournalRecord, known: (op: JournalOp) => Buffer | undefined): AcceptItem[] {
+  return record.ops
+    .filter((op) => op.accept !== 'none')
+    .map((op) => ({ rel: op.rel, accept: op.accept, resyncSandbox: op.resyncSandbox, content: async () => known(op) ?? (await readRealBytesMatching(record.root, op)) }));
+}
+
 function writtenContent(op: PlannedOp | undefined): Buffer | undefined {
   if (op?.after.type === 'file' && 'data' in op.after.source) return op.after.source.data;
   return undefined;
@@ -419,7 +440,7 @@ function firstBeforePerPath(ops: readonly JournalOp[]): { rel: string; before: S
 }
 
 function toTarget(state: StoredState, backupPath: (name: string) => string): TargetState {
-  if (state.type === 'file') return { type: 'file', mode: state.mode, sha256: state.sha256, source: { copyFrom: backupPath(state.backup!) } };
+  if (state.type === 'file') return { type: 'file', mode: state.mode, sha256: state.sha256, source: { linkFrom: backupPath(state.backup!) } };
   return state;
 }
 

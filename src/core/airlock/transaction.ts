@@ -19,7 +19,11 @@ import { copyToNewFile, fsyncDir, hostPath, removeIfExists, writeNewFile, type R
 
 const IO_CONCURRENCY = 16;
 
-export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string };
+/**
+ * Where a file's new content comes from: bytes in memory, a file to copy (the sandbox side),
+ * or a backup to hard-link back (undo and rollback: its data is already on disk).
+ */
+export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string } | { readonly linkFrom: string };
 
 export type TargetState =
   | { readonly type: 'absent' }
@@ -171,9 +175,34 @@ async function prepareTemp(root: string, step: Step): Promise<void> {
     await writeNewFile(tmp, after.source.data, after.mode);
     return;
   }
+  if ('linkFrom' in after.source) {
+    await materializeBackup(after.source.linkFrom, tmp, after.mode, after.sha256);
+    return;
+  }
   const landed = await copyToNewFile(after.source.copyFrom, tmp, after.mode);
   if (landed !== after.sha256) {
     throw new SandboxError('INTERNAL', `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`, 'Review the file again, then apply.');
+  }
+}
+
+/**
+ * Puts a backup's content at `tmp`: a hard link when possible (no data to write or flush),
+ * else a fsynced copy. Either way the bytes are checked against the journaled hash.
+ */
+async function materializeBackup(backup: string, tmp: string, mode: number, expectedSha: string): Promise<void> {
+  let landed: string;
+  try {
+    await fs.promises.link(backup, tmp);
+    await chmodNoFollow(tmp, mode, false);
+    landed = await hashStream(tmp);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
+    landed = await copyToNewFile(backup, tmp, mode);
+  }
+  if (landed !== expectedSha) {
+    await removeIfExists(tmp);
+    throw new Error(`the backup ${path.basename(backup)} does not match its journaled hash`);
   }
 }
 
@@ -254,14 +283,15 @@ export async function commitTransaction(store: JournalStore, root: string, plann
 
     const writes = steps.filter((s) => s.planned.after.type === 'file' || s.planned.after.type === 'symlink');
     await mapLimit(writes.filter((s) => s.op.tmp), IO_CONCURRENCY, (s) => prepareTemp(root, s));
-    for (const step of writes) {
+    // Each rename is atomic on its own and the paths are distinct, so they can run side by side.
+    await mapLimit(writes, IO_CONCURRENCY, async (step) => {
       const p = hostPath(root, step.op.rel);
       const { before, after } = step.planned;
       if (!(await stillAsPlanned(p, before))) throw changedDuringApply(p);
       if (step.op.tmp) await fs.promises.rename(path.join(path.dirname(p), step.op.tmp), p);
       else if (after.type === 'file') await chmodNoFollow(p, after.mode, false);
       await touched();
-    }
+    });
 
     const dirs = new Set(steps.map((s) => path.dirname(hostPath(root, s.op.rel))));
     await mapLimit([...dirs], IO_CONCURRENCY, async (dir) => {
@@ -341,14 +371,9 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
     case 'symlink':
       await fs.promises.symlink(want.target, tmp);
       break;
-    case 'file': {
-      const landed = await copyToNewFile(store.backupPath(record.id, want.backup!), tmp, want.mode);
-      if (landed !== want.sha256) {
-        await removeIfExists(tmp);
-        throw new Error(`the backup of ${op.rel} does not match its journaled hash`);
-      }
+    case 'file':
+      await materializeBackup(store.backupPath(record.id, want.backup!), tmp, want.mode, want.sha256);
       break;
-    }
   }
   const st = await fs.promises.lstat(p).catch(() => undefined);
   if (st?.isDirectory()) await fs.promises.rmdir(p);

@@ -311,3 +311,14 @@ test('a file the person saves during an apply is never overwritten: the apply is
   assert.equal(read(ws.real, 'a.txt'), 'old\n');
   assert.equal(read(ws.real, 'b.txt'), 'person saved\n');
 });
+
+test('a folder the person already made is recorded before the files applied into it', async () => {
+  const ws = setup({ 'a.txt': 'a\n' });
+  write(ws.sandbox, 'new/x.txt', 'x\n');
+  write(ws.sandbox, 'new/deeper/y.txt', 'y\n');
+  fs.mkdirSync(path.join(ws.real, 'new'));
+  await ws.airlock.approveAll({ includeRisky: false });
+  const report = await ws.airlock.apply();
+  assert.deepEqual(report.applied.map((a) => [a.path, a.status]), [['new', 'unchanged'], ['new/deeper', 'created'], ['new/deeper/y.txt', 'created'], ['new/x.txt', 'created']]);
+  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path), []);
+});
