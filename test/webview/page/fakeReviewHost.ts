@@ -257,7 +257,7 @@ export class FakeReviewHost {
         header: `@@ -${start},${oldNo - start} +${start},${newNo - start} @@ function section${h}()`,
         lines,
         decision: record.hunkDecisions[h],
-        ...(record.hunkReasons[h] !== undefined ? { reason: record.hunkReasons[h] } : {}),
+        ...(record.hunkReasons[h] != null ? { reason: record.hunkReasons[h] } : {}),
       });
     }
     return { ...base, hunks };
@@ -274,7 +274,7 @@ export class FakeReviewHost {
               decisions: hunksOf.hunkDecisions.map((decision, i) => ({
                 index: i + 1,
                 decision,
-                ...(hunksOf.hunkReasons[i] !== undefined ? { reason: hunksOf.hunkReasons[i] } : {}),
+                ...(hunksOf.hunkReasons[i] != null ? { reason: hunksOf.hunkReasons[i] } : {}),
               })),
             },
           }
