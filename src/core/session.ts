@@ -27,6 +27,7 @@ import { SandboxError } from './errors';
 import { compilePatterns } from './glob';
 import { stateRoot, workspaceKey } from './paths';
 import type { Policy } from './policy';
+import { canHardCap, cappedFsFree, ensureCappedFsMounted, unmountCappedFs } from './snapshot/diskCap';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
 
@@ -235,7 +236,10 @@ export class SandboxSession {
     const { touched, bytes } = await this.snapshot.touchedSince(startedAt);
     const added = this.state.strategy === 'copy' ? bytes - this.state.baseBytes : bytes;
     let message = result.message;
-    if (added > this.policy.diskCapMb * 1024 * 1024) {
+    const free = this.state.diskCap === 'hard' ? cappedFsFree(this.dir) : undefined;
+    if (free !== undefined && free < 1024 * 1024) {
+      message = `${message ? `${message} ` : ''}The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`;
+    } else if (added > this.policy.diskCapMb * 1024 * 1024) {
       fs.writeFileSync(path.join(this.dir, 'over-disk-cap'), String(added));
       message = `${message ? `${message} ` : ''}The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`;
     }
@@ -348,6 +352,9 @@ async function startLocked(
   const existing = readState(dir);
 
   if (existing && existing.status !== 'starting' && existing.containerId) {
+    // The pending changes live on the capped file system: without it mounted, the container
+    // would see an empty copy and write past the cap.
+    if (existing.diskCap === 'hard') await ensureCappedFsMounted(dir);
     const image = await ensureImage(docker, policy, progress);
     const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
     const container = docker.getContainer(existing.containerId);
@@ -388,6 +395,7 @@ async function startLocked(
   if (existing) await removeSession(docker, dir, existing);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const strategy: SnapshotStrategy = options.strategy ?? chooseStrategy(info, dir);
+  const hardCapBytes = canHardCap() ? policy.diskCapMb * 1024 * 1024 : undefined;
   const id = `${path.basename(dir)}-${crypto.randomBytes(3).toString('hex')}`;
   const state: SessionState = {
     version: 1,
@@ -401,6 +409,7 @@ async function startLocked(
     policyDigest: '',
     oomKills: 0,
     baseBytes: 0,
+    diskCap: hardCapBytes === undefined ? 'soft' : 'hard',
   };
   writeState(dir, state);
 
@@ -414,6 +423,7 @@ async function startLocked(
       strategy,
       isExcluded,
       ...(owner ? { owner } : {}),
+      ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
     }).catch((err: unknown) => {
@@ -431,7 +441,7 @@ async function startLocked(
       progress?.('The engine cannot mount an overlay here; using a full copy');
       await removeSession(docker, dir, state, { keepDir: true });
       state.strategy = 'copy';
-      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, ...(owner ? { owner } : {}) });
+      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, ...(owner ? { owner } : {}), ...(hardCapBytes !== undefined ? { hardCapBytes } : {}) });
       await createContainer(docker, state, dir, policy, image, options, env, digest);
     } else {
       await removeSession(docker, dir, state).catch(() => undefined);
@@ -550,6 +560,7 @@ async function removeSession(docker: Docker, dir: string, state: SessionState, o
     }
   }
   if (!opts.keepDir) {
+    await unmountCappedFs(dir);
     await fs.promises.rm(dir, { recursive: true, force: true });
   } else {
     const layout = layoutOf(dir);

@@ -1,6 +1,7 @@
 /** The on-disk record of a workspace's session, so the CLI, the extension and a restart agree. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DiskCapKind } from './snapshot/diskCap';
 import type { SnapshotStrategy } from './snapshot/sessionSnapshot';
 
 export interface SessionState {
@@ -21,6 +22,8 @@ export interface SessionState {
   oomKills: number;
   /** Bytes of the base copy (the copy strategy's disk cap counts what is added to it). */
   baseBytes: number;
+  /** `hard`: the sandbox side is on a file system of the cap's size. Absent or `soft`: checked after each command. */
+  diskCap?: DiskCapKind;
 }
 
 export const STATE_FILE = 'session.json';

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { copyTree } from './copy';
+import { cappedMountPoint, mountCappedFs } from './diskCap';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
 import { assertPlainRelative, hostPath } from './tree';
 import type { RawChange, SnapshotView } from './types';
@@ -34,8 +35,10 @@ export function layoutOf(sessionDir: string): SnapshotLayout {
   return {
     root: sessionDir,
     base: path.join(sessionDir, 'base'),
-    sandbox: path.join(sessionDir, 'upper'),
-    work: path.join(sessionDir, 'overlay-work'),
+    // Both on the capped file system when the session has a hard disk cap (see diskCap.ts);
+    // the overlay needs its upper and work directories on one file system.
+    sandbox: path.join(cappedMountPoint(sessionDir), 'upper'),
+    work: path.join(cappedMountPoint(sessionDir), 'work'),
   };
 }
 
@@ -127,6 +130,8 @@ export interface CreateSnapshotOptions {
   readonly owner?: Owner;
   readonly signal?: AbortSignal;
   readonly onProgress?: (entries: number) => void;
+  /** Puts the sandbox side on a file system that holds at most this many bytes more than the base. */
+  readonly hardCapBytes?: number;
 }
 
 /** Creates the base copy and the empty sandbox side. */
@@ -136,9 +141,14 @@ export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   await fs.promises.rm(layout.sandbox, { recursive: true, force: true });
   await fs.promises.rm(layout.work, { recursive: true, force: true });
   const report = await copyTree(options.workspaceRoot, layout.base, options);
+  if (options.hardCapBytes !== undefined) {
+    // The copy strategy holds a full copy on the capped side; each file takes at least a block.
+    const held = options.strategy === 'copy' ? report.bytes + (report.files + report.directories + report.symlinks) * 4096 : 0;
+    await mountCappedFs(layout.root, held + options.hardCapBytes);
+  }
   if (options.strategy === 'overlay') {
-    await fs.promises.mkdir(layout.sandbox, { mode: 0o755 });
-    await fs.promises.mkdir(layout.work, { mode: 0o700 });
+    await fs.promises.mkdir(layout.sandbox, { recursive: true, mode: 0o755 });
+    await fs.promises.mkdir(layout.work, { recursive: true, mode: 0o700 });
     // The merged root takes the upper root's owner and mode: the sandbox user must own it.
     const baseStat = await fs.promises.stat(layout.base);
     await fs.promises.chmod(layout.sandbox, baseStat.mode & 0o7777);
