@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +19,7 @@ import { CONTAINER_NET_DIR } from '../../src/core/network/container';
 import type { Resolver } from '../../src/core/network/gate';
 import { readNetworkLog } from '../../src/core/network/log';
 import { openSessionNetwork, type SessionNetwork } from '../../src/core/network/sessionNetwork';
+import { createTlsAuthority, type TlsAuthority } from '../../src/core/network/tlsAuthority';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy';
 import { resolveUser, SandboxSession } from '../../src/core/session';
 
@@ -194,6 +196,11 @@ describe('network mode allowlist', () => {
   let container: SandboxSession;
   let network: SessionNetwork;
   let logFile: string;
+  // The outside over HTTPS, with a certificate from a CA that stands in for a public one.
+  let publicCa: TlsAuthority;
+  let secureOutside: https.Server;
+  let securePort: number;
+  const secureSeen: http.IncomingHttpHeaders[] = [];
   const curl = (...args: string[]) => run(container, ['curl', '-sS', '--max-time', '10', '-o', '/dev/stderr', '-w', '%{http_code}', ...args]);
 
   before(async () => {
@@ -203,6 +210,14 @@ describe('network mode allowlist', () => {
       if (!address) throw Object.assign(new Error('not found'), { code: 'ENOTFOUND' });
       return [{ address, family: 4 }];
     };
+    publicCa = await createTlsAuthority(path.join(stateDir, 'public-ca'), ['allowed.test']);
+    secureOutside = https.createServer(await publicCa.leafFor('allowed.test'), (req, res) => {
+      secureSeen.push(req.headers);
+      res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('secure hello from the outside');
+    });
+    await new Promise<void>((resolve) => secureOutside.listen(0, '127.0.0.1', resolve));
+    securePort = (secureOutside.address() as AddressInfo).port;
     const policy = policyWith({ mode: 'allowlist', allow: ['allowed.test:*', 'private.test:*', 'metadata.test:*'], deny: [] });
     logFile = path.join(stateDir, 'allowlist.jsonl');
     network = await openSessionNetwork({
@@ -213,6 +228,7 @@ describe('network mode allowlist', () => {
       resolver,
       allowAddressesForTesting: ['127.0.0.1'],
       credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN }],
+      upstreamCaForTesting: [publicCa.certPem],
       forwarderScript: path.join(REPO_ROOT, 'media', 'net-forwarder.js'),
     });
     ({ session: container } = await SandboxSession.start({
@@ -228,6 +244,9 @@ describe('network mode allowlist', () => {
   after(async () => {
     await container?.destroy();
     await network?.close();
+    secureOutside?.closeAllConnections();
+    await new Promise((resolve) => secureOutside?.close(resolve));
+    publicCa?.dispose();
   });
 
   test('an allowed domain is reached through the proxy, with the token added on the host side', async () => {
@@ -245,6 +264,26 @@ describe('network mode allowlist', () => {
     const res = await curl('--proxytunnel', `http://allowed.test:${outside.port}/tunnel`);
     assert.equal(res.stdout, '200', res.stderr);
     assert.equal(outside.seen[before]!.url, '/tunnel');
+  });
+
+  test('HTTPS to the allowed domain gets the token too (curl and Python), through the session CA', async () => {
+    const before = secureSeen.length;
+    const res = await curl(`https://allowed.test:${securePort}/secure`);
+    assert.equal(res.stdout, '200', res.stderr);
+    assert.equal(res.stderr, 'secure hello from the outside');
+    const py = await run(container, [
+      'python3',
+      '-c',
+      'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())',
+      `https://allowed.test:${securePort}/python`,
+    ]);
+    assert.equal(py.stdout.trim(), 'secure hello from the outside', py.stderr);
+    assert.equal(secureSeen.length, before + 2);
+    for (const headers of secureSeen.slice(before)) assert.equal(headers.authorization, TOKEN);
+    // Only the CA certificate is in the container; its key stays on the host.
+    const key = await run(container, ['sh', '-c', `grep -rl "PRIVATE KEY" ${CONTAINER_NET_DIR}/ca.pem ${CONTAINER_NET_DIR}/ca-bundle.pem; test -e ${CONTAINER_NET_DIR}/ca.key`]);
+    assert.equal(key.stdout, '');
+    assert.notEqual(key.code, 0);
   });
 
   test('another domain, an IP literal, and names resolving to private or metadata addresses are refused', async () => {
@@ -333,6 +372,9 @@ describe('network mode allowlist', () => {
       records.find((r) => r.method === method && r.host === host && r.decision === decision);
     assert.ok(find('GET', 'allowed.test', 'allow'), 'plain request to the allowed domain');
     assert.ok(find('CONNECT', 'allowed.test', 'allow'), 'tunnel to the allowed domain');
+    const secure = records.filter((r) => r.method === 'GET' && r.host === 'allowed.test' && r.port === securePort);
+    assert.equal(secure.length, 2, 'each HTTPS request inside the terminated tunnels');
+    for (const r of secure) assert.deepEqual(r.injected, ['Authorization']);
     assert.ok(find('GET', 'other.test', 'deny'), 'another domain');
     assert.ok(find('CONNECT', 'other.test', 'deny'), 'a tunnel to another domain');
     assert.ok(find('GET', '127.0.0.1', 'deny'), 'an IP literal');

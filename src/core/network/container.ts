@@ -45,12 +45,37 @@ export interface NetworkPolicyMode {
   readonly mode: 'none' | 'allowlist';
 }
 
+export interface NetworkAdditionOptions {
+  /** The forwarder on the host; by default the product's media/net-forwarder.js. */
+  readonly forwarderScript?: string;
+  /**
+   * Whether the proxy terminates TLS for credential hosts: the container must then trust
+   * the session CA, whose certificate and bundle are in the net folder (tlsAuthority.ts).
+   */
+  readonly trustSessionCa?: boolean;
+}
+
+/** Variables that make common tools trust the session CA. */
+function trustEnv(): Record<string, string> {
+  const bundle = `${CONTAINER_NET_DIR}/ca-bundle.pem`;
+  return {
+    // Node adds this to its own roots; the others replace their roots, hence the bundle.
+    NODE_EXTRA_CA_CERTS: `${CONTAINER_NET_DIR}/ca.pem`,
+    SSL_CERT_FILE: bundle,
+    CURL_CA_BUNDLE: bundle,
+    REQUESTS_CA_BUNDLE: bundle,
+    PIP_CERT: bundle,
+    GIT_SSL_CAINFO: bundle,
+  };
+}
+
 export function networkContainerAdditions(
   network: NetworkPolicyMode,
   sessionNetDir: string,
-  files: { readonly forwarderScript: string } = { forwarderScript: mediaPath('net-forwarder.js') },
+  options: NetworkAdditionOptions = {},
 ): NetworkAdditions {
   if (network.mode !== 'allowlist') return { extraMounts: [], extraEnv: {}, forwarderArgv: undefined, hostSocketPath: undefined };
+  const files = { forwarderScript: options.forwarderScript ?? mediaPath('net-forwarder.js') };
   if (!path.isAbsolute(sessionNetDir) || !path.isAbsolute(files.forwarderScript)) {
     throw new Error('networkContainerAdditions needs absolute host paths');
   }
@@ -69,6 +94,7 @@ export function networkContainerAdditions(
       // Empty on purpose: nothing bypasses the proxy (there is no other way out anyway).
       NO_PROXY: '',
       no_proxy: '',
+      ...(options.trustSessionCa ? trustEnv() : {}),
     },
     forwarderArgv: ['node', CONTAINER_FORWARDER_PATH, `${CONTAINER_NET_DIR}/${PROXY_SOCKET_NAME}`, String(FORWARDER_PORT)],
     hostSocketPath: path.join(sessionNetDir, PROXY_SOCKET_NAME),

@@ -47,6 +47,8 @@ export interface EgressGateOptions {
    */
   readonly allowAddressesForTesting?: readonly string[];
   readonly log: NetworkLogSink;
+  /** Hosts whose HTTPS tunnels the proxy terminates to add credentials (set by the proxy). */
+  readonly interceptedHosts?: readonly string[];
 }
 
 export type GateResult =
@@ -118,13 +120,33 @@ export class EgressGate {
       host: name,
       decision: 'allow',
       // Say so when a credential exists but cannot go into an end-to-end encrypted tunnel.
-      reason: method === 'CONNECT' && credentials.length > 0 ? `${decision.reason}; credentials are not added to HTTPS tunnels` : decision.reason,
+      reason: [decision.reason, this.tunnelNote(method, name, credentials.length > 0)].filter(Boolean).join('; '),
       rule: decision.rule,
       address,
       answer,
       injected: method === 'CONNECT' || credentials.length === 0 ? undefined : credentials.map((c) => c.header),
     });
     return { decision: 'allow', host: name, address, credentials };
+  }
+
+  private tunnelNote(method: string, host: string, hasCredentials: boolean): string | undefined {
+    if (method !== 'CONNECT' || !hasCredentials) return undefined;
+    return this.options.interceptedHosts?.includes(host)
+      ? 'the tunnel is terminated to add credentials'
+      : 'credentials are not added to HTTPS tunnels without a session CA';
+  }
+
+  /** Logs a request made inside a tunnel the proxy terminated (its host was checked at CONNECT). */
+  recordTunnelRequest(method: string, host: string, port: number, address: string, injected: readonly string[]): void {
+    this.write({
+      method,
+      host,
+      port,
+      decision: 'allow',
+      reason: 'inside an allowed HTTPS tunnel, terminated to add credentials',
+      address,
+      injected: injected.length ? injected : undefined,
+    });
   }
 
   private async resolve(host: NormalizedHost): Promise<{ addresses: string[] } | { error: string }> {

@@ -7,16 +7,22 @@
  *   - plain HTTP in absolute form (`GET http://host/path`), forwarded with hop-by-hop and
  *     proxy headers removed, the Host header pinned to the checked host, and credentials
  *     configured for that host added;
- *   - CONNECT host:port, tunnelled byte for byte (HTTPS). Credentials are not added to
- *     tunnels: that would need the proxy to terminate TLS with its own CA, which it does not.
+ *   - CONNECT host:port, tunnelled byte for byte (HTTPS), except to hosts that have a
+ *     credential when a session CA is given: those tunnels are terminated here with a
+ *     certificate from that CA, each request gets its credential, and goes on over a new,
+ *     verified TLS connection to the checked address.
  * Every request goes through the EgressGate and is logged with its decision.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as tls from 'node:tls';
 import { SandboxError } from '../errors';
+import type { HostCredential } from './credentials';
 import { EgressGate, type EgressGateOptions } from './gate';
+import type { TlsAuthority } from './tlsAuthority';
 
 export interface EgressProxyOptions extends EgressGateOptions {
   /** Where to listen. Its folder is created if needed and made traversable (0711). */
@@ -30,6 +36,19 @@ export interface EgressProxyOptions extends EgressGateOptions {
   readonly connectTimeoutMs?: number;
   /** Most connections from the sandbox at once, so it cannot exhaust the host's files. Default 256. */
   readonly maxConnections?: number;
+  /** Terminate TLS to hosts with credentials, to add them to HTTPS requests. */
+  readonly tlsInterception?: {
+    readonly authority: TlsAuthority;
+    /** Roots to verify upstream servers with instead of the public ones: tests only. */
+    readonly upstreamCaForTesting?: readonly string[];
+  };
+}
+
+interface ProxyContext {
+  readonly gate: EgressGate;
+  readonly connectTimeoutMs: number;
+  readonly openSockets: Set<net.Socket>;
+  readonly tlsInterception: EgressProxyOptions['tlsInterception'];
 }
 
 export interface EgressProxy {
@@ -66,9 +85,10 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   }
   await prepareSocketPath(socketPath);
 
-  const gate = new EgressGate(options);
+  const gate = new EgressGate({ ...options, interceptedHosts: options.tlsInterception?.authority.hosts ?? [] });
   const connectTimeoutMs = options.connectTimeoutMs ?? 15_000;
   const openSockets = new Set<net.Socket>();
+  const context: ProxyContext = { gate, connectTimeoutMs, openSockets, tlsInterception: options.tlsInterception };
   const server = http.createServer();
   server.maxConnections = options.maxConnections ?? 256;
   server.on('connection', (socket: net.Socket) => track(openSockets, socket));
@@ -76,7 +96,7 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
     handlePlainRequest(gate, connectTimeoutMs, openSockets, req, res).catch((err) => failResponse(res, err));
   });
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
-    handleConnect(gate, connectTimeoutMs, openSockets, req, socket, head).catch(() => socket.destroy());
+    handleConnect(context, req, socket, head).catch(() => socket.destroy());
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
     const target = safeUrl(req.url);
@@ -228,46 +248,150 @@ async function handlePlainRequest(
   req.on('error', () => upstream.destroy());
 }
 
-async function handleConnect(
-  gate: EgressGate,
-  connectTimeoutMs: number,
-  openSockets: Set<net.Socket>,
-  req: http.IncomingMessage,
-  client: net.Socket,
-  head: Buffer,
-): Promise<void> {
+async function handleConnect(context: ProxyContext, req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
+  const { gate } = context;
   client.on('error', () => client.destroy());
-  const authority = parseAuthority(req.url ?? '');
-  if (!authority) {
+  const target = parseAuthority(req.url ?? '');
+  if (!target) {
     writeRawRefusal(client, 400, 'CONNECT needs host:port.');
     return;
   }
-  const result = await gate.check('CONNECT', authority.host, authority.port);
+  const result = await gate.check('CONNECT', target.host, target.port);
   if (result.decision === 'deny') {
     writeRawRefusal(client, 403, blockedText(result.host, result.reason));
     return;
   }
-  const upstream = net.connect({ host: result.address, port: authority.port });
-  track(openSockets, upstream);
-  upstream.setTimeout(connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
-  let established = false;
-  upstream.once('connect', () => {
-    established = true;
-    upstream.setTimeout(0);
+  const authority = context.tlsInterception?.authority;
+  if (authority && result.credentials.length > 0 && authority.hosts.includes(result.host)) {
+    const intercepted = { host: result.host, port: target.port, address: result.address, credentials: result.credentials };
+    // Answer first, then look at the client's first bytes: only a TLS handshake (0x16) is
+    // terminated; anything else is relayed as it is, without credentials.
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const first = head.length ? head : await firstChunk(client);
+    if (!first) return;
+    if (first[0] === 0x16) await interceptTunnel(context, client, first, intercepted);
+    else relayTunnel(context, client, first, { ...intercepted, established: true });
+    return;
+  }
+  relayTunnel(context, client, head, { host: result.host, port: target.port, address: result.address, established: false });
+}
+
+function firstChunk(socket: net.Socket): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      socket.pause();
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(undefined);
+    };
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+    };
+    socket.on('data', onData);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+  });
+}
+
+/**
+ * Relays bytes between the client and the checked address. `established`: the client was
+ * already told the tunnel is up (it then only sees the connection close on failure).
+ */
+function relayTunnel(
+  context: ProxyContext,
+  client: net.Socket,
+  head: Buffer,
+  target: { host: string; port: number; address: string; established: boolean },
+): void {
+  const upstream = net.connect({ host: target.address, port: target.port });
+  track(context.openSockets, upstream);
+  upstream.setTimeout(context.connectTimeoutMs, () => upstream.destroy(new Error('connect timeout')));
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    upstream.setTimeout(0);
+    if (!target.established) client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) upstream.write(head);
     upstream.pipe(client);
     client.pipe(upstream);
+    client.resume();
   });
   upstream.on('error', (err) => {
-    if (!established) {
-      writeRawRefusal(client, 502, `Cannot reach ${result.host}:${authority.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}\n`);
+    if (!connected && !target.established) {
+      writeRawRefusal(client, 502, `Cannot reach ${target.host}:${target.port}: ${(err as NodeJS.ErrnoException).code ?? err.message}\n`);
     } else {
       client.destroy();
     }
   });
   client.on('close', () => upstream.destroy());
   upstream.on('close', () => client.destroy());
+}
+
+interface InterceptedTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly address: string;
+  readonly credentials: readonly HostCredential[];
+}
+
+/**
+ * Ends the client's TLS here with a certificate from the session CA, and serves the
+ * requests inside as a reverse proxy to the one checked host and address.
+ */
+async function interceptTunnel(context: ProxyContext, client: net.Socket, head: Buffer, target: InterceptedTarget): Promise<void> {
+  const leaf = await context.tlsInterception!.authority.leafFor(target.host);
+  client.unshift(head);
+  const secure = new tls.TLSSocket(client, { isServer: true, key: leaf.key, cert: leaf.cert, ALPNProtocols: ['http/1.1'] });
+  secure.on('error', () => client.destroy());
+  const inner = http.createServer((req, res) => {
+    forwardIntercepted(context, target, req, res);
+  });
+  inner.on('clientError', (_err, socket: net.Socket) => socket.destroy());
+  inner.emit('connection', secure);
+}
+
+function forwardIntercepted(context: ProxyContext, target: InterceptedTarget, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const method = req.method ?? 'GET';
+  // Inside a tunnel the host is fixed by the tunnel: only origin-form paths are accepted.
+  if (!req.url?.startsWith('/')) {
+    sendText(res, 400, 'Inside this tunnel, send origin-form requests (GET /path).\n');
+    return;
+  }
+  const headers = forwardableHeaders(req.headers);
+  headers.host = target.port === 443 ? target.host : `${target.host}:${target.port}`;
+  for (const credential of target.credentials) {
+    delete headers[credential.header.toLowerCase()];
+    headers[credential.header.toLowerCase()] = credential.value;
+  }
+  context.gate.recordTunnelRequest(method, target.host, target.port, target.address, target.credentials.map((c) => c.header));
+  const upstreamCa = context.tlsInterception?.upstreamCaForTesting;
+  const upstream = https.request({
+    host: target.address,
+    port: target.port,
+    servername: target.host,
+    method,
+    path: req.url,
+    headers,
+    agent: false,
+    timeout: context.connectTimeoutMs,
+    ...(upstreamCa ? { ca: [...upstreamCa] } : {}),
+  });
+  upstream.on('socket', (s) => track(context.openSockets, s));
+  upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${target.host} within ${context.connectTimeoutMs} ms`)));
+  upstream.on('response', (upRes) => {
+    upstream.setTimeout(0);
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardableHeaders(upRes.headers));
+    upRes.pipe(res);
+    upRes.on('error', () => res.destroy());
+  });
+  upstream.on('error', (err) => failResponse(res, err));
+  req.pipe(upstream);
+  req.on('error', () => upstream.destroy());
 }
 
 /** Splits a CONNECT target `host:port` or `[v6]:port`; the port is required. */

@@ -10,6 +10,8 @@
  *   ...
  *   await network.close();
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
@@ -20,6 +22,7 @@ import { jsonlNetworkLog, type NetworkLogRecord } from './log';
 import { expandPresets } from './presets';
 import { type EgressProxy, startEgressProxy } from './proxy';
 import { compileRules, type NetworkRules } from './rules';
+import { createTlsAuthority, writeContainerTrust } from './tlsAuthority';
 
 /** The policy's `network` field; the optional fields are proposed additions to the schema. */
 export interface NetworkPolicyInput {
@@ -63,6 +66,13 @@ export interface SessionNetworkOptions {
   /** Credentials given directly instead of through the environment (tests). */
   readonly credentials?: readonly HostCredential[];
   readonly forwarderScript?: string;
+  /**
+   * Host folder for the session CA's key when credentials are configured; never inside
+   * `netDir` (the container sees that). Default: `<netDir>-tls`.
+   */
+  readonly tlsKeyDir?: string;
+  /** Roots to verify upstream HTTPS servers with instead of the public ones: tests only. */
+  readonly upstreamCaForTesting?: readonly string[];
 }
 
 export interface SessionNetwork {
@@ -75,16 +85,25 @@ export interface SessionNetwork {
 }
 
 export async function openSessionNetwork(options: SessionNetworkOptions): Promise<SessionNetwork> {
-  const additions = networkContainerAdditions(
-    options.network,
-    options.netDir,
-    ...(options.forwarderScript ? [{ forwarderScript: options.forwarderScript }] : []),
-  );
   if (options.network.mode !== 'allowlist') {
+    const additions = networkContainerAdditions(options.network, options.netDir);
     return { additions, proxy: undefined, startForwarder: async () => undefined, close: async () => undefined };
   }
   const rules = compileNetworkPolicy(options.network);
   const credentials = [...(options.credentials ?? []), ...resolveCredentials(options.network.credentials ?? [], options.env ?? process.env)];
+  // Credentials need the proxy to see inside HTTPS: a CA for exactly their hosts.
+  const credentialHosts = [...new Set(credentials.map((c) => c.domain))];
+  const keyDir = path.resolve(options.tlsKeyDir ?? `${options.netDir}-tls`);
+  if (keyDir === path.resolve(options.netDir) || keyDir.startsWith(path.resolve(options.netDir) + path.sep)) {
+    throw new Error('the session CA key folder must not be inside the folder the container sees');
+  }
+  const authority = credentialHosts.length ? await createTlsAuthority(keyDir, credentialHosts) : undefined;
+  fs.mkdirSync(options.netDir, { recursive: true });
+  if (authority) writeContainerTrust(options.netDir, authority);
+  const additions = networkContainerAdditions(options.network, options.netDir, {
+    ...(options.forwarderScript ? { forwarderScript: options.forwarderScript } : {}),
+    trustSessionCa: authority !== undefined,
+  });
   const writeLog = jsonlNetworkLog(options.logFile);
   const [uid, gid] = options.sandboxUser.split(':').map(Number) as [number, number];
   const proxy = await startEgressProxy({
@@ -99,12 +118,19 @@ export async function openSessionNetwork(options: SessionNetworkOptions): Promis
     ...(options.onAsk ? { onAsk: options.onAsk } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(options.allowAddressesForTesting ? { allowAddressesForTesting: options.allowAddressesForTesting } : {}),
+    ...(authority ? { tlsInterception: { authority, ...(options.upstreamCaForTesting ? { upstreamCaForTesting: options.upstreamCaForTesting } : {}) } } : {}),
+  }).catch((err: unknown) => {
+    authority?.dispose();
+    throw err;
   });
   return {
     additions,
     proxy,
     startForwarder: (docker, containerId) => startForwarder(docker, containerId, options.sandboxUser, additions.forwarderArgv!),
-    close: () => proxy.close(),
+    close: async () => {
+      await proxy.close();
+      authority?.dispose();
+    },
   };
 }
 

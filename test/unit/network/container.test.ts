@@ -33,3 +33,13 @@ test('by default the forwarder comes from the product\'s media folder', () => {
   const a = networkContainerAdditions({ mode: 'allowlist' }, '/state/s1/net');
   assert.match(a.extraMounts[1]!.hostPath, /media[\\/]net-forwarder\.js$/);
 });
+
+test('when the proxy terminates TLS, tools are pointed at the session CA in the net folder', () => {
+  const plain = networkContainerAdditions({ mode: 'allowlist' }, '/state/s1/net', files);
+  assert.equal(plain.extraEnv.NODE_EXTRA_CA_CERTS, undefined);
+  const a = networkContainerAdditions({ mode: 'allowlist' }, '/state/s1/net', { ...files, trustSessionCa: true });
+  assert.equal(a.extraEnv.NODE_EXTRA_CA_CERTS, `${CONTAINER_NET_DIR}/ca.pem`);
+  for (const name of ['SSL_CERT_FILE', 'CURL_CA_BUNDLE', 'REQUESTS_CA_BUNDLE', 'PIP_CERT', 'GIT_SSL_CAINFO']) {
+    assert.equal(a.extraEnv[name], `${CONTAINER_NET_DIR}/ca-bundle.pem`, name);
+  }
+});

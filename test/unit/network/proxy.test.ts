@@ -173,7 +173,7 @@ describe('CONNECT tunnels', () => {
     assert.equal(server.seen[before]!.headers.authorization, undefined);
     assert.equal(records.at(-1)!.method, 'CONNECT');
     assert.equal(records.at(-1)!.decision, 'allow');
-    assert.match(records.at(-1)!.reason, /credentials are not added to HTTPS tunnels/);
+    assert.match(records.at(-1)!.reason, /credentials are not added to HTTPS tunnels without a session CA/);
   });
 
   test('denied tunnels get 403 and no connection', async () => {
