@@ -23,8 +23,10 @@ const contexts = [
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // vscode is provided by the host; the native ssh helpers of docker-modem are optional.
-    external: ['vscode', 'cpu-features', 'ssh2'],
+    // vscode is provided by the host. ssh2 (which docker-modem requires when it loads) is bundled,
+    // because a .vsix has no node_modules; its native crypto binding and cpu-features are
+    // optional (required inside try blocks) and stay out.
+    external: ['vscode', 'cpu-features', '*.node'],
   },
   {
     ...common,
@@ -34,7 +36,7 @@ const contexts = [
     target: 'node20',
     format: 'cjs',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['cpu-features', 'ssh2'],
+    external: ['cpu-features', '*.node'],
   },
   {
     ...common,
