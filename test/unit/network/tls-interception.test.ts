@@ -59,9 +59,9 @@ after(async () => {
 });
 
 /** CONNECT through the proxy, then TLS with `ca` as the only trusted root, then GET /. */
-function httpsThroughProxy(host: string, ca: string, headers: Record<string, string> = {}): Promise<{ body: string; issuer: string }> {
+function httpsThroughProxy(host: string, ca: string, headers: Record<string, string> = {}, socketPath = proxy.socketPath): Promise<{ body: string; issuer: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: proxy.socketPath, method: 'CONNECT', path: `${host}:${upstreamPort}`, agent: false });
+    const req = http.request({ socketPath, method: 'CONNECT', path: `${host}:${upstreamPort}`, agent: false });
     req.on('connect', (res: http.IncomingMessage, socket: net.Socket) => {
       if (res.statusCode !== 200) return reject(new Error(`CONNECT ${res.statusCode}`));
       const secure = tls.connect({ socket, servername: host, ca }, () => {
@@ -89,6 +89,26 @@ test('HTTPS to a host with a credential is terminated with the session CA and ge
   assert.equal(inner.method, 'GET');
   assert.deepEqual(inner.injected, ['Authorization']);
   assert.match(records.at(-2)!.reason, /terminated to add credentials/);
+});
+
+test('the proxy verifies the real server: an untrusted upstream certificate is a 502, not a silent downgrade', async () => {
+  const strict = await startEgressProxy({
+    socketPath: path.join(dir, 'strict', 'proxy.sock'),
+    rules: compileRules({ allow: ['allowed.test:*'], deny: [] }),
+    resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+    allowAddressesForTesting: ['127.0.0.1'],
+    credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN }],
+    tlsInterception: { authority: sessionCa }, // public roots only: the test server's CA is not among them
+    log: () => undefined,
+  });
+  try {
+    const before = seen.length;
+    const res = await httpsThroughProxy('allowed.test', sessionCa.certPem, {}, strict.socketPath);
+    assert.match(res.body, /^HTTP\/1\.1 502/);
+    assert.equal(seen.length, before, 'no request reached the server with the credential');
+  } finally {
+    await strict.close();
+  }
 });
 
 test('HTTPS to a host without a credential stays end to end', async () => {
