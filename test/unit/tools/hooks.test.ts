@@ -1,0 +1,93 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { mergeHookConfig, CLAUDE_MATCHER, hookCommandLine, hookConfigPath } from '../../../src/core/tools/hookConfig';
+import { denyAnswer, HookInputError, isSandboxedAlready, parseHookPayload, planHook, rewriteAnswer, sandboxedCommandLine } from '../../../src/core/tools/hooks';
+
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hooks');
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+const CLI = ['/usr/bin/node', '/opt/agent sandbox/cli.js'];
+
+describe('hook payloads', () => {
+  it('reads Claude Code and VS Code PreToolUse payloads', () => {
+    const claude = parseHookPayload(fixture('claude-pretooluse-bash.json'));
+    assert.equal(claude.event, 'PreToolUse');
+    assert.equal(claude.toolName, 'Bash');
+    assert.equal(claude.cwd, '/home/dev/project');
+    assert.match(String(claude.toolInput.command), /6 \* 7/);
+    const vscode = parseHookPayload(fixture('vscode-pretooluse-terminal.json'));
+    assert.equal(vscode.event, 'PreToolUse');
+    assert.equal(vscode.toolName, 'run_in_terminal');
+  });
+
+  it('rejects input that is not a hook payload', () => {
+    assert.throws(() => parseHookPayload('nope'), HookInputError);
+    assert.throws(() => parseHookPayload('[]'), HookInputError);
+    assert.throws(() => parseHookPayload('{"cwd":"/x"}'), /tool_name/);
+  });
+
+  it('plans shell calls, denies host edits, and passes everything else', () => {
+    assert.deepEqual(planHook(parseHookPayload(fixture('claude-pretooluse-bash.json'))).kind, 'shell');
+    assert.deepEqual(planHook(parseHookPayload(fixture('vscode-pretooluse-terminal.json'))).kind, 'shell');
+    assert.equal(planHook(parseHookPayload(fixture('claude-pretooluse-write.json'))).kind, 'deny');
+    assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-edit.json'))).kind, 'deny');
+    assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-edit.json')), { allowHostEdits: true }).kind, 'pass');
+    assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-read.json'))).kind, 'pass');
+    assert.equal(planHook({ event: 'PostToolUse', toolName: 'Bash', toolInput: { command: 'x' } }).kind, 'pass');
+    assert.equal(planHook({ event: 'PreToolUse', toolName: 'Bash', toolInput: {} }).kind, 'deny');
+  });
+});
+
+describe('rewritten command lines', () => {
+  it('puts the original command as one element after sh -c, each element quoted', () => {
+    const line = sandboxedCommandLine(CLI, '/home/dev/my project', "echo 'hi' && ls");
+    assert.equal(line, `/usr/bin/node '/opt/agent sandbox/cli.js' --workspace '/home/dev/my project' run -- sh -c 'echo '\\''hi'\\'' && ls'`);
+    assert.ok(isSandboxedAlready(CLI, '/home/dev/my project', line));
+    assert.ok(!isSandboxedAlready(CLI, '/home/dev/my project', 'ls'));
+  });
+
+  it('starts in a subfolder through an argument, never by splicing', () => {
+    const line = sandboxedCommandLine(CLI, '/p', 'pwd', 'src/a b');
+    assert.ok(line.endsWith(`run -- sh -c 'cd -- "$1" || exit 126; exec sh -c "$2"' agent-sandbox-cd 'src/a b' pwd`), line);
+  });
+
+  it('answers in the shared hookSpecificOutput shape, keeping the other input fields', () => {
+    const answer = rewriteAnswer({ command: 'ls', description: 'list', timeout: 5 }, 'NEW', { decision: 'allow', additionalContext: 'ctx' });
+    assert.deepEqual(answer.hookSpecificOutput.updatedInput, { command: 'NEW', description: 'list', timeout: 5 });
+    assert.equal(answer.hookSpecificOutput.permissionDecision, 'allow');
+    assert.equal(answer.hookSpecificOutput.additionalContext, 'ctx');
+    assert.deepEqual(denyAnswer('why'), { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'why' } });
+  });
+});
+
+describe('hook configuration', () => {
+  it('names the files each agent reads', () => {
+    assert.equal(hookConfigPath('/p', 'claude'), '/p/.claude/settings.local.json');
+    assert.equal(hookConfigPath('/p', 'vscode'), '/p/.github/hooks/agent-sandbox.json');
+    assert.equal(hookCommandLine(CLI, 'claude'), "/usr/bin/node '/opt/agent sandbox/cli.js' hook claude");
+  });
+
+  it('adds our Claude Code entry and keeps every other setting and hook', () => {
+    const existing = {
+      permissions: { allow: ['Bash(npm test)'] },
+      hooks: { PreToolUse: [{ matcher: 'Read', hooks: [{ type: 'command', command: 'audit.sh' }] }], Stop: [{ hooks: [] }] },
+    };
+    const merged = mergeHookConfig(existing, 'claude', 'node cli.js hook claude');
+    assert.deepEqual(merged.permissions, existing.permissions);
+    const pre = (merged.hooks as { PreToolUse: unknown[]; Stop: unknown }).PreToolUse;
+    assert.equal(pre.length, 2);
+    assert.deepEqual(pre[1], { matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', command: 'node cli.js hook claude', timeout: 30 }] });
+    assert.deepEqual((merged.hooks as { Stop: unknown }).Stop, existing.hooks.Stop);
+    // Writing again replaces our entry instead of adding a second one.
+    const again = mergeHookConfig(merged, 'claude', 'node other.js hook claude');
+    assert.equal((again.hooks as { PreToolUse: unknown[] }).PreToolUse.length, 2);
+    assert.equal(existing.hooks.PreToolUse.length, 1, 'the input is not modified');
+  });
+
+  it('writes the VS Code format without a matcher, and refuses a non-object file', () => {
+    const merged = mergeHookConfig(undefined, 'vscode', 'x hook vscode');
+    assert.deepEqual(merged, { hooks: { PreToolUse: [{ type: 'command', command: 'x hook vscode', timeout: 30 }] } });
+    assert.throws(() => mergeHookConfig([], 'vscode', 'x'), /not a JSON object/);
+  });
+});
