@@ -322,9 +322,17 @@ export class Airlock {
 
       const parents = new ParentChecker(this.root);
       const planned: PlannedOp[] = [];
-      for (const { rel, before, accept } of firstBeforePerPath(target.ops)) {
-        const check = await parents.check(rel);
-        if ('refusal' in check) throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${check.refusal}.`);
+      const restores = firstBeforePerPath(target.ops);
+      const becomesDirectory = new Set(restores.filter((r) => r.before.type === 'directory').map((r) => r.rel));
+      for (const { rel, before, accept } of restores) {
+        const prefixes = rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+        for (const prefix of prefixes) {
+          const verdict = await parents.checkOne(prefix);
+          if (verdict === 'absent' || verdict === undefined) continue;
+          // A file this undo turns back into a folder is fine; a symlink never is.
+          if (becomesDirectory.has(prefix) && !verdict.includes('symbolic link')) break;
+          throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${verdict}.`, 'Move that entry out of the way, then undo again.');
+        }
         const current: RealState = await readRealState(this.root, rel);
         planned.push({ rel, before: current, after: toTarget(before, (name) => this.journals.backupPath(target.id, name)), accept: undoAccept(before, accept) });
       }

@@ -84,8 +84,11 @@ export async function buildChangeSet(
         break;
       }
     }
-    if (raw.sandbox?.type === 'symlink' && resolveLinkInside(raw.path, raw.sandbox.linkTarget ?? '') === undefined) {
-      never.push({ code: 'symlinkEscapes', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" leaves the workspace` });
+    if (raw.sandbox?.type === 'symlink') {
+      const resolved = resolveLinkInside(raw.path, raw.sandbox.linkTarget ?? '');
+      if (resolved === undefined) never.push({ code: 'symlinkEscapes', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" leaves the workspace` });
+      // A link into .git would let a later write through it reach the repository's hooks.
+      else if (isUnderGit(resolved)) never.push({ code: 'gitDirectory', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" points into .git` });
     }
 
     let packageScripts: { base: unknown; sandbox: unknown; parseError?: string } | undefined;

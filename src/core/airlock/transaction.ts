@@ -57,6 +57,17 @@ interface Step {
   readonly planned: PlannedOp;
 }
 
+/** lstat, or undefined when nothing is there (also when a parent is not a directory). */
+async function lstatMaybe(p: string): Promise<fs.Stats | undefined> {
+  try {
+    return await fs.promises.lstat(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
 function depth(rel: string): number {
   return rel.split('/').length;
 }
@@ -131,13 +142,8 @@ function changedDuringApply(p: string): SandboxError {
 
 /** True when the real entry is still the one that was planned against. */
 async function stillAsPlanned(p: string, before: RealState): Promise<boolean> {
-  let st: fs.Stats;
-  try {
-    st = await fs.promises.lstat(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return before.type === 'absent';
-    throw err;
-  }
+  const st = await lstatMaybe(p);
+  if (!st) return before.type === 'absent';
   switch (before.type) {
     case 'absent':
       return false;
@@ -298,8 +304,9 @@ export async function commitTransaction(store: JournalStore, root: string, plann
       try {
         await fsyncDir(dir);
       } catch (err) {
-        // A directory removed by this same transaction has nothing left to flush.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // A directory removed (or replaced by a file) in this same transaction has nothing left to flush.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
       }
     });
     await store.setState(id, 'committed');
@@ -315,13 +322,8 @@ export async function commitTransaction(store: JournalStore, root: string, plann
 }
 
 async function currentMatches(p: string, want: StoredState): Promise<boolean> {
-  let st: fs.Stats;
-  try {
-    st = await fs.promises.lstat(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return want.type === 'absent';
-    throw err;
-  }
+  const st = await lstatMaybe(p);
+  if (!st) return want.type === 'absent';
   switch (want.type) {
     case 'absent':
       return false;
@@ -337,13 +339,8 @@ async function currentMatches(p: string, want: StoredState): Promise<boolean> {
 export { currentMatches as realMatchesStored };
 
 async function removeAny(p: string): Promise<void> {
-  let st: fs.Stats;
-  try {
-    st = await fs.promises.lstat(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
+  const st = await lstatMaybe(p);
+  if (!st) return;
   if (st.isDirectory()) await fs.promises.rmdir(p);
   else await fs.promises.unlink(p);
 }
@@ -362,7 +359,7 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
       await removeAny(p);
       return;
     case 'directory': {
-      const st = await fs.promises.lstat(p).catch(() => undefined);
+      const st = await lstatMaybe(p);
       if (st && !st.isDirectory()) await fs.promises.unlink(p);
       if (!st || !st.isDirectory()) await fs.promises.mkdir(p, { mode: want.mode });
       await chmodNoFollow(p, want.mode, true);
@@ -375,7 +372,7 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
       await materializeBackup(store.backupPath(record.id, want.backup!), tmp, want.mode, want.sha256);
       break;
   }
-  const st = await fs.promises.lstat(p).catch(() => undefined);
+  const st = await lstatMaybe(p);
   if (st?.isDirectory()) await fs.promises.rmdir(p);
   await fs.promises.rename(tmp, p);
 }

@@ -322,3 +322,25 @@ test('a folder the person already made is recorded before the files applied into
   assert.deepEqual(report.applied.map((a) => [a.path, a.status]), [['new', 'unchanged'], ['new/deeper', 'created'], ['new/deeper/y.txt', 'created'], ['new/x.txt', 'created']]);
   assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path), []);
 });
+
+test('type changes: a file becomes a folder, a folder becomes a file, a file becomes a symlink; undo restores', async () => {
+  const ws = setup({ 'was-file': 'f\n', 'was-dir/inner.txt': 'i\n', 'to-link.txt': 't\n', 'target.txt': 'x\n' });
+  fs.rmSync(path.join(ws.sandbox, 'was-file'));
+  write(ws.sandbox, 'was-file/child.txt', 'c\n');
+  fs.rmSync(path.join(ws.sandbox, 'was-dir'), { recursive: true });
+  write(ws.sandbox, 'was-dir', 'now a file\n');
+  fs.rmSync(path.join(ws.sandbox, 'to-link.txt'));
+  fs.symlinkSync('target.txt', path.join(ws.sandbox, 'to-link.txt'));
+  const before = treeListing(ws.real);
+  const sandboxTree = treeListing(ws.sandbox);
+
+  await ws.airlock.approveAll({ includeRisky: false });
+  const report = await ws.airlock.apply();
+  assert.deepEqual(report.refused, []);
+  assert.deepEqual(report.conflicts, []);
+  assert.deepEqual(treeListing(ws.real), sandboxTree);
+  assert.deepEqual((await ws.airlock.changes()).entries, []);
+
+  assert.equal((await ws.airlock.undo()).undone, true);
+  assert.deepEqual(treeListing(ws.real), before);
+});

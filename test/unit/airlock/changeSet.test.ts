@@ -73,6 +73,7 @@ test('never-apply reasons: .git, escaping symlinks, special files, invalid names
     fs.writeFileSync(path.join(sb, 'sub/.GIT/HEAD'), 'x');
     fs.symlinkSync('../../outside', path.join(sb, 'docs/up'));
     fs.symlinkSync('../Readme.md', path.join(sb, 'docs/ok-link'));
+    fs.symlinkSync('../.git/hooks', path.join(sb, 'docs/hooks'));
     fs.writeFileSync(Buffer.from([...Buffer.from(`${sb}/bad-`), 0xff, 0x2e, 0x74]), 'x');
     fs.writeFileSync(path.join(sb, 'README.md'), 'collides with Readme.md in the real tree\n');
     fs.writeFileSync(path.join(sb, 'Docs.txt'), 'no collision: different name\n');
@@ -88,6 +89,7 @@ test('never-apply reasons: .git, escaping symlinks, special files, invalid names
   assert.deepEqual(reasons('sub/.GIT/HEAD'), ['gitDirectory']);
   assert.deepEqual(reasons('docs/up'), ['symlinkEscapes']);
   assert.deepEqual(reasons('docs/ok-link'), []);
+  assert.deepEqual(reasons('docs/hooks'), ['gitDirectory']);
   assert.deepEqual(reasons('bad-\ufffd.t'), ['invalidName']);
   assert.deepEqual(reasons('README.md'), ['nameCollision']);
   assert.match(get('README.md').neverApply[0]!.reason, /"README.md" collides with "Readme.md"/);
