@@ -151,6 +151,7 @@ export class SandboxSession {
     const env = options.env ?? process.env;
     const workspaceRoot = resolveWorkspace(options.workspaceRoot);
     const { docker, info } = await connectEngine();
+    assertRuntimeAvailable(options.policy, info);
     const collected = await collectGarbage(docker, env);
     const dir = sessionDirFor(workspaceRoot, env);
     const result = await withSessionLock(dir, () => startLocked(docker, info, dir, workspaceRoot, options, env));
@@ -454,6 +455,16 @@ async function startLocked(
     detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded)`,
   });
   return { session: build(docker, info, dir, state, policy), outcome: 'created' };
+}
+
+/** A runtime the engine does not know would fail at create, or worse run elsewhere: refuse first. */
+function assertRuntimeAvailable(policy: Policy, info: EngineInfo): void {
+  if (!policy.runtime || info.runtimes.includes(policy.runtime)) return;
+  throw new SandboxError(
+    'POLICY_INVALID',
+    `The container runtime "${policy.runtime}" set in the sandbox policy is not registered with the Docker engine (it has: ${info.runtimes.join(', ') || 'none listed'}). The sandbox was not started.`,
+    'Install the runtime and register it in the engine\'s daemon.json "runtimes" (for example gVisor\'s runsc), or clear the policy\'s runtime to use the engine\'s default.',
+  );
 }
 
 function chooseStrategy(info: EngineInfo, dir: string): SnapshotStrategy {

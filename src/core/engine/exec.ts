@@ -95,14 +95,36 @@ export async function runInContainer(
   const stdout = new CappedOutput(options.outputCapBytes);
   const stderr = new CappedOutput(options.outputCapBytes);
   let killedFor: 'timeout' | 'cancelled' | undefined;
+  let restartedToKill = false;
+  let ended = false;
+  let markEnded: () => void = () => undefined;
+  const endedPromise = new Promise<void>((resolve) => {
+    markEnded = () => {
+      ended = true;
+      resolve();
+    };
+  });
 
   const kill = async (reason: 'timeout' | 'cancelled') => {
     if (killedFor) return;
     killedFor = reason;
+    // The kill helper needs a free process slot; a fork bomb can take them all, so it is
+    // retried, and when the tree still lives the container itself is restarted (the engine
+    // kills every process of its cgroup). The copy is on disk and survives a restart.
+    for (let attempt = 0; attempt < KILL_ATTEMPTS && !ended; attempt++) {
+      try {
+        await withTimeout(killTree(docker, containerId, options.user, execId), KILL_HELPER_TIMEOUT_MS);
+      } catch {
+        // No slot, or the container is gone; the next attempt or the restart settles it.
+      }
+      await Promise.race([endedPromise, sleep(KILL_GRACE_MS)]);
+    }
+    if (ended) return;
+    restartedToKill = true;
     try {
-      await killTree(docker, containerId, options.user, execId);
+      await container.restart({ t: 0 });
     } catch {
-      // The container may be gone already; the stream's end settles the result.
+      // The engine went away too: the stream's end settles the result as interrupted.
     }
   };
 
@@ -134,6 +156,7 @@ export async function runInContainer(
       });
     });
   } finally {
+    markEnded();
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -156,11 +179,12 @@ export async function runInContainer(
     streamError ??= e as Error;
   }
 
+  const restartNote = restartedToKill ? ' It could not be stopped from inside (its process limit was exhausted), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.' : '';
   if (killedFor === 'timeout') {
-    return { ...base, exitCode: 124, outcome: 'timeout', message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.` };
+    return { ...base, exitCode: 124, outcome: 'timeout', message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.${restartNote}` };
   }
   if (killedFor === 'cancelled') {
-    return { ...base, exitCode: 130, outcome: 'cancelled', message: 'Cancelled; the command and everything it started were killed.' };
+    return { ...base, exitCode: 130, outcome: 'cancelled', message: `Cancelled; the command and everything it started were killed.${restartNote}` };
   }
   if (exitCode === null || running || streamError) {
     // The engine or the container went away under the command: never report success.
@@ -206,6 +230,22 @@ export async function runHelper(docker: Docker, containerId: string, user: strin
   });
   const info = await exec.inspect();
   return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+}
+
+const KILL_ATTEMPTS = 3;
+const KILL_GRACE_MS = 1500;
+const KILL_HELPER_TIMEOUT_MS = 5000;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
 
 async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<void> {
