@@ -384,18 +384,43 @@ const readState = shape<ReviewState>({
   readOnly: optional(bool),
 });
 
-const readLine = shape<DiffLine>({
+const LINE_TYPES: ReadonlySet<unknown> = new Set<DiffLineType>(['context', 'add', 'del']);
+const readLineShape = shape<DiffLine>({
   type: oneOf<DiffLineType>(['context', 'add', 'del']),
   text: str,
   oldNo: optional(positive),
   newNo: optional(positive),
   noNewline: optional(bool),
 });
+const isLineNumber = (value: unknown) =>
+  value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 1);
+
+/**
+ * Diff lines come by the hundred thousand, so the common well-formed case is checked with
+ * plain comparisons; only a line that fails them goes through the generic reader, which
+ * then names the offending field.
+ */
+const readLines: Reader<DiffLine[]> = (value, at) => {
+  if (!Array.isArray(value)) fail(at, 'an array', value);
+  for (let i = 0; i < value.length; i++) {
+    const line = value[i] as Partial<Record<keyof DiffLine, unknown>> | null;
+    const ok =
+      typeof line === 'object' &&
+      line !== null &&
+      LINE_TYPES.has(line.type) &&
+      typeof line.text === 'string' &&
+      isLineNumber(line.oldNo) &&
+      isLineNumber(line.newNo) &&
+      (line.noNewline === undefined || typeof line.noNewline === 'boolean');
+    if (!ok) readLineShape(line, `${at}[${i}]`);
+  }
+  return value as DiffLine[];
+};
 
 const readHunk = shape<HunkView>({
   index: positive,
   header: str,
-  lines: list(readLine),
+  lines: readLines,
   decision: readDecision,
   reason: optional(str),
 });

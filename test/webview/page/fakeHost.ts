@@ -19,9 +19,11 @@ interface Probe {
   readonly violations: Violation[];
   /** performance.now() when the first file row was painted (the list's first paint). */
   listPaintedAt?: number;
-  /** performance.now() when the first diff row was painted after `markDiffRequested`. */
+  /** performance.now() when a diff reply was posted to the panel, and when its first line was painted. */
+  diffPostedAt?: number;
   diffPaintedAt?: number;
-  diffRequestedAt?: number;
+  /** How long the fake host took to generate the last diff (not the panel's cost). */
+  diffGeneratedMs?: number;
   stateWrites: number;
 }
 
@@ -104,14 +106,16 @@ page.acquireVsCodeApi = () => {
     postMessage(message: unknown) {
       const request = structuredClone(message) as RequestMessage;
       setTimeout(() => {
-        if (request.method === 'requestDiff') {
-          probe.diffRequestedAt = page.performance.now();
-          probe.diffPaintedAt = undefined;
-        }
+        const started = page.performance.now();
         const notifications: NotificationMessage[] = [];
         const reply = host.handle(request, (n) => notifications.push(n));
         page.sessionStorage.setItem(MEMORY_KEY, JSON.stringify(host.memory()));
         notifications.forEach(deliver);
+        if (request.method === 'requestDiff') {
+          probe.diffGeneratedMs = page.performance.now() - started;
+          probe.diffPaintedAt = undefined;
+          probe.diffPostedAt = page.performance.now();
+        }
         deliver(reply);
         if (request.method === 'requestDiff') {
           whenPresent('.line-row', (time) => {
