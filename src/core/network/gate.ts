@@ -136,6 +136,11 @@ export class EgressGate {
       : 'credentials are not added to HTTPS tunnels without a session CA';
   }
 
+  /** Logs a request the proxy refuses for its form rather than its destination. */
+  recordRefusal(method: string, host: string, port: number, reason: string): void {
+    this.write({ method, host, port, decision: 'deny', reason });
+  }
+
   /** Logs a request made inside a tunnel the proxy terminated (its host was checked at CONNECT). */
   recordTunnelRequest(method: string, host: string, port: number, address: string, injected: readonly string[]): void {
     this.write({

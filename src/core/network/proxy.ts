@@ -93,18 +93,18 @@ export async function startEgressProxy(options: EgressProxyOptions): Promise<Egr
   server.maxConnections = options.maxConnections ?? 256;
   server.on('connection', (socket: net.Socket) => track(openSockets, socket));
   server.on('request', (req, res) => {
-    handlePlainRequest(gate, connectTimeoutMs, openSockets, req, res).catch((err) => failResponse(res, err));
+    handlePlainRequest(context, req, res).catch((err) => failResponse(res, err));
   });
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     handleConnect(context, req, socket, head).catch(() => socket.destroy());
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    // An upgraded plain-HTTP stream would be an unchecked tunnel: tunnels go through CONNECT.
     const target = safeUrl(req.url);
-    void gate.check(req.method ?? 'GET', target?.hostname ?? String(req.url), Number(target?.port || 80)).then((result) => {
-      // Even an allowed host gets no upgraded plain-HTTP stream: tunnels go through CONNECT.
-      if (result.decision === 'allow') writeRawRefusal(socket, 501, 'Upgrade through the proxy is not supported; use CONNECT (wss://, https://).');
-      else writeRawRefusal(socket, 403, blockedText(result.host, result.reason));
-    });
+    const host = target?.hostname ?? String(req.url);
+    const reason = 'protocol upgrades over plain HTTP are not relayed; clients must use CONNECT';
+    gate.recordRefusal(req.method ?? 'GET', host, Number(target?.port || 80), reason);
+    writeRawRefusal(socket, 403, blockedText(host, reason));
   });
   server.on('clientError', (_err, socket: net.Socket) => writeRawRefusal(socket, 400, 'Malformed request.'));
 
@@ -196,13 +196,8 @@ function blockedText(host: string, reason: string): string {
   return `Blocked by the Agent Sandbox network policy: ${host}: ${reason}\n`;
 }
 
-async function handlePlainRequest(
-  gate: EgressGate,
-  connectTimeoutMs: number,
-  openSockets: Set<net.Socket>,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-): Promise<void> {
+async function handlePlainRequest(context: ProxyContext, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { gate, connectTimeoutMs, openSockets } = context;
   const method = req.method ?? 'GET';
   const target = safeUrl(req.url);
   if (!target || target.protocol !== 'http:' || !req.url?.startsWith('http://')) {

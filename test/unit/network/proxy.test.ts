@@ -155,6 +155,18 @@ describe('plain HTTP through the proxy', () => {
     assert.match(records.at(-1)!.reason, /10\.0\.0\.1 \(private\)/);
   });
 
+  test('protocol upgrades are refused and logged, even to an allowed host', async () => {
+    const { proxy, records } = await proxyWith();
+    const before = server.seen.length;
+    const res = await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/ws`, { connection: 'Upgrade', upgrade: 'websocket' }).catch(
+      (err: Error) => ({ status: -1, body: err.message, headers: {} }),
+    );
+    assert.equal(res.status, 403);
+    assert.equal(records.at(-1)!.decision, 'deny');
+    assert.match(records.at(-1)!.reason, /upgrades/);
+    assert.equal(server.seen.length, before);
+  });
+
   test('origin-form requests and URLs with credentials are refused', async () => {
     const { proxy } = await proxyWith();
     assert.equal((await proxyGet(proxy.socketPath, '/not-absolute')).status, 400);
