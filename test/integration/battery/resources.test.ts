@@ -1,0 +1,121 @@
+/**
+ * The adversarial battery, part two: resource exhaustion. A fork bomb, a memory bomb, CPU
+ * burners that hide from the timeout, an output flood, and a write that tries to fill the
+ * host's disk. Each must end with a clear outcome, leave nothing running, and leave the host
+ * (and the session) usable.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { SandboxSession } from '../../../src/core/session';
+import { sh, startBatterySession, type BatterySession } from '../support/battery';
+
+const LIMITS = { pids: 64, memoryMb: 160, cpus: 0.5, diskCapMb: 48, outputCapBytes: 64 * 1024, commandTimeoutSec: 20 };
+
+let battery: BatterySession;
+let session: SandboxSession;
+
+before(async () => {
+  battery = await startBatterySession({ 'src/main.py': 'print("hi")\n' }, LIMITS);
+  session = battery.session;
+});
+
+after(() => battery?.dispose());
+
+/** The command lines of every process in the container but its init and keep-alive. */
+async function leftovers(): Promise<string[]> {
+  const r = await session.run(['/bin/sh', '-c', 'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); [ -n "$c" ] && echo "$c"; done']);
+  return r.stdout.toString().split('\n').map((l) => l.trim()).filter((l) => l && !/^\/sbin\/docker-init|^sleep infinity|^\/dev\/init/.test(l) && !l.includes('for p in /proc'));
+}
+
+function hostAnswers(): boolean {
+  return spawnSync('true', { timeout: 10_000 }).status === 0 && spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 20_000 }).status === 0;
+}
+
+describe('resources', () => {
+  test('a fork bomb hits the pids limit; the timeout ends it and the host stays responsive', async () => {
+    const r = await session.run(['/bin/sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 60'], { timeoutSec: 4 });
+    assert.equal(r.outcome, 'timeout', `outcome ${r.outcome}: ${r.message ?? ''}`);
+    assert.equal(r.exitCode, 124);
+    assert.ok(hostAnswers(), 'the host or its engine stopped answering');
+    assert.deepEqual(await leftovers(), [], 'processes of the bomb are still running');
+    const after = await session.run(['/bin/sh', '-c', 'echo alive']);
+    assert.equal(after.stdout.toString(), 'alive\n');
+  });
+
+  test('the pids limit is what stops process creation', async () => {
+    // Python survives a failed fork (a shell would exit), so it can count and clean up.
+    const r = await session.run(['python3', '-c', [
+      'import subprocess',
+      'procs = []',
+      'try:',
+      '    for _ in range(200):',
+      '        procs.append(subprocess.Popen(["sleep", "30"]))',
+      'except OSError as e:',
+      '    print("refused", e.strerror)',
+      'print("started", len(procs))',
+      'for p in procs:',
+      '    p.kill(); p.wait()',
+    ].join('\n')]);
+    assert.match(r.stdout.toString(), /refused Resource temporarily unavailable/);
+    const started = Number(/started (\d+)/.exec(r.stdout.toString())?.[1]);
+    assert.ok(started < LIMITS.pids, `started ${started} processes with a limit of ${LIMITS.pids}`);
+    assert.ok(started > 10, `only ${started} processes could start`);
+  });
+
+  test('a memory bomb ends with "out of memory" in the result', async () => {
+    const r = await session.run(['python3', '-c', 'chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))']);
+    assert.equal(r.outcome, 'oom', `outcome ${r.outcome}, exit ${r.exitCode}: ${r.message ?? ''}`);
+    assert.match(r.message ?? '', /out of memory/);
+    const after = await session.run(['/bin/sh', '-c', 'echo alive']);
+    assert.equal(after.stdout.toString(), 'alive\n', 'the session survives an out-of-memory kill');
+  });
+
+  test('CPU is capped at the policy\'s share', async () => {
+    const r = await sh(session, 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"');
+    const [quota, period] = r.out.trim().split(/\s+/).map(Number) as [number, number];
+    assert.ok(quota > 0, `no CPU quota: ${r.out}`);
+    assert.equal(quota / period, LIMITS.cpus);
+  });
+
+  test('CPU burners, including a detached one, are all killed by the timeout', async () => {
+    const r = await session.run(['/bin/sh', '-c', [
+      'burn() { while :; do :; done; }',
+      'burn & burn &',
+      // A double-forked burner in its own session, as a daemon would start itself.
+      'setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &',
+      'nohup sh -c "sleep 1; while :; do :; done" </dev/null >/dev/null 2>&1 &',
+      'wait',
+    ].join('\n')], { timeoutSec: 3 });
+    assert.equal(r.outcome, 'timeout');
+    assert.equal(r.exitCode, 124);
+    assert.deepEqual(await leftovers(), []);
+  });
+
+  test('an output flood is capped and counted', async () => {
+    const r = await session.run(['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x; echo done >&2']);
+    assert.equal(r.exitCode, 0);
+    const kept = r.stdout.toString().replace(/\n\[\.\.\. \d+ bytes dropped[^\n]*\n/, '').length;
+    assert.ok(kept <= LIMITS.outputCapBytes, `kept ${kept} bytes`);
+    assert.equal(kept + r.droppedBytes, 5_000_000);
+    assert.match(r.stdout.toString(), /bytes dropped by the sandbox's output cap/);
+  });
+
+  test('a disk-filling write stops at the cap and the host keeps its free space', async () => {
+    const stateFree = () => {
+      const st = fs.statfsSync(battery.stateDir);
+      return st.bavail * st.bsize;
+    };
+    const freeBefore = stateFree();
+    // Many files of 8 MiB, so that neither the single-file limit nor one failed write ends it.
+    const r = await sh(session, 'i=0; while [ $i -lt 40 ]; do dd if=/dev/zero of=/workspace/fill-$i bs=1M count=8 status=none || break; i=$((i+1)); done; echo "files $i"; du -sm /workspace | cut -f1');
+    const usedMb = Number(r.out.trim().split('\n').pop());
+    const hostUsedMb = (freeBefore - stateFree()) / (1024 * 1024);
+    assert.match(r.err, /No space left on device/, `the write was not stopped: ${r.out}`);
+    assert.ok(usedMb <= LIMITS.diskCapMb + 24, `the sandbox wrote ${usedMb} MiB with a cap of ${LIMITS.diskCapMb} MiB`);
+    assert.ok(hostUsedMb <= LIMITS.diskCapMb + 24, `the host lost ${hostUsedMb.toFixed(1)} MiB with a cap of ${LIMITS.diskCapMb} MiB`);
+    assert.match(r.result.message ?? '', /disk cap/);
+    await sh(session, 'rm -f /workspace/fill-*');
+  });
+});
