@@ -1,0 +1,61 @@
+/**
+ * Change scan: listing the pending changes (the airlock's change set, which starts with the
+ * snapshot's scan) after a command touched 10 files of the large workspace, against
+ * `git status --porcelain` on the same tree with the same 10 files changed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Airlock } from '../../../src/core/airlock';
+import type { SandboxSession } from '../../../src/core/session';
+import type { BenchContext } from '../context';
+import { figure, runProcess, timed, type Figure } from '../measure';
+import type { GeneratedWorkspace } from '../workspace';
+
+const TOUCHED = 10;
+
+export async function measureChangeScan(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, runs: number): Promise<Figure[]> {
+  const step = Math.max(1, Math.floor(ws.sourcePaths.length / TOUCHED));
+  const targets = Array.from({ length: TOUCHED }, (_, i) => ws.sourcePaths[i * step]!);
+  ctx.log(`change scan: touching ${TOUCHED} files in the sandbox of the ${ws.files}-file workspace`);
+  const touched = await session.run(['sh', '-c', 'for f in "$@"; do echo "// changed in the sandbox" >> "$f"; done', 'touch-files', ...targets]);
+  if (touched.exitCode !== 0) throw new Error(`touching files failed: ${touched.stderr.toString()}`);
+
+  const airlock = new Airlock({ view: session.snapshot, policy: ctx.policy, stateDir: session.dir });
+  const first = await airlock.changes();
+  const listed = first.entries.filter((e) => targets.includes(e.path)).length;
+  if (listed !== TOUCHED) throw new Error(`the change set lists ${listed} of the ${TOUCHED} touched files`);
+
+  // The same 10 changes on the host tree for git, undone afterwards.
+  const originals = targets.map((rel) => fs.readFileSync(path.join(ws.root, rel)));
+  targets.forEach((rel) => fs.appendFileSync(path.join(ws.root, rel), '// changed on the host\n'));
+  const changeSet: number[] = [];
+  const scan: number[] = [];
+  const git: number[] = [];
+  try {
+    await runProcess(['git', 'status', '--porcelain'], { cwd: ws.root });
+    for (let i = 0; i < runs; i++) {
+      changeSet.push((await timed(() => airlock.changes())).ms);
+      scan.push((await timed(() => session.snapshot.scan())).ms);
+      git.push((await timed(() => runProcess(['git', 'status', '--porcelain'], { cwd: ws.root }))).ms);
+    }
+  } finally {
+    targets.forEach((rel, i) => fs.writeFileSync(path.join(ws.root, rel), originals[i]!));
+  }
+  const baseline = { what: `\`git status --porcelain\` on the same ${ws.files}-file tree`, samples: git };
+  return [
+    figure({
+      name: 'changeScan',
+      what: `list pending changes (change set: scan, classification) after a command touched ${TOUCHED} files of ${ws.files}`,
+      samples: changeSet,
+      baseline,
+      target: { kind: 'ratio', max: 0.25 },
+    }),
+    figure({
+      name: 'changeScan.rawScan',
+      what: 'the snapshot scan alone (the first step of the change set)',
+      samples: scan,
+      baseline,
+      target: { kind: 'ratio', max: 0.25 },
+    }),
+  ];
+}
