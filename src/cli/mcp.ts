@@ -6,6 +6,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { resolvePolicy, type Policy } from '../core/policy';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { invokeTool, type ToolHost } from '../core/tools/handlers';
@@ -39,15 +40,27 @@ export function createSandboxMcpServer(host: ToolHost, version: string): McpServ
   return server;
 }
 
+/**
+ * The editor passes its settings' policy layer in AGENT_SANDBOX_USER_POLICY (JSON), so the
+ * server it registers runs under the same policy as the editor; otherwise the CLI's files.
+ */
+function policyLoader(root: string, env: NodeJS.ProcessEnv = process.env): () => Policy {
+  const fromEditor = env.AGENT_SANDBOX_USER_POLICY;
+  if (!fromEditor) return () => loadCliPolicy(root);
+  const raw = JSON.parse(fromEditor) as unknown;
+  return () => resolvePolicy({ user: { raw, origin: 'the editor settings (AGENT_SANDBOX_USER_POLICY)' }, workspaceRoot: root }).policy;
+}
+
 export async function mcpCommand({ workspace, args, io }: CommandContext): Promise<number> {
   const parsed = parseArgs(args, [], ['start']);
   const root = resolveWorkspace(workspace);
+  const loadPolicy = policyLoader(root);
   if (parsed.flags.has('start')) {
-    const { outcome } = await SandboxSession.start({ workspaceRoot: root, policy: loadCliPolicy(root), progress: (m) => io.err(`${m}\n`) });
+    const { outcome } = await SandboxSession.start({ workspaceRoot: root, policy: loadPolicy(), progress: (m) => io.err(`${m}\n`) });
     io.err(`Sandbox ${outcome} for ${root}.\n`);
   }
   const server = createSandboxMcpServer(
-    attachingToolHost(root, () => loadCliPolicy(root)),
+    attachingToolHost(root, loadPolicy),
     process.env.npm_package_version ?? '0.1.0',
   );
   const closed = new Promise<void>((resolve) => {

@@ -1,0 +1,94 @@
+/**
+ * "Agent Sandbox: Run Agent in Sandbox": opens a sandbox terminal and starts an agent CLI
+ * (claude, codex, or any command) in it, so the whole agent runs confined; its edits land
+ * in the copy and go through review. Before starting, it checks what the agent needs (the
+ * program in the image, network access to its API, credentials) and says what is missing.
+ */
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
+import { runHelper } from '../../core/engine/exec';
+import type { SandboxSession } from '../../core/session';
+import { missingForAgent } from '../../core/tools/agentLaunch';
+import { shellJoin } from '../../core/tools/shellQuote';
+import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
+import type { AgentEntryPointDeps } from '../agentEntryPoints';
+
+export const RUN_AGENT_COMMAND = 'agentSandbox.runAgent';
+const LAST_AGENT_KEY = 'agentSandbox.lastAgentCommand';
+/** The sandbox terminal's greeting: the shell is up and takes input after it. */
+const SHELL_READY_MARK = 'this shell runs in the sandbox';
+
+/** Splits a simple command line into argv (whitespace-separated, no shell syntax). */
+export function agentArgv(line: string): string[] {
+  return line.trim().split(/\s+/).filter(Boolean);
+}
+
+async function programInSandbox(session: SandboxSession, program: string): Promise<boolean> {
+  const r = await runHelper(session.docker, session.containerId, session.user, ['/bin/sh', '-c', 'command -v -- "$1" >/dev/null 2>&1', 'agent-sandbox-which', program]);
+  return r.exitCode === 0;
+}
+
+async function askForAgent(context: vscode.ExtensionContext): Promise<string | undefined> {
+  const last = context.workspaceState.get<string>(LAST_AGENT_KEY);
+  const items: vscode.QuickPickItem[] = [
+    ...(last && !['claude', 'codex'].includes(last) ? [{ label: last, description: 'last used' }] : []),
+    { label: 'claude', description: last === 'claude' ? 'Claude Code (last used)' : 'Claude Code' },
+    { label: 'codex', description: last === 'codex' ? 'Codex CLI (last used)' : 'Codex CLI' },
+    { label: 'Other command...', alwaysShow: true },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'Run which agent in the sandbox?' });
+  if (!pick) return undefined;
+  if (pick.label !== 'Other command...') return pick.label;
+  return vscode.window.showInputBox({ title: 'Agent command line (runs in the sandbox)', value: last ?? '', placeHolder: 'for example: aider --model sonnet' });
+}
+
+/** A sandbox terminal that types the agent's command once the shell is up. */
+function terminalStarting(deps: AgentEntryPointDeps, name: string, commandLine: string): vscode.Terminal {
+  const options = createSandboxTerminalOptions(deps.controller, deps.logger);
+  const inner = options.pty;
+  let sent = false;
+  const pty: vscode.Pseudoterminal = {
+    onDidWrite: inner.onDidWrite,
+    onDidClose: inner.onDidClose,
+    open: (dims) => {
+      const sub = inner.onDidWrite((text) => {
+        if (sent || !text.includes(SHELL_READY_MARK)) return;
+        sent = true;
+        sub.dispose();
+        inner.handleInput?.(`${commandLine}\r`);
+      });
+      inner.open(dims);
+    },
+    close: () => inner.close(),
+    handleInput: (data) => inner.handleInput?.(data),
+    setDimensions: (dims) => inner.setDimensions?.(dims),
+  };
+  return vscode.window.createTerminal({ ...options, name, pty });
+}
+
+export async function runAgentInSandbox(context: vscode.ExtensionContext, deps: AgentEntryPointDeps, given?: string): Promise<vscode.Terminal | undefined> {
+  const line = given ?? (await askForAgent(context));
+  if (!line?.trim()) return undefined;
+  const argv = agentArgv(line);
+  let session: SandboxSession;
+  try {
+    session = await deps.controller.requireHealthy();
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+    return undefined;
+  }
+  await context.workspaceState.update(LAST_AGENT_KEY, line.trim());
+  const found = await programInSandbox(session, argv[0]!);
+  const missing = missingForAgent(argv, deps.controller.policy(), found);
+  if (missing.length) {
+    deps.logger.warn(`Run agent ${argv[0]}: missing ${missing.map((m) => m.what).join(', ')}.`);
+    const detail = missing.map((m) => `• ${m.message}`).join('\n\n');
+    const buttons = found ? ['Open Anyway'] : [];
+    const pick = await vscode.window.showWarningMessage(`Agent Sandbox: ${argv[0]} is not ready to run in the sandbox.`, { modal: true, detail }, ...buttons);
+    if (pick !== 'Open Anyway') return undefined;
+  }
+  const terminal = terminalStarting(deps, `Agent Sandbox: ${argv[0]}`, shellJoin(argv));
+  terminal.show();
+  deps.logger.info(`Started ${argv[0]} in a sandbox terminal.`);
+  return terminal;
+}
