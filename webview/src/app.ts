@@ -126,6 +126,7 @@ export class ReviewApp {
       this.pendingDiffRestore = undefined;
     }
     this.status.say(`${state.totals.files} changed file${state.totals.files === 1 ? '' : 's'} to review.`);
+    // Lets tests and the host's smoke checks know the first state has been rendered.
     document.body.dataset.ready = 'true';
   }
 
