@@ -13,10 +13,10 @@ import { JournalStore, newJournalId, type JournalOp, type JournalRecord, type St
 import { withFileLock } from './lock';
 import { unsafePathReason } from './pathRules';
 import { hunksOf, planApply, type AppliedFile, type ConflictFile, type ConflictResolution, type RefusedFile } from './plan';
-import { hostPath, readRealState, ParentChecker, type RealState } from './realTree';
+import { readRealState, ParentChecker, type RealState } from './realTree';
 import { Review, type FeedbackItem } from './review';
 import { createRiskClassifier, type RiskClassifier } from './risk';
-import { commitTransaction, realMatchesStored, rollbackJournal, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
+import { commitTransaction, realStateMatches, rollbackJournal, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
 /** How many finished applies are kept for undo. */
@@ -313,8 +313,11 @@ export class Airlock {
       if (!target) return { undone: false, paths: [], changedSinceApply: [], message: 'Nothing to undo: no apply has been made in this session, or it was already undone.' };
 
       const changed: string[] = [];
+      const current = new Map<string, RealState>();
       for (const op of latestPerPath(target.ops)) {
-        if (!(await realMatchesStored(hostPath(this.root, op.rel), op.after))) changed.push(op.rel);
+        const real = await readRealState(this.root, op.rel);
+        current.set(op.rel, real);
+        if (!realStateMatches(real, op.after)) changed.push(op.rel);
       }
       if (changed.length && !options.force) {
         return { undone: false, journalId: target.id, paths: [], changedSinceApply: changed, message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.` };
@@ -333,8 +336,7 @@ export class Airlock {
           if (becomesDirectory.has(prefix) && !verdict.includes('symbolic link')) break;
           throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${verdict}.`, 'Move that entry out of the way, then undo again.');
         }
-        const current: RealState = await readRealState(this.root, rel);
-        planned.push({ rel, before: current, after: toTarget(before, (name) => this.journals.backupPath(target.id, name)), accept: undoAccept(before, accept) });
+        planned.push({ rel, before: current.get(rel) ?? (await readRealState(this.root, rel)), after: toTarget(before, (name) => this.journals.backupPath(target.id, name)), accept: undoAccept(before, accept) });
       }
       const id = newJournalId();
       const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });

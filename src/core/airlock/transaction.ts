@@ -42,7 +42,9 @@ export interface PlannedOp {
 
 export interface FaultInjection {
   /** Simulate a crash after this many paths of the real tree were changed. */
-  readonly afterOps: number;
+  readonly afterOps?: number;
+  /** Simulate a crash right after the commit, before the snapshot records anything. */
+  readonly afterCommit?: boolean;
   /** `throw`: an InjectedFault escapes without rollback; `kill`: the process SIGKILLs itself. */
   readonly action: 'throw' | 'kill';
 }
@@ -254,16 +256,16 @@ export async function commitTransaction(store: JournalStore, root: string, plann
   await store.create(record);
 
   let done = 0;
+  const crash = async (where: string): Promise<never> => {
+    if (options.fault?.action === 'kill') {
+      process.kill(process.pid, 'SIGKILL');
+      await new Promise(() => undefined); // never resumes
+    }
+    throw new InjectedFault(`injected fault ${where}`);
+  };
   const touched = async (): Promise<void> => {
     done++;
-    const fault = options.fault;
-    if (fault && done === fault.afterOps) {
-      if (fault.action === 'kill') {
-        process.kill(process.pid, 'SIGKILL');
-        await new Promise(() => undefined); // never resumes
-      }
-      throw new InjectedFault(`injected fault after ${done} changed paths`);
-    }
+    if (options.fault?.afterOps === done) await crash(`after ${done} changed paths`);
   };
 
   try {
@@ -318,6 +320,7 @@ export async function commitTransaction(store: JournalStore, root: string, plann
     }
     throw err;
   }
+  if (options.fault?.afterCommit) await crash('after the commit');
   return record;
 }
 
@@ -336,7 +339,19 @@ async function currentMatches(p: string, want: StoredState): Promise<boolean> {
   }
 }
 
-export { currentMatches as realMatchesStored };
+/** Whether an already read real entry is the journaled state. */
+export function realStateMatches(real: RealState, want: StoredState): boolean {
+  switch (want.type) {
+    case 'absent':
+      return real.type === 'absent';
+    case 'directory':
+      return real.type === 'directory' && real.mode === want.mode;
+    case 'symlink':
+      return real.type === 'symlink' && real.target === want.target;
+    case 'file':
+      return real.type === 'file' && real.mode === want.mode && real.sha256 === want.sha256;
+  }
+}
 
 async function removeAny(p: string): Promise<void> {
   const st = await lstatMaybe(p);

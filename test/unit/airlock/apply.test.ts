@@ -344,3 +344,24 @@ test('type changes: a file becomes a folder, a folder becomes a file, a file bec
   assert.equal((await ws.airlock.undo()).undone, true);
   assert.deepEqual(treeListing(ws.real), before);
 });
+
+test('a crash after the commit is finished by recover: the snapshot records what was written', async () => {
+  const ws = setup({ 'a.txt': 'old\n' });
+  write(ws.sandbox, 'a.txt', 'new\n');
+  write(ws.sandbox, 'b.txt', 'added\n');
+  await ws.airlock.approveAll({ includeRisky: false });
+  await assert.rejects(ws.airlock.apply({ fault: { afterCommit: true, action: 'throw' } }), InjectedFault);
+  assert.equal(read(ws.real, 'a.txt'), 'new\n');
+  assert.equal(ws.view.accepted.length, 0);
+
+  const recovery = await new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state }).recover();
+  assert.equal(recovery.finished.length, 1);
+  assert.deepEqual(recovery.problems, []);
+  assert.deepEqual(ws.view.accepted.map((a) => a.rel).sort(), ['a.txt', 'b.txt']);
+  assert.deepEqual((await ws.airlock.changes()).entries, []);
+  assert.equal(read(ws.real, 'a.txt'), 'new\n');
+  // The finished apply can still be undone.
+  assert.equal((await ws.airlock.undo()).undone, true);
+  assert.equal(read(ws.real, 'a.txt'), 'old\n');
+  assert.ok(!fs.existsSync(path.join(ws.real, 'b.txt')));
+});
