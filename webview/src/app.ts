@@ -17,7 +17,6 @@ import {
   fileAt,
   withDecisionUpdate,
   withDiff,
-  withoutDiff,
   withState,
   type ReviewData,
 } from './model/reviewData';
@@ -265,7 +264,7 @@ export class ReviewApp {
   private async refresh(): Promise<void> {
     const state = await this.guard('refresh the changes', this.host.request('refresh', {}));
     if (state === undefined) return;
-    if (this.data !== undefined && state.generation !== this.data.state.generation) this.data = withoutDiff(this.data);
+    // applyState drops a diff of an older generation and refetches it for the selected file.
     this.applyState(state);
   }
 

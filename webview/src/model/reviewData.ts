@@ -40,10 +40,6 @@ export function withDiff(data: ReviewData, diff: FileDiff): ReviewData {
   return { ...data, diff };
 }
 
-export function withoutDiff(data: ReviewData): ReviewData {
-  return { state: data.state, indexByPath: data.indexByPath };
-}
-
 /** Folds the reply to a decision request into the data. Unknown paths are ignored. */
 export function withDecisionUpdate(data: ReviewData, update: DecisionUpdate): ReviewData {
   let files = data.state.files;
