@@ -69,7 +69,7 @@ describe('parseHostMessage', () => {
   it('checks nested diff lines and names the index', () => {
     const diff = { path: 'a.ts', generation: 3, kind: 'modified', hunks: [hunk(1, 3)] };
     assert.equal(parseHostMessage({ kind: 'reply', id: 2, ok: true, result: diff }, methodOf).ok, true);
-    const broken = structuredClone(diff) as { hunks: { lines: { type: string }[] }[] };
+    const broken = structuredClone(diff) as unknown as { hunks: { lines: { type: string }[] }[] };
     broken.hunks[0].lines[2].type = 'mystery';
     const parsed = parseHostMessage({ kind: 'reply', id: 2, ok: true, result: broken }, methodOf);
     assert.equal(parsed.ok, false);
