@@ -3,7 +3,7 @@
  * shell snippets run in it as the agent would run them, and a clean-up that leaves no
  * container, volume, mount or copy behind even when a test fails half-way.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SandboxSession, type RunResult } from '../../../src/core/session';
@@ -110,4 +110,58 @@ export function parseStatus(text: string): Record<string, string> {
     if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trim();
   }
   return fields;
+}
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+const OWNER_SCRIPT = path.join(REPO, 'test', 'integration', 'faults', 'fixtures', 'owner.ts');
+const TSX = path.join(REPO, 'node_modules', '.bin', 'tsx');
+
+export interface OwnerProcess {
+  readonly child: ChildProcess;
+  /** Every stdout line so far. */
+  readonly lines: string[];
+  /** Resolves with the first line matching, rejects when the child exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves when the child has exited (with its signal or code). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the session-owning stand-in as a child process (same state root and config). */
+export function spawnOwner(args: readonly string[]): OwnerProcess {
+  const child = spawn(TSX, [OWNER_SCRIPT, ...args], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString();
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const line of parts) {
+      lines.push(line);
+      for (const w of [...waiters]) if (w.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child,
+    lines,
+    exited,
+    waitFor(pattern, timeoutMs = 60_000) {
+      const seen = lines.find((l) => pattern.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; saw: ${lines.join(' | ')} ${stderr}`)), timeoutMs);
+        waiters.push({ pattern, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+        void exited.then(({ code, signal }) => {
+          clearTimeout(timer);
+          reject(new Error(`the owner exited (${signal ?? code}) before printing ${pattern}; saw: ${lines.join(' | ')} ${stderr.split('\n').filter((l) => !/npm warn/.test(l)).join(' ')}`));
+        });
+      });
+    },
+  };
 }
