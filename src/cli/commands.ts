@@ -160,7 +160,9 @@ function airlockCommand(name: 'changes' | 'diff' | 'apply' | 'discard' | 'undo')
     const session = await SandboxSession.attach({ workspaceRoot: root, policy });
     const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
     await airlock.recover();
-    const code = await runAirlockCommand(name, args, airlock, { out: io.out, err: io.err });
+    // The airlock's commands speak in lines.
+    const line = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
+    const code = await runAirlockCommand(name, args, airlock, { out: (s) => io.out(line(s)), err: (s) => io.err(line(s)) });
     if (name === 'apply' || name === 'discard') await session.recheckDiskCap();
     return code;
   };

@@ -77,6 +77,8 @@ if (require.main === module) {
     stderr: (b) => process.stderr.write(b),
   };
   void main(process.argv.slice(2), io).then((code) => {
-    process.exitCode = code;
+    // Exit explicitly once output is flushed: a request to a hung engine must not keep
+    // the process alive after the error has been reported.
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
   });
 }

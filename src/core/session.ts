@@ -163,11 +163,12 @@ export class SandboxSession {
     const env = options.env ?? process.env;
     const workspaceRoot = resolveWorkspace(options.workspaceRoot);
     const dir = sessionDirFor(workspaceRoot, env);
+    // The engine first: without one, that is the reason to give, whatever the record says.
+    const { docker, info } = await connectEngine();
     const state = readState(dir);
     if (!state || !state.containerId) {
       throw new SandboxError('SESSION_NOT_RUNNING', `No sandbox session for ${workspaceRoot}.`, 'Start one with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").');
     }
-    const { docker, info } = await connectEngine();
     const session = build(docker, info, dir, state, options.policy);
     let inspected: Docker.ContainerInspectInfo;
     try {

@@ -93,12 +93,16 @@ export async function connectEngine(
     if (!fs.existsSync(socket)) throw engineUnreachable(endpoint, `the socket ${socket} does not exist`);
   }
   const docker = dockerFor(endpoint);
+  const abort = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(engineUnreachable(endpoint, `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(engineUnreachable(endpoint, `no answer within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
   });
   try {
-    const raw = (await Promise.race([docker.info(), timeout])) as Record<string, unknown>;
+    const raw = (await Promise.race([(docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }), timeout])) as Record<string, unknown>;
     const runtimes = Object.keys((raw.Runtimes as Record<string, unknown> | undefined) ?? {});
     return {
       docker,
