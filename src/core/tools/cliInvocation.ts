@@ -17,5 +17,8 @@ export function currentCliInvocation(env: NodeJS.ProcessEnv = process.env): stri
   const script = process.argv[1];
   if (!script) throw new Error('Cannot tell how this CLI was started; set AGENT_SANDBOX_CLI to its path.');
   const loaderFlags = process.execArgv.filter((a, i, all) => !a.startsWith('--inspect') && !all[i - 1]?.startsWith('--inspect'));
-  return [process.execPath, ...loaderFlags, script];
+  // Under an editor's Electron the executable is Node only with this variable; a command
+  // line run later by an agent's shell must carry it along.
+  const asNode = env.ELECTRON_RUN_AS_NODE ? ['env', 'ELECTRON_RUN_AS_NODE=1'] : [];
+  return [...asNode, process.execPath, ...loaderFlags, script];
 }

@@ -91,3 +91,15 @@ describe('hook configuration', () => {
     assert.throws(() => mergeHookConfig([], 'vscode', 'x'), /not a JSON object/);
   });
 });
+
+describe('the CLI invocation in rewritten commands', () => {
+  it('carries ELECTRON_RUN_AS_NODE when the CLI runs under an editor, and honours an override', async () => {
+    const { currentCliInvocation } = await import('../../../src/core/tools/cliInvocation');
+    const plain = currentCliInvocation({});
+    assert.equal(plain[0], process.execPath);
+    assert.deepEqual(currentCliInvocation({ ELECTRON_RUN_AS_NODE: '1' }).slice(0, 3), ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath]);
+    assert.deepEqual(currentCliInvocation({ AGENT_SANDBOX_CLI: '/usr/local/bin/agent-sandbox' }), ['/usr/local/bin/agent-sandbox']);
+    assert.deepEqual(currentCliInvocation({ AGENT_SANDBOX_CLI: '["node","/opt/cli.js"]' }), ['node', '/opt/cli.js']);
+    assert.throws(() => currentCliInvocation({ AGENT_SANDBOX_CLI: '[1]' }), /JSON array of strings/);
+  });
+});
