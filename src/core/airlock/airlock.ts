@@ -229,7 +229,7 @@ export class Airlock {
       journalId = newJournalId();
       const record = await commitTransaction(this.journals, this.root, plan.ops, { kind: 'apply', id: journalId, fault: options.fault });
       const written = new Map(plan.ops.map((o) => [o.rel, o]));
-      items.push(...acceptItems(record, (op) => writtenContent(written.get(op.rel))));
+      items.push(...acceptItems(record, this.journals, (op) => acceptedContent(written.get(op.rel))));
     }
     const warnings = await this.acceptInOrder(items);
     if (journalId) await this.journals.setState(journalId, 'accepted');
@@ -273,7 +273,7 @@ export class Airlock {
   }
 
   private acceptJournal(record: JournalRecord): Promise<string[]> {
-    return this.acceptInOrder(acceptItems(record, () => undefined));
+    return this.acceptInOrder(acceptItems(record, this.journals, () => undefined));
   }
 
   /** Resolves what a crash left behind: unfinished applies roll back, committed ones finish recording. */
@@ -409,13 +409,15 @@ interface AcceptItem {
   readonly content: () => Promise<Buffer | undefined>;
 }
 
-function acceptItems(record: JournalRecord, known: (op: JournalOp) => Buffer | undefined): AcceptItem[] {
+function acceptItems(record: JournalRecord, journals: JournalStore, known: (op: JournalOp) => Buffer | undefined): AcceptItem[] {
+  const fromJournal = async (op: JournalOp) => (op.acceptFrom ? fs.promises.readFile(journals.backupPath(record.id, op.acceptFrom)) : readRealBytesMatching(record.root, op));
   return record.ops
     .filter((op) => op.accept !== 'none')
-    .map((op) => ({ rel: op.rel, accept: op.accept, resyncSandbox: op.resyncSandbox, content: async () => known(op) ?? (await readRealBytesMatching(record.root, op)) }));
+    .map((op) => ({ rel: op.rel, accept: op.accept, resyncSandbox: op.resyncSandbox, content: async () => known(op) ?? (await fromJournal(op)) }));
 }
 
-function writtenContent(op: PlannedOp | undefined): Buffer | undefined {
+function acceptedContent(op: PlannedOp | undefined): Buffer | undefined {
+  if (op?.acceptContent) return op.acceptContent;
   if (op?.after.type === 'file' && 'data' in op.after.source) return op.after.source.data;
   return undefined;
 }

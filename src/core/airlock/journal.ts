@@ -25,6 +25,8 @@ export interface JournalOp {
   readonly accept: AcceptMode;
   /** After accepting, bring the sandbox side to the written content (a whole-file merge). */
   readonly resyncSandbox?: boolean;
+  /** For `written`: a file in the journal directory with what the snapshot records, when it differs from what was written. */
+  readonly acceptFrom?: string;
 }
 
 export type JournalKind = 'apply' | 'undo';

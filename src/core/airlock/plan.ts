@@ -256,10 +256,18 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     const hunks = desired.partialHunks;
 
     const withMode = (t: TargetState, mode: number): TargetState => (t.type === 'file' || t.type === 'directory' ? { ...t, mode } : t);
-    const acceptFor = (written: TargetState, resync: boolean): Pick<PlannedOp, 'accept' | 'resyncSandbox'> => {
+    /**
+     * What the snapshot's base records. A whole merge makes base and sandbox both the merged
+     * text (the sandbox gets the person's edit). Otherwise the base becomes the old base plus
+     * what was approved, so that exactly the unapproved hunks stay pending; the person's own
+     * edits in the real tree are merged again on a later apply.
+     */
+    const acceptFor = (written: TargetState, resync: boolean): Pick<PlannedOp, 'accept' | 'resyncSandbox' | 'acceptContent'> => {
       if (written.type === 'absent') return { accept: 'deleted' };
-      if (desired!.whole && !resync) return { accept: 'sandbox' };
-      return { accept: 'written', resyncSandbox: resync };
+      if (resync) return { accept: 'written', resyncSandbox: true, acceptContent: written.type === 'file' && 'data' in written.source ? written.source.data : undefined };
+      if (desired!.whole) return { accept: 'sandbox' };
+      const approved = desired!.state;
+      return { accept: 'written', acceptContent: approved.type === 'file' && 'data' in approved.source ? approved.source.data : undefined };
     };
 
     let after: TargetState | undefined;
@@ -338,8 +346,8 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     const sameAsReal = realBody === bodyOfTarget(after) && modeOf(real) === ('mode' in after ? after.mode : undefined);
     if (after.type === 'absent') removals.add(entry.path);
     if (sameAsReal) {
-      const content = after.type === 'file' && 'data' in after.source ? after.source.data : undefined;
-      plan.acceptOnly.push({ rel: entry.path, ...acceptFor(after, resync), content });
+      const { acceptContent, ...accept } = acceptFor(after, resync);
+      plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent });
     } else {
       plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync) });
     }

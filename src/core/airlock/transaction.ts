@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SandboxError } from '../errors';
-import { hashStream } from './content';
+import { hashStream, sha256 } from './content';
 import { JournalStore, type AcceptMode, type JournalKind, type JournalOp, type JournalRecord, type StoredState } from './journal';
 import { mapLimit } from './pool';
 import { copyToNewFile, fsyncDir, hostPath, removeIfExists, writeNewFile, type RealState } from './realTree';
@@ -38,6 +38,8 @@ export interface PlannedOp {
   readonly after: TargetState;
   readonly accept: AcceptMode;
   readonly resyncSandbox?: boolean;
+  /** For `written`: what the snapshot records, when it is not what the real tree gets (a partial apply merged with the person's edits). */
+  readonly acceptContent?: Buffer;
 }
 
 export interface FaultInjection {
@@ -240,7 +242,13 @@ export async function commitTransaction(store: JournalStore, root: string, plann
       before = b;
     }
     const tmp = needsTemp(op) ? `.agent-sandbox-${id}-${i}.tmp` : undefined;
-    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox } };
+    // Kept for recovery, which otherwise reads what the real tree holds.
+    let acceptFrom: string | undefined;
+    if (op.accept === 'written' && op.acceptContent && !(op.after.type === 'file' && sha256(op.acceptContent) === op.after.sha256)) {
+      acceptFrom = `a${i}`;
+      await writeNewFile(store.backupPath(id, acceptFrom), op.acceptContent, 0o600);
+    }
+    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom } };
   });
   await fsyncDir(store.journalDir(id));
 
