@@ -4,9 +4,11 @@
  * container, volume, mount or copy behind even when a test fails half-way.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SandboxSession, type RunResult } from '../../../src/core/session';
+import { processAlive } from '../../../src/core/sessionState';
 import type { Policy } from '../../../src/core/policy';
 import { isolateState, makeWorkspace, removeContainersOf, testPolicy } from './sandbox';
 
@@ -124,6 +126,8 @@ export interface OwnerProcess {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when the child has exited (with its signal or code). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGKILLs the process that owns the session (not only the tsx wrapper) and waits for the exit. */
+  killOwner(): Promise<void>;
 }
 
 /** Starts the session-owning stand-in as a child process (same state root and config). */
@@ -151,6 +155,14 @@ export function spawnOwner(args: readonly string[]): OwnerProcess {
     child,
     lines,
     exited,
+    async killOwner() {
+      const pid = Number(lines.find((l) => l.startsWith('pid '))?.slice(4));
+      assert.ok(pid > 0, 'the owner has not reported its pid');
+      process.kill(pid, 'SIGKILL');
+      await exited;
+      for (let i = 0; i < 50 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(!processAlive(pid), 'the owner survived SIGKILL');
+    },
     waitFor(pattern, timeoutMs = 60_000) {
       const seen = lines.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
