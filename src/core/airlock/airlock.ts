@@ -327,7 +327,7 @@ export class Airlock {
       const planned: PlannedOp[] = [];
       const restores = firstBeforePerPath(target.ops);
       const becomesDirectory = new Set(restores.filter((r) => r.before.type === 'directory').map((r) => r.rel));
-      for (const { rel, before, accept } of restores) {
+      for (const { rel, before, accept, baseBefore } of restores) {
         const prefixes = rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
         for (const prefix of prefixes) {
           const verdict = await parents.checkOne(prefix);
@@ -336,7 +336,17 @@ export class Airlock {
           if (becomesDirectory.has(prefix) && !verdict.includes('symbolic link')) break;
           throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${verdict}.`, 'Move that entry out of the way, then undo again.');
         }
-        planned.push({ rel, before: current.get(rel) ?? (await readRealState(this.root, rel)), after: toTarget(before, (name) => this.journals.backupPath(target.id, name)), accept: undoAccept(before, accept) });
+        const after = toTarget(before, (name) => this.journals.backupPath(target.id, name));
+        const real = current.get(rel) ?? (await readRealState(this.root, rel));
+        if (accept === 'none' || baseBefore === undefined) {
+          planned.push({ rel, before: real, after, accept: undoAccept(before, accept) });
+        } else if (baseBefore === null) {
+          planned.push({ rel, before: real, after, accept: 'deleted' });
+        } else {
+          // The snapshot's base goes back to what it was, so the change shows as it did before the apply.
+          const acceptContent = await fs.promises.readFile(this.journals.backupPath(target.id, baseBefore));
+          planned.push({ rel, before: real, after, accept: 'written', acceptContent });
+        }
       }
       const id = newJournalId();
       const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });
@@ -441,12 +451,19 @@ function latestPerPath(ops: readonly JournalOp[]): JournalOp[] {
   return [...byRel.values()];
 }
 
-function firstBeforePerPath(ops: readonly JournalOp[]): { rel: string; before: StoredState; accept: JournalOp['accept'] }[] {
-  const byRel = new Map<string, { rel: string; before: StoredState; accept: JournalOp['accept'] }>();
+interface Restore {
+  readonly rel: string;
+  readonly before: StoredState;
+  readonly accept: JournalOp['accept'];
+  readonly baseBefore?: string | null;
+}
+
+function firstBeforePerPath(ops: readonly JournalOp[]): Restore[] {
+  const byRel = new Map<string, Restore>();
   for (const op of ops) {
     const seen = byRel.get(op.rel);
-    if (!seen) byRel.set(op.rel, { rel: op.rel, before: op.before, accept: op.accept });
-    else if (op.accept !== 'none') byRel.set(op.rel, { ...seen, accept: op.accept });
+    if (!seen) byRel.set(op.rel, { rel: op.rel, before: op.before, accept: op.accept, baseBefore: op.baseBefore });
+    else if (op.accept !== 'none') byRel.set(op.rel, { ...seen, accept: op.accept, baseBefore: op.baseBefore });
   }
   return [...byRel.values()];
 }

@@ -27,6 +27,8 @@ export interface JournalOp {
   readonly resyncSandbox?: boolean;
   /** For `written`: a file in the journal directory with what the snapshot records, when it differs from what was written. */
   readonly acceptFrom?: string;
+  /** The snapshot's base before the apply: a file name in the journal directory, or null when it had none. */
+  readonly baseBefore?: string | null;
 }
 
 export type JournalKind = 'apply' | 'undo';

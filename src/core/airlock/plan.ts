@@ -331,7 +331,7 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
 
     if (!after) continue;
     if (real.type === 'directory' && after.type === 'absent') {
-      dirRemovals.push({ entry, op: { rel: entry.path, before: real, after, accept: 'deleted' } });
+      dirRemovals.push({ entry, op: { rel: entry.path, before: real, after, accept: 'deleted', ...(entry.base ? {} : { baseBefore: { type: 'absent' } }) } });
       continue;
     }
     for (const dir of missing) {
@@ -349,7 +349,8 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
       const { acceptContent, ...accept } = acceptFor(after, resync);
       plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent });
     } else {
-      plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync) });
+      const baseBefore = !entry.base ? ({ type: 'absent' } as const) : entry.base.entry.type === 'file' ? ({ type: 'file', hostPath: view.basePath(entry.path) } as const) : undefined;
+      plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync), ...(baseBefore ? { baseBefore } : {}) });
     }
     plan.applied.push({ path: entry.path, status: sameAsReal ? 'unchanged' : status, ...(hunks ? { hunks } : {}), notes });
   }

@@ -40,6 +40,8 @@ export interface PlannedOp {
   readonly resyncSandbox?: boolean;
   /** For `written`: what the snapshot records, when it is not what the real tree gets (a partial apply merged with the person's edits). */
   readonly acceptContent?: Buffer;
+  /** The snapshot's base side before this apply (a file's host path, or absent), kept so undo can restore it. */
+  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly hostPath: string };
 }
 
 export interface FaultInjection {
@@ -138,6 +140,21 @@ async function backupFile(store: JournalStore, id: string, name: string, p: stri
   }
   const copied = await copyToNewFile(p, backup, 0o600);
   if (copied !== before.sha256) throw changedDuringApply(p);
+}
+
+/**
+ * Keeps the current content of `from` at `to`. A hard link is enough when the owner of `from`
+ * replaces it rather than writing in place (the snapshot's base is rewritten that way).
+ */
+async function keepCopy(from: string, to: string): Promise<void> {
+  try {
+    await fs.promises.link(from, to);
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
+  }
+  await copyToNewFile(from, to, 0o600);
 }
 
 function changedDuringApply(p: string): SandboxError {
@@ -248,7 +265,13 @@ export async function commitTransaction(store: JournalStore, root: string, plann
       acceptFrom = `a${i}`;
       await writeNewFile(store.backupPath(id, acceptFrom), op.acceptContent, 0o600);
     }
-    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom } };
+    let baseBefore: string | null | undefined;
+    if (op.baseBefore?.type === 'absent') baseBefore = null;
+    else if (op.baseBefore?.type === 'file') {
+      baseBefore = `o${i}`;
+      await keepCopy(op.baseBefore.hostPath, store.backupPath(id, baseBefore));
+    }
+    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom, baseBefore } };
   });
   await fsyncDir(store.journalDir(id));
 

@@ -365,3 +365,22 @@ test('a crash after the commit is finished by recover: the snapshot records what
   assert.equal(read(ws.real, 'a.txt'), 'old\n');
   assert.ok(!fs.existsSync(path.join(ws.real, 'b.txt')));
 });
+
+test('partial apply merged with the person\'s edit: only unapproved hunks stay pending, and undo restores tree and review', async () => {
+  const base = lines(60);
+  const ws = setup({ 'a.ts': base });
+  write(ws.sandbox, 'a.ts', base.replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n').replace('line 57\n', 'LINE 57\n'));
+  write(ws.real, 'a.ts', base.replace('line 15\n', 'person 15\n'));
+  const hunksBefore = (await ws.airlock.hunks('a.ts'))!.map((h) => h.id);
+  const realBefore = treeListing(ws.real);
+
+  await ws.airlock.decide('a.ts', 'approved', { hunks: [1, 3] });
+  const report = await ws.airlock.apply();
+  assert.deepEqual(report.applied.map((a) => [a.status, a.hunks]), [['merged', [1, 3]]]);
+  assert.equal(read(ws.real, 'a.ts'), base.replace('line 3\n', 'LINE 3\n').replace('line 15\n', 'person 15\n').replace('line 57\n', 'LINE 57\n'));
+  assert.deepEqual((await ws.airlock.hunks('a.ts'))!.map((h) => h.lines.filter((l) => /^[-+]/.test(l))), [['-line 30', '+LINE 30']]);
+
+  assert.equal((await ws.airlock.undo()).undone, true);
+  assert.deepEqual(treeListing(ws.real), realBefore);
+  assert.deepEqual((await ws.airlock.hunks('a.ts'))!.map((h) => h.id), hunksBefore);
+});
