@@ -4,6 +4,7 @@ import { Airlock } from '../core/airlock';
 import { readAudit } from '../core/audit';
 import { connectEngine } from '../core/engine/connection';
 import { SandboxError } from '../core/errors';
+import { attachSandbox, startSandbox } from '../core/sandbox';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
@@ -30,11 +31,12 @@ const start: Command = async ({ workspace, args, io }) => {
   parseArgs(args, [], []);
   const root = resolveWorkspace(workspace);
   const policy = loadCliPolicy(root);
-  const { session, outcome, collected } = await SandboxSession.start({
+  const { session, outcome, collected, close } = await startSandbox({
     workspaceRoot: root,
     policy,
     progress: (m) => io.err(`${m}\n`),
   });
+  await close();
   for (const c of collected) io.err(`Collected ${c} left behind by a crashed session.\n`);
   if (outcome === 'reused') io.err(`Reattached to the running sandbox of ${root}.\n`);
   await new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir }).recover();
@@ -57,7 +59,7 @@ const run: Command = async ({ workspace, args, io }) => {
   }
   const root = resolveWorkspace(workspace);
   const policy = loadCliPolicy(root);
-  const session = await SandboxSession.attach({ workspaceRoot: root, policy });
+  const { session, close } = await attachSandbox({ workspaceRoot: root, policy });
   const controller = new AbortController();
   const onSignal = () => controller.abort();
   process.once('SIGINT', onSignal);
@@ -74,6 +76,7 @@ const run: Command = async ({ workspace, args, io }) => {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await close();
   }
 };
 
@@ -140,7 +143,8 @@ const reset: Command = async ({ workspace, args, io }) => {
     const { docker, info } = await connectEngine();
     await new SandboxSession(docker, info, SandboxSession.find(root).dir, state, policy).destroy();
   }
-  const { session } = await SandboxSession.start({ workspaceRoot: root, policy, progress: (m) => io.err(`${m}\n`) });
+  const { session, close } = await startSandbox({ workspaceRoot: root, policy, progress: (m) => io.err(`${m}\n`) });
+  await close();
   io.err('The sandbox starts afresh from the current workspace; earlier pending changes were thrown away.\n');
   io.out(`${session.id}\n`);
   return 0;

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { SandboxError } from './errors';
+import { compileNetworkPolicy } from './network/sessionNetwork';
 
 /** The image name that means "build the hardened image from media/Dockerfile". */
 export const AUTO_IMAGE = 'agent-sandbox:auto';
@@ -111,6 +112,7 @@ export const DEFAULT_RISKY: readonly string[] = [
 const positiveInt = z.number().int().positive();
 
 export const NETWORK_MODES = ['none', 'allowlist'] as const;
+export const NETWORK_PRESETS = ['npm', 'pypi', 'github', 'anthropic', 'openai'] as const;
 export type NetworkMode = (typeof NETWORK_MODES)[number];
 
 export const PolicySchema = z.strictObject({
@@ -136,6 +138,18 @@ export const PolicySchema = z.strictObject({
     mode: z.enum(NETWORK_MODES).describe('"none": no network at all. "allowlist": only through the host proxy.'),
     allow: z.array(z.string().min(1)).describe('Domains (wildcards and ports allowed) reachable in allowlist mode.'),
     deny: z.array(z.string().min(1)).describe('Domains never reachable; deny wins over allow.'),
+    unlisted: z.enum(['deny', 'ask']).describe('A domain no rule names: denied, or put to a person in the editor ("ask"; the CLI and MCP server deny).'),
+    presets: z.array(z.enum(NETWORK_PRESETS)).describe('Named allow lists to switch on: npm, pypi, github, anthropic, openai.'),
+    credentials: z
+      .array(
+        z.strictObject({
+          domain: z.string().min(1),
+          header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'),
+          env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
+          prefix: z.string().optional(),
+        }),
+      )
+      .describe('Headers the host proxy adds to requests for one domain, from a host environment variable; the secret never enters the sandbox.'),
   }),
   envAllowlist: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
@@ -169,7 +183,7 @@ export const DEFAULT_POLICY: Policy = Object.freeze({
   openFiles: 4096,
   tmpMb: 512,
   homeMb: 256,
-  network: { mode: 'none', allow: [], deny: [] },
+  network: { mode: 'none', allow: [], deny: [], unlisted: 'deny', presets: [], credentials: [] },
   envAllowlist: ['LANG', 'LC_ALL', 'TZ', 'TERM'],
   exclude: [...DEFAULT_EXCLUDES],
   risky: [...DEFAULT_RISKY],
@@ -237,7 +251,13 @@ const FIXED_IN_WORKSPACE = ['image', 'baseImage', 'runtime', 'user'] as const sa
 export function applyLayer(base: Policy, layer: PolicyLayer, source: LayerSource): Policy {
   const next: Policy = {
     ...base,
-    network: { ...base.network, allow: [...base.network.allow], deny: [...base.network.deny] },
+    network: {
+      ...base.network,
+      allow: [...base.network.allow],
+      deny: [...base.network.deny],
+      presets: [...base.network.presets],
+      credentials: [...base.network.credentials],
+    },
   };
   const tightenOnly = source.kind === 'workspace';
 
@@ -291,6 +311,24 @@ export function applyLayer(base: Policy, layer: PolicyLayer, source: LayerSource
     }
     if (net.deny !== undefined) {
       next.network.deny = tightenOnly ? unique([...base.network.deny, ...net.deny]) : [...net.deny];
+    }
+    if (net.unlisted !== undefined) {
+      if (tightenOnly && net.unlisted === 'ask' && base.network.unlisted === 'deny') {
+        throw loosening(source, 'network.unlisted', '"ask" would let unlisted domains through that your settings deny');
+      }
+      next.network.unlisted = net.unlisted;
+    }
+    if (net.presets !== undefined) {
+      if (tightenOnly) {
+        const extra = net.presets.filter((p) => !base.network.presets.includes(p));
+        if (extra.length) throw loosening(source, 'network.presets', `adds ${extra.join(', ')}; the workspace may only remove presets`);
+      }
+      next.network.presets = [...net.presets];
+    }
+    if (net.credentials !== undefined) {
+      // Which secret goes to which domain is the person's choice alone.
+      if (tightenOnly) throw loosening(source, 'network.credentials', 'credentials can only be configured in your user settings');
+      next.network.credentials = [...net.credentials];
     }
   }
   return next;
@@ -353,6 +391,13 @@ export function resolvePolicy(inputs: PolicyInputs): PolicyProvenance {
   const final = PolicySchema.safeParse(policy);
   if (!final.success) {
     throw new SandboxError('POLICY_INVALID', `The merged sandbox policy is invalid: ${final.error.issues.map((i) => `${fieldName(i.path)}: ${i.message}`).join('; ')}`);
+  }
+  // Domain rules are checked now, so a typo is an error at load time, not a surprise later.
+  try {
+    compileNetworkPolicy(final.data.network);
+  } catch (err) {
+    const origin = setBy.network.origin;
+    throw new SandboxError('POLICY_INVALID', `Invalid sandbox policy in ${origin}: network: ${(err as Error).message}`, 'Fix the domain rule named above.');
   }
   return { policy: final.data, setBy };
 }

@@ -38,8 +38,8 @@ async function run(session: SandboxSession, argv: string[]): Promise<RunResult> 
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-function policyWith(network: Policy['network']): Policy {
-  return { ...structuredClone(DEFAULT_POLICY), image: IMAGE, network };
+function policyWith(network: Pick<Policy['network'], 'mode' | 'allow' | 'deny'>): Policy {
+  return { ...structuredClone(DEFAULT_POLICY), image: IMAGE, network: { ...DEFAULT_POLICY.network, ...network } };
 }
 
 function makeWorkspace(name: string): string {

@@ -101,4 +101,25 @@ describe('policy', () => {
     const err = policyError(() => resolvePolicy({ user: { raw: { user: '0:0' }, origin: 'user settings' } }));
     assert.match(err.message, /root/);
   });
+
+  it('the workspace file may only narrow the network: no ask, no presets, no credentials of its own', () => {
+    const user = { raw: { network: { mode: 'allowlist', allow: ['registry.npmjs.org'], presets: ['npm', 'github'], unlisted: 'deny' } }, origin: 'user settings' };
+    const narrowed = resolvePolicy({ user, workspaceRoot: workspaceWith({ network: { presets: ['npm'], deny: ['evil.test'] } }) }).policy;
+    assert.deepEqual(narrowed.network.presets, ['npm']);
+    assert.deepEqual(narrowed.network.deny, ['evil.test']);
+    for (const [layer, field] of [
+      [{ network: { unlisted: 'ask' } }, 'network.unlisted'],
+      [{ network: { presets: ['npm', 'pypi'] } }, 'network.presets'],
+      [{ network: { credentials: [{ domain: 'attacker.test', header: 'Authorization', env: 'GITHUB_TOKEN' }] } }, 'network.credentials'],
+      [{ network: { allow: ['registry.npmjs.org', 'attacker.test'] } }, 'network.allow'],
+    ] as const) {
+      const err = policyError(() => resolvePolicy({ user, workspaceRoot: workspaceWith(layer) }));
+      assert.match(err.message, new RegExp(field.replace('.', '\\.')), `${field} is named`);
+    }
+  });
+
+  it('a malformed domain rule is an error when the policy loads', () => {
+    const err = policyError(() => resolvePolicy({ user: { raw: { network: { mode: 'allowlist', allow: ['exa mple.com'] } }, origin: 'user settings' } }));
+    assert.match(err.message, /user settings: network/);
+  });
 });
