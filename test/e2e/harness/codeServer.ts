@@ -34,8 +34,10 @@ export const defaultUserSettings: Readonly<Record<string, unknown>> = {
   'terminal.integrated.showExitAlert': false,
   'terminal.integrated.shellIntegration.enabled': false,
   'terminal.integrated.defaultProfile.linux': 'bash',
-  // Ask about trust on every start: each test starts from an untrusted folder.
-  'security.workspace.trust.startupPrompt': 'always',
+  // Each test starts from an untrusted folder in Restricted Mode. The startup trust dialog
+  // is off: it is modal and comes at an unpredictable moment after load, so a test that
+  // wants it asks for it (startupPrompt 'always') and waits for it; see trust.ts.
+  'security.workspace.trust.startupPrompt': 'never',
   'security.workspace.trust.banner': 'always',
 };
 
@@ -44,6 +46,12 @@ export interface CodeServerOptions {
   vsixPaths: readonly string[];
   /** Settings merged over {@link defaultUserSettings}. */
   userSettings?: Record<string, unknown>;
+  /**
+   * Settings written to the profile's Machine/settings.json. code-server is a remote
+   * window, so settings of scope `machine` and `machine-overridable` are read from there,
+   * not from the user settings.
+   */
+  machineSettings?: Record<string, unknown>;
   /** Folder for code-server.log (kept after the run). */
   logDir: string;
   /** Extra environment for code-server and therefore for terminals and extension hosts. */
@@ -94,6 +102,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...defaultUserSettings, ...options.userSettings }, null, 2),
   );
+  if (options.machineSettings) {
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
+  }
   const env = { ...process.env, ...options.env };
   // An empty config file of our own keeps code-server away from the user's ~/.config.
   const configFile = join(profileRoot, 'config.yaml');

@@ -7,13 +7,14 @@ const quickInput = '.quick-input-widget';
 
 /**
  * Runs the command titled `title` (as shown in the palette, e.g. "Smoke: Say Hello") from
- * the command palette. Fails if no row with exactly that title shows up within `timeoutMs`
- * (lower it when the test expects the command to be absent).
+ * the command palette. A RegExp matches the row's label instead (for titles that differ
+ * between VS Code versions); the palette is then filtered by its longest literal part.
+ * Fails if no row matches within `timeoutMs` (lower it when the command should be absent).
  */
-export async function runCommand(page: Page, title: string, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function runCommand(page: Page, title: string | RegExp, options: { timeoutMs?: number } = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? timeouts.ui;
   const input = await openCommandPalette(page);
-  await input.fill(`>${title}`);
+  await input.fill(`>${typeof title === 'string' ? title : searchTextOf(title)}`);
   const row = page
     .locator(`${quickInput} .monaco-list-row`)
     .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) })
@@ -24,12 +25,19 @@ export async function runCommand(page: Page, title: string, options: { timeoutMs
     const shown = await page.locator(`${quickInput} .monaco-list-row .label-name`).allTextContents();
     await closeQuickInput(page);
     throw new Error(
-      `command palette has no command titled "${title}" (is the extension installed, activated and the workspace trusted?); ` +
+      `command palette has no command titled ${typeof title === 'string' ? `"${title}"` : String(title)} (is the extension installed, activated and the workspace trusted?); ` +
         `rows shown: ${shown.length ? shown.map((s) => JSON.stringify(s)).join(', ') : '(none)'}`,
     );
   }
+  const typed = await input.inputValue();
   await row.click();
-  await page.locator(quickInput).waitFor({ state: 'hidden', timeout: timeouts.ui });
+  // The palette either closes, or the command opens its own quick pick (which replaces the
+  // palette's text): either way the palette with our text is gone.
+  const deadline = Date.now() + timeouts.ui;
+  while ((await page.locator(quickInput).isVisible()) && (await input.inputValue().catch(() => '')) === typed) {
+    if (Date.now() > deadline) throw new Error(`the command palette stayed open after choosing ${String(title)}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
 }
 
 /** Opens the command palette with F1 and returns its text input. */
@@ -79,4 +87,10 @@ export async function pickQuickPickItem(page: Page, label: string | RegExp): Pro
     throw new Error(`quick pick has no item labelled ${String(label)}; items shown: ${shown.map((s) => JSON.stringify(s)).join(', ') || '(none)'}`);
   }
   await row.click();
+}
+
+/** The longest run of literal characters in a simple RegExp, to type into the palette. */
+function searchTextOf(pattern: RegExp): string {
+  const literals = pattern.source.split(/(?<!\\)[\^$|?*+.()[\]{}]/).map((part) => part.replace(/\\(.)/g, '$1'));
+  return literals.reduce((longest, part) => (part.length > longest.length ? part : longest), '').trim();
 }

@@ -24,6 +24,8 @@ export interface SessionOptions {
   copyWorkspaceFrom?: string;
   /** Settings merged over the harness defaults (see defaultUserSettings). */
   userSettings?: Record<string, unknown>;
+  /** Settings for the profile's Machine/settings.json (scopes machine, machine-overridable). */
+  machineSettings?: Record<string, unknown>;
   /** Extra environment for code-server (reaches extension hosts and terminals). */
   env?: NodeJS.ProcessEnv;
 }
@@ -65,6 +67,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     server = await startCodeServer({
       vsixPaths: options.vsixPaths,
       userSettings: options.userSettings,
+      machineSettings: options.machineSettings,
       logDir: artifacts,
       env: options.env,
     });

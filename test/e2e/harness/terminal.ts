@@ -23,16 +23,30 @@ export async function openTerminal(
   if (profile === undefined) {
     await runCommand(page, 'Terminal: Create New Terminal');
   } else {
-    await runCommand(page, 'Terminal: Create New Terminal (With Profile)');
+    // code-server 4.139 lists this command without its "Terminal:" category.
+    await runCommand(page, /^(Terminal: )?Create New Terminal \(With Profile\)$/);
     await pickQuickPickItem(page, profile);
   }
-  const terminal = page.locator(activeTerminal).first();
+  const created = page.locator('.terminal-wrapper').nth(before);
   try {
-    await page.locator('.terminal-wrapper').nth(before).waitFor({ state: 'attached', timeout: timeouts.ui });
-    await terminal.locator('.xterm-rows').waitFor({ state: 'visible', timeout: timeouts.ui });
+    await created.waitFor({ state: 'attached', timeout: timeouts.ui });
   } catch {
     throw new Error(`no new terminal${profile ? ` of profile "${profile}"` : ''} appeared within ${timeouts.ui} ms`);
   }
+  // A terminal from an extension's profile is created in the background (its tab appears but
+  // the previous terminal stays in view): show it by clicking its tab, as a person would.
+  const isActive = () => created.evaluate((element) => element.classList.contains('active'));
+  if (!(await isActive())) {
+    const tab = page.locator('.terminal-tabs-entry').nth(before);
+    try {
+      await tab.click({ timeout: timeouts.ui });
+      await expectSoon(isActive, timeouts.ui);
+    } catch {
+      throw new Error(`the new terminal${profile ? ` of profile "${profile}"` : ''} did not come into view after clicking its tab`);
+    }
+  }
+  const terminal = page.locator(activeTerminal).first();
+  await terminal.locator('.xterm-rows').waitFor({ state: 'visible', timeout: timeouts.ui });
   if (options.waitForOutput !== false) await waitForTerminalText(page, /\S/);
   return terminal;
 }
@@ -66,4 +80,12 @@ export async function waitForTerminalText(page: Page, expected: string | RegExp,
     await new Promise((done) => setTimeout(done, 200));
   }
   throw new Error(`the terminal did not show ${String(expected)} within ${timeoutMs} ms; it shows:\n${text || '(nothing)'}`);
+}
+
+async function expectSoon(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((done) => setTimeout(done, 100));
+  }
 }

@@ -14,16 +14,30 @@ export async function isRestricted(page: Page): Promise<boolean> {
 }
 
 /**
- * Trusts the open folder through the UI: answers the startup trust dialog ("Yes, I trust
- * the authors") if it is showing; otherwise opens "Workspaces: Manage Workspace Trust" and
- * presses "Trust". Resolves once the Restricted Mode indicator is gone.
+ * Trusts the open folder through the UI. If the startup trust dialog is showing, answers
+ * "Yes, I trust the authors"; otherwise opens "Workspaces: Manage Workspace Trust" and
+ * presses "Trust". Right after the workbench loads the Restricted Mode indicator may not be
+ * there yet, so it first waits for it (or the dialog). Resolves once the indicator is gone.
+ *
+ * The harness's default settings turn the startup dialog off (it comes at an unpredictable
+ * moment and is modal), so by default this takes the Workspace Trust editor route. A test
+ * that wants the dialog sets `security.workspace.trust.startupPrompt: 'always'` and calls
+ * {@link waitForTrustDialog} first.
  */
 export async function trustWorkspace(page: Page): Promise<void> {
-  const dialog = page.locator('.monaco-dialog-box');
-  const trustInDialog = dialog.getByRole('button', { name: /Yes, I trust the authors/ });
-  if (await trustInDialog.isVisible().catch(() => false)) {
+  const trustInDialog = page.locator('.monaco-dialog-box').getByRole('button', { name: /Yes, I trust the authors/ });
+  const restricted = page.locator('.part.statusbar .statusbar-item').filter({ hasText: restrictedModeItem }).first();
+  try {
+    await trustInDialog.or(restricted).first().waitFor({ state: 'visible', timeout: timeouts.workbenchLoad });
+  } catch {
+    throw new Error(
+      `trustWorkspace: neither the trust dialog nor the Restricted Mode indicator showed within ${timeouts.workbenchLoad} ms ` +
+        `(is the folder already trusted?); status bar shows: ${await statusBarTexts(page)}`,
+    );
+  }
+  if (await trustInDialog.isVisible()) {
     await trustInDialog.click();
-  } else if (await isRestricted(page)) {
+  } else {
     await runCommand(page, 'Workspaces: Manage Workspace Trust');
     const trustButton = page.locator('.workspace-trust-editor').getByRole('button', { name: /^Trust( Folder)?$/ });
     try {
@@ -31,8 +45,6 @@ export async function trustWorkspace(page: Page): Promise<void> {
     } catch {
       throw new Error(`the Workspace Trust editor showed no "Trust" button within ${timeouts.ui} ms`);
     }
-  } else {
-    throw new Error(`trustWorkspace: found neither the trust dialog nor the Restricted Mode indicator; status bar shows: ${await statusBarTexts(page)}`);
   }
   await waitForStatusBarItemGone(page, restrictedModeItem, timeouts.extensionReady);
   await closeTrustEditor(page);
@@ -53,15 +65,18 @@ async function closeTrustEditor(page: Page): Promise<void> {
 }
 
 /**
- * Waits for the startup trust dialog and dismisses it with "No, I don't trust the authors",
- * leaving the folder in Restricted Mode (for tests of the untrusted behaviour).
+ * Dismisses the startup trust dialog with "No, I don't trust the authors", leaving the
+ * folder in Restricted Mode (needs startupPrompt 'always'; see {@link waitForTrustDialog}).
  */
 export async function declineTrust(page: Page): Promise<void> {
   const decline = page.locator('.monaco-dialog-box').getByRole('button', { name: /No, I don.t trust the authors/ });
   await decline.click({ timeout: timeouts.ui });
 }
 
-/** Waits for the startup trust dialog to show (code-server asks when a folder opens). */
+/**
+ * Waits for the startup trust dialog. It shows only when the session's settings set
+ * `security.workspace.trust.startupPrompt` to 'always' (the harness default is 'never').
+ */
 export async function waitForTrustDialog(page: Page, timeoutMs = timeouts.workbenchLoad): Promise<void> {
   try {
     await page.locator('.monaco-dialog-box').getByRole('button', { name: /trust the authors/ }).first().waitFor({ timeout: timeoutMs });

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   clickStatusBarItem,
-  declineTrust,
   isRestricted,
   openTerminal,
   readStatusBarItem,
@@ -37,7 +36,7 @@ after(() => {
 });
 
 test('the harness drives a real VS Code: trust, palette, notification, webview, status bar, terminal', { timeout: 5 * 60_000 }, () =>
-  withSession({ name: 'smoke', vsixPaths: [vsixPath] }, async (session) => {
+  withSession({ name: 'smoke', vsixPaths: [vsixPath], userSettings: { 'security.workspace.trust.startupPrompt': 'always' } }, async (session) => {
     const { page } = session;
     writeFileSync(join(session.workspaceFolder, 'README.txt'), 'smoke workspace\n');
 
@@ -75,21 +74,31 @@ test('the harness drives a real VS Code: trust, palette, notification, webview, 
     assert.ok(existsSync(marker), `the terminal should have written ${marker}`);
     assert.equal(readFileSync(marker, 'utf8'), 'e2e-ok\n');
     await session.screenshot('terminal');
+
+    // An extension's terminal profile (a Pseudoterminal, like the product's sandbox terminal).
+    await openTerminal(page, 'Smoke Echo');
+    await waitForTerminalText(page, 'smoke echo ready');
+    await typeInTerminal(page, 'hello pty');
+    await waitForTerminalText(page, 'echo: hello pty');
+    await session.screenshot('profile-terminal');
   }),
 );
 
 test('a folder left in Restricted Mode can be trusted later through the Workspace Trust editor', { timeout: 5 * 60_000 }, () =>
   withSession({ name: 'smoke-trust-later', vsixPaths: [vsixPath] }, async (session) => {
     const { page } = session;
-    await waitForTrustDialog(page);
-    await declineTrust(page);
+    // The harness default: no startup dialog, the folder simply opens in Restricted Mode.
+    await page.locator('.part.statusbar .statusbar-item').filter({ hasText: 'Restricted Mode' }).first().waitFor({ timeout: timeouts.ui });
     assert.equal(await isRestricted(page), true);
     // The extension is disabled, so its command is not in the palette and the harness says so.
     await assert.rejects(runCommand(page, 'Smoke: Say Hello', { timeoutMs: 3_000 }), /no command titled "Smoke: Say Hello"/);
     await session.screenshot('restricted');
 
     await trustWorkspace(page);
+    assert.equal(await page.locator('.workspace-trust-editor').isVisible(), false, 'the trust editor should be closed after trusting');
     assert.match(await readStatusBarItem(page, 'Smoke: ready', timeouts.extensionReady), /Smoke: ready/);
+    await runCommand(page, 'Smoke: Say Hello');
+    await waitForNotification(page, 'Hello from the smoke extension');
     await session.screenshot('trusted-via-editor');
   }),
 );

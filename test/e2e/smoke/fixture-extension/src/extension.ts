@@ -19,7 +19,42 @@ export function activate(context: vscode.ExtensionContext): void {
       void vscode.window.showInformationMessage('Hello from the smoke extension');
     }),
     vscode.commands.registerCommand('smoke.openPanel', () => openPanel(status)),
+    vscode.window.registerTerminalProfileProvider('smoke.echo', {
+      provideTerminalProfile: () => new vscode.TerminalProfile({ name: 'Smoke Echo', pty: new EchoPty() }),
+    }),
   );
+}
+
+/** A terminal without a process, like the product's sandbox terminals: it answers each line. */
+class EchoPty implements vscode.Pseudoterminal {
+  private readonly output = new vscode.EventEmitter<string>();
+  readonly onDidWrite = this.output.event;
+  private line = '';
+
+  open(): void {
+    this.output.fire('smoke echo ready\r\n> ');
+  }
+
+  handleInput(data: string): void {
+    for (const char of data) {
+      if (char === '\r') {
+        this.output.fire(`\r\necho: ${this.line}\r\n> `);
+        this.line = '';
+      } else if (char === '\x7f') {
+        if (this.line) {
+          this.line = this.line.slice(0, -1);
+          this.output.fire('\b \b');
+        }
+      } else {
+        this.line += char;
+        this.output.fire(char);
+      }
+    }
+  }
+
+  close(): void {
+    this.output.dispose();
+  }
 }
 
 function openPanel(status: vscode.StatusBarItem): void {
