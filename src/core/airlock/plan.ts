@@ -9,10 +9,13 @@ import type { SideData } from './changeSet';
 import { looksBinary, readFileContent, sha256 } from './content';
 import { applyHunks, computeHunks } from './hunks';
 import { mergeText } from './merge';
+import { mapLimit } from './pool';
 import { ParentChecker, hostPath, readRealState, safeMode, type RealState } from './realTree';
 import type { Review } from './review';
 import type { PlannedOp, TargetState } from './transaction';
 import type { ChangeEntry, Hunk, SideInfo } from './types';
+
+const PLAN_CONCURRENCY = 16;
 
 export type ConflictResolution = 'keep-theirs' | 'take-sandbox' | 'markers';
 
@@ -204,24 +207,21 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     if (entry.sandbox?.entry.type === 'directory' && entry.base?.entry.type !== 'directory') becomesDirectory.add(entry.path);
   }
 
-  for (const entry of input.entries) {
-    if (entry.neverApply.length) {
-      plan.refused.push({ path: entry.path, reasons: entry.neverApply.map((r) => r.reason) });
-      continue;
-    }
+  // The reads (decisions, parents, the real entry) run side by side; the decisions below
+  // are made in order.
+  type Prepared = { refusal: string } | { desired?: undefined } | { desired: Desired; missing: string[]; real: RealState };
+  const prepare = async (entry: ChangeEntry): Promise<Prepared> => {
+    if (entry.neverApply.length) return { refusal: entry.neverApply.map((r) => r.reason).join('; ') };
     let desired: Desired | undefined;
     try {
       desired = await desiredFor(view, entry, input.data.get(entry.path), review);
     } catch (err) {
-      plan.refused.push({ path: entry.path, reasons: [`${(err as Error).message}; review it again`] });
-      continue;
+      return { refusal: `${(err as Error).message}; review it again` };
     }
-    if (!desired) continue;
-
+    if (!desired) return {};
     // Parents on the real side: missing ones are created, a symlink or a non-directory refuses.
     const prefixes = entry.path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
     const missing: string[] = [];
-    let refusal: string | undefined;
     for (const prefix of prefixes) {
       if (missing.length) {
         missing.push(prefix);
@@ -233,16 +233,21 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
         // A file this apply turns into a folder: what lies below it is created afresh.
         missing.push(prefix);
       } else if (verdict) {
-        refusal = verdict;
-        break;
+        return { refusal: verdict };
       }
     }
-    if (refusal) {
-      plan.refused.push({ path: entry.path, reasons: [refusal] });
+    return { desired, missing, real: await readRealState(root, entry.path) };
+  };
+  const prepared = await mapLimit(input.entries, PLAN_CONCURRENCY, prepare);
+
+  for (const [index, entry] of input.entries.entries()) {
+    const ready = prepared[index]!;
+    if ('refusal' in ready) {
+      plan.refused.push({ path: entry.path, reasons: entry.neverApply.length ? entry.neverApply.map((r) => r.reason) : [ready.refusal] });
       continue;
     }
-
-    const real = await readRealState(root, entry.path);
+    if (!ready.desired) continue;
+    const { desired, missing, real } = ready;
     if (real.type === 'special') {
       plan.refused.push({ path: entry.path, reasons: [`your tree has a ${real.what} at this path; apply does not replace special files`] });
       continue;
