@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The project's test command (`npm test`): makes sure what the tests need is there (a Docker
+# engine, the local base image, Chromium, code-server), then type-checks, lints, builds and
+# runs every suite: unit, integration (real Docker engine), webview (real Chromium) and end
+# to end (a real VS Code in a real browser). Prints one closing line with the totals.
+set -uo pipefail
+shopt -s globstar nullglob
+cd "$(dirname "$0")/.."
+
+export AGENT_SANDBOX_BASE_IMAGE="${AGENT_SANDBOX_BASE_IMAGE:-agent-sandbox-base:bookworm}"
+ARTIFACTS=.test-artifacts
+mkdir -p "$ARTIFACTS"
+
+step() { printf '\n=== %s ===\n' "$*"; }
+die() { printf '\nFAILED: %s\n' "$*" >&2; printf '0 passed, 1 failed\n'; exit 1; }
+
+if [ ! -d node_modules ]; then
+  step "Installing dependencies"
+  npm ci --no-audit --no-fund || die "npm ci"
+fi
+
+step "Preparing the Docker engine and the base image"
+bash .ci/ensure-docker || die "no Docker engine"
+bash .ci/ensure-base-image || die "no base image"
+step "Preparing Chromium and code-server"
+bash .ci/ensure-browser >/dev/null || die "no Chromium"
+CODE_SERVER_BIN="$(bash .ci/ensure-code-server)" || die "no code-server"
+export CODE_SERVER_BIN
+
+step "Type check"
+npm run --silent typecheck || die "type check"
+step "Lint"
+npm run --silent lint || die "lint"
+step "Build"
+npm run --silent build >/dev/null || die "build"
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+SUITES_FAILED=()
+
+# Runs one node:test suite and adds its counts (from the spec reporter's summary) to the totals.
+run_suite() {
+  local name="$1"; shift
+  step "$name"
+  local log="$ARTIFACTS/$(echo "$name" | tr ' A-Z' '-a-z').log"
+  npx tsx --test --test-reporter=spec "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  local pass fail skip
+  pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  fail=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  skip=$(grep -E '^ℹ skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  PASSED=$((PASSED + ${pass:-0}))
+  FAILED=$((FAILED + ${fail:-0}))
+  SKIPPED=$((SKIPPED + ${skip:-0}))
+  if [ "$status" -ne 0 ]; then
+    SUITES_FAILED+=("$name")
+    # A suite that died before reporting counts as a failure, never as silence.
+    [ -z "$fail" ] || [ "$fail" = "0" ] && FAILED=$((FAILED + 1))
+  fi
+}
+
+run_suite "Unit tests" test/unit/**/*.test.ts
+run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
+  test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
+run_suite "Webview tests (real Chromium)" --test-concurrency=1 test/webview/*.test.ts
+run_suite "End-to-end tests (real VS Code in a real browser)" --test-concurrency=1 test/e2e/smoke/*.test.ts test/e2e/*.test.ts
+if [ -d test/extension-host ]; then
+  run_suite "Extension-host tests (desktop VS Code)" test/extension-host/*.test.ts
+fi
+
+echo
+if [ ${#SUITES_FAILED[@]} -gt 0 ]; then echo "Failed suites: ${SUITES_FAILED[*]}"; fi
+echo "Test artefacts (logs, screenshots) are in $ARTIFACTS/"
+echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
+[ "$FAILED" -eq 0 ] && [ ${#SUITES_FAILED[@]} -eq 0 ]
