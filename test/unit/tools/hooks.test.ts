@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { currentCliInvocation } from '../../../src/core/tools/cliInvocation';
 import { mergeHookConfig, CLAUDE_MATCHER, hookCommandLine, hookConfigPath } from '../../../src/core/tools/hookConfig';
 import { denyAnswer, HookInputError, isSandboxedAlready, parseHookPayload, planHook, rewriteAnswer, sandboxedCommandLine } from '../../../src/core/tools/hooks';
 
@@ -93,8 +94,7 @@ describe('hook configuration', () => {
 });
 
 describe('the CLI invocation in rewritten commands', () => {
-  it('carries ELECTRON_RUN_AS_NODE when the CLI runs under an editor, and honours an override', async () => {
-    const { currentCliInvocation } = await import('../../../src/core/tools/cliInvocation');
+  it('carries ELECTRON_RUN_AS_NODE when the CLI runs under an editor, and honours an override', () => {
     const plain = currentCliInvocation({});
     assert.equal(plain[0], process.execPath);
     assert.deepEqual(currentCliInvocation({ ELECTRON_RUN_AS_NODE: '1' }).slice(0, 3), ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath]);

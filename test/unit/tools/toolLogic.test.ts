@@ -83,7 +83,7 @@ describe('approval', () => {
 
   it('asks before commands only when the sandbox has network access', () => {
     assert.equal(approvalNeeded('run_command', { command: 'ls' }, DEFAULT_POLICY), undefined);
-    const open = { ...DEFAULT_POLICY, network: { mode: 'allowlist' as const, allow: ['registry.npmjs.org'], deny: [] } };
+    const open = { ...DEFAULT_POLICY, network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['registry.npmjs.org'], deny: [] } };
     assert.match(approvalNeeded('run_command', { command: 'ls' }, open)!.reason, /registry\.npmjs\.org/);
     assert.equal(approvalNeeded('read_file', { path: 'package.json' }, open), undefined);
   });
@@ -98,7 +98,7 @@ describe('agent launch checks', () => {
   });
 
   it('is satisfied when the program, the API host and a key are there', () => {
-    const policy = { ...DEFAULT_POLICY, network: { mode: 'allowlist' as const, allow: ['*.openai.com'], deny: [] }, envAllowlist: ['OPENAI_API_KEY'] };
+    const policy = { ...DEFAULT_POLICY, network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['*.openai.com'], deny: [] }, envAllowlist: ['OPENAI_API_KEY'] };
     assert.deepEqual(missingForAgent(['/usr/local/bin/codex', '--full-auto'], policy, true), []);
     const denied = { ...policy, network: { ...policy.network, deny: ['api.openai.com'] } };
     assert.deepEqual(missingForAgent(['codex'], denied, true).map((m) => m.what), ['network']);
