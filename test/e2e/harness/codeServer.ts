@@ -24,7 +24,6 @@ export const defaultUserSettings: Readonly<Record<string, unknown>> = {
   'workbench.enableExperiments': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
-  'chat.disableAIFeatures': true,
   'window.restoreWindows': 'none',
   'git.enabled': false,
   'git.openRepositoryInParentFolders': 'never',
