@@ -240,7 +240,7 @@ export class SandboxController extends Disposable {
       throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until the status bar shows "Sandbox: on", then try again.');
     }
     if (!this.session || status.mode !== 'on') {
-      throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox is ${status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? 'it cannot run commands now'}`, 'Fix the problem above and start the sandbox again; nothing runs on your machine meanwhile.');
+      throw new SandboxError('SESSION_NOT_RUNNING', `Sandbox mode is on, but the sandbox is ${status.mode === 'error' ? 'in error' : status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? 'it cannot run commands now'}`, 'Fix the problem above and start the sandbox again; nothing runs on your machine meanwhile.');
     }
     await this.checkHealth();
     if (this.current.mode !== 'on' || !this.session) return this.requireHealthy();

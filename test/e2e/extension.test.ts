@@ -1,0 +1,263 @@
+// The extension end to end, as a person uses it: the .vsix the project ships, installed into
+// a real VS Code (code-server) in a real chromium, against the real Docker engine. Trust the
+// folder, turn the sandbox on from the status bar, change files from a sandbox terminal,
+// review in the panel (reject one hunk with a reason, approve the rest), apply, and check
+// the files on disk. And with the engine gone: the status bar says so and nothing runs.
+//
+// Guard: before anything else this file makes sure its tools exist, through the .ci scripts
+// (chromium, Docker engine, the local base image) and the harness (code-server).
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import Docker from 'dockerode';
+import type { Page } from 'playwright-core';
+import {
+  clearNotifications,
+  clickStatusBarItem,
+  ensureCodeServer,
+  packageExtension,
+  readStatusBarItem,
+  repoRoot,
+  runCommand,
+  timeouts,
+  trustWorkspace,
+  typeInTerminal,
+  waitForNotification,
+  waitForTerminalText,
+  webviewFrame,
+  withSession,
+  type Session,
+} from './harness';
+import { runTool } from './harness/runTool';
+import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
+
+const BASE_IMAGE = 'agent-sandbox-base:bookworm';
+const STATE_LABEL = 'dev.agent-sandbox.state-dir';
+const REVIEW_TITLE = 'Review Sandbox Changes';
+/** Starting may build the hardened image on first use. */
+const START_TIMEOUT_MS = 240_000;
+
+let vsixPath = '';
+const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-ext-'));
+const stateRoots: string[] = [];
+
+before(async () => {
+  for (const script of ['ensure-browser', 'ensure-docker', 'ensure-base-image']) {
+    await runTool([join(repoRoot, '.ci', script)], { timeoutMs: 15 * 60_000, what: `.ci/${script}` });
+  }
+  await ensureCodeServer();
+  await runTool([process.execPath, join(repoRoot, 'build.mjs')], { cwd: repoRoot, timeoutMs: 180_000, what: 'building the extension (npm run build)' });
+  vsixPath = await packageExtension({ extensionFolder: repoRoot, outDir: join(scratch, 'vsix') });
+});
+
+after(async () => {
+  await removeSandboxes(stateRoots);
+  rmSync(scratch, { recursive: true, force: true });
+  for (const dir of stateRoots) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Removes the containers, volumes and capped file systems the extension created under these state roots. */
+async function removeSandboxes(roots: readonly string[]): Promise<void> {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  const ours = (labels: Record<string, string> | undefined) => roots.some((r) => labels?.[STATE_LABEL]?.startsWith(r));
+  for (const c of await docker.listContainers({ all: true })) {
+    if (ours(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+  }
+  for (const v of (await docker.listVolumes()).Volumes ?? []) {
+    if (ours(v.Labels ?? undefined)) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+  }
+  for (const root of roots) {
+    const sessions = join(root, 'sessions');
+    if (!existsSync(sessions)) continue;
+    for (const name of readdirSync(sessions)) await unmountCappedFs(join(sessions, name)).catch(() => undefined);
+  }
+}
+
+/** A workspace with a 40-line text file (two far-apart edits make two hunks) and a file to delete. */
+function makeWorkspace(name: string): string {
+  const dir = join(scratch, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'notes.txt'), Array.from({ length: 40 }, (_, i) => `line ${i + 1}\n`).join(''));
+  writeFileSync(join(dir, 'obsolete.txt'), 'to be deleted by the agent\n');
+  writeFileSync(join(dir, 'README.md'), '# Demo workspace\n');
+  return dir;
+}
+
+function newStateRoot(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-state-'));
+  stateRoots.push(dir);
+  return dir;
+}
+
+const userSettings = { 'agentSandbox.healthCheckIntervalSec': 1 };
+/** No registry is reachable in CI: build the sandbox image on the local base image. */
+const machineSettings = { 'agentSandbox.baseImage': BASE_IMAGE };
+
+async function turnSandboxOn(page: Page): Promise<void> {
+  await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
+  await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+}
+
+/** Saves a screenshot of one element into the test's artifacts and, for the README, into media/screenshots. */
+async function keepScreenshot(session: Session, selector: string, name: string): Promise<void> {
+  await session.page.mouse.move(700, 300); // no hover tooltip in the picture
+  const file = join(session.artifacts, `${name}.png`);
+  await session.page.locator(selector).first().screenshot({ path: file, timeout: 10_000 });
+  const shots = join(repoRoot, 'media', 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  copyFileSync(file, join(shots, `${name}.png`));
+}
+
+test('the whole flow from the status bar, a sandbox terminal and the review panel reaches the disk as reviewed', { timeout: 10 * 60_000 }, () => {
+  const workspace = makeWorkspace('flow');
+  const notes = join(workspace, 'notes.txt');
+  const originalNotes = readFileSync(notes, 'utf8');
+  return withSession(
+    { name: 'extension-flow', vsixPaths: [vsixPath], workspaceFolder: workspace, userSettings, machineSettings, env: { AGENT_SANDBOX_STATE_DIR: newStateRoot() } },
+    async (session) => {
+      const { page } = session;
+      // In Restricted Mode the extension is there but will not start a sandbox.
+      assert.match(await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady), /Restricted Mode/);
+      await clickStatusBarItem(page, 'Sandbox: off');
+      await waitForNotification(page, /does not start in Restricted Mode/);
+      await clearNotifications(page);
+      await trustWorkspace(page);
+      const off = await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
+      assert.doesNotMatch(off, /Restricted Mode/, 'trusting the folder should clear the Restricted Mode note');
+
+      await turnSandboxOn(page);
+      await keepScreenshot(session, '.part.statusbar', 'status-bar-on');
+
+      await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
+      await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
+      // Proves the shell is in the container: its user is not root, and /workspace exists only there.
+      await typeInTerminal(
+        page,
+        "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && echo uid-$(id -u)-done-$((6*7))",
+      );
+      await waitForTerminalText(page, /uid-(\d+)-done-42/);
+      const uid = /uid-(\d+)-done-42/.exec(await waitForTerminalText(page, /uid-\d+-done-42/))![1];
+      assert.notEqual(uid, '0', 'the sandbox shell must not run as root');
+      // The pending count follows without anyone asking for it.
+      await readStatusBarItem(page, '3 pending', 30_000);
+      // Nothing reached the real tree yet.
+      assert.equal(readFileSync(notes, 'utf8'), originalNotes);
+      assert.ok(existsSync(join(workspace, 'obsolete.txt')));
+      assert.ok(!existsSync(join(workspace, 'created.txt')));
+      await session.screenshot('terminal-changed-files');
+
+      await runCommand(page, 'Agent Sandbox: Review Changes');
+      const panel = await webviewFrame(page, REVIEW_TITLE);
+      const notesRow = panel.locator('.file-row[data-path="notes.txt"]');
+      await notesRow.waitFor({ timeout: timeouts.ui });
+      await panel.locator('.file-row[data-path="created.txt"]').waitFor({ timeout: timeouts.ui });
+      await panel.locator('.file-row[data-path="obsolete.txt"]').waitFor({ timeout: timeouts.ui });
+      await notesRow.click();
+      await panel.getByRole('button', { name: 'Reject hunk 1' }).click();
+      const reason = panel.locator('.reason-prompt vscode-text-field input');
+      await reason.waitFor({ timeout: timeouts.ui });
+      await reason.fill('keep line 3 as it is');
+      await panel.locator('.reason-prompt').getByRole('button', { name: 'Reject' }).click();
+      await panel.getByText('keep line 3 as it is').first().waitFor({ timeout: timeouts.ui });
+      await panel.getByRole('button', { name: /^Approve all/ }).click();
+      await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
+      await keepScreenshot(session, '.part.editor', 'review-panel');
+
+      await panel.getByRole('button', { name: 'Apply approved' }).click();
+      await waitUntil(() => existsSync(join(workspace, 'created.txt')) && !existsSync(join(workspace, 'obsolete.txt')), 30_000, 'apply to write created.txt and delete obsolete.txt');
+      const applied = readFileSync(notes, 'utf8');
+      assert.match(applied, /^line 3$/m, 'the rejected hunk must not be applied');
+      assert.match(applied, /^LINE THIRTY$/m, 'the approved hunk must be applied');
+      assert.doesNotMatch(applied, /LINE THREE/);
+      assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
+      // The rejected hunk stays pending in the sandbox; the rest left the pending set.
+      await readStatusBarItem(page, '1 pending', 30_000);
+      await session.screenshot('applied');
+    },
+  );
+});
+
+test('with the engine gone, the status bar shows the error and running fails closed', { timeout: 6 * 60_000 }, async () => {
+  const workspace = makeWorkspace('engine-down');
+  const proxy = await startEngineProxy(join(scratch, 'engine.sock'));
+  try {
+    await withSession(
+      {
+        name: 'extension-engine-down',
+        vsixPaths: [vsixPath],
+        workspaceFolder: workspace,
+        userSettings,
+        machineSettings,
+        env: { AGENT_SANDBOX_STATE_DIR: newStateRoot(), DOCKER_HOST: `unix://${proxy.path}` },
+      },
+      async (session) => {
+        const { page } = session;
+        await readStatusBarItem(page, 'Sandbox: off (Restricted Mode)', timeouts.extensionReady);
+        await trustWorkspace(page);
+        await turnSandboxOn(page);
+
+        await proxy.stop();
+        const shown = await readStatusBarItem(page, 'Sandbox: error', 30_000);
+        assert.match(shown, /engine unreachable/);
+        await keepScreenshot(session, '.part.statusbar', 'status-bar-error');
+
+        // Running a command is refused with the reason; nothing runs anywhere else.
+        await runCommand(page, 'Agent Sandbox: Run Command in Sandbox…');
+        await waitForNotification(page, /Nothing was run.*engine unreachable/);
+        // A sandbox terminal refuses too, and typing into it runs nothing on the host.
+        await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
+        await waitForTerminalText(page, 'cannot run anything', 30_000);
+        await typeInTerminal(page, 'touch leaked-to-host.txt');
+        await new Promise((done) => setTimeout(done, 1000));
+        assert.ok(!existsSync(join(workspace, 'leaked-to-host.txt')), 'a refused terminal must not run input on the host');
+        await session.screenshot('fail-closed');
+      },
+    );
+  } finally {
+    await proxy.stop();
+  }
+});
+
+async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 250));
+  }
+}
+
+/**
+ * A Docker engine socket that can be pulled away: it forwards to the real engine until
+ * stop() closes it and cuts every open connection, as a crashed or stopped daemon would.
+ */
+async function startEngineProxy(path: string): Promise<{ path: string; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = createConnection('/var/run/docker.sock');
+    sockets.add(client).add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(path, resolve));
+  let stopped = false;
+  return {
+    path,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(path, { force: true });
+    },
+  };
+}
