@@ -49,11 +49,39 @@ function fingerprintOf(kind: ChangeKind, base?: SideInfo, sandbox?: SideInfo): s
   return sha256(JSON.stringify([kind, side(base), side(sandbox)]));
 }
 
-async function readSide(hostPath: string, entry: EntryInfo | undefined): Promise<{ info?: SideInfo; content?: FileContent }> {
+async function readSide(hostPath: string, entry: EntryInfo | undefined, beforeRead?: () => Promise<void>): Promise<{ info?: SideInfo; content?: FileContent }> {
   if (!entry) return {};
   if (entry.type !== 'file') return { info: { entry, content: 'none' } };
+  await beforeRead?.();
   const content = await readFileContent(hostPath);
   return { info: { entry, sha256: content.sha256, content: content.content }, content };
+}
+
+/**
+ * The sandbox side is written by the agent, which could swap a folder for a symlink to a host
+ * path after the scan. Every parent below the sandbox root must still be a real folder before
+ * a file is read from it (the file itself is opened with O_NOFOLLOW).
+ */
+function sandboxParentGuard(view: SnapshotView): (rel: string) => Promise<void> {
+  const verdicts = new Map<string, Promise<void>>();
+  return async (rel) => {
+    const parts = rel.split('/');
+    const full = view.sandboxPath(rel);
+    const suffix = path.sep + parts.join(path.sep);
+    if (!full.endsWith(suffix)) throw new Error(`cannot locate the sandbox copy of ${rel}`);
+    const root = full.slice(0, -suffix.length);
+    for (let i = 1; i < parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/');
+      let verdict = verdicts.get(prefix);
+      if (!verdict) {
+        verdict = fs.promises.lstat(path.join(root, ...parts.slice(0, i))).then((st) => {
+          if (!st.isDirectory()) throw new Error(`"${prefix}" in the sandbox is no longer a folder (it changed after the scan)`);
+        });
+        verdicts.set(prefix, verdict);
+      }
+      await verdict;
+    }
+  };
 }
 
 export async function buildChangeSet(
@@ -63,18 +91,32 @@ export async function buildChangeSet(
 ): Promise<BuiltChangeSet> {
   const data = new Map<string, SideData>();
   let cachedBytes = 0;
+  const guardSandbox = sandboxParentGuard(view);
 
   const partial = await mapLimit(raws, READ_CONCURRENCY, async (raw) => {
     const pathProblem = unsafePathReason(raw.path);
     // Never touch host paths for a name that could leave the snapshot's directories.
     const readable = !pathProblem && raw.validUtf8;
-    const [b, s] = readable
-      ? await Promise.all([readSide(view.basePath(raw.path), raw.base), readSide(view.sandboxPath(raw.path), raw.sandbox)])
-      : [{ info: raw.base && { entry: raw.base, content: 'none' as const } }, { info: raw.sandbox && { entry: raw.sandbox, content: 'none' as const } }];
-    const kind = classifyKind(raw, b.info, s.info);
+    const unread = (): [{ info?: SideInfo; content?: FileContent }, { info?: SideInfo; content?: FileContent }] => [
+      { info: raw.base && { entry: raw.base, content: 'none' } },
+      { info: raw.sandbox && { entry: raw.sandbox, content: 'none' } },
+    ];
+    let readProblem: string | undefined;
+    let [b, s] = unread();
+    if (readable) {
+      try {
+        [b, s] = await Promise.all([readSide(view.basePath(raw.path), raw.base), readSide(view.sandboxPath(raw.path), raw.sandbox, () => guardSandbox(raw.path))]);
+      } catch (err) {
+        // One unreadable entry must not hide the others from review; it is simply never applied.
+        readProblem = `could not be read safely: ${(err as Error).message}`;
+        [b, s] = unread();
+      }
+    }
+    const kind = readProblem ? (raw.kind === 'modified' ? 'modified' : raw.kind) : classifyKind(raw, b.info, s.info);
     if (!kind) return undefined;
 
     const never: NeverApplyReason[] = [];
+    if (readProblem) never.push({ code: 'unsafePath', reason: readProblem });
     if (pathProblem) never.push({ code: 'unsafePath', reason: pathProblem });
     if (!raw.validUtf8) never.push({ code: 'invalidName', reason: 'file name is not valid UTF-8' });
     if (isUnderGit(raw.path)) never.push({ code: 'gitDirectory', reason: 'inside .git: the repository\'s own data is never written' });

@@ -384,3 +384,25 @@ test('partial apply merged with the person\'s edit: only unapproved hunks stay p
   assert.deepEqual(treeListing(ws.real), realBefore);
   assert.deepEqual((await ws.airlock.hunks('a.ts'))!.map((h) => h.id), hunksBefore);
 });
+
+test('a sandbox folder swapped for a symlink to a host path after the scan is never read or applied', async () => {
+  const ws = setup({ 'a.txt': 'a\n' });
+  const hostSecrets = path.join(ws.dir, 'host-secrets');
+  fs.mkdirSync(hostSecrets);
+  fs.writeFileSync(path.join(hostSecrets, 'file.txt'), 'secret\n');
+  write(ws.sandbox, 'sub/file.txt', 'harmless\n');
+  const view: SnapshotView = {
+    ...withExtraChanges(ws.view, []),
+    scan: async () => {
+      const changes = (await ws.view.scan()).filter((c) => c.path === 'sub/file.txt');
+      // The agent swaps the folder right after the scan.
+      fs.rmSync(path.join(ws.sandbox, 'sub'), { recursive: true });
+      fs.symlinkSync(hostSecrets, path.join(ws.sandbox, 'sub'));
+      return changes;
+    },
+  };
+  const airlock = new Airlock({ view, policy: DEFAULT_POLICY, stateDir: ws.state });
+  const set = await airlock.changes();
+  assert.match(set.get('sub/file.txt')!.neverApply[0]!.reason, /"sub" in the sandbox is no longer a folder/);
+  assert.equal(set.get('sub/file.txt')!.sandbox?.sha256, undefined);
+});
