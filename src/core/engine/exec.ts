@@ -80,6 +80,7 @@ export async function runInContainer(
   const execId = crypto.randomBytes(8).toString('hex');
   const container = docker.getContainer(containerId);
   const started = performance.now();
+  const startedWallMs = Date.now();
 
   const exec = await container.exec({
     Cmd: ['/bin/sh', '-c', WRAPPER, 'agent-sandbox-exec', PID_DIR, execId, ...argv],
@@ -105,9 +106,13 @@ export async function runInContainer(
     };
   });
 
-  const kill = async (reason: 'timeout' | 'cancelled') => {
+  let killing: Promise<void> | undefined;
+  const kill = (reason: 'timeout' | 'cancelled') => {
     if (killedFor) return;
     killedFor = reason;
+    killing = killUntilEnded();
+  };
+  const killUntilEnded = async () => {
     // The kill helper needs a free process slot; a fork bomb can take them all, so it is
     // retried, and when the tree still lives the container itself is restarted (the engine
     // kills every process of its cgroup). The copy is on disk and survives a restart.
@@ -121,15 +126,11 @@ export async function runInContainer(
     }
     if (ended) return;
     restartedToKill = true;
-    try {
-      await container.restart({ t: 0 });
-    } catch {
-      // The engine went away too: the stream's end settles the result as interrupted.
-    }
+    await restartContainer(container);
   };
 
-  const timer = setTimeout(() => void kill('timeout'), options.timeoutMs);
-  const onAbort = () => void kill('cancelled');
+  const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
+  const onAbort = () => kill('cancelled');
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   let streamError: Error | undefined;
@@ -157,6 +158,8 @@ export async function runInContainer(
     });
   } finally {
     markEnded();
+    // A restart to stop the tree must be over before the next command runs.
+    await killing;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -193,6 +196,24 @@ export async function runInContainer(
       exitCode: 125,
       outcome: 'interrupted',
       message: `Interrupted: the sandbox stopped answering while the command ran${streamError ? ` (${streamError.message})` : ''}. Its result is unknown; nothing was applied.`,
+    };
+  }
+  if (exitCode >= 128 && (await containerRestartedSince(container, startedWallMs))) {
+    // Killed by a signal because the container stopped under it (the engine restarted or
+    // was stopped): that is not the command's own exit.
+    return {
+      ...base,
+      exitCode: 125,
+      outcome: 'interrupted',
+      message: `Interrupted: the sandbox container stopped while the command ran (it was killed with exit ${exitCode}). Its result is unknown; nothing was applied.`,
+    };
+  }
+  if (exitCode === 126 && base.stdout.subarray(0, 64).toString().startsWith('OCI runtime exec failed')) {
+    return {
+      ...base,
+      exitCode,
+      outcome: 'exited',
+      message: 'The sandbox could not start the command (see the output). If background processes used up its process limit, stop and start the sandbox to clear them.',
     };
   }
   if (exitCode === 137 && options.checkOom && (await options.checkOom().catch(() => false))) {
@@ -232,12 +253,52 @@ export async function runHelper(docker: Docker, containerId: string, user: strin
   return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
 }
 
-const KILL_ATTEMPTS = 3;
-const KILL_GRACE_MS = 1500;
-const KILL_HELPER_TIMEOUT_MS = 5000;
+/** Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be asked). */
+async function containerRestartedSince(container: Docker.Container, sinceMs: number): Promise<boolean> {
+  try {
+    const { State } = await container.inspect();
+    return !State.Running || Date.parse(State.StartedAt) > sinceMs;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Kills every process of the container through the engine and starts it again. The old
+ * processes leave the pids cgroup asynchronously; a start that comes too early sees the limit
+ * still used up and its init dies at once, so the start is retried until the container stays up.
+ */
+async function restartContainer(container: Docker.Container): Promise<void> {
+  try {
+    await container.kill();
+  } catch {
+    // Already stopped, or the engine is gone (then the stream's end reports "interrupted").
+  }
+  await container.wait().catch(() => undefined);
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      await container.start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 304) {
+        await sleep(300);
+        continue;
+      }
+    }
+    await sleep(300);
+    try {
+      if ((await container.inspect()).State.Running) return;
+    } catch {
+      return;
+    }
+  }
+}
+
+const KILL_ATTEMPTS = 2;
+const KILL_GRACE_MS = 1000;
+const KILL_HELPER_TIMEOUT_MS = 3000;
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

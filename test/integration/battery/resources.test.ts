@@ -44,6 +44,17 @@ describe('resources', () => {
     assert.equal(after.stdout.toString(), 'alive\n');
   });
 
+  test('a fork bomb that retries every failed fork is stopped by restarting the container; the copy survives', async () => {
+    // This bomb keeps every pid slot taken, so nothing can be started inside to kill it.
+    await sh(session, 'echo kept > /workspace/kept.txt');
+    const r = await session.run(['python3', '-c', 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass'], { timeoutSec: 3 });
+    assert.equal(r.outcome, 'timeout', `outcome ${r.outcome}: ${r.message ?? ''}`);
+    assert.match(r.message ?? '', /killed/);
+    assert.ok(hostAnswers());
+    assert.deepEqual(await leftovers(), []);
+    assert.equal((await sh(session, 'cat /workspace/kept.txt')).out, 'kept\n', 'the workspace copy was lost');
+  });
+
   test('the pids limit is what stops process creation', async () => {
     // Python survives a failed fork (a shell would exit), so it can count and clean up.
     const r = await session.run(['python3', '-c', [
