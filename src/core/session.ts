@@ -28,6 +28,7 @@ import { compilePatterns } from './glob';
 import { stateRoot, workspaceKey } from './paths';
 import type { Policy } from './policy';
 import { canHardCap, cappedFsFree, ensureCappedFsMounted, unmountCappedFs } from './snapshot/diskCap';
+import { keepBaseForReuse } from './snapshot/baseCache';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
 
@@ -154,7 +155,21 @@ export class SandboxSession {
     assertRuntimeAvailable(options.policy, info);
     const collected = await collectGarbage(docker, env);
     const dir = sessionDirFor(workspaceRoot, env);
-    const result = await withSessionLock(dir, () => startLocked(docker, info, dir, workspaceRoot, options, env));
+    // A missing image is found before any copy or record exists, so it leaves nothing behind.
+    await ensureImage(docker, options.policy, options.progress);
+    const result = await withSessionLock(dir, async () => {
+      const before = readState(dir)?.id;
+      try {
+        return await startLocked(docker, info, dir, workspaceRoot, options, env);
+      } catch (err) {
+        // A session this call began making is removed whole; an existing one keeps its copy.
+        const half = readState(dir);
+        if (half && half.id !== before && half.status === 'starting' && half.ownerPid === process.pid) {
+          await removeSession(docker, dir, half).catch(() => undefined);
+        }
+        throw err;
+      }
+    });
     return { ...result, collected };
   }
 
@@ -417,6 +432,8 @@ async function startLocked(
 
   progress?.('Preparing the sandbox image and the workspace copy');
   const isExcluded = compilePatterns(policy.exclude);
+  // A base kept from the previous session is refreshed, not copied again, if made the same way.
+  const reuseKey = JSON.stringify({ exclude: policy.exclude, owner: owner ?? null });
   const [image, report] = await Promise.all([
     ensureImage(docker, policy, progress),
     createSnapshotFiles({
@@ -427,6 +444,7 @@ async function startLocked(
       ...(owner ? { owner } : {}),
       ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      reuseKey,
       onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
     }).catch((err: unknown) => {
       if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
@@ -443,7 +461,7 @@ async function startLocked(
       progress?.('The engine cannot mount an overlay here; using a full copy');
       await removeSession(docker, dir, state, { keepDir: true });
       state.strategy = 'copy';
-      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, ...(owner ? { owner } : {}), ...(hardCapBytes !== undefined ? { hardCapBytes } : {}) });
+      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, reuseKey, ...(owner ? { owner } : {}), ...(hardCapBytes !== undefined ? { hardCapBytes } : {}) });
       await createContainer(docker, state, dir, policy, image, options, env, digest);
     } else {
       await removeSession(docker, dir, state).catch(() => undefined);
@@ -572,6 +590,9 @@ async function removeSession(docker: Docker, dir: string, state: SessionState, o
     }
   }
   if (!opts.keepDir) {
+    // The base copy outlives the session (it is no longer mounted): the workspace's next
+    // session refreshes it instead of copying the whole workspace again.
+    await keepBaseForReuse(layoutOf(dir)).catch(() => false);
     await unmountCappedFs(dir);
     await fs.promises.rm(dir, { recursive: true, force: true });
   } else {

@@ -3,6 +3,9 @@
  * excluded paths (secrets). Files are cloned (reflink) where the file system supports it and
  * copied otherwise. Symlinks are copied as links, never followed. FIFOs, sockets and devices
  * are left out and reported. Names are handled as bytes, so names that are not UTF-8 survive.
+ *
+ * Given the manifest of an earlier copy into the same destination, only what changed is
+ * copied again (see BaseManifest): an entry is kept when neither side moved since that copy.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +19,32 @@ export interface CopyOptions {
   readonly signal?: AbortSignal;
   /** Called now and then with the number of entries copied so far. */
   readonly onProgress?: (entries: number) => void;
+  /** The manifest of the copy already at the destination: refresh it instead of starting over. */
+  readonly previous?: BaseManifest;
+}
+
+/**
+ * What one copy saw of each file and symlink, on both sides: the source's identity and
+ * change time when it was read, and the copy's identity and change time when it was done.
+ * Change times cannot be set by users, so an entry whose both sides still show the same
+ * ones has not been written since (ctime moves with every content, mode or owner change).
+ */
+export interface ManifestRecord {
+  readonly symlink: boolean;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly mode: number;
+  readonly copyIno: number;
+  readonly copyCtimeMs: number;
+}
+
+export interface BaseManifest {
+  /** When the copy started, before it read anything. */
+  readonly startedAtMs: number;
+  /** Keyed by the relative path's raw bytes as latin1. */
+  readonly entries: Map<string, ManifestRecord>;
 }
 
 export interface CopyReport {
@@ -25,13 +54,53 @@ export interface CopyReport {
   bytes: number;
   excluded: string[];
   skipped: { path: string; reason: string }[];
+  /** Entries copied again (all of them without a previous manifest). */
+  copied: number;
+  manifest: BaseManifest;
 }
 
 const CLONE = fs.constants.COPYFILE_FICLONE;
 
+/**
+ * A source changed within this long before the earlier copy started may have changed again
+ * within the same clock tick after it was read, with no visible change time: copy it again.
+ */
+const RACY_MS = 2000;
+
+async function lstatOrUndefined(p: Buffer): Promise<fs.Stats | undefined> {
+  try {
+    return await fs.promises.lstat(p);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
+
+function unchangedSince(prev: ManifestRecord | undefined, st: fs.Stats, copy: fs.Stats | undefined, startedAtMs: number): boolean {
+  return (
+    !!prev &&
+    !!copy &&
+    prev.symlink === st.isSymbolicLink() &&
+    copy.isSymbolicLink() === st.isSymbolicLink() &&
+    (st.isFile() ? copy.isFile() : true) &&
+    prev.ino === st.ino &&
+    prev.size === st.size &&
+    prev.mtimeMs === st.mtimeMs &&
+    prev.ctimeMs === st.ctimeMs &&
+    prev.mode === (st.mode & 0o7777) &&
+    prev.ctimeMs < startedAtMs - RACY_MS &&
+    prev.copyIno === copy.ino &&
+    prev.copyCtimeMs === copy.ctimeMs
+  );
+}
+
 export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOptions): Promise<CopyReport> {
-  const report: CopyReport = { files: 0, directories: 0, symlinks: 0, bytes: 0, excluded: [], skipped: [] };
+  const startedAtMs = Date.now();
+  const manifest: BaseManifest = { startedAtMs, entries: new Map() };
+  const report: CopyReport = { files: 0, directories: 0, symlinks: 0, bytes: 0, excluded: [], skipped: [], copied: 0, manifest };
   const limiter = new Limiter(32);
+  const previous = options.previous;
   let lastProgress = 0;
 
   await fs.promises.mkdir(dstRoot, { recursive: true });
@@ -41,16 +110,23 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
     if (options.owner) await fs.promises.lchown(p, options.owner.uid, options.owner.gid);
   };
 
-  const copyDir = async (srcDir: Buffer, dstDir: Buffer, relDir: string): Promise<void> => {
+  /** `dstDir` existed before (a refresh); it is made writable only once something in it must change. */
+  const copyDir = async (srcDir: Buffer, dstDir: Buffer, relDir: string, rawRel: Buffer, dstExisted: boolean): Promise<void> => {
     options.signal?.throwIfAborted();
     const entries = await fs.promises.readdir(srcDir, { withFileTypes: true, encoding: 'buffer' });
     const subdirs: Promise<void>[] = [];
+    const kept = new Set<string>();
+    let opened: Promise<void> | undefined;
+    // Refreshed directories start out with their final mode, which may not let us write.
+    // The root is never given the source's mode, so it stays writable.
+    const openForWrite = () => (opened ??= dstExisted && rawRel.length > 0 ? fs.promises.chmod(dstDir, 0o700) : Promise.resolve());
     await Promise.all(
       entries.map((entry) =>
         limiter.run(async () => {
           const rawName = entry.name as unknown as Buffer;
           const { name } = decodeName(rawName);
           const rel = relDir ? `${relDir}/${name}` : name;
+          const rawChild = rawRel.length ? Buffer.concat([rawRel, Buffer.from('/'), rawName]) : rawName;
           const src = Buffer.concat([srcDir, Buffer.from('/'), rawName]);
           const dst = Buffer.concat([dstDir, Buffer.from('/'), rawName]);
           const excludedBy = options.isExcluded(rel, entry.isDirectory());
@@ -58,45 +134,86 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
             report.excluded.push(rel);
             return;
           }
+          const copy = dstExisted ? await lstatOrUndefined(dst) : undefined;
           if (entry.isDirectory()) {
+            kept.add(rawName.toString('latin1'));
             const st = await fs.promises.lstat(src);
-            // Created writable for the copy; its own mode is set once its children are in.
-            await fs.promises.mkdir(dst, { mode: 0o700 });
-            await chown(dst);
+            const reuse = !!copy?.isDirectory();
+            if (!reuse) {
+              await openForWrite();
+              if (copy) await fs.promises.rm(dst, { recursive: true, force: true });
+              // Created writable for the copy; its own mode is set once its children are in.
+              await fs.promises.mkdir(dst, { mode: 0o700 });
+              await chown(dst);
+            }
             report.directories++;
             subdirs.push(
-              copyDir(src, dst, rel).then(async () => {
-                await fs.promises.chmod(dst, st.mode & 0o7777);
-                await fs.promises.utimes(dst, st.atime, st.mtime);
+              copyDir(src, dst, rel, rawChild, reuse).then(async () => {
+                const now = reuse ? await fs.promises.lstat(dst) : undefined;
+                if (!now || (now.mode & 0o7777) !== (st.mode & 0o7777) || now.mtimeMs !== st.mtimeMs) {
+                  await fs.promises.chmod(dst, st.mode & 0o7777);
+                  await fs.promises.utimes(dst, st.atime, st.mtime);
+                }
               }),
             );
-          } else if (entry.isFile()) {
-            await fs.promises.copyFile(src, dst, CLONE);
+          } else if (entry.isFile() || entry.isSymbolicLink()) {
+            kept.add(rawName.toString('latin1'));
+            // Read the source's identity before its content, so a later write always shows.
             const st = await fs.promises.lstat(src);
-            await fs.promises.chmod(dst, st.mode & 0o7777);
-            await fs.promises.utimes(dst, st.atime, st.mtime);
-            await chown(dst);
-            report.files++;
-            report.bytes += st.size;
-          } else if (entry.isSymbolicLink()) {
-            const target = await fs.promises.readlink(src, { encoding: 'buffer' });
-            await fs.promises.symlink(target, dst);
-            await chown(dst);
-            report.symlinks++;
+            const key = rawChild.toString('latin1');
+            const prev = previous?.entries.get(key);
+            let done = copy;
+            if (!previous || !unchangedSince(prev, st, copy, previous.startedAtMs)) {
+              await openForWrite();
+              if (copy) await fs.promises.rm(dst, { recursive: true, force: true });
+              if (st.isFile()) {
+                await fs.promises.copyFile(src, dst, CLONE);
+                await fs.promises.chmod(dst, st.mode & 0o7777);
+                await fs.promises.utimes(dst, st.atime, st.mtime);
+              } else {
+                await fs.promises.symlink(await fs.promises.readlink(src, { encoding: 'buffer' }), dst);
+              }
+              await chown(dst);
+              done = await fs.promises.lstat(dst);
+              report.copied++;
+            }
+            manifest.entries.set(key, {
+              symlink: st.isSymbolicLink(),
+              ino: st.ino,
+              size: st.size,
+              mtimeMs: st.mtimeMs,
+              ctimeMs: st.ctimeMs,
+              mode: st.mode & 0o7777,
+              copyIno: done!.ino,
+              copyCtimeMs: done!.ctimeMs,
+            });
+            if (st.isFile()) {
+              report.files++;
+              report.bytes += st.size;
+            } else report.symlinks++;
           } else {
             report.skipped.push({ path: rel, reason: 'not a regular file, directory or symlink' });
           }
-          const done = report.files + report.directories + report.symlinks;
-          if (options.onProgress && done - lastProgress >= 1000) {
-            lastProgress = done;
-            options.onProgress(done);
+          const count = report.files + report.directories + report.symlinks;
+          if (options.onProgress && count - lastProgress >= 1000) {
+            lastProgress = count;
+            options.onProgress(count);
           }
         }),
       ),
     );
+    if (dstExisted) {
+      // What the source no longer has (or now excludes) leaves the copy.
+      for (const name of (await fs.promises.readdir(dstDir, { encoding: 'buffer' })) as Buffer[]) {
+        if (kept.has(name.toString('latin1'))) continue;
+        await openForWrite();
+        await fs.promises.rm(Buffer.concat([dstDir, Buffer.from('/'), name]), { recursive: true, force: true });
+      }
+    }
     await Promise.all(subdirs);
   };
 
-  await copyDir(Buffer.from(path.resolve(srcRoot)), Buffer.from(path.resolve(dstRoot)), '');
+  const dstRootExisted = !!previous && !!(await lstatOrUndefined(Buffer.from(path.resolve(dstRoot))))?.isDirectory();
+  await copyDir(Buffer.from(path.resolve(srcRoot)), Buffer.from(path.resolve(dstRoot)), '', Buffer.alloc(0), dstRootExisted);
   return report;
 }

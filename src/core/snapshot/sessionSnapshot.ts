@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { saveManifest, takeKeptBase } from './baseCache';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
@@ -132,6 +133,12 @@ export interface CreateSnapshotOptions {
   readonly onProgress?: (entries: number) => void;
   /** Puts the sandbox side on a file system that holds at most this many bytes more than the base. */
   readonly hardCapBytes?: number;
+  /**
+   * Names what the base copy depends on besides the workspace (exclusions, owner). When set,
+   * a base kept from the workspace's previous session with the same key is refreshed
+   * instead of copied anew, and this one is recorded so that it can be kept in turn.
+   */
+  readonly reuseKey?: string;
 }
 
 /** Creates the base copy and the empty sandbox side. */
@@ -140,7 +147,9 @@ export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   await fs.promises.rm(layout.base, { recursive: true, force: true });
   await fs.promises.rm(layout.sandbox, { recursive: true, force: true });
   await fs.promises.rm(layout.work, { recursive: true, force: true });
-  const report = await copyTree(options.workspaceRoot, layout.base, options);
+  const previous = options.reuseKey !== undefined ? await takeKeptBase(layout, options.reuseKey) : undefined;
+  const report = await copyTree(options.workspaceRoot, layout.base, { ...options, ...(previous ? { previous } : {}) });
+  if (options.reuseKey !== undefined) await saveManifest(layout, options.reuseKey, report.manifest);
   if (options.hardCapBytes !== undefined) {
     // The copy strategy holds a full copy on the capped side; each file takes at least a block.
     const held = options.strategy === 'copy' ? report.bytes + (report.files + report.directories + report.symlinks) * 4096 : 0;
