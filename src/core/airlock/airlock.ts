@@ -25,7 +25,7 @@ const KEPT_JOURNALS = 10;
 export interface AirlockOptions {
   readonly view: SnapshotView;
   readonly policy: Pick<Policy, 'risky'>;
-  /** The session's state directory; the airlock keeps its files in `airlock/` below it. */
+  /** A directory of the airlock's own in the session's state (review decisions, journals, lock). */
   readonly stateDir: string;
 }
 
@@ -83,7 +83,7 @@ export class Airlock {
   constructor(options: AirlockOptions) {
     this.view = options.view;
     this.root = path.resolve(options.view.workspaceRoot);
-    this.dir = path.join(options.stateDir, 'airlock');
+    this.dir = path.resolve(options.stateDir);
     this.journals = new JournalStore(path.join(this.dir, 'journal'));
     this.classifyRisk = createRiskClassifier(options.policy.risky);
   }
