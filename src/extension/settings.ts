@@ -6,49 +6,11 @@
  */
 import * as vscode from 'vscode';
 import { resolvePolicy, type Policy, type PolicyProvenance } from '../core/policy';
+import { POLICY_SETTING_KEYS, userLayerFromSettings, type SettingValue } from './settingsLayer';
+
+export { POLICY_SETTING_KEYS, userLayerFromSettings };
 
 export const SETTINGS_SECTION = 'agentSandbox';
-
-/** Setting keys (below `agentSandbox.`) that are policy fields; `network.*` are nested. */
-export const POLICY_SETTING_KEYS = [
-  'image',
-  'baseImage',
-  'runtime',
-  'user',
-  'cpus',
-  'memoryMb',
-  'pids',
-  'commandTimeoutSec',
-  'outputCapBytes',
-  'diskCapMb',
-  'fileSizeCapMb',
-  'openFiles',
-  'tmpMb',
-  'homeMb',
-  'network.mode',
-  'network.allow',
-  'network.deny',
-  'envAllowlist',
-  'exclude',
-  'risky',
-] as const;
-
-export type SettingValue = { readonly key: string; readonly value: unknown };
-
-/** Builds the raw user layer from the settings that were set (pure, for tests). */
-export function userLayerFromSettings(values: readonly SettingValue[]): Record<string, unknown> | undefined {
-  const layer: Record<string, unknown> = {};
-  for (const { key, value } of values) {
-    if (value === undefined) continue;
-    if (key.startsWith('network.')) {
-      const network = (layer.network ??= {}) as Record<string, unknown>;
-      network[key.slice('network.'.length)] = value;
-    } else {
-      layer[key] = value;
-    }
-  }
-  return Object.keys(layer).length ? layer : undefined;
-}
 
 /** The values of the policy settings that someone set, at any level. */
 export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration(SETTINGS_SECTION)): SettingValue[] {
