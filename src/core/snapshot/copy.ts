@@ -67,9 +67,14 @@ const CLONE = fs.constants.COPYFILE_FICLONE;
  */
 const RACY_MS = 2000;
 
-async function lstatOrUndefined(p: Buffer): Promise<fs.Stats | undefined> {
+/**
+ * Synchronous on purpose: a refresh is mostly lstat calls on cached inodes, which take
+ * microseconds; a trip through the thread pool for each costs many times that. The event
+ * loop still gets a turn at every directory (readdir stays asynchronous).
+ */
+function lstatOrUndefined(p: Buffer): fs.Stats | undefined {
   try {
-    return await fs.promises.lstat(p);
+    return fs.lstatSync(p);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -134,10 +139,10 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
             report.excluded.push(rel);
             return;
           }
-          const copy = dstExisted ? await lstatOrUndefined(dst) : undefined;
+          const copy = dstExisted ? lstatOrUndefined(dst) : undefined;
           if (entry.isDirectory()) {
             kept.add(rawName.toString('latin1'));
-            const st = await fs.promises.lstat(src);
+            const st = fs.lstatSync(src);
             const reuse = !!copy?.isDirectory();
             if (!reuse) {
               await openForWrite();
@@ -149,7 +154,7 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
             report.directories++;
             subdirs.push(
               copyDir(src, dst, rel, rawChild, reuse).then(async () => {
-                const now = reuse ? await fs.promises.lstat(dst) : undefined;
+                const now = reuse ? fs.lstatSync(dst) : undefined;
                 if (!now || (now.mode & 0o7777) !== (st.mode & 0o7777) || now.mtimeMs !== st.mtimeMs) {
                   await fs.promises.chmod(dst, st.mode & 0o7777);
                   await fs.promises.utimes(dst, st.atime, st.mtime);
@@ -159,7 +164,7 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
           } else if (entry.isFile() || entry.isSymbolicLink()) {
             kept.add(rawName.toString('latin1'));
             // Read the source's identity before its content, so a later write always shows.
-            const st = await fs.promises.lstat(src);
+            const st = fs.lstatSync(src);
             const key = rawChild.toString('latin1');
             const prev = previous?.entries.get(key);
             let done = copy;
@@ -213,7 +218,7 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
     await Promise.all(subdirs);
   };
 
-  const dstRootExisted = !!previous && !!(await lstatOrUndefined(Buffer.from(path.resolve(dstRoot))))?.isDirectory();
+  const dstRootExisted = !!previous && !!lstatOrUndefined(Buffer.from(path.resolve(dstRoot)))?.isDirectory();
   await copyDir(Buffer.from(path.resolve(srcRoot)), Buffer.from(path.resolve(dstRoot)), '', Buffer.alloc(0), dstRootExisted);
   return report;
 }
