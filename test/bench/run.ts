@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LABELS } from '../../src/core/engine/hardening';
 import { FULL, SMOKE, type BenchConfig } from './config';
-import { createContext, scratch, startSession, type BenchContext } from './context';
+import { createContext, startSession, type BenchContext } from './context';
 import { measureApply } from './figures/apply';
 import { measureChangeScan } from './figures/changeScan';
 import { measureColdStart } from './figures/coldStart';
@@ -31,20 +31,22 @@ async function measureAll(ctx: BenchContext, config: BenchConfig): Promise<Figur
   const small = await generateWorkspace(path.join(ctx.root, `ws-${config.small.label}`), config.small);
   const large = await generateWorkspace(path.join(ctx.root, `ws-${config.large.label}`), config.large);
 
+  const stateDirs: string[] = [];
   for (const [ws, spec, target, key] of [
     [small, config.small, 1.3, 'small'],
     [large, config.large, 1.5, 'large'],
   ] as const) {
-    figures.push(
-      ...(await measureColdStart(ctx, ws, spec.label, {
-        firstRuns: config.coldStart.firstRuns[key],
-        repeatRuns: config.coldStart.repeatRuns[key],
-        targetRatio: target,
-      })),
-    );
+    const cold = await measureColdStart(ctx, ws, spec.label, {
+      firstRuns: config.coldStart.firstRuns[key],
+      repeatRuns: config.coldStart.repeatRuns[key],
+      targetRatio: target,
+    });
+    figures.push(...cold.figures);
+    stateDirs.push(cold.stateDir);
   }
+  const [smallState, largeState] = stateDirs as [string, string];
 
-  const largeSession = await startSession(ctx, large.root, scratch(ctx, 'state-large'));
+  const largeSession = await startSession(ctx, large.root, largeState);
   try {
     figures.push(...(await measureChangeScan(ctx, largeSession, large, config.scanRuns)));
     figures.push(await measureApply(ctx, largeSession, large, config.apply.files, config.apply.runs));
@@ -52,7 +54,6 @@ async function measureAll(ctx: BenchContext, config: BenchConfig): Promise<Figur
     await largeSession.destroy();
   }
 
-  const smallState = scratch(ctx, 'state-small');
   const smallSession = await startSession(ctx, small.root, smallState);
   try {
     figures.push(await measureCommandOverhead(ctx, smallSession, config.commandRuns));
