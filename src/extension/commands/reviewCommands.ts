@@ -29,8 +29,8 @@ export async function applyApproved(controller: SandboxController, logger: Logge
     logger.info(`Apply from the palette: ${parts.join(', ')}.`);
     const message = `Agent Sandbox: applied — ${parts.join(', ')}.`;
     const needsLook = result.conflicts.length > 0 || result.refused.length > 0;
-    const pick = needsLook ? await vscode.window.showWarningMessage(message, 'Review Changes') : await vscode.window.showInformationMessage(message);
-    if (pick === 'Review Changes') await vscode.commands.executeCommand('agentSandbox.reviewChanges');
+    if (needsLook) void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && vscode.commands.executeCommand('agentSandbox.reviewChanges'));
+    else void vscode.window.showInformationMessage(message);
   } catch (err) {
     await showError(logger, 'Applying failed; your files were left as they were', err);
   }

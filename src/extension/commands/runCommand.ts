@@ -48,8 +48,9 @@ export async function runCommandInSandbox(controller: SandboxController, logger:
     const changed = result.changedFiles.length;
     const message = `Agent Sandbox: the command finished with ${summary}.${changed ? ` ${changed} path${changed === 1 ? '' : 's'} changed in the sandbox.` : ''}`;
     const action = changed ? 'Review Changes' : undefined;
-    const pick = result.exitCode === 0 ? await vscode.window.showInformationMessage(message, ...(action ? [action] : [])) : await vscode.window.showWarningMessage(message, ...(action ? [action] : []));
-    if (pick === 'Review Changes') await vscode.commands.executeCommand('agentSandbox.reviewChanges');
+    // Not awaited: the command is done when the command is; the message waits for the person.
+    const shown = result.exitCode === 0 ? vscode.window.showInformationMessage(message, ...(action ? [action] : [])) : vscode.window.showWarningMessage(message, ...(action ? [action] : []));
+    void shown.then((pick) => pick === 'Review Changes' && vscode.commands.executeCommand('agentSandbox.reviewChanges'));
   } catch (err) {
     await showError(logger, 'The command could not run in the sandbox', err);
   }

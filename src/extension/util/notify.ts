@@ -9,6 +9,6 @@ export async function showError(logger: Logger, what: string, err: unknown): Pro
     void vscode.window.showInformationMessage(`Agent Sandbox: ${err.message}`);
     return;
   }
-  const choice = await vscode.window.showErrorMessage(`Agent Sandbox: ${what}. ${describeError(err).replace(/\n/g, ' ')}`, 'Show Logs');
-  if (choice === 'Show Logs') logger.show();
+  // Not awaited: a command that failed is finished; the message stays for the person.
+  void vscode.window.showErrorMessage(`Agent Sandbox: ${what}. ${describeError(err).replace(/\n/g, ' ')}`, 'Show Logs').then((choice) => choice === 'Show Logs' && logger.show());
 }
