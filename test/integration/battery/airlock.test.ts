@@ -36,7 +36,7 @@ before(async () => {
   // A symlinked folder in the real tree that points outside it (a shared cache, say).
   battery = await startBatterySession(WORKSPACE, {}, (ws) => fs.symlinkSync(outside, path.join(ws, 'shared')));
   session = battery.session;
-  airlock = new Airlock({ view: session.snapshot, policy: battery.policy, stateDir: session.dir });
+  airlock = new Airlock({ view: session.snapshot, policy: battery.policy, stateDir: session.airlockDir });
 });
 
 after(() => {

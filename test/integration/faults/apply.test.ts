@@ -92,13 +92,13 @@ describe('faults during apply', () => {
     assert.notDeepEqual(crashed, old, 'the crash came before anything was written; the test proves nothing');
 
     // The next start resolves the journal: the unfinished apply rolls back completely.
-    const recovered = await new Airlock({ view: session.snapshot, policy, stateDir: session.dir }).recover();
+    const recovered = await new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir }).recover();
     assert.equal(recovered.rolledBack.length, 1, JSON.stringify(recovered));
     assert.deepEqual(recovered.problems, []);
     assert.deepEqual(treeListing(workspace), old, 'the real tree is not back to its state before the apply');
 
     // Nothing lost: the changes are still pending and apply cleanly now.
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.dir });
+    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
     assert.equal((await airlock.changes()).entries.filter((e) => e.path.startsWith('src/')).length, 10);
     await airlock.approveAll({ includeRisky: true });
     const report = await airlock.apply();
@@ -114,7 +114,7 @@ describe('faults during apply', () => {
     // Three files of 3 MiB each cannot all fit in what is left of 8 MiB.
     await sh(session, 'cd /workspace/data && for f in a b c; do head -c 3145728 /dev/urandom > $f.bin; done');
     const old = treeListing(workspace);
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.dir });
+    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
     await airlock.approveAll({ includeRisky: true });
     await assert.rejects(airlock.apply(), (err: Error) => {
       assert.match(err.message, /no space left|ENOSPC/i);
@@ -137,7 +137,7 @@ describe('faults during apply', () => {
     const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
     await sh(session, 'echo changed > /workspace/a.txt && echo new > /workspace/c.txt');
     const old = treeListing(workspace);
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.dir });
+    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
     await airlock.approveAll({ includeRisky: true });
     await assert.rejects(airlock.apply(), (err: Error) => {
       assert.match(err.message, /read-only|EROFS/i);

@@ -92,7 +92,7 @@ describe('bad input', () => {
     const policy = testPolicy();
     const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
     await sh(session, 'echo changed > /workspace/a.txt && mkdir -p /workspace/new && echo n > /workspace/new/file.txt');
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.dir });
+    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
     await airlock.approveAll({ includeRisky: true });
     fs.rmSync(ws, { recursive: true });
     const outcome = await airlock.apply().then(
@@ -125,7 +125,7 @@ describe('the person edits the same file as the agent', () => {
 
   before(async () => {
     battery = await startBatterySession({ 'merge.txt': lines, 'clash.txt': lines, 'gone.txt': lines });
-    airlock = new Airlock({ view: battery.session.snapshot, policy: battery.policy, stateDir: battery.session.dir });
+    airlock = new Airlock({ view: battery.session.snapshot, policy: battery.policy, stateDir: battery.session.airlockDir });
   });
 
   after(() => battery?.dispose());
