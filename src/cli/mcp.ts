@@ -7,7 +7,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { resolvePolicy, type Policy } from '../core/policy';
-import { resolveWorkspace, SandboxSession } from '../core/session';
+import { startSandbox } from '../core/sandbox';
+import { resolveWorkspace } from '../core/session';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { invokeTool, type ToolHost } from '../core/tools/handlers';
 import { attachingToolHost } from '../core/tools/sessionHost';
@@ -56,11 +57,13 @@ export async function mcpCommand({ workspace, args, io }: CommandContext): Promi
   const root = resolveWorkspace(workspace);
   const loadPolicy = policyLoader(root);
   if (parsed.flags.has('start')) {
-    const { outcome } = await SandboxSession.start({ workspaceRoot: root, policy: loadPolicy(), progress: (m) => io.err(`${m}\n`) });
+    const { outcome, close } = await startSandbox({ workspaceRoot: root, policy: loadPolicy(), progress: (m) => io.err(`${m}\n`) });
+    await close();
     io.err(`Sandbox ${outcome} for ${root}.\n`);
   }
+  const host = attachingToolHost(root, loadPolicy);
   const server = createSandboxMcpServer(
-    attachingToolHost(root, loadPolicy),
+    host,
     process.env.npm_package_version ?? '0.1.0',
   );
   const closed = new Promise<void>((resolve) => {
@@ -71,5 +74,6 @@ export async function mcpCommand({ workspace, args, io }: CommandContext): Promi
   await server.connect(new StdioServerTransport());
   io.err(`Agent Sandbox MCP server for ${root} is ready on stdio.\n`);
   await closed;
+  await host.close();
   return 0;
 }

@@ -15,11 +15,12 @@ import { connectEngine } from '../../src/core/engine/connection';
 import { LABELS } from '../../src/core/engine/hardening';
 import { collectGarbage, SandboxSession } from '../../src/core/session';
 import { readState, writeState } from '../../src/core/sessionState';
-import { cli, containersOf, isolateState, makeWorkspace, removeContainersOf, testPolicy, treeListing } from './support/sandbox';
+import { disposeStateRoot } from './support/battery';
+import { cli, containersOf, isolateState, makeWorkspace, testPolicy, treeListing } from './support/sandbox';
 
 const { stateDir } = isolateState();
 
-after(() => removeContainersOf(stateDir));
+after(() => disposeStateRoot(stateDir));
 
 describe('the agent-sandbox CLI on a real engine', () => {
   let ws: string;

@@ -5,6 +5,7 @@
  */
 import { Airlock } from '../airlock';
 import type { Policy } from '../policy';
+import { attachSandbox, type OpenSandbox } from '../sandbox';
 import { SandboxSession } from '../session';
 import type { ToolHost } from './handlers';
 
@@ -13,15 +14,28 @@ export function airlockOf(session: SandboxSession): Airlock {
   return new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
 }
 
-export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Policy): ToolHost {
+export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Policy): ToolHost & { close(): Promise<void> } {
   let cached: { id: string; airlock: Airlock } | undefined;
   let lastSession: SandboxSession | undefined;
+  // In allowlist mode the egress proxy lives in the process that serves it: this one, for
+  // as long as it runs tools against the session.
+  let served: OpenSandbox | undefined;
   const getSession = async (): Promise<SandboxSession> => {
-    lastSession = await SandboxSession.attach({ workspaceRoot, policy: loadPolicy() });
+    const policy = loadPolicy();
+    lastSession = await SandboxSession.attach({ workspaceRoot, policy });
+    if (served?.session.id !== lastSession.id) {
+      await served?.close();
+      served = undefined;
+      served = await attachSandbox({ workspaceRoot, policy });
+    }
     return lastSession;
   };
   return {
     getSession,
+    close: async () => {
+      await served?.close();
+      served = undefined;
+    },
     async getAirlock() {
       const session = lastSession ?? (await getSession());
       // One Airlock per session keeps its in-process queue of exclusive operations.

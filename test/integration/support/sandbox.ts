@@ -99,7 +99,7 @@ export function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv;
 
 /** Containers of this test process's state root, for clean-up and leak checks. */
 export function containersOf(stateDir: string): string[] {
-  const out = spawnSync('docker', ['ps', '-aq', '--filter', `label=dev.agent-sandbox.state-dir`, '--format', '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
+  const out = spawnSync('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=dev.agent-sandbox.state-dir', '--format', '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
   return out.stdout
     .split('\n')
     .filter((l) => l.includes(stateDir))
@@ -109,7 +109,7 @@ export function containersOf(stateDir: string): string[] {
 export function removeContainersOf(stateDir: string): void {
   const ids = containersOf(stateDir);
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
-  const vols = spawnSync('docker', ['volume', 'ls', '-q', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
+  const vols = spawnSync('docker', ['volume', 'ls', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
   const names = vols.stdout.split('\n').filter((l) => l.includes(stateDir)).map((l) => l.split(' ')[0]!);
   if (names.length) spawnSync('docker', ['volume', 'rm', '-f', ...names]);
 }
