@@ -22,7 +22,7 @@ import { measureInSandboxWork } from './figures/inSandboxWork';
 import { measureMemory } from './figures/memory';
 import { measureReviewPanelFigures } from './figures/reviewPanel';
 import type { Figure } from './measure';
-import { describeMachine, markdown, type BenchReport } from './report';
+import { ANALYSIS_MARKER, describeMachine, markdown, type BenchReport } from './report';
 import { generateWorkspace } from './workspace';
 
 async function measureAll(ctx: BenchContext, config: BenchConfig): Promise<Figure[]> {
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   try {
     figures = await measureAll(ctx, config);
   } finally {
-    await removeLeftovers(ctx);
+    await removeLeftovers(ctx).catch((err: unknown) => log(`could not list this run's containers to remove them: ${(err as Error).message}`));
     if (!args.includes('--keep')) {
       log('removing the scratch folder');
       await fs.promises.rm(root, { recursive: true, force: true });
@@ -113,7 +113,11 @@ async function main(): Promise<void> {
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (config.name === 'full' && !args.includes('--no-results')) {
-    fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), markdown(report));
+    const file = path.join(__dirname, 'RESULTS.md');
+    // The hand-written analysis below the marker survives a new run; the table is replaced.
+    const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    const at = previous.indexOf(ANALYSIS_MARKER);
+    fs.writeFileSync(file, markdown(report) + (at >= 0 ? `\n${previous.slice(at)}` : ''));
     log('wrote test/bench/RESULTS.md');
   }
 }
