@@ -153,6 +153,7 @@ export class SandboxSession {
     const workspaceRoot = resolveWorkspace(options.workspaceRoot);
     const { docker, info } = await connectEngine();
     assertRuntimeAvailable(options.policy, info);
+    assertLocalEngine(info);
     const collected = await collectGarbage(docker, env);
     const dir = sessionDirFor(workspaceRoot, env);
     // A missing image is found before any copy or record exists, so it leaves nothing behind.
@@ -483,6 +484,19 @@ function assertRuntimeAvailable(policy: Policy, info: EngineInfo): void {
     'POLICY_INVALID',
     `The container runtime "${policy.runtime}" set in the sandbox policy is not registered with the Docker engine (it has: ${info.runtimes.join(', ') || 'none listed'}). The sandbox was not started.`,
     'Install the runtime and register it in the engine\'s daemon.json "runtimes" (for example gVisor\'s runsc), or clear the policy\'s runtime to use the engine\'s default.',
+  );
+}
+
+/**
+ * The sandbox mounts copies that live on this machine; a remote engine would mount empty
+ * folders of its own instead, and the agent would work on nothing we can review.
+ */
+function assertLocalEngine(info: EngineInfo): void {
+  if (info.endpoint.local) return;
+  throw new SandboxError(
+    'ENGINE_UNREACHABLE',
+    `The Docker engine at ${info.endpoint.url} is remote; the sandbox needs an engine on this machine to mount its copy of the workspace.`,
+    'Use a local engine (unset DOCKER_HOST, or switch to a local docker context).',
   );
 }
 
