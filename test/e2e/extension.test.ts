@@ -92,7 +92,8 @@ function newStateRoot(): string {
   return dir;
 }
 
-const userSettings = { 'agentSandbox.healthCheckIntervalSec': 1 };
+// Auto save off: the flow keeps an unsaved edit open on purpose.
+const userSettings = { 'agentSandbox.healthCheckIntervalSec': 1, 'files.autoSave': 'off' };
 /** No registry is reachable in CI: build the sandbox image on the local base image. */
 const machineSettings = { 'agentSandbox.baseImage': BASE_IMAGE };
 
@@ -136,18 +137,25 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       // Proves the shell is in the container: its user is not root, and /workspace exists only there.
       await typeInTerminal(
         page,
-        "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && echo uid-$(id -u)-done-$((6*7))",
+        "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && echo agent line >> README.md && echo uid-$(id -u)-done-$((6*7))",
       );
       await waitForTerminalText(page, /uid-(\d+)-done-42/);
       const uid = /uid-(\d+)-done-42/.exec(await waitForTerminalText(page, /uid-\d+-done-42/))![1];
       assert.notEqual(uid, '0', 'the sandbox shell must not run as root');
       // The pending count follows without anyone asking for it.
-      await readStatusBarItem(page, '3 pending', 30_000);
+      await readStatusBarItem(page, '4 pending', 30_000);
       // Nothing reached the real tree yet.
       assert.equal(readFileSync(notes, 'utf8'), originalNotes);
       assert.ok(existsSync(join(workspace, 'obsolete.txt')));
       assert.ok(!existsSync(join(workspace, 'created.txt')));
       await session.screenshot('terminal-changed-files');
+
+      // A person is editing README.md and has not saved: apply must leave that file alone.
+      await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'README.md' }).first().dblclick();
+      await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('unsaved words of the person');
+      await page.locator('.tabs-container .tab.dirty').filter({ hasText: 'README.md' }).first().waitFor({ timeout: timeouts.ui });
 
       await runCommand(page, 'Agent Sandbox: Review Changes');
       const panel = await webviewFrame(page, REVIEW_TITLE);
@@ -168,13 +176,15 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
 
       await panel.getByRole('button', { name: 'Apply approved' }).click();
       await waitUntil(() => existsSync(join(workspace, 'created.txt')) && !existsSync(join(workspace, 'obsolete.txt')), 30_000, 'apply to write created.txt and delete obsolete.txt');
+      await panel.locator('.refused-list').getByText(/unsaved edits/).waitFor({ timeout: timeouts.ui });
+      assert.equal(readFileSync(join(workspace, 'README.md'), 'utf8'), '# Demo workspace\n', 'a file with unsaved edits must not be overwritten');
       const applied = readFileSync(notes, 'utf8');
       assert.match(applied, /^line 3$/m, 'the rejected hunk must not be applied');
       assert.match(applied, /^LINE THIRTY$/m, 'the approved hunk must be applied');
       assert.doesNotMatch(applied, /LINE THREE/);
       assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
-      // The rejected hunk stays pending in the sandbox; the rest left the pending set.
-      await readStatusBarItem(page, '1 pending', 30_000);
+      // The rejected hunk and the held README stay pending in the sandbox; the rest left the pending set.
+      await readStatusBarItem(page, '2 pending', 30_000);
       await session.screenshot('applied');
     },
   );
