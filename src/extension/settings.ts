@@ -17,6 +17,11 @@ export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode
   const out: SettingValue[] = [];
   for (const key of POLICY_SETTING_KEYS) {
     const inspected = config.inspect(key);
+    // Credentials name host secrets: only a person's own (application-wide) settings may set them.
+    if (key === 'network.credentials') {
+      if (inspected?.globalValue !== undefined) out.push({ key, value: inspected.globalValue });
+      continue;
+    }
     const set =
       inspected &&
       (inspected.globalValue !== undefined ||

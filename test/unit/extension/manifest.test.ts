@@ -17,7 +17,7 @@ function policyValue(key: string): unknown {
 }
 
 test('every policy field is a setting, with the core default and a description', () => {
-  const fields = Object.keys(PolicySchema.shape).flatMap((k) => (k === 'network' ? ['network.mode', 'network.allow', 'network.deny'] : [k]));
+  const fields = Object.keys(PolicySchema.shape).flatMap((k) => (k === 'network' ? Object.keys(PolicySchema.shape.network.shape).map((n) => `network.${n}`) : [k]));
   assert.deepEqual([...POLICY_SETTING_KEYS].sort(), fields.sort());
   for (const key of POLICY_SETTING_KEYS) {
     const prop = properties[`agentSandbox.${key}`];
@@ -30,7 +30,7 @@ test('every policy field is a setting, with the core default and a description',
 test('settings that decide what runs are machine-overridable and restricted in untrusted workspaces', () => {
   const restricted: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-  for (const key of ['image', 'baseImage', 'runtime', 'user', 'envAllowlist', 'network.mode', 'network.allow']) {
+  for (const key of ['image', 'baseImage', 'runtime', 'user', 'envAllowlist', 'network.mode', 'network.allow', 'network.unlisted', 'network.presets']) {
     assert.equal(properties[`agentSandbox.${key}`]!.scope, 'machine-overridable', key);
     assert.ok(restricted.includes(`agentSandbox.${key}`), `${key} must be restricted`);
   }
