@@ -49,6 +49,8 @@ async function measureAll(ctx: BenchContext, config: BenchConfig): Promise<Figur
   const largeSession = await startSession(ctx, large.root, largeState);
   try {
     figures.push(...(await measureChangeScan(ctx, largeSession, large, config.scanRuns)));
+    // Before apply: apply writes the real tree, and the job compares both sides' listings.
+    figures.push(await measureInSandboxWork(ctx, largeSession, large, config.large.label, config.workRuns));
     figures.push(await measureApply(ctx, largeSession, large, config.apply.files, config.apply.runs));
   } finally {
     await largeSession.destroy();
@@ -57,7 +59,7 @@ async function measureAll(ctx: BenchContext, config: BenchConfig): Promise<Figur
   const smallSession = await startSession(ctx, small.root, smallState);
   try {
     figures.push(await measureCommandOverhead(ctx, smallSession, config.commandRuns));
-    figures.push(await measureInSandboxWork(ctx, smallSession, small, config.workRuns));
+    figures.push(await measureInSandboxWork(ctx, smallSession, small, config.small.label, config.workRuns));
     figures.push(...(await measureMemory(ctx, smallSession, small, smallState, config.memory.files, config.memory.runs)));
   } finally {
     await smallSession.destroy();

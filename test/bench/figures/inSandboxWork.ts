@@ -11,7 +11,7 @@ import type { GeneratedWorkspace } from '../workspace';
 
 const JOB = 'git status --porcelain | wc -l && find . -name "*.ts" | wc -l && grep -rl TODO src | wc -l';
 
-export async function measureInSandboxWork(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, runs: number): Promise<Figure> {
+export async function measureInSandboxWork(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, label: string, runs: number): Promise<Figure> {
   ctx.log(`in-sandbox work: ${runs} runs each way on the ${ws.files}-file workspace`);
   const inSandbox = () => session.run(['sh', '-c', JOB]);
   const onHost = () => runProcess(['sh', '-c', JOB], { cwd: ws.root });
@@ -28,8 +28,8 @@ export async function measureInSandboxWork(ctx: BenchContext, session: SandboxSe
     baseline.push((await timed(onHost)).ms);
   }
   return figure({
-    name: 'inSandboxWork',
-    what: `\`${JOB}\` in the sandbox (through \`run\`)`,
+    name: `inSandboxWork.${label}`,
+    what: `\`${JOB}\` in the sandbox (through \`run\`) on the ${label}-file workspace`,
     samples: product,
     baseline: { what: 'the same job natively on the host tree', samples: baseline },
     target: { kind: 'ratio', max: 1.1 },
