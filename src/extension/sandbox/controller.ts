@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { Airlock } from '../../core/airlock';
 import { connectEngine } from '../../core/engine/connection';
 import { SandboxError } from '../../core/errors';
+import type { AskAnswer, AskRequest } from '../../core/network/gate';
+import { startSandbox, type OpenSandbox } from '../../core/sandbox';
 import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
 import type { Policy } from '../../core/policy';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
@@ -25,6 +27,8 @@ export interface StartOptions {
 export class SandboxController extends Disposable {
   private current: SandboxStatus = { mode: 'off' };
   private session: SandboxSession | undefined;
+  /** The session's network (the egress proxy in allowlist mode), served while this window runs it. */
+  private opened: OpenSandbox | undefined;
   private airlockOf: { dir: string; airlock: Airlock } | undefined;
   private healthTimer: ReturnType<typeof setInterval> | undefined;
   private starting: Promise<void> | undefined;
@@ -47,6 +51,7 @@ export class SandboxController extends Disposable {
     this.current = { mode: 'off', restricted: !vscode.workspace.isTrusted };
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update({ restricted: false })));
     this._register({ dispose: () => this.stopHealthChecks() });
+    this._register({ dispose: () => void this.closeNetwork() });
     this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
   }
 
@@ -116,7 +121,8 @@ export class SandboxController extends Disposable {
     this.setMode('starting', 'preparing');
     const work = async (report: (message: string) => void, signal?: AbortSignal): Promise<void> => {
       const policy = this.policy();
-      const { session, outcome, collected } = await SandboxSession.start({
+      await this.closeNetwork();
+      const opened = await startSandbox({
         workspaceRoot: root,
         policy,
         progress: (message) => {
@@ -124,7 +130,13 @@ export class SandboxController extends Disposable {
           report(message);
         },
         ...(signal ? { signal } : {}),
+        hooks: {
+          onAsk: (request) => this.askForNetwork(request),
+          onRecord: (record) => this.logger.debug(`network: ${JSON.stringify(record)}`),
+        },
       });
+      const { session, outcome, collected } = opened;
+      this.opened = opened;
       for (const c of collected) this.logger.info(`Collected ${c} left behind by a crashed session.`);
       this.logger.info(`Sandbox ${session.id} ${outcome} (${session.strategy} copy, user ${session.user}).`);
       this.session = session;
@@ -174,6 +186,7 @@ export class SandboxController extends Disposable {
     this.session = undefined;
     this.airlockOf = undefined;
     this.setMode('off');
+    await this.closeNetwork();
     if (session) {
       try {
         await session.stop();
@@ -193,6 +206,7 @@ export class SandboxController extends Disposable {
     let session = this.session;
     this.session = undefined;
     this.airlockOf = undefined;
+    await this.closeNetwork();
     if (!session) {
       const found = SandboxSession.find(root);
       if (found.state) {
@@ -205,6 +219,26 @@ export class SandboxController extends Disposable {
       this.logger.info(`Sandbox ${session.id} removed with its pending changes.`);
     }
     await this.start();
+  }
+
+  private async closeNetwork(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    await opened?.close().catch((err: unknown) => this.logger.error('Closing the sandbox network failed', err));
+  }
+
+  /** Puts a domain no rule names to the person (policy network.unlisted = "ask"). */
+  private async askForNetwork(request: AskRequest): Promise<AskAnswer> {
+    this.logger.info(`network: the sandbox asks to reach ${request.host}:${request.port} (${request.method})`);
+    const pick = await vscode.window.showWarningMessage(
+      `Agent Sandbox: a command in the sandbox wants to reach ${request.host}:${request.port}, which no network rule allows.`,
+      'Allow Once',
+      'Allow for This Session',
+      'Deny',
+    );
+    const answer: AskAnswer = pick === 'Allow Once' ? 'allow-once' : pick === 'Allow for This Session' ? 'allow-session' : 'deny';
+    this.logger.info(`network: ${request.host}:${request.port} -> ${answer}`);
+    return answer;
   }
 
   /** Toggles sandbox mode: on when off, off when on (whatever its health). */
