@@ -18,6 +18,7 @@ import {
   clearNotifications,
   clickStatusBarItem,
   ensureCodeServer,
+  openWorkbench,
   packageExtension,
   readStatusBarItem,
   repoRoot,
@@ -144,6 +145,12 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       assert.notEqual(uid, '0', 'the sandbox shell must not run as root');
       // The pending count follows without anyone asking for it.
       await readStatusBarItem(page, '4 pending', 30_000);
+      // Ctrl+C reaches the command in the container through the TTY; the shell lives on.
+      await typeInTerminal(page, 'sleep 600');
+      await new Promise((done) => setTimeout(done, 500));
+      await page.keyboard.press('Control+C');
+      await typeInTerminal(page, 'echo after-interrupt-$((2+3))');
+      await waitForTerminalText(page, 'after-interrupt-5');
       // Nothing reached the real tree yet.
       assert.equal(readFileSync(notes, 'utf8'), originalNotes);
       assert.ok(existsSync(join(workspace, 'obsolete.txt')));
@@ -186,6 +193,15 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       // The rejected hunk and the held README stay pending in the sandbox; the rest left the pending set.
       await readStatusBarItem(page, '2 pending', 30_000);
       await session.screenshot('applied');
+
+      // After a reload sandbox mode comes back on by itself, and the decisions are still there.
+      await page.reload();
+      await openWorkbench(page, page.url());
+      await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+      await runCommand(page, 'Agent Sandbox: Review Changes');
+      const reopened = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+      await reopened.locator('.file-row[data-path="notes.txt"] .decision-rejected').waitFor({ timeout: timeouts.ui });
+      await session.screenshot('after-reload');
     },
   );
 });

@@ -42,6 +42,8 @@ export async function openAuditLog(controller: SandboxController, logger: Logger
   try {
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
     await vscode.window.showTextDocument(doc, { preview: true });
+    // The log is evidence: keep it from being edited by accident (not all VS Code versions have this).
+    await vscode.commands.executeCommand('workbench.action.files.setActiveEditorReadonlyInSession').then(undefined, () => undefined);
   } catch (err) {
     await showError(logger, 'Could not open the audit log', err);
   }
