@@ -47,7 +47,7 @@ export function describeMachine(scratchDir: string): Machine {
     kernel: os.release(),
     node: process.version,
     docker: quiet('docker', ['version', '--format', '{{.Server.Version}}']),
-    scratchFs: quiet('stat', ['-f', '-c', '%T', scratchDir]),
+    scratchFs: quiet('findmnt', ['-n', '-o', 'FSTYPE', '-T', scratchDir]),
     loadAtStart: Math.round(os.loadavg()[0]! * 10) / 10,
   };
 }
