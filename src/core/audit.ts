@@ -1,5 +1,6 @@
 /** The session's audit log: one JSON line per command, appended and never rewritten. */
 import * as fs from 'node:fs';
+import { readJsonLines } from './fsx';
 
 export interface AuditRecord {
   readonly time: string;
@@ -18,20 +19,5 @@ export function appendAudit(file: string, record: Omit<AuditRecord, 'time'>): vo
 }
 
 export function readAudit(file: string): AuditRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: AuditRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as AuditRecord);
-    } catch {
-      // A torn last line after a crash is skipped, the rest stays readable.
-    }
-  }
-  return out;
+  return readJsonLines<AuditRecord>(file);
 }

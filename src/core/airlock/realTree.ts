@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { lstatOrUndefined } from '../fsx';
 import { hashStream, sha256, DIFF_SIZE_CAP } from './content';
 
 export type RealState =
@@ -28,16 +29,6 @@ function specialName(st: fs.Stats): string {
   if (st.isSocket()) return 'socket';
   if (st.isBlockDevice() || st.isCharacterDevice()) return 'device';
   return 'special file';
-}
-
-async function lstatOrUndefined(p: string): Promise<fs.Stats | undefined> {
-  try {
-    return await fs.promises.lstat(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
 }
 
 /** The real entry at `rel`, read without following it. Files within the diff cap keep their bytes. */

@@ -10,6 +10,7 @@
  * `rollbackJournal` at the next start.
  */
 import * as fs from 'node:fs';
+import { lstatOrUndefined } from '../fsx';
 import * as path from 'node:path';
 import { SandboxError } from '../errors';
 import { hashStream, sha256 } from './content';
@@ -61,17 +62,6 @@ export class InjectedFault extends Error {
 interface Step {
   readonly op: JournalOp;
   readonly planned: PlannedOp;
-}
-
-/** lstat, or undefined when nothing is there (also when a parent is not a directory). */
-async function lstatMaybe(p: string): Promise<fs.Stats | undefined> {
-  try {
-    return await fs.promises.lstat(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
 }
 
 function depth(rel: string): number {
@@ -163,7 +153,7 @@ function changedDuringApply(p: string): SandboxError {
 
 /** True when the real entry is still the one that was planned against. */
 async function stillAsPlanned(p: string, before: RealState): Promise<boolean> {
-  const st = await lstatMaybe(p);
+  const st = await lstatOrUndefined(p);
   if (!st) return before.type === 'absent';
   switch (before.type) {
     case 'absent':
@@ -356,7 +346,7 @@ export async function commitTransaction(store: JournalStore, root: string, plann
 }
 
 async function currentMatches(p: string, want: StoredState): Promise<boolean> {
-  const st = await lstatMaybe(p);
+  const st = await lstatOrUndefined(p);
   if (!st) return want.type === 'absent';
   switch (want.type) {
     case 'absent':
@@ -385,7 +375,7 @@ export function realStateMatches(real: RealState, want: StoredState): boolean {
 }
 
 async function removeAny(p: string): Promise<void> {
-  const st = await lstatMaybe(p);
+  const st = await lstatOrUndefined(p);
   if (!st) return;
   if (st.isDirectory()) await fs.promises.rmdir(p);
   else await fs.promises.unlink(p);
@@ -405,7 +395,7 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
       await removeAny(p);
       return;
     case 'directory': {
-      const st = await lstatMaybe(p);
+      const st = await lstatOrUndefined(p);
       if (st && !st.isDirectory()) await fs.promises.unlink(p);
       if (!st || !st.isDirectory()) await fs.promises.mkdir(p, { mode: want.mode });
       await chmodNoFollow(p, want.mode, true);
@@ -418,7 +408,7 @@ async function restore(store: JournalStore, record: JournalRecord, op: JournalOp
       await materializeBackup(store.backupPath(record.id, want.backup!), tmp, want.mode, want.sha256);
       break;
   }
-  const st = await lstatMaybe(p);
+  const st = await lstatOrUndefined(p);
   if (st?.isDirectory()) await fs.promises.rmdir(p);
   await fs.promises.rename(tmp, p);
 }

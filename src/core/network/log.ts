@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readJsonLines } from '../fsx';
 
 export interface NetworkLogRecord {
   /** ISO 8601 time of the decision. */
@@ -37,21 +38,5 @@ export function jsonlNetworkLog(file: string): NetworkLogSink {
 
 /** Reads a JSONL network log; a torn last line (a write cut short) is skipped. */
 export function readNetworkLog(file: string): NetworkLogRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  const records: NetworkLogRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      records.push(JSON.parse(line) as NetworkLogRecord);
-    } catch {
-      // Only a torn write produces a bad line; the rest of the log is still good.
-    }
-  }
-  return records;
+  return readJsonLines<NetworkLogRecord>(file);
 }

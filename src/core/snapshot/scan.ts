@@ -4,6 +4,7 @@
  * the fallback for a sandbox that works on a plain copy.
  */
 import * as fs from 'node:fs';
+import { lstatOrUndefined } from '../fsx';
 import { decodeName, entryInfo, isWhiteout } from './entries';
 import { sameEntry } from './compare';
 import type { EntryInfo, RawChange } from './types';
@@ -26,16 +27,6 @@ function child(parent: Rel, rawName: Buffer): Rel {
 
 function at(root: Buffer, rel: Rel): Buffer {
   return rel.raw.length === 0 ? root : Buffer.concat([root, SLASH, rel.raw]);
-}
-
-async function lstatOrUndefined(p: Buffer): Promise<fs.Stats | undefined> {
-  try {
-    return await fs.promises.lstat(p);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw err;
-  }
 }
 
 async function infoOf(p: Buffer): Promise<EntryInfo | undefined> {
