@@ -160,10 +160,11 @@ export class ReviewPanel extends Disposable {
         return s.setFileDecision(request.params.path, request.params.decision, request.params.reason);
       case 'setHunkDecision':
         return s.setHunkDecision(request.params.path, request.params.hunk, request.params.decision, request.params.reason);
+      // Bulk decisions change hunks of the open diff too: a fresh state makes the panel refetch it.
       case 'approveAll':
-        return s.approveAll();
+        return this.thenPush(await s.approveAll());
       case 'rejectAll':
-        return s.rejectAll();
+        return this.thenPush(await s.rejectAll());
       case 'apply':
         return this.withProgress('Applying approved changes', async () => this.report(await s.apply()));
       case 'resolveConflict':
@@ -176,6 +177,11 @@ export class ReviewPanel extends Disposable {
         return { opened: true };
       }
     }
+  }
+
+  private thenPush<T>(result: T): T {
+    this.schedulePush(50);
+    return result;
   }
 
   private async withProgress<T>(label: string, work: () => Promise<T>): Promise<T> {
