@@ -1,68 +1,13 @@
 /**
  * A SnapshotView over two plain directories (a frozen base copy and the sandbox copy) next to
- * a real workspace, for tests of the airlock on a real file system. `scan` walks both copies
- * in full and compares them entry by entry.
+ * a real workspace, for tests of the airlock on a real file system. `scan` is the product's
+ * full scan of the copy strategy.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EntryInfo, EntryType, RawChange, SnapshotView } from '../../../src/core/snapshot/types';
-
-function typeOf(st: fs.Stats): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  if (st.isBlockDevice() || st.isCharacterDevice()) return 'device';
-  return 'other';
-}
-
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Walked {
-  info: EntryInfo;
-  raw: Buffer;
-  host: Buffer;
-}
-
-function walk(root: string): Map<string, Walked> {
-  const out = new Map<string, Walked>();
-  const visit = (hostDir: Buffer, relRaw: Buffer | undefined) => {
-    for (const name of fs.readdirSync(hostDir, { encoding: 'buffer' })) {
-      const host = Buffer.concat([hostDir, Buffer.from('/'), name]);
-      const raw = relRaw ? Buffer.concat([relRaw, Buffer.from('/'), name]) : name;
-      const st = fs.lstatSync(host);
-      const type = typeOf(st);
-      const info: EntryInfo = {
-        type,
-        mode: st.mode & 0o7777,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        ...(type === 'symlink' ? { linkTarget: fs.readlinkSync(host, 'utf8') } : {}),
-      };
-      out.set(raw.toString('latin1'), { info, raw, host });
-      if (type === 'directory') visit(host, raw);
-    }
-  };
-  if (fs.existsSync(root)) visit(Buffer.from(root), undefined);
-  return out;
-}
-
-function sameContent(a: Walked, b: Walked): boolean {
-  if (a.info.type !== b.info.type) return false;
-  if (a.info.type === 'symlink') return a.info.linkTarget === b.info.linkTarget;
-  if ((a.info.mode & 0o7777) !== (b.info.mode & 0o7777)) return false;
-  if (a.info.type === 'file') return a.info.size === b.info.size && fs.readFileSync(a.host).equals(fs.readFileSync(b.host));
-  return true;
-}
+import { scanFull } from '../../../src/core/snapshot/scan';
+import type { RawChange, SnapshotView } from '../../../src/core/snapshot/types';
 
 export class DirectorySnapshotView implements SnapshotView {
   readonly accepted: { rel: string; content?: Buffer | null }[] = [];
@@ -74,25 +19,9 @@ export class DirectorySnapshotView implements SnapshotView {
     readonly sandboxDir: string,
   ) {}
 
-  async scan(): Promise<RawChange[]> {
-    const base = walk(this.baseDir);
-    const sandbox = walk(this.sandboxDir);
-    const changes: RawChange[] = [];
-    for (const key of new Set([...base.keys(), ...sandbox.keys()])) {
-      const b = base.get(key);
-      const s = sandbox.get(key);
-      if (b && s && sameContent(b, s)) continue;
-      const raw = (s ?? b)!.raw;
-      changes.push({
-        path: raw.toString('utf8'),
-        rawPath: raw,
-        validUtf8: isUtf8(raw),
-        kind: b && s ? 'modified' : s ? 'added' : 'deleted',
-        ...(b ? { base: b.info } : {}),
-        ...(s ? { sandbox: s.info } : {}),
-      });
-    }
-    return changes;
+  /** The product's own full scan (the copy strategy's), over the two directories. */
+  scan(): Promise<RawChange[]> {
+    return scanFull(this.baseDir, this.sandboxDir);
   }
 
   basePath(rel: string): string {
