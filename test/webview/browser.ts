@@ -7,18 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-export const CHROMIUM = process.env.AGENT_SANDBOX_E2E_CHROMIUM ?? '/usr/bin/chromium';
-
-const FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { chromiumArgs, chromiumPath } from '../e2e/harness/browser';
 
 export interface Browser {
   readonly context: BrowserContext;
@@ -35,9 +24,9 @@ export interface WatchedPage {
 export async function launchBrowser(viewport = { width: 1280, height: 800 }): Promise<Browser> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'review-webview-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath,
     headless: true,
-    args: FLAGS,
+    args: [...chromiumArgs],
     viewport,
   });
   return {

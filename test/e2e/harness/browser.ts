@@ -26,8 +26,11 @@ export interface BrowserSession {
  * Starts chromium (headless unless E2E_HEADED=1) with a fresh profile and one page.
  * E2E_CHROMIUM overrides the executable (default /usr/bin/chromium).
  */
+/** The chromium executable: E2E_CHROMIUM, or Debian's. */
+export const chromiumPath: string = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+
 export async function launchBrowser(): Promise<BrowserSession> {
-  const executablePath = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
+  const executablePath = chromiumPath;
   if (!existsSync(executablePath)) {
     throw new Error(`launchBrowser: ${executablePath} is missing; run .ci/ensure-browser (installs Debian's chromium)`);
   }
