@@ -37,7 +37,7 @@ const start: Command = async ({ workspace, args, io }) => {
     progress: (m) => io.err(`${m}\n`),
   });
   await close();
-  for (const c of collected) io.err(`Collected ${c} left behind by a crashed session.\n`);
+  for (const c of collected) io.err(`Cleaned up: ${c}.\n`);
   if (outcome === 'reused') io.err(`Reattached to the running sandbox of ${root}.\n`);
   await new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir }).recover();
   io.out(`${session.id}\n`);

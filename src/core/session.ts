@@ -615,10 +615,12 @@ async function removeSession(docker: Docker, dir: string, state: SessionState, o
   }
 }
 
+const BASE_CACHE_MAX_IDLE_MS = 14 * 86_400_000;
+
 /**
  * Removes containers, volumes and copies that a crash left behind: a container whose session
  * record is gone or names another container, and a session stuck in "starting" whose owner
- * died. Returns a line per thing collected.
+ * died, and kept base copies unused for two weeks. Returns a line per thing collected.
  */
 export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
   const collected: string[] = [];
@@ -647,6 +649,20 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
     if (!state || state.volumeName !== v.Name) {
       await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
       collected.push(`volume ${v.Name}`);
+    }
+  }
+  // Kept base copies speed up the next start of a workspace; one unused for a long time is
+  // most likely of a workspace that is gone, and only costs disk.
+  const cacheRoot = path.join(stateRoot(env), 'base-cache');
+  if (fs.existsSync(cacheRoot)) {
+    for (const name of fs.readdirSync(cacheRoot)) {
+      const dir = path.join(cacheRoot, name);
+      const st = fs.statSync(dir, { throwIfNoEntry: false });
+      // Its modification time is when it was kept (it is made afresh each time).
+      if (st && Date.now() - st.mtimeMs > BASE_CACHE_MAX_IDLE_MS) {
+        await fs.promises.rm(dir, { recursive: true, force: true });
+        collected.push(`kept copy ${dir} (unused for ${Math.round((Date.now() - st.mtimeMs) / 86_400_000)} days)`);
+      }
     }
   }
   if (fs.existsSync(sessionsRoot)) {

@@ -162,6 +162,20 @@ describe('crash clean-up', () => {
     assert.equal(labelled.stdout.trim(), '');
   });
 
+  it('drops kept base copies unused for two weeks, and keeps recent ones', async () => {
+    const cacheRoot = path.join(stateDir, 'base-cache');
+    const stale = path.join(cacheRoot, 'gone-workspace-0123456789ab');
+    const recent = path.join(cacheRoot, 'live-workspace-ba9876543210');
+    for (const dir of [stale, recent]) fs.mkdirSync(path.join(dir, 'base'), { recursive: true });
+    const monthAgo = new Date(Date.now() - 30 * 86_400_000);
+    fs.utimesSync(stale, monthAgo, monthAgo);
+    const { docker } = await connectEngine();
+    const collected = await collectGarbage(docker);
+    assert.ok(!fs.existsSync(stale), 'the stale kept copy is removed');
+    assert.ok(fs.existsSync(recent), 'the recent kept copy stays');
+    assert.ok(collected.some((c) => c.includes(stale) && /unused for 30 days/.test(c)), collected.join('\n'));
+  });
+
   it('reattaches to a running session after the process that started it is gone', async () => {
     const ws = makeWorkspace({ 'a.txt': 'a\n' });
     const first = await cli(['--workspace', ws, 'start']);
