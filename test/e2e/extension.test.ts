@@ -177,6 +177,11 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       await reason.fill('keep line 3 as it is');
       await panel.locator('.reason-prompt').getByRole('button', { name: 'Reject' }).click();
       await panel.getByText('keep line 3 as it is').first().waitFor({ timeout: timeouts.ui });
+      // Any file opens in VS Code's own diff editor, the sandbox side read-only.
+      await panel.getByRole('button', { name: 'Open diff editor' }).click();
+      await page.locator('.tabs-container .tab').filter({ hasText: 'notes.txt (workspace ↔ sandbox)' }).first().waitFor({ timeout: timeouts.ui });
+      await page.locator('.monaco-diff-editor .modified .view-lines').filter({ hasText: 'LINE THREE' }).first().waitFor({ timeout: timeouts.ui });
+      await webviewFrame(page, REVIEW_TITLE);
       await panel.getByRole('button', { name: /^Approve all/ }).click();
       await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
       await keepScreenshot(session, '.part.editor', 'review-panel');

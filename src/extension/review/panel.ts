@@ -3,6 +3,7 @@
  * against the shared protocol, state pushed when the change set changes, and a serializer
  * so the panel comes back after a reload (the webview refetches its data on `ready`).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError, SandboxError } from '../../core/errors';
@@ -23,14 +24,31 @@ export interface ReviewPanelDeps {
   readonly logger: Logger;
 }
 
-/** Workspace-relative paths of documents with unsaved edits inside `root`. */
+function realOrSame(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * Workspace-relative paths of documents with unsaved edits inside `root`. Both the path as
+ * the editor names it and its real path count, so a symlinked folder cannot hide an
+ * unsaved file from apply.
+ */
 export function dirtyPathsUnder(root: string | undefined): Set<string> {
   const out = new Set<string>();
   if (!root) return out;
+  const roots = [...new Set([root, realOrSame(root)])];
   for (const doc of vscode.workspace.textDocuments) {
     if (!doc.isDirty || doc.uri.scheme !== 'file') continue;
-    const rel = path.relative(root, doc.uri.fsPath);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) out.add(rel.split(path.sep).join('/'));
+    for (const file of new Set([doc.uri.fsPath, realOrSame(doc.uri.fsPath)])) {
+      for (const base of roots) {
+        const rel = path.relative(base, file);
+        if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) out.add(rel.split(path.sep).join('/'));
+      }
+    }
   }
   return out;
 }
