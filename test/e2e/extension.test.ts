@@ -254,6 +254,43 @@ test('with the engine gone, the status bar shows the error and running fails clo
   }
 });
 
+test('the review panel comes back by itself after a reload', { timeout: 6 * 60_000 }, () => {
+  const workspace = makeWorkspace('reload');
+  return withSession(
+    {
+      name: 'extension-panel-reload',
+      vsixPaths: [vsixPath],
+      workspaceFolder: workspace,
+      // Windows restore their editors, as a person's usually do.
+      userSettings: { ...userSettings, 'window.restoreWindows': 'preserve' },
+      machineSettings,
+      env: { AGENT_SANDBOX_STATE_DIR: newStateRoot() },
+    },
+    async (session) => {
+      const { page } = session;
+      await readStatusBarItem(page, 'Sandbox: off (Restricted Mode)', timeouts.extensionReady);
+      await trustWorkspace(page);
+      await turnSandboxOn(page);
+      await runCommand(page, 'Agent Sandbox: Run Command in Sandbox…');
+      const input = page.locator('.quick-input-widget .quick-input-box input');
+      await input.fill('echo from the sandbox > fresh.txt');
+      await page.keyboard.press('Enter');
+      await readStatusBarItem(page, '1 pending', 30_000);
+      await runCommand(page, 'Agent Sandbox: Review Changes');
+      await (await webviewFrame(page, REVIEW_TITLE)).locator('.file-row[data-path="fresh.txt"]').waitFor({ timeout: timeouts.ui });
+      // The web workbench saves its editor layout in the background, not on unload: let it.
+      await new Promise((done) => setTimeout(done, 5000));
+      await page.reload();
+      await openWorkbench(page, page.url());
+      // Not reopened by the test: the panel's serializer brings it back and it refetches its data.
+      const restored = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+      await restored.locator('.file-row[data-path="fresh.txt"]').waitFor({ timeout: timeouts.ui });
+      assert.ok(!existsSync(join(workspace, 'fresh.txt')), 'the command ran in the sandbox, not in the workspace');
+      await session.screenshot('panel-restored');
+    },
+  );
+});
+
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
