@@ -47,8 +47,9 @@ export class SandboxContentProvider extends Disposable implements vscode.TextDoc
       return '';
     }
     if (stat.isSymbolicLink()) return `(symbolic link to ${await fs.promises.readlink(file)})`;
+    // An overlay whiteout (character device 0:0) is how the sandbox side records a deletion.
+    if (stat.isCharacterDevice() && stat.rdev === 0) return '';
     if (!stat.isFile()) return stat.isDirectory() ? '(folder)' : '(special file)';
-    // An overlay whiteout (a deleted file) is a character device; handled above as special.
     if (stat.size > MAX_SHOWN_BYTES) return `(file too large to show: ${stat.size} bytes)`;
     const bytes = await fs.promises.readFile(file);
     if (looksBinary(bytes)) return `(binary file: ${stat.size} bytes)`;

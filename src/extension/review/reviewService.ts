@@ -85,7 +85,7 @@ export class ReviewService {
       files,
       totals: totalsOf(files),
       policy: policy ? policySummary(policy) : { title: 'the policy is invalid (see Show Policy)', items: [] },
-      ...(!airlock || !this.deps.running() ? { readOnly: !airlock } : {}),
+      ...(airlock ? {} : { readOnly: true }),
     };
   }
 
