@@ -205,8 +205,9 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       assert.match(applied, /^LINE THIRTY$/m, 'the approved hunk must be applied');
       assert.doesNotMatch(applied, /LINE THREE/);
       assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
-      // The rejected hunk and the held README stay pending in the sandbox; the rest left the pending set.
-      await readStatusBarItem(page, '2 pending', 30_000);
+      // The rejected hunk is undone in the copy (the agent sees the decision); the held README
+      // stays pending; the rest left the pending set.
+      await readStatusBarItem(page, '1 pending', 30_000);
       await session.screenshot('applied');
 
     },

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError, SandboxError } from '../../core/errors';
+import { reconcileRejections } from '../../core/tools/feedback';
+import { writeSandboxFile } from '../../core/tools/sandboxFiles';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
@@ -101,6 +103,13 @@ export class ReviewPanel extends Disposable {
       dirtyPaths: () => dirtyPathsUnder(controller.workspaceRoot),
       running: () => controller.runningSession !== undefined,
       afterTreeChange: () => controller.afterTreeChange(),
+      reconcileRejections: async () => {
+        const session = controller.runningSession;
+        const airlock = controller.airlock();
+        if (!session || !airlock) return;
+        const report = await reconcileRejections(airlock, (rel, content) => writeSandboxFile(session, rel, content));
+        for (const f of report.failed) deps.logger.warn(`Could not undo the rejected change to ${f.path} in the sandbox: ${f.reason}`);
+      },
     });
     panel.webview.html = reviewHtml(panel.webview, deps.extensionUri, (base, ...parts) => vscode.Uri.joinPath(base, ...parts));
     this._register(panel.onDidDispose(() => this.dispose()));

@@ -33,6 +33,11 @@ export interface ReviewServiceDeps {
   running(): boolean;
   /** Called after apply or discard changed the tree or the copy. */
   afterTreeChange(): Promise<void>;
+  /**
+   * Undoes rejected changes in the sandbox copy, so that the agent sees the person's
+   * decision (absent when no sandbox runs).
+   */
+  reconcileRejections?(): Promise<void>;
 }
 
 const RESOLUTION: Readonly<Record<ConflictChoice, ConflictResolution>> = {
@@ -235,6 +240,8 @@ export class ReviewService {
     if (paths.length) {
       report = await airlock.apply({ paths, ...(only ? { onConflict: { [only.path]: RESOLUTION[only.choice] } } : {}) });
     }
+    // What was approved is in the real tree now; what was rejected leaves the copy.
+    await this.deps.reconcileRejections?.();
     await this.deps.afterTreeChange();
     const result: ApplyResult = {
       applied: (report?.applied ?? []).filter((a) => a.status !== 'merged').map((a) => a.path),

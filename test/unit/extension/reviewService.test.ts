@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { after, test } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
+import { reconcileRejections } from '../../../src/core/tools/feedback';
 import { ReviewService, UNSAVED_REASON } from '../../../src/extension/review/reviewService';
 import { makeWorkspace } from '../airlock/dirSnapshot';
 
@@ -31,6 +32,10 @@ function setup(files: Record<string, string | Buffer>, dirty: string[] = []) {
     running: () => true,
     afterTreeChange: async () => {
       treeChanges++;
+    },
+    // The product writes the copy through the container; here the copy is a plain folder.
+    reconcileRejections: async () => {
+      await reconcileRejections(airlock, async (rel, content) => fs.writeFileSync(path.join(ws.sandbox, rel), content));
     },
   });
   return { ...ws, airlock, service, treeChanges: () => treeChanges };
@@ -118,4 +123,21 @@ test('binary files are shown as such, with hashes and no hunks', async () => {
   assert.deepEqual(diff.hunks, []);
   assert.match(diff.hashes?.base ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.equal(diff.newSize, 6);
+});
+
+test('after apply, a rejected hunk is undone in the sandbox copy, so the agent sees the decision', async () => {
+  const ws = setup({ 'a.txt': lines(40) });
+  write(ws.sandbox, 'a.txt', lines(40).replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n'));
+  await ws.service.state();
+  await ws.service.diff('a.txt');
+  await ws.service.setHunkDecision('a.txt', 1, 'rejected', 'keep line 3');
+  await ws.service.setHunkDecision('a.txt', 2, 'approved');
+  const result = await ws.service.apply();
+  assert.deepEqual(result.applied, ['a.txt']);
+  const expected = lines(40).replace('line 30\n', 'LINE 30\n');
+  assert.equal(fs.readFileSync(path.join(ws.real, 'a.txt'), 'utf8'), expected, 'only the approved hunk reached the real tree');
+  assert.equal(fs.readFileSync(path.join(ws.sandbox, 'a.txt'), 'utf8'), expected, 'the rejected hunk left the copy');
+  const state = await ws.service.state();
+  assert.deepEqual(state.files, [], 'nothing is pending any more');
+  assert.deepEqual((await ws.airlock.feedback()).map((f) => f.reason), ['keep line 3'], 'the reason is still there for the agent');
 });
