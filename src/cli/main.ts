@@ -23,8 +23,10 @@ Commands:
   stop                          stop the sandbox (pending changes are kept)
   reset                         throw the copy away and start fresh
   audit                         print the session's audit log
-  mcp                           serve the sandbox's tools over MCP on stdio
-  hook claude|vscode            answer an agent's pre-tool-use hook on stdin
+  mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
+  hook claude|vscode [--ask] [--allow-host-edits]
+                                answer an agent's pre-tool-use hook on stdin: shell calls are
+                                rewritten to run in the sandbox, file edits on the host denied
 `;
 
 function extractWorkspace(argv: string[]): { workspace: string; argv: string[] } {
