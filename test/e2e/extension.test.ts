@@ -2,7 +2,8 @@
 // a real VS Code (code-server) in a real chromium, against the real Docker engine. Trust the
 // folder, turn the sandbox on from the status bar, change files from a sandbox terminal,
 // review in the panel (reject one hunk with a reason, approve the rest), apply, and check
-// the files on disk. And with the engine gone: the status bar says so and nothing runs.
+// the files on disk. And with the engine gone: the status bar says so and nothing runs. And
+// an agent's language model tools, called through vscode.lm.invokeTool, land in review.
 //
 // Guard: before anything else this file makes sure its tools exist, through the .ci scripts
 // (chromium, Docker engine, the local base image) and the harness (code-server).
@@ -33,6 +34,8 @@ import {
   type Session,
 } from './harness';
 import { runTool } from './harness/runTool';
+import { buildLmToolsCallerVsix, lmToolsCallerFiles } from './fixtures/lmToolsCaller';
+import { assertLmToolsReachReview } from './fixtures/lmToolsScenario';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
 const BASE_IMAGE = 'agent-sandbox-base:bookworm';
@@ -332,3 +335,29 @@ async function startEngineProxy(path: string): Promise<{ path: string; stop(): P
     },
   };
 }
+
+test('language model tools called through vscode.lm.invokeTool change the copy and show in the review panel', { timeout: 10 * 60_000 }, async () => {
+  const caller = await buildLmToolsCallerVsix();
+  const calls = lmToolsCallerFiles();
+  const workspace = makeWorkspace('lm-tools');
+  try {
+    await withSession(
+      {
+        name: 'extension-lm-tools',
+        vsixPaths: [vsixPath, caller.vsixPath],
+        workspaceFolder: workspace,
+        userSettings,
+        machineSettings,
+        env: { ...calls.env, AGENT_SANDBOX_STATE_DIR: newStateRoot() },
+      },
+      async (session) => {
+        await trustWorkspace(session.page);
+        await turnSandboxOn(session.page);
+        await assertLmToolsReachReview(session, calls);
+      },
+    );
+  } finally {
+    calls.dispose();
+    rmSync(caller.buildFolder, { recursive: true, force: true });
+  }
+});
