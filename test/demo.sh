@@ -68,18 +68,11 @@ EOF
   printf 'This file is here to be deleted from the sandbox.\n' >"$WORKSPACE/old.txt"
   printf '{\n  "name": "demo",\n  "version": "1.0.0",\n  "scripts": { "test": "node -e \\"require(\\x27./src/greet\\x27)\\"" }\n}\n' >"$WORKSPACE/package.json"
 fi
-# No image registry may be reachable: build the sandbox image on the local base image. The
-# setting is machine-overridable, so a trusted workspace may set it.
-cat >"$WORKSPACE/.vscode/settings.json" <<EOF
-{
-  "agentSandbox.baseImage": "$BASE_IMAGE"
-}
-EOF
-
 if command -v code >/dev/null 2>&1 && [ "${AGENT_SANDBOX_DEMO_BROWSER:-0}" != "1" ]; then
   log "installing the extension into desktop VS Code"
   code --install-extension "$VSIX" --force >&2
   log "opening $WORKSPACE in VS Code"
+  log "where no image registry is reachable, set \"agentSandbox.baseImage\": \"$BASE_IMAGE\" in your user settings"
   code "$WORKSPACE"
   printf 'Opened %s in VS Code with the Agent Sandbox extension.\n' "$WORKSPACE"
   exit 0

@@ -42,14 +42,17 @@ export function createSandboxMcpServer(host: ToolHost, version: string): McpServ
 }
 
 /**
- * The editor passes its settings' policy layer in AGENT_SANDBOX_USER_POLICY (JSON), so the
- * server it registers runs under the same policy as the editor; otherwise the CLI's files.
+ * The editor passes its settings' policy layers in AGENT_SANDBOX_USER_POLICY and
+ * AGENT_SANDBOX_WORKSPACE_SETTINGS_POLICY (JSON), so the server it registers runs under the
+ * same policy as the editor; otherwise the CLI's files.
  */
 function policyLoader(root: string, env: NodeJS.ProcessEnv = process.env): () => Policy {
   const fromEditor = env.AGENT_SANDBOX_USER_POLICY;
-  if (!fromEditor) return () => loadCliPolicy(root);
-  const raw = JSON.parse(fromEditor) as unknown;
-  return () => resolvePolicy({ user: { raw, origin: 'the editor settings (AGENT_SANDBOX_USER_POLICY)' }, workspaceRoot: root }).policy;
+  const fromWorkspace = env.AGENT_SANDBOX_WORKSPACE_SETTINGS_POLICY;
+  if (!fromEditor && !fromWorkspace) return () => loadCliPolicy(root);
+  const user = fromEditor ? { user: { raw: JSON.parse(fromEditor) as unknown, origin: 'your editor settings' } } : {};
+  const workspaceSettings = fromWorkspace ? { workspaceSettings: { raw: JSON.parse(fromWorkspace) as unknown, origin: "the workspace's editor settings" } } : {};
+  return () => resolvePolicy({ ...user, ...workspaceSettings, workspaceRoot: root }).policy;
 }
 
 export async function mcpCommand({ workspace, args, io }: CommandContext): Promise<number> {

@@ -341,6 +341,11 @@ function unique<T>(items: readonly T[]): T[] {
 export interface PolicyInputs {
   /** The user layer, already read (VS Code settings or the CLI's config file), if any. */
   readonly user?: { readonly raw: unknown; readonly origin: string };
+  /**
+   * Settings that come with the workspace other than the policy file (VS Code's workspace
+   * and folder settings): they arrive with a cloned repository too, so they may only tighten.
+   */
+  readonly workspaceSettings?: { readonly raw: unknown; readonly origin: string };
   /** The workspace root; its `.vscode/agent-sandbox.json` is read when present. */
   readonly workspaceRoot?: string;
 }
@@ -376,6 +381,9 @@ export function resolvePolicy(inputs: PolicyInputs): PolicyProvenance {
   const layers: { raw: unknown; source: LayerSource }[] = [];
   if (inputs.user && inputs.user.raw !== undefined) {
     layers.push({ raw: inputs.user.raw, source: { kind: 'user', origin: inputs.user.origin } });
+  }
+  if (inputs.workspaceSettings && inputs.workspaceSettings.raw !== undefined) {
+    layers.push({ raw: inputs.workspaceSettings.raw, source: { kind: 'workspace', origin: inputs.workspaceSettings.origin } });
   }
   if (inputs.workspaceRoot) {
     const file = path.join(inputs.workspaceRoot, WORKSPACE_POLICY_FILE);

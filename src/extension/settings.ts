@@ -1,8 +1,9 @@
 /**
- * The `agentSandbox.*` settings as the policy's user layer. Only values a person has set are
- * passed on, so the built-in defaults of the core stay the single source of defaults; the
- * workspace file `.vscode/agent-sandbox.json` is layered on top by the core and may only
- * tighten.
+ * The `agentSandbox.*` settings as policy layers. Only values someone set are passed on, so
+ * the built-in defaults of the core stay the single source of defaults. A person's own
+ * (user and machine) settings are the user layer; workspace and folder settings come with
+ * the repository, like `.vscode/agent-sandbox.json`, so they are a workspace layer that may
+ * only tighten.
  */
 import * as vscode from 'vscode';
 import { resolvePolicy, type Policy, type PolicyProvenance } from '../core/policy';
@@ -12,32 +13,35 @@ export { POLICY_SETTING_KEYS, userLayerFromSettings };
 
 export const SETTINGS_SECTION = 'agentSandbox';
 
-/** The values of the policy settings that someone set, at any level. */
-export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration(SETTINGS_SECTION)): SettingValue[] {
-  const out: SettingValue[] = [];
+/** The policy settings someone set, as a person's own settings and as the workspace's. */
+export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode.workspace.getConfiguration(SETTINGS_SECTION)): {
+  user: SettingValue[];
+  workspace: SettingValue[];
+} {
+  const user: SettingValue[] = [];
+  const workspace: SettingValue[] = [];
   for (const key of POLICY_SETTING_KEYS) {
     const inspected = config.inspect(key);
-    // Credentials name host secrets: only a person's own (application-wide) settings may set them.
-    if (key === 'network.credentials') {
-      if (inspected?.globalValue !== undefined) out.push({ key, value: inspected.globalValue });
-      continue;
-    }
-    const set =
-      inspected &&
-      (inspected.globalValue !== undefined ||
-        inspected.workspaceValue !== undefined ||
-        inspected.workspaceFolderValue !== undefined ||
-        inspected.globalLanguageValue !== undefined);
-    if (set) out.push({ key, value: config.get(key) });
+    if (!inspected) continue;
+    if (inspected.globalValue !== undefined) user.push({ key, value: inspected.globalValue });
+    // The folder's value wins over the workspace's, as VS Code reads them.
+    const fromWorkspace = inspected.workspaceFolderValue !== undefined ? inspected.workspaceFolderValue : inspected.workspaceValue;
+    if (fromWorkspace !== undefined) workspace.push({ key, value: fromWorkspace });
   }
-  return out;
+  return { user, workspace };
 }
 
-/** The effective policy for a workspace: defaults, these settings, then the workspace file. */
+export const USER_SETTINGS_ORIGIN = 'your VS Code settings (agentSandbox.*)';
+export const WORKSPACE_SETTINGS_ORIGIN = "this workspace's VS Code settings (agentSandbox.*)";
+
+/** The effective policy: defaults, your settings, the workspace's settings, then the workspace file. */
 export function resolveExtensionPolicy(workspaceRoot: string | undefined): PolicyProvenance {
-  const raw = userLayerFromSettings(setPolicySettings());
+  const { user, workspace } = setPolicySettings();
+  const userRaw = userLayerFromSettings(user);
+  const workspaceRaw = userLayerFromSettings(workspace);
   return resolvePolicy({
-    ...(raw ? { user: { raw, origin: 'VS Code settings (agentSandbox.*)' } } : {}),
+    ...(userRaw ? { user: { raw: userRaw, origin: USER_SETTINGS_ORIGIN } } : {}),
+    ...(workspaceRaw ? { workspaceSettings: { raw: workspaceRaw, origin: WORKSPACE_SETTINGS_ORIGIN } } : {}),
     ...(workspaceRoot ? { workspaceRoot } : {}),
   });
 }

@@ -38,11 +38,14 @@ export function registerMcpServerProvider(deps: AgentEntryPointDeps): vscode.Dis
       if (!root) return [];
       const cli = bundledCli(deps.extensionUri);
       // The server must see the same sessions and policy as this window.
-      const layer = userLayerFromSettings(setPolicySettings());
+      const settings = setPolicySettings();
+      const userLayer = userLayerFromSettings(settings.user);
+      const workspaceLayer = userLayerFromSettings(settings.workspace);
       const env: Record<string, string> = {
         ...cli.env,
         AGENT_SANDBOX_STATE_DIR: stateRoot(),
-        ...(layer ? { AGENT_SANDBOX_USER_POLICY: JSON.stringify(layer) } : {}),
+        ...(userLayer ? { AGENT_SANDBOX_USER_POLICY: JSON.stringify(userLayer) } : {}),
+        ...(workspaceLayer ? { AGENT_SANDBOX_WORKSPACE_SETTINGS_POLICY: JSON.stringify(workspaceLayer) } : {}),
         ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
       };
       return [new Definition('Agent Sandbox', cli.command, [...cli.args, '--workspace', root, 'mcp'], env, version)];

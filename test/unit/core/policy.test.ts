@@ -122,4 +122,16 @@ describe('policy', () => {
     const err = policyError(() => resolvePolicy({ user: { raw: { network: { mode: 'allowlist', allow: ['exa mple.com'] } }, origin: 'user settings' } }));
     assert.match(err.message, /user settings: network/);
   });
+
+  it("the workspace's editor settings come with the repository too: they may only tighten", () => {
+    const workspaceSettings = (raw: unknown) => ({ raw, origin: "this workspace's VS Code settings" });
+    const tightened = resolvePolicy({ workspaceSettings: workspaceSettings({ memoryMb: 512, exclude: ['private/'] }) }).policy;
+    assert.equal(tightened.memoryMb, 512);
+    assert.ok(tightened.exclude.includes('private/') && tightened.exclude.includes('.env*'));
+    for (const raw of [{ network: { mode: 'allowlist' } }, { memoryMb: 65536 }, { baseImage: 'other:latest' }, { envAllowlist: ['LANG', 'GITHUB_TOKEN'] }]) {
+      const err = policyError(() => resolvePolicy({ workspaceSettings: workspaceSettings(raw) }));
+      assert.match(err.message, /this workspace's VS Code settings/);
+      assert.match(err.hint ?? '', /may only tighten/);
+    }
+  });
 });
