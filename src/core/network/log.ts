@@ -36,6 +36,24 @@ export function jsonlNetworkLog(file: string): NetworkLogSink {
   };
 }
 
+/**
+ * The log as a person reads it: one line per request, newest last, with the decision, the
+ * rule that decided and, for allowed requests, the address the proxy connected to. Plain
+ * text: hosts come from the sandbox and are never interpreted.
+ */
+export function formatNetworkLog(records: readonly NetworkLogRecord[]): string {
+  if (!records.length) return 'No network requests yet. In "none" mode there are none: the sandbox has no network.\n';
+  const lines = records.map((r) => {
+    const target = `${r.method} ${r.host}:${r.port}`;
+    const why = [r.reason, r.rule ? `rule ${r.rule}` : '', r.answer ? `you answered ${r.answer}` : '', r.address ? `via ${r.address}` : '', r.injected?.length ? `added ${r.injected.join(', ')}` : '']
+      .filter(Boolean)
+      .join('; ');
+    return `${r.time}  ${r.decision === 'allow' ? 'ALLOWED' : 'DENIED '}  ${target}  (${why})`;
+  });
+  const denied = records.filter((r) => r.decision === 'deny').length;
+  return `${records.length} request${records.length === 1 ? '' : 's'}, ${denied} denied\n\n${lines.join('\n')}\n`;
+}
+
 /** Reads a JSONL network log; a torn last line (a write cut short) is skipped. */
 export function readNetworkLog(file: string): NetworkLogRecord[] {
   return readJsonLines<NetworkLogRecord>(file);

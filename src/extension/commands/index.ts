@@ -7,6 +7,7 @@ import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
 import { openAuditLog, showPolicy } from './infoCommands';
+import { NetworkLogView } from './networkLog';
 import { applyApproved, discardAll, undoLastApply } from './reviewCommands';
 import { runCommandInSandbox } from './runCommand';
 
@@ -41,6 +42,8 @@ export class SandboxCommands extends Disposable {
     this.register('agentSandbox.undoApply', () => undoLastApply(c, l));
     this.register('agentSandbox.showPolicy', () => showPolicy(c, l));
     this.register('agentSandbox.openAuditLog', () => openAuditLog(c, l));
+    const networkLog = this._register(new NetworkLogView(c));
+    this.register('agentSandbox.showNetworkLog', () => this.guard('Could not show the network log', () => networkLog.show()));
     this.register('agentSandbox.showLogs', () => l.show());
     this.register('agentSandbox.refreshChanges', () => c.refreshPending());
   }

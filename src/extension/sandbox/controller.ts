@@ -4,6 +4,7 @@
  * panel, agent entry points) goes through here, so all of them fail closed the same way.
  */
 import * as vscode from 'vscode';
+import type { NetworkLogRecord } from '../../core/network/log';
 import { Airlock } from '../../core/airlock';
 import { connectEngine } from '../../core/engine/connection';
 import { SandboxError } from '../../core/errors';
@@ -42,6 +43,9 @@ export class SandboxController extends Disposable {
   private readonly changesEmitter = this._register(new vscode.EventEmitter<void>());
   /** Fires after the pending change set was rescanned (the review panel refetches). */
   readonly onDidChangeChanges = this.changesEmitter.event;
+  private readonly networkEmitter = this._register(new vscode.EventEmitter<NetworkLogRecord>());
+  /** Every request the sandbox's network proxy decided on, as it happens. */
+  readonly onNetworkRecord = this.networkEmitter.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -132,7 +136,10 @@ export class SandboxController extends Disposable {
         ...(signal ? { signal } : {}),
         hooks: {
           onAsk: (request) => this.askForNetwork(request),
-          onRecord: (record) => this.logger.debug(`network: ${JSON.stringify(record)}`),
+          onRecord: (record) => {
+            this.logger.debug(`network: ${JSON.stringify(record)}`);
+            this.networkEmitter.fire(record);
+          },
         },
       });
       const { session, outcome, collected } = opened;
