@@ -5,6 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import type * as vscode from 'vscode';
+import { CSP_NONCE_META_PROPERTY, reviewPanelCsp } from './protocol';
 
 export function newNonce(): string {
   return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
@@ -14,18 +15,14 @@ export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, jo
   const nonce = newNonce();
   const script = webview.asWebviewUri(joinPath(extensionUri, 'dist', 'webview', 'review.js'));
   const style = webview.asWebviewUri(joinPath(extensionUri, 'webview', 'review.css'));
-  const csp = [
-    "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
-    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
-    `font-src ${webview.cspSource}`,
-    `img-src ${webview.cspSource} data:`,
-  ].join('; ');
+  // The same policy the webview's browser tests run under.
+  const csp = reviewPanelCsp(webview.cspSource, nonce);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta property="${CSP_NONCE_META_PROPERTY}" content="${nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}" nonce="${nonce}">
 <title>Review sandbox changes</title>
