@@ -230,17 +230,7 @@ async function handlePlainRequest(context: ProxyContext, req: http.IncomingMessa
     agent: false,
     timeout: connectTimeoutMs,
   });
-  upstream.on('socket', (s) => track(openSockets, s));
-  upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${result.host} within ${connectTimeoutMs} ms`)));
-  upstream.on('response', (upRes) => {
-    upstream.setTimeout(0);
-    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardableHeaders(upRes.headers));
-    upRes.pipe(res);
-    upRes.on('error', () => res.destroy());
-  });
-  upstream.on('error', (err) => failResponse(res, err));
-  req.pipe(upstream);
-  req.on('error', () => upstream.destroy());
+  relay(req, res, upstream, openSockets, result.host, connectTimeoutMs);
 }
 
 async function handleConnect(context: ProxyContext, req: http.IncomingMessage, client: net.Socket, head: Buffer): Promise<void> {
@@ -376,8 +366,20 @@ function forwardIntercepted(context: ProxyContext, target: InterceptedTarget, re
     timeout: context.connectTimeoutMs,
     ...(upstreamCa ? { ca: [...upstreamCa] } : {}),
   });
-  upstream.on('socket', (s) => track(context.openSockets, s));
-  upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${target.host} within ${context.connectTimeoutMs} ms`)));
+  relay(req, res, upstream, context.openSockets, target.host, context.connectTimeoutMs);
+}
+
+/** Sends the request body upstream and the answer back, with hop-by-hop headers dropped. */
+function relay(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  upstream: http.ClientRequest,
+  openSockets: Set<net.Socket>,
+  host: string,
+  connectTimeoutMs: number,
+): void {
+  upstream.on('socket', (s) => track(openSockets, s));
+  upstream.on('timeout', () => upstream.destroy(new Error(`no answer from ${host} within ${connectTimeoutMs} ms`)));
   upstream.on('response', (upRes) => {
     upstream.setTimeout(0);
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, forwardableHeaders(upRes.headers));
