@@ -2,33 +2,16 @@
  * The policy fields as settings, and the user layer built from the ones a person set. Pure
  * (no `vscode`), so the mapping is unit-tested against the policy schema.
  */
+import { PolicySchema } from '../core/policy';
 
-/** Setting keys (below `agentSandbox.`) that are policy fields; `network.*` are nested. */
-export const POLICY_SETTING_KEYS = [
-  'image',
-  'baseImage',
-  'runtime',
-  'user',
-  'cpus',
-  'memoryMb',
-  'pids',
-  'commandTimeoutSec',
-  'outputCapBytes',
-  'diskCapMb',
-  'fileSizeCapMb',
-  'openFiles',
-  'tmpMb',
-  'homeMb',
-  'network.mode',
-  'network.allow',
-  'network.deny',
-  'network.unlisted',
-  'network.presets',
-  'network.credentials',
-  'envAllowlist',
-  'exclude',
-  'risky',
-] as const;
+/**
+ * Setting keys (below `agentSandbox.`) that are policy fields, in the schema's order;
+ * `network.*` are nested. Derived from the schema, so a new policy field is a new setting
+ * (the manifest test checks package.json declares each).
+ */
+export const POLICY_SETTING_KEYS: readonly string[] = Object.keys(PolicySchema.shape).flatMap((key) =>
+  key === 'network' ? Object.keys(PolicySchema.shape.network.shape).map((n) => `network.${n}`) : [key],
+);
 
 export type SettingValue = { readonly key: string; readonly value: unknown };
 

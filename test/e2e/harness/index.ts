@@ -18,6 +18,6 @@ export {
 export { openTerminal, readTerminalText, typeInTerminal, waitForTerminalText } from './terminal';
 export { timeouts } from './timeouts';
 export { declineTrust, isRestricted, trustWorkspace, waitForTrustDialog } from './trust';
-export { packageExtension, type PackageOptions } from './vsix';
+export { buildFixtureExtensionVsix, packageExtension, type PackageOptions } from './vsix';
 export { webviewFrame } from './webview';
 export { escapeRegExp, exactly, openWorkbench } from './workbench';

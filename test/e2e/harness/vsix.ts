@@ -1,6 +1,8 @@
 // Packages an extension folder into a .vsix with the repository's own @vscode/vsce, the
 // same way a release would, so the e2e tests install what users would install.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from './paths';
 import { runTool } from './runTool';
@@ -36,4 +38,25 @@ export async function packageExtension(options: PackageOptions): Promise<string>
   );
   if (!existsSync(vsixPath)) throw new Error(`packageExtension: vsce reported success but ${vsixPath} is missing`);
   return vsixPath;
+}
+
+/**
+ * Bundles a test extension (its `package.json` and `src/extension.ts`) with esbuild into a
+ * temporary folder and packages it; nothing is written into the repository.
+ */
+export async function buildFixtureExtensionVsix(fixtureFolder: string): Promise<{ vsixPath: string; buildFolder: string }> {
+  const buildFolder = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-fixture-'));
+  copyFileSync(join(fixtureFolder, 'package.json'), join(buildFolder, 'package.json'));
+  await build({
+    entryPoints: [join(fixtureFolder, 'src', 'extension.ts')],
+    outfile: join(buildFolder, 'dist', 'extension.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    logLevel: 'warning',
+  });
+  const vsixPath = await packageExtension({ extensionFolder: buildFolder, outDir: join(buildFolder, 'out') });
+  return { vsixPath, buildFolder };
 }
