@@ -209,3 +209,8 @@ export function decideNormalized(rules: NetworkRules, host: NormalizedHost, port
 export function hostText(host: NormalizedHost): string {
   return host.kind === 'name' ? host.name : host.address;
 }
+
+/** The rule that allows exactly one host and port (an IPv6 literal in brackets). */
+export function ruleForHostPort(host: string, port: number): string {
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { NetworkLogRecord } from '../../core/network/log';
+import { ruleForHostPort } from '../../core/network/rules';
 import { Airlock } from '../../core/airlock';
 import { connectEngine } from '../../core/engine/connection';
 import { SandboxError } from '../../core/errors';
@@ -19,6 +20,7 @@ import { probeHealth } from './health';
 import { reasonForCode, type SandboxMode, type SandboxStatus } from './status';
 
 const ENABLED_KEY = 'agentSandbox.enabled';
+const NETWORK_APPROVALS_KEY = 'agentSandbox.networkApprovals';
 
 export interface StartOptions {
   /** Show a cancellable notification with progress (the default). */
@@ -80,7 +82,12 @@ export class SandboxController extends Disposable {
 
   /** The effective policy; throws a SandboxError naming the bad setting or file. */
   policy(): Policy {
-    return resolveExtensionPolicy(this.workspaceRoot).policy;
+    const policy = resolveExtensionPolicy(this.workspaceRoot).policy;
+    // Domains the person allowed "always for this workspace" are kept in this extension's
+    // own workspace state, out of the repository's reach; deny rules still win over them.
+    const approved = this.context.workspaceState.get<string[]>(NETWORK_APPROVALS_KEY, []);
+    if (policy.network.mode !== 'allowlist' || !approved.length) return policy;
+    return { ...policy, network: { ...policy.network, allow: [...new Set([...policy.network.allow, ...approved])] } };
   }
 
   private update(change: Partial<SandboxStatus>): void {
@@ -241,9 +248,18 @@ export class SandboxController extends Disposable {
       `Agent Sandbox: a command in the sandbox wants to reach ${request.host}:${request.port}, which no network rule allows.`,
       'Allow Once',
       'Allow for This Session',
+      'Always for This Workspace',
       'Deny',
     );
-    const answer: AskAnswer = pick === 'Allow Once' ? 'allow-once' : pick === 'Allow for This Session' ? 'allow-session' : 'deny';
+    const answer: AskAnswer =
+      pick === 'Allow Once' ? 'allow-once'
+      : pick === 'Allow for This Session' ? 'allow-session'
+      : pick === 'Always for This Workspace' ? 'allow-workspace'
+      : 'deny';
+    if (answer === 'allow-workspace') {
+      const approved = this.context.workspaceState.get<string[]>(NETWORK_APPROVALS_KEY, []);
+      await this.context.workspaceState.update(NETWORK_APPROVALS_KEY, [...new Set([...approved, ruleForHostPort(request.host, request.port)])]);
+    }
     this.logger.info(`network: ${request.host}:${request.port} -> ${answer}`);
     return answer;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SandboxError } from '../../../src/core/errors';
-import { compileRules, decide, normalizeHost, parseRule } from '../../../src/core/network/rules';
+import { compileRules, decide, normalizeHost, parseRule, ruleForHostPort } from '../../../src/core/network/rules';
 
 test('an exact domain allows the web ports only, a port rule only its port', () => {
   const rules = compileRules({ allow: ['example.com', 'api.example.org:8443'], deny: [] });
@@ -78,4 +78,14 @@ test('bad rules are errors that name the rule and the fix', () => {
       bad,
     );
   }
+});
+
+test('the rule for a host the person allowed "always" matches exactly that host and port', () => {
+  for (const [host, port] of [['api.example.com', 8443], ['2001:db8::1', 443], ['203.0.113.7', 80]] as const) {
+    const rules = compileRules({ allow: [ruleForHostPort(host, port)], deny: [] });
+    assert.equal(decide(rules, host, port).verdict, 'allow', `${host}:${port}`);
+    assert.equal(decide(rules, host, port + 1).verdict, 'deny', `${host}:${port + 1}`);
+  }
+  const denied = compileRules({ allow: [ruleForHostPort('api.example.com', 443)], deny: ['api.example.com'] });
+  assert.equal(decide(denied, 'api.example.com', 443).verdict, 'deny', 'a deny rule still wins');
 });
