@@ -229,15 +229,13 @@ export class SandboxSession {
 
   /** Runs an argv in the sandbox. The argv is never joined into a shell line. */
   async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    if (this.state.strategy === 'copy' || this.state.strategy === 'overlay') {
-      // The disk cap is checked after every command; a session over it refuses more work.
-      if (fs.existsSync(path.join(this.dir, 'over-disk-cap'))) {
-        throw new SandboxError(
-          'DISK_CAP_EXCEEDED',
-          `The sandbox's copy has grown past its disk cap of ${this.policy.diskCapMb} MiB.`,
-          'Review and apply or discard the pending changes, or reset the sandbox.',
-        );
-      }
+    // The disk cap is checked after every command; a session over it refuses more work.
+    if (fs.existsSync(path.join(this.dir, 'over-disk-cap'))) {
+      throw new SandboxError(
+        'DISK_CAP_EXCEEDED',
+        `The sandbox's copy has grown past its disk cap of ${this.policy.diskCapMb} MiB.`,
+        'Review and apply or discard the pending changes, or reset the sandbox.',
+      );
     }
     const startedAt = Date.now();
     const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;

@@ -131,8 +131,9 @@ export async function scanOverlay(baseDir: string, upperDir: string, listMerged:
       }
     }
     // Base entries this upper directory does not mention are unchanged, unless the
-    // directory is opaque; collect them to ask the merged view.
-    if (rel.raw.length > 0 || names.length > 0) {
+    // directory is opaque; collect them to ask the merged view. The root of the upper
+    // layer is never opaque.
+    if (rel.raw.length > 0) {
       const baseNames = await listNames(at(baseRoot, rel));
       const missing = baseNames.filter((n) => !present.has(n.toString('latin1'))).map((n) => child(rel, n));
       if (missing.length) ambiguous.push({ rel, missing });
@@ -140,11 +141,9 @@ export async function scanOverlay(baseDir: string, upperDir: string, listMerged:
   };
 
   await walk(ROOT);
-  // The root of the upper layer is never opaque, so its unmentioned entries are unchanged.
-  const candidates = ambiguous.filter((a) => a.rel.raw.length > 0);
-  if (candidates.length) {
-    const merged = await listMerged(candidates.map((a) => a.rel.raw.toString('latin1')));
-    for (const { rel, missing } of candidates) {
+  if (ambiguous.length) {
+    const merged = await listMerged(ambiguous.map((a) => a.rel.raw.toString('latin1')));
+    for (const { rel, missing } of ambiguous) {
       const shown = merged.get(rel.raw.toString('latin1'));
       if (!shown) continue;
       for (const m of missing) {

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveManifest, takeKeptBase } from './baseCache';
+import { lstatOrUndefined } from '../fsx';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
@@ -116,7 +117,7 @@ export class SessionSnapshot implements SnapshotView {
     const target = this.sandboxPath(rel);
     await fs.promises.rm(target, { recursive: true, force: true });
     const source = this.basePath(rel);
-    if (!fs.existsSync(source) && !(await fs.promises.lstat(source).catch(() => undefined))) return;
+    if (!(await lstatOrUndefined(source))) return;
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     await fs.promises.cp(source, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
     if (this.owner) await fs.promises.lchown(target, this.owner.uid, this.owner.gid);
