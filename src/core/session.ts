@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { appendAudit } from './audit';
-import { connectEngine, type EngineInfo } from './engine/connection';
+import { connectEngine, isNotFound, type EngineInfo } from './engine/connection';
 import { runHelper, runInContainer, type ExecResult } from './engine/exec';
 import {
   hardenedCreateOptions,
@@ -103,10 +103,6 @@ export function policyDigest(policy: Policy, image: string, extra: unknown): str
   return crypto.createHash('sha256').update(JSON.stringify({ policy, image, extra })).digest('hex').slice(0, 16);
 }
 
-function notFound(err: unknown): boolean {
-  return (err as { statusCode?: number }).statusCode === 404;
-}
-
 export class SandboxSession {
   readonly snapshot: SessionSnapshot;
 
@@ -190,7 +186,7 @@ export class SandboxSession {
     try {
       inspected = await docker.getContainer(state.containerId).inspect();
     } catch (err) {
-      if (notFound(err)) {
+      if (isNotFound(err)) {
         throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox container of ${workspaceRoot} is gone.`, 'Start the sandbox again; pending changes in its copy are kept.');
       }
       throw err;
@@ -378,7 +374,7 @@ async function startLocked(
     try {
       inspected = await container.inspect();
     } catch (err) {
-      if (!notFound(err)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     if (inspected && existing.policyDigest === digest && existing.user === user) {
       existing.ownerPid = process.pid;
@@ -591,14 +587,14 @@ async function removeSession(docker: Docker, dir: string, state: SessionState, o
     try {
       await docker.getContainer(state.containerId).remove({ force: true, v: true });
     } catch (err) {
-      if (!notFound(err)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   if (state.volumeName) {
     try {
       await docker.getVolume(state.volumeName).remove({ force: true });
     } catch (err) {
-      if (!notFound(err)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   if (!opts.keepDir) {

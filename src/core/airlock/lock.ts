@@ -4,15 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { SandboxError } from '../errors';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { processAlive } from '../sessionState';
 
 export async function withFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -24,7 +16,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>): Pro
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw err;
       const holder = Number.parseInt(await fs.promises.readFile(file, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new SandboxError('SESSION_BUSY', `Another apply, undo or discard is running on this session (process ${holder}).`, 'Wait for it to finish, then try again.');
       }
       await fs.promises.rm(file, { force: true });

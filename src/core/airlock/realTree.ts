@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { lstatOrUndefined } from '../fsx';
+import { hostPath } from '../snapshot/tree';
 import { hashStream, sha256, DIFF_SIZE_CAP } from './content';
 
 export type RealState =
@@ -18,10 +19,6 @@ export type RealState =
 /** Permission bits apply may create: no setuid, setgid, sticky or world-write. */
 export function safeMode(mode: number): number {
   return mode & 0o775;
-}
-
-export function hostPath(root: string, rel: string): string {
-  return path.join(root, ...rel.split('/'));
 }
 
 function specialName(st: fs.Stats): string {

@@ -16,7 +16,8 @@ import { SandboxError } from '../errors';
 import { hashStream, sha256 } from './content';
 import { JournalStore, type AcceptMode, type JournalKind, type JournalOp, type JournalRecord, type StoredState } from './journal';
 import { mapLimit } from './pool';
-import { copyToNewFile, fsyncDir, hostPath, removeIfExists, writeNewFile, type RealState } from './realTree';
+import { hostPath } from '../snapshot/tree';
+import { copyToNewFile, fsyncDir, removeIfExists, writeNewFile, type RealState } from './realTree';
 
 const IO_CONCURRENCY = 16;
 

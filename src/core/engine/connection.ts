@@ -74,6 +74,11 @@ export interface EngineInfo {
   readonly cgroupVersion: string;
 }
 
+/** Whether an Engine API call failed because the object (container, image, volume) does not exist. */
+export function isNotFound(err: unknown): boolean {
+  return (err as { statusCode?: number }).statusCode === 404;
+}
+
 export function engineUnreachable(endpoint: EngineEndpoint, reason: string, cause?: unknown): SandboxError {
   return new SandboxError(
     'ENGINE_UNREACHABLE',

@@ -6,6 +6,7 @@
 import * as crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { sleep, withTimeout } from '../async';
 import { SandboxError } from '../errors';
 import { CappedOutput } from './cappedOutput';
 
@@ -297,18 +298,6 @@ async function restartContainer(container: Docker.Container): Promise<void> {
 const KILL_ATTEMPTS = 2;
 const KILL_GRACE_MS = 1000;
 const KILL_HELPER_TIMEOUT_MS = 3000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-}
 
 async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<void> {
   // As the sandbox user, never root: the tree belongs to that user.

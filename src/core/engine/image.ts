@@ -8,6 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
+import { isNotFound } from './connection';
 import { mediaPath } from '../paths';
 import { AUTO_IMAGE, type Policy } from '../policy';
 import { LABELS } from './hardening';
@@ -28,7 +29,7 @@ async function inspectImage(docker: Docker, name: string): Promise<Docker.ImageI
   try {
     return await docker.getImage(name).inspect();
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   }
 }

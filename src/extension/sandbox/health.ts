@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withTimeout } from '../../core/async';
+import { isNotFound } from '../../core/engine/connection';
 import type { SandboxSession } from '../../core/session';
 
 export type Health =
@@ -19,7 +21,7 @@ export async function probeHealth(session: SandboxSession): Promise<Health> {
     const inspected = await withTimeout(session.docker.getContainer(session.containerId).inspect(), PROBE_TIMEOUT_MS);
     running = inspected.State.Running;
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) {
+    if (isNotFound(err)) {
       return { healthy: false, mode: 'degraded', reason: 'container removed', detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.' };
     }
     return {
@@ -41,20 +43,4 @@ export async function probeHealth(session: SandboxSession): Promise<Health> {
     };
   }
   return { healthy: true };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
