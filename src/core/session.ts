@@ -153,11 +153,11 @@ export class SandboxSession {
     const collected = await collectGarbage(docker, env);
     const dir = sessionDirFor(workspaceRoot, env);
     // A missing image is found before any copy or record exists, so it leaves nothing behind.
-    await ensureImage(docker, options.policy, options.progress);
+    const image = await ensureImage(docker, options.policy, options.progress);
     const result = await withSessionLock(dir, async () => {
       const before = readState(dir)?.id;
       try {
-        return await startLocked(docker, info, dir, workspaceRoot, options, env);
+        return await startLocked(docker, info, dir, workspaceRoot, options, env, image);
       } catch (err) {
         // A session this call began making is removed whole; an existing one keeps its copy.
         const half = readState(dir);
@@ -358,6 +358,7 @@ async function startLocked(
   workspaceRoot: string,
   options: SessionOptions,
   env: NodeJS.ProcessEnv,
+  image: EnsuredImage,
 ): Promise<{ session: SandboxSession; outcome: StartOutcome }> {
   const { policy, progress } = options;
   const { user, owner } = resolveUser(policy);
@@ -367,7 +368,6 @@ async function startLocked(
     // The pending changes live on the capped file system: without it mounted, the container
     // would see an empty copy and write past the cap.
     if (existing.diskCap === 'hard') await ensureCappedFsMounted(dir);
-    const image = await ensureImage(docker, policy, progress);
     const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
     const container = docker.getContainer(existing.containerId);
     let inspected: Docker.ContainerInspectInfo | undefined;
@@ -429,23 +429,20 @@ async function startLocked(
   const isExcluded = compilePatterns(policy.exclude);
   // A base kept from the previous session is refreshed, not copied again, if made the same way.
   const reuseKey = JSON.stringify({ exclude: policy.exclude, owner: owner ?? null });
-  const [image, report] = await Promise.all([
-    ensureImage(docker, policy, progress),
-    createSnapshotFiles({
-      workspaceRoot,
-      layout: layoutOf(dir),
-      strategy,
-      isExcluded,
-      ...(owner ? { owner } : {}),
-      ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      reuseKey,
-      onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
-    }).catch((err: unknown) => {
-      if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
-      throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
-    }),
-  ]);
+  const report = await createSnapshotFiles({
+    workspaceRoot,
+    layout: layoutOf(dir),
+    strategy,
+    isExcluded,
+    ...(owner ? { owner } : {}),
+    ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    reuseKey,
+    onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
+  }).catch((err: unknown) => {
+    if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
+    throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
+  });
   state.baseBytes = report.bytes;
   const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
   try {
