@@ -30,6 +30,11 @@ VSIX="$DEMO_DIR/agent-sandbox.vsix"
 cd "$REPO_ROOT"
 mkdir -p "$DEMO_DIR"
 
+if [ ! -d node_modules ]; then
+  log "installing the npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund >&2
+fi
+
 log "making sure the Docker engine runs"
 .ci/ensure-docker >&2
 log "making sure the base image $BASE_IMAGE exists"
@@ -66,7 +71,16 @@ function farewell(name) {
 module.exports = { greet, farewell };
 EOF
   printf 'This file is here to be deleted from the sandbox.\n' >"$WORKSPACE/old.txt"
-  printf '{\n  "name": "demo",\n  "version": "1.0.0",\n  "scripts": { "test": "node -e \\"require(\\x27./src/greet\\x27)\\"" }\n}\n' >"$WORKSPACE/package.json"
+fi
+# Earlier versions of this script wrote a package.json that was not valid JSON; replace it.
+if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$WORKSPACE/package.json" 2>/dev/null; then
+  cat >"$WORKSPACE/package.json" <<'EOF'
+{
+  "name": "demo",
+  "version": "1.0.0",
+  "scripts": { "test": "node -e \"const { greet } = require('./src/greet'); console.log(greet('sandbox'))\"" }
+}
+EOF
 fi
 if command -v code >/dev/null 2>&1 && [ "${AGENT_SANDBOX_DEMO_BROWSER:-0}" != "1" ]; then
   log "installing the extension into desktop VS Code"
