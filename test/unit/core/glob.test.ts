@@ -45,3 +45,56 @@ describe('path patterns', () => {
     assert.equal(match('src/index.ts'), undefined);
   });
 });
+
+describe('path patterns follow the gitignore rules', () => {
+  it('a character class matches one of its letters', () => {
+    const match = compilePatterns(['[Dd]ockerfile']);
+    assert.equal(match('Dockerfile'), '[Dd]ockerfile');
+    assert.equal(match('docker/dockerfile'), '[Dd]ockerfile');
+    assert.equal(match('Dockerfiles'), undefined);
+  });
+
+  it('a later "!" pattern takes a path back out, and the pattern that decided is named', () => {
+    const match = compilePatterns(['.env*', '!.env.example']);
+    assert.equal(match('.env'), '.env*');
+    assert.equal(match('app/.env.production'), '.env*');
+    assert.equal(match('.env.example'), undefined);
+    assert.equal(match('app/.env.example'), undefined);
+  });
+
+  it('a backslash makes "#" and "!" literal instead of a comment or a negation', () => {
+    const match = compilePatterns(['\\#notes', '\\!important']);
+    assert.equal(match('#notes'), '\\#notes');
+    assert.equal(match('!important'), '\\!important');
+    assert.equal(match('notes'), undefined);
+  });
+
+  it('a leading **/ matches at any depth, including the root', () => {
+    const match = compilePatterns(['**/.kube/config']);
+    assert.equal(match('.kube/config'), '**/.kube/config');
+    assert.equal(match('ops/.kube/config'), '**/.kube/config');
+    assert.equal(match('ops/.kube/cache'), undefined);
+  });
+
+  it('a path inside a matched directory is matched by that directory\'s pattern', () => {
+    const match = compilePatterns(['secrets/']);
+    assert.equal(match('secrets', true), 'secrets/');
+    assert.equal(match('secrets/deep/file.txt'), 'secrets/');
+    assert.equal(match('secrets', false), undefined);
+  });
+
+  it('letter case does not matter, as on the case-insensitive file systems a workspace may live on', () => {
+    const match = compilePatterns(['*.pem', '.env*']);
+    assert.equal(match('certs/SERVER.PEM'), '*.pem');
+    assert.equal(match('.ENV'), '.env*');
+  });
+
+  it('paths that are not plain relative paths never throw', () => {
+    const match = compilePatterns(['*.pem']);
+    assert.equal(match('./certs/a.pem'), '*.pem');
+    assert.equal(match('certs//a.pem'), '*.pem');
+    assert.equal(match(''), undefined);
+    assert.equal(match('../a.pem'), undefined);
+    assert.equal(match('/a.pem'), '*.pem', 'a leading slash means the workspace root');
+  });
+});
