@@ -16,26 +16,102 @@ import { compileNetworkPolicy } from './network/sessionNetwork';
 /** The image name that means "build the hardened image from media/Dockerfile". */
 export const AUTO_IMAGE = 'agent-sandbox:auto';
 
+/**
+ * Paths left out of the base copy, so the sandbox never sees them: files that hold secrets.
+ * Patterns follow the gitignore rules (see glob.ts). A pattern without a slash matches at any
+ * depth; where a secret is a path rather than a name (`.docker/config.json`) it starts with
+ * `**\/`, so `ops/.docker/config.json` is left out as well as the one at the root.
+ *
+ * Environment files are left out whatever their suffix (`.env`, `.env.production`, `prod.env`,
+ * direnv's `.envrc`), except the templates projects check in to document their variables
+ * (`.env.example`, `.env.sample`, `.env.template`), which hold placeholders. Some of these
+ * files also carry settings a build needs (`.yarnrc.yml`, `gradle.properties`, `pip.conf`):
+ * they are left out all the same, because they are where those tools keep their tokens; a
+ * person who knows theirs hold none can take them off the list in their user settings.
+ *
+ * Git's own files are handled apart (snapshot/gitScrub.ts): `.git` is copied so that git works
+ * in the sandbox, with the credentials taken out of its configuration.
+ */
 export const DEFAULT_EXCLUDES: readonly string[] = [
+  // Environment files, minus their checked-in templates.
   '.env*',
+  '*.env',
+  '!.env.example',
+  '!.env.sample',
+  '!.env.template',
+  // Private keys, certificates with their keys, key stores, VPN profiles.
   '*.pem',
   '*.key',
   '*.p12',
   '*.pfx',
+  '*.p8',
+  '*.ppk',
+  '*.jks',
+  '*.keystore',
+  '*.keytab',
+  '*.kdbx',
+  '*.ovpn',
+  // SSH keys under their usual names, with their variants (`id_rsa.old`, `id_ed25519_sk`).
   'id_rsa*',
-  'id_ed25519*',
+  'id_dsa*',
   'id_ecdsa*',
-  '.npmrc',
-  '.pypirc',
-  '.netrc',
-  '.git-credentials',
-  '.aws/',
+  'id_ed25519*',
   '.ssh/',
   '.gnupg/',
-  '.docker/config.json',
-  '.kube/config',
+  // Package registries and their tokens.
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  'bunfig.toml',
+  '.pypirc',
+  'pip.conf',
+  'pip.ini',
+  '**/.cargo/credentials',
+  '**/.cargo/credentials.toml',
+  '**/.gem/credentials',
+  '**/.m2/settings.xml',
+  '**/.m2/settings-security.xml',
+  'gradle.properties',
+  // Logins for hosts, databases and git.
+  '.netrc',
+  '_netrc',
+  '.git-credentials',
+  '.pgpass',
+  '.my.cnf',
+  '.mylogin.cnf',
+  '.htpasswd',
+  '**/.config/gh/hosts.yml',
+  '.sentryclirc',
+  '.Renviron',
+  // Cloud and cluster credentials.
+  '.aws/',
+  '.azure/',
+  '.gcloud/',
+  '**/.config/gcloud/',
+  'application_default_credentials.json',
+  'service-account*.json',
+  'credentials.json',
+  '.boto',
+  '.s3cfg',
+  '.databrickscfg',
+  '**/.docker/config.json',
+  '.dockercfg',
+  '.kube/',
+  'kubeconfig*',
+  '.vault-token',
+  // Infrastructure state and variables, which hold every secret they provision.
   '*.tfstate',
-  '*.tfstate.backup',
+  '*.tfstate.*',
+  '*.tfvars',
+  '*.tfvars.json',
+  '.terraformrc',
+  'terraform.rc',
+  '**/.terraform.d/credentials.tfrc.json',
+  // Files named for the secrets they hold.
+  'secrets.y*ml',
+  'secrets.json',
+  'secrets.toml',
+  '.dev.vars',
 ];
 
 /** Paths whose changes can run code on the host later; review singles them out. */
@@ -291,6 +367,11 @@ export function applyLayer(base: Policy, layer: PolicyLayer, source: LayerSource
   for (const key of ['exclude', 'risky'] as const) {
     const value = layer[key];
     if (value === undefined) continue;
+    // A "!" pattern takes paths back out of the list: from the workspace that would loosen it.
+    const negations = value.filter((p) => p.trimStart().startsWith('!'));
+    if (tightenOnly && negations.length) {
+      throw loosening(source, key, `${negations.join(', ')} would take paths back out of the list; the workspace may only add patterns`);
+    }
     next[key] = tightenOnly ? unique([...base[key], ...value]) : [...value];
   }
 

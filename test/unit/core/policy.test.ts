@@ -82,6 +82,17 @@ describe('policy', () => {
     assert.deepEqual(policy.risky, DEFAULT_POLICY.risky);
   });
 
+  it('the workspace file cannot take a path back out of the exclusions or risky patterns with "!"', () => {
+    for (const key of ['exclude', 'risky'] as const) {
+      const err = policyError(() => resolvePolicy({ workspaceRoot: workspaceWith({ [key]: ['extra/', '!.env'] }) }));
+      assert.match(err.message, new RegExp(`${key}: !\\.env would take paths back out`));
+      assert.match(err.hint ?? '', /only tighten/);
+    }
+    // The person's own settings replace the list and may say what they like.
+    const { policy } = resolvePolicy({ user: { raw: { exclude: ['.env*', '!.env.local'] }, origin: 'user settings' } });
+    assert.deepEqual(policy.exclude, ['.env*', '!.env.local']);
+  });
+
   it('a malformed policy file is an error that names the file and the reason', () => {
     const root = workspaceWith('{ "memoryMb": 12, ');
     const err = policyError(() => resolvePolicy({ workspaceRoot: root }));
