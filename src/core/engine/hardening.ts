@@ -4,6 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { Policy } from '../policy';
+import { SANDBOX_SECCOMP_OPT, seccompProblem } from './seccomp';
 
 export const LABEL_PREFIX = 'dev.agent-sandbox';
 export const LABELS = {
@@ -89,7 +90,9 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
   const config: HostConfig = {
     CapDrop: ['ALL'],
     CapAdd: [],
-    SecurityOpt: ['no-new-privileges:true'],
+    // The sandbox's own syscall filter, under every runtime: runc enforces it; gVisor's runsc
+    // accepts it and serves the calls from its own kernel, which is the surface there.
+    SecurityOpt: ['no-new-privileges:true', SANDBOX_SECCOMP_OPT],
     Privileged: false,
     ReadonlyRootfs: true,
     Tmpfs: {
@@ -181,7 +184,8 @@ export function verifyHardening(
   check(capDrop.includes('ALL') || capDrop.includes('CAP_ALL'), 'capabilities are not all dropped');
   check(!host.CapAdd || host.CapAdd.length === 0, `capabilities were added: ${(host.CapAdd ?? []).join(', ')}`);
   check((host.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)), 'no-new-privileges is not set');
-  check(!(host.SecurityOpt ?? []).some((o) => /seccomp[:=]unconfined/.test(o)), 'seccomp is unconfined');
+  const seccomp = seccompProblem(host.SecurityOpt);
+  check(seccomp === undefined, seccomp ?? '');
   check(host.Privileged === false, 'the container is privileged');
   check(host.ReadonlyRootfs === true, 'the root file system is writable');
   check(host.NetworkMode === 'none', `network mode is "${host.NetworkMode}", not "none"`);

@@ -10,7 +10,16 @@ import {
   verifyHardening,
   type HardenedContainerInput,
 } from '../../../src/core/engine/hardening';
+import {
+  buildSandboxSeccompProfile,
+  DENIED_SYSCALLS,
+  SANDBOX_SECCOMP_JSON,
+  SANDBOX_SECCOMP_OPT,
+  type SeccompProfile,
+  type SeccompRule,
+} from '../../../src/core/engine/seccomp';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
+import engineDefault from '../../../media/seccomp-default.json';
 
 const input: HardenedContainerInput = {
   sessionId: 'proj-abc123',
@@ -31,8 +40,21 @@ describe('hardened container settings', () => {
   it('drops every capability and forbids gaining privileges', () => {
     assert.deepEqual(host.CapDrop, ['ALL']);
     assert.deepEqual(host.CapAdd, []);
-    assert.deepEqual(host.SecurityOpt, ['no-new-privileges:true']);
+    assert.ok(host.SecurityOpt!.includes('no-new-privileges:true'));
     assert.equal(host.Privileged, false);
+  });
+
+  it("passes the sandbox's own seccomp profile, as JSON text, and no other seccomp setting", () => {
+    assert.deepEqual(host.SecurityOpt, ['no-new-privileges:true', SANDBOX_SECCOMP_OPT]);
+    assert.ok(SANDBOX_SECCOMP_OPT.startsWith('seccomp={'));
+    const profile = JSON.parse(SANDBOX_SECCOMP_OPT.slice('seccomp='.length)) as SeccompProfile;
+    assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO');
+    assert.equal(profile.defaultErrnoRet, 1, 'refused calls answer EPERM');
+  });
+
+  it('keeps the same seccomp profile under the gVisor runtime', () => {
+    const gvisor = hardenedCreateOptions({ ...input, policy: { ...input.policy, runtime: 'runsc' } });
+    assert.deepEqual(gvisor.HostConfig!.SecurityOpt, ['no-new-privileges:true', SANDBOX_SECCOMP_OPT]);
   });
 
   it('has a read-only root with size-capped tmpfs for /tmp and the home directory', () => {
@@ -142,4 +164,112 @@ describe('hardening verification after create', () => {
       assert.ok(problems.some((p) => problem.test(p)), `expected a problem matching ${problem}, got ${JSON.stringify(problems)}`);
     });
   }
+});
+
+/** Every (rule without its names, name) pair a profile allows, as comparable strings. */
+function allowedPairs(profile: SeccompProfile): Set<string> {
+  const pairs = new Set<string>();
+  for (const rule of profile.syscalls) {
+    if (rule.action !== 'SCMP_ACT_ALLOW') continue;
+    const { names, ...condition } = rule;
+    for (const name of names) pairs.add(`${name} ${JSON.stringify(condition)}`);
+  }
+  return pairs;
+}
+
+const allowingRules = (profile: SeccompProfile, name: string): SeccompRule[] =>
+  profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW' && r.names.includes(name));
+
+describe("the sandbox's seccomp profile", () => {
+  const profile = JSON.parse(SANDBOX_SECCOMP_JSON) as SeccompProfile;
+  const listed = [
+    'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'userfaultfd', 'bpf', 'perf_event_open', 'keyctl', 'add_key',
+    'request_key', 'open_by_handle_at', 'name_to_handle_at', 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module',
+    'delete_module', 'unshare', 'setns',
+  ];
+
+  it('allows none of the high-risk calls, under any capability', () => {
+    assert.deepEqual(Object.keys(DENIED_SYSCALLS).sort(), [...listed].sort());
+    for (const name of listed) assert.deepEqual(allowingRules(profile, name), [], `${name} is allowed`);
+  });
+
+  it('is otherwise the engine default: every other allowed call with the same conditions, the same errno rules', () => {
+    const base = engineDefault as SeccompProfile;
+    const expected = [...allowedPairs(base)].filter((p) => !(p.split(' ')[0]! in DENIED_SYSCALLS));
+    assert.deepEqual([...allowedPairs(profile)].sort(), expected.sort());
+    assert.deepEqual(profile.archMap, base.archMap);
+    const refusals = (p: SeccompProfile) => p.syscalls.filter((r) => r.action !== 'SCMP_ACT_ALLOW');
+    assert.deepEqual(refusals(profile), refusals(base));
+    // The everyday calls are all there.
+    for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'futex', 'clone', 'wait4', 'socket', 'getdents64']) {
+      assert.ok(allowingRules(profile, name).length > 0, `${name} is not allowed`);
+    }
+  });
+
+  it('takes the calls out of a default that allows them, also from rules gated by a capability', () => {
+    const permissive: SeccompProfile = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      archMap: [],
+      syscalls: [
+        { names: ['read', 'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'keyctl'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['bpf', 'perf_event_open'], action: 'SCMP_ACT_ALLOW', includes: { caps: ['CAP_SYS_ADMIN'] } },
+        { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+      ],
+    };
+    assert.deepEqual(buildSandboxSeccompProfile(permissive), {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 1,
+      archMap: [],
+      syscalls: [
+        { names: ['read'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+      ],
+    });
+  });
+
+  it('keeps ptrace as the default has it: only on kernels where it cannot step around the filter', () => {
+    const ptrace = allowingRules(profile, 'ptrace').filter((r) => !r.includes?.caps);
+    assert.deepEqual(ptrace.map((r) => r.includes), [{ minKernel: '4.8' }]);
+  });
+
+  it('keeps the namespace flags of clone refused and clone3 answering ENOSYS, so libc falls back to clone', () => {
+    const clone = allowingRules(profile, 'clone').filter((r) => !r.includes?.caps);
+    assert.ok(clone.length > 0 && clone.every((r) => r.args?.[0]?.op === 'SCMP_CMP_MASKED_EQ' || r.args?.[1]?.op === 'SCMP_CMP_MASKED_EQ'));
+    const clone3 = profile.syscalls.find((r) => r.names.includes('clone3') && r.action === 'SCMP_ACT_ERRNO');
+    assert.equal(clone3?.errnoRet, 38);
+  });
+});
+
+describe('seccomp verification after create', () => {
+  const expected = hardenedCreateOptions(input);
+  const withSecurityOpt = (securityOpt: string[], runtime?: string) => {
+    const inspected = structuredClone(inspectOf(expected));
+    (inspected.HostConfig as { SecurityOpt?: string[] }).SecurityOpt = securityOpt;
+    if (runtime) (inspected.HostConfig as { Runtime?: string }).Runtime = runtime;
+    return inspected;
+  };
+
+  it("refuses a container the engine created without the sandbox's profile (its own default would apply)", () => {
+    const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true']), expected, ['IMAGE_VAR=1']);
+    assert.ok(problems.some((p) => /seccomp profile is missing/.test(p)), JSON.stringify(problems));
+  });
+
+  it('refuses a different profile, naming both fingerprints', () => {
+    const other = `seccomp=${JSON.stringify(engineDefault)}`;
+    const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true', other]), expected, ['IMAGE_VAR=1']);
+    assert.ok(problems.some((p) => /seccomp profile is not the sandbox's \(sha256 [0-9a-f]{12}, expected [0-9a-f]{12}\)/.test(p)), JSON.stringify(problems));
+  });
+
+  it('refuses a second seccomp setting next to ours', () => {
+    const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true', SANDBOX_SECCOMP_OPT, 'seccomp=unconfined']), expected, ['IMAGE_VAR=1']);
+    assert.ok(problems.some((p) => /more than one seccomp setting/.test(p)), JSON.stringify(problems));
+  });
+
+  it('checks the profile the same way under the gVisor runtime', () => {
+    const gvisor = hardenedCreateOptions({ ...input, policy: { ...input.policy, runtime: 'runsc' } });
+    const inspected = structuredClone(inspectOf(gvisor));
+    assert.deepEqual(verifyHardening(inspected, gvisor, ['IMAGE_VAR=1']), []);
+    (inspected.HostConfig as { SecurityOpt?: string[] }).SecurityOpt = ['no-new-privileges:true'];
+    assert.ok(verifyHardening(inspected, gvisor, ['IMAGE_VAR=1']).some((p) => /seccomp profile is missing/.test(p)));
+  });
 });

@@ -1,0 +1,103 @@
+/**
+ * The sandbox's own seccomp profile, passed to the engine explicitly instead of trusting
+ * whatever default the installed engine has.
+ *
+ * media/seccomp-default.json is the engine's default profile as data (moby/profiles
+ * seccomp v0.2.3, default.json, Apache-2.0), so the sandbox gets the same, current list of
+ * ordinary system calls on every engine version. Older engines ship older defaults: Docker
+ * 20.10, as packaged by Debian 12, still allows io_uring. From that default this module
+ * removes the calls below from every rule that allows them, whatever capability the rule
+ * asks for: the default action then refuses them with EPERM. The calls are checked by
+ * number before the kernel looks at them, so a kernel that lacks one answers EPERM too.
+ *
+ * ptrace (with process_vm_readv/writev) stays as the default has it: allowed on kernels
+ * 4.8 and later, where a traced process can no longer step around its seccomp filter.
+ * Debuggers and tools such as strace and py-spy need it, the agent can only trace its own
+ * processes in its own container (same user, no CAP_SYS_PTRACE), and the host's Yama
+ * setting still applies.
+ */
+import * as crypto from 'node:crypto';
+import engineDefault from '../../../media/seccomp-default.json';
+
+/** The profile format the engine reads (moby's `seccomp.Seccomp`), as far as it is used here. */
+export interface SeccompProfile {
+  readonly defaultAction: string;
+  readonly defaultErrnoRet?: number;
+  readonly archMap: readonly { readonly architecture: string; readonly subArchitectures: readonly string[] | null }[];
+  readonly syscalls: readonly SeccompRule[];
+}
+
+export interface SeccompRule {
+  readonly names: readonly string[];
+  readonly action: string;
+  readonly errnoRet?: number;
+  readonly args?: readonly { readonly index: number; readonly value: number; readonly op: string; readonly valueTwo?: number }[];
+  readonly comment?: string;
+  readonly includes?: { readonly caps?: readonly string[]; readonly arches?: readonly string[]; readonly minKernel?: string };
+  readonly excludes?: { readonly caps?: readonly string[]; readonly arches?: readonly string[] };
+}
+
+const EPERM = 1;
+
+/** Calls no rule of the sandbox's profile allows, with why. */
+export const DENIED_SYSCALLS: Readonly<Record<string, string>> = {
+  io_uring_setup: 'io_uring: a second system call interface that seccomp cannot see into, and a steady source of kernel bugs',
+  io_uring_enter: 'io_uring',
+  io_uring_register: 'io_uring',
+  userfaultfd: 'stalls kernel page faults at will, the classic way to widen a kernel race',
+  bpf: 'loads programs into the kernel',
+  perf_event_open: 'kernel and hardware event access, a frequent source of kernel bugs and side channels',
+  keyctl: 'the kernel keyring is not namespaced: keys are shared with the host user of the same uid',
+  add_key: 'kernel keyring',
+  request_key: 'kernel keyring',
+  open_by_handle_at: 'opens files by handle, past the mount the container sees (the "shocker" escape)',
+  name_to_handle_at: 'makes the handles open_by_handle_at takes',
+  kexec_load: 'loads a new kernel',
+  kexec_file_load: 'loads a new kernel',
+  init_module: 'loads kernel modules',
+  finit_module: 'loads kernel modules',
+  delete_module: 'unloads kernel modules',
+  unshare: 'new namespaces (the default allows it only with CAP_SYS_ADMIN; clone keeps its namespace-flag filter)',
+  setns: 'joins other namespaces',
+};
+
+/** The engine's default with every denied call taken out of every rule that allows it. */
+export function buildSandboxSeccompProfile(base: SeccompProfile = engineDefault): SeccompProfile {
+  const syscalls: SeccompRule[] = [];
+  for (const rule of base.syscalls) {
+    if (rule.action !== 'SCMP_ACT_ALLOW') {
+      syscalls.push(rule);
+      continue;
+    }
+    const names = rule.names.filter((n) => !(n in DENIED_SYSCALLS));
+    if (names.length) syscalls.push({ ...rule, names });
+  }
+  return { ...base, defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, syscalls };
+}
+
+/** The profile as the engine receives and reports it: compact JSON, fixed once per process. */
+export const SANDBOX_SECCOMP_JSON = JSON.stringify(buildSandboxSeccompProfile());
+
+/** The HostConfig.SecurityOpt entry that carries the profile (dockerode passes the JSON itself). */
+export const SANDBOX_SECCOMP_OPT = `seccomp=${SANDBOX_SECCOMP_JSON}`;
+
+/** A short fingerprint of a profile text, for error messages. */
+export function seccompFingerprint(json: string): string {
+  return crypto.createHash('sha256').update(json).digest('hex').slice(0, 12);
+}
+
+/**
+ * What is wrong with the seccomp settings the engine reports, or undefined when exactly the
+ * sandbox's profile took. The engine keeps the option as given, so the text must match.
+ */
+export function seccompProblem(securityOpt: readonly string[] | undefined): string | undefined {
+  const entries = (securityOpt ?? []).filter((o) => /^seccomp[=:]/.test(o));
+  if (entries.length === 0) return "the sandbox's seccomp profile is missing (the engine would use its own default)";
+  if (entries.length > 1) return `more than one seccomp setting is present (${entries.length})`;
+  const json = entries[0]!.slice('seccomp='.length);
+  if (json === 'unconfined') return 'seccomp is unconfined';
+  if (json !== SANDBOX_SECCOMP_JSON) {
+    return `the seccomp profile is not the sandbox's (sha256 ${seccompFingerprint(json)}, expected ${seccompFingerprint(SANDBOX_SECCOMP_JSON)})`;
+  }
+  return undefined;
+}

@@ -1,0 +1,189 @@
+/**
+ * The adversarial battery, kernel surface: the system calls that reach deepest into the host
+ * kernel are refused inside a real sandbox by the sandbox's own seccomp profile, whatever
+ * default the installed engine has, and ordinary work still runs.
+ *
+ * Each call is made raw (python3 ctypes, x86_64 numbers) with arguments chosen so that the
+ * kernel itself would not answer EPERM: a control container of the same image, user and
+ * capabilities but without a syscall filter shows what the kernel answers. EPERM inside the
+ * sandbox is then the filter's answer, not the kernel's. A call the kernel lacks (ENOSYS in
+ * the control) may answer either, as the filter may or may not see it first.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { seccompProblem } from '../../../src/core/engine/seccomp';
+import type { SandboxSession } from '../../../src/core/session';
+import { py, sh, startBatterySession, type BatterySession } from '../support/battery';
+import { testRuntime } from '../support/sandbox';
+
+/** Call name -> [x86_64 number, arguments]; a string argument is the address of a zeroed 256-byte buffer. */
+const PROBES: Record<string, [number, (number | 'buffer')[]]> = {
+  // A valid request: the kernel would hand out a ring.
+  io_uring_setup: [425, [1, 'buffer']],
+  io_uring_enter: [426, [-1, 0, 0, 0, 0, 0]],
+  io_uring_register: [427, [-1, 0, 0, 0]],
+  // UFFD_USER_MODE_ONLY passes the kernel's own permission check; the extra bit is invalid.
+  userfaultfd: [323, [1 | 4]],
+  bpf: [321, [9999, 0, 0]],
+  perf_event_open: [298, [0, 0, -1, -1, 0]],
+  // KEYCTL_GET_KEYRING_ID of the session keyring.
+  keyctl: [250, [0, -3, 0]],
+  add_key: [248, [0, 0, 0, 0, 0]],
+  request_key: [249, [0, 0, 0, 0]],
+  open_by_handle_at: [304, [-1, 0, 0]],
+  name_to_handle_at: [303, [-100, 0, 0, 0, 0]],
+  kexec_load: [246, [0, 0, 0, 0]],
+  kexec_file_load: [320, [-1, -1, 0, 0, 0]],
+  init_module: [175, [0, 0, 0]],
+  finit_module: [313, [-1, 0, 0]],
+  delete_module: [176, [0, 0]],
+  // unshare(CLONE_NEWUSER) and setns on a bad descriptor.
+  unshare: [272, [0x10000000]],
+  setns: [308, [-1, 0]],
+};
+
+/** Python: makes each probe call and prints a JSON map of call name to "ok" or the errno name. */
+const PY_PROBE = [
+  'import ctypes, errno, json, sys',
+  'libc = ctypes.CDLL(None, use_errno=True)',
+  'libc.syscall.restype = ctypes.c_long',
+  'out = {}',
+  'for name, (nr, args) in json.loads(sys.argv[1]).items():',
+  '    buf = ctypes.create_string_buffer(256)',
+  '    argv = [ctypes.c_long(ctypes.addressof(buf) if a == "buffer" else a) for a in args]',
+  '    ctypes.set_errno(0)',
+  '    r = libc.syscall(ctypes.c_long(nr), *argv)',
+  '    e = ctypes.get_errno()',
+  '    out[name] = "ok" if r >= 0 else errno.errorcode.get(e, str(e))',
+  'print(json.dumps(out))',
+].join('\n');
+
+let battery: BatterySession;
+let session: SandboxSession;
+let inside: Record<string, string>;
+let control: Record<string, string>;
+let securityOpt: string[] | undefined;
+
+/** The same probe in a container of the same image, user and capabilities, without a syscall filter. */
+function runControl(image: string, user: string): Record<string, string> {
+  const runtime = testRuntime();
+  const r = spawnSync('docker', [
+    'run', '--rm', '--network', 'none', '--user', user, '--cap-drop', 'ALL',
+    '--security-opt', 'no-new-privileges:true', '--security-opt', 'seccomp=unconfined',
+    ...(runtime ? ['--runtime', runtime] : []),
+    '--entrypoint', 'python3', image, '-c', PY_PROBE, JSON.stringify(PROBES),
+  ], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `the control container failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, string>;
+}
+
+before(async () => {
+  battery = await startBatterySession({ 'src/app.js': 'console.log("app");\n' });
+  session = battery.session;
+  const probe = await py(session, PY_PROBE, JSON.stringify(PROBES));
+  assert.equal(probe.code, 0, probe.err);
+  inside = JSON.parse(probe.out) as Record<string, string>;
+  const inspected = await session.docker.getContainer(session.containerId).inspect();
+  securityOpt = inspected.HostConfig.SecurityOpt;
+  control = runControl(inspected.Config.Image, session.user);
+});
+
+after(() => battery?.dispose());
+
+/** The errno the sandbox must answer for `name`, given what the unfiltered kernel answered. */
+function expectedErrnos(name: string): string[] {
+  return control[name] === 'ENOSYS' ? ['EPERM', 'ENOSYS'] : ['EPERM'];
+}
+
+describe('high-risk system calls', () => {
+  test("the engine reports the sandbox's own seccomp profile, as it was passed", () => {
+    assert.equal(seccompProblem(securityOpt), undefined);
+  });
+
+  test('without a filter, the kernel answers each probe with something other than EPERM', () => {
+    // Otherwise an EPERM inside the sandbox would prove nothing about the filter.
+    for (const name of Object.keys(PROBES)) {
+      assert.notEqual(control[name], 'EPERM', `the kernel itself refuses ${name} with EPERM here; the probe needs other arguments`);
+    }
+  });
+
+  for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register']) {
+    test(`${name} is refused with EPERM`, () => {
+      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+    });
+  }
+
+  for (const name of ['userfaultfd', 'bpf', 'perf_event_open', 'keyctl', 'add_key', 'request_key', 'open_by_handle_at', 'name_to_handle_at']) {
+    test(`${name} is refused with EPERM`, () => {
+      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+    });
+  }
+
+  test('kexec and kernel module calls are refused (EPERM, or ENOSYS where the kernel lacks them)', () => {
+    for (const name of ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module']) {
+      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+    }
+  });
+
+  test('unshare and setns are refused with EPERM', () => {
+    for (const name of ['unshare', 'setns']) {
+      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+    }
+  });
+
+  test('clone with a namespace flag is refused, a plain fork works', async () => {
+    const r = await py(session, [
+      'import ctypes, errno, os',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'libc.syscall.restype = ctypes.c_long',
+      'for label, flags in [("newuser", 0x10000000 | 17), ("newns", 0x00020000 | 17)]:',
+      '    r = libc.syscall(ctypes.c_long(56), ctypes.c_long(flags), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0))',
+      '    if r == 0:',
+      '        os._exit(0)',
+      '    if r > 0:',
+      '        os.waitpid(r, 0)',
+      '    print(label, "created" if r > 0 else errno.errorcode[ctypes.get_errno()])',
+      'pid = os.fork()',
+      'if pid == 0:',
+      '    os._exit(7)',
+      'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
+    ].join('\n'));
+    assert.equal(r.out, 'newuser EPERM\nnewns EPERM\nfork 7\n', r.err);
+  });
+});
+
+describe('ordinary work', () => {
+  test('sh, git, node and python3 run as usual', async () => {
+    const r = await sh(session, [
+      'set -e',
+      'echo "sh $(printf %s ok)"',
+      'cd /tmp && git init -q repo && cd repo',
+      'git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m first',
+      'echo x > new.txt',
+      'echo "git $(git status --porcelain)"',
+      'cd /workspace',
+      `node -e 'const { Worker } = require("worker_threads"); const fs = require("fs"); const cp = require("child_process");
+        const w = new Worker("require(\\"worker_threads\\").parentPort.postMessage(6 * 7)", { eval: true });
+        w.on("message", async (n) => { await fs.promises.readFile("src/app.js"); console.log("node", n, cp.execFileSync("echo", ["child"]).toString().trim()); });'`,
+      `python3 -c 'import subprocess, threading
+out = []
+t = threading.Thread(target=lambda: out.append(subprocess.run(["echo", "child"], capture_output=True, text=True).stdout.strip()))
+t.start(); t.join()
+print("python", out[0])'`,
+    ].join('\n'));
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, 'sh ok\ngit ?? new.txt\nnode 42 child\npython child\n');
+  });
+
+  test('ptrace stays available to debuggers (it reaches the kernel, which finds no such process)', async () => {
+    const r = await py(session, [
+      'import ctypes, errno',
+      'libc = ctypes.CDLL(None, use_errno=True)',
+      'libc.syscall.restype = ctypes.c_long',
+      'r = libc.syscall(ctypes.c_long(101), ctypes.c_long(2), ctypes.c_long(999999), ctypes.c_long(0), ctypes.c_long(0))',
+      'print(errno.errorcode[ctypes.get_errno()] if r < 0 else "ok")',
+    ].join('\n'));
+    assert.equal(r.out.trim(), 'ESRCH');
+  });
+});
