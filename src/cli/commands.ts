@@ -8,7 +8,7 @@ import { attachSandbox, startSandbox } from '../core/sandbox';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
-import { hookCommand } from './hook';
+import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
 import { loadCliPolicy } from './policyLoader';
 
@@ -186,4 +186,6 @@ export const COMMANDS: Record<string, Command> = {
   undo: airlockCommand('undo'),
   mcp: mcpCommand,
   hook: (ctx) => hookCommand(ctx),
+  'hook-config': hookConfigCommand,
+  'run-pending': (ctx) => runPendingCommand(ctx, run),
 };

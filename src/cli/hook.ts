@@ -1,34 +1,53 @@
 /**
  * `agent-sandbox hook claude|vscode [--ask] [--allow-host-edits]`: answers an agent's
- * pre-tool-use hook (JSON on stdin, JSON on stdout). A shell call is rewritten to run in the
- * sandbox; when the sandbox is down the call is denied with the reason (fail closed); tools
- * that would write the real tree directly are denied. Formats: see src/core/tools/hooks.ts.
+ * pre-tool-use hook (JSON on stdin, JSON on stdout). A shell call is rewritten to
+ * `<launcher> run-pending <id>`, which runs it in the sandbox; when the sandbox is down the
+ * call is denied with the reason; tools that could run code or write on the host are denied.
+ * Formats: see src/core/tools/hooks.ts.
+ *
+ * Fail closed: the agents run a call on the host when a hook exits with any code but 2 or
+ * does not answer in time. So every failure here (bad input, an exception, a hung engine or
+ * scan) ends in a deny answer and exit code 2, and a watchdog answers so well inside the
+ * configured timeout.
+ *
+ * `agent-sandbox run-pending ID` runs a command the hook stored, exactly as
+ * `agent-sandbox --workspace ROOT run -- sh -c COMMAND` would.
+ *
+ * `agent-sandbox hook-config claude|vscode...` writes the launcher and the agents' hook
+ * configuration into the workspace.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../core/errors';
-import { SandboxSession } from '../core/session';
+import { SandboxSession, resolveWorkspace } from '../core/session';
 import { airlockOf } from '../core/tools/sessionHost';
 import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { newFeedbackPrelude } from '../core/tools/handlers';
+import { ensureLauncher, HOOK_WATCHDOG_MS, planHookFile } from '../core/tools/hookConfig';
 import {
   denyAnswer,
   HOOK_DIALECTS,
   HookInputError,
-  isSandboxedAlready,
   parseHookPayload,
   planHook,
   rewriteAnswer,
-  sandboxedCommandLine,
+  sandboxArgv,
   type HookAnswer,
   type HookDialect,
 } from '../core/tools/hooks';
+import { UnsafeStatePathError } from '../core/tools/launcher';
+import { isPendingCommandLine, pendingCommandLine, storePendingCommand, takePendingCommand } from '../core/tools/pendingCommands';
 import { parseArgs, UsageError } from './args';
 import type { CommandContext } from './commands';
 import { loadCliPolicy } from './policyLoader';
 
 /** Exit code that makes both Claude Code and VS Code block the tool call. */
 const EXIT_BLOCK = 2;
+
+interface HookOutcome {
+  readonly code: number;
+  readonly answer?: HookAnswer;
+}
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -52,7 +71,44 @@ export function sessionRootFor(dir: string): string | undefined {
   }
 }
 
-export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+/**
+ * The watchdog's delay. AGENT_SANDBOX_HOOK_WATCHDOG_MS can only shorten it (tests use that
+ * to stand in for a slow engine without waiting 20 seconds), never stretch it past the
+ * agent's timeout.
+ */
+export function hookWatchdogMs(env: NodeJS.ProcessEnv = process.env): number {
+  const asked = Number(env.AGENT_SANDBOX_HOOK_WATCHDOG_MS);
+  return Number.isFinite(asked) && asked > 0 ? Math.min(asked, HOOK_WATCHDOG_MS) : HOOK_WATCHDOG_MS;
+}
+
+function blocked(reason: string): HookOutcome {
+  return { code: EXIT_BLOCK, answer: denyAnswer(reason) };
+}
+
+export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStream = process.stdin, watchdogMs = hookWatchdogMs()): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<HookOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve(blocked(`Agent Sandbox: the hook got no answer from the sandbox within ${Math.round(watchdogMs / 100) / 10} s, so the call was blocked. Check that the container engine is responsive, then try again.`)),
+      watchdogMs,
+    );
+  });
+  const work = answerHook(ctx, stdin).catch((err: unknown) =>
+    blocked(`Agent Sandbox: the hook failed (${describeError(err).replace(/\n/g, ' ')}), so the call was blocked.`),
+  );
+  let outcome: HookOutcome;
+  try {
+    outcome = await Promise.race([work, watchdog]);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (outcome.answer) ctx.io.out(`${JSON.stringify(outcome.answer)}\n`);
+  // With exit code 2 the agents show stderr, not stdout, as the reason.
+  if (outcome.code === EXIT_BLOCK && outcome.answer) ctx.io.err(`${outcome.answer.hookSpecificOutput.permissionDecisionReason}\n`);
+  return outcome.code;
+}
+
+async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream): Promise<HookOutcome> {
   const parsed = parseArgs(ctx.args, [], ['ask', 'allow-host-edits']);
   const dialect = parsed.positional[0] as HookDialect | undefined;
   if (!dialect || !HOOK_DIALECTS.includes(dialect) || parsed.positional.length > 1) {
@@ -63,15 +119,12 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
     payload = parseHookPayload(await readAll(stdin));
   } catch (err) {
     if (!(err instanceof HookInputError)) throw err;
-    ctx.io.err(`agent-sandbox hook: ${err.message} The call is blocked.\n`);
-    return EXIT_BLOCK;
+    return blocked(`agent-sandbox hook: ${err.message} The call is blocked.`);
   }
   const plan = planHook(payload, { allowHostEdits: parsed.flags.has('allow-host-edits') });
-  let answer: HookAnswer | undefined;
-  if (plan.kind === 'deny') answer = denyAnswer(plan.reason);
-  else if (plan.kind === 'shell') answer = await sandboxShell(ctx, payload.cwd, payload.toolInput, plan.command, parsed.flags.has('ask'));
-  if (answer) ctx.io.out(`${JSON.stringify(answer)}\n`);
-  return 0;
+  if (plan.kind === 'pass') return { code: 0 };
+  if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
+  return { code: 0, answer: await sandboxShell(ctx, payload.cwd, payload.toolInput, plan.command, parsed.flags.has('ask')) };
 }
 
 async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolInput: Record<string, unknown>, command: string, ask: boolean): Promise<HookAnswer> {
@@ -80,8 +133,16 @@ async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolIn
   if (!root) {
     return denyAnswer(`Agent Sandbox: there is no sandbox for ${from}, and shell commands do not run outside it. Start it with "Agent Sandbox: Start Sandbox" or \`agent-sandbox start\`, then try again.`);
   }
-  const cli = currentCliInvocation();
-  if (isSandboxedAlready(cli, root, command)) {
+  let launcher: string;
+  try {
+    launcher = ensureLauncher(currentCliInvocation());
+  } catch (err) {
+    if (err instanceof UnsafeStatePathError) return denyAnswer(`Agent Sandbox: ${err.message}`);
+    throw err;
+  }
+  // Only a line of exactly the form this hook hands out passes as it is: it can do nothing
+  // but run a stored command in the sandbox. Anything else, however similar, is rewritten.
+  if (isPendingCommandLine(launcher, command)) {
     return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: ask ? 'ask' : 'allow', permissionDecisionReason: 'Agent Sandbox: the command already runs in the sandbox.' } };
   }
   let feedback: string | undefined;
@@ -94,7 +155,8 @@ async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolIn
   }
   const real = cwd ? safeRealpath(cwd) : undefined;
   const subdir = real && real.startsWith(`${root}${path.sep}`) ? path.relative(root, real).split(path.sep).join('/') : '';
-  return rewriteAnswer(toolInput, sandboxedCommandLine(cli, root, command, subdir), { decision: ask ? 'ask' : 'allow', ...(feedback ? { additionalContext: feedback } : {}) });
+  const id = storePendingCommand({ root, subdir, command });
+  return rewriteAnswer(toolInput, pendingCommandLine(launcher, id), { decision: ask ? 'ask' : 'allow', ...(feedback ? { additionalContext: feedback } : {}) });
 }
 
 function safeRealpath(p: string): string | undefined {
@@ -103,4 +165,31 @@ function safeRealpath(p: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `run-pending ID`: takes the stored command (once) and runs it through `run`. */
+export async function runPendingCommand(ctx: CommandContext, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
+  const parsed = parseArgs(ctx.args, [], []);
+  if (parsed.rest || parsed.positional.length !== 1) throw new UsageError('run-pending needs the one id the hook handed out, for example: agent-sandbox run-pending 3f9a…');
+  const entry = takePendingCommand(parsed.positional[0]!);
+  return run({ workspace: entry.root, args: ['--', ...sandboxArgv(entry.command, entry.subdir)], io: ctx.io });
+}
+
+/** `hook-config claude|vscode...`: writes the launcher and each agent's hook configuration into the workspace. */
+export async function hookConfigCommand(ctx: CommandContext): Promise<number> {
+  const parsed = parseArgs(ctx.args, [], []);
+  const dialects = parsed.positional as HookDialect[];
+  if (!dialects.length || parsed.rest || dialects.some((d) => !HOOK_DIALECTS.includes(d))) {
+    throw new UsageError(`hook-config needs one or more agent hook formats: ${HOOK_DIALECTS.join(', ')}`);
+  }
+  const root = resolveWorkspace(ctx.workspace);
+  const launcher = ensureLauncher(currentCliInvocation());
+  const planned = dialects.map((d) => planHookFile(root, d, launcher));
+  for (const p of planned) {
+    await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
+    await fs.promises.writeFile(p.file, p.content);
+    ctx.io.err(`Wrote ${p.file}\n`);
+  }
+  ctx.io.out(`${launcher}\n`);
+  return 0;
 }

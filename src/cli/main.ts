@@ -27,6 +27,8 @@ Commands:
   hook claude|vscode [--ask] [--allow-host-edits]
                                 answer an agent's pre-tool-use hook on stdin: shell calls are
                                 rewritten to run in the sandbox, file edits on the host denied
+  hook-config claude|vscode...  write the agents' hook configuration into the workspace
+  run-pending ID                run a shell command the hook stored, in the sandbox (once)
 `;
 
 function extractWorkspace(argv: string[]): { workspace: string; argv: string[] } {

@@ -3,15 +3,34 @@
  * Claude Code's `.claude/settings.local.json` (personal, not committed) and VS Code's
  * `.github/hooks/agent-sandbox.json`. Merging keeps every other setting and hook as it is and
  * replaces only an earlier entry of ours.
+ *
+ * The configured command names the stable launcher (launcher.ts), never the CLI's own path,
+ * and ends in `|| exit 2`: agents run hook commands through a shell and treat every exit
+ * code but 2 as a non-blocking error (the call then runs on the host), so a launcher that is
+ * missing or a runtime that crashes must still block. `sh`, bash, zsh, fish and PowerShell 7
+ * all read `A || exit 2` the same way, and the launcher path needs no quoting in any of them.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HookDialect } from './hooks';
-import { shellJoin } from './shellQuote';
+import { assertInertLauncher } from './launcher';
 
-/** Tools the Claude Code matcher sends to the hook: the shell and the host file editors. */
-export const CLAUDE_MATCHER = 'Bash|Write|Edit|MultiEdit|NotebookEdit';
-/** Seconds an agent waits for the hook; attaching to the sandbox takes well under this. */
+export { ensureLauncher, launcherPath } from './launcher';
+
+/**
+ * Tools the Claude Code matcher sends to the hook: all of them. The hook itself decides:
+ * shell calls move into the sandbox, tools that could run code or write on the host are
+ * denied (including tools it does not know whose names say they run or write), and tools
+ * known to only read pass. A list of names here would let every new tool through.
+ */
+export const CLAUDE_MATCHER = '*';
+/** Seconds an agent waits for the hook; written into the agent's configuration. */
 export const HOOK_TIMEOUT_SEC = 30;
+/**
+ * The hook's own watchdog: it answers "deny" (exit 2) after this long, well inside the
+ * agent's timeout, whatever it is still waiting for (engine, change-set scan).
+ */
+export const HOOK_WATCHDOG_MS = 20_000;
 
 export function hookConfigPath(workspaceRoot: string, dialect: HookDialect): string {
   return dialect === 'claude'
@@ -19,16 +38,21 @@ export function hookConfigPath(workspaceRoot: string, dialect: HookDialect): str
     : path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox.json');
 }
 
-export function hookCommandLine(cli: readonly string[], dialect: HookDialect): string {
-  return shellJoin([...cli, 'hook', dialect]);
+/** The exact command line configured for a dialect. Throws UnsafeStatePathError for a launcher path with special characters. */
+export function hookCommandLine(launcher: string, dialect: HookDialect): string {
+  return `${assertInertLauncher(launcher)} hook ${dialect} || exit 2`;
+}
+
+/** Our entries, this form or the earlier one that named the CLI directly (`... hook claude`). */
+function isOurCommand(command: unknown, dialect: HookDialect): boolean {
+  return typeof command === 'string' && (command.endsWith(` hook ${dialect}`) || command.endsWith(` hook ${dialect} || exit 2`));
 }
 
 function isOurs(entry: unknown, dialect: HookDialect): boolean {
-  const marker = ` hook ${dialect}`;
   if (!entry || typeof entry !== 'object') return false;
   const e = entry as { command?: unknown; hooks?: unknown };
-  if (typeof e.command === 'string' && e.command.endsWith(marker)) return true;
-  return Array.isArray(e.hooks) && e.hooks.some((h) => typeof (h as { command?: unknown })?.command === 'string' && ((h as { command: string }).command).endsWith(marker));
+  if (isOurCommand(e.command, dialect)) return true;
+  return Array.isArray(e.hooks) && e.hooks.some((h) => isOurCommand((h as { command?: unknown } | null)?.command, dialect));
 }
 
 /** The new content of the configuration file, from its current parsed content (or undefined). */
@@ -43,4 +67,23 @@ export function mergeHookConfig(existing: unknown, dialect: HookDialect, command
   pre.push(dialect === 'claude' ? { matcher: CLAUDE_MATCHER, hooks: [command] } : command);
   config.hooks = { ...hooks, PreToolUse: pre };
   return config;
+}
+
+export interface PlannedHookFile {
+  readonly file: string;
+  readonly content: string;
+}
+
+/** The configuration file for a dialect and its new content; throws when an existing file cannot be merged. */
+export function planHookFile(workspaceRoot: string, dialect: HookDialect, launcher: string): PlannedHookFile {
+  const file = hookConfigPath(workspaceRoot, dialect);
+  let existing: unknown;
+  if (fs.existsSync(file)) {
+    try {
+      existing = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+    } catch (err) {
+      throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it first, nothing was written.`);
+    }
+  }
+  return { file, content: `${JSON.stringify(mergeHookConfig(existing, dialect, hookCommandLine(launcher, dialect)), null, 2)}\n` };
 }

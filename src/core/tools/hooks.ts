@@ -7,22 +7,25 @@
  *   timeout?, run_in_background? }). Output: `{ hookSpecificOutput: { hookEventName:
  *   "PreToolUse", permissionDecision: "allow"|"deny"|"ask", permissionDecisionReason,
  *   updatedInput, additionalContext } }`; `updatedInput` replaces the whole tool input.
+ *   Codex reads the same format for its Claude-style hooks.
  * - VS Code agent hooks (Preview; code.visualstudio.com/docs/copilot/customization/hooks and
  *   its hooks reference): common input `timestamp`, `cwd`, `sessionId`, `hookEventName`,
  *   `transcript_path`, and for `PreToolUse` `tool_name` ("run_in_terminal"), `tool_input`
  *   ({ command, explanation, isBackground }), `tool_use_id`. Output: the same
  *   `hookSpecificOutput` object. Exit code 2 blocks the call in both.
  *
- * A shell call becomes `<cli> --workspace ROOT run -- sh -c 'ORIGINAL'`: every element is
- * quoted on its own and the original command stays one argv element. Tools that would write
- * the real tree directly are denied, so edits go through the sandbox and review.
+ * Both agents treat every other exit code, and a hook that times out, as a non-blocking
+ * error and then run the call on the host; so the hook blocks (deny, exit 2) on every failure.
+ *
+ * A shell call becomes `<launcher> run-pending <id>` (see pendingCommands.ts): the original
+ * command is stored, never put into the line. Every tool that could run code or write on the
+ * host otherwise is denied; tools known to only read pass.
  */
-import { shellJoin } from './shellQuote';
 
 export type HookDialect = 'claude' | 'vscode';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode'];
 
-/** Shell tools, by agent: their input carries the command line in `command`. */
+/** Shell tools, by agent: their input carries a POSIX shell command line in `command`. */
 const SHELL_TOOLS = new Set(['Bash', 'run_in_terminal', 'runInTerminal']);
 
 /** Tools that edit files on the host directly, bypassing the sandbox copy. */
@@ -32,7 +35,7 @@ const HOST_EDIT_TOOLS = new Set([
   'Edit',
   'MultiEdit',
   'NotebookEdit',
-  // VS Code (Copilot agent mode)
+  // VS Code (Copilot agent mode); Codex
   'create_file',
   'create_directory',
   'replace_string_in_file',
@@ -41,7 +44,96 @@ const HOST_EDIT_TOOLS = new Set([
   'apply_patch',
   'edit_notebook_file',
   'editFiles',
+  'edit_files',
+  'create_new_jupyter_notebook',
+  'create_new_workspace',
 ]);
+
+/** Tools that run code on the host outside the sandbox, with the reason given to the agent. */
+const HOST_RUN_TOOLS = new Map<string, string>([
+  ['PowerShell', 'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the Bash tool instead: its commands run in the sandbox.'],
+  ['EnterWorktree', 'it would run `git worktree add` on the host. Work in the current folder: shell commands run in the sandbox copy.'],
+  ['ExitWorktree', 'it would change git worktrees on the host.'],
+  ['send_to_terminal', 'it types into a terminal on the host.'],
+  ['create_and_run_task', 'it runs a task on the host.'],
+  ['run_task', 'it runs a task on the host.'],
+  ['runTests', 'it runs tests on the host.'],
+  ['run_notebook_cell', 'it runs notebook code in a kernel on the host.'],
+  ['run_vscode_command', 'an editor command can run code or write files on the host.'],
+  ['install_extension', 'it installs an editor extension on the host.'],
+  ['execution_subagent', 'its subagent runs commands on the host.'],
+]);
+
+/**
+ * Tools known to only read, or to act only inside the agent itself (its todo list, its
+ * questions, subagents whose own tool calls come through this hook one by one). They pass,
+ * even when their names contain a word like "write" or "run".
+ */
+const KNOWN_SAFE_TOOLS = new Set([
+  // Claude Code
+  'Read',
+  'Glob',
+  'Grep',
+  'LS',
+  'NotebookRead',
+  'WebFetch',
+  'WebSearch',
+  'TodoWrite',
+  'TodoRead',
+  'Task',
+  'Agent',
+  'BashOutput',
+  'KillShell',
+  'KillBash',
+  'TaskOutput',
+  'TaskStop',
+  'TaskCreate',
+  'TaskUpdate',
+  'TaskList',
+  'TaskGet',
+  'ExitPlanMode',
+  'EnterPlanMode',
+  'AskUserQuestion',
+  'Skill',
+  'SlashCommand',
+  'LSP',
+  'ListMcpResourcesTool',
+  'ReadMcpResourceTool',
+  'ToolSearch',
+  // VS Code (Copilot agent mode)
+  'read_file',
+  'list_dir',
+  'file_search',
+  'grep_search',
+  'semantic_search',
+  'search_workspace_symbols',
+  'list_code_usages',
+  'get_errors',
+  'get_changed_files',
+  'get_search_view_results',
+  'fetch_webpage',
+  'github_repo',
+  'get_terminal_output',
+  'terminal_last_command',
+  'terminal_selection',
+  'test_failure',
+  'get_vscode_api',
+  'get_project_setup_info',
+  'vscode_searchExtensions_internal',
+  'copilot_getNotebookSummary',
+  'read_notebook_cell_output',
+  'think',
+  'manage_todo_list',
+  'runSubagent',
+  'search_subagent',
+  'vscode_askQuestions',
+]);
+
+/** Our own tools (language model tools and MCP tools): they act in the sandbox. */
+const OWN_TOOL = /^(agentSandbox_[A-Za-z]+|mcp__agent[-_]sandbox__[a-z_]+|mcp_agent[-_]sandbox_[a-z_]+)$/;
+
+/** Words in a tool's name that suggest it runs code or writes; unknown tools with them are denied. */
+const RUN_OR_WRITE_WORD = /run|exec|terminal|shell|task|write|edit|create|delete|remove|install|patch|notebook|command|script|apply|move|rename|spawn|kill/i;
 
 export interface HookPayload {
   readonly event: string;
@@ -77,37 +169,44 @@ export type HookPlan =
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean } = {}): HookPlan {
   if (payload.event !== 'PreToolUse') return { kind: 'pass' };
-  if (SHELL_TOOLS.has(payload.toolName)) {
+  const tool = payload.toolName;
+  if (SHELL_TOOLS.has(tool)) {
     const command = payload.toolInput.command;
-    if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${payload.toolName} call has no command to run.` };
+    if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${tool} call has no command to run.` };
+    if (command.includes('\0')) return { kind: 'deny', reason: `Agent Sandbox: the ${tool} command contains a NUL byte, which no shell command can carry; it was not run.` };
     return { kind: 'shell', command };
   }
-  if (HOST_EDIT_TOOLS.has(payload.toolName) && !options.allowHostEdits) {
+  if (HOST_EDIT_TOOLS.has(tool)) {
+    if (options.allowHostEdits) return { kind: 'pass' };
     return {
       kind: 'deny',
       reason:
-        `Agent Sandbox is on: ${payload.toolName} would write the real workspace directly. ` +
+        `Agent Sandbox is on: ${tool} would write the real workspace directly. ` +
         'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (shell commands run in the sandbox). ' +
         'A person reviews the changes before they reach the workspace.',
+    };
+  }
+  const runReason = HOST_RUN_TOOLS.get(tool);
+  if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };
+  if (KNOWN_SAFE_TOOLS.has(tool) || OWN_TOOL.test(tool)) return { kind: 'pass' };
+  if (RUN_OR_WRITE_WORD.test(tool)) {
+    return {
+      kind: 'deny',
+      reason:
+        `Agent Sandbox is on: ${tool} is a tool it does not know, and its name suggests it runs code or writes files on the host, outside the sandbox. ` +
+        'Use a shell command (shell commands run in the sandbox) or the Agent Sandbox tools instead.',
     };
   }
   return { kind: 'pass' };
 }
 
 /**
- * The rewritten command line: the CLI runs the original in the sandbox. When the agent's
- * working folder is below the root, the command starts there (the folder is an argument).
+ * The argv that runs a shell command in the sandbox, as `agent-sandbox run -- ARGV` would:
+ * the command stays one element after `sh -c`; a start folder below the root is an argument,
+ * never spliced into a command line.
  */
-export function sandboxedCommandLine(cli: readonly string[], workspaceRoot: string, command: string, subdir = ''): string {
-  const inner = subdir
-    ? ['sh', '-c', 'cd -- "$1" || exit 126; exec sh -c "$2"', 'agent-sandbox-cd', subdir, command]
-    : ['sh', '-c', command];
-  return shellJoin([...cli, '--workspace', workspaceRoot, 'run', '--', ...inner]);
-}
-
-/** True when the command line already is a sandbox invocation by this CLI. */
-export function isSandboxedAlready(cli: readonly string[], workspaceRoot: string, command: string): boolean {
-  return command.startsWith(`${shellJoin([...cli, '--workspace', workspaceRoot, 'run', '--'])} `);
+export function sandboxArgv(command: string, subdir = ''): string[] {
+  return subdir ? ['sh', '-c', 'cd -- "$1" || exit 126; exec sh -c "$2"', 'agent-sandbox-cd', subdir, command] : ['sh', '-c', command];
 }
 
 export interface HookAnswer {

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { hookCommandLine, hookConfigPath, mergeHookConfig } from '../../core/tools/hookConfig';
+import { ensureLauncher, planHookFile, type PlannedHookFile } from '../../core/tools/hookConfig';
 import type { HookDialect } from '../../core/tools/hooks';
 import type { AgentEntryPointDeps } from '../agentEntryPoints';
 import { bundledCli } from './cliInvocation';
@@ -16,30 +16,23 @@ import { bundledCli } from './cliInvocation';
 export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';
 
 const CHOICES: readonly (vscode.QuickPickItem & { dialects: HookDialect[] })[] = [
-  { label: 'Claude Code', description: '.claude/settings.local.json', detail: 'PreToolUse hook for Bash, Write, Edit, MultiEdit and NotebookEdit', dialects: ['claude'] },
-  { label: 'VS Code agent hooks (Preview)', description: '.github/hooks/agent-sandbox.json', detail: 'PreToolUse hook for the terminal and file editing tools', dialects: ['vscode'] },
+  { label: 'Claude Code', description: '.claude/settings.local.json', detail: 'PreToolUse hook for every tool: shell commands run in the sandbox, host edits and host commands are refused', dialects: ['claude'] },
+  { label: 'VS Code agent hooks (Preview)', description: '.github/hooks/agent-sandbox.json', detail: 'PreToolUse hook for the terminal, task, notebook and file editing tools', dialects: ['vscode'] },
   { label: 'Both', dialects: ['claude', 'vscode'] },
 ];
 
-export interface PlannedHookFile {
-  readonly file: string;
-  readonly content: string;
+/**
+ * Writes or refreshes the stable launcher for this extension's CLI and returns its path. At
+ * activation this keeps hook configurations written earlier working after an update, since
+ * they name the launcher, not the versioned extension folder.
+ */
+export function refreshLauncher(deps: Pick<AgentEntryPointDeps, 'extensionUri'>): string {
+  return ensureLauncher(bundledCli(deps.extensionUri).argv);
 }
 
 /** The files to write and their new content; throws when an existing file cannot be merged. */
-export function planHookFiles(root: string, dialects: readonly HookDialect[], cli: readonly string[]): PlannedHookFile[] {
-  return dialects.map((dialect) => {
-    const file = hookConfigPath(root, dialect);
-    let existing: unknown;
-    if (fs.existsSync(file)) {
-      try {
-        existing = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-      } catch (err) {
-        throw new Error(`${file} is not valid JSON (${(err as Error).message}); fix it first, nothing was written.`);
-      }
-    }
-    return { file, content: `${JSON.stringify(mergeHookConfig(existing, dialect, hookCommandLine(cli, dialect)), null, 2)}\n` };
-  });
+export function planHookFiles(root: string, dialects: readonly HookDialect[], launcher: string): PlannedHookFile[] {
+  return dialects.map((dialect) => planHookFile(root, dialect, launcher));
 }
 
 export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?: HookDialect[]): Promise<boolean> {
@@ -52,7 +45,7 @@ export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?:
   if (!dialects?.length) return false;
   let planned: PlannedHookFile[];
   try {
-    planned = planHookFiles(root, dialects, bundledCli(deps.extensionUri).argv);
+    planned = planHookFiles(root, dialects, refreshLauncher(deps));
   } catch (err) {
     void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
     return false;

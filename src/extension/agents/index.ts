@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { AgentEntryPointDeps } from '../agentEntryPoints';
-import { WRITE_HOOK_CONFIG_COMMAND, writeHookConfiguration } from './hookConfigCommand';
+import { refreshLauncher, WRITE_HOOK_CONFIG_COMMAND, writeHookConfiguration } from './hookConfigCommand';
 import { registerLanguageModelTools } from './lmTools';
 import { registerMcpServerProvider } from './mcpProvider';
 import { RUN_AGENT_COMMAND, runAgentInSandbox } from './runAgentCommand';
@@ -17,6 +17,12 @@ export function registerAgentEntryPoints(context: vscode.ExtensionContext, deps:
     disposables.push(...registerLanguageModelTools(deps));
   } catch (err) {
     deps.logger.error('Registering the language model tools failed', err);
+  }
+  try {
+    // Hook configurations name the stable launcher; point it at this version's CLI.
+    refreshLauncher(deps);
+  } catch (err) {
+    deps.logger.error('Refreshing the agent-sandbox launcher failed', err);
   }
   try {
     disposables.push(...registerMcpServerProvider(deps));

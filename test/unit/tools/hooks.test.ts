@@ -4,11 +4,10 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { currentCliInvocation } from '../../../src/core/tools/cliInvocation';
 import { mergeHookConfig, CLAUDE_MATCHER, hookCommandLine, hookConfigPath } from '../../../src/core/tools/hookConfig';
-import { denyAnswer, HookInputError, isSandboxedAlready, parseHookPayload, planHook, rewriteAnswer, sandboxedCommandLine } from '../../../src/core/tools/hooks';
+import { denyAnswer, HookInputError, parseHookPayload, planHook, rewriteAnswer, sandboxArgv } from '../../../src/core/tools/hooks';
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hooks');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
-const CLI = ['/usr/bin/node', '/opt/agent sandbox/cli.js'];
 
 describe('hook payloads', () => {
   it('reads Claude Code and VS Code PreToolUse payloads', () => {
@@ -40,17 +39,13 @@ describe('hook payloads', () => {
   });
 });
 
-describe('rewritten command lines', () => {
-  it('puts the original command as one element after sh -c, each element quoted', () => {
-    const line = sandboxedCommandLine(CLI, '/home/dev/my project', "echo 'hi' && ls");
-    assert.equal(line, `/usr/bin/node '/opt/agent sandbox/cli.js' --workspace '/home/dev/my project' run -- sh -c 'echo '\\''hi'\\'' && ls'`);
-    assert.ok(isSandboxedAlready(CLI, '/home/dev/my project', line));
-    assert.ok(!isSandboxedAlready(CLI, '/home/dev/my project', 'ls'));
+describe('the sandboxed argv', () => {
+  it('puts the original command as one element after sh -c', () => {
+    assert.deepEqual(sandboxArgv("echo 'hi' && ls"), ['sh', '-c', "echo 'hi' && ls"]);
   });
 
   it('starts in a subfolder through an argument, never by splicing', () => {
-    const line = sandboxedCommandLine(CLI, '/p', 'pwd', 'src/a b');
-    assert.ok(line.endsWith(`run -- sh -c 'cd -- "$1" || exit 126; exec sh -c "$2"' agent-sandbox-cd 'src/a b' pwd`), line);
+    assert.deepEqual(sandboxArgv('pwd', 'src/a b'), ['sh', '-c', 'cd -- "$1" || exit 126; exec sh -c "$2"', 'agent-sandbox-cd', 'src/a b', 'pwd']);
   });
 
   it('answers in the shared hookSpecificOutput shape, keeping the other input fields', () => {
@@ -66,7 +61,7 @@ describe('hook configuration', () => {
   it('names the files each agent reads', () => {
     assert.equal(hookConfigPath('/p', 'claude'), '/p/.claude/settings.local.json');
     assert.equal(hookConfigPath('/p', 'vscode'), '/p/.github/hooks/agent-sandbox.json');
-    assert.equal(hookCommandLine(CLI, 'claude'), "/usr/bin/node '/opt/agent sandbox/cli.js' hook claude");
+    assert.equal(hookCommandLine('/home/dev/.local/state/agent-sandbox/bin/agent-sandbox', 'claude'), '/home/dev/.local/state/agent-sandbox/bin/agent-sandbox hook claude || exit 2');
   });
 
   it('adds our Claude Code entry and keeps every other setting and hook', () => {
@@ -80,9 +75,11 @@ describe('hook configuration', () => {
     assert.equal(pre.length, 2);
     assert.deepEqual(pre[1], { matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', command: 'node cli.js hook claude', timeout: 30 }] });
     assert.deepEqual((merged.hooks as { Stop: unknown }).Stop, existing.hooks.Stop);
-    // Writing again replaces our entry instead of adding a second one.
-    const again = mergeHookConfig(merged, 'claude', 'node other.js hook claude');
+    // Writing again replaces our entry instead of adding a second one, in either form.
+    const again = mergeHookConfig(merged, 'claude', '/s/bin/agent-sandbox hook claude || exit 2');
     assert.equal((again.hooks as { PreToolUse: unknown[] }).PreToolUse.length, 2);
+    const third = mergeHookConfig(again, 'claude', '/t/bin/agent-sandbox hook claude || exit 2');
+    assert.deepEqual((third.hooks as { PreToolUse: { hooks: { command: string }[] }[] }).PreToolUse.map((e) => e.hooks[0]!.command), ['audit.sh', '/t/bin/agent-sandbox hook claude || exit 2']);
     assert.equal(existing.hooks.PreToolUse.length, 1, 'the input is not modified');
   });
 
