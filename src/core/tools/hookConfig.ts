@@ -4,11 +4,14 @@
  * `.github/hooks/agent-sandbox.json`. Merging keeps every other setting and hook as it is and
  * replaces only an earlier entry of ours.
  *
- * The configured command names the stable launcher (launcher.ts), never the CLI's own path,
- * and ends in `|| exit 2`: agents run hook commands through a shell and treat every exit
- * code but 2 as a non-blocking error (the call then runs on the host), so a launcher that is
- * missing or a runtime that crashes must still block. `sh`, bash, zsh, fish and PowerShell 7
- * all read `A || exit 2` the same way, and the launcher path needs no quoting in any of them.
+ * The configured command is `/bin/sh <launcher> hook DIALECT || exit 2`. It names the stable
+ * launcher (launcher.ts), never the CLI's own path, which changes with every extension
+ * update. Agents run hook commands through a shell and treat every exit code but 2 as a
+ * non-blocking error (the call then runs on the host), so a launcher that is missing or a
+ * runtime that crashes must still block: `|| exit 2` turns any failure into 2. The launcher
+ * is run by `/bin/sh` rather than directly because fish skips `||` when the command itself
+ * does not exist; `/bin/sh` always does, and exits 127 for a missing script. sh, bash, zsh,
+ * fish and PowerShell 7 all read the line alike, and the path needs no quoting in any of them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -40,7 +43,7 @@ export function hookConfigPath(workspaceRoot: string, dialect: HookDialect): str
 
 /** The exact command line configured for a dialect. Throws UnsafeStatePathError for a launcher path with special characters. */
 export function hookCommandLine(launcher: string, dialect: HookDialect): string {
-  return `${assertInertLauncher(launcher)} hook ${dialect} || exit 2`;
+  return `/bin/sh ${assertInertLauncher(launcher)} hook ${dialect} || exit 2`;
 }
 
 /** Our entries, this form or the earlier one that named the CLI directly (`... hook claude`). */

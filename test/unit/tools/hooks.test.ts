@@ -61,7 +61,7 @@ describe('hook configuration', () => {
   it('names the files each agent reads', () => {
     assert.equal(hookConfigPath('/p', 'claude'), '/p/.claude/settings.local.json');
     assert.equal(hookConfigPath('/p', 'vscode'), '/p/.github/hooks/agent-sandbox.json');
-    assert.equal(hookCommandLine('/home/dev/.local/state/agent-sandbox/bin/agent-sandbox', 'claude'), '/home/dev/.local/state/agent-sandbox/bin/agent-sandbox hook claude || exit 2');
+    assert.equal(hookCommandLine('/home/dev/.local/state/agent-sandbox/bin/agent-sandbox', 'claude'), '/bin/sh /home/dev/.local/state/agent-sandbox/bin/agent-sandbox hook claude || exit 2');
   });
 
   it('adds our Claude Code entry and keeps every other setting and hook', () => {
@@ -76,10 +76,10 @@ describe('hook configuration', () => {
     assert.deepEqual(pre[1], { matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', command: 'node cli.js hook claude', timeout: 30 }] });
     assert.deepEqual((merged.hooks as { Stop: unknown }).Stop, existing.hooks.Stop);
     // Writing again replaces our entry instead of adding a second one, in either form.
-    const again = mergeHookConfig(merged, 'claude', '/s/bin/agent-sandbox hook claude || exit 2');
+    const again = mergeHookConfig(merged, 'claude', '/bin/sh /s/bin/agent-sandbox hook claude || exit 2');
     assert.equal((again.hooks as { PreToolUse: unknown[] }).PreToolUse.length, 2);
-    const third = mergeHookConfig(again, 'claude', '/t/bin/agent-sandbox hook claude || exit 2');
-    assert.deepEqual((third.hooks as { PreToolUse: { hooks: { command: string }[] }[] }).PreToolUse.map((e) => e.hooks[0]!.command), ['audit.sh', '/t/bin/agent-sandbox hook claude || exit 2']);
+    const third = mergeHookConfig(again, 'claude', '/bin/sh /t/bin/agent-sandbox hook claude || exit 2');
+    assert.deepEqual((third.hooks as { PreToolUse: { hooks: { command: string }[] }[] }).PreToolUse.map((e) => e.hooks[0]!.command), ['audit.sh', '/bin/sh /t/bin/agent-sandbox hook claude || exit 2']);
     assert.equal(existing.hooks.PreToolUse.length, 1, 'the input is not modified');
   });
 
