@@ -1,0 +1,137 @@
+/**
+ * Runs a real agent program headless against a scripted model server, with a private HOME
+ * and config folder per run, so nothing of this machine's user configuration (API keys,
+ * settings, hooks, trust) takes part. Only PATH, the sandbox's own variables and what the
+ * run names are passed on.
+ *
+ * Claude Code: `claude -p PROMPT --dangerously-skip-permissions` (as root it insists on
+ * IS_SANDBOX=1), model at ANTHROPIC_BASE_URL. Its hooks come from the workspace's
+ * .claude/settings.local.json, where the product writes them.
+ *
+ * Codex: `codex exec --json PROMPT` with a model provider in $CODEX_HOME/config.toml
+ * (`wire_api = "responses"`) and Claude-format hooks in $CODEX_HOME/hooks.json. Codex runs
+ * only hooks a person has reviewed and trusted (a hash kept in config.toml after review in
+ * its UI); headless automation skips that review with `--dangerously-bypass-hook-trust`.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { hookConfigPath } from '../../../src/core/tools/hookConfig';
+
+export interface AgentRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+  readonly timedOut: boolean;
+}
+
+function baseEnv(home: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...extra };
+}
+
+function runProgram(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<AgentRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a timeout kills the agent and every hook it started.
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, ms: Date.now() - started, timedOut });
+    });
+  });
+}
+
+/** A private home for one agent run; removed by the caller with fs.rmSync. */
+export function makeAgentHome(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'agent-sandbox-agent-home-'));
+}
+
+/** Writes the Claude Code hook settings where the product writes them. */
+export function writeClaudeHookSettings(workspace: string, settings: Record<string, unknown>): void {
+  const file = hookConfigPath(workspace, 'claude');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+}
+
+export function runClaude(options: {
+  bin: string;
+  home: string;
+  workspace: string;
+  modelUrl: string;
+  env?: NodeJS.ProcessEnv;
+  prompt?: string;
+  timeoutMs?: number;
+}): Promise<AgentRun> {
+  const env = baseEnv(options.home, {
+    CLAUDE_CONFIG_DIR: path.join(options.home, '.claude'),
+    ANTHROPIC_BASE_URL: options.modelUrl,
+    ANTHROPIC_API_KEY: 'sk-ant-scripted-test',
+    IS_SANDBOX: '1',
+    DISABLE_AUTOUPDATER: '1',
+    DISABLE_TELEMETRY: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ...options.env,
+  });
+  const argv = [options.bin, '-p', options.prompt ?? 'Follow the plan.', '--dangerously-skip-permissions', '--output-format', 'json'];
+  return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
+}
+
+export function runCodex(options: {
+  bin: string;
+  home: string;
+  workspace: string;
+  modelUrl: string;
+  hooks: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  prompt?: string;
+  timeoutMs?: number;
+}): Promise<AgentRun> {
+  const codexHome = path.join(options.home, '.codex');
+  fs.mkdirSync(codexHome, { recursive: true });
+  fs.writeFileSync(
+    path.join(codexHome, 'config.toml'),
+    [
+      'model = "gpt-scripted"',
+      'model_provider = "scripted"',
+      '',
+      '[model_providers.scripted]',
+      'name = "Scripted test model"',
+      `base_url = ${JSON.stringify(`${options.modelUrl}/v1`)}`,
+      'wire_api = "responses"',
+      'env_key = "SCRIPTED_MODEL_API_KEY"',
+      'request_max_retries = 0',
+      'stream_max_retries = 0',
+      '',
+    ].join('\n'),
+  );
+  fs.writeFileSync(path.join(codexHome, 'hooks.json'), `${JSON.stringify(options.hooks, null, 2)}\n`);
+  const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
+  const argv = [
+    options.bin,
+    'exec',
+    '--json',
+    '--skip-git-repo-check',
+    '--ephemeral',
+    // Codex's own sandbox would get in the way of what is under test: the hook alone decides.
+    '--dangerously-bypass-approvals-and-sandbox',
+    '--dangerously-bypass-hook-trust',
+    options.prompt ?? 'Follow the plan.',
+  ];
+  return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
+}

@@ -1,0 +1,91 @@
+/**
+ * What the scripted model servers share: a script of turns, an HTTP server on 127.0.0.1 at
+ * a free port that logs every request body, and Server-Sent Events framing. A real agent
+ * program talks to it as to its vendor's API, so the agent's own tool loop, hooks and
+ * permission checks all run for real; only the model's choices are fixed in advance.
+ */
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One model turn: call a tool with this input, or answer with a final text. */
+export type ScriptTurn = { readonly tool: string; readonly input: Record<string, unknown> } | { readonly text: string };
+
+export interface LoggedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+}
+
+export interface ScriptedServer {
+  /** Base URL, e.g. http://127.0.0.1:PORT (no trailing slash). */
+  readonly url: string;
+  /** Every request received so far, in order. */
+  readonly requests: readonly LoggedRequest[];
+  close(): Promise<void>;
+}
+
+export type RouteHandler = (req: LoggedRequest, res: http.ServerResponse) => void;
+
+/** Starts a server on 127.0.0.1 at a free port; `route` answers each request after its body is read and logged. */
+export async function startScriptedServer(route: RouteHandler): Promise<ScriptedServer> {
+  const requests: LoggedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Not JSON: kept as text in the log.
+      }
+      const logged: LoggedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body };
+      requests.push(logged);
+      try {
+        route(logged, res);
+      } catch (err) {
+        // A bug in a script must show up in the agent's output, never as a hang.
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { type: 'scripted_server_error', message: (err as Error).message } }));
+      }
+    });
+  });
+  // Agents keep connections alive; closing must not wait for them.
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Writes a complete Server-Sent Events response: each event with its name and JSON data. */
+export function sendSse(res: http.ServerResponse, events: readonly { readonly event: string; readonly data: unknown }[]): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  for (const e of events) res.write(`event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  res.end();
+}
+
+export function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The turn for a request that follows `done` earlier model turns; past the end, a closing text. */
+export function turnAt(script: readonly ScriptTurn[], done: number): ScriptTurn {
+  return script[done] ?? { text: 'Done.' };
+}
