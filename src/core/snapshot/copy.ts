@@ -3,6 +3,8 @@
  * excluded paths (secrets). Files are cloned (reflink) where the file system supports it and
  * copied otherwise. Symlinks are copied as links, never followed. FIFOs, sockets and devices
  * are left out and reported. Names are handled as bytes, so names that are not UTF-8 survive.
+ * Git's configuration files are written without their credentials, and credential files under
+ * `.git` are left out, whatever the policy says (see gitScrub.ts): the copy never holds them.
  *
  * Given the manifest of an earlier copy into the same destination, only what changed is
  * copied again (see BaseManifest): an entry is kept when neither side moved since that copy.
@@ -10,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeName, Limiter } from './entries';
+import { gitFileTreatment, scrubGitConfig } from './gitScrub';
 
 export interface CopyOptions {
   /** Returns the matching pattern when a path (posix, relative) is excluded. */
@@ -60,6 +63,29 @@ export interface CopyReport {
 }
 
 const CLONE = fs.constants.COPYFILE_FICLONE;
+
+/** A git configuration this large is not one; it is refused rather than copied unscrubbed. */
+const MAX_GIT_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Writes the scrubbed form of a git configuration file. The source is opened without following
+ * a link, and checked to be the regular file it was, so what is scrubbed is what was listed.
+ */
+async function copyScrubbedGitConfig(src: Buffer, dst: Buffer, rel: string, st: fs.Stats): Promise<void> {
+  const handle = await fs.promises.open(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  let content: Buffer;
+  try {
+    const now = await handle.stat();
+    if (!now.isFile()) throw new Error(`${rel} is no longer a regular file`);
+    if (now.size > MAX_GIT_CONFIG_BYTES) throw new Error(`the git configuration ${rel} is larger than 1 MiB, too large to be a configuration`);
+    content = await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+  await fs.promises.writeFile(dst, scrubGitConfig(content), { flag: 'wx', mode: 0o600 });
+  await fs.promises.chmod(dst, st.mode & 0o7777);
+  await fs.promises.utimes(dst, st.atime, st.mtime);
+}
 
 /**
  * A source changed within this long before the earlier copy started may have changed again
@@ -135,7 +161,8 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
           const src = Buffer.concat([srcDir, Buffer.from('/'), rawName]);
           const dst = Buffer.concat([dstDir, Buffer.from('/'), rawName]);
           const excludedBy = options.isExcluded(rel, entry.isDirectory());
-          if (excludedBy) {
+          const gitTreatment = gitFileTreatment(rel);
+          if (excludedBy || gitTreatment === 'leaveOut') {
             report.excluded.push(rel);
             return;
           }
@@ -161,17 +188,25 @@ export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOp
                 }
               }),
             );
+          } else if (gitTreatment === 'scrubConfig' && !entry.isFile()) {
+            // A link would hand git a file that was never scrubbed (its target, copied as it is).
+            report.skipped.push({ path: rel, reason: 'a git configuration that is not a regular file is not copied: it could not be scrubbed of credentials' });
           } else if (entry.isFile() || entry.isSymbolicLink()) {
             kept.add(rawName.toString('latin1'));
+            const scrub = gitTreatment === 'scrubConfig';
             // Read the source's identity before its content, so a later write always shows.
             const st = fs.lstatSync(src);
             const key = rawChild.toString('latin1');
             const prev = previous?.entries.get(key);
             let done = copy;
-            if (!previous || !unchangedSince(prev, st, copy, previous.startedAtMs)) {
+            // A scrubbed file is always made again: it is small, and no record of a copy made
+            // under other rules (or before there were any) can then keep a raw one.
+            if (!previous || scrub || !unchangedSince(prev, st, copy, previous.startedAtMs)) {
               await openForWrite();
               if (copy) await fs.promises.rm(dst, { recursive: true, force: true });
-              if (st.isFile()) {
+              if (scrub) {
+                await copyScrubbedGitConfig(src, dst, rel, st);
+              } else if (st.isFile()) {
                 await fs.promises.copyFile(src, dst, CLONE);
                 await fs.promises.chmod(dst, st.mode & 0o7777);
                 await fs.promises.utimes(dst, st.atime, st.mtime);
