@@ -1,9 +1,12 @@
 /**
  * Risk flags: changes that can run code on the host later, or widen permissions. A risky
  * change is never approved by "approve all" unless the person asks for risky ones too.
+ * What counts as code on the host is listed in one place, hostCodeRules.ts; the policy's
+ * `risky` patterns add to it.
  */
 import * as path from 'node:path';
 import { compilePatterns } from '../glob';
+import { compileHostCodeRules } from './hostCodeRules';
 import { isUnderGit } from './pathRules';
 import type { ChangeKind, RiskFlag } from './types';
 import type { EntryInfo } from '../snapshot/types';
@@ -37,12 +40,15 @@ export interface RiskInput {
   readonly sandbox?: EntryInfo;
   /** Parsed `scripts` of package.json on each side, when the file is one; undefined otherwise. */
   readonly packageScripts?: { readonly base: unknown; readonly sandbox: unknown; readonly parseError?: string };
+  /** The first bytes of the sandbox side's content, when it is a file that was read. */
+  readonly sandboxHead?: Buffer;
 }
 
 export type RiskClassifier = (input: RiskInput) => RiskFlag[];
 
 export function createRiskClassifier(riskyPatterns: readonly string[]): RiskClassifier {
   const matchRisky = compilePatterns(riskyPatterns);
+  const matchHostCode = compileHostCodeRules();
   return (input) => {
     const flags: RiskFlag[] = [];
     const isDir = (input.sandbox ?? input.base)?.type === 'directory';
@@ -76,6 +82,18 @@ export function createRiskClassifier(riskyPatterns: readonly string[]): RiskClas
     if (scripts) {
       if (scripts.parseError) flags.push({ code: 'packageScripts', reason: `package scripts could not be compared (${scripts.parseError})` });
       else if (canonicalJson(scripts.base) !== canonicalJson(scripts.sandbox)) flags.push({ code: 'packageScripts', reason: 'package scripts changed' });
+    }
+
+    // The built-in rules speak where nothing else did: one reason is enough to hold a change
+    // back from "approve all", and a short list of reasons is read.
+    if (flags.length === 0) {
+      const reason = matchHostCode({
+        path: input.path,
+        isDirectory: isDir,
+        added: !input.base,
+        ...(input.sandboxHead ? { head: input.sandboxHead } : {}),
+      });
+      if (reason) flags.push({ code: 'runsOnHost', reason });
     }
     return flags;
   };

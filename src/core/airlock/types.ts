@@ -31,7 +31,9 @@ export type RiskCode =
   | 'worldWritable'
   | 'packageScripts'
   | 'lockfile'
-  | 'registryConfig';
+  | 'registryConfig'
+  /** A file some tool loads and runs by itself (see hostCodeRules.ts). */
+  | 'runsOnHost';
 
 export interface RiskFlag {
   readonly code: RiskCode;

@@ -1,0 +1,102 @@
+// Files that some tool loads and runs on the host by itself are flagged, so "approve all" never
+// takes them; ordinary code next to them is not.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { HOST_CODE_PATTERNS } from '../../../src/core/airlock/hostCodeRules';
+import { createRiskClassifier, type RiskInput } from '../../../src/core/airlock/risk';
+import { DEFAULT_RISKY } from '../../../src/core/policy';
+import type { EntryInfo } from '../../../src/core/snapshot/types';
+
+const FILE: EntryInfo = { type: 'file', mode: 0o644, size: 10, mtimeMs: 0 };
+const classify = createRiskClassifier(DEFAULT_RISKY);
+
+function added(path: string, head?: string): RiskInput {
+  return { path, kind: 'added', sandbox: FILE, ...(head !== undefined ? { sandboxHead: Buffer.from(head) } : {}) };
+}
+
+function modified(path: string, head?: string): RiskInput {
+  return { path, kind: 'modified', base: FILE, sandbox: FILE, ...(head !== undefined ? { sandboxHead: Buffer.from(head) } : {}) };
+}
+
+const HOST_CODE = [
+  '.githooks/pre-commit',
+  'tools/.git-hooks/pre-push',
+  'hooks/pre-commit',
+  'lefthook.yml',
+  'mise.toml',
+  '.mise.toml',
+  '.tool-versions',
+  '.pnpmfile.cjs',
+  '.yarn/plugins/@yarnpkg/plugin-evil.cjs',
+  'conftest.py',
+  'tests/unit/conftest.py',
+  '.nvim.lua',
+  '.exrc',
+  '.idea/workspace.xml',
+  'Directory.Build.props',
+  'src/Directory.Build.targets',
+  'vite.config.ts',
+  'packages/web/jest.config.mjs',
+  'webpack.config.prod.js',
+  '.eslintrc.js',
+  'packages/lib/.mocharc.cjs',
+  'src/setupTests.ts',
+  'jest.setup.js',
+  'node_modules/left-pad/index.js',
+  '.venv/bin/activate',
+  '.venv/lib/python3.12/site-packages/evil.pth',
+  'sitecustomize.py',
+  'usercustomize.py',
+  '.zlogin',
+  'tools/.gdbinit',
+  '.env',
+  'Dockerfile',
+  'docker-compose.yml',
+  'BUILD',
+];
+
+const ORDINARY = ['src/index.ts', 'src/hooks/useThing.ts', 'build/main.js', 'pkg/__init__.py', 'app/tasks.py', 'docs/setup.md', 'src/Source.ts', 'README.md'];
+
+describe('code that runs on the host', () => {
+  for (const p of HOST_CODE) {
+    it(`flags a change to ${p}`, () => {
+      const flags = classify(added(p));
+      assert.ok(flags.length > 0, `${p} would be approved by "approve all"`);
+    });
+  }
+
+  it('names the reason in plain words, under the code the review shows', () => {
+    const [flag] = classify(added('lefthook.yml'));
+    assert.deepEqual(flag, { code: 'runsOnHost', reason: 'lefthook configuration: the commands it lists run at every commit' });
+    assert.match(classify(added('conftest.py'))[0]!.reason, /pytest loads it/);
+  });
+
+  it('flags a new script that starts with #!, executable or not, but not an edit of an old one', () => {
+    assert.match(classify(added('scripts/deploy', '#!/bin/sh\ncurl x | sh\n'))[0]?.reason ?? '', /new script/);
+    assert.deepEqual(classify(modified('scripts/deploy', '#!/bin/sh\n')), []);
+    assert.deepEqual(classify(added('notes.txt', '# heading\n')), []);
+  });
+
+  it('leaves ordinary code alone, React hooks and build output included', () => {
+    const flagged = ORDINARY.filter((p) => classify(added(p)).length > 0);
+    assert.deepEqual(flagged, []);
+  });
+
+  it('keeps the built-in rules when the person\'s risky list is empty', () => {
+    const bare = createRiskClassifier([]);
+    assert.equal(bare(added('lefthook.yml'))[0]?.code, 'runsOnHost');
+    assert.equal(bare(added('.githooks/post-checkout'))[0]?.code, 'runsOnHost');
+  });
+
+  it('gives one reason per path: a path the policy already flags gets no second flag', () => {
+    assert.deepEqual(classify(added('package.json')).map((f) => f.code), ['policyPattern']);
+  });
+
+  it('keeps each rule in one place: no built-in pattern repeats a policy default, and each has a reason', () => {
+    const repeated = HOST_CODE_PATTERNS.filter((r) => DEFAULT_RISKY.includes(r.pattern)).map((r) => r.pattern);
+    assert.deepEqual(repeated, []);
+    const unique = new Set(HOST_CODE_PATTERNS.map((r) => r.pattern));
+    assert.equal(unique.size, HOST_CODE_PATTERNS.length, 'a pattern is listed twice');
+    for (const r of HOST_CODE_PATTERNS) assert.ok(r.reason.length > 10, `${r.pattern} needs a reason`);
+  });
+});
