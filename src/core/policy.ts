@@ -223,6 +223,7 @@ export const PolicySchema = z.strictObject({
           header: z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be an HTTP header name'),
           env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'),
           prefix: z.string().optional(),
+          allowPlainHttp: z.boolean().optional().describe('Also add it to plain HTTP requests; by default only to HTTPS.'),
         }),
       )
       .describe('Headers the host proxy adds to requests for one domain, from a host environment variable; the secret never enters the sandbox.'),

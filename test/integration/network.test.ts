@@ -249,14 +249,14 @@ describe('network mode allowlist', () => {
     publicCa?.dispose();
   });
 
-  test('an allowed domain is reached through the proxy, with the token added on the host side', async () => {
+  test('an allowed domain is reached through the proxy over plain HTTP, without the token (TLS only by default)', async () => {
     const before = outside.seen.length;
     const res = await curl(`http://allowed.test:${outside.port}/plain`);
     assert.equal(res.stdout, '200', res.stderr);
     assert.equal(res.stderr, 'hello from the outside');
     const seen = outside.seen[before]!;
     assert.equal(seen.url, '/plain');
-    assert.equal(seen.headers.authorization, TOKEN);
+    assert.equal(seen.headers.authorization, undefined);
   });
 
   test('an allowed domain is reached through a CONNECT tunnel', async () => {
@@ -380,7 +380,9 @@ describe('network mode allowlist', () => {
     assert.ok(find('GET', '127.0.0.1', 'deny'), 'an IP literal');
     assert.match(find('GET', 'private.test', 'deny')!.reason, /private/);
     assert.match(find('GET', 'metadata.test', 'deny')!.reason, /metadata/);
-    assert.deepEqual(find('GET', 'allowed.test', 'allow')!.injected, ['Authorization']);
+    const plain = records.find((r) => r.method === 'GET' && r.host === 'allowed.test' && r.port === outside.port)!;
+    assert.equal(plain.injected, undefined, 'no credential over plain HTTP');
+    assert.match(plain.reason, /credentials are not added to plain HTTP requests/);
     assert.ok(!fs.readFileSync(logFile, 'utf8').includes(TOKEN.split(' ')[1]!), 'the log never holds the token');
     // Attempts that bypass the proxy never reach it, so the kernel's refusal is their record.
     for (const r of records) assert.ok(r.time && r.reason && typeof r.port === 'number');

@@ -114,13 +114,19 @@ export class EgressGate {
       if (refusal) return this.deny({ ...base, host: name, rule: decision.rule, answer }, refusal);
     }
     const address = resolved.addresses[0]!;
-    const credentials = host.kind === 'name' ? credentialsFor(this.options.credentials ?? [], host.name) : [];
+    // CONNECT carries TLS (the proxy adds credentials only inside a TLS handshake it ends);
+    // any other method is a plain HTTP request.
+    const transport = method === 'CONNECT' ? 'tls' : 'plain-http';
+    const credentials = host.kind === 'name' ? credentialsFor(this.options.credentials ?? [], host.name, transport) : [];
+    const withheld = host.kind === 'name' && transport === 'plain-http' && credentials.length === 0 && credentialsFor(this.options.credentials ?? [], host.name, 'tls').length > 0;
     this.write({
       ...base,
       host: name,
       decision: 'allow',
       // Say so when a credential exists but cannot go into an end-to-end encrypted tunnel.
-      reason: [decision.reason, this.tunnelNote(method, name, credentials.length > 0)].filter(Boolean).join('; '),
+      reason: [decision.reason, this.tunnelNote(method, name, credentials.length > 0), withheld ? 'credentials are not added to plain HTTP requests' : undefined]
+        .filter(Boolean)
+        .join('; '),
       rule: decision.rule,
       address,
       answer,

@@ -5,8 +5,8 @@
  * session's state folder, which is bind-mounted into the container, where a small
  * forwarder (media/net-forwarder.js) exposes it as http://127.0.0.1:3128. It speaks:
  *   - plain HTTP in absolute form (`GET http://host/path`), forwarded with hop-by-hop and
- *     proxy headers removed, the Host header pinned to the checked host, and credentials
- *     configured for that host added;
+ *     proxy headers removed, the Host header pinned to the checked host, and only those
+ *     credentials of that host whose rule allows plain HTTP added;
  *   - CONNECT host:port, tunnelled byte for byte (HTTPS), except to hosts that have a
  *     credential when a session CA is given: those tunnels are terminated here with a
  *     certificate from that CA, each request gets its credential, and goes on over a new,
@@ -20,7 +20,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { SandboxError } from '../errors';
-import type { HostCredential } from './credentials';
+import { credentialsFor, type HostCredential } from './credentials';
 import { EgressGate, type EgressGateOptions } from './gate';
 import type { TlsAuthority } from './tlsAuthority';
 
@@ -217,7 +217,8 @@ async function handlePlainRequest(context: ProxyContext, req: http.IncomingMessa
 
   const headers = forwardableHeaders(req.headers);
   headers.host = target.port ? `${target.hostname}:${target.port}` : target.hostname;
-  for (const credential of result.credentials) {
+  // The gate already gives plain requests only such credentials; checked again where they are sent.
+  for (const credential of credentialsFor(result.credentials, result.host, 'plain-http')) {
     for (const name of Object.keys(headers)) if (name === credential.header.toLowerCase()) delete headers[name];
     headers[credential.header.toLowerCase()] = credential.value;
   }

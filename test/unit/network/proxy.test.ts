@@ -79,8 +79,8 @@ describe('plain HTTP through the proxy', () => {
     assert.equal(records.at(-1)!.address, '127.0.0.1');
   });
 
-  test('a credential goes only to its domain and replaces what the client sent', async () => {
-    const { proxy, records } = await proxyWith();
+  test('a credential allowed over plain HTTP goes only to its domain and replaces what the client sent', async () => {
+    const { proxy, records } = await proxyWith({ credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN, allowPlainHttp: true }] });
     const before = server.seen.length;
     await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/a`, { authorization: 'Bearer forged' });
     await proxyGet(proxy.socketPath, `http://second.test:${server.port}/b`);
