@@ -232,36 +232,47 @@ export function startSwapLoop(session: SandboxSession, pairs: readonly SwapPair[
 }
 
 /**
- * Grows a file of the sandbox without end: some real bytes, then a size that climbs by
- * `stepMb` every millisecond (a sparse file, so the host's disk is not filled; up to the
- * file system's largest file) until the stop file appears or `maxSec` pass; then it is cut back to nothing, which lets any reader
- * still at it reach its end.
+ * Grows a file of the sandbox without end once the host starts reading it. The file starts
+ * with a few MiB of real bytes and an access time far in the past; the first read by anyone
+ * moves the access time, and from then on the size climbs by `stepMb` every millisecond (a
+ * sparse file, so no disk is used; up to the largest file the sandbox may make) until the
+ * stop file appears or `maxSec` pass. Then it is cut back to nothing, which lets any reader
+ * still at it reach its end. A host that reads no more than the size it saw when it opened
+ * the file reads a few MiB; one that reads until the end follows the growth.
  */
 const GROW_PROGRAM = String.raw`
 import errno, os, sys, time
 path, stop, step, max_sec = sys.argv[1], sys.argv[2], int(sys.argv[3]) * 1024 * 1024, float(sys.argv[4])
+tmp = path + '.tmp'
 os.makedirs(os.path.dirname(path), exist_ok=True)
-fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
 os.write(fd, b'grows without end\n' * 200000)
+os.utime(fd, (1, time.time()))
+os.rename(tmp, path)
 largest = os.fstat(fd).st_size
 deadline = time.monotonic() + max_sec
+read_at = None
 while not os.path.exists(stop) and time.monotonic() < deadline:
+    if read_at is None:
+        if os.fstat(fd).st_atime > 1000: read_at = time.monotonic()
+        else: time.sleep(0.001)
+        continue
     try:
         os.ftruncate(fd, largest + step)
         largest += step
     except OSError as e:
-        # The file system's largest file: it stays there, far more than a host can read.
+        # The largest file the sandbox may make: it stays there.
         if e.errno != errno.EFBIG: raise
     time.sleep(0.001)
 os.ftruncate(fd, 0)
-print(largest)
+print(largest, 'read' if read_at is not None else 'unread')
 `;
 
 export interface GrowingFile {
-  /** Resolves once the file exists and grows. */
+  /** Resolves once the file exists (it grows once read). */
   readonly started: Promise<void>;
-  /** Stops the growth, cuts the file to zero bytes and returns the largest size it reached. */
-  stop(): Promise<number>;
+  /** Stops the growth, cuts the file to zero bytes and tells the largest size it reached and whether anyone read it. */
+  stop(): Promise<{ largest: number; read: boolean }>;
 }
 
 /**
@@ -276,11 +287,11 @@ export function startGrowingFile(session: SandboxSession, file: string, options:
   const running = helper(['python3', '-c', GROW_PROGRAM, file, stopFile, String(options.stepMb ?? 256), String(maxSec)]);
   const started = (async () => {
     for (let i = 0; i < 200; i++) {
-      const r = await helper(['/bin/sh', '-c', '[ "$(stat -c %s -- "$1" 2>/dev/null || echo 0)" -gt 4000000 ]', 'grow-ready', file]);
+      const r = await helper(['/bin/sh', '-c', '[ -f "$1" ]', 'grow-ready', file]);
       if (r.exitCode === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`${file} did not start growing within 10 s`);
+    throw new Error(`${file} was not made within 10 s`);
   })();
   return {
     started,
@@ -288,7 +299,8 @@ export function startGrowingFile(session: SandboxSession, file: string, options:
       await helper(['/bin/sh', '-c', ': > "$1"', 'grow-stop', stopFile]);
       const result = await running;
       if (result.exitCode !== 0) throw new Error(`the growing program failed (exit ${result.exitCode}): ${result.stderr.toString()}`);
-      return Number(result.stdout.toString().trim());
+      const [largest, read] = result.stdout.toString().trim().split(' ');
+      return { largest: Number(largest), read: read === 'read' };
     },
   };
 }
