@@ -8,6 +8,10 @@
  * capabilities but without a syscall filter shows what the kernel answers. EPERM inside the
  * sandbox is then the filter's answer, not the kernel's. A call the kernel lacks (ENOSYS in
  * the control) may answer either, as the filter may or may not see it first.
+ *
+ * Under gVisor (AGENT_SANDBOX_TEST_RUNTIME=runsc) the calls reach gVisor's own kernel, which
+ * lacks several of them (ENOSYS) and applies the profile itself only when runsc is
+ * registered with --oci-seccomp; a call it implements and lets through fails here.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -101,7 +105,8 @@ describe('high-risk system calls', () => {
     assert.equal(seccompProblem(securityOpt), undefined);
   });
 
-  test('without a filter, the kernel answers each probe with something other than EPERM', () => {
+  const otherRuntime = testRuntime() !== '' && testRuntime() !== 'runc';
+  test('without a filter, the kernel answers each probe with something other than EPERM', { skip: otherRuntime && 'the runtime answers from its own kernel' }, () => {
     // Otherwise an EPERM inside the sandbox would prove nothing about the filter.
     for (const name of Object.keys(PROBES)) {
       assert.notEqual(control[name], 'EPERM', `the kernel itself refuses ${name} with EPERM here; the probe needs other arguments`);
