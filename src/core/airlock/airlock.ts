@@ -8,6 +8,7 @@ import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
 import type { SnapshotView } from '../snapshot/types';
 import { buildChangeSet, type BuiltChangeSet, type SideData } from './changeSet';
+import { readFileContent } from './content';
 import { computeHunks, formatUnifiedDiff } from './hunks';
 import { JournalStore, newJournalId, type JournalOp, type JournalRecord, type StoredState } from './journal';
 import { withFileLock } from './lock';
@@ -507,7 +508,7 @@ async function describeDiff(view: SnapshotView, entry: ChangeEntry, data: SideDa
         const info = side === 'base' ? entry.base : entry.sandbox;
         if (info?.content !== 'text') return '';
         const cached = data?.[side];
-        return (cached ?? (await fs.promises.readFile(side === 'base' ? view.basePath(entry.path) : view.sandboxPath(entry.path)))).toString('utf8');
+        return (cached ?? (await readFileContent(() => view.openFile(side, entry.path))).data ?? Buffer.alloc(0)).toString('utf8');
       };
       const hunks = computeHunks(await read('base'), await read('sandbox'));
       const oldLabel = entry.base?.content === 'text' ? `a/${entry.path}` : '/dev/null';

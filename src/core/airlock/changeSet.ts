@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EntryInfo, RawChange, SnapshotView } from '../snapshot/types';
+import type { EntryInfo, RawChange, SnapshotSide, SnapshotView } from '../snapshot/types';
+import { ChangedUnderfoot } from '../fs/beneath';
 import { readFileContent, sha256, type FileContent } from './content';
 import { foldName, isUnderGit, resolveLinkInside, unsafePathReason } from './pathRules';
 import { mapLimit } from './pool';
@@ -49,39 +50,22 @@ function fingerprintOf(kind: ChangeKind, base?: SideInfo, sandbox?: SideInfo): s
   return sha256(JSON.stringify([kind, side(base), side(sandbox)]));
 }
 
-async function readSide(hostPath: string, entry: EntryInfo | undefined, beforeRead?: () => Promise<void>): Promise<{ info?: SideInfo; content?: FileContent }> {
+/**
+ * Reads one side of a change through the view, which walks the side one name at a time and
+ * never follows a symlink nor waits on a FIFO: the sandbox side is written by the agent,
+ * which could swap a folder for a symlink to a host path after the scan.
+ */
+async function readSide(view: SnapshotView, side: SnapshotSide, rel: string, entry: EntryInfo | undefined): Promise<{ info?: SideInfo; content?: FileContent }> {
   if (!entry) return {};
   if (entry.type !== 'file') return { info: { entry, content: 'none' } };
-  await beforeRead?.();
-  const content = await readFileContent(hostPath);
+  let content: FileContent;
+  try {
+    content = await readFileContent(() => view.openFile(side, rel));
+  } catch (err) {
+    if (err instanceof ChangedUnderfoot) throw new Error(`${err.on(side)} (it changed after the scan)`);
+    throw err;
+  }
   return { info: { entry, sha256: content.sha256, content: content.content }, content };
-}
-
-/**
- * The sandbox side is written by the agent, which could swap a folder for a symlink to a host
- * path after the scan. Every parent below the sandbox root must still be a real folder before
- * a file is read from it (the file itself is opened with O_NOFOLLOW).
- */
-function sandboxParentGuard(view: SnapshotView): (rel: string) => Promise<void> {
-  const verdicts = new Map<string, Promise<void>>();
-  return async (rel) => {
-    const parts = rel.split('/');
-    const full = view.sandboxPath(rel);
-    const suffix = path.sep + parts.join(path.sep);
-    if (!full.endsWith(suffix)) throw new Error(`cannot locate the sandbox copy of ${rel}`);
-    const root = full.slice(0, -suffix.length);
-    for (let i = 1; i < parts.length; i++) {
-      const prefix = parts.slice(0, i).join('/');
-      let verdict = verdicts.get(prefix);
-      if (!verdict) {
-        verdict = fs.promises.lstat(path.join(root, ...parts.slice(0, i))).then((st) => {
-          if (!st.isDirectory()) throw new Error(`"${prefix}" in the sandbox is no longer a folder (it changed after the scan)`);
-        });
-        verdicts.set(prefix, verdict);
-      }
-      await verdict;
-    }
-  };
 }
 
 export async function buildChangeSet(
@@ -91,7 +75,6 @@ export async function buildChangeSet(
 ): Promise<BuiltChangeSet> {
   const data = new Map<string, SideData>();
   let cachedBytes = 0;
-  const guardSandbox = sandboxParentGuard(view);
 
   const partial = await mapLimit(raws, READ_CONCURRENCY, async (raw) => {
     const pathProblem = unsafePathReason(raw.path);
@@ -105,7 +88,7 @@ export async function buildChangeSet(
     let [b, s] = unread();
     if (readable) {
       try {
-        [b, s] = await Promise.all([readSide(view.basePath(raw.path), raw.base), readSide(view.sandboxPath(raw.path), raw.sandbox, () => guardSandbox(raw.path))]);
+        [b, s] = await Promise.all([readSide(view, 'base', raw.path, raw.base), readSide(view, 'sandbox', raw.path, raw.sandbox)]);
       } catch (err) {
         // One unreadable entry must not hide the others from review; it is simply never applied.
         readProblem = `could not be read safely: ${(err as Error).message}`;

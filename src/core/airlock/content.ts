@@ -44,23 +44,51 @@ export interface FileContent {
   readonly data?: Buffer;
 }
 
-/** Reads a regular file without following a final symlink. */
-export async function readFileContent(hostPath: string, cap = DIFF_SIZE_CAP): Promise<FileContent> {
-  const handle = await fs.promises.open(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+/**
+ * Reads a regular file of a snapshot side, opened by `open` (which never follows a symlink
+ * and never blocks). Reads at most the size the file had when it was opened, so a file the
+ * sandbox keeps growing cannot stretch the read; the bytes are kept within `cap`.
+ */
+export async function readFileContent(open: () => Promise<fs.promises.FileHandle>, cap = DIFF_SIZE_CAP): Promise<FileContent> {
+  const handle = await open();
   try {
     const stat = await handle.stat();
+    if (!stat.isFile()) throw new Error('not a regular file');
     if (stat.size <= cap) {
-      const data = await handle.readFile();
-      if (data.length <= cap) {
-        return { sha256: sha256(data), size: data.length, content: looksBinary(data) ? 'binary' : 'text', data };
-      }
+      const data = await readAtMost(handle, stat.size);
+      return { sha256: sha256(data), size: data.length, content: looksBinary(data) ? 'binary' : 'text', data };
     }
-    return { sha256: await hashStream(hostPath), size: stat.size, content: 'tooLarge' };
+    return { sha256: await hashHandle(handle, stat.size), size: stat.size, content: 'tooLarge' };
   } finally {
     await handle.close();
   }
 }
 
+async function readAtMost(handle: fs.promises.FileHandle, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size);
+  let pos = 0;
+  while (pos < size) {
+    const { bytesRead } = await handle.read(data, pos, size - pos, pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+  }
+  return data.subarray(0, pos);
+}
+
+/** The hash of the first `size` bytes of an open file. */
+async function hashHandle(handle: fs.promises.FileHandle, size: number): Promise<string> {
+  const digest = createHash('sha256');
+  const chunk = Buffer.allocUnsafe(1024 * 1024);
+  for (let pos = 0; pos < size; ) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - pos), pos);
+    if (bytesRead === 0) break;
+    digest.update(chunk.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return digest.digest('hex');
+}
+
+/** Hashes a file of the real tree or the journal (never a snapshot side: see readFileContent). */
 export async function hashStream(hostPath: string): Promise<string> {
   const digest = createHash('sha256');
   const handle = await fs.promises.open(hostPath, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);

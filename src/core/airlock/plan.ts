@@ -124,7 +124,7 @@ async function sideBytes(view: SnapshotView, side: 'base' | 'sandbox', entry: Ch
   const info = side === 'base' ? entry.base : entry.sandbox;
   if (info?.entry.type !== 'file' || info.content === 'tooLarge') return undefined;
   if (cached) return cached;
-  const read = await readFileContent(side === 'base' ? view.basePath(entry.path) : view.sandboxPath(entry.path));
+  const read = await readFileContent(() => view.openFile(side, entry.path));
   if (read.sha256 !== info.sha256 || !read.data) throw new Error(`the ${side} side of ${entry.path} changed since it was scanned`);
   return read.data;
 }
@@ -165,7 +165,7 @@ export async function desiredFor(view: SnapshotView, entry: ChangeEntry, data: S
       if (bytes) {
         return { state: { type: 'file', mode, sha256: s.sha256!, source: { data: bytes } }, text: s.content === 'text' ? bytes.toString('utf8') : undefined, whole: true };
       }
-      return { state: { type: 'file', mode, sha256: s.sha256!, source: { copyFrom: view.sandboxPath(entry.path) } }, whole: true };
+      return { state: { type: 'file', mode, sha256: s.sha256!, source: { openFrom: () => view.openFile('sandbox', entry.path) } }, whole: true };
     }
     case 'symlink':
       return { state: { type: 'symlink', target: s.entry.linkTarget ?? '' }, whole: true };
@@ -355,7 +355,7 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
       const { acceptContent, ...accept } = acceptFor(after, resync);
       plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent });
     } else {
-      const baseBefore = !entry.base ? ({ type: 'absent' } as const) : entry.base.entry.type === 'file' ? ({ type: 'file', hostPath: view.basePath(entry.path) } as const) : undefined;
+      const baseBefore = !entry.base ? ({ type: 'absent' } as const) : entry.base.entry.type === 'file' ? ({ type: 'file', open: () => view.openFile('base', entry.path) } as const) : undefined;
       plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync), ...(baseBefore ? { baseBefore } : {}) });
     }
     plan.applied.push({ path: entry.path, status: sameAsReal ? 'unchanged' : status, ...(hunks ? { hunks } : {}), notes });

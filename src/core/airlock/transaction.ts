@@ -17,15 +17,17 @@ import { hashStream, sha256 } from './content';
 import { JournalStore, type AcceptMode, type JournalKind, type JournalOp, type JournalRecord, type StoredState } from './journal';
 import { mapLimit } from './pool';
 import { hostPath } from '../snapshot/tree';
+import { reopenPath } from '../fs/beneath';
 import { copyToNewFile, fsyncDir, removeIfExists, writeNewFile, type RealState } from './realTree';
 
 const IO_CONCURRENCY = 16;
 
 /**
- * Where a file's new content comes from: bytes in memory, a file to copy (the sandbox side),
- * or a backup to hard-link back (undo and rollback: its data is already on disk).
+ * Where a file's new content comes from: bytes in memory, a file of the real tree to copy, a
+ * snapshot side's file to copy (opened by the snapshot, never through a symlink), or a
+ * backup to hard-link back (undo and rollback: its data is already on disk).
  */
-export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string } | { readonly linkFrom: string };
+export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string } | { readonly openFrom: () => Promise<fs.promises.FileHandle> } | { readonly linkFrom: string };
 
 export type TargetState =
   | { readonly type: 'absent' }
@@ -42,8 +44,8 @@ export interface PlannedOp {
   readonly resyncSandbox?: boolean;
   /** For `written`: what the snapshot records, when it is not what the real tree gets (a partial apply merged with the person's edits). */
   readonly acceptContent?: Buffer;
-  /** The snapshot's base side before this apply (a file's host path, or absent), kept so undo can restore it. */
-  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly hostPath: string };
+  /** The snapshot's base side before this apply (a file, opened by the snapshot, or absent), kept so undo can restore it. */
+  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly open: () => Promise<fs.promises.FileHandle> };
 }
 
 export interface FaultInjection {
@@ -133,19 +135,14 @@ async function backupFile(store: JournalStore, id: string, name: string, p: stri
   if (copied !== before.sha256) throw changedDuringApply(p);
 }
 
-/**
- * Keeps the current content of `from` at `to`. A hard link is enough when the owner of `from`
- * replaces it rather than writing in place (the snapshot's base is rewritten that way).
- */
-async function keepCopy(from: string, to: string): Promise<void> {
+/** Copies a file the snapshot opened (a regular file, never reached through a symlink) to a new file. */
+async function copyOpened(open: () => Promise<fs.promises.FileHandle>, to: string, mode: number): Promise<string> {
+  const handle = await open();
   try {
-    await fs.promises.link(from, to);
-    return;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
+    return await copyToNewFile(reopenPath(handle), to, mode);
+  } finally {
+    await handle.close();
   }
-  await copyToNewFile(from, to, 0o600);
 }
 
 function changedDuringApply(p: string): SandboxError {
@@ -197,7 +194,7 @@ async function prepareTemp(root: string, step: Step): Promise<void> {
     await materializeBackup(after.source.linkFrom, tmp, after.mode, after.sha256);
     return;
   }
-  const landed = await copyToNewFile(after.source.copyFrom, tmp, after.mode);
+  const landed = 'openFrom' in after.source ? await copyOpened(after.source.openFrom, tmp, after.mode) : await copyToNewFile(after.source.copyFrom, tmp, after.mode);
   if (landed !== after.sha256) {
     throw new SandboxError('INTERNAL', `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`, 'Review the file again, then apply.');
   }
@@ -260,7 +257,7 @@ export async function commitTransaction(store: JournalStore, root: string, plann
     if (op.baseBefore?.type === 'absent') baseBefore = null;
     else if (op.baseBefore?.type === 'file') {
       baseBefore = `o${i}`;
-      await keepCopy(op.baseBefore.hostPath, store.backupPath(id, baseBefore));
+      await copyOpened(op.baseBefore.open, store.backupPath(id, baseBefore), 0o600);
     }
     steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom, baseBefore } };
   });

@@ -2,12 +2,20 @@
  * Change scans. The overlay scan walks only the sandbox's upper layer, so its cost follows
  * what changed, not the size of the workspace. The full scan compares two whole trees; it is
  * the fallback for a sandbox that works on a plain copy.
+ *
+ * Both sides are walked through open directories, one name at a time (../fs/beneath.ts):
+ * the agent can swap a folder for a symlink to a host path, or a file for a FIFO, between
+ * any two calls, and the walk must never follow or wait on either. A swap seen mid-walk
+ * makes the scan start again, a bounded number of times.
  */
-import * as fs from 'node:fs';
-import { lstatOrUndefined } from '../fsx';
+import { SandboxError } from '../errors';
+import { ChangedUnderfoot, Dir, MAX_DEPTH, namesOf, tooDeep } from '../fs/beneath';
 import { decodeName, entryInfo, isWhiteout } from './entries';
 import { sameEntry } from './compare';
 import type { EntryInfo, RawChange } from './types';
+
+/** Whole-scan attempts when the sandbox changes what is being walked. */
+const SCAN_ATTEMPTS = 3;
 
 const SLASH = Buffer.from('/');
 
@@ -15,62 +23,120 @@ interface Rel {
   readonly raw: Buffer;
   readonly text: string;
   readonly valid: boolean;
+  readonly depth: number;
 }
 
-const ROOT: Rel = { raw: Buffer.alloc(0), text: '', valid: true };
+const ROOT: Rel = { raw: Buffer.alloc(0), text: '', valid: true, depth: 0 };
 
 function child(parent: Rel, rawName: Buffer): Rel {
   const { name, valid } = decodeName(rawName);
-  if (parent.raw.length === 0) return { raw: rawName, text: name, valid };
-  return { raw: Buffer.concat([parent.raw, SLASH, rawName]), text: `${parent.text}/${name}`, valid: parent.valid && valid };
+  if (parent.raw.length === 0) return { raw: rawName, text: name, valid, depth: 1 };
+  return { raw: Buffer.concat([parent.raw, SLASH, rawName]), text: `${parent.text}/${name}`, valid: parent.valid && valid, depth: parent.depth + 1 };
 }
 
-function at(root: Buffer, rel: Rel): Buffer {
-  return rel.raw.length === 0 ? root : Buffer.concat([root, SLASH, rel.raw]);
+async function infoIn(dir: Dir | undefined, name: Buffer): Promise<EntryInfo | undefined> {
+  const st = await dir?.lstat(name);
+  if (!dir || !st) return undefined;
+  return entryInfo(st, st.isSymbolicLink() ? (await dir.readlink(name)).toString() : undefined);
 }
 
-async function infoOf(p: Buffer): Promise<EntryInfo | undefined> {
-  const st = await lstatOrUndefined(p);
-  if (!st) return undefined;
-  return entryInfo(st, st.isSymbolicLink() ? (await fs.promises.readlink(p)).toString() : undefined);
+async function listIn(dir: Dir | undefined): Promise<Buffer[]> {
+  return dir ? dir.list() : [];
 }
 
-async function listNames(dir: Buffer): Promise<Buffer[]> {
+/**
+ * Runs `work` with the subdirectory `name` of `dir` open (undefined when it is gone). One
+ * descriptor per level is held, so the depth is capped.
+ */
+async function inDir<T>(dir: Dir | undefined, name: Buffer, rel: Rel, work: (sub: Dir | undefined) => Promise<T>): Promise<T> {
+  if (rel.depth > MAX_DEPTH) throw tooDeep(namesOf(rel.raw));
+  const sub = await dir?.openDir(name);
   try {
-    return (await fs.promises.readdir(dir, { encoding: 'buffer' })) as Buffer[];
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
-    throw err;
+    return await work(sub);
+  } finally {
+    await sub?.close();
   }
+}
+
+/** Opens the directory at `raw` below `root` (undefined when it is not there). */
+async function openBelow(root: Dir, raw: Buffer): Promise<Dir | undefined> {
+  let dir: Dir | undefined = root;
+  for (const name of namesOf(raw)) {
+    const next: Dir | undefined = await dir.openDir(name);
+    if (dir !== root) await dir.close();
+    dir = next;
+    if (!dir) return undefined;
+  }
+  return dir === root ? undefined : dir;
 }
 
 function change(rel: Rel, kind: RawChange['kind'], base?: EntryInfo, sandbox?: EntryInfo): RawChange {
   return { path: rel.text, rawPath: rel.raw, validUtf8: rel.valid, kind, ...(base ? { base } : {}), ...(sandbox ? { sandbox } : {}) };
 }
 
-/** Reports `rel` and everything below it in the base as deleted (children first). */
-async function deletedSubtree(baseRoot: Buffer, rel: Rel, info: EntryInfo, out: RawChange[]): Promise<void> {
-  if (info.type === 'directory') {
-    for (const name of await listNames(at(baseRoot, rel))) {
-      const c = child(rel, name);
-      const ci = await infoOf(at(baseRoot, c));
-      if (ci) await deletedSubtree(baseRoot, c, ci, out);
-    }
-  }
+/** Reports `rel` (the entry `name` in the base directory `dir`) and everything below it as deleted (children first). */
+async function deletedSubtree(dir: Dir, name: Buffer, rel: Rel, info: EntryInfo, out: RawChange[]): Promise<void> {
+  if (info.type === 'directory') await deletedBelow(dir, name, rel, out);
   out.push(change(rel, 'deleted', info));
 }
 
-/** Reports everything below a sandbox directory as added (used when the base has none of it). */
-async function addedSubtree(sandboxRoot: Buffer, rel: Rel, out: RawChange[], skipWhiteouts: boolean): Promise<void> {
-  for (const name of await listNames(at(sandboxRoot, rel))) {
+/** Reports everything below the base directory `name` in `dir` as deleted. */
+async function deletedBelow(dir: Dir, name: Buffer, rel: Rel, out: RawChange[]): Promise<void> {
+  await inDir(dir, name, rel, async (sub) => {
+    for (const n of await listIn(sub)) {
+      const info = await infoIn(sub, n);
+      if (info) await deletedSubtree(sub!, n, child(rel, n), info, out);
+    }
+  });
+}
+
+/** Reports everything below an open sandbox directory as added (used when the base has none of it). */
+async function addedSubtree(dir: Dir | undefined, rel: Rel, out: RawChange[], skipWhiteouts: boolean): Promise<void> {
+  for (const name of await listIn(dir)) {
     const c = child(rel, name);
-    const st = await lstatOrUndefined(at(sandboxRoot, c));
+    const st = await dir!.lstat(name);
     if (!st) continue;
     if (skipWhiteouts && isWhiteout(st)) continue;
-    const info = entryInfo(st, st.isSymbolicLink() ? (await fs.promises.readlink(at(sandboxRoot, c))).toString() : undefined);
+    const info = entryInfo(st, st.isSymbolicLink() ? (await dir!.readlink(name)).toString() : undefined);
     out.push(change(c, 'added', undefined, info));
-    if (st.isDirectory()) await addedSubtree(sandboxRoot, c, out, skipWhiteouts);
+    if (st.isDirectory()) await inDir(dir, name, c, (sub) => addedSubtree(sub, c, out, skipWhiteouts));
+  }
+}
+
+/** Errors that mean the sandbox changed what was being walked (a swap, a removal mid-walk). */
+function isRace(err: unknown): boolean {
+  if (err instanceof ChangedUnderfoot) return true;
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ESTALE';
+}
+
+/** Runs one whole walk again when the sandbox changes it underfoot; gives up with a clear error. */
+async function retrying<T>(walk: () => Promise<T>, attempts = SCAN_ATTEMPTS): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await walk();
+    } catch (err) {
+      if (!isRace(err)) throw err;
+      last = err;
+    }
+  }
+  throw new SandboxError(
+    'SNAPSHOT_FAILED',
+    `The sandbox copy kept changing while it was being scanned (${attempts} attempts; last: ${(last as Error).message}).`,
+    'Let the commands running in the sandbox finish (or stop them), then look at the changes again.',
+    { cause: last },
+  );
+}
+
+/** Opens both roots, runs `work`, closes them. */
+async function withRoots<T>(roots: readonly string[], work: (dirs: Dir[]) => Promise<T>): Promise<T> {
+  const dirs: Dir[] = [];
+  try {
+    for (const r of roots) dirs.push(await Dir.openRoot(r));
+    return await work(dirs);
+  } finally {
+    await Promise.all(dirs.map((d) => d.close()));
   }
 }
 
@@ -81,76 +147,77 @@ async function addedSubtree(sandboxRoot: Buffer, rel: Rel, out: RawChange[], ski
  */
 export type MergedLister = (dirs: readonly string[]) => Promise<Map<string, Set<string>>>;
 
-export async function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister): Promise<RawChange[]> {
-  const baseRoot = Buffer.from(baseDir);
-  const upperRoot = Buffer.from(upperDir);
-  const out: RawChange[] = [];
-  const ambiguous: { rel: Rel; missing: Rel[] }[] = [];
+export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister): Promise<RawChange[]> {
+  return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged)));
+}
 
-  const walk = async (rel: Rel): Promise<void> => {
-    const names = await listNames(at(upperRoot, rel));
+async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister): Promise<RawChange[]> {
+  const out: RawChange[] = [];
+  const ambiguous: { rel: Rel; missing: Buffer[] }[] = [];
+
+  const walk = async (rel: Rel, upper: Dir, base: Dir | undefined): Promise<void> => {
+    const names = await upper.list();
     const present = new Set(names.map((n) => n.toString('latin1')));
     for (const name of names) {
       const c = child(rel, name);
-      const upperPath = at(upperRoot, c);
-      const st = await lstatOrUndefined(upperPath);
+      const st = await upper.lstat(name);
       if (!st) continue;
-      const base = await infoOf(at(baseRoot, c));
+      const baseInfo = await infoIn(base, name);
       if (isWhiteout(st)) {
-        if (base) await deletedSubtree(baseRoot, c, base, out);
+        if (baseInfo) await deletedSubtree(base!, name, c, baseInfo, out);
         continue;
       }
-      const sandbox = entryInfo(st, st.isSymbolicLink() ? (await fs.promises.readlink(upperPath)).toString() : undefined);
-      if (!base) {
+      const sandbox = entryInfo(st, st.isSymbolicLink() ? (await upper.readlink(name)).toString() : undefined);
+      if (!baseInfo) {
         out.push(change(c, 'added', undefined, sandbox));
-        if (st.isDirectory()) await addedSubtree(upperRoot, c, out, true);
+        if (st.isDirectory()) await inDir(upper, name, c, (sub) => addedSubtree(sub, c, out, true));
         continue;
       }
       if (st.isDirectory()) {
-        if (base.type !== 'directory') {
-          out.push(change(c, 'modified', base, sandbox));
-          await addedSubtree(upperRoot, c, out, true);
+        if (baseInfo.type !== 'directory') {
+          out.push(change(c, 'modified', baseInfo, sandbox));
+          await inDir(upper, name, c, (sub) => addedSubtree(sub, c, out, true));
           continue;
         }
-        if (base.mode !== sandbox.mode) out.push(change(c, 'modified', base, sandbox));
-        await walk(c);
+        if (baseInfo.mode !== sandbox.mode) out.push(change(c, 'modified', baseInfo, sandbox));
+        await inDir(upper, name, c, (subUpper) => (subUpper ? inDir(base, name, c, (subBase) => walk(c, subUpper, subBase)) : Promise.resolve()));
         continue;
       }
-      if (base.type === 'directory') {
+      if (baseInfo.type === 'directory') {
         // A directory replaced by a file or link: everything that was below it is gone.
-        for (const n of await listNames(at(baseRoot, c))) {
-          const gc = child(c, n);
-          const gi = await infoOf(at(baseRoot, gc));
-          if (gi) await deletedSubtree(baseRoot, gc, gi, out);
-        }
-        out.push(change(c, 'modified', base, sandbox));
+        await deletedBelow(base!, name, c, out);
+        out.push(change(c, 'modified', baseInfo, sandbox));
         continue;
       }
-      if (!(await sameEntry(base, at(baseRoot, c).toString(), sandbox, upperPath.toString()))) {
-        out.push(change(c, 'modified', base, sandbox));
+      if (!(await sameEntry(baseInfo, { dir: base!, name }, sandbox, { dir: upper, name }))) {
+        out.push(change(c, 'modified', baseInfo, sandbox));
       }
     }
     // Base entries this upper directory does not mention are unchanged, unless the
     // directory is opaque; collect them to ask the merged view. The root of the upper
     // layer is never opaque.
     if (rel.raw.length > 0) {
-      const baseNames = await listNames(at(baseRoot, rel));
-      const missing = baseNames.filter((n) => !present.has(n.toString('latin1'))).map((n) => child(rel, n));
+      const missing = (await listIn(base)).filter((n) => !present.has(n.toString('latin1')));
       if (missing.length) ambiguous.push({ rel, missing });
     }
   };
 
-  await walk(ROOT);
+  await walk(ROOT, upperRoot, baseRoot);
   if (ambiguous.length) {
     const merged = await listMerged(ambiguous.map((a) => a.rel.raw.toString('latin1')));
     for (const { rel, missing } of ambiguous) {
       const shown = merged.get(rel.raw.toString('latin1'));
       if (!shown) continue;
-      for (const m of missing) {
-        const name = m.raw.subarray(rel.raw.length + 1).toString('latin1');
-        if (shown.has(name)) continue;
-        const info = await infoOf(at(baseRoot, m));
-        if (info) await deletedSubtree(baseRoot, m, info, out);
+      const gone = missing.filter((m) => !shown.has(m.toString('latin1')));
+      if (!gone.length) continue;
+      const base = await openBelow(baseRoot, rel.raw);
+      try {
+        for (const m of gone) {
+          const info = await infoIn(base, m);
+          if (info) await deletedSubtree(base!, m, child(rel, m), info, out);
+        }
+      } finally {
+        await base?.close();
       }
     }
   }
@@ -158,48 +225,46 @@ export async function scanOverlay(baseDir: string, upperDir: string, listMerged:
 }
 
 /** Compares two whole trees (the copy fallback). Cost follows the size of the workspace. */
-export async function scanFull(baseDir: string, sandboxDir: string): Promise<RawChange[]> {
-  const baseRoot = Buffer.from(baseDir);
-  const sandboxRoot = Buffer.from(sandboxDir);
+export function scanFull(baseDir: string, sandboxDir: string): Promise<RawChange[]> {
+  return retrying(() => withRoots([baseDir, sandboxDir], ([baseRoot, sandboxRoot]) => scanFullOnce(baseRoot!, sandboxRoot!)));
+}
+
+async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir): Promise<RawChange[]> {
   const out: RawChange[] = [];
-  const walk = async (rel: Rel): Promise<void> => {
-    const [baseNames, sandboxNames] = await Promise.all([listNames(at(baseRoot, rel)), listNames(at(sandboxRoot, rel))]);
+  const walk = async (rel: Rel, base: Dir | undefined, sandbox: Dir | undefined): Promise<void> => {
+    const [baseNames, sandboxNames] = await Promise.all([listIn(base), listIn(sandbox)]);
     const inBase = new Set(baseNames.map((n) => n.toString('latin1')));
     const inSandbox = new Set(sandboxNames.map((n) => n.toString('latin1')));
     for (const name of sandboxNames) {
       const c = child(rel, name);
-      const sandbox = (await infoOf(at(sandboxRoot, c)))!;
-      if (!inBase.has(name.toString('latin1'))) {
-        out.push(change(c, 'added', undefined, sandbox));
-        if (sandbox.type === 'directory') await addedSubtree(sandboxRoot, c, out, false);
+      const sandboxInfo = await infoIn(sandbox, name);
+      if (!sandboxInfo) continue;
+      const baseInfo = inBase.has(name.toString('latin1')) ? await infoIn(base, name) : undefined;
+      if (!baseInfo) {
+        out.push(change(c, 'added', undefined, sandboxInfo));
+        if (sandboxInfo.type === 'directory') await inDir(sandbox, name, c, (sub) => addedSubtree(sub, c, out, false));
         continue;
       }
-      const base = (await infoOf(at(baseRoot, c)))!;
-      if (base.type === 'directory' && sandbox.type === 'directory') {
-        if (base.mode !== sandbox.mode) out.push(change(c, 'modified', base, sandbox));
-        await walk(c);
-      } else if (base.type === 'directory') {
-        for (const n of await listNames(at(baseRoot, c))) {
-          const gc = child(c, n);
-          const gi = await infoOf(at(baseRoot, gc));
-          if (gi) await deletedSubtree(baseRoot, gc, gi, out);
-        }
-        out.push(change(c, 'modified', base, sandbox));
-      } else if (sandbox.type === 'directory') {
-        out.push(change(c, 'modified', base, sandbox));
-        await addedSubtree(sandboxRoot, c, out, false);
-      } else if (!(await sameEntry(base, at(baseRoot, c).toString(), sandbox, at(sandboxRoot, c).toString()))) {
-        out.push(change(c, 'modified', base, sandbox));
+      if (baseInfo.type === 'directory' && sandboxInfo.type === 'directory') {
+        if (baseInfo.mode !== sandboxInfo.mode) out.push(change(c, 'modified', baseInfo, sandboxInfo));
+        await inDir(base, name, c, (subBase) => inDir(sandbox, name, c, (subSandbox) => walk(c, subBase, subSandbox)));
+      } else if (baseInfo.type === 'directory') {
+        await deletedBelow(base!, name, c, out);
+        out.push(change(c, 'modified', baseInfo, sandboxInfo));
+      } else if (sandboxInfo.type === 'directory') {
+        out.push(change(c, 'modified', baseInfo, sandboxInfo));
+        await inDir(sandbox, name, c, (sub) => addedSubtree(sub, c, out, false));
+      } else if (!(await sameEntry(baseInfo, { dir: base!, name }, sandboxInfo, { dir: sandbox!, name }))) {
+        out.push(change(c, 'modified', baseInfo, sandboxInfo));
       }
     }
     for (const name of baseNames) {
       if (inSandbox.has(name.toString('latin1'))) continue;
-      const c = child(rel, name);
-      const info = await infoOf(at(baseRoot, c));
-      if (info) await deletedSubtree(baseRoot, c, info, out);
+      const info = await infoIn(base, name);
+      if (info) await deletedSubtree(base!, name, child(rel, name), info, out);
     }
   };
-  await walk(ROOT);
+  await walk(ROOT, baseRoot, sandboxRoot);
   return out;
 }
 
@@ -208,20 +273,23 @@ export async function scanFull(baseDir: string, sandboxDir: string): Promise<Raw
  * one command touched, for the audit log) and the bytes the sandbox side holds (for the
  * disk cap).
  */
-export async function touchedSince(upperDir: string, sinceMs: number, limit = 10_000): Promise<{ touched: string[]; bytes: number }> {
-  const root = Buffer.from(upperDir);
-  const touched: string[] = [];
-  let bytes = 0;
-  const walk = async (rel: Rel): Promise<void> => {
-    for (const name of await listNames(at(root, rel))) {
-      const c = child(rel, name);
-      const st = await lstatOrUndefined(at(root, c));
-      if (!st) continue;
-      if (st.isFile()) bytes += st.size;
-      if (st.ctimeMs >= sinceMs && !st.isDirectory() && touched.length < limit) touched.push(c.text);
-      if (st.isDirectory()) await walk(c);
-    }
-  };
-  await walk(ROOT);
-  return { touched, bytes };
+export function touchedSince(upperDir: string, sinceMs: number, limit = 10_000): Promise<{ touched: string[]; bytes: number }> {
+  return retrying(() =>
+    withRoots([upperDir], async ([root]) => {
+      const touched: string[] = [];
+      let bytes = 0;
+      const walk = async (rel: Rel, dir: Dir | undefined): Promise<void> => {
+        for (const name of await listIn(dir)) {
+          const c = child(rel, name);
+          const st = await dir!.lstat(name);
+          if (!st) continue;
+          if (st.isFile()) bytes += st.size;
+          if (st.ctimeMs >= sinceMs && !st.isDirectory() && touched.length < limit) touched.push(c.text);
+          if (st.isDirectory()) await inDir(dir, name, c, (sub) => walk(c, sub));
+        }
+      };
+      await walk(ROOT, root);
+      return { touched, bytes };
+    }),
+  );
 }

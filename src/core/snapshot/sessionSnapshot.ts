@@ -15,12 +15,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveManifest, takeKeptBase } from './baseCache';
-import { lstatOrUndefined } from '../fsx';
+import type { FileHandle } from 'node:fs/promises';
+import { SandboxError } from '../errors';
+import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
+import { copyEntry, removeEntry } from '../fs/beneathTree';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
-import { assertPlainRelative, hostPath } from './tree';
-import type { RawChange, SnapshotView } from './types';
+import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
+import type { EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
 
 export type SnapshotStrategy = 'overlay' | 'copy';
 
@@ -65,12 +68,25 @@ export class SessionSnapshot implements SnapshotView {
     private readonly owner?: Owner,
   ) {}
 
-  basePath(rel: string): string {
-    return hostPath(this.layout.base, rel);
-  }
-
+  /**
+   * The host path of the sandbox side of `rel`, for naming it (mounts, messages, tests).
+   * Never read or write through it: a folder on the way may be the agent's symlink to a host
+   * path by now. The airlock only sees the SnapshotView methods.
+   */
   sandboxPath(rel: string): string {
     return hostPath(this.layout.sandbox, rel);
+  }
+
+  private rootOf(side: SnapshotSide): string {
+    return side === 'base' ? this.layout.base : this.layout.sandbox;
+  }
+
+  entryOf(side: SnapshotSide, rel: string): Promise<EntryInfo | undefined> {
+    return infoAt(this.rootOf(side), rel);
+  }
+
+  openFile(side: SnapshotSide, rel: string): Promise<FileHandle> {
+    return openFileAt(this.rootOf(side), rel);
   }
 
   scan(signal?: AbortSignal): Promise<RawChange[]> {
@@ -85,26 +101,45 @@ export class SessionSnapshot implements SnapshotView {
     return touchedSince(this.layout.sandbox, sinceMs);
   }
 
+  /**
+   * Both sides are walked one name at a time without following symlinks: the sandbox side
+   * is the agent's, and it can swap a folder for a link to a host path at any moment.
+   */
   async acceptIntoBase(rel: string, content?: Buffer | null): Promise<void> {
     assertPlainRelative(rel);
-    const target = this.basePath(rel);
-    await fs.promises.rm(target, { recursive: true, force: true });
-    if (content === null) return;
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    if (content !== undefined) {
-      const st = await fs.promises.lstat(this.sandboxPath(rel)).catch(() => undefined);
-      await fs.promises.writeFile(target, content, { mode: (st?.mode ?? 0o644) & 0o777 });
-    } else {
-      const source = this.sandboxPath(rel);
-      const st = await fs.promises.lstat(source);
-      if (st.isSymbolicLink()) await fs.promises.symlink(await fs.promises.readlink(source), target);
-      else if (st.isDirectory()) await fs.promises.mkdir(target, { mode: st.mode & 0o777 });
-      else {
-        await fs.promises.copyFile(source, target);
-        await fs.promises.chmod(target, st.mode & 0o777);
+    const names = namesOf(rel);
+    const name = names[names.length - 1]!;
+    await withRoots(this.layout.base, this.layout.sandbox, async (baseRoot, sandboxRoot) => {
+      const target = await openParent(baseRoot, names, { mode: 0o755 });
+      if (!target) throw new Error(`cannot make the folders of ${rel} in the base`);
+      try {
+        await removeEntry(target, name);
+        if (content === null) return;
+        const source = await openParent(sandboxRoot, names);
+        try {
+          const st = await source?.lstat(name);
+          if (content !== undefined) {
+            const file = await target.createFile(name, 0o600);
+            try {
+              await file.writeFile(content);
+              await file.chmod((st?.mode ?? 0o644) & 0o777);
+            } finally {
+              await file.close();
+            }
+          } else {
+            if (!source || !st) throw new Error(`${rel} is no longer in the sandbox`);
+            if (st.isSymbolicLink()) await target.symlink(await source.readlink(name), name);
+            else if (st.isDirectory()) await target.mkdir(name, st.mode & 0o777);
+            else await copyEntry(source, name, target, name);
+          }
+        } finally {
+          if (source && source !== sandboxRoot) await source.close();
+        }
+        if (this.owner) await target.lchown(name, this.owner.uid, this.owner.gid);
+      } finally {
+        if (target !== baseRoot) await target.close();
       }
-    }
-    if (this.owner) await fs.promises.lchown(target, this.owner.uid, this.owner.gid);
+    });
   }
 
   async revertInSandbox(rel: string): Promise<void> {
@@ -114,13 +149,49 @@ export class SessionSnapshot implements SnapshotView {
       await this.helpers().revert(rel);
       return;
     }
-    const target = this.sandboxPath(rel);
-    await fs.promises.rm(target, { recursive: true, force: true });
-    const source = this.basePath(rel);
-    if (!(await lstatOrUndefined(source))) return;
-    await fs.promises.mkdir(path.dirname(target), { recursive: true });
-    await fs.promises.cp(source, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-    if (this.owner) await fs.promises.lchown(target, this.owner.uid, this.owner.gid);
+    const names = namesOf(rel);
+    const name = names[names.length - 1]!;
+    await withRoots(this.layout.base, this.layout.sandbox, async (baseRoot, sandboxRoot) => {
+      let target: Dir | undefined;
+      try {
+        target = await openParent(sandboxRoot, names, { mode: 0o755, ...(this.owner ? { owner: this.owner } : {}) });
+      } catch (err) {
+        if (!(err instanceof ChangedUnderfoot)) throw err;
+        throw new SandboxError(
+          'UNSAFE_PATH',
+          `Cannot bring "${rel}" back in the sandbox copy: a folder above it is not a folder there any more (${err.message}); nothing was changed through it.`,
+          'Discard that folder itself first (it is listed among the changes), then try again.',
+        );
+      }
+      if (!target) throw new Error(`cannot make the folders of ${rel} in the sandbox copy`);
+      try {
+        await removeEntry(target, name);
+        const source = await openParent(baseRoot, names);
+        try {
+          if (!source) return;
+          await copyEntry(source, name, target, name, { preserveTimestamps: true, ...(this.owner ? { owner: this.owner } : {}) });
+        } finally {
+          if (source && source !== baseRoot) await source.close();
+        }
+      } finally {
+        if (target !== sandboxRoot) await target.close();
+      }
+    });
+  }
+}
+
+/** Opens the base and sandbox roots for `work`, and closes them. */
+async function withRoots<T>(base: string, sandbox: string, work: (baseRoot: Dir, sandboxRoot: Dir) => Promise<T>): Promise<T> {
+  const baseRoot = await Dir.openRoot(base);
+  try {
+    const sandboxRoot = await Dir.openRoot(sandbox);
+    try {
+      return await work(baseRoot, sandboxRoot);
+    } finally {
+      await sandboxRoot.close();
+    }
+  } finally {
+    await baseRoot.close();
   }
 }
 

@@ -4,6 +4,8 @@
  * with `/` separators. File names are bytes until proven otherwise: `rawPath` keeps the
  * exact bytes, `path` is their UTF-8 decoding (lossy when `validUtf8` is false).
  */
+import type { FileHandle } from 'node:fs/promises';
+
 export type EntryType = 'file' | 'directory' | 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
 
 export interface EntryInfo {
@@ -32,19 +34,24 @@ export interface RawChange {
   readonly sandbox?: EntryInfo;
 }
 
+/** One of a snapshot's two trees: the frozen base, or the sandbox side the agent writes. */
+export type SnapshotSide = 'base' | 'sandbox';
+
 /**
- * What the airlock needs from a session's snapshot. The host paths it returns are for
- * reading only; nothing writes the base or the sandbox copy except through these methods.
+ * What the airlock needs from a session's snapshot. Both sides are read only through these
+ * methods, which never follow a symlink in any path component and never block on a FIFO
+ * (the sandbox side is written by the agent, which can swap anything between two calls);
+ * nothing writes the base or the sandbox copy except through them either.
  */
 export interface SnapshotView {
   /** The real workspace root (the only tree apply writes). */
   readonly workspaceRoot: string;
   /** Lists every path whose sandbox side differs from the base. Cost follows the changes, where the strategy allows. */
   scan(signal?: AbortSignal): Promise<RawChange[]>;
-  /** Host path of the base side of `rel` (may not exist). Read-only. */
-  basePath(rel: string): string;
-  /** Host path of the sandbox side of `rel` (may not exist). Read-only. */
-  sandboxPath(rel: string): string;
+  /** The entry at `rel` on one side, never followed; undefined when absent. A parent that became a symlink is refused. */
+  entryOf(side: SnapshotSide, rel: string): Promise<EntryInfo | undefined>;
+  /** Opens the regular file at `rel` on one side for reading (refuses anything else). The caller closes it. */
+  openFile(side: SnapshotSide, rel: string): Promise<FileHandle>;
   /**
    * Records that the real tree now holds `rel` as the sandbox has it (after an apply), so
    * that it leaves the pending set. `content` is what was written to the real tree when it

@@ -4,9 +4,8 @@
  * version. A TextDocumentContentProvider cannot be written to, so the sandbox side can
  * never be edited into the real tree by accident.
  */
-import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { looksBinary } from '../../core/airlock/content';
+import { looksBinary, readFileContent } from '../../core/airlock/content';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 
@@ -39,20 +38,19 @@ export class SandboxContentProvider extends Disposable implements vscode.TextDoc
     const rel = uri.path.replace(/^\/+/, '');
     const airlock = this.controller.airlock();
     if (!airlock) return '';
-    const file = uri.scheme === BASE_SCHEME ? airlock.view.basePath(rel) : airlock.view.sandboxPath(rel);
-    let stat: fs.Stats;
-    try {
-      stat = await fs.promises.lstat(file);
-    } catch {
-      return '';
-    }
-    if (stat.isSymbolicLink()) return `(symbolic link to ${await fs.promises.readlink(file)})`;
+    // Read through the view: it never follows a symlink the agent put on the way, nor waits on a FIFO.
+    const side = uri.scheme === BASE_SCHEME ? 'base' : 'sandbox';
+    const entry = await airlock.view.entryOf(side, rel).catch(() => undefined);
+    if (!entry) return '';
+    if (entry.type === 'symlink') return `(symbolic link to ${entry.linkTarget ?? ''})`;
     // An overlay whiteout (character device 0:0) is how the sandbox side records a deletion.
-    if (stat.isCharacterDevice() && stat.rdev === 0) return '';
-    if (!stat.isFile()) return stat.isDirectory() ? '(folder)' : '(special file)';
-    if (stat.size > MAX_SHOWN_BYTES) return `(file too large to show: ${stat.size} bytes)`;
-    const bytes = await fs.promises.readFile(file);
-    if (looksBinary(bytes)) return `(binary file: ${stat.size} bytes)`;
+    if (entry.type === 'device') return '';
+    if (entry.type !== 'file') return entry.type === 'directory' ? '(folder)' : '(special file)';
+    if (entry.size > MAX_SHOWN_BYTES) return `(file too large to show: ${entry.size} bytes)`;
+    const read = await readFileContent(() => airlock.view.openFile(side, rel), MAX_SHOWN_BYTES).catch(() => undefined);
+    if (!read?.data) return read ? `(file too large to show: ${read.size} bytes)` : '';
+    const bytes = read.data;
+    if (looksBinary(bytes)) return `(binary file: ${bytes.length} bytes)`;
     return bytes.toString('utf8');
   }
 }

@@ -4,8 +4,8 @@
  * choices the airlock offers, and discard. No `vscode` here: what it needs from the editor
  * (which files have unsaved edits) comes in as a function.
  */
-import * as fs from 'node:fs';
 import type { Airlock, ApplyReport, ChangeEntry, ChangeSet, ConflictResolution, Hunk } from '../../core/airlock';
+import { readFileContent } from '../../core/airlock/content';
 import { computeHunks } from '../../core/airlock/hunks';
 import { SandboxError } from '../../core/errors';
 import type { Policy } from '../../core/policy';
@@ -150,8 +150,8 @@ export class ReviewService {
     const read = async (side: 'base' | 'sandbox'): Promise<string> => {
       const info = side === 'base' ? entry.base : entry.sandbox;
       if (info?.content !== 'text') return '';
-      const p = side === 'base' ? airlock.view.basePath(path) : airlock.view.sandboxPath(path);
-      return fs.promises.readFile(p, 'utf8').catch(() => '');
+      const read = await readFileContent(() => airlock.view.openFile(side, path)).catch(() => undefined);
+      return read?.data?.toString('utf8') ?? '';
     };
     const hunks = computeHunks(await read('base'), await read('sandbox'));
     base.hunks = hunks.map((h) => toHunkView(h, file.state, file.reason));

@@ -125,8 +125,8 @@ function withExtraChanges(view: SnapshotView, extra: RawChange[]): SnapshotView 
   return {
     workspaceRoot: view.workspaceRoot,
     scan: async () => [...(await view.scan()), ...extra],
-    basePath: (rel) => view.basePath(rel),
-    sandboxPath: (rel) => view.sandboxPath(rel),
+    entryOf: (side, rel) => view.entryOf(side, rel),
+    openFile: (side, rel) => view.openFile(side, rel),
     acceptIntoBase: (rel, content) => view.acceptIntoBase(rel, content),
     revertInSandbox: (rel) => view.revertInSandbox(rel),
   };

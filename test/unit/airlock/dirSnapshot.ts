@@ -5,9 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { scanFull } from '../../../src/core/snapshot/scan';
-import type { RawChange, SnapshotView } from '../../../src/core/snapshot/types';
+import { infoAt, openFileAt } from '../../../src/core/snapshot/tree';
+import type { EntryInfo, RawChange, SnapshotSide, SnapshotView } from '../../../src/core/snapshot/types';
 
 export class DirectorySnapshotView implements SnapshotView {
   readonly accepted: { rel: string; content?: Buffer | null }[] = [];
@@ -24,11 +26,20 @@ export class DirectorySnapshotView implements SnapshotView {
     return scanFull(this.baseDir, this.sandboxDir);
   }
 
-  basePath(rel: string): string {
+  /** The product's no-follow reads of one side. */
+  entryOf(side: SnapshotSide, rel: string): Promise<EntryInfo | undefined> {
+    return infoAt(side === 'base' ? this.baseDir : this.sandboxDir, rel);
+  }
+
+  openFile(side: SnapshotSide, rel: string): Promise<FileHandle> {
+    return openFileAt(side === 'base' ? this.baseDir : this.sandboxDir, rel);
+  }
+
+  private basePath(rel: string): string {
     return path.join(this.baseDir, rel);
   }
 
-  sandboxPath(rel: string): string {
+  private sandboxPath(rel: string): string {
     return path.join(this.sandboxDir, rel);
   }
 
