@@ -170,7 +170,7 @@ function safeRealpath(p: string): string | undefined {
 /** `run-pending ID`: takes the stored command (once) and runs it through `run`. */
 export async function runPendingCommand(ctx: CommandContext, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
   const parsed = parseArgs(ctx.args, [], []);
-  if (parsed.rest || parsed.positional.length !== 1) throw new UsageError('run-pending needs the one id the hook handed out, for example: agent-sandbox run-pending 3f9a…');
+  if (parsed.rest || parsed.positional.length !== 1) throw new UsageError('run-pending needs the one id the hook handed out, for example: agent-sandbox run-pending p3f9a…');
   const entry = takePendingCommand(parsed.positional[0]!);
   return run({ workspace: entry.root, args: ['--', ...sandboxArgv(entry.command, entry.subdir)], io: ctx.io });
 }

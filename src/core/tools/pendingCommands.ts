@@ -17,8 +17,11 @@ import * as path from 'node:path';
 import { stateRoot } from '../paths';
 import { assertInertLauncher, ensurePrivateDir, INERT_PATH } from './launcher';
 
-/** 128 random bits, lowercase hex. */
-export const PENDING_ID = /^[0-9a-f]{32}$/;
+/**
+ * `p` and 128 random bits in lowercase hex. The letter in front keeps PowerShell from
+ * reading an id of digits (or digits, `e` and digits) as a number and reformatting it.
+ */
+export const PENDING_ID = /^p[0-9a-f]{32}$/;
 /**
  * How long a handed-out line stays runnable. Long, because an agent may wait for a person's
  * approval before it runs the line; expiry only tidies up, since a pending command can only
@@ -72,8 +75,8 @@ export function storePendingCommand(entry: PendingCommand, env: NodeJS.ProcessEn
   validate(entry);
   const dir = pendingDir(env);
   ensurePrivateDir(dir);
-  expirePendingCommands(dir, now);
-  const id = crypto.randomBytes(16).toString('hex');
+  expireNowAndThen(dir, now);
+  const id = `p${crypto.randomBytes(16).toString('hex')}`;
   const body = JSON.stringify({ version: 1, created: now, root: entry.root, subdir: entry.subdir, command: entry.command });
   if (Buffer.byteLength(body) > MAX_ENTRY_BYTES) throw new PendingCommandError('The command is too long to run (over 4 MiB).');
   const file = path.join(dir, `${id}.json`);
@@ -89,7 +92,7 @@ export function storePendingCommand(entry: PendingCommand, env: NodeJS.ProcessEn
 
 /** Takes a stored command (once: it is gone afterwards). Throws PendingCommandError when there is none. */
 export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.env, now = Date.now()): PendingCommand {
-  if (!PENDING_ID.test(id)) throw new PendingCommandError(`"${id}" is not a pending command id (32 hexadecimal characters); nothing was run.`);
+  if (!PENDING_ID.test(id)) throw new PendingCommandError(`"${id}" is not a pending command id (p and 32 hexadecimal characters); nothing was run.`);
   const dir = pendingDir(env);
   const file = path.join(dir, `${id}.json`);
   const claimed = path.join(dir, `${id}.taken-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
@@ -123,7 +126,7 @@ export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.
       fs.closeSync(fd);
     }
   } finally {
-    fs.rmSync(claimed, { force: true });
+    fs.unlinkSync(claimed);
   }
   let raw: Record<string, unknown>;
   try {
@@ -140,6 +143,26 @@ export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.
   return entry;
 }
 
+/** How often storing a command also sweeps the folder: a sweep reads every entry. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
+
+/** Sweeps when the last sweep (the mtime of a marker file) is older than SWEEP_INTERVAL_MS. */
+function expireNowAndThen(dir: string, now: number): void {
+  const marker = path.join(dir, 'last-sweep');
+  try {
+    if (now - fs.statSync(marker).mtimeMs < SWEEP_INTERVAL_MS) return;
+  } catch {
+    // No sweep yet.
+  }
+  expirePendingCommands(dir, now);
+  try {
+    fs.writeFileSync(marker, '', { mode: 0o600 });
+    fs.utimesSync(marker, new Date(now), new Date(now));
+  } catch {
+    // Best effort: the next store sweeps again.
+  }
+}
+
 /** Removes expired entries and leftovers of interrupted writes and takes. Best effort. */
 export function expirePendingCommands(dir: string, now = Date.now()): void {
   let names: string[];
@@ -149,6 +172,7 @@ export function expirePendingCommands(dir: string, now = Date.now()): void {
     return;
   }
   for (const name of names) {
+    if (name === 'last-sweep') continue;
     const p = path.join(dir, name);
     try {
       const age = now - fs.lstatSync(p).mtimeMs;

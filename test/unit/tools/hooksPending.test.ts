@@ -18,7 +18,7 @@ import {
 } from '../../../src/core/tools/pendingCommands';
 
 const LAUNCHER = '/home/dev/.local/state/agent-sandbox/bin/agent-sandbox';
-const ID = '0123456789abcdef0123456789abcdef';
+const ID = 'p0123456789abcdef0123456789abcdef';
 
 describe('the handed-back line', () => {
   it('is the launcher, run-pending and the id, nothing else', () => {
@@ -40,6 +40,7 @@ describe('the handed-back line', () => {
       `${line}0`,
       `${line.slice(0, -1)}`,
       `${LAUNCHER} run-pending ${ID.toUpperCase()}`,
+      `${LAUNCHER} run-pending ${ID.slice(1)}`,
       `${LAUNCHER}  run-pending ${ID}`,
       `${LAUNCHER} run-pending $(id)`,
       `${LAUNCHER} run-pending ${ID} extra`,
@@ -61,13 +62,13 @@ describe('the pending-command store', () => {
   it('keeps the command byte for byte, in a private file, and gives it out once', () => {
     const command = "printf '%s' \"a'b\" \\\n $HOME `id` ünï ✓ \u2028 \r\n";
     const id = storePendingCommand({ root: '/w', subdir: 'src/a b', command }, env);
-    assert.match(id, /^[0-9a-f]{32}$/);
+    assert.match(id, /^p[0-9a-f]{32}$/);
     const dir = pendingDir(env);
     assert.equal(fs.statSync(dir).mode & 0o777, 0o700);
     assert.equal(fs.statSync(path.join(dir, `${id}.json`)).mode & 0o777, 0o600);
     assert.deepEqual(takePendingCommand(id, env), { root: '/w', subdir: 'src/a b', command });
     assert.throws(() => takePendingCommand(id, env), /no pending command .*Nothing was run/);
-    assert.deepEqual(fs.readdirSync(dir), []);
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n !== 'last-sweep'), []);
   });
 
   it('refuses malformed ids, NUL bytes, folders above the root and expired entries', () => {
@@ -84,9 +85,10 @@ describe('the pending-command store', () => {
     const file = path.join(pendingDir(env), `${stale}.json`);
     const past = new Date(Date.now() - PENDING_TTL_MS - 60_000);
     fs.utimesSync(file, past, past);
-    const fresh = storePendingCommand({ root: '/w', subdir: '', command: 'new' }, env);
+    // Sweeps run at most every ten minutes; this store comes after the interval.
+    const fresh = storePendingCommand({ root: '/w', subdir: '', command: 'new' }, env, Date.now() + 11 * 60_000);
     assert.equal(fs.existsSync(file), false);
-    assert.equal(takePendingCommand(fresh, env).command, 'new');
+    assert.equal(takePendingCommand(fresh, env, Date.now() + 11 * 60_000).command, 'new');
   });
 
   it('does not follow a link planted in place of an entry', () => {
