@@ -387,25 +387,32 @@ export class Canaries {
     return undefined;
   }
 
-  /**
-   * Files of a host tree (read without following symlinks) that hold a canary's bytes or
-   * name, and symlinks in it that point at a canary.
-   */
+  /** Files of a host tree (read without following symlinks) whose name or bytes hold a canary's. */
   leaksInTree(root: string): string[] {
-    if (!fs.existsSync(root)) return [];
     const out: string[] = [];
-    for (const [rel, value] of Object.entries(treeListing(root))) {
+    for (const [rel, value] of Object.entries(listing(root))) {
       const content = value.startsWith('-> ') ? value : Buffer.from(value.split(' ')[1] ?? '', 'base64').toString('latin1');
       const leak = this.leaksIn(rel) ?? this.leaksIn(content);
       if (leak) out.push(`${rel}: ${leak}`);
-      else if (value.startsWith('-> ') && value.includes(path.basename(this.root))) out.push(`${rel}: a symlink to the canaries (${value})`);
     }
     return out;
+  }
+
+  /** Symlinks of a host tree that point at a canary (harmless as long as nothing follows them). */
+  linksInTree(root: string): string[] {
+    return Object.entries(listing(root))
+      .filter(([, value]) => value.startsWith('-> ') && value.includes(path.basename(this.root)))
+      .map(([rel, value]) => `${rel} ${value}`);
   }
 
   dispose(): void {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** treeListing of a tree that may not exist yet. */
+function listing(root: string): Record<string, string> {
+  return fs.existsSync(root) ? treeListing(root) : {};
 }
 
 export interface RaceSession {
