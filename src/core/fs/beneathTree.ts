@@ -98,14 +98,3 @@ async function copyFile(from: Dir, fromName: Buffer, to: Dir, toName: Buffer): P
     await source.handle.close();
   }
 }
-
-/** Copies at most `size` bytes (what the source held when opened: a file that grows meanwhile does not stretch the copy). */
-export async function copyBytes(source: fs.promises.FileHandle, target: fs.promises.FileHandle, size: number): Promise<void> {
-  const chunk = Buffer.allocUnsafe(Math.min(Math.max(size, 1), 1024 * 1024));
-  for (let pos = 0; pos < size; ) {
-    const { bytesRead } = await source.read(chunk, 0, Math.min(chunk.length, size - pos), pos);
-    if (bytesRead === 0) break;
-    await target.write(chunk, 0, bytesRead, pos);
-    pos += bytesRead;
-  }
-}

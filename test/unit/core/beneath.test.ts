@@ -14,6 +14,7 @@ import { readFileContent } from '../../../src/core/airlock/content';
 import { SandboxError } from '../../../src/core/errors';
 import { ChangedUnderfoot, Dir, MAX_DEPTH } from '../../../src/core/fs/beneath';
 import { copyEntry, removeEntry } from '../../../src/core/fs/beneathTree';
+import { sameContent } from '../../../src/core/snapshot/compare';
 import { scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
 import { SessionSnapshot, type SandboxHelpers, type SnapshotLayout } from '../../../src/core/snapshot/sessionSnapshot';
 import { infoAt, openFileAt } from '../../../src/core/snapshot/tree';
@@ -154,7 +155,6 @@ describe('FIFOs never block', () => {
     execFileSync('mkfifo', [path.join(root, 'fifo')]);
     const dir = await Dir.openRoot(root);
     try {
-      const { sameContent } = await import('../../../src/core/snapshot/compare');
       write(root, 'file', 'abc');
       await within(2000, assert.rejects(sameContent({ dir, name: Buffer.from('file') }, { dir, name: Buffer.from('fifo') }, 3), ChangedUnderfoot));
     } finally {
