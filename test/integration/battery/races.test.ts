@@ -66,7 +66,7 @@ const SWAPPED = [
 ] as const;
 
 /** Every workspace path below a swapped name that a host operation is pointed at. */
-const TARGETS = SWAPPED.flatMap((s) => ['dir' in s ? [s.dir] : [], 'link' in s ? [s.link] : []].flat()).flatMap((d) => [
+const TARGETS = SWAPPED.flatMap((s) => ('link' in s ? [s.dir, s.link] : [s.dir])).flatMap((d) => [
   `${d}/id_rsa`,
   `${d}/victim/keep.txt`,
   `${d}/victim/data.bin`,
@@ -175,7 +175,8 @@ for (const strategy of ['overlay', 'copy'] as const) {
       const viaContainer = strategy === 'overlay' ? 3 : 1;
 
       // `every`: runs in every n-th round; `repeat`: times per round (the cheap ones run more).
-      const operations: { name: string; every: number; repeat?: number; run: (round: number) => Promise<unknown> }[] = [
+      // `run` gets a turn number, different for each repeat, that picks the path to work on.
+      const operations: { name: string; every: number; repeat?: number; run: (turn: number) => Promise<unknown> }[] = [
         {
           name: 'scan (changes)',
           every: 1,
