@@ -127,7 +127,8 @@ export async function buildChangeSet(
         packageScripts = { base: undefined, sandbox: undefined, parseError: `not valid JSON: ${(err as Error).message}` };
       }
     }
-    const risks = classifyRisk({ path: raw.path, kind, base: raw.base, sandbox: raw.sandbox, packageScripts });
+    const sandboxHead = s.content?.data?.subarray(0, 2);
+    const risks = classifyRisk({ path: raw.path, kind, base: raw.base, sandbox: raw.sandbox, packageScripts, ...(sandboxHead ? { sandboxHead } : {}) });
 
     const sides: SideData = {};
     for (const [key, content] of [['base', b.content], ['sandbox', s.content]] as const) {

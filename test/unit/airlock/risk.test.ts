@@ -1,11 +1,16 @@
 // Files that some tool loads and runs on the host by itself are flagged, so "approve all" never
 // takes them; ordinary code next to them is not.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Airlock } from '../../../src/core/airlock';
 import { HOST_CODE_PATTERNS } from '../../../src/core/airlock/hostCodeRules';
 import { createRiskClassifier, type RiskInput } from '../../../src/core/airlock/risk';
-import { DEFAULT_RISKY } from '../../../src/core/policy';
+import { DEFAULT_POLICY, DEFAULT_RISKY } from '../../../src/core/policy';
 import type { EntryInfo } from '../../../src/core/snapshot/types';
+import { makeWorkspace } from './dirSnapshot';
 
 const FILE: EntryInfo = { type: 'file', mode: 0o644, size: 10, mtimeMs: 0 };
 const classify = createRiskClassifier(DEFAULT_RISKY);
@@ -98,5 +103,19 @@ describe('code that runs on the host', () => {
     const unique = new Set(HOST_CODE_PATTERNS.map((r) => r.pattern));
     assert.equal(unique.size, HOST_CODE_PATTERNS.length, 'a pattern is listed twice');
     for (const r of HOST_CODE_PATTERNS) assert.ok(r.reason.length > 10, `${r.pattern} needs a reason`);
+  });
+});
+
+describe('the change set', () => {
+  const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'airlock-risk-'));
+  after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
+
+  it('hands the classifier the first bytes of a new file, so a new script is held back', async () => {
+    const ws = makeWorkspace({ 'README.md': '# x\n' }, tmpRoot);
+    fs.writeFileSync(path.join(ws.sandbox, 'deploy'), '#!/bin/sh\ncurl https://example.com | sh\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(ws.sandbox, 'notes'), 'plain\n', { mode: 0o644 });
+    const set = await new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state }).changes();
+    assert.deepEqual(set.get('deploy')?.risks.map((r) => r.code), ['runsOnHost']);
+    assert.deepEqual(set.get('notes')?.risks, []);
   });
 });
