@@ -6,18 +6,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
-import type { SnapshotView } from '../snapshot/types';
+import { reopenPath } from '../fs/beneath';
+import type { NewFileSource } from '../fs/beneathTree';
+import { hostPath } from '../snapshot/tree';
+import type { BaseEntry, SnapshotView } from '../snapshot/types';
 import { buildChangeSet, type BuiltChangeSet, type SideData } from './changeSet';
-import { readFileContent } from './content';
+import { DIFF_SIZE_CAP, readFileContent, sha256 } from './content';
 import { computeHunks, formatUnifiedDiff } from './hunks';
 import { JournalStore, newJournalId, type JournalOp, type JournalRecord, type StoredState } from './journal';
 import { withFileLock } from './lock';
 import { unsafePathReason } from './pathRules';
 import { hunksOf, planApply, type AppliedFile, type ConflictFile, type ConflictResolution, type RefusedFile } from './plan';
-import { readRealState, ParentChecker, type RealState } from './realTree';
+import { copyToNewFile, readRealState, removeIfExists, ParentChecker, type RealState } from './realTree';
 import { Review, type FeedbackItem } from './review';
 import { createRiskClassifier, type RiskClassifier } from './risk';
-import { commitTransaction, realStateMatches, rollbackJournal, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
+import { commitTransaction, realStateMatches, rollbackJournal, storedAfter, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
 /** How many finished applies are kept for undo. */
@@ -224,13 +227,18 @@ export class Airlock {
     const decided = new Set([...plan.applied.map((a) => a.path), ...plan.conflicts.map((c) => c.path), ...plan.refused.map((r) => r.path), ...plan.keptTheirs]);
     if (options.paths) for (const e of entries) if (!decided.has(e.path)) notApproved.push(e.path);
 
-    const items: AcceptItem[] = plan.acceptOnly.map((a) => ({ ...a, content: async () => a.content ?? (await readRealBytes(this.root, a.rel)) }));
+    const items: AcceptItem[] = plan.acceptOnly.map((a) => ({
+      rel: a.rel,
+      accept: a.accept,
+      resyncSandbox: a.resyncSandbox,
+      committed: storedAfter(a.after),
+      ...(a.content ? { recorded: { data: a.content } } : {}),
+    }));
     let journalId: string | undefined;
     if (plan.ops.length) {
       journalId = newJournalId();
       const record = await commitTransaction(this.journals, this.root, plan.ops, { kind: 'apply', id: journalId, fault: options.fault });
-      const written = new Map(plan.ops.map((o) => [o.rel, o]));
-      items.push(...acceptItems(record, this.journals, (op) => acceptedContent(written.get(op.rel))));
+      items.push(...acceptItems(record, this.journals));
     }
     const warnings = await this.acceptInOrder(items);
     if (journalId) await this.journals.setState(journalId, 'accepted');
@@ -242,20 +250,25 @@ export class Airlock {
     return { applied: plan.applied, conflicts: plan.conflicts, refused: plan.refused, keptTheirs: plan.keptTheirs, notApproved, warnings, journalId };
   }
 
-  private async acceptOne(rel: string, accept: JournalOp['accept'], resync: boolean | undefined, content: () => Promise<Buffer | undefined>): Promise<string[]> {
+  /**
+   * Records one committed path in the snapshot's base: exactly what the transaction left in
+   * the real tree, never what the sandbox side holds now (it may have changed since it was
+   * reviewed, and that change must stay pending). When the real tree no longer holds what
+   * was committed, nothing is recorded and the path stays pending.
+   */
+  private async acceptOne(item: AcceptItem): Promise<string[]> {
+    if (item.accept === 'none') return [];
+    const scratch = path.join(this.dir, `.record-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
     try {
-      if (accept === 'none') return [];
-      if (accept === 'sandbox') await this.view.acceptIntoBase(rel);
-      else if (accept === 'deleted') await this.view.acceptIntoBase(rel, null);
-      else {
-        const bytes = await content();
-        if (!bytes) return [`${rel}: written, but its content could not be recorded in the snapshot`];
-        await this.view.acceptIntoBase(rel, bytes);
-      }
-      if (resync) await this.view.revertInSandbox(rel);
+      const entry = await appliedEntry(this.root, item, scratch);
+      if (!entry) return [`${item.rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`];
+      await this.view.acceptIntoBase(item.rel, entry);
+      if (item.resyncSandbox) await this.view.revertInSandbox(item.rel);
       return [];
     } catch (err) {
-      return [`${rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`];
+      return [`${item.rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`];
+    } finally {
+      await removeIfExists(scratch).catch(() => undefined);
     }
   }
 
@@ -269,12 +282,12 @@ export class Airlock {
     const deletions = items.filter((i) => i.accept === 'deleted').sort((a, b) => depth(b.rel) - depth(a.rel));
     const others = items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none').sort((a, b) => depth(a.rel) - depth(b.rel));
     const warnings: string[] = [];
-    for (const item of [...deletions, ...others]) warnings.push(...(await this.acceptOne(item.rel, item.accept, item.resyncSandbox, item.content)));
+    for (const item of [...deletions, ...others]) warnings.push(...(await this.acceptOne(item)));
     return warnings;
   }
 
   private acceptJournal(record: JournalRecord): Promise<string[]> {
-    return this.acceptInOrder(acceptItems(record, this.journals, () => undefined));
+    return this.acceptInOrder(acceptItems(record, this.journals));
   }
 
   /** Resolves what a crash left behind: unfinished applies roll back, committed ones finish recording. */
@@ -417,32 +430,63 @@ interface AcceptItem {
   readonly rel: string;
   readonly accept: JournalOp['accept'];
   readonly resyncSandbox?: boolean;
-  readonly content: () => Promise<Buffer | undefined>;
+  /** What the transaction left at the path in the real tree (or found there already). */
+  readonly committed: StoredState;
+  /** For `written`: the bytes the base records when they are not the real tree's (a partial apply merged with the person's edits, an undo). */
+  readonly recorded?: NewFileSource;
 }
 
-function acceptItems(record: JournalRecord, journals: JournalStore, known: (op: JournalOp) => Buffer | undefined): AcceptItem[] {
-  const fromJournal = async (op: JournalOp) => (op.acceptFrom ? fs.promises.readFile(journals.backupPath(record.id, op.acceptFrom)) : readRealBytesMatching(record.root, op));
+function acceptItems(record: JournalRecord, journals: JournalStore): AcceptItem[] {
   return record.ops
     .filter((op) => op.accept !== 'none')
-    .map((op) => ({ rel: op.rel, accept: op.accept, resyncSandbox: op.resyncSandbox, content: async () => known(op) ?? (await fromJournal(op)) }));
+    .map((op) => {
+      const from = op.acceptFrom ? journals.backupPath(record.id, op.acceptFrom) : undefined;
+      return {
+        rel: op.rel,
+        accept: op.accept,
+        resyncSandbox: op.resyncSandbox,
+        committed: op.after,
+        ...(from ? { recorded: { open: () => fs.promises.open(from, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } } : {}),
+      };
+    });
 }
 
-function acceptedContent(op: PlannedOp | undefined): Buffer | undefined {
-  if (op?.acceptContent) return op.acceptContent;
-  if (op?.after.type === 'file' && 'data' in op.after.source) return op.after.source.data;
-  return undefined;
-}
-
-async function readRealBytes(root: string, rel: string): Promise<Buffer | undefined> {
-  const real = await readRealState(root, rel, Number.MAX_SAFE_INTEGER);
-  return real.type === 'file' ? real.data : undefined;
-}
-
-/** The real file's bytes when they are what the journal says was written. */
-async function readRealBytesMatching(root: string, op: JournalOp): Promise<Buffer | undefined> {
-  const real = await readRealState(root, op.rel, Number.MAX_SAFE_INTEGER);
-  if (real.type !== 'file' || op.after.type !== 'file' || real.sha256 !== op.after.sha256) return undefined;
-  return real.data;
+/**
+ * The entry the base records for a committed path, taken from the real tree and checked
+ * against what was committed; undefined when the real tree holds something else now. A file
+ * within the in-memory cap is read once and those very bytes are checked and recorded; a
+ * larger one is copied to `scratch` (private), and the copy is checked and recorded.
+ */
+async function appliedEntry(root: string, item: AcceptItem, scratch: string): Promise<BaseEntry | undefined> {
+  const { committed } = item;
+  if (item.accept === 'deleted' || committed.type !== 'file' || item.recorded) {
+    const real = await readRealState(root, item.rel);
+    if (!realStateMatches(real, committed)) return undefined;
+    if (item.accept === 'deleted') return { type: 'absent' };
+    if (committed.type === 'file') return { type: 'file', mode: committed.mode, source: item.recorded! };
+    return committed;
+  }
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(hostPath(root, item.rel), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENXIO') return undefined;
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile() || (st.mode & 0o7777) !== committed.mode) return undefined;
+    if (st.size <= DIFF_SIZE_CAP) {
+      const data = await handle.readFile();
+      return sha256(data) === committed.sha256 ? { type: 'file', mode: committed.mode, source: { data } } : undefined;
+    }
+    const landed = await copyToNewFile(reopenPath(handle), scratch, 0o600);
+    if (landed !== committed.sha256) return undefined;
+    return { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } };
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Each path's final state in a journal (a type change is two ops on one path). */

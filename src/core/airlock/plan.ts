@@ -58,6 +58,8 @@ export interface AcceptOnly {
   readonly accept: PlannedOp['accept'];
   readonly resyncSandbox?: boolean;
   readonly content?: Buffer;
+  /** What the real tree holds there (checked again before the snapshot records it). */
+  readonly after: TargetState;
 }
 
 export interface PlanInput {
@@ -353,7 +355,7 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     if (after.type === 'absent') removals.add(entry.path);
     if (sameAsReal) {
       const { acceptContent, ...accept } = acceptFor(after, resync);
-      plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent });
+      plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent, after });
     } else {
       const baseBefore = !entry.base ? ({ type: 'absent' } as const) : entry.base.entry.type === 'file' ? ({ type: 'file', open: () => view.openFile('base', entry.path) } as const) : undefined;
       plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync), ...(baseBefore ? { baseBefore } : {}) });

@@ -101,7 +101,8 @@ export function orderOps(ops: readonly PlannedOp[]): PlannedOp[] {
   return [...removals, ...dirs, ...writes];
 }
 
-function storedAfter(after: TargetState): StoredState {
+/** The journaled form of a target state (a file by its mode and hash). */
+export function storedAfter(after: TargetState): StoredState {
   if (after.type === 'file') return { type: 'file', mode: after.mode, sha256: after.sha256 };
   return after;
 }

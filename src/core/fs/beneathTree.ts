@@ -98,3 +98,49 @@ async function copyFile(from: Dir, fromName: Buffer, to: Dir, toName: Buffer): P
     await source.handle.close();
   }
 }
+
+/** Where a new file's bytes come from: memory, or a file opened by the caller (read from its start). */
+export type NewFileSource = { readonly data: Buffer } | { readonly open: () => Promise<fs.promises.FileHandle> };
+
+/**
+ * Creates the new file `name` in `dir` (never through an existing entry) with exactly `mode`
+ * (the umask does not apply). An opened source is copied by the kernel from that very inode,
+ * so a large file is never held in memory.
+ */
+export async function createFileFrom(dir: Dir, name: Buffer, source: NewFileSource, mode: number): Promise<void> {
+  if ('data' in source) {
+    const file = await dir.createFile(name, 0o600);
+    try {
+      await file.writeFile(source.data);
+      await file.chmod(mode);
+    } finally {
+      await file.close();
+    }
+    return;
+  }
+  const from = await source.open();
+  try {
+    await fs.promises.copyFile(reopenPath(from), dir.at(name), fs.constants.COPYFILE_EXCL);
+  } finally {
+    await from.close();
+  }
+  const made = await dir.openFile(name);
+  if (!made) throw new ChangedUnderfoot(name.toString('utf8'), 'vanished right after it was written');
+  try {
+    await made.handle.chmod(mode);
+  } finally {
+    await made.handle.close();
+  }
+}
+
+/** Creates the new folder `name` in `dir` with exactly `mode` (the umask does not apply). */
+export async function createDirectory(dir: Dir, name: Buffer, mode: number): Promise<void> {
+  await dir.mkdir(name, 0o700);
+  const made = await dir.openDir(name);
+  if (!made) throw new ChangedUnderfoot(name.toString('utf8'), 'vanished right after it was made');
+  try {
+    await made.chmod(mode);
+  } finally {
+    await made.close();
+  }
+}

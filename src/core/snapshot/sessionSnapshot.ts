@@ -9,8 +9,8 @@
  *   can bind-mount local paths; a change scan compares whole trees.
  *
  * Invariant for `acceptIntoBase`: the base is changed only at paths the sandbox side
- * shadows (they are in the upper layer), so the overlay's view never changes under the
- * container.
+ * shadows (they are in the upper layer; checked before each change), so the overlay's view
+ * never changes under the container.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,12 +18,12 @@ import { saveManifest, takeKeptBase } from './baseCache';
 import type { FileHandle } from 'node:fs/promises';
 import { SandboxError } from '../errors';
 import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
-import { copyEntry, removeEntry } from '../fs/beneathTree';
+import { copyEntry, createDirectory, createFileFrom, removeEntry } from '../fs/beneathTree';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
 import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
-import type { EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
+import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
 
 export type SnapshotStrategy = 'overlay' | 'copy';
 
@@ -102,44 +102,59 @@ export class SessionSnapshot implements SnapshotView {
   }
 
   /**
-   * Both sides are walked one name at a time without following symlinks: the sandbox side
-   * is the agent's, and it can swap a folder for a link to a host path at any moment.
+   * Writes exactly `entry` into the base, walked one name at a time without following
+   * symlinks. Nothing is read from the sandbox side: what it holds now may be newer than what
+   * was applied, and must stay pending.
    */
-  async acceptIntoBase(rel: string, content?: Buffer | null): Promise<void> {
+  async acceptIntoBase(rel: string, entry: BaseEntry): Promise<void> {
     assertPlainRelative(rel);
     const names = namesOf(rel);
     const name = names[names.length - 1]!;
-    await withRoots(this.layout.base, this.layout.sandbox, async (baseRoot, sandboxRoot) => {
+    if (this.strategy === 'overlay' && !(await this.shadowedInSandbox(names))) {
+      throw new Error(`${rel} is no longer in the sandbox's own layer, so the base is left as it was there (the running sandbox would see the change)`);
+    }
+    const baseRoot = await Dir.openRoot(this.layout.base);
+    try {
       const target = await openParent(baseRoot, names, { mode: 0o755 });
       if (!target) throw new Error(`cannot make the folders of ${rel} in the base`);
       try {
         await removeEntry(target, name);
-        if (content === null) return;
-        const source = await openParent(sandboxRoot, names);
-        try {
-          const st = await source?.lstat(name);
-          if (content !== undefined) {
-            const file = await target.createFile(name, 0o600);
-            try {
-              await file.writeFile(content);
-              await file.chmod((st?.mode ?? 0o644) & 0o777);
-            } finally {
-              await file.close();
-            }
-          } else {
-            if (!source || !st) throw new Error(`${rel} is no longer in the sandbox`);
-            if (st.isSymbolicLink()) await target.symlink(await source.readlink(name), name);
-            else if (st.isDirectory()) await target.mkdir(name, st.mode & 0o777);
-            else await copyEntry(source, name, target, name);
-          }
-        } finally {
-          if (source && source !== sandboxRoot) await source.close();
-        }
+        if (entry.type === 'absent') return;
+        if (entry.type === 'symlink') await target.symlink(Buffer.from(entry.target), name);
+        else if (entry.type === 'directory') await createDirectory(target, name, entry.mode & 0o777);
+        else await createFileFrom(target, name, entry.source, entry.mode & 0o777);
         if (this.owner) await target.lchown(name, this.owner.uid, this.owner.gid);
       } finally {
         if (target !== baseRoot) await target.close();
       }
-    });
+    } finally {
+      await baseRoot.close();
+    }
+  }
+
+  /**
+   * Whether the sandbox side hides the base at this path (an entry of its own there, or a
+   * parent that is not a folder), read by name without following anything.
+   */
+  private async shadowedInSandbox(names: readonly Buffer[]): Promise<boolean> {
+    const root = await Dir.openRoot(this.layout.sandbox);
+    try {
+      let parent: Dir | undefined;
+      try {
+        parent = await openParent(root, names);
+      } catch (err) {
+        if (err instanceof ChangedUnderfoot) return true;
+        throw err;
+      }
+      if (!parent) return false;
+      try {
+        return (await parent.lstat(names[names.length - 1]!)) !== undefined;
+      } finally {
+        if (parent !== root) await parent.close();
+      }
+    } finally {
+      await root.close();
+    }
   }
 
   async revertInSandbox(rel: string): Promise<void> {

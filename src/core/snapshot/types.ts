@@ -38,6 +38,17 @@ export interface RawChange {
 export type SnapshotSide = 'base' | 'sandbox';
 
 /**
+ * An entry the base records at one path. A file's bytes come in memory, or as a file to
+ * open (a private copy the airlock made, for files too large to hold in memory); the mode is
+ * the permission bits to give it.
+ */
+export type BaseEntry =
+  | { readonly type: 'absent' }
+  | { readonly type: 'file'; readonly mode: number; readonly source: { readonly data: Buffer } | { readonly open: () => Promise<FileHandle> } }
+  | { readonly type: 'symlink'; readonly target: string }
+  | { readonly type: 'directory'; readonly mode: number };
+
+/**
  * What the airlock needs from a session's snapshot. Both sides are read only through these
  * methods, which never follow a symlink in any path component and never block on a FIFO
  * (the sandbox side is written by the agent, which can swap anything between two calls);
@@ -53,11 +64,11 @@ export interface SnapshotView {
   /** Opens the regular file at `rel` on one side for reading (refuses anything else). The caller closes it. */
   openFile(side: SnapshotSide, rel: string): Promise<FileHandle>;
   /**
-   * Records that the real tree now holds `rel` as the sandbox has it (after an apply), so
-   * that it leaves the pending set. `content` is what was written to the real tree when it
-   * differs from the sandbox side (a partial apply); `null` records a deletion.
+   * Records `entry` as the base side of `rel` (after an apply, what the real tree received),
+   * so that the sandbox side leaves the pending set only where it still is what was applied.
+   * The sandbox side is never read: it may have changed since it was reviewed.
    */
-  acceptIntoBase(rel: string, content?: Buffer | null): Promise<void>;
+  acceptIntoBase(rel: string, entry: BaseEntry): Promise<void>;
   /** Brings the sandbox side of `rel` back to its base side (a discard or a rejection). */
   revertInSandbox(rel: string): Promise<void>;
 }

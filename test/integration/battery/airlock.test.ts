@@ -87,7 +87,7 @@ describe('the airlock', () => {
     const hostile = ['../outside.txt', '/etc/passwd', 'src/../../x', './notes.txt', 'src//index.js'];
     for (const p of hostile) {
       await assert.rejects(airlock.decide(p, 'approved'), (err: unknown) => err instanceof SandboxError, `decide accepted ${p}`);
-      await assert.rejects(session.snapshot.acceptIntoBase(p, Buffer.from('x')), `acceptIntoBase accepted ${p}`);
+      await assert.rejects(session.snapshot.acceptIntoBase(p, { type: 'file', mode: 0o644, source: { data: Buffer.from('x') } }), `acceptIntoBase accepted ${p}`);
       await assert.rejects(session.snapshot.revertInSandbox(p), `revertInSandbox accepted ${p}`);
     }
     const before = treeListing(battery.workspace);

@@ -474,3 +474,39 @@ export function bytesReadSoFar(): number {
   const line = fs.readFileSync('/proc/self/io', 'utf8').split('\n').find((l) => l.startsWith('rchar:'));
   return Number(line?.split(':')[1]?.trim() ?? 0);
 }
+
+/**
+ * One entry of a host tree, described without following anything: its type, mode and
+ * content hash or link target, `absent`, or which parent is not a folder.
+ */
+export function describeEntry(root: string, rel: string): string {
+  const parts = rel.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    const st = fs.lstatSync(path.join(root, ...parts.slice(0, i)), { throwIfNoEntry: false });
+    if (!st) return 'absent';
+    if (!st.isDirectory()) return `below "${parts.slice(0, i).join('/')}", which is not a folder`;
+  }
+  const p = path.join(root, ...parts);
+  const st = fs.lstatSync(p, { throwIfNoEntry: false });
+  if (!st) return 'absent';
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.isSymbolicLink()) return `symlink -> ${fs.readlinkSync(p)}`;
+  if (st.isDirectory()) return `folder ${mode}`;
+  if (st.isFile()) return `file ${mode} ${createHash('sha256').update(fs.readFileSync(p)).digest('hex').slice(0, 16)}`;
+  return `special ${mode}`;
+}
+
+/**
+ * Paths an apply recorded in the base that the base holds differently from the real tree
+ * right after it: the base must record what was applied, never what the sandbox holds by
+ * then. Paths the apply warned about (not recorded) and partly applied files are skipped.
+ */
+export function baseMismatches(report: { readonly applied: readonly { readonly path: string; readonly hunks?: readonly number[] }[]; readonly warnings: readonly string[] }, base: string, real: string): string[] {
+  const out: string[] = [];
+  for (const a of report.applied) {
+    if (a.hunks || report.warnings.some((w) => w.startsWith(`${a.path}: `))) continue;
+    const [inBase, inReal] = [describeEntry(base, a.path), describeEntry(real, a.path)];
+    if (inBase !== inReal) out.push(`${a.path} is ${inBase} in the base but ${inReal} in the real tree`);
+  }
+  return out;
+}

@@ -40,7 +40,7 @@ test('partial approval: approving hunks 1 and 3 of three writes exactly those tw
   assert.deepEqual(report.applied.map((a) => [a.path, a.status, a.hunks]), [['a.ts', 'written', [1, 3]]]);
   assert.equal(read(ws.real, 'a.ts'), base.replace('line 3\n', 'LINE 3\n').replace('line 57\n', 'LINE 57\n'));
   // What was written is now the base; the rejected hunk is all that is still pending.
-  assert.deepEqual(ws.view.accepted.map((a) => [a.rel, a.content?.toString()]), [['a.ts', read(ws.real, 'a.ts')]]);
+  assert.deepEqual(ws.view.accepted.map((a) => [a.rel, a.data?.toString()]), [['a.ts', read(ws.real, 'a.ts')]]);
   const pending = await ws.airlock.hunks('a.ts');
   assert.equal(pending?.length, 1);
   assert.ok(pending![0]!.lines.includes('+LINE 30'));
@@ -127,7 +127,7 @@ function withExtraChanges(view: SnapshotView, extra: RawChange[]): SnapshotView 
     scan: async () => [...(await view.scan()), ...extra],
     entryOf: (side, rel) => view.entryOf(side, rel),
     openFile: (side, rel) => view.openFile(side, rel),
-    acceptIntoBase: (rel, content) => view.acceptIntoBase(rel, content),
+    acceptIntoBase: (rel, entry) => view.acceptIntoBase(rel, entry),
     revertInSandbox: (rel) => view.revertInSandbox(rel),
   };
 }
@@ -251,9 +251,9 @@ test('undo restores the real tree byte for byte after added, modified, deleted a
   const undo = await ws.airlock.undo();
   assert.equal(undo.undone, true, undo.message);
   assert.deepEqual(treeListing(ws.real), before);
-  // The agent's changes are pending again, ready to be reviewed anew. (Not exec.sh's mode:
-  // acceptIntoBase takes content but no mode, so the base takes the sandbox's mode.)
-  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path).sort(), ['del.txt', 'mod.txt', 'new', 'new/dir', 'new/dir/added.bin', 'new/link', 'sub', 'sub/deep.txt']);
+  // The agent's changes are pending again, ready to be reviewed anew (exec.sh's mode too:
+  // the base records the restored file with its mode).
+  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path).sort(), ['del.txt', 'exec.sh', 'mod.txt', 'new', 'new/dir', 'new/dir/added.bin', 'new/link', 'sub', 'sub/deep.txt']);
   assert.equal((await ws.airlock.undo()).undone, false);
 });
 

@@ -9,10 +9,11 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { scanFull } from '../../../src/core/snapshot/scan';
 import { infoAt, openFileAt } from '../../../src/core/snapshot/tree';
-import type { EntryInfo, RawChange, SnapshotSide, SnapshotView } from '../../../src/core/snapshot/types';
+import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from '../../../src/core/snapshot/types';
 
 export class DirectorySnapshotView implements SnapshotView {
-  readonly accepted: { rel: string; content?: Buffer | null }[] = [];
+  /** Every entry recorded into the base, with a file's bytes. */
+  readonly accepted: { rel: string; entry: BaseEntry; data?: Buffer }[] = [];
   readonly reverted: string[] = [];
 
   constructor(
@@ -43,24 +44,17 @@ export class DirectorySnapshotView implements SnapshotView {
     return path.join(this.sandboxDir, rel);
   }
 
-  async acceptIntoBase(rel: string, content?: Buffer | null): Promise<void> {
-    this.accepted.push({ rel, content });
+  async acceptIntoBase(rel: string, entry: BaseEntry): Promise<void> {
+    const data = entry.type === 'file' ? await bytesOf(entry.source) : undefined;
+    this.accepted.push({ rel, entry, data });
     const target = this.basePath(rel);
     fs.rmSync(target, { recursive: true, force: true });
-    if (content === null) return;
+    if (entry.type === 'absent') return;
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const source = this.sandboxPath(rel);
-    const st = fs.lstatSync(source, { throwIfNoEntry: false });
-    if (content !== undefined) {
-      fs.writeFileSync(target, content, { mode: st ? st.mode & 0o7777 : 0o644 });
-      if (st) fs.chmodSync(target, st.mode & 0o7777);
-      return;
-    }
-    if (!st) return;
-    if (st.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), target);
-    else if (st.isDirectory()) fs.mkdirSync(target, { mode: st.mode & 0o7777 });
-    else fs.copyFileSync(source, target);
-    if (!st.isSymbolicLink()) fs.chmodSync(target, st.mode & 0o7777);
+    if (entry.type === 'symlink') fs.symlinkSync(entry.target, target);
+    else if (entry.type === 'directory') fs.mkdirSync(target);
+    else fs.writeFileSync(target, data!);
+    if (entry.type !== 'symlink') fs.chmodSync(target, entry.mode & 0o777);
   }
 
   async revertInSandbox(rel: string): Promise<void> {
@@ -75,6 +69,16 @@ export class DirectorySnapshotView implements SnapshotView {
     else if (st.isDirectory()) fs.cpSync(source, target, { recursive: true, verbatimSymlinks: true });
     else fs.copyFileSync(source, target);
     if (!st.isSymbolicLink()) fs.chmodSync(target, st.mode & 0o7777);
+  }
+}
+
+async function bytesOf(source: Extract<BaseEntry, { type: 'file' }>['source']): Promise<Buffer> {
+  if ('data' in source) return source.data;
+  const handle = await source.open();
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
   }
 }
 

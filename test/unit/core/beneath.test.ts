@@ -216,18 +216,41 @@ describe('copy strategy: discard and apply never go through a swapped parent', (
     assert.equal(fs.readFileSync(path.join(host, 'id_rsa'), 'utf8'), SECRET);
   });
 
-  it('acceptIntoBase never copies a host file through a swapped sandbox parent into the base', async () => {
+  it('acceptIntoBase records the given entry without reading the sandbox, and never writes through a swapped base parent', async () => {
     const { snapshot, layout } = copySnapshot();
     const host = hostFolder();
     fs.rmSync(path.join(layout.sandbox, 'a'), { recursive: true });
     fs.symlinkSync(host, path.join(layout.sandbox, 'a'));
-    await assert.rejects(snapshot.acceptIntoBase('a/id_rsa'), /"a" is no longer a folder/);
-    assert.ok(!fs.existsSync(path.join(layout.base, 'a/id_rsa')));
-    // And a swapped base parent is never written through either.
+    await snapshot.acceptIntoBase('a/id_rsa', { type: 'file', mode: 0o640, source: { data: Buffer.from('applied\n') } });
+    assert.equal(fs.readFileSync(path.join(layout.base, 'a/id_rsa'), 'utf8'), 'applied\n');
+    assert.equal(fs.statSync(path.join(layout.base, 'a/id_rsa')).mode & 0o777, 0o640);
+    assert.equal(fs.readFileSync(path.join(host, 'id_rsa'), 'utf8'), SECRET);
+    // A swapped base parent is never written through.
     fs.rmSync(path.join(layout.base, 'a'), { recursive: true });
     fs.symlinkSync(host, path.join(layout.base, 'a'));
-    await assert.rejects(snapshot.acceptIntoBase('a/id_rsa', null), /"a" is no longer a folder/);
+    await assert.rejects(snapshot.acceptIntoBase('a/id_rsa', { type: 'absent' }), /"a" is no longer a folder/);
+    await assert.rejects(snapshot.acceptIntoBase('a/sub', { type: 'directory', mode: 0o755 }), /"a" is no longer a folder/);
     assert.equal(fs.readFileSync(path.join(host, 'id_rsa'), 'utf8'), SECRET);
+    assert.deepEqual(listing(host), ['id_rsa', 'sub', 'sub/id_rsa']);
+  });
+
+  it('overlay: acceptIntoBase changes the base only where the sandbox layer hides it', async () => {
+    const { layout } = copySnapshot();
+    const helpers = (): SandboxHelpers => {
+      throw new Error('not needed to record into the base');
+    };
+    const snapshot = new SessionSnapshot(layout.root, layout, 'overlay', helpers);
+    fs.rmSync(path.join(layout.sandbox, 'top.txt'));
+    // Not in the sandbox's layer: the running sandbox would see the base change, so it is refused.
+    await assert.rejects(snapshot.acceptIntoBase('top.txt', { type: 'file', mode: 0o644, source: { data: Buffer.from('applied\n') } }), /no longer in the sandbox's own layer/);
+    assert.equal(fs.readFileSync(path.join(layout.base, 'top.txt'), 'utf8'), 'top\n');
+    // Its own entry there, or a parent that is no folder, hides the base: recorded.
+    await snapshot.acceptIntoBase('a/b/c.txt', { type: 'file', mode: 0o644, source: { data: Buffer.from('applied\n') } });
+    assert.equal(fs.readFileSync(path.join(layout.base, 'a/b/c.txt'), 'utf8'), 'applied\n');
+    fs.rmSync(path.join(layout.sandbox, 'a'), { recursive: true });
+    fs.symlinkSync(hostFolder(), path.join(layout.sandbox, 'a'));
+    await snapshot.acceptIntoBase('a/b/c.txt', { type: 'symlink', target: '../x' });
+    assert.equal(fs.readlinkSync(path.join(layout.base, 'a/b/c.txt')), '../x');
   });
 
   it('the view reads a side only without following a symlink on the way', async () => {
