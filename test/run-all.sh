@@ -22,6 +22,7 @@ fi
 step "Preparing the Docker engine and the base image"
 bash .ci/ensure-docker || die "no Docker engine"
 bash .ci/ensure-base-image || die "no base image"
+bash .ci/ensure-shells || die "no shells for the cross-shell test"
 step "Preparing Chromium and code-server"
 bash .ci/ensure-browser >/dev/null || die "no Chromium"
 CODE_SERVER_BIN="$(bash .ci/ensure-code-server)" || die "no code-server"

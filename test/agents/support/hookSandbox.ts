@@ -50,19 +50,9 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
-/**
- * The two ways the product has named the hook program in a configuration: the CLI's own argv,
- * or a stable launcher file that starts the CLI (written by ensureLauncher).
- */
-type HookProgramApi =
-  | { ensureLauncher(cli: readonly string[], env?: NodeJS.ProcessEnv): string; hookCommandLine(launcher: string, dialect: 'claude'): string }
-  | { ensureLauncher?: undefined; hookCommandLine(cli: readonly string[], dialect: 'claude'): string };
-
 /** The hook configuration the product writes for a Claude-format agent whose hook program is `cli`. */
 export function claudeHookSettings(cli: readonly string[]): Record<string, unknown> {
-  const api = hookConfig as unknown as HookProgramApi;
-  const line = api.ensureLauncher ? api.hookCommandLine(api.ensureLauncher(cli, process.env), 'claude') : api.hookCommandLine(cli, 'claude');
-  return hookConfig.mergeHookConfig(undefined, 'claude', line);
+  return hookConfig.mergeHookConfig(undefined, 'claude', hookConfig.hookCommandLine(hookConfig.ensureLauncher(cli, process.env), 'claude'));
 }
 
 /** What the hook answers for a plain shell call in the workspace (its rewritten command line). */
