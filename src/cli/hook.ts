@@ -1,19 +1,20 @@
 /**
- * `agent-sandbox hook claude|vscode [--ask] [--allow-host-edits]`: answers an agent's
+ * `agent-sandbox hook claude|vscode|copilot [--ask] [--allow-host-edits]`: answers an agent's
  * pre-tool-use hook (JSON on stdin, JSON on stdout). A shell call is rewritten to
  * `<launcher> run-pending <id>`, which runs it in the sandbox; when the sandbox is down the
  * call is denied with the reason; tools that could run code or write on the host are denied.
  * Formats: see src/core/tools/hooks.ts.
  *
  * Fail closed: the agents run a call on the host when a hook exits with any code but 2 or
- * does not answer in time. So every failure here (bad input, an exception, a hung engine or
- * scan) ends in a deny answer and exit code 2, and a watchdog answers so well inside the
- * configured timeout.
+ * does not answer in time (Copilot: when it does not answer in time or prints invalid JSON).
+ * So every failure here (bad input, an exception, a hung engine or scan) ends in a deny
+ * answer, valid JSON in the agent's format, and exit code 2, and a watchdog answers so well
+ * inside the configured timeout.
  *
  * `agent-sandbox run-pending ID` runs a command the hook stored, exactly as
  * `agent-sandbox --workspace ROOT run -- sh -c COMMAND` would.
  *
- * `agent-sandbox hook-config claude|vscode...` writes the launcher and the agents' hook
+ * `agent-sandbox hook-config claude|vscode|copilot...` writes the launcher and the agents' hook
  * configuration into the workspace.
  */
 import * as fs from 'node:fs';
@@ -25,7 +26,9 @@ import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { newFeedbackPrelude } from '../core/tools/handlers';
 import { ensureLauncher, HOOK_WATCHDOG_MS, planHookFile } from '../core/tools/hookConfig';
 import {
+  answerIn,
   denyAnswer,
+  formatOfDialect,
   HOOK_DIALECTS,
   HookInputError,
   parseHookPayload,
@@ -34,6 +37,7 @@ import {
   sandboxArgv,
   type HookAnswer,
   type HookDialect,
+  type HookFormat,
 } from '../core/tools/hooks';
 import { UnsafeStatePathError } from '../core/tools/launcher';
 import { isPendingCommandLine, pendingCommandLine, storePendingCommand, takePendingCommand } from '../core/tools/pendingCommands';
@@ -41,7 +45,7 @@ import { parseArgs, UsageError } from './args';
 import type { CommandContext } from './commands';
 import { loadCliPolicy } from './policyLoader';
 
-/** Exit code that makes both Claude Code and VS Code block the tool call. */
+/** Exit code that makes Claude Code, VS Code, Codex and Copilot block the tool call. */
 const EXIT_BLOCK = 2;
 
 interface HookOutcome {
@@ -85,7 +89,17 @@ function blocked(reason: string): HookOutcome {
   return { code: EXIT_BLOCK, answer: denyAnswer(reason) };
 }
 
+/**
+ * The answer's format: that of the input once it is read (see hooks.ts), until then the one
+ * the command line names. Shared with the watchdog, which may answer before the input is read.
+ */
+interface AnswerFormat {
+  current: HookFormat;
+}
+
 export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStream = process.stdin, watchdogMs = hookWatchdogMs()): Promise<number> {
+  const named = ctx.args.find((a) => !a.startsWith('-')) as HookDialect | undefined;
+  const format: AnswerFormat = { current: named && HOOK_DIALECTS.includes(named) ? formatOfDialect(named) : 'claude' };
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<HookOutcome>((resolve) => {
     timer = setTimeout(
@@ -93,7 +107,7 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
       watchdogMs,
     );
   });
-  const work = answerHook(ctx, stdin).catch((err: unknown) =>
+  const work = answerHook(ctx, stdin, format).catch((err: unknown) =>
     blocked(`Agent Sandbox: the hook failed (${describeError(err).replace(/\n/g, ' ')}), so the call was blocked.`),
   );
   let outcome: HookOutcome;
@@ -102,13 +116,13 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
   } finally {
     clearTimeout(timer);
   }
-  if (outcome.answer) ctx.io.out(`${JSON.stringify(outcome.answer)}\n`);
+  if (outcome.answer) ctx.io.out(`${JSON.stringify(answerIn(format.current, outcome.answer))}\n`);
   // With exit code 2 the agents show stderr, not stdout, as the reason.
   if (outcome.code === EXIT_BLOCK && outcome.answer) ctx.io.err(`${outcome.answer.hookSpecificOutput.permissionDecisionReason}\n`);
   return outcome.code;
 }
 
-async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream): Promise<HookOutcome> {
+async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, format: AnswerFormat): Promise<HookOutcome> {
   const parsed = parseArgs(ctx.args, [], ['ask', 'allow-host-edits']);
   const dialect = parsed.positional[0] as HookDialect | undefined;
   if (!dialect || !HOOK_DIALECTS.includes(dialect) || parsed.positional.length > 1) {
@@ -121,6 +135,7 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream): Pr
     if (!(err instanceof HookInputError)) throw err;
     return blocked(`agent-sandbox hook: ${err.message} The call is blocked.`);
   }
+  format.current = payload.format ?? format.current;
   const plan = planHook(payload, { allowHostEdits: parsed.flags.has('allow-host-edits') });
   if (plan.kind === 'pass') return { code: 0 };
   if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
@@ -175,7 +190,7 @@ export async function runPendingCommand(ctx: CommandContext, run: (ctx: CommandC
   return run({ workspace: entry.root, args: ['--', ...sandboxArgv(entry.command, entry.subdir)], io: ctx.io });
 }
 
-/** `hook-config claude|vscode...`: writes the launcher and each agent's hook configuration into the workspace. */
+/** `hook-config claude|vscode|copilot...`: writes the launcher and each agent's hook configuration into the workspace. */
 export async function hookConfigCommand(ctx: CommandContext): Promise<number> {
   const parsed = parseArgs(ctx.args, [], []);
   const dialects = parsed.positional as HookDialect[];

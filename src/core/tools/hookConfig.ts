@@ -1,8 +1,17 @@
 /**
  * The hook configuration files that route an agent's tools through `agent-sandbox hook`:
- * Claude Code's `.claude/settings.local.json` (personal, not committed) and VS Code's
- * `.github/hooks/agent-sandbox.json`. Merging keeps every other setting and hook as it is and
+ * Claude Code's `.claude/settings.local.json` (personal, not committed), VS Code's Local
+ * harness's `.github/hooks/agent-sandbox.json` (PascalCase `PreToolUse`, `command`, `timeout`)
+ * and GitHub Copilot's `.github/hooks/agent-sandbox-copilot.json` (`version: 1`, camelCase
+ * `preToolUse`, `bash`, `timeoutSec`). Merging keeps every other setting and hook as it is and
  * replaces only an earlier entry of ours.
+ *
+ * Two files rather than one, each in its agent's own documented format: both the Local
+ * harness and Copilot read every file in `.github/hooks`, each reads the other's format too
+ * (Copilot sends Claude-like input for a PascalCase entry; the Local harness converts
+ * camelCase names), and the hook answers in the format of the question. So either file
+ * confines either harness, and neither file's format depends on the other harness reading it
+ * right. With both written, a call is checked twice; both checks must pass.
  *
  * The configured command is `/bin/sh <launcher> hook DIALECT || exit 2`. It names the stable
  * launcher (launcher.ts), never the CLI's own path, which changes with every extension
@@ -36,9 +45,14 @@ export const HOOK_TIMEOUT_SEC = 30;
 export const HOOK_WATCHDOG_MS = 20_000;
 
 export function hookConfigPath(workspaceRoot: string, dialect: HookDialect): string {
-  return dialect === 'claude'
-    ? path.join(workspaceRoot, '.claude', 'settings.local.json')
-    : path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox.json');
+  switch (dialect) {
+    case 'claude':
+      return path.join(workspaceRoot, '.claude', 'settings.local.json');
+    case 'vscode':
+      return path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox.json');
+    case 'copilot':
+      return path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox-copilot.json');
+  }
 }
 
 /** The exact command line configured for a dialect. Throws UnsafeStatePathError for a launcher path with special characters. */
@@ -53,8 +67,8 @@ function isOurCommand(command: unknown, dialect: HookDialect): boolean {
 
 function isOurs(entry: unknown, dialect: HookDialect): boolean {
   if (!entry || typeof entry !== 'object') return false;
-  const e = entry as { command?: unknown; hooks?: unknown };
-  if (isOurCommand(e.command, dialect)) return true;
+  const e = entry as { command?: unknown; bash?: unknown; hooks?: unknown };
+  if (isOurCommand(e.command, dialect) || isOurCommand(e.bash, dialect)) return true;
   return Array.isArray(e.hooks) && e.hooks.some((h) => isOurCommand((h as { command?: unknown } | null)?.command, dialect));
 }
 
@@ -65,6 +79,12 @@ export function mergeHookConfig(existing: unknown, dialect: HookDialect, command
   }
   const config = structuredClone((existing ?? {}) as Record<string, unknown>);
   const hooks = config.hooks && typeof config.hooks === 'object' && !Array.isArray(config.hooks) ? (config.hooks as Record<string, unknown>) : {};
+  if (dialect === 'copilot') {
+    const pre = Array.isArray(hooks.preToolUse) ? hooks.preToolUse.filter((e) => !isOurs(e, dialect)) : [];
+    // No matcher: every tool comes to the hook, which decides (see CLAUDE_MATCHER).
+    pre.push({ type: 'command', bash: commandLine, timeoutSec: HOOK_TIMEOUT_SEC });
+    return { ...config, version: 1, hooks: { ...hooks, preToolUse: pre } };
+  }
   const pre = Array.isArray(hooks.PreToolUse) ? hooks.PreToolUse.filter((e) => !isOurs(e, dialect)) : [];
   const command = { type: 'command', command: commandLine, timeout: HOOK_TIMEOUT_SEC };
   pre.push(dialect === 'claude' ? { matcher: CLAUDE_MATCHER, hooks: [command] } : command);

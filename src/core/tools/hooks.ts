@@ -13,20 +13,45 @@
  *   `transcript_path`, and for `PreToolUse` `tool_name` ("run_in_terminal"), `tool_input`
  *   ({ command, explanation, isBackground }), `tool_use_id`. Output: the same
  *   `hookSpecificOutput` object. Exit code 2 blocks the call in both.
+ * - GitHub Copilot's own runtime (Copilot CLI, the Copilot harness in VS Code, the Copilot
+ *   cloud agent; hooks configuration reference, docs.github.com/en/copilot/reference/
+ *   hooks-configuration), camelCase event `preToolUse`: input `sessionId`, `timestamp`, `cwd`,
+ *   `toolName` ("bash", "create", "edit", ...), `toolArgs` (an object, or the same as a JSON
+ *   string). Output, flat: `{ permissionDecision, permissionDecisionReason, modifiedArgs,
+ *   additionalContext }`; `modifiedArgs` replaces the whole tool input. Any non-zero exit code
+ *   denies, but a hook that times out or prints invalid JSON lets the call run.
  *
- * Both agents treat every other exit code, and a hook that times out, as a non-blocking
- * error and then run the call on the host; so the hook blocks (deny, exit 2) on every failure.
+ * The answer always takes the format of the question, whichever format the command line
+ * names: Copilot CLI sends the Claude-like input for an entry configured under PascalCase
+ * `PreToolUse` (and honours `hookSpecificOutput` then), and VS Code's Local harness reads
+ * Copilot-format files in `.github/hooks` too, sending its own input.
+ *
+ * Claude Code and VS Code treat every exit code but 2, and a hook that times out, as a
+ * non-blocking error and then run the call on the host; so the hook blocks (deny, exit 2) on
+ * every failure, and answers well inside the configured timeout.
  *
  * A shell call becomes `<launcher> run-pending <id>` (see pendingCommands.ts): the original
  * command is stored, never put into the line. Every tool that could run code or write on the
  * host otherwise is denied; tools known to only read pass.
  */
 
-export type HookDialect = 'claude' | 'vscode';
-export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode'];
+export type HookDialect = 'claude' | 'vscode' | 'copilot';
+export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot'];
 
-/** Shell tools, by agent: their input carries a POSIX shell command line in `command`. */
-const SHELL_TOOLS = new Set(['Bash', 'run_in_terminal', 'runInTerminal']);
+/** The shape of a hook's input and answer: Claude-like (`hookSpecificOutput`) or Copilot's flat one. */
+export type HookFormat = 'claude' | 'copilot';
+
+/** The format a dialect's hook answers in when it cannot tell from the input. */
+export function formatOfDialect(dialect: HookDialect): HookFormat {
+  return dialect === 'copilot' ? 'copilot' : 'claude';
+}
+
+/**
+ * Shell tools, by agent: their input carries a POSIX shell command line in `command`.
+ * Copilot's `bash` also takes `mode: "async"` and `detach`; the command is rewritten all the
+ * same, and only the handed-back line ever runs, in the background or not.
+ */
+const SHELL_TOOLS = new Set(['Bash', 'run_in_terminal', 'runInTerminal', 'bash']);
 
 /** Tools that edit files on the host directly, bypassing the sandbox copy. */
 const HOST_EDIT_TOOLS = new Set([
@@ -47,6 +72,10 @@ const HOST_EDIT_TOOLS = new Set([
   'edit_files',
   'create_new_jupyter_notebook',
   'create_new_workspace',
+  // GitHub Copilot runtime
+  'create',
+  'edit',
+  'str_replace_editor',
 ]);
 
 /** Tools that run code on the host outside the sandbox, with the reason given to the agent. */
@@ -62,6 +91,12 @@ const HOST_RUN_TOOLS = new Map<string, string>([
   ['run_vscode_command', 'an editor command can run code or write files on the host.'],
   ['install_extension', 'it installs an editor extension on the host.'],
   ['execution_subagent', 'its subagent runs commands on the host.'],
+  // GitHub Copilot runtime
+  ['powershell', 'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the bash tool instead: its commands run in the sandbox.'],
+  [
+    'write_bash',
+    'it types into a shell the bash tool keeps open on the host: once the sandboxed command in it has ended, that input would be read by the host shell itself. Run each step as its own bash command instead (they run in the sandbox).',
+  ],
 ]);
 
 /**
@@ -127,6 +162,21 @@ const KNOWN_SAFE_TOOLS = new Set([
   'runSubagent',
   'search_subagent',
   'vscode_askQuestions',
+  // GitHub Copilot runtime. read_bash, stop_bash and list_bash only read the output of, stop
+  // or list the shells of earlier bash calls, and every bash call ran only the line this hook
+  // handed back. `task` (a subagent) is not here: whether its own tool calls reach this hook
+  // is not established, so the name rule denies it.
+  'view',
+  'grep',
+  'glob',
+  'read_bash',
+  'stop_bash',
+  'list_bash',
+  'web_fetch',
+  'ask_user',
+  'skill',
+  'report_intent',
+  'update_todo',
 ]);
 
 /** Our own tools (language model tools and MCP tools): they act in the sandbox. */
@@ -140,11 +190,27 @@ export interface HookPayload {
   readonly toolName: string;
   readonly toolInput: Record<string, unknown>;
   readonly cwd?: string;
+  /** The format the input came in, and so the one the answer must take. */
+  readonly format?: HookFormat;
 }
 
 export class HookInputError extends Error {}
 
-/** Reads a hook's stdin payload in either format. */
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Copilot's `toolArgs`: an object, or a JSON string of one; anything else counts as no arguments. */
+function copilotToolArgs(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'string') return asObject(value) ?? {};
+  try {
+    return asObject(JSON.parse(value)) ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Reads a hook's stdin payload in any of the formats. */
 export function parseHookPayload(text: string): HookPayload {
   let raw: unknown;
   try {
@@ -154,10 +220,15 @@ export function parseHookPayload(text: string): HookPayload {
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new HookInputError('The hook input is not a JSON object.');
   const o = raw as Record<string, unknown>;
+  if (typeof o.tool_name !== 'string' && typeof o.toolName === 'string') {
+    // Copilot's input carries no event name; the configuration only sends it for preToolUse.
+    const event = typeof o.hookEventName === 'string' && o.hookEventName !== 'preToolUse' ? o.hookEventName : 'PreToolUse';
+    return { event, toolName: o.toolName, toolInput: copilotToolArgs(o.toolArgs), format: 'copilot', ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
+  }
   const event = typeof o.hook_event_name === 'string' ? o.hook_event_name : typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
-  if (typeof o.tool_name !== 'string') throw new HookInputError('The hook input has no "tool_name"; configure this command as a PreToolUse hook.');
-  const toolInput = o.tool_input && typeof o.tool_input === 'object' && !Array.isArray(o.tool_input) ? (o.tool_input as Record<string, unknown>) : {};
-  return { event, toolName: o.tool_name, toolInput, ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
+  if (typeof o.tool_name !== 'string') throw new HookInputError('The hook input has no "tool_name" nor "toolName"; configure this command as a PreToolUse (preToolUse) hook.');
+  const toolInput = asObject(o.tool_input) ?? {};
+  return { event, toolName: o.tool_name, toolInput, format: 'claude', ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
 }
 
 export type HookPlan =
@@ -217,6 +288,21 @@ export interface HookAnswer {
     readonly updatedInput?: Record<string, unknown>;
     readonly additionalContext?: string;
   };
+}
+
+/** Copilot's answer: the same decision, flat, with `modifiedArgs` for `updatedInput`. */
+export interface CopilotHookAnswer {
+  readonly permissionDecision: 'allow' | 'deny' | 'ask';
+  readonly permissionDecisionReason: string;
+  readonly modifiedArgs?: Record<string, unknown>;
+  readonly additionalContext?: string;
+}
+
+/** An answer in the format the agent reads. */
+export function answerIn(format: HookFormat, answer: HookAnswer): HookAnswer | CopilotHookAnswer {
+  if (format === 'claude') return answer;
+  const { permissionDecision, permissionDecisionReason, updatedInput, additionalContext } = answer.hookSpecificOutput;
+  return { permissionDecision, permissionDecisionReason, ...(updatedInput ? { modifiedArgs: updatedInput } : {}), ...(additionalContext ? { additionalContext } : {}) };
 }
 
 export function denyAnswer(reason: string): HookAnswer {

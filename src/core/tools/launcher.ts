@@ -9,11 +9,15 @@
  *
  * When the CLI it points to is gone, the launcher answers a hook call with a deny and exit
  * code 2 (the only code that blocks), and any other call with exit code 2 and nothing run.
+ * The deny is printed in the format the hook's command line names (`hook copilot`: Copilot's
+ * flat answer; otherwise `hookSpecificOutput`): exit code 2 alone blocks in every agent, the
+ * JSON carries the reason, and Copilot lets a call run when a hook prints invalid JSON.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stateRoot } from '../paths';
+import { answerIn, denyAnswer } from './hooks';
 import { shellQuote } from './shellQuote';
 
 /**
@@ -48,27 +52,19 @@ export function assertInertLauncher(launcher: string): string {
   return launcher;
 }
 
-/** The deny answer the launcher prints when it cannot start the CLI (same shape as the hook's). */
-function goneAnswer(): string {
-  return JSON.stringify({
-    hookSpecificOutput: {
-      hookEventName: 'PreToolUse',
-      permissionDecision: 'deny',
-      permissionDecisionReason:
-        'Agent Sandbox: the agent-sandbox program this hook starts is gone (the editor extension or the CLI was updated or removed), so the call was blocked. ' +
-        'Open the workspace in VS Code with Agent Sandbox enabled, or run `agent-sandbox hook-config`, to renew it.',
-    },
-  });
-}
+const GONE_REASON =
+  'Agent Sandbox: the agent-sandbox program this hook starts is gone (the editor extension or the CLI was updated or removed), so the call was blocked. ' +
+  'Open the workspace in VS Code with Agent Sandbox enabled, or run `agent-sandbox hook-config`, to renew it.';
+const TIMEOUT_REASON = 'Agent Sandbox: the hook failed or did not answer in time, so the call was blocked. Check that the sandbox and the container engine are running, then try again.';
 
-function timeoutAnswer(): string {
-  return JSON.stringify({
-    hookSpecificOutput: {
-      hookEventName: 'PreToolUse',
-      permissionDecision: 'deny',
-      permissionDecisionReason: 'Agent Sandbox: the hook failed or did not answer in time, so the call was blocked. Check that the sandbox and the container engine are running, then try again.',
-    },
-  });
+/**
+ * A shell snippet that prints the deny answer for `reason` in the format of the hook's
+ * dialect, read from `$dialectVar` (the word after `hook`).
+ */
+function printDeny(reason: string, dialectVar: string): string {
+  const copilot = shellQuote(JSON.stringify(answerIn('copilot', denyAnswer(reason))));
+  const claude = shellQuote(JSON.stringify(denyAnswer(reason)));
+  return `if [ "${dialectVar}" = copilot ]; then printf '%s\\n' ${copilot}; else printf '%s\\n' ${claude}; fi`;
 }
 
 /** The launcher script for a CLI argv (as currentCliInvocation or the extension's bundled CLI give it). */
@@ -86,17 +82,17 @@ export function launcherScript(cliArgv: readonly string[], root: string): string
     'export AGENT_SANDBOX_STATE_DIR',
     'gone() {',
     `  printf 'agent-sandbox: %s no longer exists (the editor extension or the CLI was updated or removed); nothing was run. Open VS Code with Agent Sandbox or run agent-sandbox hook-config to renew this launcher.\\n' "$1" >&2`,
-    `  if [ "$2" = hook ]; then printf '%s\\n' ${shellQuote(goneAnswer())}; fi`,
+    `  if [ "$2" = hook ]; then ${printDeny(GONE_REASON, '$3')}; fi`,
     '  exit 2',
     '}',
-    ...required.map((p) => `[ -e ${shellQuote(p)} ] || gone ${shellQuote(p)} "\${1-}"`),
+    ...required.map((p) => `[ -e ${shellQuote(p)} ] || gone ${shellQuote(p)} "\${1-}" "\${2-}"`),
     // An agent treats a hook that outlives its timeout as a non-blocking error and runs the
     // call on the host: stop the hook first and block. Any failure of the hook blocks too.
     'if [ "${1-}" = hook ] && command -v timeout >/dev/null 2>&1; then',
     `  timeout -k 2 ${LAUNCHER_HOOK_LIMIT_SEC} ${exec} "$@"`,
     '  status=$?',
     '  [ "$status" -eq 0 ] && exit 0',
-    `  [ "$status" -eq 2 ] || printf '%s\\n' ${shellQuote(timeoutAnswer())}`,
+    `  [ "$status" -eq 2 ] || { ${printDeny(TIMEOUT_REASON, '${2-}')}; }`,
     `  [ "$status" -eq 2 ] || printf 'agent-sandbox hook failed or timed out (exit %s); the call is blocked.\\n' "$status" >&2`,
     '  exit 2',
     'fi',

@@ -1,6 +1,7 @@
 /**
  * "Agent Sandbox: Write Agent Hook Configuration": writes the pre-tool-use hook that moves
- * an agent's shell tool into the sandbox (Claude Code, VS Code agent hooks, or both), after
+ * an agent's shell tool into the sandbox (Claude Code, VS Code's Local harness, GitHub
+ * Copilot's runtime, or all of them), after
  * showing the person the file and its full new content. An existing file keeps everything
  * else; a file that is not valid JSON is left alone with an error.
  */
@@ -17,8 +18,14 @@ export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';
 
 const CHOICES: readonly (vscode.QuickPickItem & { dialects: HookDialect[] })[] = [
   { label: 'Claude Code', description: '.claude/settings.local.json', detail: 'PreToolUse hook for every tool: shell commands run in the sandbox, host edits and host commands are refused', dialects: ['claude'] },
-  { label: 'VS Code agent hooks (Preview)', description: '.github/hooks/agent-sandbox.json', detail: 'PreToolUse hook for the terminal, task, notebook and file editing tools', dialects: ['vscode'] },
-  { label: 'Both', dialects: ['claude', 'vscode'] },
+  { label: 'VS Code Local harness (agent hooks, Preview)', description: '.github/hooks/agent-sandbox.json', detail: 'PreToolUse hook for the terminal, task, notebook and file editing tools', dialects: ['vscode'] },
+  {
+    label: 'GitHub Copilot (Copilot harness in VS Code, Copilot CLI)',
+    description: '.github/hooks/agent-sandbox-copilot.json',
+    detail: 'preToolUse hook: bash runs in the sandbox, create and edit on the host are refused. Copilot CLI in -p mode loads it only in a trusted folder',
+    dialects: ['copilot'],
+  },
+  { label: 'All of them', dialects: ['claude', 'vscode', 'copilot'] },
 ];
 
 /**
