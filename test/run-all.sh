@@ -31,7 +31,8 @@ step "Preparing the agent programs (Claude Code, Codex)"
 AGENT_CLIS="$(bash .ci/ensure-agent-clis)" || die "no agent programs"
 CLAUDE_CODE_BIN="$(sed -n 's/^CLAUDE_CODE_BIN=//p' <<<"$AGENT_CLIS")"
 CODEX_BIN="$(sed -n 's/^CODEX_BIN=//p' <<<"$AGENT_CLIS")"
-export CLAUDE_CODE_BIN CODEX_BIN
+COPILOT_BIN="$(sed -n 's/^COPILOT_BIN=//p' <<<"$AGENT_CLIS")"
+export CLAUDE_CODE_BIN CODEX_BIN COPILOT_BIN
 
 step "Type check"
 npm run --silent typecheck || die "type check"
