@@ -1,5 +1,5 @@
 /**
- * Where the real agent programs are: CLAUDE_CODE_BIN and CODEX_BIN when set (the test runner
+ * Where the real agent programs are: CLAUDE_CODE_BIN, CODEX_BIN and COPILOT_BIN when set (the test runner
  * exports them), otherwise whatever `.ci/ensure-agent-clis` installs or finds in its cache.
  */
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { REPO_ROOT } from '../../integration/support/sandbox';
 export interface AgentClis {
   readonly claude: string;
   readonly codex: string;
+  readonly copilot: string;
 }
 
 let cached: AgentClis | undefined;
@@ -18,17 +19,19 @@ export function agentClis(): AgentClis {
   if (cached) return cached;
   let claude = process.env.CLAUDE_CODE_BIN;
   let codex = process.env.CODEX_BIN;
-  if (!claude || !codex) {
+  let copilot = process.env.COPILOT_BIN;
+  if (!claude || !codex || !copilot) {
     const script = path.join(REPO_ROOT, '.ci', 'ensure-agent-clis');
     const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
     if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
     const vars = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     claude ??= vars.CLAUDE_CODE_BIN;
     codex ??= vars.CODEX_BIN;
+    copilot ??= vars.COPILOT_BIN;
   }
-  for (const [name, bin] of [['CLAUDE_CODE_BIN', claude], ['CODEX_BIN', codex]] as const) {
+  for (const [name, bin] of [['CLAUDE_CODE_BIN', claude], ['CODEX_BIN', codex], ['COPILOT_BIN', copilot]] as const) {
     if (!bin || !fs.existsSync(bin)) throw new Error(`${name} (${bin ?? 'unset'}) is not an installed agent program; run .ci/ensure-agent-clis and export what it prints.`);
   }
-  cached = { claude: claude!, codex: codex! };
+  cached = { claude: claude!, codex: codex!, copilot: copilot! };
   return cached;
 }

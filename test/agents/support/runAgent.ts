@@ -27,11 +27,11 @@ export interface AgentRun {
   readonly timedOut: boolean;
 }
 
-function baseEnv(home: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function baseEnv(home: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...extra };
 }
 
-function runProgram(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<AgentRun> {
+export function runProgram(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<AgentRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     // Its own process group, so a timeout kills the agent and every hook it started.
