@@ -117,7 +117,6 @@ export const DEFAULT_EXCLUDES: readonly string[] = [
 /** Paths whose changes can run code on the host later; review singles them out. */
 export const DEFAULT_RISKY: readonly string[] = [
   '.git/',
-  '.vscode/',
   '.devcontainer/',
   '.github/workflows/',
   '.github/actions/',

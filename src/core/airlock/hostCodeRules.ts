@@ -21,6 +21,18 @@
  * - A new file that starts with `#!` is a script a person may well run.
  * - `__init__.py` is not flagged: it runs when its package is imported, like every other module
  *   of that package, so it is no more a host hook than the rest of the code under review.
+ * - Agent configuration is code on the host: the coding agents a person runs outside the
+ *   sandbox load hooks and MCP servers (commands they start), permissions, and commands,
+ *   skills and instructions they follow, from the folder. Instruction files (`AGENTS.md`,
+ *   `CLAUDE.md`, `GEMINI.md`) count at any depth, since agents read the nested ones too; a
+ *   change to one is a prompt injection that outlives the session.
+ * - The files where the sandbox's own hook is configured come first, with their own reason:
+ *   a change there (or `disableAllHooks` in `.claude/settings.json`) can switch the hook off,
+ *   and the agent's next commands would run on the host. The list follows `hookConfigPath`.
+ * - A file that selects a runtime (`.python-version`, `.nvmrc`, `.node-version`) is flagged
+ *   like `.tool-versions`: version managers download and run what it names.
+ * - `.vscode/` is built in rather than left to the policy: its tasks run when the folder
+ *   opens, its settings name the programs the editor runs and where agent hooks are read.
  */
 import * as path from 'node:path';
 import { compilePatterns } from '../glob';
@@ -51,6 +63,22 @@ export interface HostCodeStructure {
 const GIT_HOOKS = 'git hooks: git runs them on your machine at commit, merge and push when core.hooksPath points here';
 const MSBUILD = 'MSBuild imports it into every build, and it can run any command';
 const COMPOSE = 'container definition: building or starting it runs commands and can mount your folders into a container on your engine';
+const OWN_HOOK = "the sandbox's own hook configuration: a change here can switch off the sandbox's own hook, and the agent's next commands would run on your machine";
+const AGENT_CONFIG = 'agent configuration: agents on your machine load its hooks and MCP servers (commands they start), permissions and instructions';
+const AGENT_INSTRUCTIONS = 'agent instructions: coding agents on your machine follow them in every later session, wherever they sit in the folder';
+const COPILOT_INSTRUCTIONS = 'GitHub Copilot instructions, prompts and agents: every later Copilot session in this folder follows them';
+
+/**
+ * Where the sandbox's own hook is configured, one per agent it configures (see `hookConfigPath`),
+ * and the file that can switch every hook off. Checked before the patterns, whose folder rules
+ * would otherwise give these files the folder's reason.
+ */
+export const SANDBOX_HOOK_FILES: readonly HostCodePattern[] = [
+  { pattern: '/.claude/settings.local.json', reason: OWN_HOOK },
+  { pattern: '/.claude/settings.json', reason: `${OWN_HOOK} ("disableAllHooks" turns off every hook)` },
+  { pattern: '/.github/hooks/agent-sandbox.json', reason: OWN_HOOK },
+  { pattern: '/.github/hooks/agent-sandbox-copilot.json', reason: OWN_HOOK },
+];
 
 export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [
   // Git hooks and hook managers.
@@ -106,7 +134,48 @@ export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [
   { pattern: '*.pth', reason: 'Python runs its import lines at every start when it sits in site-packages' },
   { pattern: '/tasks.py', reason: 'invoke task file: it runs when you run invoke' },
   { pattern: 'fabfile.py', reason: 'Fabric task file: it runs when you run fab' },
+  // Agent configuration: hooks, MCP servers, permissions and instructions that agents on the host load.
+  { pattern: '.claude/', reason: 'Claude Code project settings: its hooks and MCP servers run commands on your machine, its commands, skills and agents carry instructions and shell snippets' },
+  { pattern: '.mcp.json', reason: 'MCP server list: agents on your machine start the servers it names, and a server is any command' },
+  { pattern: '.github/hooks/', reason: 'agent hooks (VS Code, GitHub Copilot): they run commands on your machine at every tool call of an agent' },
+  { pattern: '.github/copilot-instructions.md', reason: COPILOT_INSTRUCTIONS },
+  { pattern: '.github/instructions/', reason: COPILOT_INSTRUCTIONS },
+  { pattern: '.github/prompts/', reason: COPILOT_INSTRUCTIONS },
+  { pattern: '.github/chatmodes/', reason: COPILOT_INSTRUCTIONS },
+  { pattern: '.github/agents/', reason: COPILOT_INSTRUCTIONS },
+  { pattern: '.codex/', reason: 'Codex configuration: the MCP servers it names run on your machine, and it sets what the agent may do' },
+  { pattern: '.cursor/', reason: AGENT_CONFIG },
+  { pattern: '.cursorrules', reason: AGENT_INSTRUCTIONS },
+  { pattern: '.windsurf/', reason: AGENT_CONFIG },
+  { pattern: '.windsurfrules', reason: AGENT_INSTRUCTIONS },
+  { pattern: '.roo/', reason: AGENT_CONFIG },
+  { pattern: '.roomodes', reason: AGENT_CONFIG },
+  { pattern: '.clinerules*', reason: AGENT_INSTRUCTIONS },
+  { pattern: '.continue/', reason: AGENT_CONFIG },
+  { pattern: '.gemini/', reason: AGENT_CONFIG },
+  { pattern: '.aider*', reason: 'aider configuration: it names the lint and test commands aider runs, and files it reads as instructions' },
+  { pattern: '.amazonq/', reason: AGENT_CONFIG },
+  { pattern: '.kiro/', reason: AGENT_CONFIG },
+  { pattern: '.junie/', reason: AGENT_CONFIG },
+  { pattern: '.opencode/', reason: AGENT_CONFIG },
+  { pattern: 'opencode.json', reason: AGENT_CONFIG },
+  { pattern: 'opencode.jsonc', reason: AGENT_CONFIG },
+  { pattern: '.goosehints', reason: AGENT_INSTRUCTIONS },
+  { pattern: 'CLAUDE.md', reason: AGENT_INSTRUCTIONS },
+  { pattern: 'CLAUDE.local.md', reason: AGENT_INSTRUCTIONS },
+  { pattern: 'AGENTS.md', reason: AGENT_INSTRUCTIONS },
+  { pattern: 'AGENT.md', reason: AGENT_INSTRUCTIONS },
+  { pattern: 'GEMINI.md', reason: AGENT_INSTRUCTIONS },
+  // Git settings a repository carries, and the runtime a folder selects.
+  { pattern: '.lfsconfig', reason: 'Git LFS settings: they decide which server gets your git credentials and what LFS fetches' },
+  { pattern: '.gitconfig', reason: 'git settings a project includes (include.path): the hooks path, filters, pager and editor in it are commands git runs' },
+  { pattern: '.clangd', reason: 'clangd configuration: it sets the compile flags and the compiler clangd runs when your editor opens a file here' },
+  { pattern: '.python-version', reason: 'pyenv and uv pick the Python interpreter it names for every python command here' },
+  { pattern: '.nvmrc', reason: 'nvm, fnm and other version managers select (and may download) the Node.js it names for every node command here' },
+  { pattern: '.node-version', reason: 'fnm, nodenv and other version managers select (and may download) the Node.js it names for every node command here' },
+  { pattern: '.ruby-version', reason: 'rbenv, chruby and rvm pick the Ruby it names for every ruby command here' },
   // Editors and IDEs that run project files when the folder is opened.
+  { pattern: '.vscode/', reason: 'VS Code workspace settings: tasks that run when the folder opens, programs the editor runs, MCP servers and where agent hooks are read' },
   { pattern: '.nvim.lua', reason: 'Neovim runs it when you open the folder (exrc)' },
   { pattern: '.nvimrc', reason: 'Vim and Neovim run it when you open the folder (exrc)' },
   { pattern: '.exrc', reason: 'Vim and Neovim run it when you open the folder (exrc)' },
@@ -236,10 +305,11 @@ export type HostCodeMatcher = (subject: HostCodeSubject) => string | undefined;
 
 /** Compiles the rules once; the matcher answers with the reason of the first rule that applies. */
 export function compileHostCodeRules(): HostCodeMatcher {
+  const matchHookFile = compilePatterns(SANDBOX_HOOK_FILES.map((r) => r.pattern));
   const matchPattern = compilePatterns(HOST_CODE_PATTERNS.map((r) => r.pattern));
-  const reasons = new Map(HOST_CODE_PATTERNS.map((r) => [r.pattern, r.reason]));
+  const reasons = new Map([...HOST_CODE_PATTERNS, ...SANDBOX_HOOK_FILES].map((r) => [r.pattern, r.reason]));
   return (subject) => {
-    const pattern = matchPattern(subject.path, subject.isDirectory);
+    const pattern = matchHookFile(subject.path, subject.isDirectory) ?? matchPattern(subject.path, subject.isDirectory);
     if (pattern !== undefined) return reasons.get(pattern);
     return HOST_CODE_STRUCTURES.find((r) => r.applies(subject))?.reason;
   };

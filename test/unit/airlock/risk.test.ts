@@ -9,6 +9,8 @@ import { Airlock } from '../../../src/core/airlock';
 import { HOST_CODE_PATTERNS } from '../../../src/core/airlock/hostCodeRules';
 import { createRiskClassifier, type RiskInput } from '../../../src/core/airlock/risk';
 import { DEFAULT_POLICY, DEFAULT_RISKY } from '../../../src/core/policy';
+import { hookConfigPath } from '../../../src/core/tools/hookConfig';
+import { HOOK_DIALECTS } from '../../../src/core/tools/hooks';
 import type { EntryInfo } from '../../../src/core/snapshot/types';
 import { makeWorkspace } from './dirSnapshot';
 
@@ -60,7 +62,27 @@ const HOST_CODE = [
   'BUILD',
 ];
 
-const ORDINARY = ['src/index.ts', 'src/hooks/useThing.ts', 'build/main.js', 'pkg/__init__.py', 'app/tasks.py', 'docs/setup.md', 'src/Source.ts', 'README.md'];
+const ORDINARY = [
+  'src/index.ts', 'src/hooks/useThing.ts', 'build/main.js', 'pkg/__init__.py', 'app/tasks.py', 'docs/setup.md', 'src/Source.ts', 'README.md',
+  'src/agents/index.ts', 'src/claude/client.ts', '.github/ISSUE_TEMPLATE/bug.md', '.github/CODEOWNERS', 'docs/hooks.md',
+];
+
+/** Groups the built-in table must cover, each with files a tool on the host loads by itself. */
+const GROUPS: Record<string, string[]> = {
+  'agent hooks, MCP servers and permissions': [
+    '.claude/settings.json', '.claude/agents/reviewer.md', '.mcp.json', '.github/hooks/x.json', '.codex/config.toml', '.cursor/mcp.json',
+    '.cursor/hooks.json', '.windsurf/workflows/x.md', '.roo/mcp.json', '.continue/config.yaml', '.gemini/settings.json', '.amazonq/mcp.json',
+    '.aider.conf.yml', '.kiro/hooks/x.kiro.hook', 'opencode.json', '.vscode/mcp.json', '.vscode/settings.json', '.vscode/tasks.json',
+  ],
+  'agent commands and skills with shell snippets': ['.claude/commands/x.md', '.claude/skills/x/SKILL.md', '.github/agents/x.agent.md'],
+  'agent instructions at any depth': [
+    'CLAUDE.md', 'CLAUDE.local.md', 'AGENTS.md', 'GEMINI.md', 'packages/web/CLAUDE.md', 'src/deep/AGENTS.md', 'docs/GEMINI.md',
+    '.github/copilot-instructions.md', '.github/instructions/ts.instructions.md', '.github/prompts/x.prompt.md',
+    '.github/chatmodes/x.chatmode.md', '.cursorrules', '.cursor/rules/x.mdc', '.windsurfrules', '.roomodes', '.clinerules',
+    '.clinerules/x.md', '.clinerules-code', '.amazonq/rules/x.md',
+  ],
+  'git settings and the runtime a folder selects': ['.lfsconfig', '.gitconfig', '.clangd', 'src/.clangd', '.python-version', '.nvmrc', '.node-version', '.ruby-version'],
+};
 
 describe('code that runs on the host', () => {
   for (const p of HOST_CODE) {
@@ -69,6 +91,33 @@ describe('code that runs on the host', () => {
       assert.ok(flags.length > 0, `${p} would be approved by "approve all"`);
     });
   }
+
+  for (const [group, paths] of Object.entries(GROUPS)) {
+    it(`flags ${group}, even with an empty risky list`, () => {
+      const bare = createRiskClassifier([]);
+      const missed = paths.filter((p) => bare(added(p))[0]?.code !== 'runsOnHost' || classify(modified(p)).length === 0);
+      assert.deepEqual(missed, [], 'approve all would apply these');
+    });
+  }
+
+  it('says that an agent configuration runs on the host, in plain words', () => {
+    assert.match(classify(added('.mcp.json'))[0]!.reason, /MCP/);
+    assert.match(classify(added('AGENTS.md'))[0]!.reason, /instructions/);
+    assert.match(classify(added('.github/hooks/x.json'))[0]!.reason, /hooks?/);
+  });
+
+  it("flags the sandbox's own hook configuration, for every agent it configures, as a way to switch the sandbox off", () => {
+    const root = path.join(os.tmpdir(), 'ws');
+    const own = HOOK_DIALECTS.map((d) => path.relative(root, hookConfigPath(root, d)).split(path.sep).join('/'));
+    for (const p of [...own, '.claude/settings.json']) {
+      for (const input of [added(p), modified(p), { path: p, kind: 'deleted' as const, base: FILE }]) {
+        const [flag] = createRiskClassifier([])(input);
+        assert.equal(flag?.code, 'runsOnHost', `${p} (${input.kind}) is not flagged`);
+        assert.match(flag!.reason, /switch off the sandbox's own hook/, `${p}: ${flag!.reason}`);
+      }
+    }
+    assert.doesNotMatch(classify(added('.github/hooks/other.json'))[0]!.reason, /sandbox's own hook/);
+  });
 
   it('names the reason in plain words, under the code the review shows', () => {
     const [flag] = classify(added('lefthook.yml'));
