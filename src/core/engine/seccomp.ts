@@ -15,6 +15,17 @@
  * Debuggers and tools such as strace and py-spy need it, the agent can only trace its own
  * processes in its own container (same user, no CAP_SYS_PTRACE), and the host's Yama
  * setting still applies.
+ *
+ * The filter accepts only the engine's own architecture. The default lists sub-architectures
+ * (i386 and x32 under x86_64, arm under aarch64, and so on) so that a 64-bit container can run
+ * 32-bit programs; but an i386 call, which any 64-bit process can make with `int 0x80`, passes
+ * socket's arguments through socketcall, in memory the filter cannot read, so the rule that
+ * refuses AF_ALG and AF_VSOCK sockets would not apply. With no sub-architecture listed, a call
+ * from another architecture gets the filter's bad-architecture action (the process is killed).
+ * arm under aarch64 goes as well: 32-bit compat code is a large, rarely used part of the
+ * kernel, and many aarch64 processors cannot run 32-bit code anyway. The same goes for
+ * socketcall and ipc, the multiplexed calls: no 64-bit architecture the sandbox supports needs
+ * them, and allowing them would undo every argument rule on the calls they carry.
  */
 import * as crypto from 'node:crypto';
 import engineDefault from '../../../media/seccomp-default.json';
@@ -59,9 +70,14 @@ export const DENIED_SYSCALLS: Readonly<Record<string, string>> = {
   delete_module: 'unloads kernel modules',
   unshare: 'new namespaces (the default allows it only with CAP_SYS_ADMIN; clone keeps its namespace-flag filter)',
   setns: 'joins other namespaces',
+  socketcall: "carries socket calls with their arguments in memory the filter cannot read, around the socket rule's family checks",
+  ipc: 'carries the System V IPC calls with their arguments in memory the filter cannot read',
 };
 
-/** The engine's default with every denied call taken out of every rule that allows it. */
+/**
+ * The engine's default with every denied call taken out of every rule that allows it, and
+ * every architecture without its sub-architectures.
+ */
 export function buildSandboxSeccompProfile(base: SeccompProfile = engineDefault): SeccompProfile {
   const syscalls: SeccompRule[] = [];
   for (const rule of base.syscalls) {
@@ -72,7 +88,8 @@ export function buildSandboxSeccompProfile(base: SeccompProfile = engineDefault)
     const names = rule.names.filter((n) => !(n in DENIED_SYSCALLS));
     if (names.length) syscalls.push({ ...rule, names });
   }
-  return { ...base, defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, syscalls };
+  const archMap = base.archMap.map((a) => ({ architecture: a.architecture, subArchitectures: [] }));
+  return { ...base, defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: EPERM, archMap, syscalls };
 }
 
 /** The profile as the engine receives and reports it: compact JSON, fixed once per process. */

@@ -67,16 +67,55 @@ let battery: BatterySession;
 let session: SandboxSession;
 let inside: Record<string, string>;
 let control: Record<string, string>;
+let inside32: Record<string, string>;
+let control32: Record<string, string>;
 let securityOpt: string[] | undefined;
 
-/** The same probe in a container of the same image, user and capabilities, without a syscall filter. */
-function runControl(image: string, user: string): Record<string, string> {
+/**
+ * Python: system calls made from machine code in an executable page, each in a child process,
+ * since the kernel or the filter may kill it. Prints a JSON map of probe to "ok", "errno N"
+ * or "signal N". `native` is getpid through the x86_64 `syscall` instruction, which shows the
+ * machinery works; `i386Getpid` is getpid through `int 0x80`; `i386SocketAfVsock` is
+ * socketcall(SYS_SOCKET, {AF_VSOCK, SOCK_STREAM, 0}) through `int 0x80`, the way around the
+ * socket rule's family checks, its arguments in a page below 4 GiB (MAP_32BIT).
+ */
+const PY_I386_PROBE = [
+  'import ctypes, json, mmap, os, platform',
+  'def call(code):',
+  '    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)',
+  '    page.write(code)',
+  '    return ctypes.CFUNCTYPE(ctypes.c_int32)(ctypes.addressof(ctypes.c_char.from_buffer(page)))()',
+  'le = lambda n: n.to_bytes(4, "little")',
+  '# push rbx; mov eax, nr; mov ebx, a; mov ecx, b; int 0x80; pop rbx; ret',
+  'i386 = lambda nr, a=0, b=0: call(b"\\x53\\xb8" + le(nr) + b"\\xbb" + le(a) + b"\\xb9" + le(b) + b"\\xcd\\x80\\x5b\\xc3")',
+  'def vsock():',
+  '    args = mmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x40)',
+  '    args.write(le(40) + le(1) + le(0))',
+  '    return i386(102, 1, ctypes.addressof(ctypes.c_char.from_buffer(args)))',
+  'probes = {"native": lambda: call(b"\\xb8" + le(39) + b"\\x0f\\x05\\xc3"), "i386Getpid": lambda: i386(20), "i386SocketAfVsock": vsock}',
+  'out = {"machine": platform.machine()}',
+  'for name, probe in probes.items() if out["machine"] == "x86_64" else []:',
+  '    r, w = os.pipe()',
+  '    pid = os.fork()',
+  '    if pid == 0:',
+  '        n = probe()',
+  '        os.write(w, ("ok" if n >= 0 else "errno %d" % -n).encode())',
+  '        os._exit(0)',
+  '    os.close(w)',
+  '    _, status = os.waitpid(pid, 0)',
+  '    answer = os.read(r, 64).decode()',
+  '    out[name] = "signal %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else answer',
+  'print(json.dumps(out))',
+].join('\n');
+
+/** A program in a container of the same image, user and capabilities, without a syscall filter. */
+function runControl(image: string, user: string, program: string, ...args: string[]): Record<string, string> {
   const runtime = testRuntime();
   const r = spawnSync('docker', [
     'run', '--rm', '--network', 'none', '--user', user, '--cap-drop', 'ALL',
     '--security-opt', 'no-new-privileges:true', '--security-opt', 'seccomp=unconfined',
     ...(runtime ? ['--runtime', runtime] : []),
-    '--entrypoint', 'python3', image, '-c', PY_PROBE, JSON.stringify(PROBES),
+    '--entrypoint', 'python3', image, '-c', program, ...args,
   ], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `the control container failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, string>;
@@ -90,7 +129,11 @@ before(async () => {
   inside = JSON.parse(probe.out) as Record<string, string>;
   const inspected = await session.docker.getContainer(session.containerId).inspect();
   securityOpt = inspected.HostConfig.SecurityOpt;
-  control = runControl(inspected.Config.Image, session.user);
+  control = runControl(inspected.Config.Image, session.user, PY_PROBE, JSON.stringify(PROBES));
+  const probe32 = await py(session, PY_I386_PROBE);
+  assert.equal(probe32.code, 0, probe32.err);
+  inside32 = JSON.parse(probe32.out) as Record<string, string>;
+  control32 = runControl(inspected.Config.Image, session.user, PY_I386_PROBE);
 });
 
 after(() => battery?.dispose());
@@ -155,6 +198,27 @@ describe('high-risk system calls', () => {
       'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
     ].join('\n'));
     assert.equal(r.out, 'newuser EPERM\nnewns EPERM\nfork 7\n', r.err);
+  });
+});
+
+describe('32-bit system calls from a 64-bit process', () => {
+  test('machine code that makes a 64-bit call runs in the sandbox and in the control', (t) => {
+    if (inside32.machine !== 'x86_64') return t.skip(`the probe is x86_64 machine code; the engine runs ${inside32.machine}`);
+    assert.equal(control32.native, 'ok', JSON.stringify(control32));
+    assert.equal(inside32.native, 'ok', JSON.stringify(inside32));
+  });
+
+  test('an i386 call (int 0x80) is refused, and so is the socketcall way to an AF_VSOCK socket', (t) => {
+    if (inside32.machine !== 'x86_64') return t.skip(`the probe is x86_64 machine code; the engine runs ${inside32.machine}`);
+    // Where the kernel itself has no 32-bit entry (ia32 emulation off, or gVisor), int 0x80
+    // faults even without a filter: nothing can reach the filter's 32-bit rules to test them.
+    // The unit tests check that the profile lists no 32-bit architecture.
+    if (control32.i386Getpid !== 'ok') {
+      return t.skip(`int 0x80 does not work on this kernel even without a filter (control: ${control32.i386Getpid}); only the profile itself can be checked`);
+    }
+    assert.notEqual(inside32.i386Getpid, 'ok', `an i386 getpid ran in the sandbox: ${JSON.stringify(inside32)}`);
+    assert.notEqual(inside32.i386SocketAfVsock, 'ok', `an AF_VSOCK socket was made through socketcall: ${JSON.stringify(inside32)}`);
+    assert.equal(inside32.i386Getpid, 'signal 31', 'the filter kills a call from another architecture (SIGSYS)');
   });
 });
 

@@ -185,7 +185,7 @@ describe("the sandbox's seccomp profile", () => {
   const listed = [
     'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'userfaultfd', 'bpf', 'perf_event_open', 'keyctl', 'add_key',
     'request_key', 'open_by_handle_at', 'name_to_handle_at', 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module',
-    'delete_module', 'unshare', 'setns',
+    'delete_module', 'unshare', 'setns', 'socketcall', 'ipc',
   ];
 
   it('allows none of the high-risk calls, under any capability', () => {
@@ -197,13 +197,34 @@ describe("the sandbox's seccomp profile", () => {
     const base = engineDefault as SeccompProfile;
     const expected = [...allowedPairs(base)].filter((p) => !(p.split(' ')[0]! in DENIED_SYSCALLS));
     assert.deepEqual([...allowedPairs(profile)].sort(), expected.sort());
-    assert.deepEqual(profile.archMap, base.archMap);
+    assert.deepEqual(profile.archMap.map((a) => a.architecture), base.archMap.map((a) => a.architecture));
     const refusals = (p: SeccompProfile) => p.syscalls.filter((r) => r.action !== 'SCMP_ACT_ALLOW');
     assert.deepEqual(refusals(profile), refusals(base));
     // The everyday calls are all there.
     for (const name of ['read', 'write', 'openat', 'execve', 'mmap', 'futex', 'clone', 'wait4', 'socket', 'getdents64']) {
       assert.ok(allowingRules(profile, name).length > 0, `${name} is not allowed`);
     }
+  });
+
+  it("accepts only the engine's own architecture: no 32-bit or other sub-architecture whose calls would pass the filter", () => {
+    // A 64-bit process can still make i386 calls (int 0x80); with no sub-architecture listed,
+    // the filter kills such a call instead of judging it by the i386 rules.
+    for (const arch of profile.archMap) {
+      assert.deepEqual(arch.subArchitectures ?? [], [], `${arch.architecture} keeps ${JSON.stringify(arch.subArchitectures)}`);
+    }
+    assert.ok(profile.archMap.some((a) => a.architecture === 'SCMP_ARCH_X86_64'));
+    assert.ok(profile.archMap.some((a) => a.architecture === 'SCMP_ARCH_AARCH64'));
+  });
+
+  it('allows neither socketcall nor ipc, whose arguments sit in memory the filter cannot read', () => {
+    for (const name of ['socketcall', 'ipc']) assert.deepEqual(allowingRules(profile, name), [], `${name} is allowed`);
+    // The socket rule is the one they would get around: AF_ALG (38) and AF_VSOCK (40) stay refused.
+    const socket = allowingRules(profile, 'socket').filter((r) => !r.includes?.caps);
+    assert.deepEqual(socket.map((r) => r.args), [
+      [{ index: 0, value: 38, op: 'SCMP_CMP_LT' }],
+      [{ index: 0, value: 39, op: 'SCMP_CMP_EQ' }],
+      [{ index: 0, value: 40, op: 'SCMP_CMP_GT' }],
+    ]);
   });
 
   it('takes the calls out of a default that allows them, also from rules gated by a capability', () => {
