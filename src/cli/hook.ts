@@ -1,5 +1,5 @@
 /**
- * `agent-sandbox hook claude|vscode|copilot [--ask] [--allow-host-edits]`: answers an agent's
+ * `agent-sandbox hook claude|vscode|copilot [--ask] [--allow-host-edits] [--allow-tools A,B]`: answers an agent's
  * pre-tool-use hook (JSON on stdin, JSON on stdout). A shell call is rewritten to
  * `<launcher> run-pending <id>`, which runs it in the sandbox; when the sandbox is down the
  * call is denied with the reason; tools that could run code or write on the host are denied.
@@ -123,7 +123,7 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
 }
 
 async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, format: AnswerFormat): Promise<HookOutcome> {
-  const parsed = parseArgs(ctx.args, [], ['ask', 'allow-host-edits']);
+  const parsed = parseArgs(ctx.args, ['allow-tools'], ['ask', 'allow-host-edits']);
   const dialect = parsed.positional[0] as HookDialect | undefined;
   if (!dialect || !HOOK_DIALECTS.includes(dialect) || parsed.positional.length > 1) {
     throw new UsageError(`hook needs the agent's hook format: ${HOOK_DIALECTS.join(' or ')}`);
@@ -136,7 +136,11 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, for
     return blocked(`agent-sandbox hook: ${err.message} The call is blocked.`);
   }
   format.current = payload.format ?? format.current;
-  const plan = planHook(payload, { allowHostEdits: parsed.flags.has('allow-host-edits') });
+  const allowTools = parsed.flags.get('allow-tools');
+  const plan = planHook(payload, {
+    allowHostEdits: parsed.flags.has('allow-host-edits'),
+    ...(typeof allowTools === 'string' ? { allowTools: new Set(allowTools.split(',').map((t) => t.trim()).filter(Boolean)) } : {}),
+  });
   if (plan.kind === 'pass') return { code: 0 };
   if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
   return { code: 0, answer: await sandboxShell(ctx, payload.cwd, payload.toolInput, plan.command, parsed.flags.has('ask')) };

@@ -182,8 +182,42 @@ const KNOWN_SAFE_TOOLS = new Set([
 /** Our own tools (language model tools and MCP tools): they act in the sandbox. */
 const OWN_TOOL = /^(agentSandbox_[A-Za-z]+|mcp__agent[-_]sandbox__[a-z_]+|mcp_agent[-_]sandbox_[a-z_]+)$/;
 
-/** Words in a tool's name that suggest it runs code or writes; unknown tools with them are denied. */
-const RUN_OR_WRITE_WORD = /run|exec|terminal|shell|task|write|edit|create|delete|remove|install|patch|notebook|command|script|apply|move|rename|spawn|kill/i;
+/**
+ * Unknown tools (another MCP server's, a newer agent's) are denied unless their name says
+ * they only read: a read word and none of the words that run, write or change something.
+ * Words are matched on the name split at `_`, `-`, `.` and camelCase, so `get_file` reads
+ * and `target` does not contain "get". Anything else is denied with a reason; a person who
+ * trusts a tool names it in the hook's `--allow-tools` list.
+ */
+const READ_WORDS = new Set([
+  'get', 'list', 'read', 'search', 'find', 'view', 'show', 'describe', 'fetch', 'query', 'lookup', 'look', 'count',
+  'inspect', 'status', 'info', 'grep', 'glob', 'ls', 'cat', 'head', 'tail', 'stat', 'check', 'explain', 'summarize',
+  'summary', 'resolve', 'diagnostics', 'hover', 'definition', 'references', 'symbols', 'outline',
+]);
+const RUN_OR_WRITE_WORDS = new Set([
+  'run', 'exec', 'execute', 'eval', 'evaluate', 'invoke', 'call', 'spawn', 'start', 'launch', 'stop', 'kill', 'restart',
+  'terminal', 'shell', 'bash', 'sh', 'cmd', 'command', 'script', 'task', 'job', 'process', 'monitor', 'notebook', 'cell',
+  'write', 'edit', 'create', 'new', 'make', 'mkdir', 'touch', 'save', 'put', 'post', 'patch', 'apply', 'update', 'set',
+  'add', 'insert', 'append', 'replace', 'modify', 'change', 'delete', 'remove', 'rm', 'del', 'drop', 'clear', 'reset',
+  'revert', 'restore', 'undo', 'move', 'mv', 'rename', 'copy', 'cp', 'upload', 'download', 'install', 'uninstall',
+  'commit', 'push', 'merge', 'checkout', 'switch', 'rebase', 'stash', 'tag', 'branch', 'clone', 'pull', 'init',
+  'git', 'memory', 'send', 'type', 'press', 'click', 'fill', 'drag', 'navigate', 'browser', 'open', 'close',
+  'deploy', 'publish', 'build', 'test', 'debug', 'format', 'fix', 'refactor', 'generate', 'extension', 'vscode',
+]);
+
+function nameWords(tool: string): string[] {
+  return tool
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** True when an unknown tool's name says it only reads. */
+export function readsOnlyByName(tool: string): boolean {
+  const words = nameWords(tool);
+  return words.some((w) => READ_WORDS.has(w)) && !words.some((w) => RUN_OR_WRITE_WORDS.has(w));
+}
 
 export interface HookPayload {
   readonly event: string;
@@ -238,7 +272,7 @@ export type HookPlan =
   | { readonly kind: 'shell'; readonly command: string }
   | { readonly kind: 'deny'; readonly reason: string };
 
-export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean } = {}): HookPlan {
+export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
   if (payload.event !== 'PreToolUse') return { kind: 'pass' };
   const tool = payload.toolName;
   if (SHELL_TOOLS.has(tool)) {
@@ -259,16 +293,15 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   }
   const runReason = HOST_RUN_TOOLS.get(tool);
   if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };
-  if (KNOWN_SAFE_TOOLS.has(tool) || OWN_TOOL.test(tool)) return { kind: 'pass' };
-  if (RUN_OR_WRITE_WORD.test(tool)) {
-    return {
-      kind: 'deny',
-      reason:
-        `Agent Sandbox is on: ${tool} is a tool it does not know, and its name suggests it runs code or writes files on the host, outside the sandbox. ` +
-        'Use a shell command (shell commands run in the sandbox) or the Agent Sandbox tools instead.',
-    };
-  }
-  return { kind: 'pass' };
+  if (KNOWN_SAFE_TOOLS.has(tool) || OWN_TOOL.test(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
+  if (readsOnlyByName(tool)) return { kind: 'pass' };
+  return {
+    kind: 'deny',
+    reason:
+      `Agent Sandbox is on: ${tool} is a tool it does not know, and its name does not say it only reads, so it may run code or change files on the host, outside the sandbox. ` +
+      'Use a shell command (shell commands run in the sandbox) or the Agent Sandbox tools instead. ' +
+      'A person who trusts this tool can add it to the hook\'s --allow-tools list in the agent\'s hook configuration.',
+  };
 }
 
 /**

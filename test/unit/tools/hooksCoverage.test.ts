@@ -1,7 +1,7 @@
 /**
  * Which tools the hook lets through: every tool that could run code or write on the host is
- * denied unless it is routed into the sandbox (the shell tools), unknown tools whose names
- * say they run or write are denied, and tools known to only read pass.
+ * denied unless it is routed into the sandbox (the shell tools), unknown tools are denied
+ * unless their names say they only read, and tools known to only read pass.
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -51,6 +51,50 @@ describe('tools the hook covers', () => {
       assert.equal(plan(tool).kind, 'pass');
     });
   }
+
+  // Tools an outside review found passing: they change the real workspace (git), write host
+  // files, run code in a host browser, or start background work on the host.
+  for (const tool of [
+    'mcp__git__git_commit',
+    'mcp__git__git_checkout',
+    'mcp__git__git_reset',
+    'mcp__github__push_files',
+    'mcp__github__merge_pull_request',
+    'mcp__fs__save_file',
+    'mcp__playwright__browser_evaluate',
+    'mcp__puppeteer__puppeteer_evaluate',
+    'memory',
+    'Monitor',
+    'mcp__fs__copy_entry',
+    'mcp__db__upsert_row',
+    'some_new_tool',
+  ]) {
+    it(`denies the unknown tool ${tool}, whose name does not say it only reads`, () => {
+      const p = plan(tool);
+      assert.equal(p.kind, 'deny');
+      assert.match(p.kind === 'deny' ? p.reason : '', /does not know/);
+    });
+  }
+
+  for (const tool of ['mcp__github__get_file_contents', 'mcp__github__list_issues', 'mcp__docs__searchDocs', 'mcp__db__describeTable']) {
+    it(`passes the unknown tool ${tool}, whose name says it only reads`, () => {
+      assert.equal(plan(tool).kind, 'pass');
+    });
+  }
+
+  it('a word inside another word does not count: "target" is not "get", "settings" is not "set"', () => {
+    assert.equal(plan('mcp__x__target_settings').kind, 'deny');
+    assert.equal(plan('mcp__x__get_settings').kind, 'pass');
+  });
+
+  it('passes an unknown tool a person listed in allowTools, and only that one', () => {
+    const allowTools = new Set(['mcp__playwright__browser_click']);
+    assert.equal(planHook({ event: 'PreToolUse', toolName: 'mcp__playwright__browser_click', toolInput: {} }, { allowTools }).kind, 'pass');
+    assert.equal(planHook({ event: 'PreToolUse', toolName: 'mcp__playwright__browser_evaluate', toolInput: {} }, { allowTools }).kind, 'deny');
+    // The list never opens the shell route or host edits.
+    assert.equal(planHook({ event: 'PreToolUse', toolName: 'Bash', toolInput: { command: 'ls' } }, { allowTools: new Set(['Bash']) }).kind, 'shell');
+    assert.equal(planHook({ event: 'PreToolUse', toolName: 'Write', toolInput: {} }, { allowTools: new Set(['Write']) }).kind, 'deny');
+  });
 
   it('treats every shell tool as a shell, and refuses a command with a NUL byte instead of failing', () => {
     for (const tool of ['Bash', 'run_in_terminal', 'runInTerminal']) assert.deepEqual(plan(tool, { command: 'ls' }), { kind: 'shell', command: 'ls' });
