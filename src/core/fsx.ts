@@ -1,4 +1,5 @@
 /** Small file-system helpers shared across the core. */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 
 /** lstat, or undefined when nothing is there (also when a parent is not a directory). */
@@ -31,4 +32,18 @@ export function readJsonLines<T>(file: string): T[] {
     }
   }
   return out;
+}
+
+/**
+ * Puts `content` at `file` in one step: written to a new private temporary file beside it
+ * (exclusive create, so a planted file or link there is never written through), then renamed
+ * over it. A reader sees the old file or the new one, never half of one.
+ */
+export function replaceFileSync(file: string, content: string | Buffer, mode: number, temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`): void {
+  try {
+    fs.writeFileSync(temp, content, { mode, flag: 'wx' });
+    fs.renameSync(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
+  }
 }

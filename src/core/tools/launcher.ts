@@ -13,9 +13,9 @@
  * flat answer; otherwise `hookSpecificOutput`): exit code 2 alone blocks in every agent, the
  * JSON carries the reason, and Copilot lets a call run when a hook prints invalid JSON.
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceFileSync } from '../fsx';
 import { stateRoot } from '../paths';
 import { answerIn, denyAnswer } from './hooks';
 import { shellQuote } from './shellQuote';
@@ -125,12 +125,6 @@ export function ensureLauncher(cliArgv: readonly string[], env: NodeJS.ProcessEn
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  const temp = `${launcher}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
-  try {
-    fs.writeFileSync(temp, content, { mode: 0o700, flag: 'wx' });
-    fs.renameSync(temp, launcher);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  replaceFileSync(launcher, content, 0o700);
   return launcher;
 }

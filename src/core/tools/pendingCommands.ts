@@ -14,6 +14,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceFileSync } from '../fsx';
 import { stateRoot } from '../paths';
 import { assertInertLauncher, ensurePrivateDir, INERT_PATH } from './launcher';
 
@@ -80,13 +81,7 @@ export function storePendingCommand(entry: PendingCommand, env: NodeJS.ProcessEn
   const body = JSON.stringify({ version: 1, created: now, root: entry.root, subdir: entry.subdir, command: entry.command });
   if (Buffer.byteLength(body) > MAX_ENTRY_BYTES) throw new PendingCommandError('The command is too long to run (over 4 MiB).');
   const file = path.join(dir, `${id}.json`);
-  const temp = path.join(dir, `${id}.writing`);
-  try {
-    fs.writeFileSync(temp, body, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(temp, file);
-  } finally {
-    fs.rmSync(temp, { force: true });
-  }
+  replaceFileSync(file, body, 0o600, path.join(dir, `${id}.writing`));
   return id;
 }
 
