@@ -14,6 +14,7 @@ export type SandboxErrorCode =
   | 'SNAPSHOT_FAILED'
   | 'DISK_CAP_EXCEEDED'
   | 'UNSAFE_PATH'
+  | 'HELPER_BLOCKED'
   | 'CANCELLED'
   | 'INTERNAL';
 

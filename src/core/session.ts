@@ -317,7 +317,9 @@ export class SandboxSession {
     return {
       listMerged: (dirs) => listMerged(this.docker, this.containerId, this.state.user, dirs),
       revert: async (rel) => {
-        const r = await runHelper(this.docker, this.containerId, this.state.user, ['/bin/sh', '-c', REVERT_SCRIPT, 'agent-sandbox-revert', rel]);
+        const r = await runHelper(this.docker, this.containerId, this.state.user, ['/bin/sh', '-c', REVERT_SCRIPT, 'agent-sandbox-revert', rel], undefined, {
+          purpose: `bring ${rel} back to the workspace's version`,
+        });
         if (r.exitCode !== 0) throw new SandboxError('INTERNAL', `Could not revert ${rel} in the sandbox: ${r.stderr.toString().trim()}`);
       },
     };
@@ -332,17 +334,57 @@ const REVERT_SCRIPT = [
   'if [ -e "$src" ] || [ -L "$src" ]; then mkdir -p -- "$(dirname -- "$dst")"; cp -PRp -- "$src" "$dst"; fi',
 ].join('\n');
 
-/** Lists directories of the merged view: reads NUL-separated paths on stdin, prints dir\0name\0 pairs. */
-const LIST_SCRIPT = `cd ${SANDBOX_WORKDIR} && xargs -0 -r sh -c 'find "$@" -mindepth 1 -maxdepth 1 -printf "%h\\0%f\\0"' sh`;
+/**
+ * Lists directories of the merged view: reads NUL-separated paths on stdin, prints dir\0name\0
+ * pairs, and a last pair with an empty folder and an end mark only when every listing worked,
+ * so that an answer cut short is told apart from a folder whose entries are gone.
+ */
+const LIST_END = 'agent-sandbox-listing-end';
+const LIST_SCRIPT = `cd ${SANDBOX_WORKDIR} && xargs -0 -r sh -c 'find "$@" -mindepth 1 -maxdepth 1 -printf "%h\\0%f\\0"' sh && printf '\\0%s\\0' ${LIST_END}`;
+/** The listing follows the number of entries in the folders asked about, which can be large. */
+const LIST_OUTPUT_CAP_BYTES = 256 * 1024 * 1024;
 
 async function listMerged(docker: Docker, containerId: string, user: string, dirs: readonly string[]): Promise<Map<string, Set<string>>> {
   const input = Buffer.concat(dirs.flatMap((d) => [Buffer.from('./'), Buffer.from(d, 'latin1'), Buffer.from([0])]));
-  const { stdout } = await runHelper(docker, containerId, user, ['/bin/sh', '-c', LIST_SCRIPT], input);
+  const { exitCode, stdout, stderr } = await runHelper(docker, containerId, user, ['/bin/sh', '-c', LIST_SCRIPT], input, {
+    outputCapBytes: LIST_OUTPUT_CAP_BYTES,
+    purpose: "list the sandbox's folders for the change scan",
+  });
+  return parseMergedListing(dirs, exitCode, stdout, stderr);
+}
+
+/**
+ * Reads the listing, refusing anything but a whole, well-formed answer: a missing name would
+ * otherwise be reported as deleted in the sandbox.
+ */
+function parseMergedListing(dirs: readonly string[], exitCode: number, stdout: Buffer, stderr: Buffer): Map<string, Set<string>> {
   const result = new Map<string, Set<string>>(dirs.map((d) => [d, new Set<string>()]));
   const parts = stdout.toString('latin1').split('\0');
-  for (let i = 0; i + 1 < parts.length; i += 2) {
+  // Pairs, then the end pair ('' and the mark), then the empty rest after the last NUL.
+  const whole = exitCode === 0 && parts.length % 2 === 1 && parts[parts.length - 1] === '' && parts[parts.length - 2] === LIST_END && parts[parts.length - 3] === '';
+  if (!whole) {
+    const detail = stderr.toString('utf8').trim().slice(0, 300);
+    if (/No such file or directory|Not a directory/.test(detail)) {
+      // A folder went away between the walk and the listing: the scan starts over.
+      throw Object.assign(new Error(`a folder changed during the scan (${detail})`), { code: 'ENOENT' });
+    }
+    throw new SandboxError(
+      'HELPER_BLOCKED',
+      `The sandbox's listing of its folders for the change scan came back incomplete (exit ${exitCode}${detail ? `: ${detail}` : ''}); no changes are shown rather than wrong ones. A process in the sandbox may be interfering with Agent Sandbox's own helper, or a folder is unreadable.`,
+      'Make the folders of the workspace readable again and stop processes that interfere (or stop and start the sandbox: `agent-sandbox stop`, or reset it with "Reset Sandbox" / `agent-sandbox reset`), then look at the changes again.',
+    );
+  }
+  for (let i = 0; i + 3 < parts.length; i += 2) {
     const dir = parts[i]!.replace(/^\.\//, '');
-    result.get(dir)?.add(parts[i + 1]!);
+    const names = result.get(dir);
+    if (!names) {
+      throw new SandboxError(
+        'HELPER_BLOCKED',
+        "The sandbox's listing of its folders for the change scan named a folder it was not asked about; no changes are shown rather than wrong ones. A process in the sandbox is most likely interfering with Agent Sandbox's own helper.",
+        'Stop the process that interferes (or stop and start the sandbox: `agent-sandbox stop`, or reset it with "Reset Sandbox" / `agent-sandbox reset`), then look at the changes again.',
+      );
+    }
+    names.add(parts[i + 1]!);
   }
   return result;
 }

@@ -150,7 +150,7 @@ export async function runInContainer(
       options.onStderr?.(chunk);
     });
     docker.modem.demuxStream(stream, out, err);
-    await new Promise<void>((resolve) => {
+    const streamEnded = new Promise<void>((resolve) => {
       stream.on('end', resolve);
       stream.on('close', resolve);
       stream.on('error', (e: Error) => {
@@ -158,6 +158,12 @@ export async function runInContainer(
         resolve();
       });
     });
+    // A detached process can keep the output open after the command itself exited; the
+    // command is over when its main process is, and the output is not waited for past a grace.
+    if ((await Promise.race([streamEnded.then(() => true), mainProcessExited(exec, endedPromise).then(() => false)])) === false) {
+      await Promise.race([streamEnded, sleep(EXITED_OUTPUT_GRACE_MS)]);
+      (stream as unknown as { destroy(): void }).destroy();
+    }
   } finally {
     markEnded();
     // A restart to stop the tree must be over before the next command runs.
@@ -224,35 +230,149 @@ export async function runInContainer(
   return { ...base, exitCode, outcome: 'exited' };
 }
 
-/** Runs a short helper command as the sandbox user and returns its output (for internal use). */
-export async function runHelper(docker: Docker, containerId: string, user: string, argv: readonly string[], stdinData?: Buffer): Promise<{ exitCode: number; stdout: Buffer; stderr: Buffer }> {
+/** How long a helper may run before the sandbox is taken to be interfering with it. */
+export const HELPER_TIMEOUT_MS = 30_000;
+/** The most output a helper may print; more is not an answer the host can trust. */
+export const HELPER_OUTPUT_CAP_BYTES = 16 * 1024 * 1024;
+
+export interface HelperOptions {
+  /** Written to the helper's standard input, which is then closed. */
+  readonly stdin?: Buffer;
+  readonly timeoutMs?: number;
+  readonly outputCapBytes?: number;
+  /** What the helper does, in a few words, for the error message ("list the sandbox's folders"). */
+  readonly purpose?: string;
+}
+
+export interface HelperResult {
+  readonly exitCode: number;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+}
+
+/**
+ * Runs a short helper command as the sandbox user and returns its output (for internal use).
+ * The helper shares the sandbox user with the agent, so a process the agent left behind can
+ * stop it (SIGSTOP, ptrace) or make it print without end: it gets a deadline and an output
+ * cap, and past either its processes are killed (found by a marker of their own) and the
+ * call fails with HELPER_BLOCKED. It never returns a partial answer.
+ */
+export async function runHelper(
+  docker: Docker,
+  containerId: string,
+  user: string,
+  argv: readonly string[],
+  stdinData?: Buffer,
+  options: HelperOptions = {},
+): Promise<HelperResult> {
+  const marker = `helper-${crypto.randomBytes(8).toString('hex')}`;
+  const timeoutMs = options.timeoutMs ?? HELPER_TIMEOUT_MS;
+  const outcome = await execHelper(docker, containerId, user, argv, {
+    ...options,
+    ...(stdinData !== undefined ? { stdin: stdinData } : {}),
+    timeoutMs,
+    env: [`AGENT_SANDBOX_EXEC=${marker}`],
+  });
+  if (outcome.kind === 'done') return outcome.result;
+  // Stopped or traced processes still die of SIGKILL; the kill itself is bounded too, and
+  // whatever it achieves, the answer is refused.
+  await withTimeout(killTree(docker, containerId, user, marker), KILL_HELPER_TIMEOUT_MS).catch(() => undefined);
+  const what = options.purpose ?? 'run its helper';
+  const why =
+    outcome.kind === 'timeout'
+      ? `did not finish within ${Math.round(timeoutMs / 1000)} s`
+      : `printed more than ${Math.round((options.outputCapBytes ?? HELPER_OUTPUT_CAP_BYTES) / 1024 / 1024)} MiB`;
+  throw new SandboxError(
+    'HELPER_BLOCKED',
+    `Agent Sandbox could not ${what} inside the sandbox: its helper ${why}. A process in the sandbox is most likely interfering with Agent Sandbox's own helper (stopping or tracing it); nothing was changed and no result is shown rather than a wrong one.`,
+    'Stop the process that interferes (or stop and start the sandbox, which ends every process in it: "Agent Sandbox: Stop Sandbox" or `agent-sandbox stop`), or throw the copy away with "Reset Sandbox" (`agent-sandbox reset`); then try again.',
+  );
+}
+
+type HelperOutcome = { kind: 'done'; result: HelperResult } | { kind: 'timeout' } | { kind: 'overflow' };
+
+/** One exec with a deadline and an output cap; the stream is dropped when either is passed. */
+async function execHelper(
+  docker: Docker,
+  containerId: string,
+  user: string,
+  argv: readonly string[],
+  options: HelperOptions & { timeoutMs: number; env: readonly string[] },
+): Promise<HelperOutcome> {
+  const cap = options.outputCapBytes ?? HELPER_OUTPUT_CAP_BYTES;
   const exec = await docker.getContainer(containerId).exec({
     Cmd: [...argv],
-    AttachStdin: stdinData !== undefined,
+    AttachStdin: options.stdin !== undefined,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
     User: user,
+    Env: [...options.env],
   });
-  const stream = await exec.start({ hijack: true, stdin: stdinData !== undefined });
+  const stream = await exec.start({ hijack: true, stdin: options.stdin !== undefined });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
+  let size = 0;
+  let settle: (kind: 'ended' | 'timeout' | 'overflow', error?: Error) => void = () => undefined;
+  const settled = new Promise<{ kind: 'ended' | 'timeout' | 'overflow'; error?: Error }>((resolve) => {
+    settle = (kind, error) => resolve(error ? { kind, error } : { kind });
+  });
+  const collect = (into: Buffer[]) => (c: Buffer) => {
+    size += c.length;
+    if (size > cap) settle('overflow');
+    else into.push(c);
+  };
   const outStream = new PassThrough();
   const errStream = new PassThrough();
-  outStream.on('data', (c: Buffer) => out.push(c));
-  errStream.on('data', (c: Buffer) => err.push(c));
+  outStream.on('data', collect(out));
+  errStream.on('data', collect(err));
   docker.modem.demuxStream(stream, outStream, errStream);
-  if (stdinData !== undefined) {
-    stream.write(stdinData);
+  stream.on('end', () => settle('ended'));
+  stream.on('close', () => settle('ended'));
+  stream.on('error', (e: Error) => settle('ended', e));
+  const timer = setTimeout(() => settle('timeout'), options.timeoutMs);
+  if (options.stdin !== undefined) {
+    stream.write(options.stdin);
     (stream as unknown as { end(): void }).end();
   }
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', reject);
-  });
+  const ended = await settled;
+  clearTimeout(timer);
+  if (ended.kind !== 'ended') {
+    (stream as unknown as { destroy(): void }).destroy();
+    return { kind: ended.kind };
+  }
+  if (ended.error) throw ended.error;
   const info = await exec.inspect();
-  return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
+  return { kind: 'done', result: { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err) } };
+}
+
+/**
+ * Settles once the exec's main process has exited (asked every few seconds); never settles
+ * when `until` comes first. Its timer is cleared then, so it keeps no process alive.
+ */
+function mainProcessExited(exec: Docker.Exec, until: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let over = false;
+    void until.then(() => {
+      over = true;
+      clearTimeout(timer);
+    });
+    const poll = () => {
+      timer = setTimeout(() => {
+        exec.inspect().then(
+          (info) => {
+            if (over) return;
+            if (!info.Running && info.ExitCode !== null) resolve();
+            else poll();
+          },
+          // The engine did not answer; the stream's end settles the command.
+          () => (over ? undefined : poll()),
+        );
+      }, EXIT_POLL_MS);
+    };
+    poll();
+  });
 }
 
 /** Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be asked). */
@@ -295,11 +415,20 @@ async function restartContainer(container: Docker.Container): Promise<void> {
   }
 }
 
+/** How often a running command is asked whether its main process has exited. */
+const EXIT_POLL_MS = 2000;
+/** How long output is still taken after the main process exited (a detached process may hold it). */
+const EXITED_OUTPUT_GRACE_MS = 3000;
 const KILL_ATTEMPTS = 2;
 const KILL_GRACE_MS = 1000;
 const KILL_HELPER_TIMEOUT_MS = 3000;
 
 async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<void> {
-  // As the sandbox user, never root: the tree belongs to that user.
-  await runHelper(docker, containerId, user, ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId]);
+  // As the sandbox user, never root: the tree belongs to that user. The kill can be stopped
+  // like any helper, so it has a deadline of its own (and no kill of the kill).
+  const outcome = await execHelper(docker, containerId, user, ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId], {
+    timeoutMs: KILL_HELPER_TIMEOUT_MS,
+    env: [],
+  });
+  if (outcome.kind !== 'done') throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
 }
