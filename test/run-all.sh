@@ -70,7 +70,7 @@ run_suite() {
 run_suite "Unit tests" test/unit/**/*.test.ts
 run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
   test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
-run_suite "Real agents (Claude Code, Codex)" --test-concurrency=1 test/agents/*.test.ts
+run_suite "Real agents (Claude Code, Codex, Copilot CLI)" --test-concurrency=1 test/agents/*.test.ts
 run_suite "Webview tests (real Chromium)" --test-concurrency=1 test/webview/*.test.ts
 run_suite "End-to-end tests (real VS Code in a real browser)" --test-concurrency=1 test/e2e/smoke/*.test.ts test/e2e/*.test.ts
 if [ -d test/extension-host ]; then

@@ -8,7 +8,7 @@
  * quota probe, and count_tokens) get a short harmless answer.
  */
 import type * as http from 'node:http';
-import { sendJson, sendSse, startScriptedServer, turnAt, type LoggedRequest, type ScriptedServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -22,22 +22,8 @@ interface MessagesRequest {
   tools?: { name?: string }[];
 }
 
-/** A tool result as the agent sent it back to the model. */
-export interface ClaudeToolResult {
-  readonly toolUseId: string;
-  readonly text: string;
-  readonly isError: boolean;
-}
-
-export interface AnthropicServer extends ScriptedServer {
-  /** The Messages requests of the agent's main conversation (those that offer tools). */
-  mainRequests(): MessagesRequest[];
-  /** Every tool result the agent sent back, in order (from the last main request, which holds the whole conversation). */
-  toolResults(): ClaudeToolResult[];
-}
-
-let counter = 0;
-const nextId = (prefix: string) => `${prefix}_scripted${Date.now().toString(36)}${(counter++).toString(36)}`;
+/** Its tool results always carry `isError` (the API's is_error). */
+export type AnthropicServer = ModelServer<MessagesRequest>;
 
 function isMain(req: LoggedRequest): boolean {
   const body = req.body as MessagesRequest | undefined;
@@ -90,33 +76,31 @@ function textOf(content: unknown): string {
   return '';
 }
 
-export async function startAnthropicServer(script: readonly ScriptTurn[]): Promise<AnthropicServer> {
-  const server = await startScriptedServer((req, res) => {
-    if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
-    if (req.method === 'POST' && req.path.startsWith('/v1/messages')) {
-      const body = (req.body ?? {}) as MessagesRequest;
-      return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body)) : { text: 'ok' });
+/** Tool results sit in the user messages, as tool_result blocks. */
+function toolResultsOf(body: MessagesRequest): ToolResult[] {
+  const out: ToolResult[] = [];
+  for (const m of body.messages ?? []) {
+    if (m.role !== 'user' || !Array.isArray(m.content)) continue;
+    for (const c of m.content) {
+      if (c.type === 'tool_result') out.push({ callId: String(c.tool_use_id), text: textOf(c.content), isError: c.is_error === true });
     }
-    // Anything else Claude Code may probe (a health or settings endpoint): an empty success.
-    return sendJson(res, 200, {});
-  });
-  const mainRequests = () => server.requests.filter(isMain).map((r) => r.body as MessagesRequest);
-  return {
-    ...server,
-    get requests() {
-      return server.requests;
-    },
-    mainRequests,
-    toolResults() {
-      const last = mainRequests().at(-1);
-      const out: ClaudeToolResult[] = [];
-      for (const m of last?.messages ?? []) {
-        if (m.role !== 'user' || !Array.isArray(m.content)) continue;
-        for (const c of m.content) {
-          if (c.type === 'tool_result') out.push({ toolUseId: String(c.tool_use_id), text: textOf(c.content), isError: c.is_error === true });
-        }
+  }
+  return out;
+}
+
+export function startAnthropicServer(script: readonly ScriptTurn[]): Promise<AnthropicServer> {
+  return startModelServer<MessagesRequest>({
+    route(req, res) {
+      if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
+      if (req.method === 'POST' && req.path.startsWith('/v1/messages')) {
+        const body = (req.body ?? {}) as MessagesRequest;
+        return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body)) : { text: 'ok' });
       }
-      return out;
+      // Anything else Claude Code may probe (a health or settings endpoint): an empty success.
+      return sendJson(res, 200, {});
     },
-  };
+    isMain,
+    toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? '?'),
+    toolResults: toolResultsOf,
+  });
 }

@@ -9,7 +9,7 @@
  * say) get a short harmless text; a models list gets one model.
  */
 import type * as http from 'node:http';
-import { sendJson, startScriptedServer, turnAt, type LoggedRequest, type ScriptedServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn } from './scriptedServer';
 
 interface ChatMessage {
   role?: string;
@@ -25,23 +25,8 @@ interface ChatRequest {
   tools?: { type?: string; function?: { name?: string } }[];
 }
 
-/** A tool result as the agent sent it back to the model. */
-export interface ChatToolResult {
-  readonly callId: string;
-  readonly text: string;
-}
-
-export interface ChatCompletionsServer extends ScriptedServer {
-  /** The requests of the agent's main conversation (those that offer tools). */
-  mainRequests(): ChatRequest[];
-  /** Every tool result the agent sent back, in order (from the last main request). */
-  toolResults(): ChatToolResult[];
-  /** Names of the function tools the agent offered in its first request. */
-  offeredTools(): string[];
-}
-
-let counter = 0;
-const nextId = (prefix: string) => `${prefix}_scripted${Date.now().toString(36)}${(counter++).toString(36)}`;
+/** Its tool results are the `tool` messages; the wire has no mark for a failed call. */
+export type ChatCompletionsServer = ModelServer<ChatRequest>;
 
 const isCompletions = (req: LoggedRequest) => req.method === 'POST' && /\/chat\/completions$/.test(req.path.split('?')[0]!);
 
@@ -80,28 +65,20 @@ function textOf(content: unknown): string {
   return JSON.stringify(content ?? '');
 }
 
-export async function startChatCompletionsServer(script: readonly ScriptTurn[]): Promise<ChatCompletionsServer> {
-  const server = await startScriptedServer((req, res) => {
-    if (isCompletions(req)) {
-      const body = (req.body ?? {}) as ChatRequest;
-      return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
-    }
-    if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) {
-      return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4.1', object: 'model', created: 0, owned_by: 'scripted' }] });
-    }
-    return sendJson(res, 200, {});
+export function startChatCompletionsServer(script: readonly ScriptTurn[]): Promise<ChatCompletionsServer> {
+  return startModelServer<ChatRequest>({
+    route(req, res) {
+      if (isCompletions(req)) {
+        const body = (req.body ?? {}) as ChatRequest;
+        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+      }
+      if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) {
+        return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4.1', object: 'model', created: 0, owned_by: 'scripted' }] });
+      }
+      return sendJson(res, 200, {});
+    },
+    isMain,
+    toolNames: (body) => (body.tools ?? []).map((t) => t.function?.name ?? t.type ?? '?'),
+    toolResults: (body) => (body.messages ?? []).filter((m) => m.role === 'tool').map((m) => ({ callId: String(m.tool_call_id), text: textOf(m.content) })),
   });
-  const mainRequests = () => server.requests.filter(isMain).map((r) => r.body as ChatRequest);
-  return {
-    ...server,
-    get requests() {
-      return server.requests;
-    },
-    mainRequests,
-    offeredTools: () => (mainRequests()[0]?.tools ?? []).map((t) => t.function?.name ?? t.type ?? '?'),
-    toolResults() {
-      const last = mainRequests().at(-1);
-      return (last?.messages ?? []).filter((m) => m.role === 'tool').map((m) => ({ callId: String(m.tool_call_id), text: textOf(m.content) }));
-    },
-  };
 }

@@ -8,7 +8,7 @@
  * (a models list, a side request without tools) gets a short harmless answer.
  */
 import type * as http from 'node:http';
-import { sendJson, sendSse, startScriptedServer, turnAt, type LoggedRequest, type ScriptedServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn } from './scriptedServer';
 
 interface ResponsesItem {
   type?: string;
@@ -25,23 +25,8 @@ interface ResponsesRequest {
   tools?: { type?: string; name?: string }[];
 }
 
-/** A tool result as the agent sent it back to the model. */
-export interface CodexToolResult {
-  readonly callId: string;
-  readonly text: string;
-}
-
-export interface OpenAiResponsesServer extends ScriptedServer {
-  /** The Responses requests of the agent's main conversation (those that offer tools). */
-  mainRequests(): ResponsesRequest[];
-  /** Every function call output the agent sent back, in order (from the last main request). */
-  toolResults(): CodexToolResult[];
-  /** Names of the function tools the agent offered in its first request. */
-  offeredTools(): string[];
-}
-
-let counter = 0;
-const nextId = (prefix: string) => `${prefix}_scripted${Date.now().toString(36)}${(counter++).toString(36)}`;
+/** Its tool results are the function (and custom tool) call outputs; the wire has no mark for a failed call. */
+export type OpenAiResponsesServer = ModelServer<ResponsesRequest>;
 
 function isMain(req: LoggedRequest): boolean {
   const body = req.body as ResponsesRequest | undefined;
@@ -80,28 +65,21 @@ function textOf(output: unknown): string {
   return JSON.stringify(output ?? '');
 }
 
-export async function startOpenAiResponsesServer(script: readonly ScriptTurn[]): Promise<OpenAiResponsesServer> {
-  const server = await startScriptedServer((req, res) => {
-    if (req.method === 'POST' && /\/responses$/.test(req.path.split('?')[0]!)) {
-      const body = (req.body ?? {}) as ResponsesRequest;
-      return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
-    }
-    if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) return sendJson(res, 200, { object: 'list', data: [], models: [] });
-    return sendJson(res, 200, {});
-  });
-  const mainRequests = () => server.requests.filter(isMain).map((r) => r.body as ResponsesRequest);
-  return {
-    ...server,
-    get requests() {
-      return server.requests;
+export function startOpenAiResponsesServer(script: readonly ScriptTurn[]): Promise<OpenAiResponsesServer> {
+  return startModelServer<ResponsesRequest>({
+    route(req, res) {
+      if (req.method === 'POST' && /\/responses$/.test(req.path.split('?')[0]!)) {
+        const body = (req.body ?? {}) as ResponsesRequest;
+        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+      }
+      if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) return sendJson(res, 200, { object: 'list', data: [], models: [] });
+      return sendJson(res, 200, {});
     },
-    mainRequests,
-    offeredTools: () => (mainRequests()[0]?.tools ?? []).map((t) => t.name ?? t.type ?? '?'),
-    toolResults() {
-      const last = mainRequests().at(-1);
-      return (last?.input ?? [])
+    isMain,
+    toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? t.type ?? '?'),
+    toolResults: (body) =>
+      (body.input ?? [])
         .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
-        .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) }));
-    },
-  };
+        .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) })),
+  });
 }

@@ -27,6 +27,19 @@ export interface AgentRun {
   readonly timedOut: boolean;
 }
 
+/** What every agent run names: the program, its private home, the workspace it works in and the scripted model. */
+export interface AgentRunOptions {
+  readonly bin: string;
+  readonly home: string;
+  readonly workspace: string;
+  /** The scripted model server's base URL. */
+  readonly modelUrl: string;
+  /** Added to the agent's environment (the sandbox's own variables, a test's changes). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly prompt?: string;
+  readonly timeoutMs?: number;
+}
+
 export function baseEnv(home: string, extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', ...extra };
 }
@@ -69,15 +82,7 @@ export function writeClaudeHookSettings(workspace: string, settings: Record<stri
   fs.writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
 }
 
-export function runClaude(options: {
-  bin: string;
-  home: string;
-  workspace: string;
-  modelUrl: string;
-  env?: NodeJS.ProcessEnv;
-  prompt?: string;
-  timeoutMs?: number;
-}): Promise<AgentRun> {
+export function runClaude(options: AgentRunOptions): Promise<AgentRun> {
   const env = baseEnv(options.home, {
     CLAUDE_CONFIG_DIR: path.join(options.home, '.claude'),
     ANTHROPIC_BASE_URL: options.modelUrl,
@@ -92,16 +97,8 @@ export function runClaude(options: {
   return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
 }
 
-export function runCodex(options: {
-  bin: string;
-  home: string;
-  workspace: string;
-  modelUrl: string;
-  hooks: Record<string, unknown>;
-  env?: NodeJS.ProcessEnv;
-  prompt?: string;
-  timeoutMs?: number;
-}): Promise<AgentRun> {
+/** `hooks`: the Claude-format hook configuration Codex reads from $CODEX_HOME/hooks.json. */
+export function runCodex(options: AgentRunOptions & { readonly hooks: Record<string, unknown> }): Promise<AgentRun> {
   const codexHome = path.join(options.home, '.codex');
   fs.mkdirSync(codexHome, { recursive: true });
   fs.writeFileSync(

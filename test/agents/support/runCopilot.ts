@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureLauncher, planHookFile } from '../../../src/core/tools/hookConfig';
-import { baseEnv, runProgram, type AgentRun } from './runAgent';
+import { baseEnv, runProgram, type AgentRun, type AgentRunOptions } from './runAgent';
 
 /**
  * Writes a hook configuration into the workspace as the product does, for hook program `cli`:
@@ -32,15 +32,7 @@ export function copilotPackageCache(bin: string): string {
   return path.join(path.dirname(path.dirname(path.dirname(bin))), 'pkg-cache');
 }
 
-export function runCopilot(options: {
-  bin: string;
-  home: string;
-  workspace: string;
-  modelUrl: string;
-  env?: NodeJS.ProcessEnv;
-  prompt?: string;
-  timeoutMs?: number;
-}): Promise<AgentRun> {
+export function runCopilot(options: AgentRunOptions): Promise<AgentRun> {
   const env = baseEnv(options.home, {
     COPILOT_HOME: path.join(options.home, '.copilot'),
     COPILOT_PKG_CACHE_HOME: copilotPackageCache(options.bin),

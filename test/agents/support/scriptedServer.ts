@@ -2,7 +2,9 @@
  * What the scripted model servers share: a script of turns, an HTTP server on 127.0.0.1 at
  * a free port that logs every request body, and Server-Sent Events framing. A real agent
  * program talks to it as to its vendor's API, so the agent's own tool loop, hooks and
- * permission checks all run for real; only the model's choices are fixed in advance.
+ * permission checks all run for real; only the model's choices are fixed in advance. Each
+ * vendor's server adds its wire format: which requests are the agent's main conversation,
+ * how a turn is answered, and where the tools and tool results sit in a request.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,60 @@ export interface ScriptedServer {
 }
 
 export type RouteHandler = (req: LoggedRequest, res: http.ServerResponse) => void;
+
+/** A tool result as the agent sent it back to the model. */
+export interface ToolResult {
+  /** The id of the model's call it answers. */
+  readonly callId: string;
+  readonly text: string;
+  /** How the wire marks a failed call (Anthropic's is_error); absent where the wire has no such mark. */
+  readonly isError?: boolean;
+}
+
+/** A scripted model server as the tests read it: the agent's main conversation and what came back in it. */
+export interface ModelServer<Request = unknown> extends ScriptedServer {
+  /** The requests of the agent's main conversation (those that offer tools). */
+  mainRequests(): Request[];
+  /** Every tool result the agent sent back, in order (from the last main request, which holds the whole conversation). */
+  toolResults(): ToolResult[];
+  /** Names of the tools the agent offered in its first main request. */
+  offeredTools(): string[];
+}
+
+/** Where one vendor's wire format keeps the main conversation, the offered tools and the tool results. */
+export interface ModelWire<Request> {
+  /** Answers every request (after it is logged). */
+  readonly route: RouteHandler;
+  /** A request of the agent's main conversation (one that offers tools), not a side request. */
+  isMain(req: LoggedRequest): boolean;
+  toolNames(request: Request): string[];
+  toolResults(request: Request): ToolResult[];
+}
+
+let idCounter = 0;
+
+/** A fresh id in the vendor's style (`prefix_…`), unique in this process. */
+export function nextId(prefix: string): string {
+  return `${prefix}_scripted${Date.now().toString(36)}${(idCounter++).toString(36)}`;
+}
+
+/** Starts a scripted server for one wire format, read back through `ModelServer`. */
+export async function startModelServer<Request>(wire: ModelWire<Request>): Promise<ModelServer<Request>> {
+  const server = await startScriptedServer(wire.route);
+  const mainRequests = () => server.requests.filter((r) => wire.isMain(r)).map((r) => r.body as Request);
+  return {
+    ...server,
+    mainRequests,
+    offeredTools() {
+      const first = mainRequests()[0];
+      return first ? wire.toolNames(first) : [];
+    },
+    toolResults() {
+      const last = mainRequests().at(-1);
+      return last ? wire.toolResults(last) : [];
+    },
+  };
+}
 
 /** Starts a server on 127.0.0.1 at a free port; `route` answers each request after its body is read and logged. */
 export async function startScriptedServer(route: RouteHandler): Promise<ScriptedServer> {
