@@ -116,7 +116,15 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
   } finally {
     clearTimeout(timer);
   }
-  if (outcome.answer) ctx.io.out(`${JSON.stringify(answerIn(format.current, outcome.answer))}\n`);
+  let text: string | undefined;
+  try {
+    text = outcome.answer ? JSON.stringify(answerIn(format.current, outcome.answer)) : undefined;
+  } catch (err) {
+    // The answer could not be written (it echoes part of the input); a fixed deny can.
+    outcome = blocked(`Agent Sandbox: the hook could not write its answer (${describeError(err).replace(/\n/g, ' ')}), so the call was blocked.`);
+    text = JSON.stringify(answerIn(format.current, outcome.answer!));
+  }
+  if (text) ctx.io.out(`${text}\n`);
   // With exit code 2 the agents show stderr, not stdout, as the reason.
   if (outcome.code === EXIT_BLOCK && outcome.answer) ctx.io.err(`${outcome.answer.hookSpecificOutput.permissionDecisionReason}\n`);
   return outcome.code;

@@ -190,33 +190,61 @@ const OWN_TOOL = /^(agentSandbox_[A-Za-z]+|mcp__agent[-_]sandbox__[a-z_]+|mcp_ag
  * trusts a tool names it in the hook's `--allow-tools` list.
  */
 const READ_WORDS = new Set([
-  'get', 'list', 'read', 'search', 'find', 'view', 'show', 'describe', 'fetch', 'query', 'lookup', 'look', 'count',
-  'inspect', 'status', 'info', 'grep', 'glob', 'ls', 'cat', 'head', 'tail', 'stat', 'check', 'explain', 'summarize',
-  'summary', 'resolve', 'diagnostics', 'hover', 'definition', 'references', 'symbols', 'outline',
+  'get', 'list', 'read', 'search', 'find', 'view', 'show', 'describe', 'fetch', 'lookup', 'look', 'count',
+  'inspect', 'status', 'info', 'grep', 'glob', 'ls', 'cat', 'head', 'tail', 'stat', 'explain', 'summarize',
+  'summary', 'diagnostics', 'hover', 'definition', 'references', 'symbols', 'outline',
 ]);
+// `query`, `check` and `resolve` are not read words: database tools run any SQL through
+// `query`, and `check_in` or `resolve_thread` change state.
 const RUN_OR_WRITE_WORDS = new Set([
   'run', 'exec', 'execute', 'eval', 'evaluate', 'invoke', 'call', 'spawn', 'start', 'launch', 'stop', 'kill', 'restart',
   'terminal', 'shell', 'bash', 'sh', 'cmd', 'command', 'script', 'task', 'job', 'process', 'monitor', 'notebook', 'cell',
-  'write', 'edit', 'create', 'new', 'make', 'mkdir', 'touch', 'save', 'put', 'post', 'patch', 'apply', 'update', 'set',
-  'add', 'insert', 'append', 'replace', 'modify', 'change', 'delete', 'remove', 'rm', 'del', 'drop', 'clear', 'reset',
-  'revert', 'restore', 'undo', 'move', 'mv', 'rename', 'copy', 'cp', 'upload', 'download', 'install', 'uninstall',
-  'commit', 'push', 'merge', 'checkout', 'switch', 'rebase', 'stash', 'tag', 'branch', 'clone', 'pull', 'init',
-  'git', 'memory', 'send', 'type', 'press', 'click', 'fill', 'drag', 'navigate', 'browser', 'open', 'close',
-  'deploy', 'publish', 'build', 'test', 'debug', 'format', 'fix', 'refactor', 'generate', 'extension', 'vscode',
+  'repl', 'python', 'node', 'sql', 'query',
+  'write', 'overwrite', 'edit', 'create', 'new', 'make', 'mkdir', 'touch', 'save', 'put', 'post', 'patch', 'apply',
+  'update', 'upsert', 'set', 'add', 'insert', 'append', 'replace', 'modify', 'change', 'delete', 'remove', 'rm', 'del',
+  'drop', 'clear', 'purge', 'erase', 'destroy', 'truncate', 'unlink', 'link', 'chmod', 'chown', 'reset', 'revert',
+  'restore', 'undo', 'move', 'mv', 'rename', 'copy', 'cp', 'upload', 'download', 'import', 'export', 'sync', 'migrate',
+  'archive', 'extract', 'install', 'uninstall', 'commit', 'push', 'merge', 'checkout', 'switch', 'rebase', 'stash',
+  'tag', 'branch', 'clone', 'pull', 'init', 'submit', 'approve', 'check', 'resolve', 'git', 'memory', 'send', 'type',
+  'press', 'click', 'fill', 'drag', 'navigate', 'browser', 'open', 'close', 'deploy', 'publish', 'build', 'test',
+  'debug', 'format', 'fix', 'refactor', 'generate', 'extension', 'vscode',
 ]);
+/** Names longer than this are not judged by their words at all. */
+const MAX_JUDGED_NAME = 128;
 
+/**
+ * The words of a tool name, split at separators and at case changes. A run of capitals can
+ * end a word or start one (`HTTPServer` is http, server; `getFILEwrite` is get, file,
+ * write), so both readings are taken and a name must pass under each.
+ */
 function nameWords(tool: string): string[] {
-  return tool
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
+  const split = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const camel = tool.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return [...split(camel.replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')), ...split(camel.replace(/([A-Z]{2,})([a-z])/g, '$1 $2'))];
 }
 
-/** True when an unknown tool's name says it only reads. */
+/** A word and the stems it may be a form of: "writes", "writing", "copied" count as write, copy. */
+function wordForms(word: string): string[] {
+  const forms = [word];
+  for (const [suffix, replacement] of [['ies', 'y'], ['ied', 'y'], ['es', ''], ['s', ''], ['ing', ''], ['ing', 'e'], ['ed', ''], ['ed', 'e'], ['er', ''], ['er', 'e']] as const) {
+    if (word.length > suffix.length + 1 && word.endsWith(suffix)) forms.push(word.slice(0, -suffix.length) + replacement);
+  }
+  // A doubled last consonant before -ing/-ed: "running", "stopped".
+  for (const suffix of ['ing', 'ed']) {
+    const stem = word.slice(0, -suffix.length);
+    if (word.endsWith(suffix) && stem.length > 2 && stem.at(-1) === stem.at(-2)) forms.push(stem.slice(0, -1));
+  }
+  return forms;
+}
+
+/**
+ * True when an unknown tool's name says it only reads: plain ASCII, not overlong, with a
+ * read word and no word (in any of its forms) that runs, writes or changes something.
+ */
 export function readsOnlyByName(tool: string): boolean {
+  if (tool.length > MAX_JUDGED_NAME || !/^[A-Za-z0-9_.:-]+$/.test(tool)) return false;
   const words = nameWords(tool);
-  return words.some((w) => READ_WORDS.has(w)) && !words.some((w) => RUN_OR_WRITE_WORDS.has(w));
+  return words.some((w) => READ_WORDS.has(w)) && !words.some((w) => wordForms(w).some((f) => RUN_OR_WRITE_WORDS.has(f)));
 }
 
 export interface HookPayload {
@@ -256,7 +284,7 @@ export function parseHookPayload(text: string): HookPayload {
   const o = raw as Record<string, unknown>;
   if (typeof o.tool_name !== 'string' && typeof o.toolName === 'string') {
     // Copilot's input carries no event name; the configuration only sends it for preToolUse.
-    const event = typeof o.hookEventName === 'string' && o.hookEventName !== 'preToolUse' ? o.hookEventName : 'PreToolUse';
+    const event = typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
     return { event, toolName: o.toolName, toolInput: copilotToolArgs(o.toolArgs), format: 'copilot', ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
   }
   const event = typeof o.hook_event_name === 'string' ? o.hook_event_name : typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
@@ -273,7 +301,11 @@ export type HookPlan =
   | { readonly kind: 'deny'; readonly reason: string };
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
-  if (payload.event !== 'PreToolUse') return { kind: 'pass' };
+  // The hook is only ever configured for the pre-tool-use event. A call under any other
+  // name is not one this hook can judge, so it is refused rather than let through.
+  if (payload.event.trim().toLowerCase() !== 'pretooluse') {
+    return { kind: 'deny', reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a PreToolUse (preToolUse) hook.` };
+  }
   const tool = payload.toolName;
   if (SHELL_TOOLS.has(tool)) {
     const command = payload.toolInput.command;
@@ -342,6 +374,19 @@ export function denyAnswer(reason: string): HookAnswer {
   return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } };
 }
 
+/**
+ * The fields of a tool input that carry over into the rewritten one: plain values only
+ * (description, timeout, background flags). A nested value is the agent's to send but not
+ * the hook's to echo: an input nested deeply enough makes JSON.stringify throw.
+ */
+function scalarFields(input: Record<string, unknown>): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;
+  }
+  return out;
+}
+
 export function rewriteAnswer(
   toolInput: Record<string, unknown>,
   commandLine: string,
@@ -352,7 +397,7 @@ export function rewriteAnswer(
       hookEventName: 'PreToolUse',
       permissionDecision: options.decision,
       permissionDecisionReason: 'Agent Sandbox: the command runs in the sandbox container on a copy of the workspace; its changes wait for review.',
-      updatedInput: { ...toolInput, command: commandLine },
+      updatedInput: { ...scalarFields(toolInput), command: commandLine },
       ...(options.additionalContext ? { additionalContext: options.additionalContext } : {}),
     },
   };

@@ -27,14 +27,17 @@ describe('hook payloads', () => {
     assert.throws(() => parseHookPayload('{"cwd":"/x"}'), /tool_name/);
   });
 
-  it('plans shell calls, denies host edits, and passes everything else', () => {
+  it('plans shell calls, denies host edits and other events, and passes reads', () => {
     assert.deepEqual(planHook(parseHookPayload(fixture('claude-pretooluse-bash.json'))).kind, 'shell');
     assert.deepEqual(planHook(parseHookPayload(fixture('vscode-pretooluse-terminal.json'))).kind, 'shell');
     assert.equal(planHook(parseHookPayload(fixture('claude-pretooluse-write.json'))).kind, 'deny');
     assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-edit.json'))).kind, 'deny');
     assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-edit.json')), { allowHostEdits: true }).kind, 'pass');
     assert.equal(planHook(parseHookPayload(fixture('vscode-pretooluse-read.json'))).kind, 'pass');
-    assert.equal(planHook({ event: 'PostToolUse', toolName: 'Bash', toolInput: { command: 'x' } }).kind, 'pass');
+    // Only pre-tool-use is judged; any other event name is refused, never let through.
+    assert.equal(planHook({ event: 'PostToolUse', toolName: 'Bash', toolInput: { command: 'x' } }).kind, 'deny');
+    assert.equal(planHook({ event: 'pretooluse', toolName: 'Bash', toolInput: { command: 'x' } }).kind, 'shell');
+    assert.equal(planHook({ event: 'PreToolUse ', toolName: 'Bash', toolInput: { command: 'x' } }).kind, 'shell');
     assert.equal(planHook({ event: 'PreToolUse', toolName: 'Bash', toolInput: {} }).kind, 'deny');
   });
 });
@@ -98,5 +101,13 @@ describe('the CLI invocation in rewritten commands', () => {
     assert.deepEqual(currentCliInvocation({ AGENT_SANDBOX_CLI: '/usr/local/bin/agent-sandbox' }), ['/usr/local/bin/agent-sandbox']);
     assert.deepEqual(currentCliInvocation({ AGENT_SANDBOX_CLI: '["node","/opt/cli.js"]' }), ['node', '/opt/cli.js']);
     assert.throws(() => currentCliInvocation({ AGENT_SANDBOX_CLI: '[1]' }), /JSON array of strings/);
+  });
+
+  it('carries only plain fields into the rewritten input, so a deeply nested one cannot break the answer', () => {
+    let nested: unknown = [];
+    for (let i = 0; i < 200_000; i++) nested = [nested];
+    const answer = rewriteAnswer({ command: 'ls', description: 'list', timeout: 5, run_in_background: false, extra: nested }, '/s/bin/agent-sandbox run-pending p0', { decision: 'allow' });
+    assert.deepEqual(answer.hookSpecificOutput.updatedInput, { command: '/s/bin/agent-sandbox run-pending p0', description: 'list', timeout: 5, run_in_background: false });
+    assert.doesNotThrow(() => JSON.stringify(answer));
   });
 });

@@ -76,6 +76,34 @@ describe('tools the hook covers', () => {
     });
   }
 
+  // Names a second review found passing: database tools behind `query`, verbs the list
+  // missed, plural and -ing forms, capital runs, look-alike letters and overlong names.
+  for (const tool of [
+    'mcp__postgres__query',
+    'mcp__mysql__mysql_query',
+    'mcp__sqlite__query',
+    'read_and_overwrite',
+    'list_and_purge',
+    'get_or_upsert',
+    'find_and_truncate',
+    'search_and_destroy',
+    'lookup_and_unlink',
+    'chmod_info',
+    'status_writes',
+    'get_running_jobs_and_stopping',
+    'check_in',
+    'resolve_review_thread',
+    'get_python_repl',
+    'query_sql',
+    'read_wr\u0456te_file',
+    'getFILEwrite',
+    `get_${'x'.repeat(5000)}`,
+  ]) {
+    it(`denies the unknown tool ${tool.slice(0, 40)}, whose name does not say it only reads`, () => {
+      assert.equal(plan(tool).kind, 'deny');
+    });
+  }
+
   for (const tool of ['mcp__github__get_file_contents', 'mcp__github__list_issues', 'mcp__docs__searchDocs', 'mcp__db__describeTable']) {
     it(`passes the unknown tool ${tool}, whose name says it only reads`, () => {
       assert.equal(plan(tool).kind, 'pass');

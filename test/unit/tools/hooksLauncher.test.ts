@@ -30,6 +30,23 @@ describe('the stable launcher', () => {
 
   const writeCli = (body: string) => fs.writeFileSync(script, body);
 
+  it('refuses a state folder below a folder other users may write, where the launcher could be swapped', () => {
+    writeCli('');
+    const shared = path.join(base, 'shared');
+    fs.mkdirSync(shared, { mode: 0o777 });
+    fs.chmodSync(shared, 0o777);
+    assert.throws(
+      () => ensureLauncher([process.execPath, script], { AGENT_SANDBOX_STATE_DIR: path.join(shared, 'state') }),
+      (err: unknown) => /other users may write/.test((err as Error).message) && /AGENT_SANDBOX_STATE_DIR/.test((err as Error).message),
+    );
+    assert.equal(fs.existsSync(path.join(shared, 'state', 'bin', 'agent-sandbox')), false, 'no launcher is left there');
+    // A sticky folder of root's (as /tmp) is fine: nobody else can rename what is ours in it.
+    if (process.getuid?.() === 0) {
+      fs.chmodSync(shared, 0o1777);
+      assert.doesNotThrow(() => ensureLauncher([process.execPath, script], { AGENT_SANDBOX_STATE_DIR: path.join(shared, 'state') }));
+    }
+  });
+
   it('is written once into the state folder, private, and replaced only when the CLI changes', () => {
     writeCli('');
     const launcher = ensureLauncher([process.execPath, script], env);
