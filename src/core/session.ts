@@ -245,13 +245,26 @@ export class SandboxSession {
       ...(options.onStderr ? { onStderr: options.onStderr } : {}),
       checkOom: () => this.sawNewOomKill(),
     });
-    const { touched, bytes } = await this.snapshot.touchedSince(startedAt);
-    const added = this.state.strategy === 'copy' ? bytes - this.state.baseBytes : bytes;
     let message = result.message;
+    let touched: string[] = [];
+    let added: number | undefined;
+    let untracked: string | undefined;
+    try {
+      const seen = await this.snapshot.touchedSince(startedAt);
+      touched = seen.touched;
+      added = this.state.strategy === 'copy' ? seen.bytes - this.state.baseBytes : seen.bytes;
+    } catch (err) {
+      if (!(err instanceof SandboxError && err.code === 'SNAPSHOT_FAILED')) throw err;
+      // Something still running in the sandbox kept changing its copy while it was walked.
+      // The command's own result stands; what it touched is not known this time, and the
+      // soft disk cap is checked again after the next command (the hard cap always holds).
+      untracked = `The files this command changed could not be listed: ${err.message}`;
+    }
     const free = this.state.diskCap === 'hard' ? cappedFsFree(this.dir) : undefined;
+    if (untracked) message = `${message ? `${message} ` : ''}${untracked}`;
     if (free !== undefined && free < 1024 * 1024) {
       message = `${message ? `${message} ` : ''}The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`;
-    } else if (added > this.policy.diskCapMb * 1024 * 1024) {
+    } else if (added !== undefined && added > this.policy.diskCapMb * 1024 * 1024) {
       fs.writeFileSync(path.join(this.dir, 'over-disk-cap'), String(added));
       message = `${message ? `${message} ` : ''}The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`;
     }
@@ -263,6 +276,7 @@ export class SandboxSession {
       outcome: result.outcome,
       durationMs: result.durationMs,
       changedFiles: touched,
+      ...(untracked ? { detail: untracked } : {}),
     });
     return { ...result, ...(message ? { message } : {}), changedFiles: touched };
   }
