@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { Airlock } from '../core/airlock';
 import { readAudit } from '../core/audit';
 import { connectEngine } from '../core/engine/connection';
-import { SandboxError } from '../core/errors';
+import { describeError, SandboxError } from '../core/errors';
 import { attachSandbox, startSandbox } from '../core/sandbox';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { parseArgs, UsageError } from './args';
@@ -167,7 +167,10 @@ function airlockCommand(name: 'changes' | 'diff' | 'apply' | 'discard' | 'undo')
     // The airlock's commands speak in lines.
     const line = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);
     const code = await runAirlockCommand(name, args, airlock, { out: (s) => io.out(line(s)), err: (s) => io.err(line(s)) });
-    if (name === 'apply' || name === 'discard') await session.recheckDiskCap();
+    if (name === 'apply' || name === 'discard') {
+      // The apply or discard itself is done; a cap that cannot be rechecked now is rechecked after the next command.
+      await session.recheckDiskCap().catch((err: unknown) => io.err(line(`The disk cap could not be rechecked: ${describeError(err)}`)));
+    }
     return code;
   };
 }
