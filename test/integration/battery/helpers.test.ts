@@ -135,13 +135,21 @@ describe('helpers stopped by a process of the agent', () => {
     assert.equal((await sh(session, 'kill -KILL "$@"', { args: await stopperPids() })).code, 0);
     assert.deepEqual(await stopperPids(), [], 'the daemon could not be killed');
     const changes = await airlock.changes();
-    assert.deepEqual(
-      changes.entries.map((e) => `${e.kind} ${e.path}`),
-      ['modified docs/a.txt'],
-    );
-    await airlock.decide('docs/a.txt', 'approved', { reason: 'battery' });
-    const report = await airlock.apply({ paths: ['docs/a.txt'] });
-    assert.deepEqual(report.applied.map((a) => a.path), ['docs/a.txt']);
+    // The revert helper was frozen somewhere in its work (before removing the file, between
+    // removing and copying it back, or after), so the copy holds the agent's edit, no file, or
+    // the workspace's version again: the scan must report exactly what the copy holds.
+    const seen = changes.entries.map((e) => `${e.kind} ${e.path}`);
+    const inCopy = await sh(session, 'cat docs/a.txt');
+    const expected = inCopy.code !== 0 ? ['deleted docs/a.txt'] : inCopy.out === 'a\n' ? [] : ['modified docs/a.txt'];
+    assert.deepEqual(seen, expected, `the scan does not match what the copy holds (${JSON.stringify(inCopy.out)})`);
+    if (expected.length) {
+      await airlock.decide('docs/a.txt', 'approved', { reason: 'battery' });
+      const report = await airlock.apply({ paths: ['docs/a.txt'] });
+      assert.deepEqual(report.applied.map((a) => a.path), ['docs/a.txt']);
+      const real = path.join(battery.workspace, 'docs', 'a.txt');
+      if (inCopy.code !== 0) assert.equal(fs.existsSync(real), false, 'the approved deletion did not reach the workspace');
+      else assert.equal(fs.readFileSync(real, 'utf8'), inCopy.out, 'the approved edit did not reach the workspace');
+    }
     assert.equal((await sh(session, 'echo again >> docs/b.txt')).code, 0);
     const discarded = await airlock.discard(['docs/b.txt']);
     assert.deepEqual(discarded.failed, []);
