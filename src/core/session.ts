@@ -245,7 +245,7 @@ export class SandboxSession {
       ...(options.onStderr ? { onStderr: options.onStderr } : {}),
       checkOom: () => this.sawNewOomKill(),
     });
-    let message = result.message;
+    const notes = result.message ? [result.message] : [];
     let touched: string[] = [];
     let added: number | undefined;
     let untracked: string | undefined;
@@ -261,12 +261,12 @@ export class SandboxSession {
       untracked = `The files this command changed could not be listed: ${err.message}`;
     }
     const free = this.state.diskCap === 'hard' ? cappedFsFree(this.dir) : undefined;
-    if (untracked) message = `${message ? `${message} ` : ''}${untracked}`;
+    if (untracked) notes.push(untracked);
     if (free !== undefined && free < 1024 * 1024) {
-      message = `${message ? `${message} ` : ''}The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`;
+      notes.push(`The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`);
     } else if (added !== undefined && added > this.policy.diskCapMb * 1024 * 1024) {
       fs.writeFileSync(path.join(this.dir, 'over-disk-cap'), String(added));
-      message = `${message ? `${message} ` : ''}The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`;
+      notes.push(`The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`);
     }
     appendAudit(this.auditFile, {
       session: this.id,
@@ -278,6 +278,7 @@ export class SandboxSession {
       changedFiles: touched,
       ...(untracked ? { detail: untracked } : {}),
     });
+    const message = notes.join(' ');
     return { ...result, ...(message ? { message } : {}), changedFiles: touched };
   }
 
