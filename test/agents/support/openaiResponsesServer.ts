@@ -3,7 +3,7 @@
  * `wire_api = "responses"`). Each POST /responses is answered with the script's next turn as
  * a Server-Sent Events stream: response.created, response.output_item.added and
  * response.output_item.done for the one output item (a function_call or an assistant
- * message), response.completed with usage. The turn is chosen by how many function calls the
+ * message, or a custom tool call for a freeform turn), response.completed with usage. The turn is chosen by how many function calls the
  * request's input already holds, so a retried request gets the same answer. Anything else
  * (a models list, a side request without tools) gets a short harmless answer.
  */
@@ -38,6 +38,9 @@ function doneTurns(body: ResponsesRequest): number {
 }
 
 function itemOf(turn: ScriptTurn): Record<string, unknown> {
+  if ('tool' in turn && turn.freeform !== undefined) {
+    return { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: turn.tool, input: turn.freeform, status: 'completed' };
+  }
   if ('tool' in turn) {
     return { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: turn.tool, arguments: JSON.stringify(turn.input), status: 'completed' };
   }

@@ -9,8 +9,12 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One model turn: call a tool with this input, or answer with a final text. */
-export type ScriptTurn = { readonly tool: string; readonly input: Record<string, unknown> } | { readonly text: string };
+/**
+ * One model turn: call a tool with this input, or answer with a final text. `freeform` is the
+ * raw text of a call to a tool that takes free text instead of JSON (Codex's apply_patch);
+ * wires without such tools ignore it.
+ */
+export type ScriptTurn = { readonly tool: string; readonly input: Record<string, unknown>; readonly freeform?: string } | { readonly text: string };
 
 export interface LoggedRequest {
   readonly method: string;
