@@ -13,7 +13,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { agentClis } from './support/agentClis';
 import { assertBlockedCanary, sharedHookScenarios } from './support/hookScenarios';
 import { claudeHookSettings } from './support/hookSandbox';
@@ -21,9 +21,11 @@ import { hookTestBed, NOTES, ORIGINAL_NOTES, type AgentUnderTest } from './suppo
 import { uniqueName } from './support/hookSandbox';
 import { startOpenAiResponsesServer } from './support/openaiResponsesServer';
 import { runCodex } from './support/runAgent';
+import { provesRoute } from './support/routes';
 import { assertAbsentOnHost, describeRun, REFUSAL } from './support/verdicts';
 
 const codex: AgentUnderTest = {
+  id: 'codex',
   bin: () => agentClis().codex,
   shellTool: 'exec_command',
   shell: (command) => ({ tool: 'exec_command', input: { cmd: command } }),
@@ -39,11 +41,11 @@ describe('Codex with the agent-sandbox hook', () => {
   const bed = hookTestBed(codex);
   sharedHookScenarios(bed);
 
-  it('blocks the call when the hook fails with an exception (a command with a NUL character)', async () => {
+  provesRoute('codex', 'hookFailure', 'blocks the call when the hook fails with an exception (a command with a NUL character)', async () => {
     await assertBlockedCanary(bed, 'nul-canary', {}, (canary) => `touch ${canary} # \u0000`);
   });
 
-  it('refuses its file edit tool (apply_patch); the host file stays as it was', async () => {
+  provesRoute('codex', 'edit', 'refuses its file edit tool (apply_patch); the host file stays as it was', async () => {
     const added = uniqueName('patched');
     const patch = ['*** Begin Patch', `*** Add File: ${added}`, '+written by apply_patch', `*** Update File: ${NOTES}`, '@@', '-original notes', '+patched on the host', '*** End Patch', ''].join('\n');
     const { run, model } = await bed.agentRun([{ tool: 'apply_patch', input: {}, freeform: patch }, { text: 'Done.' }]);
@@ -53,7 +55,7 @@ describe('Codex with the agent-sandbox hook', () => {
     bed.assertRefused(model, run);
   });
 
-  it('runs an apply_patch typed into its shell in the sandbox, never on the host', async () => {
+  provesRoute('codex', 'edit', 'runs an apply_patch typed into its shell in the sandbox, never on the host', async () => {
     const added = uniqueName('shell-patched');
     const command = `apply_patch <<'PATCH'\n*** Begin Patch\n*** Add File: ${added}\n+written by apply_patch\n*** End Patch\nPATCH`;
     const { run, model } = await bed.agentRun([codex.shell(command), { text: 'Done.' }]);
@@ -64,7 +66,7 @@ describe('Codex with the agent-sandbox hook', () => {
     assert.match(results[0]!.text, /apply_patch: not found/, describeRun(run, results));
   });
 
-  it('reads its own write back through its shell: what it reads is the sandbox copy', async () => {
+  provesRoute('codex', 'read', 'reads its own write back through its shell: what it reads is the sandbox copy', async () => {
     const file = uniqueName('readback');
     const { run, model } = await bed.agentRun([
       codex.shell(`echo "written in the sandbox" > ${file} && echo changed >> ${NOTES}`),

@@ -17,6 +17,7 @@ import { sharedHookScenarios } from './support/hookScenarios';
 import { uniqueName } from './support/hookSandbox';
 import { hookTestBed, NOTES, ORIGINAL_NOTES, type AgentUnderTest } from './support/hookTestBed';
 import { runCopilot, writeHookConfig } from './support/runCopilot';
+import { provesRoute } from './support/routes';
 import { assertAbsentOnHost, describeRun, REFUSAL } from './support/verdicts';
 
 /** Which of the product's hook files the run gets: Copilot's own, or the Local harness's (which Copilot CLI reads too). */
@@ -25,6 +26,7 @@ interface CopilotOptions {
 }
 
 const copilotCli: AgentUnderTest<CopilotOptions> = {
+  id: 'copilot',
   bin: () => agentClis().copilot,
   shellTool: 'bash',
   shell: (command) => ({ tool: 'bash', input: { command, description: 'scripted step' } }),
@@ -42,7 +44,7 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
   const bed = hookTestBed(copilotCli);
   sharedHookScenarios(bed);
 
-  it('refuses create and edit of a host file, which stays as it was', async () => {
+  provesRoute('copilot', 'edit', 'refuses create and edit of a host file, which stays as it was', async () => {
     const notes = path.join(bed.sandbox.workspace, NOTES);
     const created = path.join(bed.sandbox.workspace, uniqueName('created-canary'));
     const { run, model } = await bed.agentRun([
