@@ -58,6 +58,17 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
     for (const r of model.toolResults()) assert.match(r.text, /write_file or edit_file/, describeRun(run, model.toolResults()));
   });
 
+  provesRoute('copilot', 'hostRun', 'refuses task, a subagent whose own tool calls may not reach the hook', async () => {
+    const canary = uniqueName('task-canary');
+    const { run, model } = await bed.agentRun([
+      { tool: 'task', input: { description: 'scripted subagent', prompt: `Run: touch ${path.join(bed.sandbox.workspace, canary)}`, agent_type: 'general-purpose' } },
+      { text: 'Done.' },
+    ]);
+    assert.ok(model.offeredTools().includes('task'), `Copilot CLI no longer offers task: ${model.offeredTools().join(', ')}`);
+    assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
+    bed.assertRefused(model, run);
+  });
+
   it("is confined by VS Code's Local harness file too, which it reads with Claude-like input (PascalCase PreToolUse)", async () => {
     const canary = uniqueName('local-file-canary');
     const notes = path.join(bed.sandbox.workspace, NOTES);

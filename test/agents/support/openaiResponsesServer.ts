@@ -8,7 +8,7 @@
  * (a models list, a side request without tools) gets a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface ResponsesItem {
   type?: string;
@@ -37,7 +37,7 @@ function doneTurns(body: ResponsesRequest): number {
   return (body.input ?? []).filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || i.type === 'local_shell_call').length;
 }
 
-function itemOf(turn: ScriptTurn): Record<string, unknown> {
+function itemOf(turn: PlayedTurn): Record<string, unknown> {
   if ('tool' in turn && turn.freeform !== undefined) {
     return { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: turn.tool, input: turn.freeform, status: 'completed' };
   }
@@ -47,7 +47,7 @@ function itemOf(turn: ScriptTurn): Record<string, unknown> {
   return { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
 }
 
-function answer(res: http.ServerResponse, body: ResponsesRequest, turn: ScriptTurn): void {
+function answer(res: http.ServerResponse, body: ResponsesRequest, turn: PlayedTurn): void {
   const id = nextId('resp');
   const model = body.model ?? 'gpt-scripted';
   const item = itemOf(turn);
@@ -68,21 +68,24 @@ function textOf(output: unknown): string {
   return JSON.stringify(output ?? '');
 }
 
+function toolResultsOf(body: ResponsesRequest): ToolResult[] {
+  return (body.input ?? [])
+    .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
+    .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) }));
+}
+
 export function startOpenAiResponsesServer(script: readonly ScriptTurn[]): Promise<OpenAiResponsesServer> {
   return startModelServer<ResponsesRequest>({
     route(req, res) {
       if (req.method === 'POST' && /\/responses$/.test(req.path.split('?')[0]!)) {
         const body = (req.body ?? {}) as ResponsesRequest;
-        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
       if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) return sendJson(res, 200, { object: 'list', data: [], models: [] });
       return sendJson(res, 200, {});
     },
     isMain,
     toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? t.type ?? '?'),
-    toolResults: (body) =>
-      (body.input ?? [])
-        .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
-        .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) })),
+    toolResults: toolResultsOf,
   });
 }

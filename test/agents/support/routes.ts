@@ -43,7 +43,10 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   read: {
     codex: 'reads through its shell, so it reads the sandbox copy',
   },
-  hostRun: {},
+  hostRun: {
+    codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
+    copilot: '`task` (a subagent whose calls may not reach the hook) refused',
+  },
   hookFailure: {
     claude: 'the call is blocked',
     codex: 'the call is blocked',
