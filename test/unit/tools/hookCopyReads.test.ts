@@ -3,7 +3,11 @@
  * paths count as inside the workspace, and what the refusals tell the agent.
  */
 import * as assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { answerCopyRead } from '../../../src/cli/hookCopyReads';
 import { SANDBOX_WORKDIR } from '../../../src/core/engine/hardening';
 import { copyReadContext, copyRelativePath, copySearchReason, planCopyRead } from '../../../src/core/tools/hookCopyReads';
 import { planHook } from '../../../src/core/tools/hooks';
@@ -75,5 +79,39 @@ describe('what the agent is told', () => {
     assert.match(text, /sandbox copy/);
     assert.match(text, /edit_file/);
     assert.match(text, /Bash/);
+  });
+});
+
+describe('answers that need no sandbox', () => {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agent-sandbox-copyread-unit-')));
+  fs.mkdirSync(path.join(dir, 'ws', 'src'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ws', 'notes.md'), 'host notes\n');
+  fs.symlinkSync(path.join(dir, 'ws'), path.join(dir, 'ws-link'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const ws = path.join(dir, 'ws');
+
+  it('refuses a Read in the agent folder when no sandbox covers it, as the shell is refused', async () => {
+    const answer = await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(ws, 'notes.md') }, ws, undefined, {});
+    assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');
+    assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /no sandbox for .*agent-sandbox start/);
+  });
+
+  it('lets a Read outside the agent folder pass when no sandbox covers it', async () => {
+    assert.equal(await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(dir, 'elsewhere.txt') }, ws, undefined, {}), undefined);
+  });
+
+  it('refuses a search inside the workspace, also through a host link to it, and lets one outside pass', async () => {
+    for (const target of ['.', 'src', path.join(dir, 'ws-link', 'src')]) {
+      const answer = await answerCopyRead({ kind: 'copySearch', tool: 'Grep', target }, ws, ws, {});
+      assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny', target);
+      assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /grep -rn/);
+    }
+    assert.equal(await answerCopyRead({ kind: 'copySearch', tool: 'Glob', target: dir }, ws, ws, {}), undefined);
+  });
+
+  it('refuses a Read of the workspace folder itself, naming ls', async () => {
+    const answer = await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: ws }, ws, ws, {});
+    assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');
+    assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /workspace folder, not a file.*ls -la/);
   });
 });
