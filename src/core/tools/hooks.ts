@@ -35,6 +35,8 @@
  * host otherwise is denied; tools known to only read pass.
  */
 
+import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
+
 export type HookDialect = 'claude' | 'vscode' | 'copilot';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot'];
 
@@ -298,6 +300,8 @@ export type HookPlan =
   | { readonly kind: 'pass' }
   /** A shell command to move into the sandbox (if the sandbox is up). */
   | { readonly kind: 'shell'; readonly command: string }
+  /** Claude Code's Read and searches: shown the sandbox copy, or refused inside the workspace (see hookCopyReads.ts). */
+  | CopyReadPlan
   | { readonly kind: 'deny'; readonly reason: string };
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
@@ -319,12 +323,15 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
       kind: 'deny',
       reason:
         `Agent Sandbox is on: ${tool} would write the real workspace directly. ` +
-        'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (shell commands run in the sandbox). ' +
+        'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox). ' +
         'A person reviews the changes before they reach the workspace.',
     };
   }
   const runReason = HOST_RUN_TOOLS.get(tool);
   if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };
+  // Before the known readers: Claude Code's Read and searches must see the copy, not the host.
+  const copyRead = planCopyRead(payload);
+  if (copyRead) return copyRead;
   if (KNOWN_SAFE_TOOLS.has(tool) || OWN_TOOL.test(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
   if (readsOnlyByName(tool)) return { kind: 'pass' };
   return {

@@ -41,9 +41,11 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
     copilot: '`create`, `edit` refused, the reason names the sandbox tools',
   },
   read: {
+    claude: '`Read` shows the sandbox copy (it reads back its own writes); `Glob`, `Grep`, `LS` in the workspace refused with the Bash route',
     codex: 'reads through its shell, so it reads the sandbox copy',
   },
   hostRun: {
+    claude: '`EnterWorktree` (it would run `git worktree add` on the host) refused',
     codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
     copilot: '`task` (a subagent whose calls may not reach the hook) refused',
   },
