@@ -11,7 +11,7 @@ import { describeError } from '../core/errors';
 import { SandboxSession } from '../core/session';
 import { materializeCopyFile } from '../core/tools/copyReads';
 import { copyReadContext, copyRelativePath, copySearchReason, type CopyReadPlan } from '../core/tools/hookCopyReads';
-import { denyAnswer, type HookAnswer } from '../core/tools/hooks';
+import { denyAnswer, scalarFields, type HookAnswer } from '../core/tools/hooks';
 import { loadCliPolicy } from './policyLoader';
 
 /** `p` with the host's symlinks resolved for the part of it that exists on the host. */
@@ -62,7 +62,7 @@ export async function answerCopyRead(plan: CopyReadPlan, from: string, root: str
           hookEventName: 'PreToolUse',
           permissionDecision: 'allow',
           permissionDecisionReason: `Agent Sandbox: ${plan.tool} shows ${rel} as it is in the sandbox copy.`,
-          updatedInput: { ...toolInput, [plan.field]: copy.hostPath },
+          updatedInput: { ...scalarFields(toolInput), [plan.field]: copy.hostPath },
           additionalContext: copyReadContext(plan.target),
         },
       };

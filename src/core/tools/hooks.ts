@@ -386,7 +386,7 @@ export function denyAnswer(reason: string): HookAnswer {
  * (description, timeout, background flags). A nested value is the agent's to send but not
  * the hook's to echo: an input nested deeply enough makes JSON.stringify throw.
  */
-function scalarFields(input: Record<string, unknown>): Record<string, string | number | boolean> {
+export function scalarFields(input: Record<string, unknown>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(input)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;

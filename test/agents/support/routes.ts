@@ -41,7 +41,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
     copilot: '`create`, `edit` refused, the reason names the sandbox tools',
   },
   read: {
-    claude: '`Read` shows the sandbox copy (it reads back its own writes); `Glob`, `Grep`, `LS` in the workspace refused with the Bash route',
+    claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
   },
   hostRun: {
@@ -58,7 +58,9 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
 };
 
 /** Why a route has no claim for an agent, shown in place of one. */
-export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
+export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {
+  read: { copilot: 'not routed: `view`, `grep` and `glob` read the real folder' },
+};
 
 export interface RouteProof {
   readonly agent: AgentId;
