@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describeError } from '../core/errors';
 import { SandboxSession } from '../core/session';
 import { materializeCopyFile } from '../core/tools/copyReads';
-import { copyReadContext, copyRelativePath, copySearchReason, type CopyReadPlan } from '../core/tools/hookCopyReads';
+import { agentToolWords, copyReadContext, copyRelativePath, copySearchReason, type CopyReadPlan } from '../core/tools/hookCopyReads';
 import { denyAnswer, scalarFields, type HookAnswer } from '../core/tools/hooks';
 import { loadCliPolicy } from './policyLoader';
 
@@ -44,10 +44,11 @@ export async function answerCopyRead(plan: CopyReadPlan, from: string, root: str
       `Agent Sandbox: there is no sandbox for ${from}, so ${plan.tool} is not used on the workspace (it would not show what the agent's commands see). Start it with "Agent Sandbox: Start Sandbox" or \`agent-sandbox start\`, then try again.`,
     );
   }
+  const { shell } = agentToolWords(plan.tool);
   const rel = copyRelativePath(absolute, from, root, hostResolved(absolute));
   if (rel === undefined) return undefined;
   if (plan.kind === 'copySearch') return denyAnswer(copySearchReason(plan.tool, plan.target));
-  if (rel === '') return denyAnswer(`Agent Sandbox: ${plan.target} is the workspace folder, not a file. List it with Bash, for example \`ls -la\` (Bash commands run in the sandbox copy).`);
+  if (rel === '') return denyAnswer(`Agent Sandbox: ${plan.target} is the workspace folder, not a file. List it with ${shell}, for example \`ls -la\` (${shell} commands run in the sandbox copy).`);
   let session: SandboxSession;
   try {
     session = await SandboxSession.attach({ workspaceRoot: root, policy: loadCliPolicy(root) });
@@ -63,15 +64,15 @@ export async function answerCopyRead(plan: CopyReadPlan, from: string, root: str
           permissionDecision: 'allow',
           permissionDecisionReason: `Agent Sandbox: ${plan.tool} shows ${rel} as it is in the sandbox copy.`,
           updatedInput: { ...scalarFields(toolInput), [plan.field]: copy.hostPath },
-          additionalContext: copyReadContext(plan.target),
+          additionalContext: copyReadContext(plan.tool, plan.target),
         },
       };
     case 'missing':
       return denyAnswer(
-        `Agent Sandbox: ${plan.target} does not exist in the sandbox copy, which is the workspace as your Bash commands see it (secrets such as .env files are never copied in). List files with Bash, for example \`ls\` or \`find . -name NAME\`.`,
+        `Agent Sandbox: ${plan.target} does not exist in the sandbox copy, which is the workspace as your ${shell} commands see it (secrets such as .env files are never copied in). List files with ${shell}, for example \`ls\` or \`find . -name NAME\`.`,
       );
     case 'directory':
-      return denyAnswer(`Agent Sandbox: ${plan.target} is a folder in the sandbox copy, not a file. List it with Bash, for example \`ls -la\` in that folder.`);
+      return denyAnswer(`Agent Sandbox: ${plan.target} is a folder in the sandbox copy, not a file. List it with ${shell}, for example \`ls -la\` in that folder.`);
     case 'refused':
       return denyAnswer(`Agent Sandbox: ${plan.target} cannot be read from the sandbox copy: ${copy.reason}`);
   }

@@ -15,14 +15,23 @@ import * as path from 'node:path';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
 import type { HookPayload } from './hooks';
 
-/** Claude Code's tools that read one file, and the input field that names it. */
+/** Tools that read one file, and the input field that names it: Claude Code's, then GitHub Copilot's runtime's. */
 const FILE_READ_TOOLS = new Map<string, string>([
   ['Read', 'file_path'],
   ['NotebookRead', 'notebook_path'],
+  ['view', 'path'],
 ]);
 
-/** Claude Code's tools that walk a folder (the input field `path`; the working folder when absent). */
-const TREE_TOOLS = new Set(['Glob', 'Grep', 'LS']);
+/** Tools that walk a folder (the input field `path`; the working folder when absent). */
+const TREE_TOOLS = new Set(['Glob', 'Grep', 'LS', 'grep', 'glob']);
+
+/** Copilot's runtime names its tools in lower case; its shell tool is `bash` and its reader `view`. */
+const COPILOT_READERS = new Set(['view', 'grep', 'glob']);
+
+/** The agent's own names for its shell and its file reader, for reasons it can act on. */
+export function agentToolWords(tool: string): { readonly shell: string; readonly read: string } {
+  return COPILOT_READERS.has(tool) ? { shell: 'bash', read: 'view' } : { shell: 'Bash', read: 'Read' };
+}
 
 export type CopyReadPlan =
   /** A read of one file, to be pointed at the copy's version when it is inside the workspace. */
@@ -30,7 +39,7 @@ export type CopyReadPlan =
   /** A walk of a folder, refused when it is inside the workspace. */
   | { readonly kind: 'copySearch'; readonly tool: string; readonly target: string };
 
-/** Claude Code's read and search calls, planned; `undefined` for every other tool. */
+/** Read and search calls, planned; `undefined` for every other tool. */
 export function planCopyRead(payload: HookPayload): CopyReadPlan | { readonly kind: 'deny'; readonly reason: string } | undefined {
   const tool = payload.toolName;
   const field = FILE_READ_TOOLS.get(tool);
@@ -76,22 +85,25 @@ function below(absolute: string, base: string): string | undefined {
 
 /** The refusal of a walk inside the workspace: what works instead, in the agent's words. */
 export function copySearchReason(tool: string, target: string): string {
+  const { shell, read } = agentToolWords(tool);
+  const kind = tool.toLowerCase();
   const how =
-    tool === 'Grep'
-      ? 'search with Bash instead, for example `grep -rn PATTERN .` (add `--include=*.ts` for a file type)'
-      : tool === 'Glob'
-        ? "find files with Bash instead, for example `find . -name '*.ts' -not -path './node_modules/*'`"
-        : 'list it with Bash instead, for example `ls -la`';
+    kind === 'grep'
+      ? `search with ${shell} instead, for example \`grep -rn PATTERN .\` (add \`--include=*.ts\` for a file type)`
+      : kind === 'glob'
+        ? `find files with ${shell} instead, for example \`find . -name '*.ts' -not -path './node_modules/*'\``
+        : `list it with ${shell} instead, for example \`ls -la\``;
   return (
     `Agent Sandbox is on: ${tool} would search ${target} in the real workspace, not the sandbox copy where your commands run and your changes are, so it is not used. ` +
-    `Bash commands run in the sandbox copy: ${how}. Read still works for single files (it shows the sandbox copy).`
+    `${shell} commands run in the sandbox copy: ${how}. ${read} still works for single files (it shows the sandbox copy).`
   );
 }
 
 /** The context given with a routed read, so that the agent knows what it read and how to change it. */
-export function copyReadContext(target: string): string {
+export function copyReadContext(tool: string, target: string): string {
+  const { shell } = agentToolWords(tool);
   return (
-    `Agent Sandbox: this ${JSON.stringify(target)} is the file as it is in the sandbox copy, where your Bash commands run, read through a private copy of it. ` +
-    'Edit and Write of workspace files are refused; change files with Bash (for example `sed -i`, or a heredoc) or the agent-sandbox MCP edit_file and write_file tools.'
+    `Agent Sandbox: this ${JSON.stringify(target)} is the file as it is in the sandbox copy, where your ${shell} commands run, read through a private copy of it. ` +
+    `Direct edits of workspace files are refused; change files with ${shell} (for example \`sed -i\`, or a heredoc) or the agent-sandbox MCP edit_file and write_file tools.`
   );
 }

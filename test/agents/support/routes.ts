@@ -43,6 +43,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   read: {
     claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
+    copilot: '`view` shows the sandbox copy (it reads back its own writes); `grep`, `glob` in the workspace refused with the bash route',
   },
   hostRun: {
     claude: '`EnterWorktree` (it would run `git worktree add` on the host) refused',
@@ -58,9 +59,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
 };
 
 /** Why a route has no claim for an agent, shown in place of one. */
-export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {
-  read: { copilot: 'not routed: `view`, `grep` and `glob` read the real folder' },
-};
+export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
 
 export interface RouteProof {
   readonly agent: AgentId;

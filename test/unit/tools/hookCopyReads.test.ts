@@ -16,7 +16,13 @@ const payload = (toolName: string, toolInput: Record<string, unknown>) => ({ eve
 
 describe('planning copy reads', () => {
   it('leaves every other tool to the rest of the plan', () => {
-    for (const tool of ['Bash', 'Edit', 'WebFetch', 'read_file', 'view', 'grep']) assert.equal(planCopyRead(payload(tool, { file_path: 'a' })), undefined);
+    for (const tool of ['Bash', 'Edit', 'WebFetch', 'read_file', 'bash', 'edit']) assert.equal(planCopyRead(payload(tool, { file_path: 'a' })), undefined);
+  });
+
+  it("plans Copilot's view as a read of its path, and its grep and glob as searches", () => {
+    assert.deepEqual(planCopyRead(payload('view', { path: 'notes.md', view_range: [1, 2] })), { kind: 'copyRead', tool: 'view', field: 'path', target: 'notes.md' });
+    assert.deepEqual(planCopyRead(payload('grep', { pattern: 'x' })), { kind: 'copySearch', tool: 'grep', target: '.' });
+    assert.deepEqual(planCopyRead(payload('glob', { pattern: '*.ts', path: 'src' })), { kind: 'copySearch', tool: 'glob', target: 'src' });
   });
 
   it('refuses a Read without a usable path, rather than passing it to the host', () => {
@@ -74,11 +80,17 @@ describe('what the agent is told', () => {
     assert.match(copySearchReason('LS', 'src'), /Bash.*ls -la/);
   });
 
+  it("names Copilot's own shell and reader for its search tools", () => {
+    assert.match(copySearchReason('grep', '.'), /bash commands run in the sandbox copy: search with bash.*grep -rn.*view still works/);
+    assert.match(copySearchReason('glob', '.'), /find files with bash/);
+  });
+
   it('says what a routed read shows and how to change the file', () => {
-    const text = copyReadContext('/ws/notes.md');
+    const text = copyReadContext('Read', '/ws/notes.md');
     assert.match(text, /sandbox copy/);
     assert.match(text, /edit_file/);
     assert.match(text, /Bash/);
+    assert.match(copyReadContext('view', '/ws/notes.md'), /your bash commands run/);
   });
 });
 
