@@ -89,6 +89,7 @@ describe('agent set-up: Claude Code', () => {
     undo('claude', ctx);
     assert.equal(read(path.join(ctx.workspaceRoot, '.claude', 'settings.local.json')), undefined);
     assert.equal(read(path.join(ctx.workspaceRoot, '.mcp.json')), undefined);
+    assert.deepEqual(fs.readdirSync(ctx.workspaceRoot), [], 'the .claude folder the set-up made goes too');
     assert.deepEqual(planAgentSetup('claude', ctx, true).edits, []);
   });
 

@@ -188,6 +188,18 @@ export function planAgentSetup(agent: SetupAgent, ctx: SetupContext, undo = fals
   return { agent, undo, edits, warnings: warnings(agent, ctx, undo) };
 }
 
+/** An agent's own folder in the workspace that holds nothing more once our file is gone (the set-up made it). */
+const AGENT_FOLDERS = new Set(['.claude', '.gemini']);
+
+function removeEmptyAgentFolder(dir: string): void {
+  if (!AGENT_FOLDERS.has(path.basename(dir))) return;
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (the person's own files are there), or already gone: it stays as it is.
+  }
+}
+
 export class StalePlanError extends Error {
   override readonly name = 'StalePlanError';
 }
@@ -206,6 +218,7 @@ export function applySetupPlan(plan: SetupPlan): void {
   for (const edit of plan.edits) {
     if (edit.after === undefined) {
       fs.rmSync(edit.path, { force: true });
+      removeEmptyAgentFolder(path.dirname(edit.path));
       continue;
     }
     fs.mkdirSync(path.dirname(edit.path), { recursive: true });
