@@ -97,27 +97,34 @@ export function runClaude(options: AgentRunOptions): Promise<AgentRun> {
   return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
 }
 
+/** The model provider part of Codex's config.toml: the scripted model server at `modelUrl`. */
+export function codexModelConfig(modelUrl: string): string {
+  return [
+    'model = "gpt-scripted"',
+    'model_provider = "scripted"',
+    '',
+    '[model_providers.scripted]',
+    'name = "Scripted test model"',
+    `base_url = ${JSON.stringify(`${modelUrl}/v1`)}`,
+    'wire_api = "responses"',
+    'env_key = "SCRIPTED_MODEL_API_KEY"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+  ].join('\n');
+}
+
 /** `hooks`: the Claude-format hook configuration Codex reads from $CODEX_HOME/hooks.json. */
 export function runCodex(options: AgentRunOptions & { readonly hooks: Record<string, unknown> }): Promise<AgentRun> {
   const codexHome = path.join(options.home, '.codex');
   fs.mkdirSync(codexHome, { recursive: true });
-  fs.writeFileSync(
-    path.join(codexHome, 'config.toml'),
-    [
-      'model = "gpt-scripted"',
-      'model_provider = "scripted"',
-      '',
-      '[model_providers.scripted]',
-      'name = "Scripted test model"',
-      `base_url = ${JSON.stringify(`${options.modelUrl}/v1`)}`,
-      'wire_api = "responses"',
-      'env_key = "SCRIPTED_MODEL_API_KEY"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      '',
-    ].join('\n'),
-  );
+  fs.writeFileSync(path.join(codexHome, 'config.toml'), codexModelConfig(options.modelUrl));
   fs.writeFileSync(path.join(codexHome, 'hooks.json'), `${JSON.stringify(options.hooks, null, 2)}\n`);
+  return runCodexIn(codexHome, options);
+}
+
+/** Runs `codex exec` with the configuration already in `codexHome` (config.toml and whatever else is there). */
+export function runCodexIn(codexHome: string, options: AgentRunOptions): Promise<AgentRun> {
   const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
   const argv = [
     options.bin,

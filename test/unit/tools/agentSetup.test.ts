@@ -146,7 +146,7 @@ describe('agent set-up: Codex', () => {
     applySetupPlan(plan);
     const text = read(file)!;
     assert.ok(text.startsWith(`${PERSON}\n${BLOCK_BEGIN}`), 'the person\'s settings are untouched, the block follows after one blank line');
-    assert.ok(text.includes(`[mcp_servers.agent-sandbox]\ncommand = "${LAUNCHER}"\nargs = ["mcp"]`));
+    assert.ok(text.includes(`[mcp_servers.agent-sandbox]\ncommand = "${LAUNCHER}"\nargs = ["mcp"]\nrequired = true\n`));
     assert.ok(text.includes(`[[hooks.PreToolUse]]\nmatcher = "*"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${HOOK_LINE}"\ntimeout = 30`));
     const paths = scanToml(text, file).filter((s) => s.kind !== 'key').map((s) => s.path.join('.'));
     assert.deepEqual(paths, ['mcp_servers.docs', 'mcp_servers.agent-sandbox', 'hooks.PreToolUse', 'hooks.PreToolUse.hooks']);

@@ -4,6 +4,10 @@
  * by those lines to be replaced (a second run) or removed (undo). Nothing outside the block
  * is ever rewritten, so undo gives back the file as it was.
  *
+ * The server is `required`: Codex then waits for it before the first turn (otherwise its
+ * tools may be missing from the start of a session) and refuses to start when it cannot start
+ * it at all, saying so, rather than going on without the sandbox's tools.
+ *
  * The block holds `[mcp_servers.agent-sandbox]` and a `[[hooks.PreToolUse]]` group whose
  * command is the fail-closed hook line (Codex hands its shell tool to hooks in Claude's
  * format, so the dialect is `claude`). Before adding it, the person's part of the file is
@@ -39,6 +43,7 @@ export function codexBlock(launcher: string, hookLine: string): string {
     `[mcp_servers.${MCP_SERVER_NAME}]`,
     `command = ${tomlString(launcher)}`,
     'args = ["mcp"]',
+    'required = true',
     '',
     '[[hooks.PreToolUse]]',
     'matcher = "*"',
