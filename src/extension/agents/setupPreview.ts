@@ -15,7 +15,7 @@ export class SetupPreviewProvider implements vscode.TextDocumentContentProvider,
   private counter = 0;
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.contents.get(uri.toString()) ?? '';
+    return this.contents.get(uri.path) ?? '';
   }
 
   /** Opens one diff editor per edit; a file that does not exist (yet, or any more) shows empty. */
@@ -26,7 +26,7 @@ export class SetupPreviewProvider implements vscode.TextDocumentContentProvider,
     for (const edit of edits) {
       const side = (which: 'before' | 'after', text: string | undefined) => {
         const uri = vscode.Uri.from({ scheme: SETUP_PREVIEW_SCHEME, path: `/${round}/${which}${edit.path}` });
-        this.contents.set(uri.toString(), text ?? '');
+        this.contents.set(uri.path, text ?? '');
         return uri;
       };
       await vscode.commands.executeCommand(
