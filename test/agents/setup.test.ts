@@ -8,7 +8,10 @@
  * files the set-up created.
  *
  * Codex runs here with its own sandbox off and hook trust bypassed, as the set-up's notes tell
- * a person to arrange (by flag here, through /hooks and sandbox_mode in real use).
+ * a person to arrange (by flag here, through /hooks and sandbox_mode in real use). A last test
+ * shows the note on Codex's sandbox is needed and enough: under workspace-write the command the
+ * hook hands back cannot reach the container engine (and nothing runs anywhere), under
+ * danger-full-access it runs in the sandbox.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -143,6 +146,39 @@ describe('agent-sandbox setup with the real agents', () => {
       assert.equal(fs.readFileSync(config, 'utf8'), own, 'config.toml is back byte for byte');
     } finally {
       await model.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("Codex: the set-up's note on Codex's own sandbox is right: under workspace-write the handed-back command cannot reach the engine and nothing runs; under danger-full-access it runs in the sandbox", async () => {
+    const box = started();
+    const home = makeAgentHome();
+    const codexHome = path.join(home, '.codex');
+    try {
+      const note = await box.run(['setup', 'codex', '--dry-run'], { CODEX_HOME: codexHome });
+      assert.match(note.stderr, /--sandbox danger-full-access/);
+      for (const mode of ['workspace-write', 'danger-full-access'] as const) {
+        const file = `${uniqueName(`codex-${mode}`)}.txt`;
+        const model = await startOpenAiResponsesServer([{ tool: 'exec_command', input: { cmd: `echo hi > ${file} && echo touched` } }, { text: 'Done.' }]);
+        try {
+          writeFile(path.join(codexHome, 'config.toml'), codexModelConfig(model.url));
+          await setup(box, ['codex'], { CODEX_HOME: codexHome });
+          const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, sandboxMode: mode, timeoutMs: 120_000 });
+          assertFinished(run);
+          assertAbsentOnHost(path.join(box.workspace, file), run);
+          const results = model.toolResults();
+          assert.equal(results.length, 1, describeRun(run, results));
+          const inSandbox = (await box.changes()).some((c) => c.path === file);
+          if (mode === 'workspace-write') {
+            assert.ok(!inSandbox && !/touched/.test(results[0]!.text) && /not reachable|EPERM|EACCES/.test(results[0]!.text), `expected the handed-back command to fail: ${describeRun(run, results)}`);
+          } else {
+            assert.ok(inSandbox && /touched/.test(results[0]!.text), `expected the command to run in the sandbox: ${describeRun(run, results)}`);
+          }
+        } finally {
+          await model.close();
+        }
+      }
+    } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
   });

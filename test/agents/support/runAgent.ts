@@ -123,8 +123,12 @@ export function runCodex(options: AgentRunOptions & { readonly hooks: Record<str
   return runCodexIn(codexHome, options);
 }
 
-/** Runs `codex exec` with the configuration already in `codexHome` (config.toml and whatever else is there). */
-export function runCodexIn(codexHome: string, options: AgentRunOptions): Promise<AgentRun> {
+/**
+ * Runs `codex exec` with the configuration already in `codexHome` (config.toml and whatever
+ * else is there). `sandboxMode` runs Codex's own sandbox in that mode (`--sandbox`) instead
+ * of switching it off.
+ */
+export function runCodexIn(codexHome: string, options: AgentRunOptions & { readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access' }): Promise<AgentRun> {
   const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
   const argv = [
     options.bin,
@@ -133,7 +137,7 @@ export function runCodexIn(codexHome: string, options: AgentRunOptions): Promise
     '--skip-git-repo-check',
     '--ephemeral',
     // Codex's own sandbox would get in the way of what is under test: the hook alone decides.
-    '--dangerously-bypass-approvals-and-sandbox',
+    ...(options.sandboxMode ? ['--sandbox', options.sandboxMode] : ['--dangerously-bypass-approvals-and-sandbox']),
     '--dangerously-bypass-hook-trust',
     options.prompt ?? 'Follow the plan.',
   ];
