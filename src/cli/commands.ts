@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
+import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
 
 export interface CliIO {
@@ -190,5 +191,6 @@ export const COMMANDS: Record<string, Command> = {
   mcp: mcpCommand,
   hook: (ctx) => hookCommand(ctx),
   'hook-config': hookConfigCommand,
+  setup: setupCommand,
   'run-pending': (ctx) => runPendingCommand(ctx, run),
 };

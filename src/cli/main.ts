@@ -29,6 +29,9 @@ Commands:
                                 rewritten to run in the sandbox, file edits on the host denied
   hook-config claude|vscode|copilot...
                                 write the agents' hook configuration into the workspace
+  setup claude|codex|gemini [--undo] [--dry-run]
+                                set an agent up with the hook and the MCP server in its own files,
+                                printing the diff first (--undo removes it; setup --help for more)
   run-pending ID                run a shell command the hook stored, in the sandbox (once)
 `;
 

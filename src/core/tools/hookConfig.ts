@@ -72,6 +72,11 @@ function isOurs(entry: unknown, dialect: HookDialect): boolean {
   return Array.isArray(e.hooks) && e.hooks.some((h) => isOurCommand((h as { command?: unknown } | null)?.command, dialect));
 }
 
+/** Whether a hook entry (flat, or a matcher group with `hooks`) is one of ours for the dialect. */
+export function isOurHookEntry(entry: unknown, dialect: HookDialect): boolean {
+  return isOurs(entry, dialect);
+}
+
 /** The new content of the configuration file, from its current parsed content (or undefined). */
 export function mergeHookConfig(existing: unknown, dialect: HookDialect, commandLine: string): Record<string, unknown> {
   if (existing !== undefined && (typeof existing !== 'object' || existing === null || Array.isArray(existing))) {

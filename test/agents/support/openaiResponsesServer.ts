@@ -42,7 +42,10 @@ function itemOf(turn: PlayedTurn): Record<string, unknown> {
     return { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: turn.tool, input: turn.freeform, status: 'completed' };
   }
   if ('tool' in turn) {
-    return { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: turn.tool, arguments: JSON.stringify(turn.input), status: 'completed' };
+    // `NAMESPACE/NAME` calls a tool of a namespace (Codex offers each MCP server's tools as one).
+    const slash = turn.tool.indexOf('/');
+    const name = slash === -1 ? { name: turn.tool } : { namespace: turn.tool.slice(0, slash), name: turn.tool.slice(slash + 1) };
+    return { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), ...name, arguments: JSON.stringify(turn.input), status: 'completed' };
   }
   return { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
 }

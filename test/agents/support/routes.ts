@@ -25,6 +25,7 @@ export const ROUTE_NAMES = {
   hostRun: 'Its tools that run code or write outside the workspace',
   hookFailure: 'A hook that fails (program missing, exception, engine hung)',
   mcp: 'The `agent-sandbox mcp` tools',
+  setup: 'Set up by one command (`agent-sandbox setup`, or Set Up Agent…)',
 } as const;
 export type RouteId = keyof typeof ROUTE_NAMES;
 
@@ -55,7 +56,14 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
     codex: 'the call is blocked',
     copilot: 'the call is blocked',
   },
-  mcp: {},
+  mcp: {
+    claude: 'registered in `.mcp.json`; its writes and commands land in the sandbox copy',
+    codex: 'registered in `config.toml` (required); its writes and commands land in the sandbox copy',
+  },
+  setup: {
+    claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',
+    codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. Needs `--sandbox danger-full-access` and the hook trusted in `/hooks`',
+  },
 };
 
 /** Why a route has no claim for an agent, shown in place of one. */

@@ -128,32 +128,47 @@ function writeScriptedModelCatalog(codexHome: string): string {
     supports_search_tool: false,
   };
   const file = path.join(codexHome, 'models.json');
+  fs.mkdirSync(codexHome, { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify({ models: [model] }, null, 2)}\n`);
   return file;
+}
+
+/**
+ * The model provider part of Codex's config.toml: the scripted model server at `modelUrl`,
+ * described in a model catalog written to `codexHome`.
+ */
+export function codexModelConfig(modelUrl: string, codexHome: string): string {
+  return [
+    'model = "gpt-scripted"',
+    'model_provider = "scripted"',
+    `model_catalog_json = ${JSON.stringify(writeScriptedModelCatalog(codexHome))}`,
+    '',
+    '[model_providers.scripted]',
+    'name = "Scripted test model"',
+    `base_url = ${JSON.stringify(`${modelUrl}/v1`)}`,
+    'wire_api = "responses"',
+    'env_key = "SCRIPTED_MODEL_API_KEY"',
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+  ].join('\n');
 }
 
 /** `hooks`: the Claude-format hook configuration Codex reads from $CODEX_HOME/hooks.json. */
 export function runCodex(options: AgentRunOptions & { readonly hooks: Record<string, unknown> }): Promise<AgentRun> {
   const codexHome = path.join(options.home, '.codex');
   fs.mkdirSync(codexHome, { recursive: true });
-  fs.writeFileSync(
-    path.join(codexHome, 'config.toml'),
-    [
-      'model = "gpt-scripted"',
-      'model_provider = "scripted"',
-      `model_catalog_json = ${JSON.stringify(writeScriptedModelCatalog(codexHome))}`,
-      '',
-      '[model_providers.scripted]',
-      'name = "Scripted test model"',
-      `base_url = ${JSON.stringify(`${options.modelUrl}/v1`)}`,
-      'wire_api = "responses"',
-      'env_key = "SCRIPTED_MODEL_API_KEY"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      '',
-    ].join('\n'),
-  );
+  fs.writeFileSync(path.join(codexHome, 'config.toml'), codexModelConfig(options.modelUrl, codexHome));
   fs.writeFileSync(path.join(codexHome, 'hooks.json'), `${JSON.stringify(options.hooks, null, 2)}\n`);
+  return runCodexIn(codexHome, options);
+}
+
+/**
+ * Runs `codex exec` with the configuration already in `codexHome` (config.toml and whatever
+ * else is there). `sandboxMode` runs Codex's own sandbox in that mode (`--sandbox`) instead
+ * of switching it off.
+ */
+export function runCodexIn(codexHome: string, options: AgentRunOptions & { readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access' }): Promise<AgentRun> {
   const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
   const argv = [
     options.bin,
@@ -162,7 +177,7 @@ export function runCodex(options: AgentRunOptions & { readonly hooks: Record<str
     '--skip-git-repo-check',
     '--ephemeral',
     // Codex's own sandbox would get in the way of what is under test: the hook alone decides.
-    '--dangerously-bypass-approvals-and-sandbox',
+    ...(options.sandboxMode ? ['--sandbox', options.sandboxMode] : ['--dangerously-bypass-approvals-and-sandbox']),
     '--dangerously-bypass-hook-trust',
     options.prompt ?? 'Follow the plan.',
   ];

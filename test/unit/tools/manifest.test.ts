@@ -8,7 +8,7 @@ const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..
   contributes: {
     languageModelTools?: { name: string; toolReferenceName: string; modelDescription: string; inputSchema: unknown }[];
     mcpServerDefinitionProviders?: { id: string }[];
-    commands: { command: string }[];
+    commands: { command: string; title?: string; category?: string; enablement?: string }[];
   };
 };
 
@@ -33,5 +33,18 @@ describe('package.json agent contributions', () => {
     const commands = manifest.contributes.commands.map((c) => c.command);
     assert.ok(commands.includes('agentSandbox.writeHookConfiguration'));
     assert.ok(commands.includes('agentSandbox.runAgent'));
+    assert.ok(commands.includes('agentSandbox.setUpAgent'));
+    assert.ok(commands.includes('agentSandbox.removeAgentSetup'));
+  });
+
+  it('offers the commands that write agent configuration only in a trusted workspace', () => {
+    // They write files that name a program agents run for every tool call.
+    const byId = new Map(manifest.contributes.commands.map((c) => [c.command, c]));
+    for (const id of ['agentSandbox.setUpAgent', 'agentSandbox.removeAgentSetup', 'agentSandbox.writeHookConfiguration']) {
+      assert.equal(byId.get(id)?.enablement, 'isWorkspaceTrusted', id);
+      assert.equal(byId.get(id)?.category, 'Agent Sandbox', id);
+    }
+    assert.equal(byId.get('agentSandbox.setUpAgent')?.title, 'Set Up Agent…');
+    assert.equal(byId.get('agentSandbox.removeAgentSetup')?.title, 'Remove Agent Setup…');
   });
 });

@@ -1,0 +1,227 @@
+/**
+ * What setting an agent up writes, as a list of file edits {path, before, after} that can be
+ * shown as a diff before anything is written, and what undoing it writes. One plan per agent:
+ *
+ * - Claude Code: `.claude/settings.local.json` (the PreToolUse hook, and `agent-sandbox` in
+ *   `enabledMcpjsonServers` so the project server is used without a prompt) and `.mcp.json`
+ *   (the server).
+ * - Codex: `$CODEX_HOME/config.toml` (default `~/.codex`), one block with the server and the
+ *   hook (codexToml.ts). Codex's own sandbox and its hook trust are the person's to decide:
+ *   the plan says what to set, it does not set it.
+ * - Gemini CLI: `.gemini/settings.json` (BeforeTool hook and `mcpServers`).
+ *
+ * Hook and server both start the stable launcher (launcher.ts), never the versioned CLI, so
+ * the lines survive updates; the hook line is the fail-closed one hookCommandLine builds.
+ * A file that cannot be read as its format is an error and is never written.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { replaceFileSync } from '../../fsx';
+import { hookCommandLine } from '../hookConfig';
+import type { HookDialect } from '../hooks';
+import { codexBlock, codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
+import {
+  claudeHookEntry,
+  formatJsonSettings,
+  geminiHookEntry,
+  MCP_SERVER_NAME,
+  parseJsonSettings,
+  SetupFileError,
+  withHookEntry,
+  withListed,
+  withMcpServer,
+  withoutHookEntry,
+  withoutListed,
+  withoutMcpServer,
+  type JsonObject,
+} from './jsonSettings';
+
+export const SETUP_AGENTS = ['claude', 'codex', 'gemini'] as const;
+export type SetupAgent = (typeof SETUP_AGENTS)[number];
+
+export const AGENT_NAMES: Record<SetupAgent, string> = { claude: 'Claude Code', codex: 'Codex', gemini: 'Gemini CLI' };
+
+/** Larger files are not agent settings; reading them whole would only cost memory. */
+const MAX_SETTINGS_BYTES = 4 * 1024 * 1024;
+
+/** One file's content before and after (undefined: the file does not exist, or goes). */
+export interface FileEdit {
+  readonly path: string;
+  readonly before: string | undefined;
+  readonly after: string | undefined;
+}
+
+export interface SetupPlan {
+  readonly agent: SetupAgent;
+  readonly undo: boolean;
+  /** Only the files that change; empty when there is nothing to do. */
+  readonly edits: readonly FileEdit[];
+  /** What the person must know or set themselves; shown with the diff, never written. */
+  readonly warnings: readonly string[];
+}
+
+export interface SetupContext {
+  /** The workspace's real path. */
+  readonly workspaceRoot: string;
+  /** The stable launcher's path (launcherPath or ensureLauncher). */
+  readonly launcher: string;
+  /** Codex's home folder (codexHome()). */
+  readonly codexHome: string;
+}
+
+/** `$CODEX_HOME`, or `~/.codex` as Codex itself defaults. */
+export function codexHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CODEX_HOME?.trim() ? path.resolve(env.CODEX_HOME) : path.join(os.homedir(), '.codex');
+}
+
+export function setupFiles(agent: SetupAgent, ctx: Pick<SetupContext, 'workspaceRoot' | 'codexHome'>): string[] {
+  switch (agent) {
+    case 'claude':
+      return [path.join(ctx.workspaceRoot, '.claude', 'settings.local.json'), path.join(ctx.workspaceRoot, '.mcp.json')];
+    case 'codex':
+      return [path.join(ctx.codexHome, 'config.toml')];
+    case 'gemini':
+      return [path.join(ctx.workspaceRoot, '.gemini', 'settings.json')];
+  }
+}
+
+/** The file's text, or undefined when it does not exist; refuses what is not a regular file. */
+export function readSettingsFile(file: string): string | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  if (st.isSymbolicLink()) {
+    throw new SetupFileError(`${file} is a symbolic link. The set-up edits only regular files, so that it cannot write somewhere else; replace the link by the file it points to, then run again.`);
+  }
+  if (!st.isFile()) throw new SetupFileError(`${file} is not a regular file; move it away, then run again.`);
+  if (st.size > MAX_SETTINGS_BYTES) throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** The MCP server entry for a JSON settings file: the launcher's `mcp` for this workspace. */
+function mcpServer(ctx: SetupContext): JsonObject {
+  return { command: ctx.launcher, args: ['--workspace', ctx.workspaceRoot, 'mcp'] };
+}
+
+// Gemini's hook dialect is added to hooks.ts separately; until then the line names it by cast.
+const GEMINI_DIALECT = 'gemini' as HookDialect;
+
+type Transform = (before: string | undefined, file: string) => string | undefined;
+
+function jsonTransform(edit: (config: JsonObject, file: string) => JsonObject): Transform {
+  return (before, file) => formatJsonSettings(edit(parseJsonSettings(file, before) ?? {}, file));
+}
+
+function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transform[] {
+  switch (agent) {
+    case 'claude':
+      return undo
+        ? [
+            jsonTransform((c, f) => withoutListed(withoutHookEntry(c, f, 'PreToolUse', 'claude'), f, 'enabledMcpjsonServers', MCP_SERVER_NAME)),
+            jsonTransform((c, f) => withoutMcpServer(c, f, 'mcpServers')),
+          ]
+        : [
+            jsonTransform((c, f) =>
+              withListed(withHookEntry(c, f, 'PreToolUse', claudeHookEntry(hookCommandLine(ctx.launcher, 'claude')), 'claude'), f, 'enabledMcpjsonServers', MCP_SERVER_NAME),
+            ),
+            jsonTransform((c, f) => withMcpServer(c, f, 'mcpServers', mcpServer(ctx))),
+          ];
+    case 'codex':
+      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, codexBlock(ctx.launcher, hookCommandLine(ctx.launcher, 'claude')))];
+    case 'gemini': {
+      const event = 'BeforeTool';
+      return [
+        undo
+          ? jsonTransform((c, f) => withoutMcpServer(withoutHookEntry(c, f, event, GEMINI_DIALECT), f, 'mcpServers'))
+          : jsonTransform((c, f) => withMcpServer(withHookEntry(c, f, event, geminiHookEntry(hookCommandLine(ctx.launcher, GEMINI_DIALECT)), GEMINI_DIALECT), f, 'mcpServers', mcpServer(ctx))),
+      ];
+    }
+  }
+}
+
+function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[] {
+  if (undo) {
+    return agent === 'codex'
+      ? ['Codex keeps the trust you gave the hook under [hooks.state] in config.toml; it is yours and stays (it no longer matches any hook).']
+      : [];
+  }
+  switch (agent) {
+    case 'claude':
+      return [
+        '.mcp.json names the launcher on this machine: keep it out of version control, or others get a server that does not start for them.',
+        'Claude Code reads the hook and the server when a session starts: restart running sessions.',
+      ];
+    case 'codex': {
+      const out = [
+        "Codex runs shell commands in its own sandbox, which cannot reach the container engine, so every command the hook hands back would fail. Let Agent Sandbox confine them instead: start Codex with `--sandbox danger-full-access` (or set sandbox_mode = \"danger-full-access\" in config.toml). This is not written for you.",
+        'Codex runs a new or changed hook only after you trust it, and skips it without a word until then (shell commands would run on this machine): open /hooks in Codex and trust the agent-sandbox PreToolUse hook before you start work.',
+        'The MCP server serves the folder Codex is started in; a folder without a running sandbox gets its tools refused with the reason.',
+      ];
+      if (fs.existsSync(path.join(ctx.codexHome, 'hooks.json'))) {
+        out.push(`${path.join(ctx.codexHome, 'hooks.json')} exists too: Codex runs the hooks of both files. If it holds an agent-sandbox hook, every call is checked twice; remove one of them.`);
+      }
+      return out;
+    }
+    case 'gemini':
+      return [
+        'With folder trust on, Gemini CLI reads .gemini/settings.json only in a trusted folder: trust this folder, or the hook and the server are not loaded.',
+        '.gemini/settings.json names the launcher on this machine: keep it out of version control.',
+      ];
+  }
+}
+
+/** Plans setting `agent` up (or, with `undo`, removing exactly what the set-up added). Throws SetupFileError for a file it cannot merge. */
+export function planAgentSetup(agent: SetupAgent, ctx: SetupContext, undo = false): SetupPlan {
+  const files = setupFiles(agent, ctx);
+  const steps = transforms(agent, ctx, undo);
+  const edits: FileEdit[] = [];
+  files.forEach((file, i) => {
+    const before = readSettingsFile(file);
+    const after = steps[i]!(before, file);
+    if (after !== before) edits.push({ path: file, before, after });
+  });
+  return { agent, undo, edits, warnings: warnings(agent, ctx, undo) };
+}
+
+/** An agent's own folder in the workspace that holds nothing more once our file is gone (the set-up made it). */
+const AGENT_FOLDERS = new Set(['.claude', '.gemini']);
+
+function removeEmptyAgentFolder(dir: string): void {
+  if (!AGENT_FOLDERS.has(path.basename(dir))) return;
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // Not empty (the person's own files are there), or already gone: it stays as it is.
+  }
+}
+
+export class StalePlanError extends Error {
+  override readonly name = 'StalePlanError';
+}
+
+/**
+ * Writes a plan's edits. Each file must still hold what the plan was made from (someone may
+ * have edited it while the diff was shown); otherwise nothing more is written and the error
+ * says to plan again. Files are replaced in one step, keeping their mode.
+ */
+export function applySetupPlan(plan: SetupPlan): void {
+  for (const edit of plan.edits) {
+    if (readSettingsFile(edit.path) !== edit.before) {
+      throw new StalePlanError(`${edit.path} changed since the set-up was planned; nothing more was written. Run the set-up again to see the new diff.`);
+    }
+  }
+  for (const edit of plan.edits) {
+    if (edit.after === undefined) {
+      fs.rmSync(edit.path, { force: true });
+      removeEmptyAgentFolder(path.dirname(edit.path));
+      continue;
+    }
+    fs.mkdirSync(path.dirname(edit.path), { recursive: true });
+    replaceFileSync(edit.path, edit.after, edit.before === undefined ? 0o644 : fs.statSync(edit.path).mode & 0o777);
+  }
+}

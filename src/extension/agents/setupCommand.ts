@@ -1,0 +1,90 @@
+/**
+ * "Agent Sandbox: Set Up Agent…" and "Agent Sandbox: Remove Agent Setup…": for Claude Code,
+ * Codex or Gemini CLI, the hook and the MCP server in that agent's own files (planned in
+ * src/core/tools/agentSetup), shown in VS Code's diff editor and summed up in a modal with
+ * what the person must set themselves, written only after they confirm. Removal takes away
+ * exactly what the set-up added. VS Code's Local harness and GitHub Copilot have a hook but no
+ * server file of theirs, so for them the pick hands over to the hook configuration command.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { describeError } from '../../core/errors';
+import { AGENT_NAMES, applySetupPlan, codexHome, planAgentSetup, setupFiles, type SetupAgent, type SetupPlan } from '../../core/tools/agentSetup';
+import { launcherPath } from '../../core/tools/launcher';
+import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import { refreshLauncher, writeHookConfiguration } from './hookConfigCommand';
+import type { SetupPreviewProvider } from './setupPreview';
+
+export const SET_UP_AGENT_COMMAND = 'agentSandbox.setUpAgent';
+export const REMOVE_AGENT_SETUP_COMMAND = 'agentSandbox.removeAgentSetup';
+
+type Choice = vscode.QuickPickItem & ({ agent: SetupAgent } | { hookOnly: 'vscode' | 'copilot' });
+
+function choices(root: string, undo: boolean): Choice[] {
+  const files = (agent: SetupAgent) =>
+    setupFiles(agent, { workspaceRoot: root, codexHome: codexHome() })
+      .map((f) => (f.startsWith(`${root}${path.sep}`) ? path.relative(root, f) : f))
+      .join(', ');
+  const agents: Choice[] = (['claude', 'codex', 'gemini'] as const).map((agent) => ({ label: AGENT_NAMES[agent], description: files(agent), agent }));
+  if (undo) return agents;
+  return [
+    ...agents,
+    { label: 'VS Code Local harness (hook only)', description: '.github/hooks/agent-sandbox.json', detail: 'Its MCP server is registered by the extension itself', hookOnly: 'vscode' },
+    { label: 'GitHub Copilot (hook only)', description: '.github/hooks/agent-sandbox-copilot.json', detail: 'Copilot harness in VS Code and Copilot CLI', hookOnly: 'copilot' },
+  ];
+}
+
+function summary(plan: SetupPlan, root: string): string {
+  const shown = (f: string) => (f.startsWith(`${root}${path.sep}`) ? path.relative(root, f) : f);
+  const files = plan.edits.map((e) => `${e.before === undefined ? 'create' : e.after === undefined ? 'delete' : 'change'} ${shown(e.path)}`);
+  return [...files, ...(plan.warnings.length ? ['', ...plan.warnings] : [])].join('\n');
+}
+
+/** Plans, shows, confirms and writes; returns whether it wrote. */
+export async function runAgentSetup(deps: AgentEntryPointDeps, preview: SetupPreviewProvider, undo: boolean, preset?: SetupAgent): Promise<boolean> {
+  const root = deps.controller.workspaceRoot;
+  if (!root) {
+    void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; an agent is set up for a workspace.');
+    return false;
+  }
+  const picked: Choice | undefined = preset
+    ? { label: AGENT_NAMES[preset], agent: preset }
+    : await vscode.window.showQuickPick(choices(root, undo), { title: undo ? 'Remove the Agent Sandbox set-up of which agent?' : 'Set up which agent to work through Agent Sandbox?' });
+  if (!picked) return false;
+  if ('hookOnly' in picked) return writeHookConfiguration(deps, [picked.hookOnly]);
+  const agent = picked.agent;
+  let plan: SetupPlan;
+  try {
+    // Undo finds our entries by their form and needs no launcher; a set-up points at a fresh one.
+    const launcher = undo ? launcherPath() : refreshLauncher(deps);
+    plan = planAgentSetup(agent, { workspaceRoot: root, launcher, codexHome: codexHome() }, undo);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    return false;
+  }
+  if (!plan.edits.length) {
+    void vscode.window.showInformationMessage(`Agent Sandbox: ${AGENT_NAMES[agent]} ${undo ? 'has no Agent Sandbox set-up to remove' : 'is already set up; nothing to change'}.`);
+    return false;
+  }
+  await preview.show(plan.edits, undo ? `${AGENT_NAMES[agent]}: removing the set-up` : `${AGENT_NAMES[agent]}: set-up`);
+  const action = undo ? 'Remove' : 'Write';
+  const pick = await vscode.window.showWarningMessage(
+    undo
+      ? `Agent Sandbox will remove what it added for ${AGENT_NAMES[agent]} (the diff is open):`
+      : `Agent Sandbox will set up ${AGENT_NAMES[agent]} so that its shell commands and file edits go through the sandbox (the diff is open):`,
+    { modal: true, detail: summary(plan, root) },
+    action,
+  );
+  if (pick !== action) return false;
+  try {
+    applySetupPlan(plan);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    return false;
+  }
+  for (const e of plan.edits) deps.logger.info(`${e.after === undefined ? 'Removed' : 'Wrote'} ${e.path} (${AGENT_NAMES[agent]} ${undo ? 'set-up removed' : 'set-up'}).`);
+  void vscode.window.showInformationMessage(
+    undo ? `Agent Sandbox: removed the set-up of ${AGENT_NAMES[agent]}.` : `Agent Sandbox: ${AGENT_NAMES[agent]} is set up; it picks the hook and the server up in its next session.`,
+  );
+  return true;
+}

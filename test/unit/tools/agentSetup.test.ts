@@ -1,0 +1,273 @@
+/**
+ * Setting an agent up plans every file edit (hook and MCP server) as before/after, merges
+ * with what the person has, changes nothing on a second run, refuses a file it cannot read
+ * without writing it, and undo removes exactly what the set-up added: a file that was the
+ * person's comes back byte for byte, a file the set-up created goes.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { applySetupPlan, BLOCK_BEGIN, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
+import { scanToml } from '../../../src/core/tools/agentSetup/codexToml';
+
+const LAUNCHER = '/home/someone/.local/state/agent-sandbox/bin/agent-sandbox';
+const base = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-sandbox-setup-'));
+after(() => fs.rmSync(base, { recursive: true, force: true }));
+let counter = 0;
+
+function freshContext(): SetupContext {
+  const dir = path.join(base, String(counter++));
+  fs.mkdirSync(path.join(dir, 'ws'), { recursive: true });
+  return { workspaceRoot: path.join(dir, 'ws'), codexHome: path.join(dir, 'codex-home'), launcher: LAUNCHER };
+}
+
+function write(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+function read(file: string): string | undefined {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
+function setUp(agent: SetupAgent, ctx: SetupContext): void {
+  applySetupPlan(planAgentSetup(agent, ctx));
+}
+
+function undo(agent: SetupAgent, ctx: SetupContext): void {
+  applySetupPlan(planAgentSetup(agent, ctx, true));
+}
+
+const HOOK_LINE = `/bin/sh ${LAUNCHER} hook claude || exit 2`;
+
+describe('agent set-up: Claude Code', () => {
+  it('creates the hook, the server approval and the server, started through the launcher', () => {
+    const ctx = freshContext();
+    const plan = planAgentSetup('claude', ctx);
+    assert.deepEqual(plan.edits.map((e) => [path.relative(ctx.workspaceRoot, e.path), e.before]), [['.claude/settings.local.json', undefined], ['.mcp.json', undefined]]);
+    applySetupPlan(plan);
+    const settings = JSON.parse(read(path.join(ctx.workspaceRoot, '.claude', 'settings.local.json'))!);
+    assert.deepEqual(settings, {
+      hooks: { PreToolUse: [{ matcher: '*', hooks: [{ type: 'command', command: HOOK_LINE, timeout: 30 }] }] },
+      enabledMcpjsonServers: ['agent-sandbox'],
+    });
+    const mcp = JSON.parse(read(path.join(ctx.workspaceRoot, '.mcp.json'))!);
+    assert.deepEqual(mcp, { mcpServers: { 'agent-sandbox': { command: LAUNCHER, args: ['--workspace', ctx.workspaceRoot, 'mcp'] } } });
+  });
+
+  it('keeps the person\'s own hooks and servers, changes nothing on a second run, and undo gives the files back byte for byte', () => {
+    const ctx = freshContext();
+    const settingsFile = path.join(ctx.workspaceRoot, '.claude', 'settings.local.json');
+    const mcpFile = path.join(ctx.workspaceRoot, '.mcp.json');
+    const own = { permissions: { allow: ['Bash(ls:*)'] }, hooks: { PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'my-linter' }] }], Stop: [{ hooks: [{ type: 'command', command: 'notify' }] }] } };
+    const ownText = `${JSON.stringify(own, null, 2)}\n`;
+    const ownMcp = `${JSON.stringify({ mcpServers: { docs: { command: 'docs-server' } } }, null, 2)}\n`;
+    write(settingsFile, ownText);
+    write(mcpFile, ownMcp);
+    setUp('claude', ctx);
+    const merged = JSON.parse(read(settingsFile)!);
+    assert.equal(merged.hooks.PreToolUse.length, 2);
+    assert.deepEqual(merged.hooks.PreToolUse[0], own.hooks.PreToolUse[0], 'the person\'s hook stays first');
+    assert.deepEqual(merged.hooks.Stop, own.hooks.Stop);
+    assert.deepEqual(merged.permissions, own.permissions);
+    assert.deepEqual(Object.keys(JSON.parse(read(mcpFile)!).mcpServers), ['docs', 'agent-sandbox']);
+
+    const second = planAgentSetup('claude', ctx);
+    assert.deepEqual(second.edits, [], 'a second run changes nothing');
+    assert.match(planDiff(second), /already set up/);
+
+    undo('claude', ctx);
+    assert.equal(read(settingsFile), ownText);
+    assert.equal(read(mcpFile), ownMcp);
+  });
+
+  it('undo deletes the files the set-up created, and then has nothing left to do', () => {
+    const ctx = freshContext();
+    setUp('claude', ctx);
+    undo('claude', ctx);
+    assert.equal(read(path.join(ctx.workspaceRoot, '.claude', 'settings.local.json')), undefined);
+    assert.equal(read(path.join(ctx.workspaceRoot, '.mcp.json')), undefined);
+    assert.deepEqual(fs.readdirSync(ctx.workspaceRoot), [], 'the .claude folder the set-up made goes too');
+    assert.deepEqual(planAgentSetup('claude', ctx, true).edits, []);
+  });
+
+  it('replaces an earlier entry of ours where it stands instead of adding a second one', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.workspaceRoot, '.claude', 'settings.local.json');
+    const older = { matcher: '*', hooks: [{ type: 'command', command: '/old/path/cli.js hook claude' }] };
+    const mine = { matcher: 'Edit', hooks: [{ type: 'command', command: 'mine' }] };
+    write(file, JSON.stringify({ hooks: { PreToolUse: [older, mine] } }));
+    setUp('claude', ctx);
+    const pre = JSON.parse(read(file)!).hooks.PreToolUse;
+    assert.equal(pre.length, 2);
+    assert.equal(pre[0].hooks[0].command, HOOK_LINE);
+    assert.deepEqual(pre[1], mine);
+  });
+
+  it('refuses a malformed file with its name and leaves every file untouched', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.workspaceRoot, '.claude', 'settings.local.json');
+    write(file, '{ "hooks": { ');
+    assert.throws(() => planAgentSetup('claude', ctx), (err: Error) => err instanceof SetupFileError && err.message.includes(file) && /not valid JSON/.test(err.message));
+    write(file, '{ "hooks": [] }');
+    assert.throws(() => planAgentSetup('claude', ctx), /"hooks" is not a JSON object/);
+    write(file, '[1, 2]');
+    assert.throws(() => planAgentSetup('claude', ctx), /does not hold a JSON object/);
+    assert.equal(read(file), '[1, 2]');
+    assert.equal(read(path.join(ctx.workspaceRoot, '.mcp.json')), undefined, 'no file of the plan is written when one of them fails');
+  });
+
+  it('refuses a plan whose file changed after it was shown, and a symbolic link', () => {
+    const ctx = freshContext();
+    const plan = planAgentSetup('claude', ctx);
+    const mcpFile = path.join(ctx.workspaceRoot, '.mcp.json');
+    write(mcpFile, '{"mcpServers":{}}');
+    assert.throws(() => applySetupPlan(plan), StalePlanError);
+    assert.equal(read(path.join(ctx.workspaceRoot, '.claude', 'settings.local.json')), undefined);
+    fs.rmSync(mcpFile);
+    fs.symlinkSync(path.join(base, 'elsewhere.json'), mcpFile);
+    assert.throws(() => planAgentSetup('claude', ctx), /symbolic link/);
+  });
+});
+
+describe('agent set-up: Codex', () => {
+  const PERSON = ['model = "o4"', 'approval_policy = "on-request"', '', '[mcp_servers.docs]', 'command = "docs-server"', 'args = ["--port", "1"]', ''].join('\n');
+
+  it('appends one delimited block with the server and the hook, and warns about Codex\'s own sandbox and hook trust', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.codexHome, 'config.toml');
+    write(file, PERSON);
+    const plan = planAgentSetup('codex', ctx);
+    assert.equal(plan.edits.length, 1);
+    assert.ok(plan.warnings.some((w) => w.includes('sandbox_mode = "danger-full-access"') && w.includes('--sandbox danger-full-access')));
+    assert.ok(plan.warnings.some((w) => w.includes('/hooks')));
+    applySetupPlan(plan);
+    const text = read(file)!;
+    assert.ok(text.startsWith(`${PERSON}\n${BLOCK_BEGIN}`), 'the person\'s settings are untouched, the block follows after one blank line');
+    assert.ok(text.includes(`[mcp_servers.agent-sandbox]\ncommand = "${LAUNCHER}"\nargs = ["mcp"]\nrequired = true\n`));
+    assert.ok(text.includes(`[[hooks.PreToolUse]]\nmatcher = "*"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${HOOK_LINE}"\ntimeout = 30`));
+    const paths = scanToml(text, file).filter((s) => s.kind !== 'key').map((s) => s.path.join('.'));
+    assert.deepEqual(paths, ['mcp_servers.docs', 'mcp_servers.agent-sandbox', 'hooks.PreToolUse', 'hooks.PreToolUse.hooks']);
+
+    assert.deepEqual(planAgentSetup('codex', ctx).edits, [], 'a second run changes nothing');
+    undo('codex', ctx);
+    assert.equal(read(file), PERSON, 'undo gives the file back byte for byte');
+  });
+
+  it('refreshes the block in place when the launcher moved, keeping what the person added after it', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.codexHome, 'config.toml');
+    write(file, PERSON);
+    setUp('codex', ctx);
+    fs.appendFileSync(file, '\n[profiles.fast]\nmodel = "mini"\n');
+    const moved = { ...ctx, launcher: '/elsewhere/bin/agent-sandbox' };
+    setUp('codex', moved);
+    const text = read(file)!;
+    assert.equal(text.split(BLOCK_BEGIN).length, 2, 'one block');
+    assert.ok(text.includes('command = "/elsewhere/bin/agent-sandbox"') && !text.includes(LAUNCHER));
+    assert.ok(text.endsWith('[profiles.fast]\nmodel = "mini"\n'));
+    undo('codex', moved);
+    assert.equal(read(file), `${PERSON}\n[profiles.fast]\nmodel = "mini"\n`);
+  });
+
+  it('creates the file (and CODEX_HOME) when there is none, and undo deletes it', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.codexHome, 'config.toml');
+    setUp('codex', ctx);
+    assert.ok(read(file)!.startsWith(BLOCK_BEGIN));
+    undo('codex', ctx);
+    assert.equal(read(file), undefined);
+  });
+
+  for (const [what, text, message] of [
+    ['an MCP server of the same name', '[mcp_servers.agent-sandbox]\ncommand = "x"\n', /line 1 .*already configures an MCP server named agent-sandbox/],
+    ['the same server under a quoted name', '[mcp_servers."agent-sandbox".env]\nA = "1"\n', /already configures an MCP server/],
+    ['the server as a key of [mcp_servers]', '[mcp_servers]\nagent-sandbox = { command = "x" }\n', /line 2 .*already configures/],
+    ['mcp_servers as an inline table', 'mcp_servers = { docs = { command = "d" } }\n', /inline value/],
+    ['hooks.PreToolUse as an inline array', '[hooks]\nPreToolUse = [\n  { matcher = "*" },\n]\n', /line 2 .*inline value/],
+    ['hooks.PreToolUse as a single table', '[hooks.PreToolUse]\nmatcher = "x"\n', /single table/],
+    ['our hook outside the block', `[[hooks.PreToolUse]]\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${HOOK_LINE}"\n`, /line 4 .*outside the set-up block/],
+    ['a line that is not TOML', 'model = "o4"\nthis is not toml\n', /line 2: "this is not toml" is neither/],
+    ['a string that never ends', 'instructions = """\nnever closed\n', /line 1: the value that starts here never ends/],
+    ['a header without its bracket', '[profiles.fast\n', /not a table header/],
+    ['a BEGIN line without its END', `${BLOCK_BEGIN}\n[x]\n`, /wrong order/],
+  ] as const) {
+    it(`refuses ${what}, naming the file, and writes nothing`, () => {
+      const ctx = freshContext();
+      const file = path.join(ctx.codexHome, 'config.toml');
+      write(file, text);
+      assert.throws(() => planAgentSetup('codex', ctx), (err: Error) => err instanceof SetupFileError && err.message.includes(file) && message.test(err.message));
+      assert.equal(read(file), text);
+    });
+  }
+
+  it('accepts the person\'s own hooks, multi-line values and other tables, and keeps them', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.codexHome, 'config.toml');
+    const own = [
+      'developer_instructions = """',
+      'Be brief. [not a header]',
+      'mcp_servers = nothing here either',
+      '"""',
+      'notify = [',
+      '  "say",   # a comment',
+      '  "done",',
+      ']',
+      '',
+      '[[hooks.PreToolUse]]',
+      'matcher = "Bash"',
+      '[[hooks.PreToolUse.hooks]]',
+      'type = "command"',
+      "command = 'my-audit'",
+      '',
+      '[hooks.state."x:pre_tool_use:0:0"]',
+      'trusted_hash = "sha256:00"',
+    ].join('\n');
+    write(file, own);
+    setUp('codex', ctx);
+    assert.ok(read(file)!.startsWith(`${own}\n\n${BLOCK_BEGIN}`), 'a file without a final newline gets one before the blank line');
+    undo('codex', ctx);
+    assert.equal(read(file), `${own}\n`);
+  });
+});
+
+describe('agent set-up: Gemini CLI', () => {
+  it('adds a BeforeTool hook for every tool and the server to .gemini/settings.json, keeping the person\'s settings', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.workspaceRoot, '.gemini', 'settings.json');
+    const own = `${JSON.stringify({ theme: 'GitHub', hooks: { BeforeTool: [{ matcher: 'write_file', hooks: [{ type: 'command', command: 'lint' }] }] }, mcpServers: { docs: { command: 'd' } } }, null, 2)}\n`;
+    write(file, own);
+    setUp('gemini', ctx);
+    const settings = JSON.parse(read(file)!);
+    assert.equal(settings.theme, 'GitHub');
+    assert.equal(settings.hooks.BeforeTool.length, 2);
+    assert.deepEqual(settings.hooks.BeforeTool[1], {
+      matcher: '.*',
+      hooks: [{ name: 'agent-sandbox', type: 'command', command: `/bin/sh ${LAUNCHER} hook gemini || exit 2`, timeout: 30_000 }],
+    });
+    assert.deepEqual(settings.mcpServers['agent-sandbox'], { command: LAUNCHER, args: ['--workspace', ctx.workspaceRoot, 'mcp'] });
+    assert.deepEqual(planAgentSetup('gemini', ctx).edits, []);
+    undo('gemini', ctx);
+    assert.equal(read(file), own);
+  });
+
+  it('refuses settings with comments (not JSON) and writes nothing', () => {
+    const ctx = freshContext();
+    const file = path.join(ctx.workspaceRoot, '.gemini', 'settings.json');
+    write(file, '{\n  // my theme\n  "theme": "x"\n}\n');
+    assert.throws(() => planAgentSetup('gemini', ctx), /settings\.json is not valid JSON/);
+    assert.equal(read(file), '{\n  // my theme\n  "theme": "x"\n}\n');
+  });
+});
+
+describe('agent set-up: the diff', () => {
+  it('shows every file as a unified diff, new files included', () => {
+    const ctx = freshContext();
+    const text = planDiff(planAgentSetup('codex', ctx));
+    assert.match(text, /--- .*config\.toml\tabsent/);
+    assert.match(text, /\+\[mcp_servers\.agent-sandbox\]/);
+    assert.match(text, /\+\[\[hooks\.PreToolUse\]\]/);
+  });
+});
