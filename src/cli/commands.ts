@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
+import { gcCommand, removeCommand } from './removeCommands';
 import { loadCliPolicy } from './policyLoader';
 
 export interface CliIO {
@@ -181,6 +182,8 @@ export const COMMANDS: Record<string, Command> = {
   status,
   stop,
   reset,
+  remove: removeCommand,
+  gc: gcCommand,
   audit,
   changes: airlockCommand('changes'),
   diff: airlockCommand('diff'),
