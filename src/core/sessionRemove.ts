@@ -160,3 +160,12 @@ export async function removeWorkspaceSession(options: RemoveOptions): Promise<Re
     items: result.items,
   };
 }
+
+/** The pending changes of a workspace's session, for asking a person before `remove`; undefined without a session. */
+export async function countWorkspacePendingChanges(workspace: string, policy: Policy, env: NodeJS.ProcessEnv = process.env): Promise<PendingCount | undefined> {
+  const { dir } = locateSession(workspace, env);
+  const state = readState(dir);
+  if (!state) return undefined;
+  const { docker, info } = await connectEngine();
+  return countPendingChanges(docker, info, dir, state, policy);
+}
