@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { LABELS } from '../../src/core/engine/hardening';
 import { SandboxSession } from '../../src/core/session';
 import { readState } from '../../src/core/sessionState';
