@@ -54,6 +54,7 @@ export interface RemoveResult {
 /** "3 pending changes", "at least 3 pending changes", "pending changes that could not be counted (...)" */
 export function describePending(p: PendingCount): string {
   if (p.unreadable !== undefined) return `pending changes that could not be counted (${p.unreadable})`;
+  if (p.atLeast && p.count === 0) return 'pending changes that cannot be counted while the sandbox is stopped (folders emptied and made again)';
   return `${p.atLeast ? 'at least ' : ''}${p.count} pending change${p.count === 1 ? '' : 's'}`;
 }
 
