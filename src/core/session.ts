@@ -31,7 +31,7 @@ import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/disk
 import { keepBaseForReuse } from './snapshot/baseCache';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { collectStaleSessions, type Collection } from './sessionCollector';
-import { readState, withSessionLock, writeState, type SessionState } from './sessionState';
+import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
 import { removalUnfinished, removeEmptySessionFolder, removeTree, sessionLockHolder, tearDownSession } from './sessionTeardown';
 
 export type Progress = (message: string) => void;
@@ -693,8 +693,8 @@ export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEn
     // A session being started, stopped or removed right now is not judged from half a picture.
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
-    // A half-made session's container goes with the rest of it, below.
-    const orphan = !state || state.containerId !== c.Id;
+    // A half-made session's container goes here; the rest of it with the stale sessions below.
+    const orphan = !state || state.containerId !== c.Id || (state.status === 'starting' && !processAlive(state.ownerPid));
     if (orphan) {
       await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
       collected.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}`);
