@@ -1,5 +1,7 @@
 /** `agent-sandbox remove` and `agent-sandbox gc`: taking sessions apart, one or the stale ones. */
 import { connectEngine } from '../core/engine/connection';
+import { describeError } from '../core/errors';
+import { DEFAULT_POLICY, type Policy } from '../core/policy';
 import { collectGarbageReport } from '../core/session';
 import { describePending, locateSession, losesChanges, removeWorkspaceSession } from '../core/sessionRemove';
 import { parseArgs, UsageError } from './args';
@@ -33,7 +35,15 @@ export async function removeCommand({ workspace, args, io }: CommandContext): Pr
   const parsed = parseArgs(args, [], ['force']);
   if (parsed.positional.length) throw new UsageError(`remove takes no arguments (got "${parsed.positional[0]}"); name another folder with --workspace DIR`);
   const { root } = locateSession(workspace);
-  const result = await removeWorkspaceSession({ workspaceRoot: workspace, policy: loadCliPolicy(root), force: parsed.flags.has('force') });
+  let policy: Policy;
+  try {
+    policy = loadCliPolicy(root);
+  } catch (err) {
+    // The policy only sorts the pending changes here; a broken one must not keep a sandbox from going.
+    io.err(`The policy could not be read (${describeError(err).replace(/\n/g, ' ')}); the built-in defaults are used to count the pending changes.\n`);
+    policy = DEFAULT_POLICY;
+  }
+  const result = await removeWorkspaceSession({ workspaceRoot: workspace, policy, force: parsed.flags.has('force') });
   if (!result.removed) {
     io.err(`There is no sandbox to remove for ${result.workspaceRoot}.\n`);
     return 0;

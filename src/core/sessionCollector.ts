@@ -16,7 +16,7 @@ import { cappedMountPoint, isMountPoint } from './snapshot/diskCap';
 import { layoutOf } from './snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock } from './sessionState';
 import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './sessionTeardown';
-import { judgeSession, type SessionFacts } from './staleSessions';
+import { judgeSession, staleReason, type SessionFacts } from './staleSessions';
 
 export interface Collection {
   /** A line per session collected: its folder, why, and what was removed. */
@@ -30,14 +30,17 @@ export interface Collection {
 /** How long the network socket may take to answer before it counts as not served. */
 const SOCKET_PROBE_MS = 1000;
 
-/** Looks at one session folder. `holdingLock`: the caller holds its session lock. */
-export async function sessionFacts(docker: Docker, dir: string, holdingLock = false): Promise<SessionFacts> {
+/**
+ * Looks at one session folder. `holdingLock`: the caller holds its session lock. Without
+ * `docker` the engine is not asked (its containers count as stopped): enough to tell
+ * whether the session is stale at all, which needs only what is on disk.
+ */
+export async function sessionFacts(docker: Docker | undefined, dir: string, holdingLock = false): Promise<SessionFacts> {
   const state = readState(dir);
-  const objects = await engineObjectsOf(docker, dir, state);
-  const running = objects.containers.filter((c) => c.running);
+  const running = docker ? (await engineObjectsOf(docker, dir, state)).containers.filter((c) => c.running) : [];
   let execRunning = false;
   for (const c of running) {
-    if (await hasRunningExec(docker, c.id)) execRunning = true;
+    if (await hasRunningExec(docker!, c.id)) execRunning = true;
   }
   const lockHolder = holdingLock ? liveLockHolder(path.join(dir, 'airlock', 'lock')) : sessionLockHolder(dir);
   return {
@@ -119,6 +122,8 @@ export async function collectStaleSessions(docker: Docker, sessionsRoot: string)
   for (const name of names) {
     const dir = path.join(sessionsRoot, name);
     if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) continue;
+    // Most sessions are not stale, which the disk alone tells: the engine is asked only about the rest.
+    if (!staleReason(await sessionFacts(undefined, dir))) continue;
     const verdict = judgeSession(await sessionFacts(docker, dir));
     if (!verdict.collect) {
       if (verdict.stale) leftInUse.push(`${dir} (${verdict.stale}; left alone: ${verdict.inUse})`);
