@@ -49,7 +49,7 @@ export async function removeCommand({ workspace, args, io }: CommandContext): Pr
     return 0;
   }
   for (const item of result.items) io.err(`Removed ${item}.\n`);
-  const lost = losesChanges(result.lost) ? `; ${describePending(result.lost)} were thrown away` : '';
+  const lost = losesChanges(result.lost) ? `, and with it ${describePending(result.lost)} never applied` : '';
   io.err(`The sandbox${result.sessionId ? ` ${result.sessionId}` : ''} of ${result.workspaceRoot} is removed${lost}. Your workspace was not changed.\n`);
   return 0;
 }

@@ -131,9 +131,10 @@ export async function removeWorkspaceSession(options: RemoveOptions): Promise<Re
       const state = readState(dir);
       const lost = state ? await countPendingChanges(docker, info, dir, state, options.policy) : none;
       if (!options.force && losesChanges(lost)) {
+        const them = lost.count === 1 && !lost.atLeast ? 'it' : 'them';
         throw new SandboxError(
           'CHANGES_PENDING',
-          `The sandbox of ${root} holds ${describePending(lost)} that were not applied; removing it would lose them. Nothing was removed.`,
+          `The sandbox of ${root} holds ${describePending(lost)} not yet applied to your workspace; removing the sandbox would throw ${them} away. Nothing was removed.`,
           'Review and apply or discard them first ("agent-sandbox changes", "agent-sandbox apply"), or remove anyway with `agent-sandbox remove --force`.',
         );
       }

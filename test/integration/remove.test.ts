@@ -90,7 +90,7 @@ describe('agent-sandbox remove', () => {
 
     const refused = await cli(['--workspace', ws, 'remove']);
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, new RegExp(`holds ${pending} pending changes that were not applied`));
+    assert.match(refused.stderr, new RegExp(`holds ${pending} pending changes not yet applied to your workspace`));
     assert.match(refused.stderr, /--force/);
     assert.equal(engineObjects(dir).containers.length, 1, 'a refused remove removed the container');
     assert.ok(fs.existsSync(path.join(dir, 'session.json')), 'a refused remove removed the state');
@@ -99,7 +99,7 @@ describe('agent-sandbox remove', () => {
 
     const removed = await cli(['--workspace', ws, 'remove', '--force']);
     assert.equal(removed.code, 0, removed.stderr);
-    assert.match(removed.stderr, new RegExp(`${pending} pending changes were thrown away`));
+    assert.match(removed.stderr, new RegExp(`is removed, and with it ${pending} pending changes never applied`));
     assert.match(removed.stderr, /Your workspace was not changed/);
     assertNothingLeft(dir);
     assert.deepEqual(treeListing(ws), realBefore, 'the real tree changed');
@@ -112,16 +112,23 @@ describe('agent-sandbox remove', () => {
     assert.match(again.stderr, /There is no sandbox to remove/);
   });
 
-  it('removes a stopped session without pending changes, capped file system and volume included', async () => {
-    const ws = workspace({ 'a.txt': 'a\n' });
+  it('counts the changes of a stopped session, and removes it with its capped file system and volume', async () => {
+    const ws = workspace({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
+    const realBefore = treeListing(ws);
     const dir = await startWithCli(ws);
+    assert.equal((await cli(['--workspace', ws, 'run', '--', 'sh', '-c', 'echo changed > a.txt'])).code, 0);
     const stopped = await cli(['--workspace', ws, 'stop']);
     assert.equal(stopped.code, 0, stopped.stderr);
     const state = readState(dir)!;
     if (state.diskCap === 'hard') assert.ok(mountsUnder(dir).length > 0, 'the capped file system is mounted while stopped');
-    const removed = await cli(['--workspace', ws, 'remove']);
+    const refused = await cli(['--workspace', ws, 'remove']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /holds 1 pending change not yet applied to your workspace; removing the sandbox would throw it away/);
+    assert.equal(engineObjects(dir).containers.length, 1, 'a refused remove removed the stopped container');
+    const removed = await cli(['--workspace', ws, 'remove', '--force']);
     assert.equal(removed.code, 0, removed.stderr);
     assertNothingLeft(dir);
+    assert.deepEqual(treeListing(ws), realBefore, 'the real tree changed');
   });
 
   it('finishes a half-removed session: container gone and state left, or state gone and container left', async () => {
