@@ -16,7 +16,7 @@ import { cappedMountPoint, isMountPoint } from './snapshot/diskCap';
 import { layoutOf } from './snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock } from './sessionState';
 import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './sessionTeardown';
-import { judgeSession, staleReason, type SessionFacts } from './staleSessions';
+import { judgeSession, staleReason, type SessionFacts, type Verdict } from './staleSessions';
 
 export interface Collection {
   /** A line per session collected: its folder, why, and what was removed. */
@@ -124,7 +124,14 @@ export async function collectStaleSessions(docker: Docker, sessionsRoot: string)
     if (fs.lstatSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) continue;
     // Most sessions are not stale, which the disk alone tells: the engine is asked only about the rest.
     if (!staleReason(await sessionFacts(undefined, dir))) continue;
-    const verdict = judgeSession(await sessionFacts(docker, dir));
+    let verdict: Verdict;
+    try {
+      verdict = judgeSession(await sessionFacts(docker, dir));
+    } catch (err) {
+      // One session the engine cannot tell about keeps neither the others nor a start from going ahead.
+      failed.push(`${dir}: ${describeError(err).replace(/\n/g, ' ')}`);
+      continue;
+    }
     if (!verdict.collect) {
       if (verdict.stale) leftInUse.push(`${dir} (${verdict.stale}; left alone: ${verdict.inUse})`);
       continue;
