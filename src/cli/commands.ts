@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
+import { gcCommand, removeCommand } from './removeCommands';
 import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
 
@@ -182,6 +183,8 @@ export const COMMANDS: Record<string, Command> = {
   status,
   stop,
   reset,
+  remove: removeCommand,
+  gc: gcCommand,
   audit,
   changes: airlockCommand('changes'),
   diff: airlockCommand('diff'),

@@ -22,6 +22,9 @@ Commands:
   status [--json]               show the sandbox's state
   stop                          stop the sandbox (pending changes are kept)
   reset                         throw the copy away and start fresh
+  remove [--force]              remove the sandbox completely (container, volume, copy, state);
+                                refuses while changes are pending unless --force (remove --help)
+  gc                            remove what crashed runs and deleted workspaces left behind
   audit                         print the session's audit log
   mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
   hook claude|vscode|copilot [--ask] [--allow-host-edits] [--allow-tools A,B]

@@ -11,6 +11,8 @@ export type SandboxErrorCode =
   | 'WORKSPACE_INVALID'
   | 'SESSION_NOT_RUNNING'
   | 'SESSION_BUSY'
+  /** Removing the session would lose changes that were never applied. */
+  | 'CHANGES_PENDING'
   | 'SNAPSHOT_FAILED'
   | 'DISK_CAP_EXCEEDED'
   | 'UNSAFE_PATH'

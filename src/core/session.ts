@@ -27,10 +27,12 @@ import { SandboxError } from './errors';
 import { compilePatterns } from './glob';
 import { stateRoot, workspaceKey } from './paths';
 import type { Policy } from './policy';
-import { canHardCap, cappedFsFree, ensureCappedFsMounted, unmountCappedFs } from './snapshot/diskCap';
+import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/diskCap';
 import { keepBaseForReuse } from './snapshot/baseCache';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
+import { collectStaleSessions, type Collection } from './sessionCollector';
 import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
+import { removalUnfinished, removeEmptySessionFolder, removeTree, sessionLockHolder, tearDownSession } from './sessionTeardown';
 
 export type Progress = (message: string) => void;
 
@@ -325,6 +327,7 @@ export class SandboxSession {
   /** Removes the container, its volume and its copy, pending changes included. */
   async destroy(): Promise<void> {
     await withSessionLock(this.dir, () => removeSession(this.docker, this.dir, this.state));
+    removeEmptySessionFolder(this.dir);
   }
 
   /** The helpers the snapshot needs from inside the running container. */
@@ -419,6 +422,8 @@ async function startLocked(
 ): Promise<{ session: SandboxSession; outcome: StartOutcome }> {
   const { policy, progress } = options;
   const { user, owner } = resolveUser(policy);
+  // A removal cut short is finished first: what is left of that copy is no session to resume.
+  if (removalUnfinished(dir)) await tearDownSession(docker, dir, { dropKeptBase: true });
   const existing = readState(dir);
 
   if (existing && existing.status !== 'starting' && existing.containerId) {
@@ -637,6 +642,12 @@ async function createContainer(
 }
 
 async function removeSession(docker: Docker, dir: string, state: SessionState, opts: { keepDir?: boolean } = {}): Promise<void> {
+  if (!opts.keepDir) {
+    // The base copy outlives the session (it is no longer mounted): the workspace's next
+    // session refreshes it instead of copying the whole workspace again.
+    await tearDownSession(docker, dir, { keepBase: (d) => keepBaseForReuse(layoutOf(d)) });
+    return;
+  }
   if (state.containerId) {
     try {
       await docker.getContainer(state.containerId).remove({ force: true, v: true });
@@ -651,26 +662,27 @@ async function removeSession(docker: Docker, dir: string, state: SessionState, o
       if (!isNotFound(err)) throw err;
     }
   }
-  if (!opts.keepDir) {
-    // The base copy outlives the session (it is no longer mounted): the workspace's next
-    // session refreshes it instead of copying the whole workspace again.
-    await keepBaseForReuse(layoutOf(dir)).catch(() => false);
-    await unmountCappedFs(dir);
-    await fs.promises.rm(dir, { recursive: true, force: true });
-  } else {
-    const layout = layoutOf(dir);
-    for (const p of [layout.base, layout.sandbox, layout.work]) await fs.promises.rm(p, { recursive: true, force: true });
+  const layout = layoutOf(dir);
+  for (const p of [layout.base, layout.sandbox, layout.work]) {
+    if (fs.existsSync(p)) await removeTree(p);
   }
 }
 
 const BASE_CACHE_MAX_IDLE_MS = 14 * 86_400_000;
 
 /**
- * Removes containers, volumes and copies that a crash left behind: a container whose session
- * record is gone or names another container, and a session stuck in "starting" whose owner
- * died, and kept base copies unused for two weeks. Returns a line per thing collected.
+ * Removes what crashes and deleted workspaces left behind: a container or volume whose
+ * session record is gone or names another, the stale sessions (see staleSessions.ts: a
+ * session half made or half removed, one without a record, one whose workspace folder was
+ * deleted, one whose copy is gone), and kept base copies unused for two weeks. A session
+ * that a live process uses is left alone. Returns a line per thing collected.
  */
 export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  return (await collectGarbageReport(docker, env)).collected;
+}
+
+/** collectGarbage, with the stale sessions it left alone (in use) and those it could not remove. */
+export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<Collection> {
   const collected: string[] = [];
   const sessionsRoot = path.join(stateRoot(env), 'sessions');
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
@@ -678,21 +690,21 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
     const dir = c.Labels[LABELS.stateDir];
     // Sessions of another state root (another user or test run) are not ours to judge.
     if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    // A session being started, stopped or removed right now is not judged from half a picture.
+    if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
+    // A half-made session's container goes here; the rest of it with the stale sessions below.
     const orphan = !state || state.containerId !== c.Id || (state.status === 'starting' && !processAlive(state.ownerPid));
     if (orphan) {
       await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
       collected.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}`);
-      if (state && state.status === 'starting') {
-        await removeSession(docker, dir, state).catch(() => undefined);
-        collected.push(`copy ${dir}`);
-      }
     }
   }
   const volumes = (await docker.listVolumes({ filters: { label: [`${LABELS.managed}=1`] } })).Volumes ?? [];
   for (const v of volumes) {
     const dir = v.Labels?.[LABELS.stateDir];
     if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
     if (!state || state.volumeName !== v.Name) {
       await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
@@ -713,15 +725,6 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
       }
     }
   }
-  if (fs.existsSync(sessionsRoot)) {
-    for (const name of fs.readdirSync(sessionsRoot)) {
-      const dir = path.join(sessionsRoot, name);
-      const state = readState(dir);
-      if (state && state.status === 'starting' && !processAlive(state.ownerPid)) {
-        await removeSession(docker, dir, state).catch(() => undefined);
-        collected.push(`copy ${dir}`);
-      }
-    }
-  }
-  return collected;
+  const sessions = await collectStaleSessions(docker, sessionsRoot);
+  return { ...sessions, collected: [...collected, ...sessions.collected] };
 }

@@ -15,6 +15,8 @@ import { SandboxError } from '../errors';
 
 const PROC_FD = '/proc/self/fd';
 const { O_RDONLY, O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_NOCTTY } = fs.constants;
+/** Linux's O_PATH (Node does not export it): a descriptor that names an inode without reading it. */
+const O_PATH = 0o10000000;
 
 /** Folders deeper than this are refused: a walk holds one open descriptor per level. */
 export const MAX_DEPTH = 256;
@@ -233,6 +235,32 @@ export class Dir {
 
   async rename(name: Buffer, to: Dir, toName: Buffer): Promise<void> {
     await fs.promises.rename(this.at(name), to.at(toName));
+  }
+
+  /**
+   * Gives the owner read, write and search rights on the folder `name` (so that what is in
+   * it can be listed and removed), when this process owns it. The folder is pinned with an
+   * O_PATH descriptor opened without following a symlink, and changed through that
+   * descriptor: a folder swapped for a symlink is refused, never the symlink's target changed.
+   */
+  async grantOwnerAccess(name: Buffer): Promise<void> {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(this.at(name), O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ENOENT') return;
+      if (code === 'ELOOP' || code === 'ENOTDIR') throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder (a symlink or a file is there now)');
+      throw err;
+    }
+    try {
+      const st = await handle.stat();
+      if (!st.isDirectory()) throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder');
+      if ((st.mode & 0o700) === 0o700 || st.uid !== process.getuid?.()) return;
+      await fs.promises.chmod(`${PROC_FD}/${handle.fd}`, (st.mode & 0o7777) | 0o700);
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Changes the owner of the entry itself (a symlink's own owner, never its target's). */

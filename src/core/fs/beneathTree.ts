@@ -14,11 +14,20 @@ function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException).code;
 }
 
+export interface RemoveOptions {
+  /**
+   * Folders this process owns but may not list or change (the sandbox made them read-only)
+   * are given owner rights first, through a descriptor that never follows a symlink. For
+   * removing a whole tree; a discard of one path leaves the modes alone.
+   */
+  readonly ownerAccess?: boolean;
+}
+
 /**
  * Removes `name` in `dir` and everything below it, never following a symlink: a symlink is
  * removed itself. Nothing there is fine.
  */
-export async function removeEntry(dir: Dir, name: Buffer, depth = 0): Promise<void> {
+export async function removeEntry(dir: Dir, name: Buffer, depth = 0, options: RemoveOptions = {}): Promise<void> {
   for (let round = 0; round < REMOVE_ROUNDS; round++) {
     const st = await dir.lstat(name);
     if (!st) return;
@@ -28,10 +37,11 @@ export async function removeEntry(dir: Dir, name: Buffer, depth = 0): Promise<vo
         return;
       }
       if (depth >= MAX_DEPTH) throw new SandboxError('SNAPSHOT_FAILED', `A folder in the sandbox copy is nested deeper than ${MAX_DEPTH} levels.`, 'Remove that folder inside the sandbox, then try again.');
+      if (options.ownerAccess) await dir.grantOwnerAccess(name);
       const sub = await dir.openDir(name);
       if (sub) {
         try {
-          for (const child of await sub.list()) await removeEntry(sub, child, depth + 1);
+          for (const child of await sub.list()) await removeEntry(sub, child, depth + 1, options);
         } finally {
           await sub.close();
         }

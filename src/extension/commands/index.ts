@@ -8,6 +8,7 @@ import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
 import { openAuditLog, showPolicy } from './infoCommands';
 import { NetworkLogView } from './networkLog';
+import { removeSandbox } from './removeCommand';
 import { applyApproved, discardAll, undoLastApply } from './reviewCommands';
 import { runCommandInSandbox } from './runCommand';
 
@@ -27,6 +28,7 @@ export class SandboxCommands extends Disposable {
     this.register('agentSandbox.start', () => this.guard('The sandbox did not start', () => c.start()));
     this.register('agentSandbox.stop', () => this.guard('Stopping the sandbox failed', () => c.stop()));
     this.register('agentSandbox.reset', () => this.reset());
+    this.register('agentSandbox.remove', () => removeSandbox(c, l));
     this.register('agentSandbox.toggle', () => this.guard('Toggling sandbox mode failed', () => c.toggle()));
     this.register('agentSandbox.statusBarClicked', () => this.statusBarClicked());
     this.register('agentSandbox.runCommand', (line?: unknown) => runCommandInSandbox(c, l, this.commandOutput, typeof line === 'string' ? line : undefined));

@@ -12,7 +12,8 @@ import { SandboxError } from '../../core/errors';
 import type { AskAnswer, AskRequest } from '../../core/network/gate';
 import { startSandbox, type OpenSandbox } from '../../core/sandbox';
 import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
-import type { Policy } from '../../core/policy';
+import { DEFAULT_POLICY, type Policy } from '../../core/policy';
+import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/sessionRemove';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
@@ -233,6 +234,46 @@ export class SandboxController extends Disposable {
       this.logger.info(`Sandbox ${session.id} removed with its pending changes.`);
     }
     await this.start();
+  }
+
+  /**
+   * Removes the workspace's session completely (the person was asked about its pending
+   * changes); sandbox mode goes off. The real workspace is not touched.
+   */
+  async remove(): Promise<RemoveResult> {
+    const root = this.requireStartable();
+    if (this.starting) throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until it has started (or cancel the start), then remove it.');
+    await this.context.workspaceState.update(ENABLED_KEY, false);
+    this.stopHealthChecks();
+    const session = this.session;
+    this.session = undefined;
+    this.airlockOf = undefined;
+    this.setMode('off');
+    await this.closeNetwork();
+    try {
+      const result = await removeWorkspaceSession({ workspaceRoot: root, policy: this.policyForRemoval(), force: true });
+      for (const item of result.items) this.logger.info(`Removed ${item}.`);
+      this.logger.info(`Sandbox ${result.sessionId ?? session?.id ?? ''} of ${root} ${result.removed ? 'removed' : 'was already gone'}${result.lost.count ? `, with ${describePending(result.lost)}` : ''}.`);
+      return result;
+    } finally {
+      await this.refreshPending();
+    }
+  }
+
+  /** The pending changes that removing the session would lose; undefined when there is no session. */
+  pendingBeforeRemove(): Promise<PendingCount | undefined> {
+    const root = this.requireStartable();
+    return countWorkspacePendingChanges(root, this.policyForRemoval());
+  }
+
+  /** Removal needs the policy only to classify changes: a broken setting must not keep a session from going. */
+  private policyForRemoval(): Policy {
+    try {
+      return this.policy();
+    } catch (err) {
+      this.logger.warn(`The policy is invalid (${(err as Error).message}); the built-in defaults are used to count the pending changes.`);
+      return DEFAULT_POLICY;
+    }
   }
 
   private async closeNetwork(): Promise<void> {
