@@ -11,6 +11,7 @@ import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
 import { loadCliPolicy } from './policyLoader';
+import { toolsCommand } from './tools';
 
 export interface CliIO {
   out(s: string): void;
@@ -191,4 +192,5 @@ export const COMMANDS: Record<string, Command> = {
   hook: (ctx) => hookCommand(ctx),
   'hook-config': hookConfigCommand,
   'run-pending': (ctx) => runPendingCommand(ctx, run),
+  tools: toolsCommand,
 };

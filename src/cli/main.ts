@@ -30,6 +30,10 @@ Commands:
   hook-config claude|vscode|copilot...
                                 write the agents' hook configuration into the workspace
   run-pending ID                run a shell command the hook stored, in the sandbox (once)
+  tools install claude|codex|NPM-SPEC [--registry URL]
+                                install an agent CLI into your tools volume (npm runs in a
+                                hardened container through the proxy's npm preset); every
+                                sandbox has it on PATH, read-only
 `;
 
 function extractWorkspace(argv: string[]): { workspace: string; argv: string[] } {
