@@ -24,14 +24,16 @@ import { runInContainer } from '../engine/exec';
 import { hardenedCreateOptions, LABELS, SANDBOX_TOOLS_MOUNT, verifyHardening, type ContainerCreateOptions } from '../engine/hardening';
 import { ensureImage } from '../engine/image';
 import { SandboxError } from '../errors';
+import { CONTAINER_NET_DIR } from '../network/container';
 import { NETWORK_PRESETS } from '../network/presets';
+import { parseRule } from '../network/rules';
 import { openSessionNetwork, type SessionNetwork } from '../network/sessionNetwork';
 import { stateRoot } from '../paths';
 import type { Policy } from '../policy';
 import { resolveUser } from '../session';
 import { processAlive } from '../sessionState';
 import { toolPackageOf, type ToolPackage } from './packages';
-import { hostNpmRegistry } from './registry';
+import { hostNpmCaBundle, hostNpmRegistry } from './registry';
 import { ensureToolsVolume } from './volume';
 
 /**
@@ -44,6 +46,7 @@ export const INSTALLER_NPM = {
 } as const;
 
 const DEFAULT_TIMEOUT_SEC = 900;
+const REGISTRY_CA_NAME = 'registry-ca.pem';
 /** Exit codes of the script below for the failures it names itself. */
 const EXIT_NOT_WRITABLE = 90;
 const EXIT_NO_CURL = 91;
@@ -51,12 +54,13 @@ const EXIT_BAD_CHECKSUM = 92;
 
 /**
  * Runs as the sandbox user: $1 registry, $2 npm version, $3 its integrity, $4 the program to
- * prove (or ""), then the npm specs. Every value is an argv element, never spliced into code.
+ * prove (or ""), $5 the CA bundle to trust for the registry (or ""), then the npm specs. Every value is an argv element, never spliced into code.
  * The npm cache is in /tmp (a tmpfs of the container), so nothing but the install stays.
  */
 const INSTALL_SCRIPT = `set -eu
-registry=$1; npm_version=$2; integrity=$3; bin=$4; shift 4
+registry=$1; npm_version=$2; integrity=$3; bin=$4; ca=$5; shift 5
 tools=${SANDBOX_TOOLS_MOUNT}
+if [ -n "$ca" ]; then export CURL_CA_BUNDLE="$ca" npm_config_cafile="$ca"; fi
 if ! [ -w "$tools" ]; then
   echo "agent-sandbox: the tools volume ($tools) is not writable by the sandbox user $(id -u):$(id -g)." >&2
   exit ${EXIT_NOT_WRITABLE}
@@ -91,6 +95,8 @@ export interface InstallToolOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** The registry; by default the one the person's npm uses (hostNpmRegistry). */
   readonly registry?: string;
+  /** PEM certificates to trust for it; by default those the person's npm trusts (null: none). */
+  readonly registryCaBundle?: string | null;
   readonly progress?: (message: string) => void;
   readonly onOutput?: (chunk: Buffer) => void;
   readonly signal?: AbortSignal;
@@ -113,6 +119,15 @@ export function installerAllowRules(registry: string): string[] {
   const npmHosts: readonly string[] = NETWORK_PRESETS.npm;
   if (npmHosts.includes(host) && !url.port) return [];
   return [url.port ? `${url.hostname}:${url.port}` : url.hostname];
+}
+
+/**
+ * The person's allow rules that list addresses (IP literals and ranges). They open no names;
+ * they say which non-public addresses a name may resolve to, which a registry mirror on a
+ * private network (or a machine whose resolver maps the registry to one) needs.
+ */
+export function addressRules(allow: readonly string[]): string[] {
+  return allow.filter((rule) => parseRule(rule, 'allow').host.kind === 'range');
 }
 
 /** Installer containers that a killed install left behind are removed; a live one is waited for by the person. */
@@ -151,12 +166,12 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
   const network = {
     mode: 'allowlist' as const,
     presets: ['npm' as const],
-    allow: extraAllow,
+    allow: [...extraAllow, ...addressRules(options.policy.network.allow)],
     deny: options.policy.network.deny,
     unlisted: 'deny' as const,
     credentials,
   };
-  options.progress?.(`Installing ${pkg.spec} into the tools volume ${volume} from ${registry} (network: npm preset${extraAllow.length ? ` and ${extraAllow.join(', ')}` : ''})`);
+  options.progress?.(`Installing ${pkg.spec} into the tools volume ${volume} from ${registry} (network: the npm preset${network.allow.length ? ` and ${network.allow.join(', ')}` : ''})`);
   let net: SessionNetwork | undefined;
   let containerId: string | undefined;
   try {
@@ -168,6 +183,16 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       sandboxUser: user,
       env,
     });
+    const caBundle = options.registryCaBundle === undefined ? hostNpmCaBundle(env) : options.registryCaBundle;
+    let caInContainer = '';
+    if (caBundle) {
+      // The person's npm trusts these for its registry; with a registry credential the
+      // session CA joins them (the proxy then answers for the registry itself).
+      const sessionCa = path.join(dir, 'net', 'ca.pem');
+      const extra = fs.existsSync(sessionCa) ? `\n${fs.readFileSync(sessionCa, 'utf8')}` : '';
+      fs.writeFileSync(path.join(dir, 'net', REGISTRY_CA_NAME), `${caBundle}${extra}`, { mode: 0o644 });
+      caInContainer = `${CONTAINER_NET_DIR}/${REGISTRY_CA_NAME}`;
+    }
     const base = hardenedCreateOptions({
       sessionId: `tools-install-${id}`,
       workspaceRoot: '',
@@ -204,7 +229,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       chunks.push(b);
       options.onOutput?.(b);
     };
-    const result = await runInContainer(docker, container.id, ['/bin/sh', '-c', INSTALL_SCRIPT, 'agent-sandbox-tools', registry, INSTALLER_NPM.version, INSTALLER_NPM.integrity, pkg.bin ?? '', pkg.spec], {
+    const result = await runInContainer(docker, container.id, ['/bin/sh', '-c', INSTALL_SCRIPT, 'agent-sandbox-tools', registry, INSTALLER_NPM.version, INSTALLER_NPM.integrity, pkg.bin ?? '', caInContainer, pkg.spec], {
       user,
       workdir: '/tmp',
       timeoutMs: (options.timeoutSec ?? DEFAULT_TIMEOUT_SEC) * 1000,

@@ -36,7 +36,8 @@ export async function ensureToolsVolume(docker: Docker, user: string, env: NodeJ
   }
   if (!info) {
     // Creating a volume that exists already returns it: two starts racing here both succeed.
-    info = (await docker.createVolume({ Name: name, Driver: 'local', Labels: { [LABELS.managed]: '1', [LABELS.toolsUser]: user } })) as unknown as Docker.VolumeInspectInfo;
+    await docker.createVolume({ Name: name, Driver: 'local', Labels: { [LABELS.managed]: '1', [LABELS.toolsUser]: user } });
+    info = (await docker.getVolume(name).inspect()) as Docker.VolumeInspectInfo;
   }
   const labels = info.Labels ?? {};
   if (labels[LABELS.managed] !== '1' || labels[LABELS.toolsUser] !== user) {
