@@ -54,12 +54,22 @@ const EXIT_BAD_CHECKSUM = 92;
 
 /**
  * Runs as the sandbox user: $1 registry, $2 npm version, $3 its integrity, $4 the program to
- * prove (or ""), $5 the CA bundle to trust for the registry (or ""), then the npm specs. Every value is an argv element, never spliced into code.
+ * prove (or ""), $5 the CA bundle to trust for the registry (or ""), $6 the package's name, $7
+ * its exact version (or ""; an install already at it is kept, so a repeat is quick), then the
+ * npm specs. Every value is an argv element, never spliced into code.
  * The npm cache is in /tmp (a tmpfs of the container), so nothing but the install stays.
  */
 const INSTALL_SCRIPT = `set -eu
-registry=$1; npm_version=$2; integrity=$3; bin=$4; ca=$5; shift 5
+registry=$1; npm_version=$2; integrity=$3; bin=$4; ca=$5; name=$6; exact=$7; shift 7
 tools=${SANDBOX_TOOLS_MOUNT}
+prove() {
+  if [ -n "$bin" ]; then echo "agent-sandbox: $bin --version:" >&2; "$tools/bin/$bin" --version; fi
+}
+if [ -n "$exact" ] && [ "$(node -e 'try { process.stdout.write(require(process.argv[1]).version) } catch {}' "$tools/lib/node_modules/$name/package.json")" = "$exact" ]; then
+  echo "agent-sandbox: $name $exact is installed already." >&2
+  prove
+  exit 0
+fi
 if [ -n "$ca" ]; then export CURL_CA_BUNDLE="$ca" npm_config_cafile="$ca"; fi
 if ! [ -w "$tools" ]; then
   echo "agent-sandbox: the tools volume ($tools) is not writable by the sandbox user $(id -u):$(id -g)." >&2
@@ -82,10 +92,7 @@ if [ ! -f "$npm_home/bin/npm-cli.js" ]; then
 fi
 node "$npm_home/bin/npm-cli.js" install --global --prefix "$tools" --registry "$registry" --cache /tmp/npm-cache \\
   --no-audit --no-fund --no-update-notifier --loglevel=warn -- "$@"
-if [ -n "$bin" ]; then
-  echo "agent-sandbox: $bin --version:" >&2
-  "$tools/bin/$bin" --version
-fi
+prove
 `;
 
 export interface InstallToolOptions {
@@ -229,7 +236,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       chunks.push(b);
       options.onOutput?.(b);
     };
-    const result = await runInContainer(docker, container.id, ['/bin/sh', '-c', INSTALL_SCRIPT, 'agent-sandbox-tools', registry, INSTALLER_NPM.version, INSTALLER_NPM.integrity, pkg.bin ?? '', caInContainer, pkg.spec], {
+    const result = await runInContainer(docker, container.id, ['/bin/sh', '-c', INSTALL_SCRIPT, 'agent-sandbox-tools', registry, INSTALLER_NPM.version, INSTALLER_NPM.integrity, pkg.bin ?? '', caInContainer, pkg.name, pkg.exactVersion ?? '', pkg.spec], {
       user,
       workdir: '/tmp',
       timeoutMs: (options.timeoutSec ?? DEFAULT_TIMEOUT_SEC) * 1000,

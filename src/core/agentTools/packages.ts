@@ -15,7 +15,13 @@ export interface ToolPackage {
   readonly spec: string;
   /** The program it provides, when known: run once after the install to prove it works. */
   readonly bin?: string;
+  /** The package's name, for example `@anthropic-ai/claude-code`. */
+  readonly name: string;
+  /** The version when the spec names one exactly: an install already at it is kept as is. */
+  readonly exactVersion?: string;
 }
+
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 
 // A registry package: an optional scope, a name, an optional version, range or tag. Paths,
 // URLs, git and tarball specs are refused: the installer reaches only the registry, and a
@@ -38,5 +44,6 @@ export function toolPackageOf(given: string): ToolPackage {
   }
   const pkgName = spec.startsWith('@') ? `@${spec.slice(1).split('@')[0]}` : spec.split('@')[0]!;
   const byPackage = Object.values(KNOWN_TOOL_PACKAGES).find((k) => k.pkg === pkgName);
-  return { spec, ...(byPackage ? { bin: byPackage.bin } : {}) };
+  const version = spec.slice(pkgName.length + 1);
+  return { spec, name: pkgName, ...(byPackage ? { bin: byPackage.bin } : {}), ...(EXACT_VERSION.test(version) ? { exactVersion: version } : {}) };
 }
