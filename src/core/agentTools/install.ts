@@ -129,9 +129,10 @@ export function installerAllowRules(registry: string): string[] {
 }
 
 /**
- * The person's allow rules that list addresses (IP literals and ranges). They open no names;
- * they say which non-public addresses a name may resolve to, which a registry mirror on a
- * private network (or a machine whose resolver maps the registry to one) needs.
+ * The person's allow rules that list addresses (IP literals and ranges). They open no names
+ * (only those addresses, which the person allowed for sessions already); they say which
+ * non-public addresses a name may resolve to, which a registry mirror on a private network
+ * (or a network whose resolver maps the registry to such an address) needs.
  */
 export function addressRules(allow: readonly string[]): string[] {
   return allow.filter((rule) => parseRule(rule, 'allow').host.kind === 'range');
