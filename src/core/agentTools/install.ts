@@ -33,7 +33,7 @@ import type { Policy } from '../policy';
 import { resolveUser } from '../session';
 import { processAlive } from '../sessionState';
 import { toolPackageOf, type ToolPackage } from './packages';
-import { hostNpmCaBundle, hostNpmRegistry } from './registry';
+import { hostNpmCaBundle, hostNpmRegistry, validRegistry } from './registry';
 import { ensureToolsVolume } from './volume';
 
 /**
@@ -157,7 +157,7 @@ async function clearStaleInstallers(docker: import('dockerode'), volume: string)
 export async function installTool(options: InstallToolOptions): Promise<InstallToolResult> {
   const env = options.env ?? process.env;
   const pkg = toolPackageOf(options.what);
-  const registry = options.registry ?? hostNpmRegistry(env);
+  const registry = options.registry === undefined ? hostNpmRegistry(env) : validRegistry(options.registry, 'the registry given');
   const { user } = resolveUser(options.policy);
   const { docker } = await connectEngine();
   const image = await ensureImage(docker, options.policy, options.progress);
