@@ -13,6 +13,7 @@ import { mcpCommand } from './mcp';
 import { gcCommand, removeCommand } from './removeCommands';
 import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
+import { toolsCommand } from './tools';
 
 export interface CliIO {
   out(s: string): void;
@@ -196,4 +197,5 @@ export const COMMANDS: Record<string, Command> = {
   'hook-config': hookConfigCommand,
   setup: setupCommand,
   'run-pending': (ctx) => runPendingCommand(ctx, run),
+  tools: toolsCommand,
 };

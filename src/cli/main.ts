@@ -36,6 +36,10 @@ Commands:
                                 set an agent up with the hook and the MCP server in its own files,
                                 printing the diff first (--undo removes it; setup --help for more)
   run-pending ID                run a shell command the hook stored, in the sandbox (once)
+  tools install claude|codex|NPM-SPEC [--registry URL]
+                                install an agent CLI into your tools volume (npm runs in a
+                                hardened container through the proxy's npm preset); every
+                                sandbox has it on PATH, read-only
 `;
 
 function extractWorkspace(argv: string[]): { workspace: string; argv: string[] } {

@@ -9,6 +9,7 @@ import type { AskAnswer, AskRequest } from './network/gate';
 import type { NetworkLogRecord } from './network/log';
 import { openSessionNetwork, type SessionNetwork } from './network/sessionNetwork';
 import type { Policy } from './policy';
+import { keyPlaceholders } from './tools/agentLaunch';
 import { resolveUser, resolveWorkspace, SandboxSession, sessionDirFor, type Progress, type StartOutcome } from './session';
 
 export interface SandboxNetworkHooks {
@@ -55,6 +56,15 @@ async function withForwarder(session: SandboxSession, network: SessionNetwork): 
   return { session, network, close: () => network.close() };
 }
 
+/**
+ * The container's fixed variables: the network's, and a placeholder key for each agent whose
+ * API key the host proxy adds (see keyPlaceholders), so the agent starts without the secret.
+ */
+export function sessionExtraEnv(policy: Policy, network: Pick<SessionNetwork, 'additions'>): Record<string, string> {
+  const placeholders = policy.network.mode === 'allowlist' ? keyPlaceholders(policy.network.credentials) : {};
+  return { ...placeholders, ...network.additions.extraEnv };
+}
+
 /** Starts (or reuses) the workspace's sandbox with its network. */
 export async function startSandbox(options: {
   workspaceRoot: string;
@@ -76,7 +86,7 @@ export async function startSandbox(options: {
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       extraMounts: network.additions.extraMounts,
-      extraEnv: network.additions.extraEnv,
+      extraEnv: sessionExtraEnv(options.policy, network),
     });
   } catch (err) {
     await network.close();

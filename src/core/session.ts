@@ -27,6 +27,7 @@ import { SandboxError } from './errors';
 import { compilePatterns } from './glob';
 import { stateRoot, workspaceKey } from './paths';
 import type { Policy } from './policy';
+import { ensureToolsVolume, toolsVolumeName } from './agentTools/volume';
 import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/diskCap';
 import { keepBaseForReuse } from './snapshot/baseCache';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
@@ -430,7 +431,7 @@ async function startLocked(
     // The pending changes live on the capped file system: without it mounted, the container
     // would see an empty copy and write past the cap.
     if (existing.diskCap === 'hard') await ensureCappedFsMounted(dir);
-    const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
+    const digest = policyDigest(policy, image.name, digestExtra(options, user, env));
     const container = docker.getContainer(existing.containerId);
     let inspected: Docker.ContainerInspectInfo | undefined;
     try {
@@ -506,7 +507,7 @@ async function startLocked(
     throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
   });
   state.baseBytes = report.bytes;
-  const digest = policyDigest(policy, image.name, { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {} });
+  const digest = policyDigest(policy, image.name, digestExtra(options, user, env));
   try {
     await createContainer(docker, state, dir, policy, image, options, env, digest);
   } catch (err) {
@@ -561,6 +562,11 @@ function chooseStrategy(info: EngineInfo, dir: string): SnapshotStrategy {
   return 'overlay';
 }
 
+/** What besides the policy and image decides the container: a change makes a new container. */
+function digestExtra(options: SessionOptions, user: string, env: NodeJS.ProcessEnv): unknown {
+  return { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {}, tools: toolsVolumeName(user, env) };
+}
+
 function createOptionsFor(state: SessionState, dir: string, policy: Policy, image: EnsuredImage, options: SessionOptions, env: NodeJS.ProcessEnv): ContainerCreateOptions {
   const layout = layoutOf(dir);
   const workspace: WorkspaceMount =
@@ -574,6 +580,9 @@ function createOptionsFor(state: SessionState, dir: string, policy: Policy, imag
     policy,
     workspace,
     baseDir: layout.base,
+    // Agent CLIs installed with `agent-sandbox tools install`; read-only here, so nothing a
+    // session runs can change what later sessions start.
+    tools: { volume: toolsVolumeName(state.user, env), writable: false },
     ...(options.extraMounts ? { extraMounts: options.extraMounts } : {}),
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     hostEnv: env,
@@ -624,6 +633,7 @@ async function createContainer(
       Labels: { [LABELS.managed]: '1', [LABELS.session]: state.id, [LABELS.stateDir]: dir },
     });
   }
+  await ensureToolsVolume(docker, state.user, env);
   const expected = createOptionsFor(state, dir, policy, image, options, env);
   const container = await docker.createContainer(expected);
   state.containerId = container.id;

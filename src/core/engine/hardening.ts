@@ -12,13 +12,26 @@ export const LABELS = {
   session: `${LABEL_PREFIX}.session`,
   workspace: `${LABEL_PREFIX}.workspace`,
   stateDir: `${LABEL_PREFIX}.state-dir`,
+  /** On the tools volume and its installer containers: the sandbox user they belong to. */
+  toolsUser: `${LABEL_PREFIX}.tools-user`,
+  /** On an installer container: the tools volume it writes. */
+  toolsVolume: `${LABEL_PREFIX}.tools-volume`,
+  /** On an installer container: the host process that runs the install. */
+  ownerPid: `${LABEL_PREFIX}.owner-pid`,
 } as const;
 
 export const SANDBOX_WORKDIR = '/workspace';
 export const SANDBOX_HOME = '/home/sandbox';
 /** Read-only view of the base copy, used to revert rejected changes inside the sandbox. */
 export const SANDBOX_BASE_MOUNT = '/run/agent-sandbox/base';
-export const SANDBOX_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/**
+ * The person's persistent tools volume (agent CLIs installed with `agent-sandbox tools
+ * install`). Its bin folder comes last on PATH: the volume is written by installs that run
+ * package scripts, so nothing in it may shadow a program of the image (sh, git, node).
+ */
+export const SANDBOX_TOOLS_MOUNT = '/opt/agent-tools';
+export const SANDBOX_TOOLS_BIN = `${SANDBOX_TOOLS_MOUNT}/bin`;
+export const SANDBOX_PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${SANDBOX_TOOLS_BIN}`;
 
 const MiB = 1024 * 1024;
 
@@ -41,6 +54,12 @@ export interface ExtraMount {
   readonly target: string;
 }
 
+/** The tools volume: read-only in sessions, writable only in the short-lived installer. */
+export interface ToolsMount {
+  readonly volume: string;
+  readonly writable: boolean;
+}
+
 export interface HardenedContainerInput {
   readonly sessionId: string;
   readonly workspaceRoot: string;
@@ -49,9 +68,12 @@ export interface HardenedContainerInput {
   /** Numeric `UID:GID`, never root. */
   readonly user: string;
   readonly policy: Policy;
-  readonly workspace: WorkspaceMount;
-  /** Host directory holding the base copy, mounted read-only. */
-  readonly baseDir: string;
+  /** The sandbox copy; absent only for the tools installer, which sees no workspace. */
+  readonly workspace?: WorkspaceMount;
+  /** Host directory holding the base copy, mounted read-only (absent with the workspace). */
+  readonly baseDir?: string;
+  /** The person's tools volume at SANDBOX_TOOLS_MOUNT. */
+  readonly tools?: ToolsMount;
   /** Further read-only mounts (for example the network forwarder). */
   readonly extraMounts?: readonly ExtraMount[];
   /** Fixed variables added by the product itself (never copied from the host). */
@@ -81,10 +103,15 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
   const memory = policy.memoryMb * MiB;
   const fsize = policy.fileSizeCapMb * MiB;
   const mounts: Docker.MountConfig = [
-    input.workspace.kind === 'volume'
-      ? { Type: 'volume', Source: input.workspace.name, Target: SANDBOX_WORKDIR, ReadOnly: false }
-      : { Type: 'bind', Source: input.workspace.hostPath, Target: SANDBOX_WORKDIR, ReadOnly: false },
-    { Type: 'bind', Source: input.baseDir, Target: SANDBOX_BASE_MOUNT, ReadOnly: true },
+    ...(input.workspace === undefined
+      ? []
+      : input.workspace.kind === 'volume'
+        ? [{ Type: 'volume' as const, Source: input.workspace.name, Target: SANDBOX_WORKDIR, ReadOnly: false }]
+        : [{ Type: 'bind' as const, Source: input.workspace.hostPath, Target: SANDBOX_WORKDIR, ReadOnly: false }]),
+    ...(input.baseDir === undefined ? [] : [{ Type: 'bind' as const, Source: input.baseDir, Target: SANDBOX_BASE_MOUNT, ReadOnly: true }]),
+    // The engine copies the image's (empty, sticky, world-writable) SANDBOX_TOOLS_MOUNT into
+    // a new volume, which is what lets a non-root installer of any UID write its first files.
+    ...(input.tools === undefined ? [] : [{ Type: 'volume' as const, Source: input.tools.volume, Target: SANDBOX_TOOLS_MOUNT, ReadOnly: !input.tools.writable }]),
     ...(input.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.target, ReadOnly: true })),
   ];
   const config: HostConfig = {
@@ -223,6 +250,19 @@ export function verifyHardening(
     check(!HOST_SOCKETS.some((s) => m.Source === s || m.Destination === s), `a host engine socket is mounted at ${m.Destination}`);
   }
   check((host.Binds ?? []).length === 0, `unexpected binds: ${(host.Binds ?? []).join(', ')}`);
+  // Every mount asked for is there, at its place, and read-only when it was asked to be: a
+  // tools volume or base copy that came up writable would let a session change what later
+  // sessions run or what reverts restore.
+  for (const wanted of want.Mounts ?? []) {
+    const got = (inspected.Mounts ?? []).find((m) => m.Destination === wanted.Target);
+    if (!got) {
+      problems.push(`the mount at ${wanted.Target} is missing`);
+      continue;
+    }
+    const source = got.Type === 'volume' ? got.Name ?? got.Source : got.Source;
+    check(source === wanted.Source, `${wanted.Target} holds ${source}, expected ${wanted.Source}`);
+    check(got.RW === !wanted.ReadOnly, `${wanted.Target} is ${got.RW ? 'writable' : 'read-only'}, expected ${wanted.ReadOnly ? 'read-only' : 'writable'}`);
+  }
 
   const allowedEnv = new Set([...(expected.Env ?? []), ...imageEnv]);
   const extraEnv = (inspected.Config.Env ?? []).filter((e) => !allowedEnv.has(e));

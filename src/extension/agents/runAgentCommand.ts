@@ -2,13 +2,16 @@
  * "Agent Sandbox: Run Agent in Sandbox": opens a sandbox terminal and starts an agent CLI
  * (claude, codex, or any command) in it, so the whole agent runs confined; its edits land
  * in the copy and go through review. Before starting, it checks what the agent needs (the
- * program in the image, network access to its API, credentials) and says what is missing.
+ * program in the image or the tools volume, network access to its API, credentials), says
+ * what is missing, and offers the steps that fix it: install the CLI into the tools volume,
+ * and reach the API through the allowlist with the key added by the host proxy.
  */
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import { runHelper } from '../../core/engine/exec';
 import type { SandboxSession } from '../../core/session';
-import { missingForAgent } from '../../core/tools/agentLaunch';
+import { knownAgentOf, missingForAgent } from '../../core/tools/agentLaunch';
+import { grantAgentNetwork, installAgentTool } from './agentSetup';
 import { shellJoin } from '../../core/tools/shellQuote';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
 import type { AgentEntryPointDeps } from '../agentEntryPoints';
@@ -17,6 +20,7 @@ export const RUN_AGENT_COMMAND = 'agentSandbox.runAgent';
 const LAST_AGENT_KEY = 'agentSandbox.lastAgentCommand';
 /** The sandbox terminal's greeting: the shell is up and takes input after it. */
 const SHELL_READY_MARK = 'this shell runs in the sandbox';
+const NETWORK_BUTTON = 'Set Up Network and Key';
 
 /** Splits a simple command line into argv (whitespace-separated, no shell syntax). */
 export function agentArgv(line: string): string[] {
@@ -78,14 +82,32 @@ export async function runAgentInSandbox(context: vscode.ExtensionContext, deps: 
     return undefined;
   }
   await context.workspaceState.update(LAST_AGENT_KEY, line.trim());
-  const found = await programInSandbox(session, argv[0]!);
-  const missing = missingForAgent(argv, deps.controller.policy(), found);
-  if (missing.length) {
+  // Each step the person takes (install, network) is checked again before the agent starts.
+  for (let round = 0; ; round++) {
+    const found = await programInSandbox(session, argv[0]!);
+    const missing = missingForAgent(argv, deps.controller.policy(), found);
+    if (!missing.length) break;
     deps.logger.warn(`Run agent ${argv[0]}: missing ${missing.map((m) => m.what).join(', ')}.`);
     const detail = missing.map((m) => `• ${m.message}`).join('\n\n');
-    const buttons = found ? ['Open Anyway'] : [];
+    const known = knownAgentOf(argv);
+    const install = !found && round < 3 ? (known ? `Install ${known.name}` : 'Install from npm...') : undefined;
+    const network = known && round < 3 && missing.some((m) => m.what !== 'program') ? NETWORK_BUTTON : undefined;
+    const buttons = [install, network, found ? 'Open Anyway' : undefined].filter((b): b is string => b !== undefined);
     const pick = await vscode.window.showWarningMessage(`Agent Sandbox: ${argv[0]} is not ready to run in the sandbox.`, { modal: true, detail }, ...buttons);
-    if (pick !== 'Open Anyway') return undefined;
+    if (pick === 'Open Anyway') break;
+    if (pick === undefined) return undefined;
+    if (pick === install) {
+      const what = known ? known.name : await vscode.window.showInputBox({ title: `npm package that provides "${argv[0]}"`, placeHolder: 'for example: @scope/tool@1.2.3' });
+      if (!what || !(await installAgentTool(deps, what))) return undefined;
+    } else if (pick === network && known) {
+      if (!(await grantAgentNetwork(deps, known.name, known.agent))) return undefined;
+      try {
+        session = await deps.controller.requireHealthy();
+      } catch (err) {
+        void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+        return undefined;
+      }
+    }
   }
   const terminal = terminalStarting(deps, `Agent Sandbox: ${argv[0]}`, shellJoin(argv));
   terminal.show();

@@ -8,7 +8,7 @@
  * quota probe, and count_tokens) get a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type ListenOptions, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -88,7 +88,7 @@ function toolResultsOf(body: MessagesRequest): ToolResult[] {
   return out;
 }
 
-export function startAnthropicServer(script: readonly ScriptTurn[]): Promise<AnthropicServer> {
+export function startAnthropicServer(script: readonly ScriptTurn[], listen: ListenOptions = {}): Promise<AnthropicServer> {
   return startModelServer<MessagesRequest>({
     route(req, res) {
       if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
@@ -102,5 +102,5 @@ export function startAnthropicServer(script: readonly ScriptTurn[]): Promise<Ant
     isMain,
     toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? '?'),
     toolResults: toolResultsOf,
-  });
+  }, listen);
 }

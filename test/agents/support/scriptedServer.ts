@@ -7,6 +7,7 @@
  * how a turn is answered, and where the tools and tool results sit in a request.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -27,6 +28,19 @@ export interface LoggedRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /** The request's headers as received (what a proxy on the way added or replaced shows here). */
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * Where the server listens: 127.0.0.1 at a free port over plain HTTP by default; a test that
+ * stands in for the vendor's real host behind the egress proxy serves TLS at port 443 of a
+ * loopback address of its own.
+ */
+export interface ListenOptions {
+  readonly host?: string;
+  readonly port?: number;
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface ScriptedServer {
@@ -76,8 +90,8 @@ export function nextId(prefix: string): string {
 }
 
 /** Starts a scripted server for one wire format, read back through `ModelServer`. */
-export async function startModelServer<Request>(wire: ModelWire<Request>): Promise<ModelServer<Request>> {
-  const server = await startScriptedServer(wire.route);
+export async function startModelServer<Request>(wire: ModelWire<Request>, listen: ListenOptions = {}): Promise<ModelServer<Request>> {
+  const server = await startScriptedServer(wire.route, listen);
   const mainRequests = () => server.requests.filter((r) => wire.isMain(r)).map((r) => r.body as Request);
   return {
     ...server,
@@ -94,9 +108,9 @@ export async function startModelServer<Request>(wire: ModelWire<Request>): Promi
 }
 
 /** Starts a server on 127.0.0.1 at a free port; `route` answers each request after its body is read and logged. */
-export async function startScriptedServer(route: RouteHandler): Promise<ScriptedServer> {
+export async function startScriptedServer(route: RouteHandler, listen: ListenOptions = {}): Promise<ScriptedServer> {
   const requests: LoggedRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -107,7 +121,7 @@ export async function startScriptedServer(route: RouteHandler): Promise<Scripted
       } catch {
         // Not JSON: kept as text in the log.
       }
-      const logged: LoggedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body };
+      const logged: LoggedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body, headers: req.headers };
       requests.push(logged);
       try {
         route(logged, res);
@@ -117,7 +131,8 @@ export async function startScriptedServer(route: RouteHandler): Promise<Scripted
         res.end(JSON.stringify({ error: { type: 'scripted_server_error', message: (err as Error).message } }));
       }
     });
-  });
+  };
+  const server = listen.tls ? https.createServer({ key: listen.tls.key, cert: listen.tls.cert }, handler) : http.createServer(handler);
   // Agents keep connections alive; closing must not wait for them.
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (s) => {
@@ -126,11 +141,11 @@ export async function startScriptedServer(route: RouteHandler): Promise<Scripted
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(listen.port ?? 0, listen.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${listen.tls ? 'https' : 'http'}://${listen.host ?? '127.0.0.1'}:${port}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -216,16 +216,16 @@ describe('the view of the host', () => {
 
   test('every mount point is one the sandbox asked for', async () => {
     const r = await sh(session, 'cut -d" " -f5 /proc/self/mountinfo');
-    const allowed = [/^\/$/, /^\/proc(\/|$)/, /^\/sys(\/|$)/, /^\/dev(\/|$)/, /^\/tmp$/, /^\/home\/sandbox$/, /^\/workspace$/, /^\/run\/agent-sandbox\/base$/, /^\/etc\/(hosts|hostname|resolv\.conf)$/, /^\/usr\/sbin\/docker-init$/];
+    const allowed = [/^\/$/, /^\/proc(\/|$)/, /^\/sys(\/|$)/, /^\/dev(\/|$)/, /^\/tmp$/, /^\/home\/sandbox$/, /^\/workspace$/, /^\/run\/agent-sandbox\/base$/, /^\/opt\/agent-tools$/, /^\/etc\/(hosts|hostname|resolv\.conf)$/, /^\/usr\/sbin\/docker-init$/];
     const unexpected = r.out.trim().split('\n').filter((m) => !allowed.some((re) => re.test(m)));
     assert.deepEqual(unexpected, []);
   });
 });
 
 describe('the file system', () => {
-  test('writes to /, /etc, /usr and /bin fail', async () => {
-    const r = await sh(session, 'for d in / /etc /usr /usr/local/bin /bin /var /opt; do (echo x > "$d/.sandbox-probe") 2>/dev/null && echo "$d writable" || echo "$d denied"; done');
-    assert.equal(r.out, '/ denied\n/etc denied\n/usr denied\n/usr/local/bin denied\n/bin denied\n/var denied\n/opt denied\n');
+  test('writes to /, /etc, /usr, /bin and the tools volume fail', async () => {
+    const r = await sh(session, 'for d in / /etc /usr /usr/local/bin /bin /var /opt /opt/agent-tools; do (echo x > "$d/.sandbox-probe") 2>/dev/null && echo "$d writable" || echo "$d denied"; done');
+    assert.equal(r.out, '/ denied\n/etc denied\n/usr denied\n/usr/local/bin denied\n/bin denied\n/var denied\n/opt denied\n/opt/agent-tools denied\n');
   });
 
   test('existing system files cannot be changed or removed', async () => {

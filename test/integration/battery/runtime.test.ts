@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { toolsVolumeName } from '../../../src/core/agentTools/volume';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { hardenedCreateOptions, verifyHardening } from '../../../src/core/engine/hardening';
 import { SandboxError } from '../../../src/core/errors';
@@ -38,6 +39,8 @@ describe('the container runtime', () => {
         ? { kind: 'volume', name: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Name! }
         : { kind: 'bind', hostPath: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Source },
       baseDir: `${battery.session.dir}/base`,
+      // Every session has the person's tools volume, read-only.
+      tools: { volume: toolsVolumeName(battery.session.user), writable: false },
       hostEnv: process.env,
     });
     const image = await battery.session.docker.getImage(inspected.Config.Image).inspect();

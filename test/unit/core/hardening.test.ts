@@ -5,6 +5,8 @@ import {
   hardenedCreateOptions,
   LABELS,
   SANDBOX_BASE_MOUNT,
+  SANDBOX_TOOLS_BIN,
+  SANDBOX_TOOLS_MOUNT,
   SANDBOX_WORKDIR,
   sandboxEnv,
   verifyHardening,
@@ -30,6 +32,7 @@ const input: HardenedContainerInput = {
   policy: { ...DEFAULT_POLICY, cpus: 1.5, memoryMb: 1024, pids: 256, fileSizeCapMb: 100, openFiles: 2048 },
   workspace: { kind: 'volume', name: 'agent-sandbox-proj-abc123' },
   baseDir: '/home/me/.local/state/agent-sandbox/sessions/proj/base',
+  tools: { volume: 'agent-sandbox-tools-1000-1000', writable: false },
   hostEnv: { LANG: 'C.UTF-8', AWS_SECRET_ACCESS_KEY: 'nope', HOME: '/home/me', PATH: '/home/me/bin:/usr/bin', SSH_AUTH_SOCK: '/run/ssh' },
 };
 
@@ -84,12 +87,26 @@ describe('hardened container settings', () => {
     assert.deepEqual(host.LogConfig, { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } });
   });
 
-  it('mounts only the sandbox copy and the read-only base: no engine socket, no host paths', () => {
+  it('mounts only the sandbox copy, the read-only base and the read-only tools volume: no engine socket, no host paths', () => {
     assert.deepEqual(host.Mounts, [
       { Type: 'volume', Source: 'agent-sandbox-proj-abc123', Target: SANDBOX_WORKDIR, ReadOnly: false },
       { Type: 'bind', Source: input.baseDir, Target: SANDBOX_BASE_MOUNT, ReadOnly: true },
+      { Type: 'volume', Source: 'agent-sandbox-tools-1000-1000', Target: SANDBOX_TOOLS_MOUNT, ReadOnly: true },
     ]);
     assert.equal(host.Binds, undefined);
+  });
+
+  it('puts the tools volume last on PATH, so nothing installed there shadows a program of the image', () => {
+    const pathVar = sandboxEnv(input).find((e) => e.startsWith('PATH='))!.slice('PATH='.length).split(':');
+    assert.equal(pathVar.at(-1), SANDBOX_TOOLS_BIN);
+    assert.equal(pathVar.filter((p) => p.startsWith(SANDBOX_TOOLS_MOUNT)).length, 1);
+  });
+
+  it('gives the tools installer the volume writable, and no workspace or base at all', () => {
+    const installer = hardenedCreateOptions({ ...input, workspace: undefined, baseDir: undefined, tools: { volume: 'v', writable: true } });
+    assert.deepEqual(installer.HostConfig!.Mounts, [{ Type: 'volume', Source: 'v', Target: SANDBOX_TOOLS_MOUNT, ReadOnly: false }]);
+    assert.deepEqual(installer.HostConfig!.CapDrop, ['ALL']);
+    assert.equal(installer.HostConfig!.ReadonlyRootfs, true);
   });
 
   it('runs as the non-root user in the workspace, labelled with its session', () => {
@@ -125,7 +142,7 @@ function inspectOf(options: ReturnType<typeof hardenedCreateOptions>): Docker.Co
       ...options.HostConfig,
       MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
     },
-    Mounts: options.HostConfig!.Mounts!.map((m) => ({ Type: m.Type, Source: m.Source, Name: m.Type === 'volume' ? m.Source : undefined, Destination: m.Target })),
+    Mounts: options.HostConfig!.Mounts!.map((m) => ({ Type: m.Type, Source: m.Source, Name: m.Type === 'volume' ? m.Source : undefined, Destination: m.Target, RW: !m.ReadOnly })),
   } as unknown as Docker.ContainerInspectInfo;
 }
 
@@ -155,6 +172,10 @@ describe('hardening verification after create', () => {
     ['docker socket mounted', (i) => i.Mounts.push({ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' } as Docker.ContainerInspectInfo['Mounts'][number]), /docker\.sock/],
     ['host variable leaked', (i) => i.Config.Env.push('AWS_SECRET_ACCESS_KEY=x'), /AWS_SECRET_ACCESS_KEY/],
     ['label missing', (i) => (i.Config.Labels = {}), /label/],
+    ['the tools volume writable in a session', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.RW = true), /\/opt\/agent-tools is writable, expected read-only/],
+    ['the base copy writable', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_BASE_MOUNT)!.RW = true), /\/run\/agent-sandbox\/base is writable/],
+    ['the tools volume missing', (i) => (i.Mounts = i.Mounts.filter((m) => m.Destination !== SANDBOX_TOOLS_MOUNT)), /the mount at \/opt\/agent-tools is missing/],
+    ['another volume at the tools path', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.Name = 'someone-elses'), /unexpected mount of someone-elses|holds someone-elses/],
   ];
   for (const [name, change, problem] of tamper) {
     it(`refuses a container with ${name}`, () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
-import { missingForAgent } from '../../../src/core/tools/agentLaunch';
+import { KEY_PLACEHOLDER, keyPlaceholders, KNOWN_AGENTS, missingForAgent, networkWithAgentAccess } from '../../../src/core/tools/agentLaunch';
 import { approvalNeeded } from '../../../src/core/tools/approval';
 import { TOOL_DEFINITIONS } from '../../../src/core/tools/definitions';
 import { describeFeedback, FeedbackDelivery } from '../../../src/core/tools/feedback';
@@ -98,11 +98,36 @@ describe('agent launch checks', () => {
   });
 
   it('is satisfied when the program, the API host and a key are there', () => {
+    const hostEnv = { OPENAI_API_KEY: 'sk-test' };
     const policy = { ...DEFAULT_POLICY, network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['*.openai.com'], deny: [] }, envAllowlist: ['OPENAI_API_KEY'] };
-    assert.deepEqual(missingForAgent(['/usr/local/bin/codex', '--full-auto'], policy, true), []);
+    assert.deepEqual(missingForAgent(['/usr/local/bin/codex', '--full-auto'], policy, true, hostEnv), []);
     const denied = { ...policy, network: { ...policy.network, deny: ['api.openai.com'] } };
-    assert.deepEqual(missingForAgent(['codex'], denied, true).map((m) => m.what), ['network']);
-    assert.deepEqual(missingForAgent(['aider'], DEFAULT_POLICY, true), [], 'unknown agents are only checked for the program');
+    assert.deepEqual(missingForAgent(['codex'], denied, true, hostEnv).map((m) => m.what), ['network']);
+    assert.deepEqual(missingForAgent(['codex'], policy, true, {}).map((m) => m.what), ['credentials'], 'an allowlisted variable that is not set passes nothing');
+    assert.deepEqual(missingForAgent(['aider'], DEFAULT_POLICY, true, {}), [], 'unknown agents are only checked for the program');
+  });
+
+  it('counts presets as reachable and a network credential as the key, and says how to install a missing program', () => {
+    const claude = KNOWN_AGENTS.claude!;
+    const network = networkWithAgentAccess(DEFAULT_POLICY.network, claude);
+    assert.equal(network.mode, 'allowlist');
+    assert.deepEqual(network.presets, ['anthropic']);
+    assert.deepEqual(network.credentials, [{ domain: 'api.anthropic.com', header: 'x-api-key', env: 'ANTHROPIC_API_KEY' }]);
+    assert.deepEqual(networkWithAgentAccess(network, claude), network, 'adding it twice changes nothing');
+    const policy = { ...DEFAULT_POLICY, network };
+    assert.deepEqual(missingForAgent(['claude'], policy, true, { ANTHROPIC_API_KEY: 'sk-ant-x' }), []);
+    const unset = missingForAgent(['claude'], policy, true, {});
+    assert.deepEqual(unset.map((m) => m.what), ['credentials']);
+    assert.match(unset[0]!.message, /ANTHROPIC_API_KEY is not set/);
+    const closed = missingForAgent(['claude'], DEFAULT_POLICY, false, {});
+    assert.match(closed[0]!.message, /agent-sandbox tools install claude/);
+    assert.match(closed[2]!.message, /"header":"x-api-key"/);
+    assert.match(closed[2]!.message, /never enters the sandbox/);
+  });
+
+  it('puts a placeholder, never a key, in the variables of agents whose key the proxy adds', () => {
+    assert.deepEqual(keyPlaceholders([{ domain: 'api.anthropic.com' }]), { ANTHROPIC_API_KEY: KEY_PLACEHOLDER });
+    assert.deepEqual(keyPlaceholders([{ domain: 'registry.npmjs.org' }]), {});
   });
 });
 
