@@ -24,10 +24,10 @@ Commands:
   reset                         throw the copy away and start fresh
   audit                         print the session's audit log
   mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
-  hook claude|vscode|copilot [--ask] [--allow-host-edits] [--allow-tools A,B]
+  hook claude|vscode|copilot|gemini [--ask] [--allow-host-edits] [--allow-tools A,B]
                                 answer an agent's pre-tool-use hook on stdin: shell calls are
                                 rewritten to run in the sandbox, file edits on the host denied
-  hook-config claude|vscode|copilot...
+  hook-config claude|vscode|copilot|gemini...
                                 write the agents' hook configuration into the workspace
   run-pending ID                run a shell command the hook stored, in the sandbox (once)
 `;
