@@ -27,12 +27,13 @@ step "Preparing Chromium and code-server"
 bash .ci/ensure-browser >/dev/null || die "no Chromium"
 CODE_SERVER_BIN="$(bash .ci/ensure-code-server)" || die "no code-server"
 export CODE_SERVER_BIN
-step "Preparing the agent programs (Claude Code, Codex)"
+step "Preparing the agent programs (Claude Code, Codex, Copilot CLI, Gemini CLI)"
 AGENT_CLIS="$(bash .ci/ensure-agent-clis)" || die "no agent programs"
 CLAUDE_CODE_BIN="$(sed -n 's/^CLAUDE_CODE_BIN=//p' <<<"$AGENT_CLIS")"
 CODEX_BIN="$(sed -n 's/^CODEX_BIN=//p' <<<"$AGENT_CLIS")"
 COPILOT_BIN="$(sed -n 's/^COPILOT_BIN=//p' <<<"$AGENT_CLIS")"
-export CLAUDE_CODE_BIN CODEX_BIN COPILOT_BIN
+GEMINI_BIN="$(sed -n 's/^GEMINI_BIN=//p' <<<"$AGENT_CLIS")"
+export CLAUDE_CODE_BIN CODEX_BIN COPILOT_BIN GEMINI_BIN
 
 step "Type check"
 npm run --silent typecheck || die "type check"
@@ -70,7 +71,7 @@ run_suite() {
 run_suite "Unit tests" test/unit/**/*.test.ts
 run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
   test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
-run_suite "Real agents (Claude Code, Codex, Copilot CLI)" --test-concurrency=1 test/agents/*.test.ts
+run_suite "Real agents (Claude Code, Codex, Copilot CLI, Gemini CLI)" --test-concurrency=1 test/agents/*.test.ts
 run_suite "Webview tests (real Chromium)" --test-concurrency=1 test/webview/*.test.ts
 run_suite "End-to-end tests (real VS Code in a real browser)" --test-concurrency=1 test/e2e/smoke/*.test.ts test/e2e/*.test.ts
 if [ -d test/extension-host ]; then
