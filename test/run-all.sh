@@ -71,7 +71,16 @@ run_suite() {
 run_suite "Unit tests" test/unit/**/*.test.ts
 run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
   test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
+# Each passing real-agent test that proves a claim of the README's agents × routes table
+# records it here; a claim without a passing proof fails the run.
+export AGENT_SANDBOX_ROUTE_LEDGER="$PWD/$ARTIFACTS/agent-routes.jsonl"
+rm -f "$AGENT_SANDBOX_ROUTE_LEDGER"
 run_suite "Real agents (Claude Code, Codex, Copilot CLI, Gemini CLI)" --test-concurrency=1 test/agents/*.test.ts
+step "Agents × routes table: every claim proven"
+if ! npx tsx test/agents/checkRoutes.ts "$AGENT_SANDBOX_ROUTE_LEDGER"; then
+  FAILED=$((FAILED + 1))
+  SUITES_FAILED+=("Agents × routes table")
+fi
 run_suite "Webview tests (real Chromium)" --test-concurrency=1 test/webview/*.test.ts
 run_suite "End-to-end tests (real VS Code in a real browser)" --test-concurrency=1 test/e2e/smoke/*.test.ts test/e2e/*.test.ts
 if [ -d test/extension-host ]; then

@@ -13,16 +13,18 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { agentClis } from './support/agentClis';
 import { startAnthropicServer } from './support/anthropicServer';
 import { sharedHookScenarios } from './support/hookScenarios';
 import { claudeHookSettings } from './support/hookSandbox';
 import { hookTestBed, NOTES, type AgentUnderTest } from './support/hookTestBed';
 import { runClaude, writeClaudeHookSettings } from './support/runAgent';
+import { provesRoute } from './support/routes';
 import { describeRun, REFUSAL } from './support/verdicts';
 
 const claudeCode: AgentUnderTest = {
+  id: 'claude',
   bin: () => agentClis().claude,
   shellTool: 'Bash',
   shell: (command) => ({ tool: 'Bash', input: { command, description: 'Run a command' } }),
@@ -38,7 +40,7 @@ describe('Claude Code with the agent-sandbox hook', () => {
   const bed = hookTestBed(claudeCode);
   sharedHookScenarios(bed);
 
-  it('refuses Write and Edit of a host file after a Read of it; the file on disk is unchanged', async () => {
+  provesRoute('claude', 'edit', 'refuses Write and Edit of a host file after a Read of it; the file on disk is unchanged', async () => {
     const file = path.join(bed.sandbox.workspace, NOTES);
     const before = fs.readFileSync(file, 'utf8');
     const { run, model } = await bed.agentRun([

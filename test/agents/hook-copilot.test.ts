@@ -17,6 +17,7 @@ import { sharedHookScenarios } from './support/hookScenarios';
 import { uniqueName } from './support/hookSandbox';
 import { hookTestBed, NOTES, ORIGINAL_NOTES, type AgentUnderTest } from './support/hookTestBed';
 import { runCopilot, writeHookConfig } from './support/runCopilot';
+import { provesRoute } from './support/routes';
 import { assertAbsentOnHost, describeRun, REFUSAL } from './support/verdicts';
 
 /** Which of the product's hook files the run gets: Copilot's own, or the Local harness's (which Copilot CLI reads too). */
@@ -25,6 +26,7 @@ interface CopilotOptions {
 }
 
 const copilotCli: AgentUnderTest<CopilotOptions> = {
+  id: 'copilot',
   bin: () => agentClis().copilot,
   shellTool: 'bash',
   shell: (command) => ({ tool: 'bash', input: { command, description: 'scripted step' } }),
@@ -42,7 +44,7 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
   const bed = hookTestBed(copilotCli);
   sharedHookScenarios(bed);
 
-  it('refuses create and edit of a host file, which stays as it was', async () => {
+  provesRoute('copilot', 'edit', 'refuses create and edit of a host file, which stays as it was', async () => {
     const notes = path.join(bed.sandbox.workspace, NOTES);
     const created = path.join(bed.sandbox.workspace, uniqueName('created-canary'));
     const { run, model } = await bed.agentRun([
@@ -54,6 +56,17 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
     assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, `notes.md was edited on the host. ${describeRun(run, model.toolResults())}`);
     bed.assertRefused(model, run, 2);
     for (const r of model.toolResults()) assert.match(r.text, /write_file or edit_file/, describeRun(run, model.toolResults()));
+  });
+
+  provesRoute('copilot', 'hostRun', 'refuses task, a subagent whose own tool calls may not reach the hook', async () => {
+    const canary = uniqueName('task-canary');
+    const { run, model } = await bed.agentRun([
+      { tool: 'task', input: { description: 'scripted subagent', prompt: `Run: touch ${path.join(bed.sandbox.workspace, canary)}`, agent_type: 'general-purpose' } },
+      { text: 'Done.' },
+    ]);
+    assert.ok(model.offeredTools().includes('task'), `Copilot CLI no longer offers task: ${model.offeredTools().join(', ')}`);
+    assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
+    bed.assertRefused(model, run);
   });
 
   it("is confined by VS Code's Local harness file too, which it reads with Claude-like input (PascalCase PreToolUse)", async () => {

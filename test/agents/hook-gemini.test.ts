@@ -30,6 +30,7 @@ interface GeminiOptions {
 const MCP_SERVER = 'agent-sandbox';
 
 const geminiCli: AgentUnderTest<GeminiOptions> = {
+  id: 'gemini',
   bin: () => agentClis().gemini,
   shellTool: 'run_shell_command',
   shell: (command) => ({ tool: 'run_shell_command', input: { command, description: 'scripted step' } }),

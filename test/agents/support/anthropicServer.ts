@@ -8,7 +8,7 @@
  * quota probe, and count_tokens) get a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn, type ToolResult } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -39,12 +39,12 @@ function usage() {
 }
 
 /** The content block and stop reason of one turn. */
-function blockOf(turn: ScriptTurn): { block: Record<string, unknown>; stopReason: 'tool_use' | 'end_turn' } {
+function blockOf(turn: PlayedTurn): { block: Record<string, unknown>; stopReason: 'tool_use' | 'end_turn' } {
   if ('tool' in turn) return { block: { type: 'tool_use', id: nextId('toolu'), name: turn.tool, input: turn.input }, stopReason: 'tool_use' };
   return { block: { type: 'text', text: turn.text }, stopReason: 'end_turn' };
 }
 
-function answer(res: http.ServerResponse, body: MessagesRequest, turn: ScriptTurn): void {
+function answer(res: http.ServerResponse, body: MessagesRequest, turn: PlayedTurn): void {
   const { block, stopReason } = blockOf(turn);
   const model = body.model ?? 'claude-scripted';
   const id = nextId('msg');
@@ -94,7 +94,7 @@ export function startAnthropicServer(script: readonly ScriptTurn[]): Promise<Ant
       if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
       if (req.method === 'POST' && req.path.startsWith('/v1/messages')) {
         const body = (req.body ?? {}) as MessagesRequest;
-        return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body)) : { text: 'ok' });
+        return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
       // Anything else Claude Code may probe (a health or settings endpoint): an empty success.
       return sendJson(res, 200, {});

@@ -9,7 +9,7 @@
  * say) get a short harmless text; a models list gets one model.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface ChatMessage {
   role?: string;
@@ -39,7 +39,7 @@ function doneTurns(body: ChatRequest): number {
   return (body.messages ?? []).reduce((n, m) => n + (m.role === 'assistant' && Array.isArray(m.tool_calls) ? m.tool_calls.length : 0), 0);
 }
 
-function answer(res: http.ServerResponse, body: ChatRequest, turn: ScriptTurn): void {
+function answer(res: http.ServerResponse, body: ChatRequest, turn: PlayedTurn): void {
   const id = nextId('chatcmpl');
   const base = { id, created: Math.floor(Date.now() / 1000), model: body.model ?? 'gpt-scripted', system_fingerprint: 'scripted' };
   const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 };
@@ -65,12 +65,16 @@ function textOf(content: unknown): string {
   return JSON.stringify(content ?? '');
 }
 
+function toolResultsOf(body: ChatRequest): ToolResult[] {
+  return (body.messages ?? []).filter((m) => m.role === 'tool').map((m) => ({ callId: String(m.tool_call_id), text: textOf(m.content) }));
+}
+
 export function startChatCompletionsServer(script: readonly ScriptTurn[]): Promise<ChatCompletionsServer> {
   return startModelServer<ChatRequest>({
     route(req, res) {
       if (isCompletions(req)) {
         const body = (req.body ?? {}) as ChatRequest;
-        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
       if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) {
         return sendJson(res, 200, { object: 'list', data: [{ id: 'gpt-4.1', object: 'model', created: 0, owned_by: 'scripted' }] });
@@ -79,6 +83,6 @@ export function startChatCompletionsServer(script: readonly ScriptTurn[]): Promi
     },
     isMain,
     toolNames: (body) => (body.tools ?? []).map((t) => t.function?.name ?? t.type ?? '?'),
-    toolResults: (body) => (body.messages ?? []).filter((m) => m.role === 'tool').map((m) => ({ callId: String(m.tool_call_id), text: textOf(m.content) })),
+    toolResults: toolResultsOf,
   });
 }

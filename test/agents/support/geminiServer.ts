@@ -10,7 +10,7 @@
  * small count; a models listing an empty list.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn, type ToolResult } from './scriptedServer';
+import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface GeminiPart {
   text?: string;
@@ -51,7 +51,7 @@ function doneTurns(body: GenerateContentRequest): number {
   return (body.contents ?? []).filter((c) => c.role === 'model' && (c.parts ?? []).some((p) => p.functionCall)).length;
 }
 
-function responseOf(turn: ScriptTurn): Record<string, unknown> {
+function responseOf(turn: PlayedTurn): Record<string, unknown> {
   const part = 'tool' in turn ? { functionCall: { id: nextId('call'), name: turn.tool, args: turn.input } } : { text: turn.text };
   return {
     candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }],
@@ -61,7 +61,7 @@ function responseOf(turn: ScriptTurn): Record<string, unknown> {
   };
 }
 
-function answer(req: LoggedRequest, res: http.ServerResponse, turn: ScriptTurn): void {
+function answer(req: LoggedRequest, res: http.ServerResponse, turn: PlayedTurn): void {
   const response = responseOf(turn);
   if (methodOf(req) === 'generateContent') return sendJson(res, 200, response);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -96,7 +96,7 @@ export function startGeminiServer(script: readonly ScriptTurn[]): Promise<Gemini
       if (method === 'countTokens') return sendJson(res, 200, { totalTokens: 12 });
       if (method === 'streamGenerateContent' || method === 'generateContent') {
         const body = (req.body ?? {}) as GenerateContentRequest;
-        return answer(req, res, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+        return answer(req, res, isMain(req) ? turnAt(script, doneTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
       if (req.method === 'GET' && /\/models\/?(\?|$)/.test(req.path)) return sendJson(res, 200, { models: [] });
       return sendJson(res, 200, {});

@@ -10,13 +10,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { it } from 'node:test';
 import { HOOK_TIMEOUT_SEC } from '../../../src/core/tools/hookConfig';
 import { shellJoin } from '../../../src/core/tools/shellQuote';
 import { startHangingEngine } from './hangingEngine';
 import { copyBuiltCli, sandboxedForm, uniqueName } from './hookSandbox';
 import type { HookRunOptions, HookTestBed } from './hookTestBed';
 import type { AgentRun } from './runAgent';
+import { provesRoute } from './routes';
 import type { ModelServer } from './scriptedServer';
 import { assertAbsentOnHost, describeRun } from './verdicts';
 
@@ -46,7 +46,7 @@ export async function assertBlockedCanary<O extends object>(
 
 /** Registers the shared scenarios as tests of the current suite. */
 export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void {
-  it('runs a shell call in the sandbox: a workspace file lands in the pending changes, a file outside the workspace nowhere on the host', async () => {
+  provesRoute(bed.agent.id, 'shell', 'runs a shell call in the sandbox: a workspace file lands in the pending changes, a file outside the workspace nowhere on the host', async () => {
     const inWorkspace = uniqueName('host-canary');
     const outside = outsideCanary(bed, 'agent-sandbox-outside-canary');
     const { run, model } = await bed.agentRun([bed.agent.shell(`touch ${inWorkspace} ${outside} && echo touched`), { text: 'Done.' }]);
@@ -61,7 +61,7 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
     assert.ok(changes.some((c) => c.path === inWorkspace && c.kind === 'added'), `${inWorkspace} is not a pending change: ${JSON.stringify(changes)}`);
   });
 
-  it('never lets a look-alike of the sandbox command run its tail on the host', async () => {
+  provesRoute(bed.agent.id, 'shell', 'never lets a look-alike of the sandbox command run its tail on the host', async () => {
     const relative = uniqueName('lookalike-canary');
     const outside = outsideCanary(bed, 'agent-sandbox-lookalike-canary');
     // Two look-alikes: the CLI's own `run --` form, and the very line the hook hands back for a
@@ -78,7 +78,7 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
     for (const r of results) assert.ok(bed.agent.isRefusal(r) || sandboxed, `a call was neither refused nor run in the sandbox. ${describeRun(run, results)}`);
   });
 
-  it('blocks the call when the configured hook program is missing', async () => {
+  provesRoute(bed.agent.id, 'hookFailure', 'blocks the call when the configured hook program is missing', async () => {
     const movedDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-sandbox-cli-moved-'));
     bed.cleanup(() => fs.rmSync(movedDir, { recursive: true, force: true }));
     const cli = copyBuiltCli(movedDir);
@@ -89,11 +89,11 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
     });
   });
 
-  it('blocks the call when the hook fails with an exception (a malformed AGENT_SANDBOX_CLI)', async () => {
+  provesRoute(bed.agent.id, 'hookFailure', 'blocks the call when the hook fails with an exception (a malformed AGENT_SANDBOX_CLI)', async () => {
     await assertBlockedCanary(bed, 'exception-canary', { env: { AGENT_SANDBOX_CLI: '["not a complete JSON array' } });
   });
 
-  it("blocks the call, inside the agent's hook timeout, when the engine hangs", async () => {
+  provesRoute(bed.agent.id, 'hookFailure', "blocks the call, inside the agent's hook timeout, when the engine hangs", async () => {
     const engine = await startHangingEngine();
     bed.cleanup(() => engine.close());
     const { run } = await assertBlockedCanary(bed, 'hung-engine-canary', {

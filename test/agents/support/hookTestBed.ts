@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before } from 'node:test';
 import { startHookSandbox, type HookSandbox } from './hookSandbox';
+import type { AgentId } from './routes';
 import { makeAgentHome, type AgentRun, type AgentRunOptions } from './runAgent';
 import type { ModelServer, ScriptTurn, ToolResult } from './scriptedServer';
 import { assertFinished, describeRun } from './verdicts';
@@ -31,6 +32,8 @@ export interface HookRunOptions<Options extends object = object> {
 
 /** What differs from agent to agent; `Options` are the agent's own run options (Copilot's hook file dialect, say). */
 export interface AgentUnderTest<Options extends object = object> {
+  /** Which column of the README's agents × routes table the agent's passing tests prove. */
+  readonly id: AgentId;
   /** The installed agent program (looked up when the suite starts). */
   bin(): string;
   /** The name of the agent's shell tool: every run checks the agent still offers it, or the tests would prove nothing. */

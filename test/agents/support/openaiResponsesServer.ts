@@ -3,12 +3,12 @@
  * `wire_api = "responses"`). Each POST /responses is answered with the script's next turn as
  * a Server-Sent Events stream: response.created, response.output_item.added and
  * response.output_item.done for the one output item (a function_call or an assistant
- * message), response.completed with usage. The turn is chosen by how many function calls the
+ * message, or a custom tool call for a freeform turn), response.completed with usage. The turn is chosen by how many function calls the
  * request's input already holds, so a retried request gets the same answer. Anything else
  * (a models list, a side request without tools) gets a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type ScriptTurn } from './scriptedServer';
+import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
 
 interface ResponsesItem {
   type?: string;
@@ -37,14 +37,17 @@ function doneTurns(body: ResponsesRequest): number {
   return (body.input ?? []).filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || i.type === 'local_shell_call').length;
 }
 
-function itemOf(turn: ScriptTurn): Record<string, unknown> {
+function itemOf(turn: PlayedTurn): Record<string, unknown> {
+  if ('tool' in turn && turn.freeform !== undefined) {
+    return { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: turn.tool, input: turn.freeform, status: 'completed' };
+  }
   if ('tool' in turn) {
     return { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: turn.tool, arguments: JSON.stringify(turn.input), status: 'completed' };
   }
   return { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
 }
 
-function answer(res: http.ServerResponse, body: ResponsesRequest, turn: ScriptTurn): void {
+function answer(res: http.ServerResponse, body: ResponsesRequest, turn: PlayedTurn): void {
   const id = nextId('resp');
   const model = body.model ?? 'gpt-scripted';
   const item = itemOf(turn);
@@ -65,21 +68,24 @@ function textOf(output: unknown): string {
   return JSON.stringify(output ?? '');
 }
 
+function toolResultsOf(body: ResponsesRequest): ToolResult[] {
+  return (body.input ?? [])
+    .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
+    .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) }));
+}
+
 export function startOpenAiResponsesServer(script: readonly ScriptTurn[]): Promise<OpenAiResponsesServer> {
   return startModelServer<ResponsesRequest>({
     route(req, res) {
       if (req.method === 'POST' && /\/responses$/.test(req.path.split('?')[0]!)) {
         const body = (req.body ?? {}) as ResponsesRequest;
-        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body)) : { text: 'ok' });
+        return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
       if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) return sendJson(res, 200, { object: 'list', data: [], models: [] });
       return sendJson(res, 200, {});
     },
     isMain,
     toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? t.type ?? '?'),
-    toolResults: (body) =>
-      (body.input ?? [])
-        .filter((i) => i.type === 'function_call_output' || i.type === 'custom_tool_call_output')
-        .map((i) => ({ callId: String(i.call_id), text: textOf(i.output) })),
+    toolResults: toolResultsOf,
   });
 }

@@ -12,6 +12,9 @@
  * (`wire_api = "responses"`) and Claude-format hooks in $CODEX_HOME/hooks.json. Codex runs
  * only hooks a person has reviewed and trusted (a hash kept in config.toml after review in
  * its UI); headless automation skips that review with `--dangerously-bypass-hook-trust`.
+ * Codex offers its file edit tool (apply_patch) only to a model whose metadata it knows, so
+ * the scripted model is described in a model catalog ($CODEX_HOME/models.json, named by
+ * `model_catalog_json`) as taking apply_patch in Codex's freeform form.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -97,6 +100,38 @@ export function runClaude(options: AgentRunOptions): Promise<AgentRun> {
   return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
 }
 
+/** Describes the scripted model to Codex as one of its own kind: freeform apply_patch, unified exec shell. */
+function writeScriptedModelCatalog(codexHome: string): string {
+  const model = {
+    slug: 'gpt-scripted',
+    display_name: 'gpt-scripted',
+    description: 'Scripted test model',
+    default_reasoning_level: 'medium',
+    supported_reasoning_levels: [{ effort: 'medium', description: 'Balanced' }],
+    shell_type: 'unified_exec',
+    visibility: 'list',
+    supported_in_api: true,
+    priority: 1,
+    upgrade: null,
+    base_instructions: 'Follow the plan.',
+    supports_reasoning_summaries: false,
+    default_reasoning_summary: 'none',
+    support_verbosity: false,
+    default_verbosity: null,
+    apply_patch_tool_type: 'freeform',
+    truncation_policy: { mode: 'tokens', limit: 10_000 },
+    supports_parallel_tool_calls: false,
+    context_window: 200_000,
+    effective_context_window_percent: 95,
+    experimental_supported_tools: [],
+    input_modalities: ['text'],
+    supports_search_tool: false,
+  };
+  const file = path.join(codexHome, 'models.json');
+  fs.writeFileSync(file, `${JSON.stringify({ models: [model] }, null, 2)}\n`);
+  return file;
+}
+
 /** `hooks`: the Claude-format hook configuration Codex reads from $CODEX_HOME/hooks.json. */
 export function runCodex(options: AgentRunOptions & { readonly hooks: Record<string, unknown> }): Promise<AgentRun> {
   const codexHome = path.join(options.home, '.codex');
@@ -106,6 +141,7 @@ export function runCodex(options: AgentRunOptions & { readonly hooks: Record<str
     [
       'model = "gpt-scripted"',
       'model_provider = "scripted"',
+      `model_catalog_json = ${JSON.stringify(writeScriptedModelCatalog(codexHome))}`,
       '',
       '[model_providers.scripted]',
       'name = "Scripted test model"',

@@ -9,8 +9,19 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One model turn: call a tool with this input, or answer with a final text. */
-export type ScriptTurn = { readonly tool: string; readonly input: Record<string, unknown> } | { readonly text: string };
+/**
+ * One model turn: call a tool with this input, or answer with a final text. `freeform` is the
+ * raw text of a call to a tool that takes free text instead of JSON (Codex's apply_patch);
+ * wires without such tools ignore it.
+ */
+export type ScriptTurn =
+  | { readonly tool: string; readonly input: Record<string, unknown>; readonly freeform?: string }
+  | { readonly text: string }
+  /** A turn that depends on what the agent sent back so far (an id the agent chose, say). */
+  | { readonly after: (results: readonly ToolResult[]) => ScriptTurn };
+
+/** A turn as the model plays it: a tool call or a text. */
+export type PlayedTurn = Exclude<ScriptTurn, { readonly after: unknown }>;
 
 export interface LoggedRequest {
   readonly method: string;
@@ -141,7 +152,12 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(JSON.stringify(body));
 }
 
-/** The turn for a request that follows `done` earlier model turns; past the end, a closing text. */
-export function turnAt(script: readonly ScriptTurn[], done: number): ScriptTurn {
-  return script[done] ?? { text: 'Done.' };
+/**
+ * The turn for a request that follows `done` earlier model turns, given the tool results the
+ * request holds; past the end, a closing text.
+ */
+export function turnAt(script: readonly ScriptTurn[], done: number, results: readonly ToolResult[]): PlayedTurn {
+  let turn = script[done] ?? { text: 'Done.' };
+  while ('after' in turn) turn = turn.after(results);
+  return turn;
 }
