@@ -13,12 +13,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { agentClis } from './support/agentClis';
 import { startGeminiServer } from './support/geminiServer';
 import { sharedHookScenarios } from './support/hookScenarios';
 import { uniqueName } from './support/hookSandbox';
 import { hookTestBed, NOTES, ORIGINAL_NOTES, type AgentUnderTest } from './support/hookTestBed';
+import { provesRoute } from './support/routes';
 import { runGemini, writeGeminiSettings, type GeminiMcpServer } from './support/runGemini';
 import { assertAbsentOnHost, describeRun, REFUSAL } from './support/verdicts';
 
@@ -49,7 +50,7 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
   const bed = hookTestBed(geminiCli);
   sharedHookScenarios(bed);
 
-  it('refuses write_file and replace of a host file, which stays as it was', async () => {
+  provesRoute('gemini', 'edit', 'refuses write_file and replace of a host file, which stays as it was', async () => {
     const notes = path.join(bed.sandbox.workspace, NOTES);
     const created = uniqueName('created-canary');
     const { run, model } = await bed.agentRun([
@@ -64,7 +65,7 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
   });
 
   // read_many_files is refused too, but Gemini CLI 0.61 does not offer it in headless mode.
-  it('refuses its read tools, which would read the real workspace instead of the copy, naming what reads the copy', async () => {
+  provesRoute('gemini', 'read', 'refuses its read tools, which would read the real workspace instead of the copy, naming what reads the copy', async () => {
     const { run, model } = await bed.agentRun([
       { tool: 'read_file', input: { file_path: NOTES } },
       { tool: 'glob', input: { pattern: '*.md' } },
@@ -81,7 +82,7 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
     }
   });
 
-  it('reads back its own write through the sandbox: run_shell_command after a sandboxed write shows the copy, the host keeps the original', async () => {
+  provesRoute('gemini', 'read', 'reads back its own write through the sandbox: run_shell_command after a sandboxed write shows the copy, the host keeps the original', async () => {
     const notes = path.join(bed.sandbox.workspace, NOTES);
     const marker = uniqueName('sandbox-write');
     const { run, model } = await bed.agentRun([
@@ -100,7 +101,7 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
     assert.ok((await bed.sandbox.changes()).some((c) => c.path === NOTES && c.kind === 'modified'), 'notes.md is not a pending change');
   });
 
-  it('uses the agent-sandbox MCP server: its write, run and read tools act on the copy, and the read shows the write', async () => {
+  provesRoute('gemini', ['mcp', 'read'], 'uses the agent-sandbox MCP server: its write, run and read tools act on the copy, and the read shows the write', async () => {
     const file = uniqueName('mcp-written');
     const marker = uniqueName('mcp-content');
     const { run, model } = await bed.agentRun(

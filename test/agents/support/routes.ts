@@ -33,15 +33,18 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   shell: {
     claude: '`Bash` runs in the sandbox; changes wait for review',
     codex: '`exec_command` runs in the sandbox; changes wait for review',
+    gemini: '`run_shell_command` runs in the sandbox; changes wait for review',
     copilot: '`bash` runs in the sandbox; changes wait for review',
   },
   edit: {
     claude: '`Write`, `Edit` refused, the reason names the sandbox tools',
     codex: '`apply_patch` refused; typed into the shell it runs in the sandbox',
+    gemini: '`write_file`, `replace` refused, the reason names the sandbox tools',
     copilot: '`create`, `edit` refused, the reason names the sandbox tools',
   },
   read: {
     codex: 'reads through its shell, so it reads the sandbox copy',
+    gemini: '`read_file`, `glob`, `grep_search`, `list_directory` (they read the real workspace) refused, the reason names `run_shell_command` and the MCP `read_file`, which read back its own write',
   },
   hostRun: {
     codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
@@ -50,13 +53,18 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   hookFailure: {
     claude: 'the call is blocked',
     codex: 'the call is blocked',
+    gemini: 'the call is blocked',
     copilot: 'the call is blocked',
   },
-  mcp: {},
+  mcp: {
+    gemini: '`mcp_agent-sandbox_write_file`, `_run_command`, `_read_file` act on the sandbox copy',
+  },
 };
 
 /** Why a route has no claim for an agent, shown in place of one. */
-export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
+export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {
+  hostRun: { gemini: '`save_memory` and `invoke_agent` are refused by the hook (unit tests); not driven with the real program' },
+};
 
 export interface RouteProof {
   readonly agent: AgentId;
