@@ -64,6 +64,16 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
     for (const r of model.toolResults()) assert.match(r.text, /mcp_agent-sandbox_write_file/, describeRun(run, model.toolResults()));
   });
 
+  // save_memory (it writes the person's home) is refused too, but Gemini CLI 0.61 does not offer it.
+  provesRoute('gemini', 'hostRun', 'refuses invoke_agent, whose subagent may run tools this hook never sees', async () => {
+    const canary = uniqueName('subagent-canary');
+    const { run, model } = await bed.agentRun([{ tool: 'invoke_agent', input: { agent_name: 'generalist', prompt: `Run the shell command: touch ${canary}` } }, { text: 'Done.' }]);
+    assert.ok(model.offeredTools().includes('invoke_agent'), `invoke_agent is not offered: ${model.offeredTools().join(', ')}`);
+    assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
+    bed.assertRefused(model, run);
+    assert.match(model.toolResults()[0]!.text, /subagent/, describeRun(run, model.toolResults()));
+  });
+
   // read_many_files is refused too, but Gemini CLI 0.61 does not offer it in headless mode.
   provesRoute('gemini', 'read', 'refuses its read tools, which would read the real workspace instead of the copy, naming what reads the copy', async () => {
     const { run, model } = await bed.agentRun([

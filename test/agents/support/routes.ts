@@ -48,6 +48,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   },
   hostRun: {
     codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
+    gemini: '`invoke_agent` (a subagent whose calls may not reach the hook) refused',
     copilot: '`task` (a subagent whose calls may not reach the hook) refused',
   },
   hookFailure: {
@@ -62,9 +63,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
 };
 
 /** Why a route has no claim for an agent, shown in place of one. */
-export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {
-  hostRun: { gemini: '`save_memory` and `invoke_agent` are refused by the hook (unit tests); not driven with the real program' },
-};
+export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
 
 export interface RouteProof {
   readonly agent: AgentId;
