@@ -26,6 +26,7 @@ import { airlockOf } from '../core/tools/sessionHost';
 import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { newFeedbackPrelude } from '../core/tools/handlers';
 import { ensureLauncher, HOOK_WATCHDOG_MS, planHookFile } from '../core/tools/hookConfig';
+import { answerCopyRead } from './hookCopyReads';
 import {
   answerIn,
   denyAnswer,
@@ -152,6 +153,11 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, for
   });
   if (plan.kind === 'pass') return { code: 0 };
   if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
+  if (plan.kind === 'copyRead' || plan.kind === 'copySearch') {
+    const from = payload.cwd ?? ctx.workspace;
+    const answer = await answerCopyRead(plan, from, sessionRootFor(from) ?? sessionRootFor(ctx.workspace), payload.toolInput);
+    return answer ? { code: 0, answer } : { code: 0 };
+  }
   return { code: 0, answer: await sandboxShell(ctx, payload.cwd, payload.toolInput, plan.command, parsed.flags.has('ask')) };
 }
 

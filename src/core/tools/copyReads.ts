@@ -45,7 +45,8 @@ export interface CopyReadOptions {
 
 /** Well below the agents' hook watchdog, so a held-up read is refused with its own reason. */
 export const COPY_READ_TIMEOUT_MS = 10_000;
-export const COPY_READS_KEPT = 64;
+/** With files of at most READ_LIMIT_BYTES, the folder holds at most 256 MiB. */
+export const COPY_READS_KEPT = 32;
 /** An agent reads the file right after the hook answers; an hour leaves room for a slow turn. */
 export const COPY_READ_MAX_AGE_MS = 60 * 60 * 1000;
 

@@ -39,6 +39,7 @@
  */
 
 import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
+import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
 
 export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot', 'gemini'];
@@ -311,6 +312,8 @@ export type HookPlan =
   | { readonly kind: 'pass' }
   /** A shell command to move into the sandbox (if the sandbox is up). */
   | { readonly kind: 'shell'; readonly command: string }
+  /** Claude Code's Read and searches: shown the sandbox copy, or refused inside the workspace (see hookCopyReads.ts). */
+  | CopyReadPlan
   | { readonly kind: 'deny'; readonly reason: string };
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
@@ -339,12 +342,15 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
       kind: 'deny',
       reason:
         `Agent Sandbox is on: ${tool} would write the real workspace directly. ` +
-        'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (shell commands run in the sandbox). ' +
+        'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox). ' +
         'A person reviews the changes before they reach the workspace.',
     };
   }
   const runReason = HOST_RUN_TOOLS.get(tool);
   if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };
+  // Before the known readers: Claude Code's Read and searches must see the copy, not the host.
+  const copyRead = planCopyRead(payload);
+  if (copyRead) return copyRead;
   if (KNOWN_SAFE_TOOLS.has(tool)) return { kind: 'pass' };
   return planOtherTool(tool, options);
 }
@@ -406,7 +412,7 @@ export function denyAnswer(reason: string): HookAnswer {
  * (description, timeout, background flags). A nested value is the agent's to send but not
  * the hook's to echo: an input nested deeply enough makes JSON.stringify throw.
  */
-function scalarFields(input: Record<string, unknown>): Record<string, string | number | boolean> {
+export function scalarFields(input: Record<string, unknown>): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(input)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[key] = value;

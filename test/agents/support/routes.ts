@@ -43,10 +43,13 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
     copilot: '`create`, `edit` refused, the reason names the sandbox tools',
   },
   read: {
+    claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
     gemini: '`read_file`, `glob`, `grep_search`, `list_directory` (they read the real workspace) refused, the reason names `run_shell_command` and the MCP `read_file`, which read back its own write',
+    copilot: '`view` shows the sandbox copy (it reads back its own writes); `grep`, `glob` in the workspace refused with the bash route',
   },
   hostRun: {
+    claude: '`EnterWorktree` (it would run `git worktree add` on the host) refused',
     codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
     gemini: '`invoke_agent` (a subagent whose calls may not reach the hook) refused',
     copilot: '`task` (a subagent whose calls may not reach the hook) refused',

@@ -88,7 +88,10 @@ describe('Copilot tools', () => {
   }
 
   it('passes the reading tools, and denies an unknown tool whose name says it runs or writes', () => {
-    for (const tool of ['view', 'grep', 'glob', 'web_fetch', 'ask_user', 'skill', 'report_intent']) assert.equal(plan(tool).kind, 'pass', tool);
+    for (const tool of ['web_fetch', 'ask_user', 'skill', 'report_intent']) assert.equal(plan(tool).kind, 'pass', tool);
+    // Its readers are shown the sandbox copy inside the workspace (see hookCopyReads.ts).
+    assert.equal(plan('view', { path: 'a' }).kind, 'copyRead');
+    for (const tool of ['grep', 'glob']) assert.equal(plan(tool).kind, 'copySearch', tool);
     assert.equal(plan('run_in_container').kind, 'deny');
     assert.equal(plan('task', { prompt: 'x' }).kind, 'deny');
   });

@@ -46,11 +46,19 @@ describe('tools the hook covers', () => {
     });
   }
 
-  for (const tool of ['Read', 'Grep', 'Glob', 'WebFetch', 'TodoWrite', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp__docs__lookup']) {
+  for (const tool of ['WebFetch', 'TodoWrite', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp__docs__lookup']) {
     it(`passes ${tool}, which only reads, acts in the agent itself or acts in the sandbox`, () => {
       assert.equal(plan(tool).kind, 'pass');
     });
   }
+
+  it("plans Claude Code's Read and searches against the sandbox copy instead of passing them to the host", () => {
+    assert.deepEqual(plan('Read', { file_path: '/ws/a.ts', offset: 3 }), { kind: 'copyRead', tool: 'Read', field: 'file_path', target: '/ws/a.ts' });
+    assert.deepEqual(plan('NotebookRead', { notebook_path: 'n.ipynb' }), { kind: 'copyRead', tool: 'NotebookRead', field: 'notebook_path', target: 'n.ipynb' });
+    assert.deepEqual(plan('Glob', { pattern: '**/*.ts' }), { kind: 'copySearch', tool: 'Glob', target: '.' });
+    assert.deepEqual(plan('Grep', { pattern: 'x', path: 'src' }), { kind: 'copySearch', tool: 'Grep', target: 'src' });
+    assert.deepEqual(plan('LS', { path: '/ws' }), { kind: 'copySearch', tool: 'LS', target: '/ws' });
+  });
 
   // Tools an outside review found passing: they change the real workspace (git), write host
   // files, run code in a host browser, or start background work on the host.
