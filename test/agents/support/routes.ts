@@ -90,7 +90,7 @@ function record(proofs: readonly RouteProof[]): void {
 export function provesRoute(agent: AgentId, routes: RouteId | readonly RouteId[], title: string, body: (t: TestContext) => Promise<void>): void {
   const list = typeof routes === 'string' ? [routes] : routes;
   for (const route of list) {
-    if (!ROUTE_CLAIMS[route][agent]) throw new Error(`"${title}" proves ${ROUTE_NAMES[route]} for ${AGENT_NAMES[agent]}, which the routes table does not claim`);
+    if (!ROUTE_CLAIMS[route]?.[agent]) throw new Error(`"${title}" proves ${ROUTE_NAMES[route]} for ${AGENT_NAMES[agent]}, which the routes table does not claim`);
   }
   it(title, async (t) => {
     await body(t);

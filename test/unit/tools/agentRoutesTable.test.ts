@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { claimedCells, provesRoute, readLedger, renderRoutesTable, unprovenCells, type RouteProof } from '../../agents/support/routes';
+import { AGENT_NAMES, claimedCells, provesRoute, readLedger, renderRoutesTable, ROUTE_NAMES, unprovenCells, type AgentId, type RouteId, type RouteProof } from '../../agents/support/routes';
 
 const README = path.join(__dirname, '..', '..', '..', 'README.md');
 
@@ -42,6 +42,12 @@ describe('agents × routes table', () => {
   });
 
   it('refuses a test that claims to prove a cell the table does not claim', () => {
-    assert.throws(() => provesRoute('copilot', 'read', 'x', async () => {}), /does not claim/);
+    assert.throws(() => provesRoute('copilot', 'no-such-route' as RouteId, 'x', async () => {}), /does not claim/);
+    const claimed = new Set(claimedCells().map((c) => `${c.agent}/${c.route}`));
+    for (const agent of Object.keys(AGENT_NAMES) as AgentId[]) {
+      for (const route of Object.keys(ROUTE_NAMES) as RouteId[]) {
+        if (!claimed.has(`${agent}/${route}`)) assert.throws(() => provesRoute(agent, route, 'x', async () => {}), /does not claim/, `${agent}/${route}`);
+      }
+    }
   });
 });
