@@ -27,12 +27,13 @@ step "Preparing Chromium and code-server"
 bash .ci/ensure-browser >/dev/null || die "no Chromium"
 CODE_SERVER_BIN="$(bash .ci/ensure-code-server)" || die "no code-server"
 export CODE_SERVER_BIN
-step "Preparing the agent programs (Claude Code, Codex)"
+step "Preparing the agent programs (Claude Code, Codex, Copilot CLI, Gemini CLI)"
 AGENT_CLIS="$(bash .ci/ensure-agent-clis)" || die "no agent programs"
 CLAUDE_CODE_BIN="$(sed -n 's/^CLAUDE_CODE_BIN=//p' <<<"$AGENT_CLIS")"
 CODEX_BIN="$(sed -n 's/^CODEX_BIN=//p' <<<"$AGENT_CLIS")"
 COPILOT_BIN="$(sed -n 's/^COPILOT_BIN=//p' <<<"$AGENT_CLIS")"
-export CLAUDE_CODE_BIN CODEX_BIN COPILOT_BIN
+GEMINI_BIN="$(sed -n 's/^GEMINI_BIN=//p' <<<"$AGENT_CLIS")"
+export CLAUDE_CODE_BIN CODEX_BIN COPILOT_BIN GEMINI_BIN
 
 step "Type check"
 npm run --silent typecheck || die "type check"
@@ -74,7 +75,7 @@ run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
 # records it here; a claim without a passing proof fails the run.
 export AGENT_SANDBOX_ROUTE_LEDGER="$PWD/$ARTIFACTS/agent-routes.jsonl"
 rm -f "$AGENT_SANDBOX_ROUTE_LEDGER"
-run_suite "Real agents (Claude Code, Codex, Copilot CLI)" --test-concurrency=1 test/agents/*.test.ts
+run_suite "Real agents (Claude Code, Codex, Copilot CLI, Gemini CLI)" --test-concurrency=1 test/agents/*.test.ts
 step "Agents × routes table: every claim proven"
 if ! npx tsx test/agents/checkRoutes.ts "$AGENT_SANDBOX_ROUTE_LEDGER"; then
   FAILED=$((FAILED + 1))

@@ -1,12 +1,13 @@
 /**
- * `agent-sandbox hook claude|vscode|copilot [--ask] [--allow-host-edits] [--allow-tools A,B]`: answers an agent's
+ * `agent-sandbox hook claude|vscode|copilot|gemini [--ask] [--allow-host-edits] [--allow-tools A,B]`: answers an agent's
  * pre-tool-use hook (JSON on stdin, JSON on stdout). A shell call is rewritten to
  * `<launcher> run-pending <id>`, which runs it in the sandbox; when the sandbox is down the
  * call is denied with the reason; tools that could run code or write on the host are denied.
  * Formats: see src/core/tools/hooks.ts.
  *
  * Fail closed: the agents run a call on the host when a hook exits with any code but 2 or
- * does not answer in time (Copilot: when it does not answer in time or prints invalid JSON).
+ * does not answer in time (Copilot: when it does not answer in time or prints invalid JSON;
+ * Gemini CLI: when it does not answer in time or prints nothing, whatever its exit code).
  * So every failure here (bad input, an exception, a hung engine or scan) ends in a deny
  * answer, valid JSON in the agent's format, and exit code 2, and a watchdog answers so well
  * inside the configured timeout.
@@ -14,7 +15,7 @@
  * `agent-sandbox run-pending ID` runs a command the hook stored, exactly as
  * `agent-sandbox --workspace ROOT run -- sh -c COMMAND` would.
  *
- * `agent-sandbox hook-config claude|vscode|copilot...` writes the launcher and the agents' hook
+ * `agent-sandbox hook-config claude|vscode|copilot|gemini...` writes the launcher and the agents' hook
  * configuration into the workspace.
  */
 import * as fs from 'node:fs';
@@ -46,7 +47,7 @@ import { parseArgs, UsageError } from './args';
 import type { CommandContext } from './commands';
 import { loadCliPolicy } from './policyLoader';
 
-/** Exit code that makes Claude Code, VS Code, Codex and Copilot block the tool call. */
+/** Exit code that makes Claude Code, VS Code, Codex and Copilot block the tool call (Gemini CLI reads the deny answer). */
 const EXIT_BLOCK = 2;
 
 interface HookOutcome {
@@ -139,7 +140,7 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, for
   }
   let payload;
   try {
-    payload = parseHookPayload(await readAll(stdin));
+    payload = parseHookPayload(await readAll(stdin), formatOfDialect(dialect));
   } catch (err) {
     if (!(err instanceof HookInputError)) throw err;
     return blocked(`agent-sandbox hook: ${err.message} The call is blocked.`);
@@ -208,7 +209,7 @@ export async function runPendingCommand(ctx: CommandContext, run: (ctx: CommandC
   return run({ workspace: entry.root, args: ['--', ...sandboxArgv(entry.command, entry.subdir)], io: ctx.io });
 }
 
-/** `hook-config claude|vscode|copilot...`: writes the launcher and each agent's hook configuration into the workspace. */
+/** `hook-config claude|vscode|copilot|gemini...`: writes the launcher and each agent's hook configuration into the workspace. */
 export async function hookConfigCommand(ctx: CommandContext): Promise<number> {
   const parsed = parseArgs(ctx.args, [], []);
   const dialects = parsed.positional as HookDialect[];

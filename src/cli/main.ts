@@ -27,10 +27,10 @@ Commands:
   gc                            remove what crashed runs and deleted workspaces left behind
   audit                         print the session's audit log
   mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
-  hook claude|vscode|copilot [--ask] [--allow-host-edits] [--allow-tools A,B]
+  hook claude|vscode|copilot|gemini [--ask] [--allow-host-edits] [--allow-tools A,B]
                                 answer an agent's pre-tool-use hook on stdin: shell calls are
                                 rewritten to run in the sandbox, file edits on the host denied
-  hook-config claude|vscode|copilot...
+  hook-config claude|vscode|copilot|gemini...
                                 write the agents' hook configuration into the workspace
   setup claude|codex|gemini [--undo] [--dry-run]
                                 set an agent up with the hook and the MCP server in its own files,

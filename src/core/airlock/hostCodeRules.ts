@@ -78,6 +78,7 @@ export const SANDBOX_HOOK_FILES: readonly HostCodePattern[] = [
   { pattern: '/.claude/settings.json', reason: `${OWN_HOOK} ("disableAllHooks" turns off every hook)` },
   { pattern: '/.github/hooks/agent-sandbox.json', reason: OWN_HOOK },
   { pattern: '/.github/hooks/agent-sandbox-copilot.json', reason: OWN_HOOK },
+  { pattern: '/.gemini/settings.json', reason: `${OWN_HOOK} ("hooksConfig.enabled": false turns off every hook)` },
 ];
 
 export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [

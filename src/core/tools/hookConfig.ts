@@ -21,6 +21,11 @@
  * is run by `/bin/sh` rather than directly because fish skips `||` when the command itself
  * does not exist; `/bin/sh` always does, and exits 127 for a missing script. sh, bash, zsh,
  * fish and PowerShell 7 all read the line alike, and the path needs no quoting in any of them.
+ *
+ * Gemini CLI (`.gemini/settings.json`, `hooks.BeforeTool`, `timeout` in milliseconds) runs
+ * the line with bash and lets a call run when its hook exits with 2 but prints nothing (see
+ * geminiHook.ts), so its line also prints a reason on stderr when the hook fails:
+ * `/bin/sh <launcher> hook gemini || { echo REASON >&2; exit 2; }`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -52,17 +57,25 @@ export function hookConfigPath(workspaceRoot: string, dialect: HookDialect): str
       return path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox.json');
     case 'copilot':
       return path.join(workspaceRoot, '.github', 'hooks', 'agent-sandbox-copilot.json');
+    case 'gemini':
+      return path.join(workspaceRoot, '.gemini', 'settings.json');
   }
 }
 
+/** What Gemini CLI's line prints when the hook program fails without an answer: plain text with exit 2 blocks there. */
+const GEMINI_FAILURE_TAIL = "|| { echo 'Agent Sandbox: the hook failed, so the call was blocked.' >&2; exit 2; }";
+
 /** The exact command line configured for a dialect. Throws UnsafeStatePathError for a launcher path with special characters. */
 export function hookCommandLine(launcher: string, dialect: HookDialect): string {
-  return `/bin/sh ${assertInertLauncher(launcher)} hook ${dialect} || exit 2`;
+  return `/bin/sh ${assertInertLauncher(launcher)} hook ${dialect} ${dialect === 'gemini' ? GEMINI_FAILURE_TAIL : '|| exit 2'}`;
 }
 
 /** Our entries, this form or the earlier one that named the CLI directly (`... hook claude`). */
 function isOurCommand(command: unknown, dialect: HookDialect): boolean {
-  return typeof command === 'string' && (command.endsWith(` hook ${dialect}`) || command.endsWith(` hook ${dialect} || exit 2`));
+  return (
+    typeof command === 'string' &&
+    (command.endsWith(` hook ${dialect}`) || command.endsWith(` hook ${dialect} || exit 2`) || (dialect === 'gemini' && command.endsWith(` hook gemini ${GEMINI_FAILURE_TAIL}`)))
+  );
 }
 
 function isOurs(entry: unknown, dialect: HookDialect): boolean {
@@ -84,6 +97,12 @@ export function mergeHookConfig(existing: unknown, dialect: HookDialect, command
   }
   const config = structuredClone((existing ?? {}) as Record<string, unknown>);
   const hooks = config.hooks && typeof config.hooks === 'object' && !Array.isArray(config.hooks) ? (config.hooks as Record<string, unknown>) : {};
+  if (dialect === 'gemini') {
+    const before = Array.isArray(hooks.BeforeTool) ? hooks.BeforeTool.filter((e) => !isOurs(e, dialect)) : [];
+    // Matcher `*`: every tool comes to the hook, which decides (see CLAUDE_MATCHER).
+    before.push({ matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', name: 'agent-sandbox', command: commandLine, timeout: HOOK_TIMEOUT_SEC * 1000 }] });
+    return { ...config, hooks: { ...hooks, BeforeTool: before } };
+  }
   if (dialect === 'copilot') {
     const pre = Array.isArray(hooks.preToolUse) ? hooks.preToolUse.filter((e) => !isOurs(e, dialect)) : [];
     // No matcher: every tool comes to the hook, which decides (see CLAUDE_MATCHER).

@@ -20,6 +20,9 @@
  *   string). Output, flat: `{ permissionDecision, permissionDecisionReason, modifiedArgs,
  *   additionalContext }`; `modifiedArgs` replaces the whole tool input. Any non-zero exit code
  *   denies, but a hook that times out or prints invalid JSON lets the call run.
+ * - Gemini CLI `BeforeTool`: Claude-like input with its own event and tool names, answered
+ *   `{ decision, reason, hookSpecificOutput: { tool_input } }`; see geminiHook.ts for its
+ *   tools and how it treats a failing hook.
  *
  * The answer always takes the format of the question, whichever format the command line
  * names: Copilot CLI sends the Claude-like input for an entry configured under PascalCase
@@ -35,17 +38,18 @@
  * host otherwise is denied; tools known to only read pass.
  */
 
+import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
 import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
 
-export type HookDialect = 'claude' | 'vscode' | 'copilot';
-export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot'];
+export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
+export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot', 'gemini'];
 
-/** The shape of a hook's input and answer: Claude-like (`hookSpecificOutput`) or Copilot's flat one. */
-export type HookFormat = 'claude' | 'copilot';
+/** The shape of a hook's input and answer: Claude-like (`hookSpecificOutput`), Copilot's flat one, or Gemini's (`decision`). */
+export type HookFormat = 'claude' | 'copilot' | 'gemini';
 
 /** The format a dialect's hook answers in when it cannot tell from the input. */
 export function formatOfDialect(dialect: HookDialect): HookFormat {
-  return dialect === 'copilot' ? 'copilot' : 'claude';
+  return dialect === 'copilot' || dialect === 'gemini' ? dialect : 'claude';
 }
 
 /**
@@ -274,8 +278,12 @@ function copilotToolArgs(value: unknown): Record<string, unknown> {
   }
 }
 
-/** Reads a hook's stdin payload in any of the formats. */
-export function parseHookPayload(text: string): HookPayload {
+/**
+ * Reads a hook's stdin payload in any of the formats. Gemini's input looks like Claude's but
+ * for its events; an event both send (SessionStart, say) counts as Gemini's when the command
+ * line names the gemini dialect (`named`), so that the refusal is in a format it reads.
+ */
+export function parseHookPayload(text: string, named?: HookFormat): HookPayload {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -292,7 +300,11 @@ export function parseHookPayload(text: string): HookPayload {
   const event = typeof o.hook_event_name === 'string' ? o.hook_event_name : typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
   if (typeof o.tool_name !== 'string') throw new HookInputError('The hook input has no "tool_name" nor "toolName"; configure this command as a PreToolUse (preToolUse) hook.');
   const toolInput = asObject(o.tool_input) ?? {};
-  return { event, toolName: o.tool_name, toolInput, format: 'claude', ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
+  let cwd = typeof o.cwd === 'string' && o.cwd ? o.cwd : undefined;
+  const gemini = GEMINI_EVENTS.has(event) || (named === 'gemini' && event !== 'PreToolUse');
+  // A Gemini shell call runs in its dir_path; the sandboxed command starts in the same folder of the copy.
+  if (gemini && o.tool_name === GEMINI_SHELL_TOOL) cwd = geminiShellCwd(cwd, toolInput);
+  return { event, toolName: o.tool_name, toolInput, format: gemini ? 'gemini' : 'claude', ...(cwd ? { cwd } : {}) };
 }
 
 export type HookPlan =
@@ -307,10 +319,17 @@ export type HookPlan =
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
   // The hook is only ever configured for the pre-tool-use event. A call under any other
   // name is not one this hook can judge, so it is refused rather than let through.
-  if (payload.event.trim().toLowerCase() !== 'pretooluse') {
+  if (payload.format === 'gemini') {
+    if (payload.event !== GEMINI_TOOL_EVENT) {
+      return { kind: 'deny', reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a ${GEMINI_TOOL_EVENT} hook.` };
+    }
+  } else if (payload.event.trim().toLowerCase() !== 'pretooluse') {
     return { kind: 'deny', reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a PreToolUse (preToolUse) hook.` };
   }
   const tool = payload.toolName;
+  // Gemini CLI's tool names overlap other agents' (its read_file reads the real workspace,
+  // VS Code's is judged differently): its own table decides, then only the common rules.
+  if (payload.format === 'gemini') return planGeminiTool(tool, payload.toolInput, options) ?? planOtherTool(tool, options);
   if (SHELL_TOOLS.has(tool)) {
     const command = payload.toolInput.command;
     if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${tool} call has no command to run.` };
@@ -332,7 +351,13 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   // Before the known readers: Claude Code's Read and searches must see the copy, not the host.
   const copyRead = planCopyRead(payload);
   if (copyRead) return copyRead;
-  if (KNOWN_SAFE_TOOLS.has(tool) || OWN_TOOL.test(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
+  if (KNOWN_SAFE_TOOLS.has(tool)) return { kind: 'pass' };
+  return planOtherTool(tool, options);
+}
+
+/** A tool no agent's table names: ours, one the person allowed, or one whose name says it only reads; else denied. */
+function planOtherTool(tool: string, options: { allowTools?: ReadonlySet<string> }): HookPlan {
+  if (OWN_TOOL.test(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
   if (readsOnlyByName(tool)) return { kind: 'pass' };
   return {
     kind: 'deny',
@@ -371,8 +396,9 @@ export interface CopilotHookAnswer {
 }
 
 /** An answer in the format the agent reads. */
-export function answerIn(format: HookFormat, answer: HookAnswer): HookAnswer | CopilotHookAnswer {
+export function answerIn(format: HookFormat, answer: HookAnswer): HookAnswer | CopilotHookAnswer | GeminiHookAnswer {
   if (format === 'claude') return answer;
+  if (format === 'gemini') return geminiAnswer(answer);
   const { permissionDecision, permissionDecisionReason, updatedInput, additionalContext } = answer.hookSpecificOutput;
   return { permissionDecision, permissionDecisionReason, ...(updatedInput ? { modifiedArgs: updatedInput } : {}), ...(additionalContext ? { additionalContext } : {}) };
 }

@@ -10,8 +10,10 @@
  * When the CLI it points to is gone, the launcher answers a hook call with a deny and exit
  * code 2 (the only code that blocks), and any other call with exit code 2 and nothing run.
  * The deny is printed in the format the hook's command line names (`hook copilot`: Copilot's
- * flat answer; otherwise `hookSpecificOutput`): exit code 2 alone blocks in every agent, the
- * JSON carries the reason, and Copilot lets a call run when a hook prints invalid JSON.
+ * flat answer; `hook gemini`: Gemini's `decision`; otherwise `hookSpecificOutput`): exit code
+ * 2 alone blocks in Claude Code, VS Code, Codex and Copilot, the JSON carries the reason,
+ * Copilot lets a call run when a hook prints invalid JSON, and Gemini CLI reads only the JSON
+ * (a JSON answer without its `decision` lets the call run there, whatever the exit code).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -63,8 +65,9 @@ const TIMEOUT_REASON = 'Agent Sandbox: the hook failed or did not answer in time
  */
 function printDeny(reason: string, dialectVar: string): string {
   const copilot = shellQuote(JSON.stringify(answerIn('copilot', denyAnswer(reason))));
+  const gemini = shellQuote(JSON.stringify(answerIn('gemini', denyAnswer(reason))));
   const claude = shellQuote(JSON.stringify(denyAnswer(reason)));
-  return `if [ "${dialectVar}" = copilot ]; then printf '%s\\n' ${copilot}; else printf '%s\\n' ${claude}; fi`;
+  return `case "${dialectVar}" in copilot) printf '%s\\n' ${copilot} ;; gemini) printf '%s\\n' ${gemini} ;; *) printf '%s\\n' ${claude} ;; esac`;
 }
 
 /** The launcher script for a CLI argv (as currentCliInvocation or the extension's bundled CLI give it). */

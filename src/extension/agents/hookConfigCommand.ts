@@ -25,7 +25,13 @@ const CHOICES: readonly (vscode.QuickPickItem & { dialects: HookDialect[] })[] =
     detail: 'preToolUse hook: bash runs in the sandbox, create and edit on the host are refused. Copilot CLI in -p mode loads it only in a trusted folder',
     dialects: ['copilot'],
   },
-  { label: 'All of them', dialects: ['claude', 'vscode', 'copilot'] },
+  {
+    label: 'Gemini CLI',
+    description: '.gemini/settings.json',
+    detail: 'BeforeTool hook: run_shell_command runs in the sandbox, write_file and replace and its workspace read tools are refused. Loaded only in a trusted folder',
+    dialects: ['gemini'],
+  },
+  { label: 'All of them', dialects: ['claude', 'vscode', 'copilot', 'gemini'] },
 ];
 
 /**

@@ -34,31 +34,37 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   shell: {
     claude: '`Bash` runs in the sandbox; changes wait for review',
     codex: '`exec_command` runs in the sandbox; changes wait for review',
+    gemini: '`run_shell_command` runs in the sandbox; changes wait for review',
     copilot: '`bash` runs in the sandbox; changes wait for review',
   },
   edit: {
     claude: '`Write`, `Edit` refused, the reason names the sandbox tools',
     codex: '`apply_patch` refused; typed into the shell it runs in the sandbox',
+    gemini: '`write_file`, `replace` refused, the reason names the sandbox tools',
     copilot: '`create`, `edit` refused, the reason names the sandbox tools',
   },
   read: {
     claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
+    gemini: '`read_file`, `glob`, `grep_search`, `list_directory` (they read the real workspace) refused, the reason names `run_shell_command` and the MCP `read_file`, which read back its own write',
     copilot: '`view` shows the sandbox copy (it reads back its own writes); `grep`, `glob` in the workspace refused with the bash route',
   },
   hostRun: {
     claude: '`EnterWorktree` (it would run `git worktree add` on the host) refused',
     codex: '`write_stdin` (no hook sees it) types only into a sandboxed command; nothing typed runs on the host',
+    gemini: '`invoke_agent` (a subagent whose calls may not reach the hook) refused',
     copilot: '`task` (a subagent whose calls may not reach the hook) refused',
   },
   hookFailure: {
     claude: 'the call is blocked',
     codex: 'the call is blocked',
+    gemini: 'the call is blocked',
     copilot: 'the call is blocked',
   },
   mcp: {
     claude: 'registered in `.mcp.json`; its writes and commands land in the sandbox copy',
     codex: 'registered in `config.toml` (required); its writes and commands land in the sandbox copy',
+    gemini: '`mcp_agent-sandbox_write_file`, `_run_command`, `_read_file` act on the sandbox copy',
   },
   setup: {
     claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',

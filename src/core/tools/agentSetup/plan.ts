@@ -108,8 +108,7 @@ function mcpServer(ctx: SetupContext): JsonObject {
   return { command: ctx.launcher, args: ['--workspace', ctx.workspaceRoot, 'mcp'] };
 }
 
-// Gemini's hook dialect is added to hooks.ts separately; until then the line names it by cast.
-const GEMINI_DIALECT = 'gemini' as HookDialect;
+const GEMINI_DIALECT: HookDialect = 'gemini';
 
 type Transform = (before: string | undefined, file: string) => string | undefined;
 
