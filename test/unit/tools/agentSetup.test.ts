@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { applySetupPlan, BLOCK_BEGIN, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
 import { scanToml } from '../../../src/core/tools/agentSetup/codexToml';
+import { hookCommandLine } from '../../../src/core/tools/hookConfig';
 
 const LAUNCHER = '/home/someone/.local/state/agent-sandbox/bin/agent-sandbox';
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-sandbox-setup-'));
@@ -245,7 +246,7 @@ describe('agent set-up: Gemini CLI', () => {
     assert.equal(settings.hooks.BeforeTool.length, 2);
     assert.deepEqual(settings.hooks.BeforeTool[1], {
       matcher: '.*',
-      hooks: [{ name: 'agent-sandbox', type: 'command', command: `/bin/sh ${LAUNCHER} hook gemini || exit 2`, timeout: 30_000 }],
+      hooks: [{ name: 'agent-sandbox', type: 'command', command: hookCommandLine(LAUNCHER, 'gemini'), timeout: 30_000 }],
     });
     assert.deepEqual(settings.mcpServers['agent-sandbox'], { command: LAUNCHER, args: ['--workspace', ctx.workspaceRoot, 'mcp'] });
     assert.deepEqual(planAgentSetup('gemini', ctx).edits, []);
