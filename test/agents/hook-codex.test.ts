@@ -53,8 +53,9 @@ describe('Codex with the agent-sandbox hook', () => {
     const canary = uniqueName('write-stdin-canary');
     const made = uniqueName('got');
     const { run, model } = await bed.agentRun([
-      { tool: 'exec_command', input: { cmd: `read line; echo "got: $line" > ${made}`, tty: true, yield_time_ms: 1500 } },
-      { after: (results) => ({ tool: 'write_stdin', input: { session_id: Number(/session ID (\d+)/.exec(results[0]?.text ?? '')?.[1] ?? -1), chars: `touch ${canary}\n`, yield_time_ms: 3000 } }) },
+      // The sleep keeps the process alive past the first yield, however fast the sandbox answers.
+      { tool: 'exec_command', input: { cmd: `sleep 5; read line; echo "got: $line" > ${made}`, tty: true, yield_time_ms: 1000 } },
+      { after: (results) => ({ tool: 'write_stdin', input: { session_id: Number(/session ID (\d+)/.exec(results[0]?.text ?? '')?.[1] ?? -1), chars: `touch ${canary}\n`, yield_time_ms: 15000 } }) },
       { text: 'Done.' },
     ]);
     const results = model.toolResults();
