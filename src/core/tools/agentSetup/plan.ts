@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { replaceFileSync } from '../../fsx';
 import { hookCommandLine } from '../hookConfig';
 import type { HookDialect } from '../hooks';
-import { codexBlock, codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
+import { codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
 import {
   claudeHookEntry,
   formatJsonSettings,
@@ -132,7 +132,7 @@ function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transf
             jsonTransform((c, f) => withMcpServer(c, f, 'mcpServers', mcpServer(ctx))),
           ];
     case 'codex':
-      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, codexBlock(ctx.launcher, hookCommandLine(ctx.launcher, 'claude')))];
+      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, { launcher: ctx.launcher, hookLine: hookCommandLine(ctx.launcher, 'claude') })];
     case 'gemini': {
       const event = 'BeforeTool';
       return [
