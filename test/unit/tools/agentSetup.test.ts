@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applySetupPlan, BLOCK_BEGIN, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
+import { applySetupPlan, BLOCK_BEGIN, codexHome, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
 import { codexPreToolUseHookHash } from '../../../src/core/tools/agentSetup/codexHookTrust';
 import { BLOCK_END, scanToml } from '../../../src/core/tools/agentSetup/codexToml';
 
@@ -174,6 +174,16 @@ describe('agent set-up: Codex', () => {
     assert.ok(text.endsWith('[profiles.fast]\nmodel = "mini"\n'));
     undo('codex', moved);
     assert.equal(read(file), `${PERSON}\n[profiles.fast]\nmodel = "mini"\n`);
+  });
+
+  it("names CODEX_HOME by its real path, as Codex does in its hook trust keys (the default ~/.codex as it is)", () => {
+    const dir = path.join(base, String(counter++));
+    fs.mkdirSync(path.join(dir, 'real', 'codex'), { recursive: true });
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+    const real = fs.realpathSync(path.join(dir, 'real'));
+    assert.equal(codexHome({ CODEX_HOME: path.join(dir, 'link', 'codex') }), path.join(real, 'codex'));
+    assert.equal(codexHome({ CODEX_HOME: path.join(dir, 'link', 'new', 'codex') }), path.join(real, 'new', 'codex'), 'a folder still to be made keeps its name under the real parent');
+    assert.equal(codexHome({ HOME: '/h' }), path.join(os.homedir(), '.codex'));
   });
 
   it('creates the file (and CODEX_HOME) when there is none, and undo deletes it', () => {
