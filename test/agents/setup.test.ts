@@ -7,8 +7,10 @@
  * tree. Then `setup --undo` must give the agent's files back byte for byte, and delete the
  * files the set-up created.
  *
- * Codex runs here with its own sandbox off and hook trust bypassed, as the set-up's notes tell
- * a person to arrange (by flag here, through /hooks and sandbox_mode in real use). A last test
+ * Codex runs here with its own sandbox off, as the set-up's note tells a person to arrange
+ * (by flag here, through sandbox_mode in real use), and with hook trust read from config.toml
+ * as for a person: the set-up's block holds Codex's trust record for its hook (what happens
+ * when that record no longer matches is in codex-trust.test.ts). A last test
  * shows the note on Codex's sandbox is needed and enough: under workspace-write the command the
  * hook hands back cannot reach the container engine (and nothing runs anywhere), under
  * danger-full-access it runs in the sandbox.
@@ -139,7 +141,7 @@ describe('agent-sandbox setup with the real agents', () => {
       const diff = await setup(box, ['codex'], { CODEX_HOME: codexHome });
       assert.match(diff, /\+\[mcp_servers\.agent-sandbox\]/);
       assert.equal(fs.existsSync(path.join(codexHome, 'hooks.json')), false, 'the hook must come from config.toml alone');
-      run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, timeoutMs: 120_000 });
+      run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, hookTrust: 'from-config', timeoutMs: 120_000 });
       assertFinished(run);
       await assertLandedInSandbox(box, p, run, model, CODEX_MCP_NAMESPACE, 'exec_command');
 
@@ -164,7 +166,7 @@ describe('agent-sandbox setup with the real agents', () => {
         try {
           writeFile(path.join(codexHome, 'config.toml'), codexModelConfig(model.url, codexHome));
           await setup(box, ['codex'], { CODEX_HOME: codexHome });
-          const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, sandboxMode: mode, timeoutMs: 120_000 });
+          const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, sandboxMode: mode, hookTrust: 'from-config', timeoutMs: 120_000 });
           assertFinished(run);
           assertAbsentOnHost(path.join(box.workspace, file), run);
           const results = model.toolResults();

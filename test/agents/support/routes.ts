@@ -68,7 +68,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   },
   setup: {
     claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',
-    codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. Needs `--sandbox danger-full-access` and the hook trusted in `/hooks`',
+    codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. The block holds Codex\'s trust record for its hook (a hook line changed by hand is skipped, and commands run on the host). Needs `--sandbox danger-full-access`',
   },
 };
 

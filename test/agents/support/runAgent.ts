@@ -166,9 +166,13 @@ export function runCodex(options: AgentRunOptions & { readonly hooks: Record<str
 /**
  * Runs `codex exec` with the configuration already in `codexHome` (config.toml and whatever
  * else is there). `sandboxMode` runs Codex's own sandbox in that mode (`--sandbox`) instead
- * of switching it off.
+ * of switching it off. `hookTrust: 'from-config'` leaves out `--dangerously-bypass-hook-trust`,
+ * so Codex runs only the hooks config.toml records as trusted, as it does for a person.
  */
-export function runCodexIn(codexHome: string, options: AgentRunOptions & { readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access' }): Promise<AgentRun> {
+export function runCodexIn(
+  codexHome: string,
+  options: AgentRunOptions & { readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access'; readonly hookTrust?: 'bypass' | 'from-config' },
+): Promise<AgentRun> {
   const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
   const argv = [
     options.bin,
@@ -178,7 +182,7 @@ export function runCodexIn(codexHome: string, options: AgentRunOptions & { reado
     '--ephemeral',
     // Codex's own sandbox would get in the way of what is under test: the hook alone decides.
     ...(options.sandboxMode ? ['--sandbox', options.sandboxMode] : ['--dangerously-bypass-approvals-and-sandbox']),
-    '--dangerously-bypass-hook-trust',
+    ...(options.hookTrust === 'from-config' ? [] : ['--dangerously-bypass-hook-trust']),
     options.prompt ?? 'Follow the plan.',
   ];
   return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);

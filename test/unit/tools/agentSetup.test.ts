@@ -9,8 +9,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applySetupPlan, BLOCK_BEGIN, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
-import { scanToml } from '../../../src/core/tools/agentSetup/codexToml';
+import { applySetupPlan, BLOCK_BEGIN, codexHome, planAgentSetup, planDiff, SetupFileError, StalePlanError, type SetupAgent, type SetupContext } from '../../../src/core/tools/agentSetup';
+import { codexPreToolUseHookHash } from '../../../src/core/tools/agentSetup/codexHookTrust';
+import { BLOCK_END, scanToml } from '../../../src/core/tools/agentSetup/codexToml';
 import { hookCommandLine } from '../../../src/core/tools/hookConfig';
 
 const LAUNCHER = '/home/someone/.local/state/agent-sandbox/bin/agent-sandbox';
@@ -150,7 +151,10 @@ describe('agent set-up: Codex', () => {
     assert.ok(text.includes(`[mcp_servers.agent-sandbox]\ncommand = "${LAUNCHER}"\nargs = ["mcp"]\nrequired = true\n`));
     assert.ok(text.includes(`[[hooks.PreToolUse]]\nmatcher = "*"\n\n[[hooks.PreToolUse.hooks]]\ntype = "command"\ncommand = "${HOOK_LINE}"\ntimeout = 30`));
     const paths = scanToml(text, file).filter((s) => s.kind !== 'key').map((s) => s.path.join('.'));
-    assert.deepEqual(paths, ['mcp_servers.docs', 'mcp_servers.agent-sandbox', 'hooks.PreToolUse', 'hooks.PreToolUse.hooks']);
+    const key = `${file}:pre_tool_use:0:0`;
+    assert.deepEqual(paths, ['mcp_servers.docs', 'mcp_servers.agent-sandbox', 'hooks.PreToolUse', 'hooks.PreToolUse.hooks', `hooks.state.${key}`]);
+    const hash = codexPreToolUseHookHash({ matcher: '*', command: HOOK_LINE, timeoutSec: 30 });
+    assert.ok(text.includes(`[hooks.state.${JSON.stringify(key)}]\ntrusted_hash = "${hash}"\n${BLOCK_END}`), 'the trust record of exactly the hook the block adds, inside the block');
 
     assert.deepEqual(planAgentSetup('codex', ctx).edits, [], 'a second run changes nothing');
     undo('codex', ctx);
@@ -173,6 +177,16 @@ describe('agent set-up: Codex', () => {
     assert.equal(read(file), `${PERSON}\n[profiles.fast]\nmodel = "mini"\n`);
   });
 
+  it("names CODEX_HOME by its real path, as Codex does in its hook trust keys (the default ~/.codex as it is)", () => {
+    const dir = path.join(base, String(counter++));
+    fs.mkdirSync(path.join(dir, 'real', 'codex'), { recursive: true });
+    fs.symlinkSync(path.join(dir, 'real'), path.join(dir, 'link'));
+    const real = fs.realpathSync(path.join(dir, 'real'));
+    assert.equal(codexHome({ CODEX_HOME: path.join(dir, 'link', 'codex') }), path.join(real, 'codex'));
+    assert.equal(codexHome({ CODEX_HOME: path.join(dir, 'link', 'new', 'codex') }), path.join(real, 'new', 'codex'), 'a folder still to be made keeps its name under the real parent');
+    assert.equal(codexHome({ HOME: '/h' }), path.join(os.homedir(), '.codex'));
+  });
+
   it('creates the file (and CODEX_HOME) when there is none, and undo deletes it', () => {
     const ctx = freshContext();
     const file = path.join(ctx.codexHome, 'config.toml');
@@ -193,14 +207,17 @@ describe('agent set-up: Codex', () => {
     ['a line that is not TOML', 'model = "o4"\nthis is not toml\n', /line 2: "this is not toml" is neither/],
     ['a string that never ends', 'instructions = """\nnever closed\n', /line 1: the value that starts here never ends/],
     ['a header without its bracket', '[profiles.fast\n', /not a table header/],
+    ['hooks.state as an inline table', '[hooks]\nstate = {}\n', /line 2 .*trust record/],
+    ['a hook state under the key of the set-up\'s hook', '[hooks.state."CONFIG:pre_tool_use:0:0"]\nenabled = false\n', /line 1 .*already holds Codex's hook state/],
     ['a BEGIN line without its END', `${BLOCK_BEGIN}\n[x]\n`, /wrong order/],
   ] as const) {
     it(`refuses ${what}, naming the file, and writes nothing`, () => {
       const ctx = freshContext();
       const file = path.join(ctx.codexHome, 'config.toml');
-      write(file, text);
+      const own = text.replace('CONFIG', file);
+      write(file, own);
       assert.throws(() => planAgentSetup('codex', ctx), (err: Error) => err instanceof SetupFileError && err.message.includes(file) && message.test(err.message));
-      assert.equal(read(file), text);
+      assert.equal(read(file), own);
     });
   }
 
@@ -229,6 +246,7 @@ describe('agent set-up: Codex', () => {
     write(file, own);
     setUp('codex', ctx);
     assert.ok(read(file)!.startsWith(`${own}\n\n${BLOCK_BEGIN}`), 'a file without a final newline gets one before the blank line');
+    assert.ok(read(file)!.includes(`[hooks.state.${JSON.stringify(`${file}:pre_tool_use:1:0`)}]`), 'the set-up\'s hook is the second PreToolUse group, and its trust key says so');
     undo('codex', ctx);
     assert.equal(read(file), `${own}\n`);
   });

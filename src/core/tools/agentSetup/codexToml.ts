@@ -8,15 +8,17 @@
  * tools may be missing from the start of a session) and refuses to start when it cannot start
  * it at all, saying so, rather than going on without the sandbox's tools.
  *
- * The block holds `[mcp_servers.agent-sandbox]` and a `[[hooks.PreToolUse]]` group whose
+ * The block holds `[mcp_servers.agent-sandbox]`, a `[[hooks.PreToolUse]]` group whose
  * command is the fail-closed hook line (Codex hands its shell tool to hooks in Claude's
- * format, so the dialect is `claude`). Before adding it, the person's part of the file is
+ * format, so the dialect is `claude`), and Codex's trust record for exactly that hook
+ * (codexHookTrust.ts): without it Codex skips the hook silently. Before adding it, the person's part of the file is
  * scanned: a file the scanner cannot read as TOML, an MCP server of that name, `mcp_servers`
  * or `hooks` written as inline values (a table cannot be added to them), a plain
  * `[hooks.PreToolUse]` table or a hook of ours outside the block each stop the set-up with
  * the line to fix. The scanner checks structure (headers, keys, strings, brackets), not
  * every rule of TOML; Codex itself is the final judge of the values.
  */
+import { codexPreToolUseHookHash, codexPreToolUseHookKey } from './codexHookTrust';
 import { SetupFileError, MCP_SERVER_NAME } from './jsonSettings';
 
 export const BLOCK_BEGIN = '# BEGIN agent-sandbox';
@@ -36,8 +38,28 @@ function tomlString(value: string): string {
   return JSON.stringify(value);
 }
 
+const HOOK_MATCHER = '*';
+const HOOK_TIMEOUT_SEC = 30;
+
+/** What goes into the block: the launcher for the server, the hook line, and where the hook sits for its trust key. */
+export interface CodexBlockInput {
+  readonly launcher: string;
+  readonly hookLine: string;
+  /** The config.toml's absolute path, as Codex names it in the trust key. */
+  readonly configFile: string;
+  /** How many `[[hooks.PreToolUse]]` groups of the person's come before the block. */
+  readonly groupIndex: number;
+}
+
+/** Codex's trust key for the block's hook. */
+export function codexBlockHookKey(input: Pick<CodexBlockInput, 'configFile' | 'groupIndex'>): string {
+  return codexPreToolUseHookKey(input.configFile, input.groupIndex);
+}
+
 /** The lines of our block (without a trailing newline). */
-export function codexBlock(launcher: string, hookLine: string): string {
+export function codexBlock(input: CodexBlockInput): string {
+  const { launcher, hookLine } = input;
+  const hash = codexPreToolUseHookHash({ matcher: HOOK_MATCHER, command: hookLine, timeoutSec: HOOK_TIMEOUT_SEC });
   return [
     BEGIN_LINE,
     `[mcp_servers.${MCP_SERVER_NAME}]`,
@@ -46,12 +68,17 @@ export function codexBlock(launcher: string, hookLine: string): string {
     'required = true',
     '',
     '[[hooks.PreToolUse]]',
-    'matcher = "*"',
+    `matcher = ${tomlString(HOOK_MATCHER)}`,
     '',
     '[[hooks.PreToolUse.hooks]]',
     'type = "command"',
     `command = ${tomlString(hookLine)}`,
-    'timeout = 30',
+    `timeout = ${HOOK_TIMEOUT_SEC}`,
+    '',
+    "# Codex's record that this exact hook is trusted (what its /hooks screen writes after review);",
+    '# a hook changed by hand no longer matches it, and Codex then skips the hook.',
+    `[hooks.state.${tomlString(codexBlockHookKey(input))}]`,
+    `trusted_hash = ${tomlString(hash)}`,
     BLOCK_END,
   ].join('\n');
 }
@@ -194,7 +221,7 @@ function same(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** Throws when the person's part of the file defines what our block would define or extend. */
-function assertNoConflict(statements: readonly Statement[], file: string): void {
+function assertNoConflict(statements: readonly Statement[], file: string, hookKey: string): void {
   const fix = (s: Statement, what: string) =>
     new SetupFileError(`${file} line ${s.line} (${s.text}) ${what}. Remove or change it, then run the set-up again; nothing was written.`);
   for (const s of statements) {
@@ -202,6 +229,8 @@ function assertNoConflict(statements: readonly Statement[], file: string): void 
     if (s.kind === 'key' && (same(s.path, ['mcp_servers']) || same(s.path, ['hooks']) || same(s.path, ['hooks', 'PreToolUse']))) {
       throw fix(s, `sets ${s.path.join('.')} as an inline value, to which the set-up cannot add its own table`);
     }
+    if (s.kind === 'key' && same(s.path, ['hooks', 'state'])) throw fix(s, 'sets hooks.state as an inline value, to which the set-up cannot add the trust record of its hook');
+    if (startsWith(s.path, ['hooks', 'state', hookKey])) throw fix(s, `already holds Codex's hook state for ${hookKey}, which the set-up writes for its own hook`);
     if (s.kind === 'table' && same(s.path, ['hooks', 'PreToolUse'])) throw fix(s, 'makes hooks.PreToolUse a single table; Codex expects [[hooks.PreToolUse]] groups');
     if (s.kind === 'array-table' && (same(s.path, ['mcp_servers']) || same(s.path, ['hooks']))) throw fix(s, `makes ${s.path.join('.')} an array of tables`);
     if (s.kind === 'key' && s.path[s.path.length - 1] === 'command' && /\bhook claude( \|\| exit 2)?["']/.test(s.text)) {
@@ -229,13 +258,22 @@ function locateBlock(text: string, file: string): Located {
   return { lines, block: { begin: begins[0]!, end: ends[0]! } };
 }
 
-/** The file's new text with our block added or refreshed in place. */
-export function codexConfigWithSetup(before: string | undefined, file: string, block: string): string {
+/**
+ * The file's new text with our block added or refreshed in place. `file` is the config.toml's
+ * absolute path; the block's hook is numbered after the person's PreToolUse groups above it.
+ */
+export function codexConfigWithSetup(before: string | undefined, file: string, input: Omit<CodexBlockInput, 'configFile' | 'groupIndex'>): string {
   const text = before ?? '';
   const located = locateBlock(text, file);
   const { lines } = located;
   const outside = located.block ? [...lines.slice(0, located.block.begin), ...lines.slice(located.block.end + 1)] : lines;
-  assertNoConflict(scanToml(outside.join('\n'), file), file);
+  const statements = scanToml(outside.join('\n'), file);
+  // Lines before the block keep their numbers in `outside`; all of them come first when the block is appended.
+  const blockLine = located.block ? located.block.begin + 1 : Infinity;
+  const groupIndex = statements.filter((s) => s.kind === 'array-table' && same(s.path, ['hooks', 'PreToolUse']) && s.line < blockLine).length;
+  const blockInput: CodexBlockInput = { ...input, configFile: file, groupIndex };
+  assertNoConflict(statements, file, codexBlockHookKey(blockInput));
+  const block = codexBlock(blockInput);
   if (located.block) return [...lines.slice(0, located.block.begin), block, ...lines.slice(located.block.end + 1)].join('\n');
   if (!text) return `${block}\n`;
   // One blank line apart from the person's settings; undo takes exactly that line away again.

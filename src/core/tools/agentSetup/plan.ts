@@ -6,8 +6,8 @@
  *   `enabledMcpjsonServers` so the project server is used without a prompt) and `.mcp.json`
  *   (the server).
  * - Codex: `$CODEX_HOME/config.toml` (default `~/.codex`), one block with the server and the
- *   hook (codexToml.ts). Codex's own sandbox and its hook trust are the person's to decide:
- *   the plan says what to set, it does not set it.
+ *   hook, with Codex's trust record for that hook (codexToml.ts), shown in the diff like the
+ *   rest. Codex's own sandbox is the person's to decide: the plan says what to set.
  * - Gemini CLI: `.gemini/settings.json` (BeforeTool hook and `mcpServers`).
  *
  * Hook and server both start the stable launcher (launcher.ts), never the versioned CLI, so
@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { replaceFileSync } from '../../fsx';
 import { hookCommandLine } from '../hookConfig';
 import type { HookDialect } from '../hooks';
-import { codexBlock, codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
+import { codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
 import {
   claudeHookEntry,
   formatJsonSettings,
@@ -70,9 +70,30 @@ export interface SetupContext {
   readonly codexHome: string;
 }
 
-/** `$CODEX_HOME`, or `~/.codex` as Codex itself defaults. */
+/**
+ * `$CODEX_HOME`, or `~/.codex` as Codex itself defaults. Codex resolves the links of a
+ * CODEX_HOME it is given (not of the default) and names config.toml by that path in its hook
+ * trust keys, so the set-up does the same.
+ */
 export function codexHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CODEX_HOME?.trim() ? path.resolve(env.CODEX_HOME) : path.join(os.homedir(), '.codex');
+  if (!env.CODEX_HOME?.trim()) return path.join(os.homedir(), '.codex');
+  return realPathOfNearest(path.resolve(env.CODEX_HOME));
+}
+
+/** The path with the links of its nearest existing ancestor resolved (the set-up creates the rest). */
+function realPathOfNearest(target: string): string {
+  const missing: string[] = [];
+  let dir = target;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(dir), ...missing);
+    } catch {
+      const parent = path.dirname(dir);
+      if (parent === dir) return target;
+      missing.unshift(path.basename(dir));
+      dir = parent;
+    }
+  }
 }
 
 export function setupFiles(agent: SetupAgent, ctx: Pick<SetupContext, 'workspaceRoot' | 'codexHome'>): string[] {
@@ -131,7 +152,7 @@ function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transf
             jsonTransform((c, f) => withMcpServer(c, f, 'mcpServers', mcpServer(ctx))),
           ];
     case 'codex':
-      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, codexBlock(ctx.launcher, hookCommandLine(ctx.launcher, 'claude')))];
+      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, { launcher: ctx.launcher, hookLine: hookCommandLine(ctx.launcher, 'claude') })];
     case 'gemini': {
       const event = 'BeforeTool';
       return [
@@ -146,7 +167,7 @@ function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transf
 function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[] {
   if (undo) {
     return agent === 'codex'
-      ? ['Codex keeps the trust you gave the hook under [hooks.state] in config.toml; it is yours and stays (it no longer matches any hook).']
+      ? ["The hook's trust record goes with the block. A trust you gave the hook yourself in Codex's /hooks screen, kept under [hooks.state] outside the block, is yours and stays (it no longer matches any hook)."]
       : [];
   }
   switch (agent) {
@@ -158,7 +179,7 @@ function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[]
     case 'codex': {
       const out = [
         "Codex runs shell commands in its own sandbox, which cannot reach the container engine, so every command the hook hands back would fail. Let Agent Sandbox confine them instead: start Codex with `--sandbox danger-full-access` (or set sandbox_mode = \"danger-full-access\" in config.toml). This is not written for you.",
-        'Codex runs a new or changed hook only after you trust it, and skips it without a word until then (shell commands would run on this machine): open /hooks in Codex and trust the agent-sandbox PreToolUse hook before you start work.',
+        "Codex runs a hook only when config.toml holds its trust record; the block holds Codex's record for exactly the hook it adds (what Codex's /hooks screen writes after review), so confirming this diff is trusting the hook. If the hook's line is changed by hand, or a [[hooks.PreToolUse]] group is added above the block, the record no longer matches and Codex skips the hook without a word: shell commands then run on this machine, outside the sandbox. Run the set-up again, or trust the hook in /hooks.",
         'The MCP server serves the folder Codex is started in; a folder without a running sandbox gets its tools refused with the reason.',
       ];
       if (fs.existsSync(path.join(ctx.codexHome, 'hooks.json'))) {
