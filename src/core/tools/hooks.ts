@@ -141,6 +141,7 @@ const KNOWN_SAFE_TOOLS = new Set([
   'ListMcpResourcesTool',
   'ReadMcpResourceTool',
   'ToolSearch',
+  'WaitForMcpServers',
   // VS Code (Copilot agent mode)
   'read_file',
   'list_dir',

@@ -46,7 +46,7 @@ describe('tools the hook covers', () => {
     });
   }
 
-  for (const tool of ['WebFetch', 'TodoWrite', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp__docs__lookup']) {
+  for (const tool of ['WebFetch', 'TodoWrite', 'WaitForMcpServers', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp__docs__lookup']) {
     it(`passes ${tool}, which only reads, acts in the agent itself or acts in the sandbox`, () => {
       assert.equal(plan(tool).kind, 'pass');
     });
