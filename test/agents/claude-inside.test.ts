@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { Airlock } from '../../src/core/airlock';
 import { installTool } from '../../src/core/agentTools/install';
 import { hostNpmRegistry } from '../../src/core/agentTools/registry';
@@ -40,6 +40,7 @@ import { disposeStateRoot } from '../integration/support/battery';
 import { isolateState, makeWorkspace, REPO_ROOT, testPolicy } from '../integration/support/sandbox';
 import { startAnthropicServer, type AnthropicServer } from './support/anthropicServer';
 import type { ScriptTurn } from './support/scriptedServer';
+import { provesRoute } from './support/routes';
 
 const API_HOST = 'api.anthropic.com';
 const SECRET = `sk-ant-host-only-${randomBytes(12).toString('hex')}`;
@@ -143,7 +144,7 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  it('runs the installed claude; its edits land in the copy and in review; the key never enters the container', async (t) => {
+  provesRoute('claude', 'inside', 'runs the installed claude; its edits land in the copy and in review; the key never enters the container', async (t) => {
     t.diagnostic(`install into the tools volume took ${installMs} ms`);
     const s = session!;
     // The tools volume is on PATH and read-only in the session.

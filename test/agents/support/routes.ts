@@ -26,6 +26,7 @@ export const ROUTE_NAMES = {
   hookFailure: 'A hook that fails (program missing, exception, engine hung)',
   mcp: 'The `agent-sandbox mcp` tools',
   setup: 'Set up by one command (`agent-sandbox setup`, or Set Up Agent…)',
+  inside: 'The whole agent inside the sandbox (Run Agent in Sandbox)',
 } as const;
 export type RouteId = keyof typeof ROUTE_NAMES;
 
@@ -70,7 +71,11 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
     claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',
     codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. The block holds Codex\'s trust record for its hook (a hook line changed by hand is skipped, and commands run on the host). Needs `--sandbox danger-full-access`',
   },
+  inside: {
+    claude: '`agent-sandbox tools install claude` puts it in the read-only tools volume; it runs in the container, its API key added by the host proxy (the container holds a placeholder); its edits wait for review',
+  },
 };
+
 
 /** Why a route has no claim for an agent, shown in place of one. */
 export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
