@@ -39,6 +39,7 @@
  */
 
 import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
+import { TOOL_DEFINITIONS, TOOL_NAMES } from './definitions';
 import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
 
 export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
@@ -186,8 +187,18 @@ const KNOWN_SAFE_TOOLS = new Set([
   'update_todo',
 ]);
 
-/** Our own tools (language model tools and MCP tools): they act in the sandbox. */
-const OWN_TOOL = /^(agentSandbox_[A-Za-z]+|mcp__agent[-_]sandbox__[a-z_]+|mcp_agent[-_]sandbox_[a-z_]+)$/;
+/**
+ * Our own tools (language model tools, and MCP tools as Claude Code, Codex and Gemini CLI name
+ * them): they act in the sandbox. Only their exact names: a tool of another server whose name
+ * merely starts like ours (`mcp_agent_sandbox_x_delete`) is judged like any other.
+ */
+const OWN_LM_TOOLS = new Set(TOOL_DEFINITIONS.map((t) => t.lmName));
+const OWN_MCP_TOOL = /^mcp__?agent[-_]sandbox__?([a-z_]+)$/;
+function isOwnTool(tool: string): boolean {
+  if (OWN_LM_TOOLS.has(tool)) return true;
+  const name = OWN_MCP_TOOL.exec(tool)?.[1];
+  return name !== undefined && (TOOL_NAMES as readonly string[]).includes(name);
+}
 
 /**
  * Unknown tools (another MCP server's, a newer agent's) are denied unless their name says
@@ -358,7 +369,7 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
 
 /** A tool no agent's table names: ours, one the person allowed, or one whose name says it only reads; else denied. */
 function planOtherTool(tool: string, options: { allowTools?: ReadonlySet<string> }): HookPlan {
-  if (OWN_TOOL.test(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
+  if (isOwnTool(tool) || options.allowTools?.has(tool)) return { kind: 'pass' };
   if (readsOnlyByName(tool)) return { kind: 'pass' };
   return {
     kind: 'deny',

@@ -38,7 +38,8 @@ describe('tools the hook covers', () => {
     });
   }
 
-  for (const tool of ['mcp__github__create_issue', 'deploy_script_runner', 'shell_exec', 'WriteMemory', 'future_terminal_tool', 'mcp_fs_delete_file', 'NotebookPatch']) {
+  // Tools of other servers whose names only start like ours, including `agent_sandbox_x`'s.
+  for (const tool of ['mcp__github__create_issue', 'deploy_script_runner', 'shell_exec', 'WriteMemory', 'future_terminal_tool', 'mcp_fs_delete_file', 'NotebookPatch', 'mcp_agent_sandbox_x_delete_file', 'mcp__agent_sandbox__run_shell', 'agentSandbox_runShell']) {
     it(`denies the unknown tool ${tool}, whose name says it runs or writes`, () => {
       const p = plan(tool);
       assert.equal(p.kind, 'deny');
@@ -46,7 +47,7 @@ describe('tools the hook covers', () => {
     });
   }
 
-  for (const tool of ['WebFetch', 'TodoWrite', 'WaitForMcpServers', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp__docs__lookup']) {
+  for (const tool of ['WebFetch', 'TodoWrite', 'WaitForMcpServers', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp_agent-sandbox_edit_file', 'mcp__docs__lookup']) {
     it(`passes ${tool}, which only reads, acts in the agent itself or acts in the sandbox`, () => {
       assert.equal(plan(tool).kind, 'pass');
     });
