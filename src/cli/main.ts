@@ -24,7 +24,8 @@ Commands:
   reset                         throw the copy away and start fresh
   remove [--force]              remove the sandbox completely (container, volume, copy, state);
                                 refuses while changes are pending unless --force (remove --help)
-  gc                            remove what crashed runs and deleted workspaces left behind
+  gc [--orphans]                remove what crashed runs left behind (--orphans: also sessions of
+                                workspace folders that are gone)
   audit                         print the session's audit log
   mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
   hook claude|vscode|copilot|gemini [--ask] [--allow-host-edits] [--allow-tools A,B]

@@ -19,12 +19,16 @@ and says how many there are. Removing a sandbox that is already gone, or half re
 finishes the job. A workspace folder that was deleted can still be named with --workspace.
 `;
 
-export const GC_USAGE = `Usage: agent-sandbox gc
+export const GC_USAGE = `Usage: agent-sandbox gc [--orphans]
 
-Removes what crashed runs and deleted workspaces left behind, for every workspace: sessions
-half made or half removed, sessions without a record or without a copy, sessions of
-workspace folders that no longer exist, containers and volumes without a session, and kept
-base copies unused for two weeks. A session that a live process uses is left alone.
+Removes what crashed runs left behind, for every workspace: sessions half made or half
+removed, sessions without a record or without a copy, containers and volumes without a
+session, and kept base copies unused for two weeks. A session that a live process uses is
+left alone.
+
+A session whose workspace folder no longer exists is kept and listed: its changes were
+never reviewed, and the folder may only have been moved or renamed (move it back and its
+sandbox is there again). --orphans removes those sessions too.
 `;
 
 export async function removeCommand({ workspace, args, io }: CommandContext): Promise<number> {
@@ -59,12 +63,13 @@ export async function gcCommand({ args, io }: CommandContext): Promise<number> {
     io.out(GC_USAGE);
     return 0;
   }
-  parseArgs(args, [], []);
+  const parsed = parseArgs(args, [], ['orphans']);
   const { docker } = await connectEngine();
-  const report = await collectGarbageReport(docker);
+  const report = await collectGarbageReport(docker, process.env, { orphans: parsed.flags.has('orphans') });
   for (const line of report.collected) io.err(`Collected ${line}.\n`);
   for (const line of report.leftInUse) io.err(`Left in use: ${line}.\n`);
+  for (const line of report.kept) io.err(`Kept ${line}.\n`);
   for (const line of report.failed) io.err(`Could not collect ${line}.\n`);
-  if (!report.collected.length && !report.leftInUse.length && !report.failed.length) io.err('Nothing to collect.\n');
+  if (!report.collected.length && !report.leftInUse.length && !report.failed.length && !report.kept.length) io.err('Nothing to collect.\n');
   return report.failed.length ? 1 : 0;
 }

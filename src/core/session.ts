@@ -32,6 +32,7 @@ import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/disk
 import { keepBaseForReuse } from './snapshot/baseCache';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { collectStaleSessions, type Collection } from './sessionCollector';
+import type { JudgeOptions } from './staleSessions';
 import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
 import { removalUnfinished, removeEmptySessionFolder, removeTree, sessionLockHolder, tearDownSession } from './sessionTeardown';
 
@@ -692,7 +693,7 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
 }
 
 /** collectGarbage, with the stale sessions it left alone (in use) and those it could not remove. */
-export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEnv = process.env): Promise<Collection> {
+export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEnv = process.env, options: JudgeOptions = {}): Promise<Collection> {
   const collected: string[] = [];
   const sessionsRoot = path.join(stateRoot(env), 'sessions');
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
@@ -735,6 +736,6 @@ export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEn
       }
     }
   }
-  const sessions = await collectStaleSessions(docker, sessionsRoot);
+  const sessions = await collectStaleSessions(docker, sessionsRoot, options);
   return { ...sessions, collected: [...collected, ...sessions.collected] };
 }

@@ -16,7 +16,7 @@ import { cappedMountPoint, isMountPoint } from './snapshot/diskCap';
 import { layoutOf } from './snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock } from './sessionState';
 import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './sessionTeardown';
-import { judgeSession, staleReason, type SessionFacts, type Verdict } from './staleSessions';
+import { judgeSession, staleReason, type JudgeOptions, type SessionFacts, type Verdict } from './staleSessions';
 
 export interface Collection {
   /** A line per session collected: its folder, why, and what was removed. */
@@ -25,6 +25,8 @@ export interface Collection {
   readonly leftInUse: string[];
   /** Stale sessions whose removal failed, with the reason (the next collection tries again). */
   readonly failed: string[];
+  /** Sessions of workspace folders that are gone, kept for the person to decide (see staleSessions.ts). */
+  readonly kept: string[];
 }
 
 /** How long the network socket may take to answer before it counts as not served. */
@@ -109,15 +111,16 @@ function socketAnswers(socketPath: string): Promise<boolean> {
 }
 
 /** Collects the stale sessions under `sessionsRoot` that no live process uses. */
-export async function collectStaleSessions(docker: Docker, sessionsRoot: string): Promise<Collection> {
+export async function collectStaleSessions(docker: Docker, sessionsRoot: string, options: JudgeOptions = {}): Promise<Collection> {
   const collected: string[] = [];
   const leftInUse: string[] = [];
   const failed: string[] = [];
+  const kept: string[] = [];
   let names: string[];
   try {
     names = fs.readdirSync(sessionsRoot);
   } catch {
-    return { collected, leftInUse, failed };
+    return { collected, leftInUse, failed, kept };
   }
   for (const name of names) {
     const dir = path.join(sessionsRoot, name);
@@ -126,14 +129,15 @@ export async function collectStaleSessions(docker: Docker, sessionsRoot: string)
     if (!staleReason(await sessionFacts(undefined, dir))) continue;
     let verdict: Verdict;
     try {
-      verdict = judgeSession(await sessionFacts(docker, dir));
+      verdict = judgeSession(await sessionFacts(docker, dir), options);
     } catch (err) {
       // One session the engine cannot tell about keeps neither the others nor a start from going ahead.
       failed.push(`${dir}: ${describeError(err).replace(/\n/g, ' ')}`);
       continue;
     }
     if (!verdict.collect) {
-      if (verdict.stale) leftInUse.push(`${dir} (${verdict.stale}; left alone: ${verdict.inUse})`);
+      if (verdict.kept) kept.push(`${dir} (${verdict.stale}; ${verdict.kept})`);
+      else if (verdict.stale) leftInUse.push(`${dir} (${verdict.stale}; left alone: ${verdict.inUse})`);
       continue;
     }
     let line: string | undefined;
@@ -146,7 +150,7 @@ export async function collectStaleSessions(docker: Docker, sessionsRoot: string)
         async () => {
           locked = true;
           const facts = await sessionFacts(docker, dir, true);
-          const again = judgeSession(facts);
+          const again = judgeSession(facts, options);
           if (!again.collect) return undefined;
           // A kept base copy is of no use once the workspace is gone, and one from a removal
           // cut short may be incomplete.
@@ -167,5 +171,5 @@ export async function collectStaleSessions(docker: Docker, sessionsRoot: string)
     removeEmptySessionFolder(dir);
     if (line) collected.push(line);
   }
-  return { collected, leftInUse, failed };
+  return { collected, leftInUse, failed, kept };
 }

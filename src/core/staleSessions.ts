@@ -31,8 +31,20 @@ export interface SessionFacts {
 
 export type Verdict =
   | { readonly collect: true; readonly reason: string }
-  /** `stale` says why it would be collected, `inUse` why it is not. */
-  | { readonly collect: false; readonly stale?: string; readonly inUse?: string };
+  /** `stale` says why it would be collected, `inUse` why it is not, `kept` why it waits for the person. */
+  | { readonly collect: false; readonly stale?: string; readonly inUse?: string; readonly kept?: string };
+
+export interface JudgeOptions {
+  /**
+   * Also collect sessions whose workspace folder is gone. Off unless a person asks: a folder
+   * that was renamed or moved leaves such a session too, and its changes were never reviewed.
+   */
+  readonly orphans?: boolean;
+}
+
+/** Why a session whose workspace folder is gone is kept until a person says otherwise. */
+export const ORPHAN_KEPT =
+  'kept: its pending changes were never reviewed, and the folder may only have been moved or renamed (move it back to review them, or run `agent-sandbox gc --orphans` to remove such sessions)';
 
 /** Why the session is left over, or undefined when it is a session like any other. */
 export function staleReason(f: SessionFacts): string | undefined {
@@ -53,9 +65,11 @@ export function inUseReason(f: SessionFacts): string | undefined {
   return undefined;
 }
 
-export function judgeSession(f: SessionFacts): Verdict {
+export function judgeSession(f: SessionFacts, options: JudgeOptions = {}): Verdict {
   const stale = staleReason(f);
   if (!stale) return { collect: false };
   const inUse = inUseReason(f);
-  return inUse ? { collect: false, stale, inUse } : { collect: true, reason: stale };
+  if (inUse) return { collect: false, stale, inUse };
+  if (f.workspaceGone && !f.removalUnfinished && f.hasState && f.status !== 'starting' && f.copyPresent && !options.orphans) return { collect: false, stale, kept: ORPHAN_KEPT };
+  return { collect: true, reason: stale };
 }

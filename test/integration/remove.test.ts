@@ -160,7 +160,7 @@ describe('agent-sandbox remove', () => {
 });
 
 describe('stale sessions are collected', () => {
-  it('gc collects the session of a deleted workspace and a removal cut short, and says so', async () => {
+  it('gc keeps the session of a workspace folder that is gone (moved back, it is there again), removes it with --orphans, and collects a removal cut short', async () => {
     const gone = workspace({ 'a.txt': 'a\n' });
     const goneDir = await startWithCli(gone);
     assert.equal((await cli(['--workspace', gone, 'run', '--', 'sh', '-c', 'echo x > x.txt'])).code, 0);
@@ -169,31 +169,43 @@ describe('stale sessions are collected', () => {
     const cutDir = await startWithCli(cut);
     spawnSync('docker', ['rm', '-f', readState(cutDir)!.containerId!]);
     fs.writeFileSync(path.join(cutDir, REMOVING_MARK), '4194305\n');
-    // Deleted after the last start (which would have collected it already).
-    fs.rmSync(gone, { recursive: true, force: true });
-
+    // Moved away rather than deleted, after the last start: its unreviewed change must survive a gc.
+    const moved = `${gone}-moved`;
+    fs.renameSync(gone, moved);
     const gc = await cli(['gc']);
     assert.equal(gc.code, 0, gc.stderr);
-    assert.match(gc.stderr, new RegExp(`Collected copy ${goneDir} \\(its workspace folder no longer exists\\)`));
+    assert.match(gc.stderr, new RegExp(`Kept ${goneDir} \\(its workspace folder no longer exists; kept: its pending changes were never reviewed`));
     assert.match(gc.stderr, new RegExp(`Collected copy ${cutDir} \\(a removal of it was cut short\\)`));
-    assertNothingLeft(goneDir);
     assertNothingLeft(cutDir);
-    const again = await cli(['gc']);
+    fs.renameSync(moved, gone);
+    const changes = await cli(['--workspace', gone, 'changes', '--json']);
+    assert.equal(changes.code, 0, changes.stderr);
+    assert.match(changes.stdout, /"x\.txt"/, 'the moved-back workspace lost its pending change');
+    // Deleted for good: the person asks for orphans.
+    fs.rmSync(gone, { recursive: true, force: true });
+    const orphans = await cli(['gc', '--orphans']);
+    assert.equal(orphans.code, 0, orphans.stderr);
+    assert.match(orphans.stderr, new RegExp(`Collected copy ${goneDir} \\(its workspace folder no longer exists\\)`));
+    assertNothingLeft(goneDir);
+    const again = await cli(['gc', '--orphans']);
     assert.match(again.stderr, /Nothing to collect/);
   });
 
-  it('the start of any session collects the session of a deleted workspace', async () => {
+  it('the start of any session leaves the session of a workspace folder that is gone for the person to decide', async () => {
     const gone = workspace({ 'a.txt': 'a\n' });
     const goneDir = await startWithCli(gone);
     fs.rmSync(gone, { recursive: true, force: true });
     const other = workspace({ 'b.txt': 'b\n' });
     const { session, collected } = await SandboxSession.start({ workspaceRoot: other, policy: testPolicy() });
     try {
-      assert.ok(collected.some((c) => c.startsWith(`copy ${goneDir} (its workspace folder no longer exists)`)), collected.join('\n'));
-      assertNothingLeft(goneDir);
+      assert.ok(!collected.some((c) => c.includes(goneDir)), collected.join('\n'));
+      assert.ok(fs.existsSync(path.join(goneDir, 'session.json')), 'the session of the gone workspace lost its record');
     } finally {
       await session.destroy();
     }
+    const orphans = await cli(['gc', '--orphans']);
+    assert.equal(orphans.code, 0, orphans.stderr);
+    assertNothingLeft(goneDir);
   });
 
   it('leaves a stale session alone while a live process uses it (its lock, or a command running in it)', async () => {
@@ -230,7 +242,7 @@ describe('stale sessions are collected', () => {
     fs.rmSync(path.join(lockedDir, 'lock'), { force: true });
     // The command ends by itself.
     await waitFor(() => !spawnSync('docker', ['top', readState(busyDir)!.containerId!], { encoding: 'utf8' }).stdout.includes('sleep 15'));
-    const later = await cli(['gc']);
+    const later = await cli(['gc', '--orphans']);
     assert.equal(later.code, 0, later.stderr);
     assertNothingLeft(lockedDir);
     assertNothingLeft(busyDir);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describePending, losesChanges } from '../../../src/core/sessionRemove';
-import { judgeSession, type SessionFacts } from '../../../src/core/staleSessions';
+import { judgeSession, ORPHAN_KEPT, type SessionFacts } from '../../../src/core/staleSessions';
 
 /** A healthy stopped session that nobody uses. */
 const idle: SessionFacts = {
@@ -35,12 +35,20 @@ describe('judging a session for collection', () => {
   });
 
   it('collects each kind of stale session, with its reason', () => {
-    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true }), { collect: true, reason: 'its workspace folder no longer exists' });
+    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true }, { orphans: true }), { collect: true, reason: 'its workspace folder no longer exists' });
     assert.deepEqual(judgeSession({ ...idle, removalUnfinished: true }), { collect: true, reason: 'a removal of it was cut short' });
     assert.deepEqual(judgeSession({ ...idle, hasState: false, copyPresent: false }), { collect: true, reason: 'it has no session record' });
     assert.deepEqual(judgeSession({ ...idle, copyPresent: false }), { collect: true, reason: 'its copy of the workspace is gone, so nothing is left to review' });
     // A running container whose owner is gone does not keep a deleted workspace's session.
-    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true, containerRunning: true }), { collect: true, reason: 'its workspace folder no longer exists' });
+    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true, containerRunning: true }, { orphans: true }), { collect: true, reason: 'its workspace folder no longer exists' });
+  });
+
+  it('keeps the session of a workspace folder that is gone until a person asks for orphans: the folder may only have moved', () => {
+    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true }), { collect: false, stale: 'its workspace folder no longer exists', kept: ORPHAN_KEPT });
+    // Nothing left to review, or half made or half removed: collected all the same.
+    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true, copyPresent: false }), { collect: true, reason: 'its workspace folder no longer exists' });
+    assert.deepEqual(judgeSession({ ...idle, workspaceGone: true, removalUnfinished: true }), { collect: true, reason: 'a removal of it was cut short' });
+    assert.equal(judgeSession({ ...idle, workspaceGone: true, status: 'starting' }).collect, true);
   });
 
   it('never collects a stale session that a live process uses, and says which use kept it', () => {
