@@ -26,7 +26,8 @@ import { airlockOf } from '../core/tools/sessionHost';
 import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { newFeedbackPrelude } from '../core/tools/handlers';
 import { ensureLauncher, HOOK_WATCHDOG_MS, planHookFile } from '../core/tools/hookConfig';
-import { answerCopyRead } from './hookCopyReads';
+import { geminiProjectTempDir, geminiReadsDir } from '../core/tools/geminiTempDir';
+import { answerCopyRead, type CopyReadTarget } from './hookCopyReads';
 import {
   answerIn,
   denyAnswer,
@@ -155,10 +156,22 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, for
   if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
   if (plan.kind === 'copyRead' || plan.kind === 'copySearch') {
     const from = payload.cwd ?? ctx.workspace;
-    const answer = await answerCopyRead(plan, from, sessionRootFor(from) ?? sessionRootFor(ctx.workspace), payload.toolInput);
+    const target = payload.format === 'gemini' && plan.kind === 'copyRead' ? geminiCopyReadTarget(payload.cwd, payload.transcriptPath) : undefined;
+    const answer = await answerCopyRead(plan, from, sessionRootFor(from) ?? sessionRootFor(ctx.workspace), payload.toolInput, target);
     return answer ? { code: 0, answer } : { code: 0 };
   }
   return { code: 0, answer: await sandboxShell(ctx, payload.cwd, payload.toolInput, plan.command, parsed.flags.has('ask')) };
+}
+
+/** Gemini CLI reads only below its workspace and its project temp folder: the copy goes into the latter. */
+function geminiCopyReadTarget(cwd: string | undefined, transcriptPath: string | undefined): CopyReadTarget {
+  const temp = geminiProjectTempDir(cwd, transcriptPath);
+  if (temp) return { dir: geminiReadsDir(temp) };
+  return {
+    unavailable:
+      `Gemini CLI's project temp folder for ${cwd ?? 'this project'} could not be found (the hook looks for it through the input's transcript_path and ~/.gemini/projects.json), ` +
+      'and Gemini CLI reads no other folder outside the workspace. Read the file with run_shell_command instead, for example `cat FILE` (it runs in the sandbox copy).',
+  };
 }
 
 async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolInput: Record<string, unknown>, command: string, ask: boolean): Promise<HookAnswer> {

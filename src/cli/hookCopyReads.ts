@@ -31,10 +31,22 @@ function hostResolved(p: string): string | undefined {
 }
 
 /**
+ * Where a read is materialized: the state root's copy-reads folder (the default), a folder
+ * the agent accepts paths in (`dir`), or nowhere it would accept (`unavailable`, the reason).
+ */
+export type CopyReadTarget = { readonly dir: string } | { readonly unavailable: string };
+
+/**
  * The answer to a copy read or search: a HookAnswer, or `undefined` to let the call pass.
  * `root` is the workspace whose session covers the agent's folder (undefined: none has one).
  */
-export async function answerCopyRead(plan: CopyReadPlan, from: string, root: string | undefined, toolInput: Record<string, unknown>): Promise<HookAnswer | undefined> {
+export async function answerCopyRead(
+  plan: CopyReadPlan,
+  from: string,
+  root: string | undefined,
+  toolInput: Record<string, unknown>,
+  target?: CopyReadTarget,
+): Promise<HookAnswer | undefined> {
   const absolute = path.resolve(from, plan.target);
   const realFrom = hostResolved(from) ?? from;
   if (!root) {
@@ -49,13 +61,19 @@ export async function answerCopyRead(plan: CopyReadPlan, from: string, root: str
   if (rel === undefined) return undefined;
   if (plan.kind === 'copySearch') return denyAnswer(copySearchReason(plan.tool, plan.target));
   if (rel === '') return denyAnswer(`Agent Sandbox: ${plan.target} is the workspace folder, not a file. List it with ${shell}, for example \`ls -la\` (${shell} commands run in the sandbox copy).`);
+  if (target && 'unavailable' in target) return denyAnswer(`Agent Sandbox: ${plan.target} was not read: ${target.unavailable}`);
   let session: SandboxSession;
   try {
     session = await SandboxSession.attach({ workspaceRoot: root, policy: loadCliPolicy(root) });
   } catch (err) {
     return denyAnswer(`Agent Sandbox is on but the sandbox is not available, so ${plan.target} was not read (the real workspace would not show the sandbox copy): ${describeError(err).replace(/\n/g, ' ')}`);
   }
-  const copy = await materializeCopyFile(session, rel);
+  let copy;
+  try {
+    copy = await materializeCopyFile(session, rel, target ? { dir: target.dir } : {});
+  } catch (err) {
+    return denyAnswer(`Agent Sandbox: ${plan.target} could not be copied out of the sandbox for reading: ${describeError(err).replace(/\n/g, ' ')}`);
+  }
   switch (copy.kind) {
     case 'file':
       return {

@@ -6,9 +6,9 @@
  * (whatever the exit code) or exits 1, so every failure of the hook must still print a deny.
  * A refused call comes back to the model as an error response, "Tool execution blocked: …".
  *
- * Its read tools read the real workspace, not the sandbox copy, so they are refused; the
- * coherent-world test proves that what the refusal names (run_shell_command, the
- * agent-sandbox MCP server's read_file) reads back the agent's own write.
+ * Its read_file is pointed at a private copy of the file from the sandbox, inside Gemini's
+ * project temp folder (the only folder outside the workspace it reads); its searches and
+ * listings are refused with the run_shell_command route.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -75,40 +75,49 @@ describe('Gemini CLI with the agent-sandbox hook', () => {
   });
 
   // read_many_files is refused too, but Gemini CLI 0.61 does not offer it in headless mode.
-  provesRoute('gemini', 'read', 'refuses its read tools, which would read the real workspace instead of the copy, naming what reads the copy', async () => {
+  provesRoute('gemini', 'read', 'refuses its searches and listings of the workspace, which would read the real tree instead of the copy, naming run_shell_command', async () => {
     const { run, model } = await bed.agentRun([
-      { tool: 'read_file', input: { file_path: NOTES } },
       { tool: 'glob', input: { pattern: '*.md' } },
       { tool: 'grep_search', input: { pattern: 'original' } },
       { tool: 'list_directory', input: { dir_path: '.' } },
       { text: 'Done.' },
     ]);
     const results = model.toolResults();
-    bed.assertRefused(model, run, 4);
+    bed.assertRefused(model, run, 3);
     for (const r of results) {
       assert.match(r.text, /run_shell_command/, describeRun(run, results));
-      assert.match(r.text, /mcp_agent-sandbox_read_file/, describeRun(run, results));
       assert.doesNotMatch(r.text, /original notes/, `the real workspace's content came back. ${describeRun(run, results)}`);
     }
   });
 
-  provesRoute('gemini', 'read', 'reads back its own write through the sandbox: run_shell_command after a sandboxed write shows the copy, the host keeps the original', async () => {
+  provesRoute('gemini', 'read', 'read_file shows the sandbox copy: a file written through run_shell_command reads back, notes.md shows the sandboxed change, the host keeps the original', async () => {
     const notes = path.join(bed.sandbox.workspace, NOTES);
+    const created = uniqueName('shell-created');
+    const createdMarker = uniqueName('created-content');
     const marker = uniqueName('sandbox-write');
     const { run, model } = await bed.agentRun([
-      geminiCli.shell(`echo ${marker} > ${NOTES} && echo written`),
-      { tool: 'read_file', input: { file_path: NOTES } },
-      geminiCli.shell(`cat ${NOTES}`),
+      geminiCli.shell(`echo ${createdMarker} > ${created} && echo ${marker} > ${NOTES} && echo written`),
+      { tool: 'read_file', input: { file_path: created } },
+      { tool: 'read_file', input: { file_path: path.join(bed.sandbox.workspace, NOTES) } },
+      { tool: 'read_file', input: { file_path: uniqueName('never-written') } },
       { text: 'Done.' },
     ]);
     const results = model.toolResults();
-    assert.equal(results.length, 3, describeRun(run, results));
+    assert.equal(results.length, 4, describeRun(run, results));
     assert.match(results[0]!.text, /written/, describeRun(run, results));
-    assert.ok(geminiCli.isRefusal(results[1]!), `read_file was not refused. ${describeRun(run, results)}`);
-    assert.match(results[1]!.text, /run_shell_command/, describeRun(run, results));
-    assert.match(results[2]!.text, new RegExp(marker), `the read-back did not show the agent's own write. ${describeRun(run, results)}`);
+    assert.equal(results[1]!.isError, false, `read_file of the shell's new file failed. ${describeRun(run, results)}`);
+    assert.match(results[1]!.text, new RegExp(createdMarker), `read_file did not show the agent's own new file. ${describeRun(run, results)}`);
+    assert.equal(results[2]!.isError, false, `read_file of notes.md failed. ${describeRun(run, results)}`);
+    assert.match(results[2]!.text, new RegExp(marker), `read_file did not show the sandboxed change. ${describeRun(run, results)}`);
+    assert.doesNotMatch(results[2]!.text, /original notes/, `read_file showed the real tree. ${describeRun(run, results)}`);
+    // A file the copy does not have is refused with the reason, not read from the host.
+    assert.ok(geminiCli.isRefusal(results[3]!), `read_file of a missing file was not refused. ${describeRun(run, results)}`);
+    assert.match(results[3]!.text, /does not exist in the sandbox copy/, describeRun(run, results));
+    assertAbsentOnHost(path.join(bed.sandbox.workspace, created), run);
     assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, 'notes.md changed on the host');
-    assert.ok((await bed.sandbox.changes()).some((c) => c.path === NOTES && c.kind === 'modified'), 'notes.md is not a pending change');
+    const changes = await bed.sandbox.changes();
+    assert.ok(changes.some((c) => c.path === NOTES && c.kind === 'modified'), 'notes.md is not a pending change');
+    assert.ok(changes.some((c) => c.path === created && c.kind === 'added'), `${created} is not a pending change`);
   });
 
   provesRoute('gemini', ['mcp', 'read'], 'uses the agent-sandbox MCP server: its write, run and read tools act on the copy, and the read shows the write', async () => {

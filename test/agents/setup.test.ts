@@ -7,6 +7,9 @@
  * tree. Then `setup --undo` must give the agent's files back byte for byte, and delete the
  * files the set-up created.
  *
+ * Gemini CLI reads the workspace's .gemini/settings.json only in a trusted folder; the run
+ * trusts it (GEMINI_CLI_TRUST_WORKSPACE), as the set-up's note tells a person to.
+ *
  * Codex runs here with its own sandbox off, as the set-up's note tells a person to arrange
  * (by flag here, through sandbox_mode in real use), and with hook trust read from config.toml
  * as for a person: the set-up's block holds Codex's trust record for its hook (what happens
@@ -26,6 +29,8 @@ import { NOTES, ORIGINAL_NOTES } from './support/hookTestBed';
 import { startOpenAiResponsesServer } from './support/openaiResponsesServer';
 import { provesRoute } from './support/routes';
 import { codexModelConfig, makeAgentHome, runClaude, runCodexIn, type AgentRun } from './support/runAgent';
+import { startGeminiServer } from './support/geminiServer';
+import { runGemini } from './support/runGemini';
 import type { ModelServer, ScriptTurn } from './support/scriptedServer';
 import { assertAbsentOnHost, assertFinished, describeRun } from './support/verdicts';
 
@@ -151,6 +156,33 @@ describe('agent-sandbox setup with the real agents', () => {
       await model.close();
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  provesRoute('gemini', ['mcp', 'setup'], 'Gemini CLI: the set-up in .gemini/settings.json routes its MCP writes and its shell into the sandbox, and undo restores the file', async () => {
+    const box = started();
+    const settingsFile = path.join(box.workspace, '.gemini', 'settings.json');
+    const own = `${JSON.stringify({ ui: { hideTips: true } }, null, 2)}\n`;
+    writeFile(settingsFile, own);
+    const diff = await setup(box, ['gemini']);
+    assert.match(diff, /\+\s+"command": "\/bin\/sh \S+\/bin\/agent-sandbox hook gemini/);
+    assert.match(diff, /\+\s+"agent-sandbox": \{/);
+
+    const mcpTool = 'mcp_agent-sandbox_write_file';
+    const p = proof(mcpTool, (command) => ({ tool: 'run_shell_command', input: { command, description: 'Write a file' } }));
+    const model = await startGeminiServer(p.script);
+    const home = makeAgentHome();
+    let run: AgentRun;
+    try {
+      run = await runGemini({ bin: agentClis().gemini, home, workspace: box.workspace, modelUrl: model.url, env: box.env, timeoutMs: 180_000 });
+    } finally {
+      await model.close();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+    assertFinished(run);
+    await assertLandedInSandbox(box, p, run, model, mcpTool, 'run_shell_command');
+
+    await setup(box, ['gemini', '--undo']);
+    assert.equal(fs.readFileSync(settingsFile, 'utf8'), own, "the person's .gemini/settings.json is back byte for byte");
   });
 
   it("Codex: the set-up's note on Codex's own sandbox is right: under workspace-write the handed-back command cannot reach the engine and nothing runs; under danger-full-access it runs in the sandbox", async () => {

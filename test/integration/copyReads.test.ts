@@ -104,6 +104,31 @@ describe('copy reads over a real session', () => {
     assert.match((result as { reason: string }).reason, /head|sed/);
   });
 
+  it('materializes into a given folder (as for Gemini CLI), private, cleaning up only its own entries there, and refuses a link in place of that folder', async () => {
+    const base = fs.mkdtempSync(path.join(stateDir, 'agent-temp-'));
+    const dir = path.join(base, 'reads');
+    const theirs = path.join(base, 'theirs');
+    fs.mkdirSync(theirs);
+    const hostPath = (await materializeCopyFile(session, 'notes.md', { dir })) as { kind: string; hostPath: string };
+    assert.equal(hostPath.kind, 'file', JSON.stringify(hostPath));
+    assert.equal(path.dirname(path.dirname(hostPath.hostPath)), dir);
+    assert.equal(fs.readFileSync(hostPath.hostPath, 'utf8'), 'changed notes\n');
+    assert.equal(fs.lstatSync(hostPath.hostPath).mode & 0o777, 0o600);
+    assert.equal(fs.lstatSync(dir).mode & 0o777, 0o700);
+    // Someone else's entry in that folder is never expired, however old and however many of ours there are.
+    fs.mkdirSync(path.join(dir, 'not-ours'));
+    fs.utimesSync(path.join(dir, 'not-ours'), 0, 0);
+    for (let i = 0; i < 3; i += 1) assert.equal((await materializeCopyFile(session, 'new.txt', { dir, maxKept: 2 })).kind, 'file');
+    const left = fs.readdirSync(dir);
+    assert.ok(left.includes('not-ours'), left.join(', '));
+    assert.equal(left.filter((n) => n !== 'not-ours').length, 2, left.join(', '));
+    // A link where the folder should be: refused, nothing written through it.
+    const linked = path.join(base, 'linked');
+    fs.symlinkSync(theirs, linked);
+    await assert.rejects(materializeCopyFile(session, 'notes.md', { dir: linked }), /not a folder/);
+    assert.deepEqual(fs.readdirSync(theirs), []);
+  });
+
   it('leaves the real tree as it was', () => {
     assert.deepEqual(treeListing(workspace), realTree);
   });

@@ -41,6 +41,13 @@ export interface CopyReadOptions {
   readonly maxKept?: number;
   /** Materializations older than this are removed. */
   readonly maxAgeMs?: number;
+  /**
+   * The folder to materialize into instead of the state root's `copy-reads` (an agent that
+   * reads only below folders of its own, such as Gemini CLI's project temp folder, is given
+   * a private folder there). It is made 0700 if missing and must be a real folder of this
+   * user; clean-up there removes only entries this module made.
+   */
+  readonly dir?: string;
 }
 
 /** Well below the agents' hook watchdog, so a held-up read is refused with its own reason. */
@@ -149,7 +156,7 @@ export async function materializeCopyFile(session: SandboxSession, rel: string, 
     if (outcome.failure === 'directory') return { kind: 'directory' };
     return { kind: 'refused', reason: `${outcome.error.message}${outcome.error.hint ? ` ${outcome.error.hint}` : ''}` };
   }
-  const dir = copyReadsDir(env);
+  const dir = options.dir ?? copyReadsDir(env);
   ensurePrivateDir(dir);
   const now = options.now ?? Date.now();
   expireCopyReads(dir, now, options.maxKept ?? COPY_READS_KEPT, options.maxAgeMs ?? COPY_READ_MAX_AGE_MS);

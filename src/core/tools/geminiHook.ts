@@ -14,13 +14,14 @@
  * failure here must print a deny answer, and the configured command line prints a reason on
  * stderr when the hook program itself dies without one (hookConfig.ts).
  *
- * Its read tools (read_file, read_many_files, glob, grep_search, list_directory) read the
- * real workspace, not the sandbox copy the agent's commands change, so they would show a
- * world without the agent's own writes. Routing them is not workable: Gemini CLI checks a
- * rewritten path and refuses one outside the workspace folders and its own temporary folder,
- * and glob, search and list work on folders the host cannot hand over one file at a time.
- * They are refused with a reason that names what reads the copy: run_shell_command (it
- * runs in the sandbox) or the Agent Sandbox MCP server's read_file.
+ * Its read_file is routed like Claude Code's Read: the hook points `file_path` at a private
+ * copy of the file from the sandbox. Gemini CLI checks a rewritten path and refuses one
+ * outside the workspace folders and its own project temp folder, so the copy is put inside
+ * the latter (geminiTempDir.ts). Its other read tools (read_many_files, glob, grep_search,
+ * list_directory) walk folders the host cannot hand over one file at a time; inside the
+ * workspace they would read the real tree, not the sandbox copy the agent's commands change,
+ * so they are refused with a reason that names what reads the copy: run_shell_command (it
+ * runs in the sandbox) or read_file.
  */
 import * as path from 'node:path';
 import type { HookAnswer, HookPlan } from './hooks';
@@ -37,8 +38,12 @@ export const GEMINI_SHELL_TOOL = 'run_shell_command';
 /** Its tools that write the real workspace directly. */
 const GEMINI_HOST_EDIT_TOOLS = new Set(['write_file', 'replace']);
 
-/** Its tools that read the real workspace instead of the sandbox copy. */
-const GEMINI_WORKSPACE_READ_TOOLS = new Set(['read_file', 'read_many_files', 'glob', 'grep_search', 'search_file_content', 'list_directory']);
+/** Its one-file reader and the field that names the file: routed to the sandbox copy. */
+export const GEMINI_READ_TOOL = 'read_file';
+const GEMINI_READ_FIELD = 'file_path';
+
+/** Its tools that walk folders of the real workspace instead of the sandbox copy. */
+const GEMINI_WORKSPACE_SEARCH_TOOLS = new Set(['read_many_files', 'glob', 'grep_search', 'search_file_content', 'list_directory']);
 
 /** Its tools that run code or write outside the workspace, with the reason given to the agent. */
 const GEMINI_HOST_RUN_TOOLS = new Map<string, string>([
@@ -104,12 +109,19 @@ export function planGeminiTool(tool: string, toolInput: Record<string, unknown>,
         'A person reviews the changes before they reach the workspace.',
     };
   }
-  if (GEMINI_WORKSPACE_READ_TOOLS.has(tool)) {
+  if (tool === GEMINI_READ_TOOL) {
+    const target = toolInput[GEMINI_READ_FIELD];
+    if (typeof target !== 'string' || !target.trim() || target.includes('\0')) {
+      return { kind: 'deny', reason: `Agent Sandbox: the ${tool} call has no usable "${GEMINI_READ_FIELD}"; name the file to read.` };
+    }
+    return { kind: 'copyRead', tool, field: GEMINI_READ_FIELD, target };
+  }
+  if (GEMINI_WORKSPACE_SEARCH_TOOLS.has(tool)) {
     return {
       kind: 'deny',
       reason:
         `Agent Sandbox is on: ${tool} reads the real workspace, not the sandbox copy where your commands and edits land, so it would not show your own changes. ` +
-        'Read through the sandbox instead: run_shell_command runs in the sandbox copy (cat, ls, find, grep -rn), or use the mcp_agent-sandbox_read_file tool.',
+        'Search and list through the sandbox instead: run_shell_command runs in the sandbox copy (ls, find, grep -rn), and read_file shows single files of the copy.',
     };
   }
   const runReason = GEMINI_HOST_RUN_TOOLS.get(tool);

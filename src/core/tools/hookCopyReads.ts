@@ -25,11 +25,15 @@ const FILE_READ_TOOLS = new Map<string, string>([
 /** Tools that walk a folder (the input field `path`; the working folder when absent). */
 const TREE_TOOLS = new Set(['Glob', 'Grep', 'LS', 'grep', 'glob']);
 
-/** Copilot's runtime names its tools in lower case; its shell tool is `bash` and its reader `view`. */
+/**
+ * Copilot's runtime names its tools in lower case; its shell tool is `bash` and its reader
+ * `view`. Gemini CLI's reader is `read_file` (planned in geminiHook.ts), its shell `run_shell_command`.
+ */
 const COPILOT_READERS = new Set(['view', 'grep', 'glob']);
 
 /** The agent's own names for its shell and its file reader, for reasons it can act on. */
 export function agentToolWords(tool: string): { readonly shell: string; readonly read: string } {
+  if (tool === 'read_file') return { shell: 'run_shell_command', read: 'read_file' };
   return COPILOT_READERS.has(tool) ? { shell: 'bash', read: 'view' } : { shell: 'Bash', read: 'Read' };
 }
 

@@ -270,6 +270,8 @@ export interface HookPayload {
   readonly toolName: string;
   readonly toolInput: Record<string, unknown>;
   readonly cwd?: string;
+  /** Gemini CLI's `transcript_path`, its session's chat file in its project temp folder (see geminiTempDir.ts). */
+  readonly transcriptPath?: string;
   /** The format the input came in, and so the one the answer must take. */
   readonly format?: HookFormat;
 }
@@ -316,7 +318,8 @@ export function parseHookPayload(text: string, named?: HookFormat): HookPayload 
   const gemini = GEMINI_EVENTS.has(event) || (named === 'gemini' && event !== 'PreToolUse');
   // A Gemini shell call runs in its dir_path; the sandboxed command starts in the same folder of the copy.
   if (gemini && o.tool_name === GEMINI_SHELL_TOOL) cwd = geminiShellCwd(cwd, toolInput);
-  return { event, toolName: o.tool_name, toolInput, format: gemini ? 'gemini' : 'claude', ...(cwd ? { cwd } : {}) };
+  const transcriptPath = gemini && typeof o.transcript_path === 'string' && o.transcript_path ? o.transcript_path : undefined;
+  return { event, toolName: o.tool_name, toolInput, format: gemini ? 'gemini' : 'claude', ...(cwd ? { cwd } : {}), ...(transcriptPath ? { transcriptPath } : {}) };
 }
 
 export type HookPlan =

@@ -47,7 +47,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   read: {
     claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
-    gemini: '`read_file`, `glob`, `grep_search`, `list_directory` (they read the real workspace) refused, the reason names `run_shell_command` and the MCP `read_file`, which read back its own write',
+    gemini: '`read_file` shows the sandbox copy (it reads back its own writes); `glob`, `grep_search`, `list_directory` in the workspace refused with the `run_shell_command` route',
     copilot: '`view` shows the sandbox copy (it reads back its own writes); `grep`, `glob` in the workspace refused with the bash route',
   },
   hostRun: {
@@ -69,6 +69,7 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   },
   setup: {
     claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',
+    gemini: 'hook + MCP server in `.gemini/settings.json`; `--undo` restores the file',
     codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. The block holds Codex\'s trust record for its hook (a hook line changed by hand is skipped, and commands run on the host). Needs `--sandbox danger-full-access`',
   },
   inside: {

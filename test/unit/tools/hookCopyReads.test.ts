@@ -121,6 +121,14 @@ describe('answers that need no sandbox', () => {
     assert.equal(await answerCopyRead({ kind: 'copySearch', tool: 'Glob', target: dir }, ws, ws, {}), undefined);
   });
 
+  it("refuses Gemini's read_file when no folder it accepts could be found, naming run_shell_command", async () => {
+    const answer = await answerCopyRead({ kind: 'copyRead', tool: 'read_file', field: 'file_path', target: 'notes.md' }, ws, ws, {}, { unavailable: 'no temp folder.' });
+    assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');
+    assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /notes\.md was not read: no temp folder/);
+    // Outside the workspace it is not the copy's: it passes as before.
+    assert.equal(await answerCopyRead({ kind: 'copyRead', tool: 'read_file', field: 'file_path', target: path.join(dir, 'elsewhere.txt') }, ws, ws, {}, { unavailable: 'x' }), undefined);
+  });
+
   it('refuses a Read of the workspace folder itself, naming ls', async () => {
     const answer = await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: ws }, ws, ws, {});
     assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');

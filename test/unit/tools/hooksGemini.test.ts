@@ -87,12 +87,19 @@ describe('Gemini tools', () => {
     assert.equal(planHook(parseHookPayload(geminiInput('write_file', {})), { allowHostEdits: true }).kind, 'pass');
   });
 
-  it('refuses its read tools, which read the real workspace and not the copy, naming what reads the copy', () => {
-    for (const tool of ['read_file', 'read_many_files', 'glob', 'grep_search', 'search_file_content', 'list_directory']) {
-      const reason = reasonOf(plan(tool, { file_path: 'notes.md' }));
+  it('plans read_file as a read of the sandbox copy (its file_path), with the transcript path that leads to its temp folder', () => {
+    const payload = parseHookPayload(geminiInput('read_file', { file_path: 'notes.md', offset: 3, limit: 10 }));
+    assert.equal(payload.transcriptPath, '/home/dev/.gemini/tmp/project/chats/session.jsonl');
+    assert.deepEqual(planHook(payload), { kind: 'copyRead', tool: 'read_file', field: 'file_path', target: 'notes.md' });
+    for (const bad of [{}, { file_path: '' }, { file_path: 'a\0b' }, { file_path: 7 }]) assert.match(reasonOf(plan('read_file', bad)), /no usable "file_path"/);
+  });
+
+  it('refuses its searches and listings, which read the real workspace and not the copy, naming what reads the copy', () => {
+    for (const tool of ['read_many_files', 'glob', 'grep_search', 'search_file_content', 'list_directory']) {
+      const reason = reasonOf(plan(tool, { dir_path: '.' }));
       assert.match(reason, /not the sandbox copy/, tool);
       assert.match(reason, /run_shell_command/, tool);
-      assert.match(reason, /mcp_agent-sandbox_read_file/, tool);
+      assert.match(reason, /read_file shows single files of the copy/, tool);
     }
   });
 
