@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
-import { clearNotifications, clickStatusBarItem, ensureCodeServer, packageExtension, pickQuickPickItem, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, withSession } from './harness';
+import { clearNotifications, clickStatusBarItem, closeQuickInput, ensureCodeServer, packageExtension, pickQuickPickItem, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, waitForStatusBarItemGone, withSession } from './harness';
 import { runTool } from './harness/runTool';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
@@ -121,8 +121,8 @@ test('Run Agent in Sandbox names what claude lacks and Cancel changes nothing; R
         assert.equal(await page.locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: 'Agent Sandbox: claude' }).count(), 0, 'an agent terminal opened after Cancel');
         assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'another modal followed Cancel');
         assert.deepEqual(readdirSync(workspace).sort(), filesBefore, 'the workspace gained files (settings?) after Cancel');
-        // Still not installed: the sandbox has no claude on its PATH.
-        const which = await runTool(['docker', 'exec', started[0]!.Id, '/bin/sh', '-c', 'command -v claude || echo none'], { timeoutMs: 30_000, what: 'looking for claude in the sandbox' });
+        // Still not installed: neither the tools volume nor the sandbox's PATH has claude.
+        const which = await runTool(['docker', 'exec', started[0]!.Id, '/bin/sh', '-c', 'if [ -e /opt/agent-tools/bin/claude ] || command -v claude >/dev/null; then echo found; else echo none; fi'], { timeoutMs: 30_000, what: 'looking for claude in the sandbox' });
         assert.equal(which.stdout.trim(), 'none', 'claude was installed after Cancel');
         await readStatusBarItem(page, 'Sandbox: on', timeouts.ui);
       });
@@ -153,7 +153,11 @@ test('Run Agent in Sandbox names what claude lacks and Cancel changes nothing; R
         await answerModal(page, 'Remove');
         await waitForNotification(page, 'the sandbox was removed. Your workspace was not changed.');
         await readStatusBarItem(page, 'Sandbox: off', timeouts.ui);
+        await waitForStatusBarItemGone(page, '1 pending');
         await s.screenshot('removed');
+        // With no session left the palette no longer offers to remove one.
+        await assert.rejects(runCommand(page, 'Agent Sandbox: Remove Sandbox…', { timeoutMs: 3000 }), /no command titled/, 'Remove Sandbox… still offered with no sandbox');
+        await closeQuickInput(page).catch(() => undefined);
         const left = await containersOfThisTest();
         assert.deepEqual(left.map((c) => c.Names), [], 'containers of the removed sandbox are left');
         const volumes = await volumesOfThisTest();
