@@ -18,6 +18,7 @@ import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import { clearNotifications, clickStatusBarItem, closeQuickInput, ensureCodeServer, packageExtension, pickQuickPickItem, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, waitForStatusBarItemGone, withSession } from './harness';
 import { runTool } from './harness/runTool';
+import { SANDBOX_TOOLS_BIN } from '../../src/core/engine/hardening';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
 const BASE_IMAGE = 'agent-sandbox-base:bookworm';
@@ -122,7 +123,7 @@ test('Run Agent in Sandbox names what claude lacks and Cancel changes nothing; R
         assert.equal(await page.locator('.monaco-dialog-box').count(), 0, 'another modal followed Cancel');
         assert.deepEqual(readdirSync(workspace).sort(), filesBefore, 'the workspace gained files (settings?) after Cancel');
         // Still not installed: neither the tools volume nor the sandbox's PATH has claude.
-        const which = await runTool(['docker', 'exec', started[0]!.Id, '/bin/sh', '-c', 'if [ -e /opt/agent-tools/bin/claude ] || command -v claude >/dev/null; then echo found; else echo none; fi'], { timeoutMs: 30_000, what: 'looking for claude in the sandbox' });
+        const which = await runTool(['docker', 'exec', started[0]!.Id, '/bin/sh', '-c', 'if [ -e "$1/claude" ] || command -v claude >/dev/null; then echo found; else echo none; fi', 'sh', SANDBOX_TOOLS_BIN], { timeoutMs: 30_000, what: 'looking for claude in the sandbox' });
         assert.equal(which.stdout.trim(), 'none', 'claude was installed after Cancel');
         await readStatusBarItem(page, 'Sandbox: on', timeouts.ui);
       });
