@@ -22,7 +22,7 @@ let counter = 0;
 function freshContext(): SetupContext {
   const dir = path.join(base, String(counter++));
   fs.mkdirSync(path.join(dir, 'ws'), { recursive: true });
-  return { workspaceRoot: path.join(dir, 'ws'), codexHome: path.join(dir, 'codex-home'), launcher: LAUNCHER };
+  return { workspaceRoot: path.join(dir, 'ws'), codexHome: path.join(dir, 'codex-home'), userHome: path.join(dir, 'home'), launcher: LAUNCHER };
 }
 
 function write(file: string, text: string): void {
