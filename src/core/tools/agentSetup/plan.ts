@@ -12,7 +12,9 @@
  *
  * Hook and server both start the stable launcher (launcher.ts), never the versioned CLI, so
  * the lines survive updates; the hook line is the fail-closed one hookCommandLine builds.
- * A file that cannot be read as its format is an error and is never written.
+ * A file that cannot be read as its format is an error and is never written. A setting that
+ * switches the agent's hooks off (hookSwitches.ts), and a symbolic link or non-folder between
+ * the workspace (or Codex's home) and a file, stop the set-up before anything is written.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
