@@ -22,7 +22,7 @@ let counter = 0;
 function freshContext(): SetupContext {
   const dir = path.join(base, String(counter++));
   fs.mkdirSync(path.join(dir, 'ws'), { recursive: true });
-  return { workspaceRoot: path.join(dir, 'ws'), codexHome: path.join(dir, 'codex-home'), launcher: LAUNCHER };
+  return { workspaceRoot: path.join(dir, 'ws'), codexHome: path.join(dir, 'codex-home'), userHome: path.join(dir, 'home'), launcher: LAUNCHER };
 }
 
 function write(file: string, text: string): void {
@@ -288,5 +288,105 @@ describe('agent set-up: the diff', () => {
     assert.match(text, /--- .*config\.toml\tabsent/);
     assert.match(text, /\+\[mcp_servers\.agent-sandbox\]/);
     assert.match(text, /\+\[\[hooks\.PreToolUse\]\]/);
+  });
+});
+
+describe('agent set-up: a setting that switches the hook off is refused, nothing written', () => {
+  const cases: { agent: SetupAgent; where: (ctx: SetupContext) => string; text: string; names: RegExp }[] = [
+    { agent: 'claude', where: (c) => path.join(c.workspaceRoot, '.claude', 'settings.json'), text: '{"disableAllHooks": true}', names: /"disableAllHooks": true/ },
+    { agent: 'claude', where: (c) => path.join(c.workspaceRoot, '.claude', 'settings.local.json'), text: '{"disableAllHooks": true}', names: /"disableAllHooks": true/ },
+    { agent: 'claude', where: (c) => path.join(c.userHome!, '.claude', 'settings.json'), text: '{"disableAllHooks": true}', names: /"disableAllHooks": true/ },
+    { agent: 'gemini', where: (c) => path.join(c.workspaceRoot, '.gemini', 'settings.json'), text: '{"hooksConfig": {"enabled": false}}', names: /"enabled": false/ },
+    { agent: 'gemini', where: (c) => path.join(c.userHome!, '.gemini', 'settings.json'), text: '{"hooksConfig": {"disabled": ["agent-sandbox"]}}', names: /hooksConfig\.disabled/ },
+    { agent: 'codex', where: (c) => path.join(c.codexHome, 'config.toml'), text: 'model = "x"\n[features]\ncodex_hooks = false\n', names: /line 3 \(codex_hooks = false\)/ },
+    { agent: 'codex', where: (c) => path.join(c.workspaceRoot, '.codex', 'config.toml'), text: 'features.codex_hooks = false\n', names: /codex_hooks = false/ },
+    { agent: 'codex', where: (c) => path.join(c.codexHome, 'config.toml'), text: 'features = { codex_hooks = false }\n', names: /codex_hooks = false/ },
+  ];
+  for (const { agent, where, text, names } of cases) {
+    it(`${agent}: ${text.trim()} in ${path.basename(path.dirname(where({ workspaceRoot: 'ws', codexHome: 'codex-home', userHome: 'home', launcher: '' })))}/${path.basename(where({ workspaceRoot: 'ws', codexHome: 'codex-home', userHome: 'home', launcher: '' }))}`, () => {
+      const ctx = freshContext();
+      const file = where(ctx);
+      write(file, text);
+      const listing = () => fs.readdirSync(path.dirname(ctx.workspaceRoot), { recursive: true }).sort();
+      const was = listing();
+      assert.throws(
+        () => planAgentSetup(agent, ctx),
+        (err: Error) => err instanceof SetupFileError && err.message.includes(file) && names.test(err.message) && /on this machine/.test(err.message),
+      );
+      assert.deepEqual(listing(), was, 'nothing was written');
+      assert.equal(read(file), text);
+    });
+  }
+
+  it('a switch that is on, or names another hook, is no reason to refuse', () => {
+    const ctx = freshContext();
+    write(path.join(ctx.workspaceRoot, '.claude', 'settings.json'), '{"disableAllHooks": false}');
+    write(path.join(ctx.userHome!, '.gemini', 'settings.json'), '{"hooksConfig": {"enabled": true, "disabled": ["other"]}}');
+    write(path.join(ctx.codexHome, 'config.toml'), '[features]\ncodex_hooks = true\n');
+    for (const agent of ['claude', 'gemini', 'codex'] as const) assert.equal(planAgentSetup(agent, ctx).edits.length > 0, true, agent);
+  });
+
+  it('undo is not refused by a switch (it only removes what the set-up added)', () => {
+    const ctx = freshContext();
+    setUp('claude', ctx);
+    write(path.join(ctx.workspaceRoot, '.claude', 'settings.json'), '{"disableAllHooks": true}');
+    undo('claude', ctx);
+    assert.equal(read(path.join(ctx.workspaceRoot, '.mcp.json')), undefined);
+  });
+
+  it('a malformed file that can carry a switch is a clear error', () => {
+    const ctx = freshContext();
+    write(path.join(ctx.userHome!, '.claude', 'settings.json'), '{"disableAllHooks": tru');
+    assert.throws(() => planAgentSetup('claude', ctx), /\.claude\/settings\.json is not valid JSON/);
+    write(path.join(ctx.userHome!, '.gemini', 'settings.json'), '{"hooksConfig": []}');
+    assert.throws(() => planAgentSetup('gemini', ctx), /"hooksConfig" is not a JSON object/);
+  });
+});
+
+describe('agent set-up: never writes through a symbolic link or a non-folder on the way', () => {
+  it('refuses a linked .claude or .gemini folder, and writes nothing at the link target', () => {
+    for (const [agent, folder] of [['claude', '.claude'], ['gemini', '.gemini']] as const) {
+      const ctx = freshContext();
+      const elsewhere = path.join(path.dirname(ctx.workspaceRoot), 'elsewhere');
+      fs.mkdirSync(elsewhere);
+      fs.symlinkSync(elsewhere, path.join(ctx.workspaceRoot, folder));
+      assert.throws(() => planAgentSetup(agent, ctx), (err: Error) => err instanceof SetupFileError && err.message.includes(path.join(ctx.workspaceRoot, folder)) && /symbolic link/.test(err.message));
+      assert.throws(() => planAgentSetup(agent, ctx, true), /symbolic link/, 'undo refuses too');
+      assert.deepEqual(fs.readdirSync(elsewhere), []);
+    }
+  });
+
+  it('refuses a linked file, and a file where a folder should be', () => {
+    const ctx = freshContext();
+    const target = path.join(path.dirname(ctx.workspaceRoot), 'target.json');
+    fs.writeFileSync(target, '{}');
+    fs.mkdirSync(path.join(ctx.workspaceRoot, '.gemini'));
+    fs.symlinkSync(target, path.join(ctx.workspaceRoot, '.gemini', 'settings.json'));
+    assert.throws(() => planAgentSetup('gemini', ctx), /symbolic link/);
+    fs.writeFileSync(path.join(ctx.workspaceRoot, '.claude'), 'not a folder');
+    assert.throws(() => planAgentSetup('claude', ctx), (err: Error) => err instanceof SetupFileError && /\.claude is not a folder/.test(err.message));
+    assert.equal(fs.readFileSync(target, 'utf8'), '{}');
+  });
+
+  it('refuses a folder replaced by a link between plan and apply, writing nothing through it', () => {
+    const ctx = freshContext();
+    fs.mkdirSync(path.join(ctx.workspaceRoot, '.gemini'));
+    const plan = planAgentSetup('gemini', ctx);
+    const elsewhere = path.join(path.dirname(ctx.workspaceRoot), 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.rmdirSync(path.join(ctx.workspaceRoot, '.gemini'));
+    fs.symlinkSync(elsewhere, path.join(ctx.workspaceRoot, '.gemini'));
+    assert.throws(() => applySetupPlan(plan), /symbolic link/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+  });
+
+  it('refuses a folder the set-up would create that appears as a link before apply', () => {
+    const ctx = freshContext();
+    const plan = planAgentSetup('claude', ctx);
+    const elsewhere = path.join(path.dirname(ctx.workspaceRoot), 'elsewhere');
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(ctx.workspaceRoot, '.claude'));
+    assert.throws(() => applySetupPlan(plan), /symbolic link/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
   });
 });

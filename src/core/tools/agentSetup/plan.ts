@@ -12,7 +12,9 @@
  *
  * Hook and server both start the stable launcher (launcher.ts), never the versioned CLI, so
  * the lines survive updates; the hook line is the fail-closed one hookCommandLine builds.
- * A file that cannot be read as its format is an error and is never written.
+ * A file that cannot be read as its format is an error and is never written. A setting that
+ * switches the agent's hooks off (hookSwitches.ts), and a symbolic link or non-folder between
+ * the workspace (or Codex's home) and a file, stop the set-up before anything is written.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,6 +23,7 @@ import { replaceFileSync } from '../../fsx';
 import { hookCommandLine } from '../hookConfig';
 import type { HookDialect } from '../hooks';
 import { codexConfigWithoutSetup, codexConfigWithSetup } from './codexToml';
+import { switchFiles } from './hookSwitches';
 import {
   claudeHookEntry,
   formatJsonSettings,
@@ -59,6 +62,8 @@ export interface SetupPlan {
   readonly edits: readonly FileEdit[];
   /** What the person must know or set themselves; shown with the diff, never written. */
   readonly warnings: readonly string[];
+  /** The folder the edited files sit under (setupRoot); apply checks the folders below it again. */
+  readonly root: string;
 }
 
 export interface SetupContext {
@@ -68,6 +73,8 @@ export interface SetupContext {
   readonly launcher: string;
   /** Codex's home folder (codexHome()). */
   readonly codexHome: string;
+  /** The person's home folder, where the user-level settings of Claude Code and Gemini CLI sit; os.homedir() when absent. */
+  readonly userHome?: string;
 }
 
 /**
@@ -107,8 +114,45 @@ export function setupFiles(agent: SetupAgent, ctx: Pick<SetupContext, 'workspace
   }
 }
 
-/** The file's text, or undefined when it does not exist; refuses what is not a regular file. */
-export function readSettingsFile(file: string): string | undefined {
+/**
+ * The folder the set-up's files sit under, whose own path is trusted (the workspace, or Codex's
+ * home as Codex resolves it); every folder below it on the way to a file is checked.
+ */
+export function setupRoot(agent: SetupAgent, ctx: Pick<SetupContext, 'workspaceRoot' | 'codexHome'>): string {
+  return agent === 'codex' ? ctx.codexHome : ctx.workspaceRoot;
+}
+
+/**
+ * Refuses when a folder between `root` and `file` is a symbolic link or not a folder: a
+ * linked `.claude` or `.gemini` would have the set-up write (and undo delete) somewhere
+ * outside the workspace while naming the workspace path. A folder not made yet is fine (the
+ * set-up makes it, and checks again just before writing).
+ */
+export function assertNoLinkBetween(root: string, file: string): void {
+  const rel = path.relative(root, path.dirname(file));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new SetupFileError(`${file} is not inside ${root}; the set-up writes only there.`);
+  let dir = root;
+  for (const name of rel ? rel.split(path.sep) : []) {
+    dir = path.join(dir, name);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    if (st.isSymbolicLink()) {
+      throw new SetupFileError(
+        `${dir} is a symbolic link. The set-up writes ${file} only through real folders, so that it cannot write somewhere else; replace the link by a folder (copy what it points to), then run again. Nothing was written.`,
+      );
+    }
+    if (!st.isDirectory()) throw new SetupFileError(`${dir} is not a folder, so ${file} cannot be written; move it away, then run again. Nothing was written.`);
+  }
+}
+
+/** The file's text, or undefined when it does not exist; refuses what is not a regular file, or a path through a link when `root` is given. */
+export function readSettingsFile(file: string, root?: string): string | undefined {
+  if (root !== undefined) assertNoLinkBetween(root, file);
   let st: fs.Stats;
   try {
     st = fs.lstatSync(file);
@@ -121,7 +165,48 @@ export function readSettingsFile(file: string): string | undefined {
   }
   if (!st.isFile()) throw new SetupFileError(`${file} is not a regular file; move it away, then run again.`);
   if (st.size > MAX_SETTINGS_BYTES) throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
-  return fs.readFileSync(file, 'utf8');
+  return readNoFollow(file);
+}
+
+/** Reads a regular file without following a link at its last component, and without blocking on what was swapped in since the check. */
+function readNoFollow(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new SetupFileError(`${file} is not a regular file; move it away, then run again.`);
+    if (st.size > MAX_SETTINGS_BYTES) throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Refuses when a setting the agent reads switches its hooks off (hookSwitches.ts). A
+ * user-level file under a linked folder is the person's own choice and is read through it; the
+ * workspace's are checked like the files the set-up writes.
+ */
+function assertHooksNotSwitchedOff(agent: SetupAgent, ctx: SetupContext): void {
+  const userHome = ctx.userHome ?? os.homedir();
+  for (const sw of switchFiles(agent, { workspaceRoot: ctx.workspaceRoot, userHome, codexHome: ctx.codexHome })) {
+    const inWorkspace = !path.relative(ctx.workspaceRoot, sw.path).startsWith('..');
+    const text = inWorkspace ? readSettingsFile(sw.path, ctx.workspaceRoot) : readUserFile(sw.path);
+    if (text === undefined) continue;
+    const off = sw.read(sw.path, text);
+    if (off) throw new SetupFileError(off);
+  }
+}
+
+/** A user-level settings file: the agent follows links there itself, so the set-up reads what the agent reads. */
+function readUserFile(file: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  return readSettingsFile(real);
 }
 
 /** The MCP server entry for a JSON settings file: the launcher's `mcp` for this workspace. */
@@ -197,15 +282,17 @@ function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[]
 
 /** Plans setting `agent` up (or, with `undo`, removing exactly what the set-up added). Throws SetupFileError for a file it cannot merge. */
 export function planAgentSetup(agent: SetupAgent, ctx: SetupContext, undo = false): SetupPlan {
+  const root = setupRoot(agent, ctx);
   const files = setupFiles(agent, ctx);
   const steps = transforms(agent, ctx, undo);
   const edits: FileEdit[] = [];
   files.forEach((file, i) => {
-    const before = readSettingsFile(file);
+    const before = readSettingsFile(file, root);
     const after = steps[i]!(before, file);
     if (after !== before) edits.push({ path: file, before, after });
   });
-  return { agent, undo, edits, warnings: warnings(agent, ctx, undo) };
+  if (!undo) assertHooksNotSwitchedOff(agent, ctx);
+  return { agent, undo, edits, warnings: warnings(agent, ctx, undo), root };
 }
 
 /** An agent's own folder in the workspace that holds nothing more once our file is gone (the set-up made it). */
@@ -220,6 +307,22 @@ function removeEmptyAgentFolder(dir: string): void {
   }
 }
 
+/** Makes the missing folders from `root` down to `dir` one at a time, refusing a link met on the way. */
+function makeFoldersBelow(root: string, dir: string): void {
+  fs.mkdirSync(root, { recursive: true }); // Codex's home may not exist yet; its own path is trusted
+  let at = root;
+  for (const name of path.relative(root, dir).split(path.sep).filter(Boolean)) {
+    at = path.join(at, name);
+    try {
+      fs.mkdirSync(at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const st = fs.lstatSync(at);
+    if (!st.isDirectory()) throw new SetupFileError(`${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; the set-up writes only through real folders. Nothing more was written.`);
+  }
+}
+
 export class StalePlanError extends Error {
   override readonly name = 'StalePlanError';
 }
@@ -231,17 +334,19 @@ export class StalePlanError extends Error {
  */
 export function applySetupPlan(plan: SetupPlan): void {
   for (const edit of plan.edits) {
-    if (readSettingsFile(edit.path) !== edit.before) {
+    if (readSettingsFile(edit.path, plan.root) !== edit.before) {
       throw new StalePlanError(`${edit.path} changed since the set-up was planned; nothing more was written. Run the set-up again to see the new diff.`);
     }
   }
   for (const edit of plan.edits) {
+    // Checked again right before each write: a folder may have been replaced by a link since the plan.
+    assertNoLinkBetween(plan.root, edit.path);
     if (edit.after === undefined) {
       fs.rmSync(edit.path, { force: true });
       removeEmptyAgentFolder(path.dirname(edit.path));
       continue;
     }
-    fs.mkdirSync(path.dirname(edit.path), { recursive: true });
+    makeFoldersBelow(plan.root, path.dirname(edit.path));
     replaceFileSync(edit.path, edit.after, edit.before === undefined ? 0o644 : fs.statSync(edit.path).mode & 0o777);
   }
 }
