@@ -25,6 +25,7 @@
  */
 import * as path from 'node:path';
 import type { HookAnswer, HookPlan } from './hooks';
+import { planShellCall } from './shellCall';
 
 /** Events only Gemini CLI sends; an input with one of them is answered in Gemini's format. */
 export const GEMINI_EVENTS = new Set(['BeforeTool', 'AfterTool', 'BeforeAgent', 'AfterAgent', 'BeforeModel', 'AfterModel', 'BeforeToolSelection', 'PreCompress']);
@@ -93,12 +94,7 @@ export function geminiShellCwd(cwd: string | undefined, toolInput: Record<string
  * MCP tool, `mcp_<server>_<tool>`, or a newer tool), which the common rules judge.
  */
 export function planGeminiTool(tool: string, toolInput: Record<string, unknown>, options: { allowHostEdits?: boolean }): HookPlan | undefined {
-  if (tool === GEMINI_SHELL_TOOL) {
-    const command = toolInput.command;
-    if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${tool} call has no command to run.` };
-    if (command.includes('\0')) return { kind: 'deny', reason: `Agent Sandbox: the ${tool} command contains a NUL byte, which no shell command can carry; it was not run.` };
-    return { kind: 'shell', command };
-  }
+  if (tool === GEMINI_SHELL_TOOL) return planShellCall(tool, toolInput.command);
   if (GEMINI_HOST_EDIT_TOOLS.has(tool)) {
     if (options.allowHostEdits) return { kind: 'pass' };
     return {

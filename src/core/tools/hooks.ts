@@ -41,6 +41,7 @@
 import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from './definitions';
 import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
+import { planShellCall } from './shellCall';
 
 export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot', 'gemini'];
@@ -345,12 +346,7 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   // Gemini CLI's tool names overlap other agents' (its read_file reads the real workspace,
   // VS Code's is judged differently): its own table decides, then only the common rules.
   if (payload.format === 'gemini') return planGeminiTool(tool, payload.toolInput, options) ?? planOtherTool(tool, options);
-  if (SHELL_TOOLS.has(tool)) {
-    const command = payload.toolInput.command;
-    if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${tool} call has no command to run.` };
-    if (command.includes('\0')) return { kind: 'deny', reason: `Agent Sandbox: the ${tool} command contains a NUL byte, which no shell command can carry; it was not run.` };
-    return { kind: 'shell', command };
-  }
+  if (SHELL_TOOLS.has(tool)) return planShellCall(tool, payload.toolInput.command);
   if (HOST_EDIT_TOOLS.has(tool)) {
     if (options.allowHostEdits) return { kind: 'pass' };
     return {

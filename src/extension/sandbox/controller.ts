@@ -193,8 +193,8 @@ export class SandboxController extends Disposable {
     await this.refreshPending();
   }
 
-  /** Turns sandbox mode off and stops the container; pending changes stay for review. */
-  async stop(): Promise<void> {
+  /** Sandbox mode off, health checks and network closed; returns the session that was in use. */
+  private async turnOff(): Promise<SandboxSession | undefined> {
     await this.context.workspaceState.update(ENABLED_KEY, false);
     this.stopHealthChecks();
     const session = this.session;
@@ -202,6 +202,12 @@ export class SandboxController extends Disposable {
     this.airlockOf = undefined;
     this.setMode('off');
     await this.closeNetwork();
+    return session;
+  }
+
+  /** Turns sandbox mode off and stops the container; pending changes stay for review. */
+  async stop(): Promise<void> {
+    const session = await this.turnOff();
     if (session) {
       try {
         await session.stop();
@@ -243,13 +249,7 @@ export class SandboxController extends Disposable {
   async remove(): Promise<RemoveResult> {
     const root = this.requireStartable();
     if (this.starting) throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until it has started (or cancel the start), then remove it.');
-    await this.context.workspaceState.update(ENABLED_KEY, false);
-    this.stopHealthChecks();
-    const session = this.session;
-    this.session = undefined;
-    this.airlockOf = undefined;
-    this.setMode('off');
-    await this.closeNetwork();
+    const session = await this.turnOff();
     try {
       const result = await removeWorkspaceSession({ workspaceRoot: root, policy: this.policyForRemoval(), force: true });
       for (const item of result.items) this.logger.info(`Removed ${item}.`);
