@@ -8,11 +8,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { agentClis } from './support/agentClis';
 import { startAnthropicServer } from './support/anthropicServer';
 import { startGeminiServer } from './support/geminiServer';
-import { startHookSandbox, uniqueName, type HookSandbox } from './support/hookSandbox';
+import { runSetup, suiteSandbox, uniqueName, type HookSandbox } from './support/hookSandbox';
 import { NOTES, ORIGINAL_NOTES } from './support/hookTestBed';
 import { startOpenAiResponsesServer } from './support/openaiResponsesServer';
 import { codexModelConfig, makeAgentHome, runClaude, runCodexIn, type AgentRun } from './support/runAgent';
@@ -45,10 +45,6 @@ async function assertRefused(box: HookSandbox, args: string[], env: NodeJS.Proce
   assert.deepEqual(watched.map(snapshot), was, 'the refused set-up wrote something');
 }
 
-async function setUp(box: HookSandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<void> {
-  const r = await box.run(['setup', ...args], env);
-  assert.equal(r.code, 0, `agent-sandbox setup ${args.join(' ')} failed: ${r.stderr}`);
-}
 
 /** The shell call ran and its file is a pending change of the sandbox, not a file on the host. */
 async function assertShellInSandbox(box: HookSandbox, file: string, run: AgentRun, model: ModelServer): Promise<void> {
@@ -66,15 +62,7 @@ function shellScript(tool: string, input: (command: string) => Record<string, un
 }
 
 describe('agent-sandbox setup refuses a setting that switches the hook off (real agents)', () => {
-  let sandbox: HookSandbox | undefined;
-  const started = (): HookSandbox => {
-    assert.ok(sandbox, 'the sandbox is not started');
-    return sandbox;
-  };
-  before(async () => {
-    sandbox = await startHookSandbox({ [NOTES]: ORIGINAL_NOTES });
-  });
-  after(() => sandbox?.dispose());
+  const started = suiteSandbox({ [NOTES]: ORIGINAL_NOTES });
 
   it('Claude Code: "disableAllHooks": true in .claude/settings.json', async () => {
     const box = started();
@@ -84,7 +72,7 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
     try {
       await assertRefused(box, ['claude'], { HOME: home }, shared, /"disableAllHooks": true/, [box.workspace]);
       fs.rmSync(shared);
-      await setUp(box, ['claude'], { HOME: home });
+      await runSetup(box, ['claude'], { HOME: home });
       const s = shellScript('Bash', (command) => ({ command, description: 'Write a file' }));
       const model = await startAnthropicServer(s.script);
       try {
@@ -93,7 +81,7 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
       } finally {
         await model.close();
       }
-      await setUp(box, ['claude', '--undo'], { HOME: home });
+      await runSetup(box, ['claude', '--undo'], { HOME: home });
     } finally {
       fs.rmSync(path.join(box.workspace, '.claude'), { recursive: true, force: true });
       fs.rmSync(home, { recursive: true, force: true });
@@ -109,7 +97,7 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
     try {
       await assertRefused(box, ['gemini'], { HOME: home }, settings, /"agent-sandbox" in "hooksConfig.disabled"/, [box.workspace]);
       writeFile(settings, `${JSON.stringify({ hooksConfig: { disabled: [] } })}\n`);
-      await setUp(box, ['gemini'], { HOME: home });
+      await runSetup(box, ['gemini'], { HOME: home });
       const s = shellScript('run_shell_command', (command) => ({ command, description: 'scripted step' }));
       const model = await startGeminiServer(s.script);
       try {
@@ -136,7 +124,7 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
       writeFile(config, `${own}\n[features]\ncodex_hooks = false\n`);
       await assertRefused(box, ['codex'], { CODEX_HOME: codexHome, HOME: home }, config, /codex_hooks = false/, [home, box.workspace]);
       writeFile(config, own);
-      await setUp(box, ['codex'], { CODEX_HOME: codexHome, HOME: home });
+      await runSetup(box, ['codex'], { CODEX_HOME: codexHome, HOME: home });
       const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, hookTrust: 'from-config', timeoutMs: 120_000 });
       await assertShellInSandbox(box, s.file, run, model);
     } finally {

@@ -21,10 +21,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { agentClis } from './support/agentClis';
 import { startAnthropicServer } from './support/anthropicServer';
-import { startHookSandbox, uniqueName, type HookSandbox } from './support/hookSandbox';
+import { runSetup, suiteSandbox, uniqueName, type HookSandbox } from './support/hookSandbox';
 import { NOTES, ORIGINAL_NOTES } from './support/hookTestBed';
 import { startOpenAiResponsesServer } from './support/openaiResponsesServer';
 import { provesRoute } from './support/routes';
@@ -67,11 +67,6 @@ function writeFile(file: string, text: string): void {
   fs.writeFileSync(file, text);
 }
 
-async function setup(sandbox: HookSandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const r = await sandbox.run(['setup', ...args], env);
-  assert.equal(r.code, 0, `agent-sandbox setup ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 /** Both calls worked, and both files are in the sandbox copy with their content, not on the host. */
 async function assertLandedInSandbox(sandbox: HookSandbox, p: Proof, run: AgentRun, model: ModelServer, offeredMcp: string, shellTool: string): Promise<void> {
@@ -93,15 +88,7 @@ async function assertLandedInSandbox(sandbox: HookSandbox, p: Proof, run: AgentR
 }
 
 describe('agent-sandbox setup with the real agents', () => {
-  let sandbox: HookSandbox | undefined;
-  const started = (): HookSandbox => {
-    assert.ok(sandbox, 'the sandbox is not started');
-    return sandbox;
-  };
-  before(async () => {
-    sandbox = await startHookSandbox({ [NOTES]: ORIGINAL_NOTES });
-  });
-  after(() => sandbox?.dispose());
+  const started = suiteSandbox({ [NOTES]: ORIGINAL_NOTES });
 
   provesRoute('claude', ['mcp', 'setup'], 'Claude Code: the set-up routes its MCP writes and its shell into the sandbox, and undo restores its files', async () => {
     const box = started();
@@ -109,7 +96,7 @@ describe('agent-sandbox setup with the real agents', () => {
     const mcpFile = path.join(box.workspace, '.mcp.json');
     const own = `${JSON.stringify({ env: { PERSONAL_SETTING: 'kept' } }, null, 2)}\n`;
     writeFile(settingsFile, own);
-    const diff = await setup(box, ['claude']);
+    const diff = await runSetup(box, ['claude']);
     assert.match(diff, /\+\s+"command": "\/bin\/sh \S+\/bin\/agent-sandbox hook claude \|\| exit 2"/);
 
     const mcpTool = 'mcp__agent-sandbox__write_file';
@@ -126,7 +113,7 @@ describe('agent-sandbox setup with the real agents', () => {
     assertFinished(run);
     await assertLandedInSandbox(box, p, run, model, mcpTool, 'Bash');
 
-    await setup(box, ['claude', '--undo']);
+    await runSetup(box, ['claude', '--undo']);
     assert.equal(fs.readFileSync(settingsFile, 'utf8'), own, 'the person\'s settings are back byte for byte');
     assert.equal(fs.existsSync(mcpFile), false, 'the .mcp.json the set-up created is gone');
   });
@@ -143,14 +130,14 @@ describe('agent-sandbox setup with the real agents', () => {
       // The person's own Codex configuration: the model provider.
       const own = codexModelConfig(model.url, codexHome);
       writeFile(config, own);
-      const diff = await setup(box, ['codex'], { CODEX_HOME: codexHome });
+      const diff = await runSetup(box, ['codex'], { CODEX_HOME: codexHome });
       assert.match(diff, /\+\[mcp_servers\.agent-sandbox\]/);
       assert.equal(fs.existsSync(path.join(codexHome, 'hooks.json')), false, 'the hook must come from config.toml alone');
       run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, hookTrust: 'from-config', timeoutMs: 120_000 });
       assertFinished(run);
       await assertLandedInSandbox(box, p, run, model, CODEX_MCP_NAMESPACE, 'exec_command');
 
-      await setup(box, ['codex', '--undo'], { CODEX_HOME: codexHome });
+      await runSetup(box, ['codex', '--undo'], { CODEX_HOME: codexHome });
       assert.equal(fs.readFileSync(config, 'utf8'), own, 'config.toml is back byte for byte');
     } finally {
       await model.close();
@@ -163,7 +150,7 @@ describe('agent-sandbox setup with the real agents', () => {
     const settingsFile = path.join(box.workspace, '.gemini', 'settings.json');
     const own = `${JSON.stringify({ ui: { hideTips: true } }, null, 2)}\n`;
     writeFile(settingsFile, own);
-    const diff = await setup(box, ['gemini']);
+    const diff = await runSetup(box, ['gemini']);
     assert.match(diff, /\+\s+"command": "\/bin\/sh \S+\/bin\/agent-sandbox hook gemini/);
     assert.match(diff, /\+\s+"agent-sandbox": \{/);
 
@@ -181,7 +168,7 @@ describe('agent-sandbox setup with the real agents', () => {
     assertFinished(run);
     await assertLandedInSandbox(box, p, run, model, mcpTool, 'run_shell_command');
 
-    await setup(box, ['gemini', '--undo']);
+    await runSetup(box, ['gemini', '--undo']);
     assert.equal(fs.readFileSync(settingsFile, 'utf8'), own, "the person's .gemini/settings.json is back byte for byte");
   });
 
@@ -197,7 +184,7 @@ describe('agent-sandbox setup with the real agents', () => {
         const model = await startOpenAiResponsesServer([{ tool: 'exec_command', input: { cmd: `echo hi > ${file} && echo touched` } }, { text: 'Done.' }]);
         try {
           writeFile(path.join(codexHome, 'config.toml'), codexModelConfig(model.url, codexHome));
-          await setup(box, ['codex'], { CODEX_HOME: codexHome });
+          await runSetup(box, ['codex'], { CODEX_HOME: codexHome });
           const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, sandboxMode: mode, hookTrust: 'from-config', timeoutMs: 120_000 });
           assertFinished(run);
           assertAbsentOnHost(path.join(box.workspace, file), run);

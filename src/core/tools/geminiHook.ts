@@ -25,7 +25,7 @@
  */
 import * as path from 'node:path';
 import type { HookAnswer, HookPlan } from './hooks';
-import { planShellCall } from './shellCall';
+import { planHostEdit, planShellCall } from './commonPlans';
 
 /** Events only Gemini CLI sends; an input with one of them is answered in Gemini's format. */
 export const GEMINI_EVENTS = new Set(['BeforeTool', 'AfterTool', 'BeforeAgent', 'AfterAgent', 'BeforeModel', 'AfterModel', 'BeforeToolSelection', 'PreCompress']);
@@ -96,14 +96,7 @@ export function geminiShellCwd(cwd: string | undefined, toolInput: Record<string
 export function planGeminiTool(tool: string, toolInput: Record<string, unknown>, options: { allowHostEdits?: boolean }): HookPlan | undefined {
   if (tool === GEMINI_SHELL_TOOL) return planShellCall(tool, toolInput.command);
   if (GEMINI_HOST_EDIT_TOOLS.has(tool)) {
-    if (options.allowHostEdits) return { kind: 'pass' };
-    return {
-      kind: 'deny',
-      reason:
-        `Agent Sandbox is on: ${tool} would write the real workspace directly. ` +
-        'Edit files in the sandbox copy instead, with the mcp_agent-sandbox_write_file or mcp_agent-sandbox_edit_file tools, or with run_shell_command (its commands run in the sandbox). ' +
-        'A person reviews the changes before they reach the workspace.',
-    };
+    return planHostEdit(tool, options.allowHostEdits, 'the mcp_agent-sandbox_write_file or mcp_agent-sandbox_edit_file tools, or with run_shell_command (its commands run in the sandbox)');
   }
   if (tool === GEMINI_READ_TOOL) {
     const target = toolInput[GEMINI_READ_FIELD];

@@ -41,7 +41,7 @@
 import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from './definitions';
 import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
-import { planShellCall } from './shellCall';
+import { planHostEdit, planShellCall } from './commonPlans';
 
 export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot', 'gemini'];
@@ -348,14 +348,7 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   if (payload.format === 'gemini') return planGeminiTool(tool, payload.toolInput, options) ?? planOtherTool(tool, options);
   if (SHELL_TOOLS.has(tool)) return planShellCall(tool, payload.toolInput.command);
   if (HOST_EDIT_TOOLS.has(tool)) {
-    if (options.allowHostEdits) return { kind: 'pass' };
-    return {
-      kind: 'deny',
-      reason:
-        `Agent Sandbox is on: ${tool} would write the real workspace directly. ` +
-        'Edit files in the sandbox copy instead, with the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox). ' +
-        'A person reviews the changes before they reach the workspace.',
-    };
+    return planHostEdit(tool, options.allowHostEdits, 'the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox)');
   }
   const runReason = HOST_RUN_TOOLS.get(tool);
   if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import * as hookConfig from '../../../src/core/tools/hookConfig';
 import { disposeStateRoot } from '../../integration/support/battery';
 import { isolateState, makeWorkspace, REPO_ROOT } from '../../integration/support/sandbox';
@@ -119,4 +120,27 @@ export async function startHookSandbox(files: Record<string, string> = {}): Prom
     },
     dispose,
   };
+}
+
+/**
+ * One sandbox for the tests of the current suite (call inside `describe`): started before
+ * them, disposed after. Returns how a test gets it.
+ */
+export function suiteSandbox(files: Record<string, string> = {}): () => HookSandbox {
+  let sandbox: HookSandbox | undefined;
+  before(async () => {
+    sandbox = await startHookSandbox(files);
+  });
+  after(() => sandbox?.dispose());
+  return () => {
+    assert.ok(sandbox, 'the sandbox is not started');
+    return sandbox;
+  };
+}
+
+/** `agent-sandbox setup ARGS` for the sandbox's workspace, which must succeed; returns what it printed (the diff). */
+export async function runSetup(box: HookSandbox, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const r = await box.run(['setup', ...args], env);
+  assert.equal(r.code, 0, `agent-sandbox setup ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
 }
