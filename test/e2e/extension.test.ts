@@ -18,9 +18,8 @@ import type { Page } from 'playwright-core';
 import {
   clearNotifications,
   clickStatusBarItem,
-  ensureCodeServer,
   openWorkbench,
-  packageExtension,
+  prepareProductVsix,
   readStatusBarItem,
   repoRoot,
   runCommand,
@@ -33,7 +32,6 @@ import {
   withSession,
   type Session,
 } from './harness';
-import { runTool } from './harness/runTool';
 import { buildLmToolsCallerVsix, lmToolsCallerFiles } from './fixtures/lmToolsCaller';
 import { assertLmToolsReachReview } from './fixtures/lmToolsScenario';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
@@ -49,12 +47,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-ext-'));
 const stateRoots: string[] = [];
 
 before(async () => {
-  for (const script of ['ensure-browser', 'ensure-docker', 'ensure-base-image']) {
-    await runTool([join(repoRoot, '.ci', script)], { timeoutMs: 15 * 60_000, what: `.ci/${script}` });
-  }
-  await ensureCodeServer();
-  await runTool([process.execPath, join(repoRoot, 'build.mjs')], { cwd: repoRoot, timeoutMs: 180_000, what: 'building the extension (npm run build)' });
-  vsixPath = await packageExtension({ extensionFolder: repoRoot, outDir: join(scratch, 'vsix') });
+  vsixPath = await prepareProductVsix(join(scratch, 'vsix'));
 });
 
 after(async () => {

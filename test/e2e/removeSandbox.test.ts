@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
-import { clearNotifications, clickStatusBarItem, closeQuickInput, ensureCodeServer, packageExtension, pickQuickPickItem, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, waitForStatusBarItemGone, withSession } from './harness';
+import { clearNotifications, clickStatusBarItem, closeQuickInput, pickQuickPickItem, prepareProductVsix, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, waitForStatusBarItemGone, withSession } from './harness';
 import { runTool } from './harness/runTool';
 import { SANDBOX_TOOLS_BIN } from '../../src/core/engine/hardening';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
@@ -34,12 +34,7 @@ const toolsVolume = `agent-sandbox-e2e-tools-${process.pid}`;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
 before(async () => {
-  for (const script of ['ensure-browser', 'ensure-docker', 'ensure-base-image']) {
-    await runTool([join(repoRoot, '.ci', script)], { timeoutMs: 15 * 60_000, what: `.ci/${script}` });
-  }
-  await ensureCodeServer();
-  await runTool([process.execPath, join(repoRoot, 'build.mjs')], { cwd: repoRoot, timeoutMs: 180_000, what: 'building the extension (npm run build)' });
-  vsixPath = await packageExtension({ extensionFolder: repoRoot, outDir: join(scratch, 'vsix') });
+  vsixPath = await prepareProductVsix(join(scratch, 'vsix'));
 });
 
 after(async () => {

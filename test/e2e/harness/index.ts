@@ -5,6 +5,7 @@ export { closeQuickInput, openCommandPalette, pickQuickPickItem, runCommand } fr
 export { defaultUserSettings, ensureCodeServer, startCodeServer, type CodeServer, type CodeServerOptions } from './codeServer';
 export { clearNotifications, clickNotificationButton, waitForNotification } from './notifications';
 export { artifactsDir, artifactsRoot, repoRoot } from './paths';
+export { prepareProductVsix } from './product';
 export { screenshot } from './screenshots';
 export { startSession, withSession, type Session, type SessionOptions } from './session';
 export {
