@@ -55,8 +55,11 @@ export class ReasonPrompt {
     this.field.setValue('');
     this.onConfirm = onConfirm;
     this.element.hidden = false;
-    // The toolkit upgrades the element asynchronously; focus once it can take it.
-    requestAnimationFrame(() => this.field.focus());
+    // Focus at once, so keys typed right after the shortcut land in the field and not in
+    // the list or diff behind it. On the first open the toolkit may not have upgraded the
+    // element yet; then try again on the next frame.
+    this.field.focus();
+    if (!this.element.contains(document.activeElement)) requestAnimationFrame(() => this.field.focus());
   }
 
   close(): void {
