@@ -60,6 +60,8 @@ export interface Figure {
   readonly target: { readonly kind: 'ratio' | 'absolute'; readonly max: number };
   readonly met: boolean;
   readonly notes?: readonly string[];
+  /** The machine's 1-minute load average before and after this figure was measured. */
+  readonly load?: { readonly before: number; readonly after: number };
 }
 
 function round(n: number): number {

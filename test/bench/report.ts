@@ -21,6 +21,10 @@ export interface BenchReport {
   readonly date: string;
   readonly config: string;
   readonly machine: Machine;
+  /** CPU-bound background processes the run kept going (`--load N`); 0 for a quiet run. */
+  readonly backgroundLoad: number;
+  /** The figure groups measured, when the run was limited with `--only`. */
+  readonly only?: readonly string[];
   readonly durationSec: number;
   readonly figures: readonly Figure[];
   readonly allMet: boolean;
@@ -28,6 +32,10 @@ export interface BenchReport {
 
 /** RESULTS.md keeps what follows this line from one run to the next. */
 export const ANALYSIS_MARKER = '<!-- analysis: kept across runs -->';
+
+/** A run under `--load` writes its table between these lines. */
+export const LOAD_START = '<!-- under load: begin -->';
+export const LOAD_END = '<!-- under load: end -->';
 
 function quiet(cmd: string, args: string[]): string {
   try {
@@ -67,18 +75,24 @@ function targetCell(f: Figure): string {
   return f.unit === 'MB' ? `≤ ${f.target.max} MB` : `≤ ${f.target.max} ms`;
 }
 
-export function markdown(report: BenchReport): string {
+function loadCell(f: Figure): string {
+  return f.load ? `${f.load.before} → ${f.load.after}` : '';
+}
+
+export function markdown(report: BenchReport, options: { heading?: string } = {}): string {
   const m = report.machine;
   const lines = [
-    '# Benchmark results',
+    options.heading ?? '# Benchmark results',
     '',
-    `Measured ${report.date} by \`npm run bench\` (${report.config} run, ${Math.round(report.durationSec)} s) on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, kernel ${m.kernel}, Docker ${m.docker}, Node ${m.node}; workspaces and sandbox copies on ${m.scratchFs}; load average ${m.loadAtStart} at the start.`,
+    `Measured ${report.date} by \`npm run bench\` (${report.config} run, ${Math.round(report.durationSec)} s) on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, kernel ${m.kernel}, Docker ${m.docker}, Node ${m.node}; workspaces and sandbox copies on ${m.scratchFs}; load average ${m.loadAtStart} at the start${report.backgroundLoad ? `, with ${report.backgroundLoad} CPU-bound background processes running throughout` : ''}.`,
     '',
     'Medians over several runs; each baseline is measured in the same run, alternating with the product, so the ratio is what counts.',
     '',
-    '| figure | what | median | baseline | ratio | target | met |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...report.figures.map((f) => `| ${f.name} | ${f.what.replace(/\|/g, '\\|')} | ${value(f)} | ${baselineCell(f).replace(/\|/g, '\\|')} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} | ${targetCell(f)} | ${f.met ? 'yes' : '**no**'} |`),
+    'The load column is the 1-minute load average before and after each figure was measured.',
+    '',
+    '| figure | what | median | baseline | ratio | target | met | load |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...report.figures.map((f) => `| ${f.name} | ${f.what.replace(/\|/g, '\\|')} | ${value(f)} | ${baselineCell(f).replace(/\|/g, '\\|')} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} | ${targetCell(f)} | ${f.met ? 'yes' : '**no**'} | ${loadCell(f)} |`),
     '',
   ];
   const noted = report.figures.filter((f) => f.notes?.length);

@@ -28,9 +28,9 @@ const EXPECTED_FIGURES = [
   'reviewPanel.hugeDiffOpen',
 ];
 
-function runSmokeBench(): Promise<{ code: number; stdout: string; stderr: string }> {
+function runSmokeBench(args: readonly string[] = ['--smoke']): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test', 'bench', 'run.ts'), '--smoke'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test', 'bench', 'run.ts'), ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -66,7 +66,9 @@ test('the smoke run of the benchmark prints every figure as finite positive numb
       ratio?: number;
       target: { kind: string; max: number };
       met: boolean;
+      load?: { before: number; after: number };
     }[];
+    backgroundLoad: number;
   };
   assert.equal(report.config, 'smoke');
   assert.ok(!Number.isNaN(Date.parse(report.date)), `date is not a date: ${report.date}`);
@@ -74,6 +76,7 @@ test('the smoke run of the benchmark prints every figure as finite positive numb
   assert.equal(typeof report.machine.docker, 'string');
   positiveFinite(report.durationSec, 'durationSec');
   assert.equal(typeof report.allMet, 'boolean');
+  assert.equal(report.backgroundLoad, 0, 'a run without --load says so');
   assert.deepEqual(
     report.figures.map((f) => f.name),
     EXPECTED_FIGURES,
@@ -86,6 +89,7 @@ test('the smoke run of the benchmark prints every figure as finite positive numb
     assert.ok(['ratio', 'absolute'].includes(f.target.kind), `${f.name}: target kind ${f.target.kind}`);
     positiveFinite(f.target.max, `${f.name}.target.max`);
     assert.equal(typeof f.met, 'boolean');
+    assert.ok(f.load && f.load.before >= 0 && f.load.after >= 0, `${f.name} carries no load record: ${JSON.stringify(f.load)}`);
     if (f.target.kind === 'ratio') {
       assert.ok(f.baseline, `${f.name} has a ratio target but no baseline`);
       positiveFinite(f.baseline.median, `${f.name}.baseline.median`);
@@ -93,5 +97,17 @@ test('the smoke run of the benchmark prints every figure as finite positive numb
       positiveFinite(f.ratio, `${f.name}.ratio`);
       assert.ok(Math.abs(f.ratio! - f.median / f.baseline.median) < 0.02, `${f.name}: the ratio does not match its medians`);
     }
+  }
+});
+
+test('the benchmark refuses an unknown figure group or a bad --load, naming the choices', async () => {
+  for (const args of [
+    ['--smoke', '--only', 'nonsense'],
+    ['--smoke', '--load', 'many'],
+  ]) {
+    const { code, stdout, stderr } = await runSmokeBench(args);
+    assert.equal(code, 2, `${args.join(' ')} should exit 2`);
+    assert.equal(stdout, '', 'nothing measured');
+    assert.match(stderr, /--only GROUP\[,GROUP\] \(measure only these: coldStart, changeScan, inSandboxWork, apply/);
   }
 });
