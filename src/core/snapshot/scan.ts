@@ -147,15 +147,50 @@ async function withRoots<T>(roots: readonly string[], work: (dirs: Dir[]) => Pro
  */
 export type MergedLister = (dirs: readonly string[]) => Promise<Map<string, Set<string>>>;
 
-export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister): Promise<RawChange[]> {
-  return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged)));
+/**
+ * Remembers, per upper directory, whether the merged view hid the base entries it does not
+ * mention (the directory is opaque), so that a scan asks the container only about
+ * directories that changed since it last asked.
+ *
+ * Why the answer can be kept: the overlay is mounted with `redirect_dir=off`, so an upper
+ * directory either hides every base entry it does not mention (opaque) or none. Opaqueness
+ * is an extended attribute the overlay sets when it makes the directory; the sandbox cannot
+ * set the overlay's attributes through the overlay, and any change of a directory's entries
+ * or attributes moves its change time (which no user can set back). A directory whose
+ * device, inode, change time and modification time are all as they were when the container
+ * answered is therefore still as opaque, or not, as it was. Anything else asks again.
+ */
+export class OpaqueMemo {
+  private readonly known = new Map<string, { readonly identity: string; readonly opaque: boolean }>();
+
+  static identityOf(st: { dev: number; ino: number; ctimeMs: number; mtimeMs: number }): string {
+    return `${st.dev}:${st.ino}:${st.ctimeMs}:${st.mtimeMs}`;
+  }
+
+  lookup(rawPath: Buffer, identity: string): boolean | undefined {
+    const entry = this.known.get(rawPath.toString('latin1'));
+    return entry?.identity === identity ? entry.opaque : undefined;
+  }
+
+  remember(rawPath: Buffer, identity: string, opaque: boolean): void {
+    this.known.set(rawPath.toString('latin1'), { identity, opaque });
+  }
 }
 
-async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister): Promise<RawChange[]> {
+export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister, memo = new OpaqueMemo()): Promise<RawChange[]> {
+  return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged, memo)));
+}
+
+async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister, memo: OpaqueMemo): Promise<RawChange[]> {
   const out: RawChange[] = [];
-  const ambiguous: { rel: Rel; missing: Buffer[] }[] = [];
+  /** Directories whose hidden base entries only the merged view can tell, with the upper directory's identity. */
+  const ambiguous: { rel: Rel; missing: Buffer[]; identity: string }[] = [];
+  /** Directories the memo knows to be opaque: every base entry they do not mention is gone. */
+  const knownOpaque: { rel: Rel; missing: Buffer[] }[] = [];
 
   const walk = async (rel: Rel, upper: Dir, base: Dir | undefined): Promise<void> => {
+    // Taken before the listing: a change after it gives a new identity, so the next scan asks again.
+    const identity = rel.raw.length > 0 ? OpaqueMemo.identityOf(await upper.stat()) : '';
     const names = await upper.list();
     const present = new Set(names.map((n) => n.toString('latin1')));
     for (const name of names) {
@@ -198,27 +233,38 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
     // layer is never opaque.
     if (rel.raw.length > 0) {
       const missing = (await listIn(base)).filter((n) => !present.has(n.toString('latin1')));
-      if (missing.length) ambiguous.push({ rel, missing });
+      if (missing.length) {
+        const opaque = memo.lookup(rel.raw, identity);
+        if (opaque === undefined) ambiguous.push({ rel, missing, identity });
+        else if (opaque) knownOpaque.push({ rel, missing });
+      }
+    }
+  };
+
+  const reportGone = async (rel: Rel, gone: readonly Buffer[]): Promise<void> => {
+    const base = await openBelow(baseRoot, rel.raw);
+    try {
+      for (const m of gone) {
+        const info = await infoIn(base, m);
+        if (info) await deletedSubtree(base!, m, child(rel, m), info, out);
+      }
+    } finally {
+      await base?.close();
     }
   };
 
   await walk(ROOT, upperRoot, baseRoot);
+  for (const { rel, missing } of knownOpaque) await reportGone(rel, missing);
   if (ambiguous.length) {
     const merged = await listMerged(ambiguous.map((a) => a.rel.raw.toString('latin1')));
-    for (const { rel, missing } of ambiguous) {
+    for (const { rel, missing, identity } of ambiguous) {
       const shown = merged.get(rel.raw.toString('latin1'));
       if (!shown) continue;
       const gone = missing.filter((m) => !shown.has(m.toString('latin1')));
-      if (!gone.length) continue;
-      const base = await openBelow(baseRoot, rel.raw);
-      try {
-        for (const m of gone) {
-          const info = await infoIn(base, m);
-          if (info) await deletedSubtree(base!, m, child(rel, m), info, out);
-        }
-      } finally {
-        await base?.close();
-      }
+      // All hidden or none: remembered. Anything between means the directory moved while it
+      // was asked about; reported as seen, not remembered.
+      if (gone.length === 0 || gone.length === missing.length) memo.remember(rel.raw, identity, gone.length > 0);
+      if (gone.length) await reportGone(rel, gone);
     }
   }
   return out;

@@ -21,7 +21,7 @@ import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
 import { copyEntry, createDirectory, createFileFrom, removeEntry } from '../fs/beneathTree';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
-import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
+import { OpaqueMemo, scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
 import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
 import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
 
@@ -60,6 +60,9 @@ export interface Owner {
 }
 
 export class SessionSnapshot implements SnapshotView {
+  /** Which upper directories the container last said were opaque (see OpaqueMemo). */
+  private readonly opaqueMemo = new OpaqueMemo();
+
   constructor(
     readonly workspaceRoot: string,
     readonly layout: SnapshotLayout,
@@ -92,7 +95,7 @@ export class SessionSnapshot implements SnapshotView {
   scan(signal?: AbortSignal): Promise<RawChange[]> {
     signal?.throwIfAborted();
     return this.strategy === 'overlay'
-      ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs))
+      ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.opaqueMemo)
       : scanFull(this.layout.base, this.layout.sandbox);
   }
 

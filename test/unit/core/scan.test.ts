@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { copyTree } from '../../../src/core/snapshot/copy';
-import { scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
+import { OpaqueMemo, scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
 import type { RawChange } from '../../../src/core/snapshot/types';
 import { compilePatterns } from '../../../src/core/glob';
 
@@ -135,6 +135,61 @@ describe('overlay scan (upper layer only)', () => {
     write(upper, 'src/x.ts', 'x changed\n');
     const changes = await scanOverlay(base, upper, async () => new Map([['src', new Set(['x.ts', 'y.ts'])]]));
     assert.deepEqual(summary(changes), ['modified src/x.ts']);
+  });
+
+  it('asks the merged view again only about directories that changed since it last answered', async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    write(upper, 'src/w.ts', 'w\n');
+    write(upper, 'dir/more.txt', 'more\n');
+    const memo = new OpaqueMemo();
+    const asked: string[][] = [];
+    // src was removed and made again (opaque); dir only gained a file.
+    const lister = async (dirs: readonly string[]) => {
+      asked.push([...dirs].sort());
+      return new Map([
+        ['src', new Set(['w.ts'])],
+        ['dir', new Set(['inner.txt', 'more.txt'])],
+      ]);
+    };
+    const expected = ['added dir/more.txt', 'added src/w.ts', 'deleted src/x.ts', 'deleted src/y.ts'];
+    assert.deepEqual(summary(await scanOverlay(base, upper, lister, memo)), expected);
+    assert.deepEqual(summary(await scanOverlay(base, upper, lister, memo)), expected, 'the remembered answers give the same change set');
+    assert.deepEqual(asked, [['dir', 'src']], 'the second scan asked nothing');
+
+    // A new entry in src moves its change time: src is asked about again, dir is not.
+    write(upper, 'src/v.ts', 'v\n');
+    const listerAfter = async (dirs: readonly string[]) => {
+      asked.push([...dirs].sort());
+      return new Map([['src', new Set(['v.ts', 'w.ts'])]]);
+    };
+    assert.deepEqual(summary(await scanOverlay(base, upper, listerAfter, memo)), ['added dir/more.txt', 'added src/v.ts', 'added src/w.ts', 'deleted src/x.ts', 'deleted src/y.ts']);
+    assert.deepEqual(asked[1], ['src']);
+
+    // dir made again in place (a new inode): asked again, and now its base entries are gone.
+    fs.rmSync(path.join(upper, 'dir'), { recursive: true });
+    write(upper, 'dir/more.txt', 'more\n');
+    const listerRemade = async (dirs: readonly string[]) => {
+      asked.push([...dirs].sort());
+      return new Map([['dir', new Set(['more.txt'])]]);
+    };
+    assert.deepEqual(summary(await scanOverlay(base, upper, listerRemade, memo)), ['added dir/more.txt', 'added src/v.ts', 'added src/w.ts', 'deleted dir/inner.txt', 'deleted src/x.ts', 'deleted src/y.ts']);
+    assert.deepEqual(asked[2], ['dir']);
+  });
+
+  it('does not remember an answer that hides some base entries but not all (the directory moved while asked)', async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    write(upper, 'src/w.ts', 'w\n');
+    const memo = new OpaqueMemo();
+    let asks = 0;
+    const lister = async () => {
+      asks++;
+      return new Map([['src', new Set(['w.ts', 'x.ts'])]]);
+    };
+    assert.deepEqual(summary(await scanOverlay(base, upper, lister, memo)), ['added src/w.ts', 'deleted src/y.ts']);
+    await scanOverlay(base, upper, lister, memo);
+    assert.equal(asks, 2);
   });
 
   it('ignores entries copied up without a change (a touch or a chmod back)', async () => {
