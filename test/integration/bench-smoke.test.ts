@@ -16,6 +16,7 @@ const EXPECTED_FIGURES = [
   'coldStart.first.small',
   'coldStart.repeat.small',
   'changeScan',
+  'changeScan.afterCommand',
   'changeScan.rawScan',
   'inSandboxWork.small',
   'apply',
