@@ -1,7 +1,9 @@
 /**
  * A fixed-row-height virtual list: only the visible rows plus an overscan exist in the DOM.
  * Rows that stay in the window keep their elements across scrolls (so a focused row keeps
- * focus), new rows are inserted in order without moving existing ones.
+ * focus), new rows are inserted in order without moving existing ones. Rows that leave the
+ * window are kept aside and filled again for the rows that enter it, so fast scrolling
+ * re-fills elements instead of building new ones (the renderers are written for that).
  */
 import { el, setPx } from '../dom';
 import { computeWindow, sameWindow, scrollTopToReveal, type RowWindow } from '../model/virtualWindow';
@@ -21,6 +23,8 @@ export class VirtualList {
   private rowCount = 0;
   private window: RowWindow | undefined;
   private readonly rendered = new Map<number, HTMLElement>();
+  /** Detached rows waiting to be filled again. */
+  private readonly spare: HTMLElement[] = [];
   private readonly sizer: HTMLElement;
   private frame = 0;
 
@@ -46,7 +50,7 @@ export class VirtualList {
   /** New row count: everything is re-rendered. */
   setRowCount(rowCount: number): void {
     this.rowCount = rowCount;
-    for (const row of this.rendered.values()) row.remove();
+    for (const row of this.rendered.values()) this.retire(row);
     this.rendered.clear();
     this.window = undefined;
     this.render();
@@ -97,7 +101,7 @@ export class VirtualList {
     setPx(this.sizer, 'height', next.totalHeight);
     for (const [index, row] of this.rendered) {
       if (index < next.start || index >= next.end) {
-        row.remove();
+        this.retire(row);
         this.rendered.delete(index);
       }
     }
@@ -109,14 +113,26 @@ export class VirtualList {
         cursor = existing.nextSibling;
         continue;
       }
-      const row = this.options.createRow();
-      row.classList.add('virtual-row');
-      setPx(row, 'height', rowHeight);
+      const row = this.spare.pop() ?? this.newRow();
       setPx(row, 'top', index * rowHeight);
       this.options.renderRow(row, index);
       viewport.insertBefore(row, cursor);
       this.rendered.set(index, row);
     }
+  }
+
+  private newRow(): HTMLElement {
+    const row = this.options.createRow();
+    row.classList.add('virtual-row');
+    setPx(row, 'height', this.options.rowHeight);
+    return row;
+  }
+
+  /** Takes a row out of the DOM and keeps it for reuse, up to about two windows' worth. */
+  private retire(row: HTMLElement): void {
+    row.remove();
+    const keep = 2 * (this.window ? this.window.end - this.window.start : 0) + 2 * this.options.overscan;
+    if (this.spare.length < keep) this.spare.push(row);
   }
 
   private firstRenderedRow(): ChildNode | null {
