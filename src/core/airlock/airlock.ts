@@ -9,7 +9,7 @@ import type { Policy } from '../policy';
 import { reopenPath } from '../fs/beneath';
 import type { NewFileSource } from '../fs/beneathTree';
 import { hostPath } from '../snapshot/tree';
-import type { BaseEntry, SnapshotView } from '../snapshot/types';
+import type { BaseEntry, RawChange, SnapshotView } from '../snapshot/types';
 import { buildChangeSet, type BuiltChangeSet, type SideData } from './changeSet';
 import { DIFF_SIZE_CAP, readFileContent, sha256 } from './content';
 import { computeHunks, formatUnifiedDiff } from './hunks';
@@ -20,11 +20,14 @@ import { hunksOf, planApply, type AppliedFile, type ConflictFile, type ConflictR
 import { copyToNewFile, readRealState, removeIfExists, ParentChecker, type RealState } from './realTree';
 import { Review, type FeedbackItem } from './review';
 import { createRiskClassifier, type RiskClassifier } from './risk';
+import { sameScan } from './scanMatch';
 import { commitTransaction, realStateMatches, rollbackJournal, storedAfter, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
 /** How many finished applies are kept for undo. */
 const KEPT_JOURNALS = 10;
+/** Paths recorded into the snapshot at once (only paths of one depth, never one below another). */
+const ACCEPT_CONCURRENCY = 16;
 
 export interface AirlockOptions {
   readonly view: SnapshotView;
@@ -81,7 +84,8 @@ export class Airlock {
   private readonly dir: string;
   private readonly journals: JournalStore;
   private readonly classifyRisk: RiskClassifier;
-  private last?: BuiltChangeSet;
+  /** The change set built last, with the scan it was built from (see scanMatch.ts). */
+  private last?: { readonly built: BuiltChangeSet; readonly raws: readonly RawChange[] };
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AirlockOptions) {
@@ -102,10 +106,17 @@ export class Airlock {
     return run;
   }
 
-  private async build(signal?: AbortSignal): Promise<BuiltChangeSet> {
+  /**
+   * Scans and builds the change set. With `reuse`, the last one is taken again when a new
+   * scan finds exactly what it was built from (apply after approve-all or a review: the
+   * change set the person decided on, without reading and hashing every file again).
+   */
+  private async build(signal?: AbortSignal, reuse = false): Promise<BuiltChangeSet> {
     const raws = await this.view.scan(signal);
-    this.last = await buildChangeSet(raws, this.view, this.classifyRisk);
-    return this.last;
+    if (reuse && this.last && sameScan(this.last.raws, raws)) return this.last.built;
+    const built = await buildChangeSet(raws, this.view, this.classifyRisk);
+    this.last = { built, raws };
+    return built;
   }
 
   async changes(signal?: AbortSignal): Promise<ChangeSet> {
@@ -113,7 +124,7 @@ export class Airlock {
   }
 
   private async entry(p: string): Promise<{ entry: ChangeEntry; built: BuiltChangeSet }> {
-    let built = this.last;
+    let built = this.last?.built;
     if (!built?.changeSet.get(p)) built = await this.build();
     const entry = built.changeSet.get(p);
     if (!entry) throw new SandboxError('UNSAFE_PATH', `"${p}" has no pending change.`, 'Run "changes" to list the paths with pending changes.');
@@ -211,7 +222,7 @@ export class Airlock {
   }
 
   private async applyLocked(options: ApplyOptions): Promise<ApplyReport> {
-    const { changeSet, data } = await this.build();
+    const { changeSet, data } = await this.build(undefined, true);
     const review = await this.review();
     const notApproved: string[] = [];
     let entries = changeSet.entries;
@@ -256,13 +267,15 @@ export class Airlock {
    * reviewed, and that change must stay pending). When the real tree no longer holds what
    * was committed, nothing is recorded and the path stays pending.
    */
-  private async acceptOne(item: AcceptItem): Promise<string[]> {
+  private async acceptOne(item: AcceptItem, checked: () => void = () => undefined): Promise<string[]> {
     if (item.accept === 'none') return [];
     const scratch = path.join(this.dir, `.record-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
     try {
       const entry = await appliedEntry(this.root, item, scratch);
       if (!entry) return [`${item.rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`];
-      await this.view.acceptIntoBase(item.rel, entry);
+      const recording = this.view.acceptIntoBase(item.rel, entry);
+      checked();
+      await recording;
       if (item.resyncSandbox) await this.view.revertInSandbox(item.rel);
       return [];
     } catch (err) {
@@ -275,15 +288,47 @@ export class Airlock {
   /**
    * Records committed paths in the snapshot, so they leave the pending set. Deletions go
    * deepest first and the rest shallowest first: recording a folder replaces what the base
-   * holds below it, so it must come before its contents.
+   * holds below it, so it must come before its contents. Paths of one depth are never one
+   * below another, so their records overlap (see acceptGroup).
    */
   private async acceptInOrder(items: readonly AcceptItem[]): Promise<string[]> {
     const depth = (rel: string) => rel.split('/').length;
-    const deletions = items.filter((i) => i.accept === 'deleted').sort((a, b) => depth(b.rel) - depth(a.rel));
-    const others = items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none').sort((a, b) => depth(a.rel) - depth(b.rel));
+    const byDepth = (list: readonly AcceptItem[], deepestFirst: boolean): AcceptItem[][] => {
+      const groups = new Map<number, AcceptItem[]>();
+      for (const item of list) {
+        const d = depth(item.rel);
+        let group = groups.get(d);
+        if (!group) groups.set(d, (group = []));
+        group.push(item);
+      }
+      return [...groups.entries()].sort(([a], [b]) => (deepestFirst ? b - a : a - b)).map(([, group]) => group);
+    };
+    const deletions = byDepth(items.filter((i) => i.accept === 'deleted'), true);
+    const others = byDepth(items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none'), false);
     const warnings: string[] = [];
-    for (const item of [...deletions, ...others]) warnings.push(...(await this.acceptOne(item)));
+    for (const group of [...deletions, ...others]) warnings.push(...(await this.acceptGroup(group)));
     return warnings;
+  }
+
+  /**
+   * Records paths of one depth. Each path is checked against the real tree in order, right
+   * before its own record starts, and only once the previous path's record has started (as
+   * one by one); the records themselves, most of the time, run side by side.
+   */
+  private async acceptGroup(group: readonly AcceptItem[]): Promise<string[]> {
+    const results: Promise<string[]>[] = [];
+    const active = new Set<Promise<string[]>>();
+    for (const item of group) {
+      while (active.size >= ACCEPT_CONCURRENCY) await Promise.race(active);
+      let started!: () => void;
+      const checked = new Promise<void>((resolve) => (started = resolve));
+      const done = this.acceptOne(item, started);
+      results.push(done);
+      const tracked: Promise<string[]> = done.finally(() => active.delete(tracked));
+      active.add(tracked);
+      await Promise.race([checked, done]);
+    }
+    return (await Promise.all(results)).flat();
   }
 
   private acceptJournal(record: JournalRecord): Promise<string[]> {
