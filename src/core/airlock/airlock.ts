@@ -21,6 +21,8 @@ import { copyToNewFile, readRealState, removeIfExists, ParentChecker, type RealS
 import { Review, type FeedbackItem } from './review';
 import { createRiskClassifier, type RiskClassifier } from './risk';
 import { sameScan } from './scanMatch';
+import { stampOf, stillStamped, type RealStamp } from './realStamp';
+import { lstatOrUndefined } from '../fsx';
 import { commitTransaction, realStateMatches, rollbackJournal, storedAfter, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
@@ -262,26 +264,37 @@ export class Airlock {
   }
 
   /**
-   * Records one committed path in the snapshot's base: exactly what the transaction left in
-   * the real tree, never what the sandbox side holds now (it may have changed since it was
-   * reviewed, and that change must stay pending). When the real tree no longer holds what
-   * was committed, nothing is recorded and the path stays pending.
+   * Checks one committed path before it is recorded in the snapshot's base: the entry to
+   * record is exactly what the transaction left in the real tree, never what the sandbox side
+   * holds now (it may have changed since it was reviewed, and that change must stay pending).
+   * When the real tree no longer holds what was committed, nothing is recorded and the path
+   * stays pending.
    */
-  private async acceptOne(item: AcceptItem, checked: () => void = () => undefined): Promise<string[]> {
-    if (item.accept === 'none') return [];
+  private async checkForRecord(item: AcceptItem): Promise<CheckedRecord> {
     const scratch = path.join(this.dir, `.record-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
     try {
-      const entry = await appliedEntry(this.root, item, scratch);
-      if (!entry) return [`${item.rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`];
-      const recording = this.view.acceptIntoBase(item.rel, entry);
-      checked();
-      await recording;
+      const found = await appliedEntry(this.root, item, scratch);
+      if (!found) {
+        await removeIfExists(scratch).catch(() => undefined);
+        return { warning: changedSinceApply(item.rel) };
+      }
+      return { ...found, scratch };
+    } catch (err) {
+      await removeIfExists(scratch).catch(() => undefined);
+      return { warning: recordFailed(item.rel, err) };
+    }
+  }
+
+  /** Records one checked path; a problem comes back as a warning (the real tree is already written). */
+  private async record(item: AcceptItem, checked: Extract<CheckedRecord, { entry: BaseEntry }>): Promise<string[]> {
+    try {
+      await this.view.acceptIntoBase(item.rel, checked.entry);
       if (item.resyncSandbox) await this.view.revertInSandbox(item.rel);
       return [];
     } catch (err) {
-      return [`${item.rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`];
+      return [recordFailed(item.rel, err)];
     } finally {
-      await removeIfExists(scratch).catch(() => undefined);
+      await removeIfExists(checked.scratch).catch(() => undefined);
     }
   }
 
@@ -289,7 +302,7 @@ export class Airlock {
    * Records committed paths in the snapshot, so they leave the pending set. Deletions go
    * deepest first and the rest shallowest first: recording a folder replaces what the base
    * holds below it, so it must come before its contents. Paths of one depth are never one
-   * below another, so their records overlap (see acceptGroup).
+   * below another, so their checks and records overlap (see recordGroup).
    */
   private async acceptInOrder(items: readonly AcceptItem[]): Promise<string[]> {
     const depth = (rel: string) => rel.split('/').length;
@@ -306,29 +319,45 @@ export class Airlock {
     const deletions = byDepth(items.filter((i) => i.accept === 'deleted'), true);
     const others = byDepth(items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none'), false);
     const warnings: string[] = [];
-    for (const group of [...deletions, ...others]) warnings.push(...(await this.acceptGroup(group)));
+    for (const group of [...deletions, ...others]) warnings.push(...(await this.recordGroup(group)));
     return warnings;
   }
 
   /**
-   * Records paths of one depth. Each path is checked against the real tree in order, right
-   * before its own record starts, and only once the previous path's record has started (as
-   * one by one); the records themselves, most of the time, run side by side.
+   * Records paths of one depth. Each path's content is checked against the journal a few
+   * paths ahead, side by side; then, in order, right before its record starts and only once
+   * the previous path's record has started (as one by one), an lstat confirms that nothing
+   * wrote it since that check. The records themselves overlap.
    */
-  private async acceptGroup(group: readonly AcceptItem[]): Promise<string[]> {
-    const results: Promise<string[]>[] = [];
-    const active = new Set<Promise<string[]>>();
-    for (const item of group) {
+  private async recordGroup(group: readonly AcceptItem[]): Promise<string[]> {
+    const found: string[][] = group.map(() => []);
+    const checks = new Map<number, Promise<CheckedRecord>>();
+    const active = new Set<Promise<void>>();
+    for (let i = 0; i < group.length; i++) {
+      for (let ahead = i; ahead < Math.min(group.length, i + ACCEPT_CONCURRENCY); ahead++) {
+        if (!checks.has(ahead)) checks.set(ahead, this.checkForRecord(group[ahead]!));
+      }
+      const checked = await checks.get(i)!;
+      checks.delete(i);
+      const item = group[i]!;
+      if ('warning' in checked) {
+        found[i] = [checked.warning];
+        continue;
+      }
       while (active.size >= ACCEPT_CONCURRENCY) await Promise.race(active);
-      let started!: () => void;
-      const checked = new Promise<void>((resolve) => (started = resolve));
-      const done = this.acceptOne(item, started);
-      results.push(done);
-      const tracked: Promise<string[]> = done.finally(() => active.delete(tracked));
-      active.add(tracked);
-      await Promise.race([checked, done]);
+      if (!(await stillStamped(hostPath(this.root, item.rel), checked.stamp))) {
+        await removeIfExists(checked.scratch).catch(() => undefined);
+        found[i] = [changedSinceApply(item.rel)];
+        continue;
+      }
+      const running: Promise<void> = this.record(item, checked).then((w) => {
+        found[i] = w;
+        active.delete(running);
+      });
+      active.add(running);
     }
-    return (await Promise.all(results)).flat();
+    await Promise.all(active);
+    return found.flat();
   }
 
   private acceptJournal(record: JournalRecord): Promise<string[]> {
@@ -471,6 +500,17 @@ export class Airlock {
   }
 }
 
+/** A committed path checked for recording: the entry to record and what the real one looked like, or why not. */
+type CheckedRecord = { readonly entry: BaseEntry; readonly stamp: RealStamp; readonly scratch: string } | { readonly warning: string };
+
+function changedSinceApply(rel: string): string {
+  return `${rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`;
+}
+
+function recordFailed(rel: string, err: unknown): string {
+  return `${rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`;
+}
+
 interface AcceptItem {
   readonly rel: string;
   readonly accept: JournalOp['accept'];
@@ -502,14 +542,16 @@ function acceptItems(record: JournalRecord, journals: JournalStore): AcceptItem[
  * within the in-memory cap is read once and those very bytes are checked and recorded; a
  * larger one is copied to `scratch` (private), and the copy is checked and recorded.
  */
-async function appliedEntry(root: string, item: AcceptItem, scratch: string): Promise<BaseEntry | undefined> {
+async function appliedEntry(root: string, item: AcceptItem, scratch: string): Promise<{ entry: BaseEntry; stamp: RealStamp } | undefined> {
   const { committed } = item;
   if (item.accept === 'deleted' || committed.type !== 'file' || item.recorded) {
+    // Stamped before it is read: a write during the read shows at the later lstat.
+    const stamp = stampOf(await lstatOrUndefined(hostPath(root, item.rel)));
     const real = await readRealState(root, item.rel);
     if (!realStateMatches(real, committed)) return undefined;
-    if (item.accept === 'deleted') return { type: 'absent' };
-    if (committed.type === 'file') return { type: 'file', mode: committed.mode, source: item.recorded! };
-    return committed;
+    if (item.accept === 'deleted') return { entry: { type: 'absent' }, stamp };
+    if (committed.type === 'file') return { entry: { type: 'file', mode: committed.mode, source: item.recorded! }, stamp };
+    return { entry: committed, stamp };
   }
   let handle: fs.promises.FileHandle;
   try {
@@ -522,13 +564,14 @@ async function appliedEntry(root: string, item: AcceptItem, scratch: string): Pr
   try {
     const st = await handle.stat();
     if (!st.isFile() || (st.mode & 0o7777) !== committed.mode) return undefined;
+    const stamp = stampOf(st);
     if (st.size <= DIFF_SIZE_CAP) {
       const data = await handle.readFile();
-      return sha256(data) === committed.sha256 ? { type: 'file', mode: committed.mode, source: { data } } : undefined;
+      return sha256(data) === committed.sha256 ? { entry: { type: 'file', mode: committed.mode, source: { data } }, stamp } : undefined;
     }
     const landed = await copyToNewFile(reopenPath(handle), scratch, 0o600);
     if (landed !== committed.sha256) return undefined;
-    return { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } };
+    return { entry: { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } }, stamp };
   } finally {
     await handle.close();
   }
