@@ -9,7 +9,7 @@ import type { Policy } from '../policy';
 import { reopenPath } from '../fs/beneath';
 import type { NewFileSource } from '../fs/beneathTree';
 import { hostPath } from '../snapshot/tree';
-import type { BaseEntry, SnapshotView } from '../snapshot/types';
+import type { BaseEntry, RawChange, SnapshotView } from '../snapshot/types';
 import { buildChangeSet, type BuiltChangeSet, type SideData } from './changeSet';
 import { DIFF_SIZE_CAP, readFileContent, sha256 } from './content';
 import { computeHunks, formatUnifiedDiff } from './hunks';
@@ -20,11 +20,16 @@ import { hunksOf, planApply, type AppliedFile, type ConflictFile, type ConflictR
 import { copyToNewFile, readRealState, removeIfExists, ParentChecker, type RealState } from './realTree';
 import { Review, type FeedbackItem } from './review';
 import { createRiskClassifier, type RiskClassifier } from './risk';
+import { sameScan } from './scanMatch';
+import { stampOf, stillStamped, type RealStamp } from './realStamp';
+import { lstatOrUndefined } from '../fsx';
 import { commitTransaction, realStateMatches, rollbackJournal, storedAfter, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
 /** How many finished applies are kept for undo. */
 const KEPT_JOURNALS = 10;
+/** Paths recorded into the snapshot at once (only paths of one depth, never one below another). */
+const ACCEPT_CONCURRENCY = 16;
 
 export interface AirlockOptions {
   readonly view: SnapshotView;
@@ -81,7 +86,8 @@ export class Airlock {
   private readonly dir: string;
   private readonly journals: JournalStore;
   private readonly classifyRisk: RiskClassifier;
-  private last?: BuiltChangeSet;
+  /** The change set built last, with the scan it was built from (see scanMatch.ts). */
+  private last?: { readonly built: BuiltChangeSet; readonly raws: readonly RawChange[] };
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: AirlockOptions) {
@@ -102,10 +108,17 @@ export class Airlock {
     return run;
   }
 
-  private async build(signal?: AbortSignal): Promise<BuiltChangeSet> {
+  /**
+   * Scans and builds the change set. With `reuse`, the last one is taken again when a new
+   * scan finds exactly what it was built from (apply after approve-all or a review: the
+   * change set the person decided on, without reading and hashing every file again).
+   */
+  private async build(signal?: AbortSignal, reuse = false): Promise<BuiltChangeSet> {
     const raws = await this.view.scan(signal);
-    this.last = await buildChangeSet(raws, this.view, this.classifyRisk);
-    return this.last;
+    if (reuse && this.last && sameScan(this.last.raws, raws)) return this.last.built;
+    const built = await buildChangeSet(raws, this.view, this.classifyRisk);
+    this.last = { built, raws };
+    return built;
   }
 
   async changes(signal?: AbortSignal): Promise<ChangeSet> {
@@ -113,7 +126,7 @@ export class Airlock {
   }
 
   private async entry(p: string): Promise<{ entry: ChangeEntry; built: BuiltChangeSet }> {
-    let built = this.last;
+    let built = this.last?.built;
     if (!built?.changeSet.get(p)) built = await this.build();
     const entry = built.changeSet.get(p);
     if (!entry) throw new SandboxError('UNSAFE_PATH', `"${p}" has no pending change.`, 'Run "changes" to list the paths with pending changes.');
@@ -211,7 +224,7 @@ export class Airlock {
   }
 
   private async applyLocked(options: ApplyOptions): Promise<ApplyReport> {
-    const { changeSet, data } = await this.build();
+    const { changeSet, data } = await this.build(undefined, true);
     const review = await this.review();
     const notApproved: string[] = [];
     let entries = changeSet.entries;
@@ -251,39 +264,100 @@ export class Airlock {
   }
 
   /**
-   * Records one committed path in the snapshot's base: exactly what the transaction left in
-   * the real tree, never what the sandbox side holds now (it may have changed since it was
-   * reviewed, and that change must stay pending). When the real tree no longer holds what
-   * was committed, nothing is recorded and the path stays pending.
+   * Checks one committed path before it is recorded in the snapshot's base: the entry to
+   * record is exactly what the transaction left in the real tree, never what the sandbox side
+   * holds now (it may have changed since it was reviewed, and that change must stay pending).
+   * When the real tree no longer holds what was committed, nothing is recorded and the path
+   * stays pending.
    */
-  private async acceptOne(item: AcceptItem): Promise<string[]> {
-    if (item.accept === 'none') return [];
+  private async checkForRecord(item: AcceptItem): Promise<CheckedRecord> {
     const scratch = path.join(this.dir, `.record-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
     try {
-      const entry = await appliedEntry(this.root, item, scratch);
-      if (!entry) return [`${item.rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`];
-      await this.view.acceptIntoBase(item.rel, entry);
+      const found = await appliedEntry(this.root, item, scratch);
+      if (!found) {
+        await removeIfExists(scratch).catch(() => undefined);
+        return { warning: changedSinceApply(item.rel) };
+      }
+      return { ...found, scratch };
+    } catch (err) {
+      await removeIfExists(scratch).catch(() => undefined);
+      return { warning: recordFailed(item.rel, err) };
+    }
+  }
+
+  /** Records one checked path; a problem comes back as a warning (the real tree is already written). */
+  private async record(item: AcceptItem, checked: Extract<CheckedRecord, { entry: BaseEntry }>): Promise<string[]> {
+    try {
+      await this.view.acceptIntoBase(item.rel, checked.entry);
       if (item.resyncSandbox) await this.view.revertInSandbox(item.rel);
       return [];
     } catch (err) {
-      return [`${item.rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`];
+      return [recordFailed(item.rel, err)];
     } finally {
-      await removeIfExists(scratch).catch(() => undefined);
+      await removeIfExists(checked.scratch).catch(() => undefined);
     }
   }
 
   /**
    * Records committed paths in the snapshot, so they leave the pending set. Deletions go
    * deepest first and the rest shallowest first: recording a folder replaces what the base
-   * holds below it, so it must come before its contents.
+   * holds below it, so it must come before its contents. Paths of one depth are never one
+   * below another, so their checks and records overlap (see recordGroup).
    */
   private async acceptInOrder(items: readonly AcceptItem[]): Promise<string[]> {
     const depth = (rel: string) => rel.split('/').length;
-    const deletions = items.filter((i) => i.accept === 'deleted').sort((a, b) => depth(b.rel) - depth(a.rel));
-    const others = items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none').sort((a, b) => depth(a.rel) - depth(b.rel));
+    const byDepth = (list: readonly AcceptItem[], deepestFirst: boolean): AcceptItem[][] => {
+      const groups = new Map<number, AcceptItem[]>();
+      for (const item of list) {
+        const d = depth(item.rel);
+        let group = groups.get(d);
+        if (!group) groups.set(d, (group = []));
+        group.push(item);
+      }
+      return [...groups.entries()].sort(([a], [b]) => (deepestFirst ? b - a : a - b)).map(([, group]) => group);
+    };
+    const deletions = byDepth(items.filter((i) => i.accept === 'deleted'), true);
+    const others = byDepth(items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none'), false);
     const warnings: string[] = [];
-    for (const item of [...deletions, ...others]) warnings.push(...(await this.acceptOne(item)));
+    for (const group of [...deletions, ...others]) warnings.push(...(await this.recordGroup(group)));
     return warnings;
+  }
+
+  /**
+   * Records paths of one depth. Each path's content is checked against the journal a few
+   * paths ahead, side by side; then, in order, right before its record starts and only once
+   * the previous path's record has started (as one by one), an lstat confirms that nothing
+   * wrote it since that check. The records themselves overlap.
+   */
+  private async recordGroup(group: readonly AcceptItem[]): Promise<string[]> {
+    const found: string[][] = group.map(() => []);
+    const checks = new Map<number, Promise<CheckedRecord>>();
+    const active = new Set<Promise<void>>();
+    for (let i = 0; i < group.length; i++) {
+      for (let ahead = i; ahead < Math.min(group.length, i + ACCEPT_CONCURRENCY); ahead++) {
+        if (!checks.has(ahead)) checks.set(ahead, this.checkForRecord(group[ahead]!));
+      }
+      const checked = await checks.get(i)!;
+      checks.delete(i);
+      const item = group[i]!;
+      if ('warning' in checked) {
+        found[i] = [checked.warning];
+        continue;
+      }
+      while (active.size >= ACCEPT_CONCURRENCY) await Promise.race(active);
+      if (!(await stillStamped(hostPath(this.root, item.rel), checked.stamp))) {
+        await removeIfExists(checked.scratch).catch(() => undefined);
+        found[i] = [changedSinceApply(item.rel)];
+        continue;
+      }
+      const running: Promise<void> = this.record(item, checked).then((w) => {
+        found[i] = w;
+        active.delete(running);
+      });
+      active.add(running);
+    }
+    await Promise.all(active);
+    return found.flat();
   }
 
   private acceptJournal(record: JournalRecord): Promise<string[]> {
@@ -426,6 +500,17 @@ export class Airlock {
   }
 }
 
+/** A committed path checked for recording: the entry to record and what the real one looked like, or why not. */
+type CheckedRecord = { readonly entry: BaseEntry; readonly stamp: RealStamp; readonly scratch: string } | { readonly warning: string };
+
+function changedSinceApply(rel: string): string {
+  return `${rel}: written to your tree, but changed there since (not by this apply), so the snapshot does not record it and it stays pending`;
+}
+
+function recordFailed(rel: string, err: unknown): string {
+  return `${rel}: written to your tree, but recording it in the snapshot failed: ${(err as Error).message}`;
+}
+
 interface AcceptItem {
   readonly rel: string;
   readonly accept: JournalOp['accept'];
@@ -457,14 +542,16 @@ function acceptItems(record: JournalRecord, journals: JournalStore): AcceptItem[
  * within the in-memory cap is read once and those very bytes are checked and recorded; a
  * larger one is copied to `scratch` (private), and the copy is checked and recorded.
  */
-async function appliedEntry(root: string, item: AcceptItem, scratch: string): Promise<BaseEntry | undefined> {
+async function appliedEntry(root: string, item: AcceptItem, scratch: string): Promise<{ entry: BaseEntry; stamp: RealStamp } | undefined> {
   const { committed } = item;
   if (item.accept === 'deleted' || committed.type !== 'file' || item.recorded) {
+    // Stamped before it is read: a write during the read shows at the later lstat.
+    const stamp = stampOf(await lstatOrUndefined(hostPath(root, item.rel)));
     const real = await readRealState(root, item.rel);
     if (!realStateMatches(real, committed)) return undefined;
-    if (item.accept === 'deleted') return { type: 'absent' };
-    if (committed.type === 'file') return { type: 'file', mode: committed.mode, source: item.recorded! };
-    return committed;
+    if (item.accept === 'deleted') return { entry: { type: 'absent' }, stamp };
+    if (committed.type === 'file') return { entry: { type: 'file', mode: committed.mode, source: item.recorded! }, stamp };
+    return { entry: committed, stamp };
   }
   let handle: fs.promises.FileHandle;
   try {
@@ -477,13 +564,14 @@ async function appliedEntry(root: string, item: AcceptItem, scratch: string): Pr
   try {
     const st = await handle.stat();
     if (!st.isFile() || (st.mode & 0o7777) !== committed.mode) return undefined;
+    const stamp = stampOf(st);
     if (st.size <= DIFF_SIZE_CAP) {
       const data = await handle.readFile();
-      return sha256(data) === committed.sha256 ? { type: 'file', mode: committed.mode, source: { data } } : undefined;
+      return sha256(data) === committed.sha256 ? { entry: { type: 'file', mode: committed.mode, source: { data } }, stamp } : undefined;
     }
     const landed = await copyToNewFile(reopenPath(handle), scratch, 0o600);
     if (landed !== committed.sha256) return undefined;
-    return { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } };
+    return { entry: { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } }, stamp };
   } finally {
     await handle.close();
   }

@@ -357,7 +357,11 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
       const { acceptContent, ...accept } = acceptFor(after, resync);
       plan.acceptOnly.push({ rel: entry.path, ...accept, content: acceptContent, after });
     } else {
-      const baseBefore = !entry.base ? ({ type: 'absent' } as const) : entry.base.entry.type === 'file' ? ({ type: 'file', open: () => view.openFile('base', entry.path) } as const) : undefined;
+      const baseBefore: PlannedOp['baseBefore'] = !entry.base
+        ? { type: 'absent' }
+        : entry.base.entry.type === 'file'
+          ? { type: 'file', sha256: entry.base.sha256, data: input.data.get(entry.path)?.base, open: () => view.openFile('base', entry.path) }
+          : undefined;
       plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync), ...(baseBefore ? { baseBefore } : {}) });
     }
     plan.applied.push({ path: entry.path, status: sameAsReal ? 'unchanged' : status, ...(hunks ? { hunks } : {}), notes });

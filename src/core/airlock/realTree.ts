@@ -105,28 +105,39 @@ export function fsyncDir(dir: string): Promise<void> {
   return fsyncPath(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
 }
 
-/** Writes `data` to a new file (never an existing one, never through a symlink), fsynced. */
-export async function writeNewFile(p: string, data: Buffer | string, mode: number): Promise<void> {
+/**
+ * How a new file is flushed: `now` fsyncs it before returning; `later` leaves that to the
+ * caller, which must flush it (see flush.ts) before anything depends on it surviving a crash.
+ */
+export type Durability = 'now' | 'later';
+
+/** Writes `data` to a new file (never an existing one, never through a symlink), fsynced unless `later`. */
+export async function writeNewFile(p: string, data: Buffer | string, mode: number, durability: Durability = 'now'): Promise<void> {
   const handle = await fs.promises.open(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
   try {
     await handle.writeFile(data);
     await handle.chmod(mode); // the umask may have cleared bits the mode asks for
-    await handle.sync();
+    if (durability === 'now') await handle.sync();
   } finally {
     await handle.close();
   }
 }
 
-/** Copies `from` to a new file `p` with `mode`, fsynced, and returns the sha256 of what landed. */
-export async function copyToNewFile(from: string, p: string, mode: number): Promise<string> {
+/** Copies `from` to a new file `p` with `mode` (the copy is fsynced unless `later`). */
+export async function copyToNewFileUnhashed(from: string, p: string, mode: number, durability: Durability = 'now'): Promise<void> {
   await fs.promises.copyFile(from, p, fs.constants.COPYFILE_EXCL);
   const handle = await fs.promises.open(p, fs.constants.O_RDWR | fs.constants.O_NOFOLLOW);
   try {
     await handle.chmod(mode);
-    await handle.sync();
+    if (durability === 'now') await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Copies `from` to a new file `p` with `mode`, and returns the sha256 of what landed (fsynced unless `later`). */
+export async function copyToNewFile(from: string, p: string, mode: number, durability: Durability = 'now'): Promise<string> {
+  await copyToNewFileUnhashed(from, p, mode, durability);
   return hashStream(p);
 }
 

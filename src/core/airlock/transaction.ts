@@ -2,12 +2,14 @@
  * Carries out a set of changes to the real tree as one journaled transaction.
  *
  * Order of work: back up every file that will be replaced or removed (a hard link when the
- * file system allows, else a fsynced copy), write the journal (fsynced), then touch the real
- * tree in three stages (removals deepest first, directories shallowest first, then files:
- * temporary files written and fsynced in parallel, renamed into place one by one), fsync the
- * touched directories once each, and mark the journal committed. Any failure before the
- * commit rolls every path back to its journaled "before"; a crash leaves the journal for
- * `rollbackJournal` at the next start.
+ * file system allows, else a copy, fsynced before the journal is written), write the journal
+ * (fsynced), then touch the real tree in three stages (removals deepest first, directories
+ * shallowest first, then files: every temporary file written side by side, then all of them
+ * flushed in one pass (flush.ts), then renamed into place), fsync the touched directories once
+ * each, and mark the journal committed. Nothing in the real tree is replaced or removed before
+ * the data that would undo it is on disk, and no file is renamed into place before its own
+ * data is. Any failure before the commit rolls every path back to its journaled "before"; a
+ * crash leaves the journal for `rollbackJournal` at the next start.
  */
 import * as fs from 'node:fs';
 import { lstatOrUndefined } from '../fsx';
@@ -18,7 +20,8 @@ import { JournalStore, type AcceptMode, type JournalKind, type JournalOp, type J
 import { mapLimit } from './pool';
 import { hostPath } from '../snapshot/tree';
 import { reopenPath } from '../fs/beneath';
-import { copyToNewFile, fsyncDir, removeIfExists, writeNewFile, type RealState } from './realTree';
+import { flushFiles } from './flush';
+import { copyToNewFile, copyToNewFileUnhashed, fsyncDir, removeIfExists, writeNewFile, type Durability, type RealState } from './realTree';
 
 const IO_CONCURRENCY = 16;
 
@@ -44,13 +47,19 @@ export interface PlannedOp {
   readonly resyncSandbox?: boolean;
   /** For `written`: what the snapshot records, when it is not what the real tree gets (a partial apply merged with the person's edits). */
   readonly acceptContent?: Buffer;
-  /** The snapshot's base side before this apply (a file, opened by the snapshot, or absent), kept so undo can restore it. */
-  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly open: () => Promise<fs.promises.FileHandle> };
+  /**
+   * The snapshot's base side before this apply (a file, opened by the snapshot, or absent),
+   * kept so undo can restore it. A file's hash (and its bytes, when the change set holds
+   * them) spare copying it: when it is what the real tree's backup holds, that backup serves.
+   */
+  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly sha256?: string; readonly data?: Buffer; readonly open: () => Promise<fs.promises.FileHandle> };
 }
 
 export interface FaultInjection {
   /** Simulate a crash after this many paths of the real tree were changed. */
   readonly afterOps?: number;
+  /** Simulate a crash after this many temporary files were written (before they are flushed and renamed). */
+  readonly afterTemps?: number;
   /** Simulate a crash right after the commit, before the snapshot records anything. */
   readonly afterCommit?: boolean;
   /** `throw`: an InjectedFault escapes without rollback; `kill`: the process SIGKILLs itself. */
@@ -114,13 +123,18 @@ function needsTemp(planned: PlannedOp): boolean {
   return !(before.type === 'file' && before.sha256 === after.sha256);
 }
 
-async function backupFile(store: JournalStore, id: string, name: string, p: string, before: Extract<RealState, { type: 'file' }>): Promise<void> {
+/**
+ * Keeps the real file's content in the journal: a hard link to its inode when the file system
+ * allows (its data is already on disk), else a copy. Returns the path of a copy, which the
+ * caller must flush before the real file is replaced.
+ */
+async function backupFile(store: JournalStore, id: string, name: string, p: string, before: Extract<RealState, { type: 'file' }>): Promise<string | undefined> {
   const backup = store.backupPath(id, name);
   try {
     await fs.promises.link(p, backup);
     const st = await fs.promises.lstat(backup);
     // Another hard link could change this inode in place later; keep a private copy then.
-    if (st.ino === before.ino && st.size === before.size && st.mtimeMs === before.mtimeMs && st.nlink <= 2) return;
+    if (st.ino === before.ino && st.size === before.size && st.mtimeMs === before.mtimeMs && st.nlink <= 2) return undefined;
     await fs.promises.unlink(backup);
     if (st.ino !== before.ino || st.size !== before.size || st.mtimeMs !== before.mtimeMs) throw changedDuringApply(p);
   } catch (err) {
@@ -129,18 +143,29 @@ async function backupFile(store: JournalStore, id: string, name: string, p: stri
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
   }
   if (before.data) {
-    await writeNewFile(backup, before.data, 0o600);
-    return;
+    await writeNewFile(backup, before.data, 0o600, 'later');
+    return backup;
   }
-  const copied = await copyToNewFile(p, backup, 0o600);
+  const copied = await copyToNewFile(p, backup, 0o600, 'later');
   if (copied !== before.sha256) throw changedDuringApply(p);
+  return backup;
 }
 
-/** Copies a file the snapshot opened (a regular file, never reached through a symlink) to a new file. */
-async function copyOpened(open: () => Promise<fs.promises.FileHandle>, to: string, mode: number): Promise<string> {
+/** Copies a file the snapshot opened (a regular file, never reached through a symlink) to a new file, and returns its hash. */
+async function copyOpened(open: () => Promise<fs.promises.FileHandle>, to: string, mode: number, durability: Durability): Promise<string> {
   const handle = await open();
   try {
-    return await copyToNewFile(reopenPath(handle), to, mode);
+    return await copyToNewFile(reopenPath(handle), to, mode, durability);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Copies a file the snapshot opened to a new private file of the journal, not yet flushed. */
+async function copyOpenedUnhashed(open: () => Promise<fs.promises.FileHandle>, to: string): Promise<void> {
+  const handle = await open();
+  try {
+    await copyToNewFileUnhashed(reopenPath(handle), to, 0o600, 'later');
   } finally {
     await handle.close();
   }
@@ -179,23 +204,28 @@ async function chmodNoFollow(p: string, mode: number, directory: boolean): Promi
   }
 }
 
+function tempPath(root: string, op: JournalOp): string {
+  return path.join(path.dirname(hostPath(root, op.rel)), op.tmp!);
+}
+
+/** Writes one temporary file or link, not yet flushed: the caller flushes them all at once. */
 async function prepareTemp(root: string, step: Step): Promise<void> {
   const after = step.planned.after;
-  const tmp = path.join(path.dirname(hostPath(root, step.op.rel)), step.op.tmp!);
+  const tmp = tempPath(root, step.op);
   if (after.type === 'symlink') {
     await fs.promises.symlink(after.target, tmp);
     return;
   }
   if (after.type !== 'file') return;
   if ('data' in after.source) {
-    await writeNewFile(tmp, after.source.data, after.mode);
+    await writeNewFile(tmp, after.source.data, after.mode, 'later');
     return;
   }
   if ('linkFrom' in after.source) {
-    await materializeBackup(after.source.linkFrom, tmp, after.mode, after.sha256);
+    await materializeBackup(after.source.linkFrom, tmp, after.mode, after.sha256, 'later');
     return;
   }
-  const landed = 'openFrom' in after.source ? await copyOpened(after.source.openFrom, tmp, after.mode) : await copyToNewFile(after.source.copyFrom, tmp, after.mode);
+  const landed = 'openFrom' in after.source ? await copyOpened(after.source.openFrom, tmp, after.mode, 'later') : await copyToNewFile(after.source.copyFrom, tmp, after.mode, 'later');
   if (landed !== after.sha256) {
     throw new SandboxError('INTERNAL', `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`, 'Review the file again, then apply.');
   }
@@ -203,9 +233,9 @@ async function prepareTemp(root: string, step: Step): Promise<void> {
 
 /**
  * Puts a backup's content at `tmp`: a hard link when possible (no data to write or flush),
- * else a fsynced copy. Either way the bytes are checked against the journaled hash.
+ * else a copy (fsynced unless `later`). Either way the bytes are checked against the journaled hash.
  */
-async function materializeBackup(backup: string, tmp: string, mode: number, expectedSha: string): Promise<void> {
+async function materializeBackup(backup: string, tmp: string, mode: number, expectedSha: string, durability: Durability = 'now'): Promise<void> {
   let landed: string;
   try {
     await fs.promises.link(backup, tmp);
@@ -214,7 +244,7 @@ async function materializeBackup(backup: string, tmp: string, mode: number, expe
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw err;
-    landed = await copyToNewFile(backup, tmp, mode);
+    landed = await copyToNewFile(backup, tmp, mode, durability);
   }
   if (landed !== expectedSha) {
     await removeIfExists(tmp);
@@ -235,12 +265,17 @@ export async function commitTransaction(store: JournalStore, root: string, plann
   await store.prepareDir(id);
 
   const steps: Step[] = [];
+  /** Backups kept as copies: flushed before the journal, so before anything they restore is replaced. */
+  const backupCopies: string[] = [];
+  /** Journal files needed only once committed (undo, recording into the snapshot): flushed with the temporary files. */
+  const afterCommitFiles: string[] = [];
   await mapLimit(ordered, IO_CONCURRENCY, async (op, i) => {
     let before: StoredState;
     const b = op.before;
     if (b.type === 'file') {
       const backup = `b${i}`;
-      await backupFile(store, id, backup, hostPath(root, op.rel), b);
+      const copy = await backupFile(store, id, backup, hostPath(root, op.rel), b);
+      if (copy) backupCopies.push(copy);
       before = { type: 'file', mode: b.mode, sha256: b.sha256, size: b.size, backup };
     } else if (b.type === 'special') {
       throw new SandboxError('UNSAFE_PATH', `${op.rel} is a ${b.what} in your tree; apply does not replace special files.`);
@@ -252,17 +287,28 @@ export async function commitTransaction(store: JournalStore, root: string, plann
     let acceptFrom: string | undefined;
     if (op.accept === 'written' && op.acceptContent && !(op.after.type === 'file' && sha256(op.acceptContent) === op.after.sha256)) {
       acceptFrom = `a${i}`;
-      await writeNewFile(store.backupPath(id, acceptFrom), op.acceptContent, 0o600);
+      await writeNewFile(store.backupPath(id, acceptFrom), op.acceptContent, 0o600, 'later');
+      afterCommitFiles.push(store.backupPath(id, acceptFrom));
     }
     let baseBefore: string | null | undefined;
-    if (op.baseBefore?.type === 'absent') baseBefore = null;
-    else if (op.baseBefore?.type === 'file') {
-      baseBefore = `o${i}`;
-      await copyOpened(op.baseBefore.open, store.backupPath(id, baseBefore), 0o600);
+    const base = op.baseBefore;
+    if (base?.type === 'absent') baseBefore = null;
+    else if (base?.type === 'file') {
+      if (before.type === 'file' && base.sha256 !== undefined && base.sha256 === before.sha256) {
+        // The person had not changed the file: its backup is the base's content too.
+        baseBefore = before.backup;
+      } else {
+        baseBefore = `o${i}`;
+        const to = store.backupPath(id, baseBefore);
+        if (base.data) await writeNewFile(to, base.data, 0o600, 'later');
+        else await copyOpenedUnhashed(base.open, to);
+        afterCommitFiles.push(to);
+      }
     }
     steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom, baseBefore } };
   });
-  await fsyncDir(store.journalDir(id));
+  // The journal's own write fsyncs its directory, which makes the backups' names durable.
+  await flushFiles(backupCopies);
 
   const record: JournalRecord = {
     version: 1,
@@ -310,13 +356,22 @@ export async function commitTransaction(store: JournalStore, root: string, plann
     }
 
     const writes = steps.filter((s) => s.planned.after.type === 'file' || s.planned.after.type === 'symlink');
-    await mapLimit(writes.filter((s) => s.op.tmp), IO_CONCURRENCY, (s) => prepareTemp(root, s));
+    const temps = writes.filter((s) => s.op.tmp);
+    let written = 0;
+    await mapLimit(temps, IO_CONCURRENCY, async (s) => {
+      await prepareTemp(root, s);
+      written++;
+      if (options.fault?.afterTemps === written) await crash(`after ${written} temporary files`);
+    });
+    // One flush for the whole batch: every temporary file's data (a link's name is made
+    // durable by its directory's fsync below), and the journal files the commit relies on.
+    await flushFiles([...temps.filter((s) => s.planned.after.type === 'file').map((s) => tempPath(root, s.op)), ...afterCommitFiles]);
     // Each rename is atomic on its own and the paths are distinct, so they can run side by side.
     await mapLimit(writes, IO_CONCURRENCY, async (step) => {
       const p = hostPath(root, step.op.rel);
       const { before, after } = step.planned;
       if (!(await stillAsPlanned(p, before))) throw changedDuringApply(p);
-      if (step.op.tmp) await fs.promises.rename(path.join(path.dirname(p), step.op.tmp), p);
+      if (step.op.tmp) await fs.promises.rename(tempPath(root, step.op), p);
       else if (after.type === 'file') await chmodNoFollow(p, after.mode, false);
       await touched();
     });
