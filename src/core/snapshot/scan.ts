@@ -8,10 +8,12 @@
  * any two calls, and the walk must never follow or wait on either. A swap seen mid-walk
  * makes the scan start again, a bounded number of times.
  */
+import type { Stats } from 'node:fs';
 import { SandboxError } from '../errors';
 import { ChangedUnderfoot, Dir, MAX_DEPTH, namesOf, tooDeep } from '../fs/beneath';
 import { decodeName, entryInfo, isWhiteout } from './entries';
-import { sameEntry } from './compare';
+import { sameEntry, type Located } from './compare';
+import { ScanMemo } from './scanMemo';
 import type { EntryInfo, RawChange } from './types';
 
 /** Whole-scan attempts when the sandbox changes what is being walked. */
@@ -148,49 +150,36 @@ async function withRoots<T>(roots: readonly string[], work: (dirs: Dir[]) => Pro
 export type MergedLister = (dirs: readonly string[]) => Promise<Map<string, Set<string>>>;
 
 /**
- * Remembers, per upper directory, whether the merged view hid the base entries it does not
- * mention (the directory is opaque), so that a scan asks the container only about
- * directories that changed since it last asked.
- *
- * Why the answer can be kept: the overlay is mounted with `redirect_dir=off`, so an upper
- * directory either hides every base entry it does not mention (opaque) or none. Opaqueness
- * is an extended attribute the overlay sets when it makes the directory; the sandbox cannot
- * set the overlay's attributes through the overlay, and any change of a directory's entries
- * or attributes moves its change time (which no user can set back). A directory whose
- * device, inode, change time and modification time are all as they were when the container
- * answered is therefore still as opaque, or not, as it was. Anything else asks again.
+ * sameEntry, except that two files of the same size already read and found equal are not
+ * read again while neither moved since (see ScanMemo). Both identities are taken before the
+ * bytes are read, so a write during the comparison leaves an identity nothing will match.
  */
-export class OpaqueMemo {
-  private readonly known = new Map<string, { readonly identity: string; readonly opaque: boolean }>();
-
-  static identityOf(st: { dev: number; ino: number; ctimeMs: number; mtimeMs: number }): string {
-    return `${st.dev}:${st.ino}:${st.ctimeMs}:${st.mtimeMs}`;
-  }
-
-  lookup(rawPath: Buffer, identity: string): boolean | undefined {
-    const entry = this.known.get(rawPath.toString('latin1'));
-    return entry?.identity === identity ? entry.opaque : undefined;
-  }
-
-  remember(rawPath: Buffer, identity: string, opaque: boolean): void {
-    this.known.set(rawPath.toString('latin1'), { identity, opaque });
-  }
+async function sameRemembered(memo: ScanMemo, rel: Rel, base: EntryInfo, baseAt: Located, sandbox: EntryInfo, sandboxAt: Located, sandboxSt: Stats): Promise<boolean> {
+  const readsBytes = base.type === 'file' && sandbox.type === 'file' && base.mode === sandbox.mode && base.size === sandbox.size && base.size > 0;
+  if (!readsBytes) return sameEntry(base, baseAt, sandbox, sandboxAt);
+  const baseSt = await baseAt.dir.lstat(baseAt.name);
+  const baseId = baseSt ? memo.identityOf(baseSt) : undefined;
+  const sandboxId = memo.identityOf(sandboxSt);
+  if (memo.sameFiles(rel.raw, baseId, sandboxId)) return true;
+  const same = await sameEntry(base, baseAt, sandbox, sandboxAt);
+  memo.rememberSameFiles(rel.raw, same ? baseId : undefined, sandboxId);
+  return same;
 }
 
-export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister, memo = new OpaqueMemo()): Promise<RawChange[]> {
+export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister, memo = new ScanMemo()): Promise<RawChange[]> {
   return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged, memo)));
 }
 
-async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister, memo: OpaqueMemo): Promise<RawChange[]> {
+async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister, memo: ScanMemo): Promise<RawChange[]> {
   const out: RawChange[] = [];
   /** Directories whose hidden base entries only the merged view can tell, with the upper directory's identity. */
-  const ambiguous: { rel: Rel; missing: Buffer[]; identity: string }[] = [];
+  const ambiguous: { rel: Rel; missing: Buffer[]; identity: string | undefined }[] = [];
   /** Directories the memo knows to be opaque: every base entry they do not mention is gone. */
   const knownOpaque: { rel: Rel; missing: Buffer[] }[] = [];
 
   const walk = async (rel: Rel, upper: Dir, base: Dir | undefined): Promise<void> => {
     // Taken before the listing: a change after it gives a new identity, so the next scan asks again.
-    const identity = rel.raw.length > 0 ? OpaqueMemo.identityOf(await upper.stat()) : '';
+    const identity = rel.raw.length > 0 ? memo.identityOf(await upper.stat()) : undefined;
     const names = await upper.list();
     const present = new Set(names.map((n) => n.toString('latin1')));
     for (const name of names) {
@@ -224,7 +213,7 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
         out.push(change(c, 'modified', baseInfo, sandbox));
         continue;
       }
-      if (!(await sameEntry(baseInfo, { dir: base!, name }, sandbox, { dir: upper, name }))) {
+      if (!(await sameRemembered(memo, c, baseInfo, { dir: base!, name }, sandbox, { dir: upper, name }, st))) {
         out.push(change(c, 'modified', baseInfo, sandbox));
       }
     }
@@ -234,7 +223,7 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
     if (rel.raw.length > 0) {
       const missing = (await listIn(base)).filter((n) => !present.has(n.toString('latin1')));
       if (missing.length) {
-        const opaque = memo.lookup(rel.raw, identity);
+        const opaque = memo.opaqueDir(rel.raw, identity);
         if (opaque === undefined) ambiguous.push({ rel, missing, identity });
         else if (opaque) knownOpaque.push({ rel, missing });
       }
@@ -263,7 +252,7 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
       const gone = missing.filter((m) => !shown.has(m.toString('latin1')));
       // All hidden or none: remembered. Anything between means the directory moved while it
       // was asked about; reported as seen, not remembered.
-      if (gone.length === 0 || gone.length === missing.length) memo.remember(rel.raw, identity, gone.length > 0);
+      if (gone.length === 0 || gone.length === missing.length) memo.rememberOpaqueDir(rel.raw, identity, gone.length > 0);
       if (gone.length) await reportGone(rel, gone);
     }
   }
@@ -271,11 +260,11 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
 }
 
 /** Compares two whole trees (the copy fallback). Cost follows the size of the workspace. */
-export function scanFull(baseDir: string, sandboxDir: string): Promise<RawChange[]> {
-  return retrying(() => withRoots([baseDir, sandboxDir], ([baseRoot, sandboxRoot]) => scanFullOnce(baseRoot!, sandboxRoot!)));
+export function scanFull(baseDir: string, sandboxDir: string, memo = new ScanMemo()): Promise<RawChange[]> {
+  return retrying(() => withRoots([baseDir, sandboxDir], ([baseRoot, sandboxRoot]) => scanFullOnce(baseRoot!, sandboxRoot!, memo)));
 }
 
-async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir): Promise<RawChange[]> {
+async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir, memo: ScanMemo): Promise<RawChange[]> {
   const out: RawChange[] = [];
   const walk = async (rel: Rel, base: Dir | undefined, sandbox: Dir | undefined): Promise<void> => {
     const [baseNames, sandboxNames] = await Promise.all([listIn(base), listIn(sandbox)]);
@@ -283,8 +272,9 @@ async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir): Promise<RawChange[
     const inSandbox = new Set(sandboxNames.map((n) => n.toString('latin1')));
     for (const name of sandboxNames) {
       const c = child(rel, name);
-      const sandboxInfo = await infoIn(sandbox, name);
-      if (!sandboxInfo) continue;
+      const sandboxSt = await sandbox?.lstat(name);
+      if (!sandboxSt) continue;
+      const sandboxInfo = entryInfo(sandboxSt, sandboxSt.isSymbolicLink() ? (await sandbox!.readlink(name)).toString() : undefined);
       const baseInfo = inBase.has(name.toString('latin1')) ? await infoIn(base, name) : undefined;
       if (!baseInfo) {
         out.push(change(c, 'added', undefined, sandboxInfo));
@@ -300,7 +290,7 @@ async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir): Promise<RawChange[
       } else if (sandboxInfo.type === 'directory') {
         out.push(change(c, 'modified', baseInfo, sandboxInfo));
         await inDir(sandbox, name, c, (sub) => addedSubtree(sub, c, out, false));
-      } else if (!(await sameEntry(baseInfo, { dir: base!, name }, sandboxInfo, { dir: sandbox!, name }))) {
+      } else if (!(await sameRemembered(memo, c, baseInfo, { dir: base!, name }, sandboxInfo, { dir: sandbox!, name }, sandboxSt))) {
         out.push(change(c, 'modified', baseInfo, sandboxInfo));
       }
     }

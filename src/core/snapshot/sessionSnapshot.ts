@@ -21,7 +21,8 @@ import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
 import { copyEntry, createDirectory, createFileFrom, removeEntry } from '../fs/beneathTree';
 import { copyTree } from './copy';
 import { cappedMountPoint, mountCappedFs } from './diskCap';
-import { OpaqueMemo, scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
+import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
+import { ScanMemo } from './scanMemo';
 import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
 import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
 
@@ -60,8 +61,8 @@ export interface Owner {
 }
 
 export class SessionSnapshot implements SnapshotView {
-  /** Which upper directories the container last said were opaque (see OpaqueMemo). */
-  private readonly opaqueMemo = new OpaqueMemo();
+  /** What earlier scans learned that still holds (see ScanMemo). */
+  private readonly scanMemo = new ScanMemo();
 
   constructor(
     readonly workspaceRoot: string,
@@ -95,8 +96,8 @@ export class SessionSnapshot implements SnapshotView {
   scan(signal?: AbortSignal): Promise<RawChange[]> {
     signal?.throwIfAborted();
     return this.strategy === 'overlay'
-      ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.opaqueMemo)
-      : scanFull(this.layout.base, this.layout.sandbox);
+      ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.scanMemo)
+      : scanFull(this.layout.base, this.layout.sandbox, this.scanMemo);
   }
 
   /** What one command touched (from change times) and the bytes the sandbox side holds. */

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { copyTree } from '../../../src/core/snapshot/copy';
-import { OpaqueMemo, scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
+import { scanFull, scanOverlay } from '../../../src/core/snapshot/scan';
+import { ScanMemo } from '../../../src/core/snapshot/scanMemo';
 import type { RawChange } from '../../../src/core/snapshot/types';
 import { compilePatterns } from '../../../src/core/glob';
 
@@ -142,7 +143,7 @@ describe('overlay scan (upper layer only)', () => {
     const upper = tmp('upper');
     write(upper, 'src/w.ts', 'w\n');
     write(upper, 'dir/more.txt', 'more\n');
-    const memo = new OpaqueMemo();
+    const memo = new ScanMemo(0);
     const asked: string[][] = [];
     // src was removed and made again (opaque); dir only gained a file.
     const lister = async (dirs: readonly string[]) => {
@@ -181,7 +182,7 @@ describe('overlay scan (upper layer only)', () => {
     const base = baseFixture();
     const upper = tmp('upper');
     write(upper, 'src/w.ts', 'w\n');
-    const memo = new OpaqueMemo();
+    const memo = new ScanMemo(0);
     let asks = 0;
     const lister = async () => {
       asks++;
@@ -190,6 +191,44 @@ describe('overlay scan (upper layer only)', () => {
     assert.deepEqual(summary(await scanOverlay(base, upper, lister, memo)), ['added src/w.ts', 'deleted src/y.ts']);
     await scanOverlay(base, upper, lister, memo);
     assert.equal(asks, 2);
+  });
+
+  it('remembers files found equal only while neither side moved: a same-size rewrite with the old times is still seen', async () => {
+    const base = baseFixture();
+    const upper = tmp('upper');
+    write(upper, 'src/x.ts', 'x\n');
+    const memo = new ScanMemo(0);
+    const lister = async () => new Map([['src', new Set(['x.ts', 'y.ts'])]]);
+    assert.deepEqual(await scanOverlay(base, upper, lister, memo), [], 'copied up unchanged');
+    assert.deepEqual(await scanOverlay(base, upper, lister, memo), []);
+    // Same size, same modification time put back: only the change time tells.
+    const file = path.join(upper, 'src/x.ts');
+    const { atime, mtime } = fs.statSync(file);
+    fs.writeFileSync(file, 'z\n');
+    fs.utimesSync(file, atime, mtime);
+    assert.deepEqual(summary(await scanOverlay(base, upper, lister, memo)), ['modified src/x.ts']);
+
+    // The same for the full scan of the copy strategy.
+    const copy = tmp('copy');
+    fs.cpSync(base, copy, { recursive: true, verbatimSymlinks: true });
+    const fullMemo = new ScanMemo(0);
+    assert.deepEqual(await scanFull(base, copy, fullMemo), []);
+    assert.deepEqual(await scanFull(base, copy, fullMemo), []);
+    const copied = path.join(copy, 'a.txt');
+    const times = fs.statSync(copied);
+    fs.writeFileSync(copied, 'ALPHA\n');
+    fs.utimesSync(copied, times.atime, times.mtime);
+    assert.deepEqual(summary(await scanFull(base, copy, fullMemo)), ['modified a.txt']);
+  });
+
+  it('keeps no answer about an entry changed within the last second (coarse clocks)', () => {
+    const memo = new ScanMemo();
+    const now = 1_700_000_000_000;
+    const st = { dev: 1, ino: 2, size: 3, mtimeMs: now - 5000, ctimeMs: now - 400 };
+    assert.equal(memo.identityOf(st, now), undefined);
+    assert.equal(typeof memo.identityOf({ ...st, ctimeMs: now - 1500 }, now), 'string');
+    memo.rememberSameFiles(Buffer.from('a'), undefined, 'x');
+    assert.equal(memo.sameFiles(Buffer.from('a'), undefined, 'x'), false);
   });
 
   it('ignores entries copied up without a change (a touch or a chmod back)', async () => {
