@@ -32,6 +32,8 @@ export interface BaseKeeperOptions {
   /** Wait after a failed or busy refresh before the next try. */
   readonly retryMs?: number;
   readonly onActivity?: (activity: KeeperActivity) => void;
+  /** Asked before each refresh; when false, the changes wait for a later one (or a start). */
+  readonly shouldRefresh?: () => boolean;
 }
 
 export class BaseKeeper {
@@ -100,6 +102,7 @@ export class BaseKeeper {
 
   private async refreshOnce(): Promise<void> {
     const { tracker } = this.options;
+    if (this.options.shouldRefresh && !this.options.shouldRefresh()) return;
     // A heartbeat first: a refresh right after the machine woke up must not trust the list.
     tracker.heartbeat(Date.now());
     const taken = tracker.take();
@@ -151,13 +154,13 @@ export class BaseKeeper {
 
   /**
    * The changes for a start about to refresh the kept copy itself. Give them back with
-   * `startFailed` when the start fails, so that the next refresh still sees them.
+   * `giveBack` unless the start made a new copy from them, so that a later refresh still sees them.
    */
-  changesForStart(): { changes: BaseChanges; startFailed: () => void } {
+  changesForStart(): { changes: BaseChanges; giveBack: () => void } {
     const { tracker } = this.options;
     tracker.heartbeat(Date.now());
     const taken = tracker.take();
-    return { changes: this.changesOf(taken), startFailed: () => tracker.giveBack(taken, Date.now()) };
+    return { changes: this.changesOf(taken), giveBack: () => tracker.giveBack(taken, Date.now()) };
   }
 
   /** Resolves once no refresh is under way (after `cancel` or `dispose`, once it has stopped). */

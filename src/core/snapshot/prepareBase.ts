@@ -113,3 +113,19 @@ async function refreshKeptCopy(dir: string, workspaceRoot: string, spec: ReturnT
     ms: Date.now() - started,
   };
 }
+
+const TRAILING_ZERO = /\.0$/;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1).replace(TRAILING_ZERO, '')} s`;
+}
+
+/** One line per outcome, the same for a single prepare and for each refresh of --watch. */
+export function describePrepare(result: PrepareResult): string {
+  if (result.outcome !== 'prepared') return `Nothing prepared: ${result.reason}.`;
+  const how =
+    result.refresh === 'fresh' ? 'made anew'
+    : result.refresh === 'changed' ? `refreshed at ${result.changedPaths ?? 0} changed paths`
+    : 'refreshed, every entry looked at';
+  return `Workspace copy ${how}: ${result.entries} entries, ${result.copied} copied, in ${seconds(result.ms)}.`;
+}
