@@ -24,7 +24,7 @@ describe('the change tracker', () => {
     const taken = t.take();
     t.add('b', 2);
     t.giveBack(taken, 3);
-    assert.deepEqual(t.take().paths.sort(), ['a', 'b']);
+    assert.deepEqual([...t.take().paths].sort(), ['a', 'b']);
   });
 
   it('starts over from now when too many paths changed', () => {
