@@ -3,7 +3,7 @@ import { resolveWorkspace, resolveUser } from '../core/session';
 import { baseCopySpec } from '../core/snapshot/baseCopySpec';
 import { BaseKeeper, type KeeperActivity } from '../core/snapshot/baseKeeper';
 import { ChangeTracker } from '../core/snapshot/changeTracker';
-import { prepareBase, type PrepareResult } from '../core/snapshot/prepareBase';
+import { describePrepare, prepareBase } from '../core/snapshot/prepareBase';
 import { TreeWatcher } from '../core/snapshot/watchTree';
 import { parseArgs, UsageError } from './args';
 import type { CommandContext, CliIO } from './commands';
@@ -22,22 +22,6 @@ sandbox session: the session holds its own copy.
             failed or could not be set, the machine slept), the next refresh looks at
             every entry instead. A start meanwhile waits for a refresh under way.
 `;
-
-const TRAILING_ZERO = /\.0$/;
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1).replace(TRAILING_ZERO, '')} s`;
-}
-
-/** One line per outcome, the same for a single prepare and for each refresh of --watch. */
-export function describePrepare(result: PrepareResult): string {
-  if (result.outcome !== 'prepared') return `Nothing prepared: ${result.reason}.`;
-  const how =
-    result.refresh === 'fresh' ? 'made anew'
-    : result.refresh === 'changed' ? `refreshed at ${result.changedPaths ?? 0} changed paths`
-    : 'refreshed, every entry looked at';
-  return `Workspace copy ${how}: ${result.entries} entries, ${result.copied} copied, in ${seconds(result.ms)}.`;
-}
 
 export async function prepareCommand({ workspace, args, io }: CommandContext): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {

@@ -75,7 +75,7 @@ export async function startSandbox(options: {
   hooks?: SandboxNetworkHooks;
   env?: NodeJS.ProcessEnv;
   /** A file watcher's changes since the kept base was made (see SessionOptions.baseChanges). */
-  baseChanges?: BaseChanges;
+  baseChanges?: BaseChanges | (() => BaseChanges | undefined);
 }): Promise<OpenSandbox & { outcome: StartOutcome; collected: string[] }> {
   const env = options.env ?? process.env;
   const root = resolveWorkspace(options.workspaceRoot);

@@ -54,8 +54,10 @@ export interface SessionOptions {
   /**
    * What a file watcher saw change in the workspace since the kept base copy was made: a
    * new session's refresh of that copy may then look at those paths only (see baseChanges.ts).
+   * A function is asked only when the refresh begins, so that the watcher's events of the
+   * last moments before the start have had the most time to arrive.
    */
-  readonly baseChanges?: BaseChanges;
+  readonly baseChanges?: BaseChanges | (() => BaseChanges | undefined);
 }
 
 export type StartOutcome = 'created' | 'reused' | 'restarted' | 'recreated';
@@ -510,7 +512,7 @@ async function startLocked(
     ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     reuseKey,
-    ...(options.baseChanges ? { changes: options.baseChanges } : {}),
+    ...changesNow(options.baseChanges),
     onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
   }).catch((err: unknown) => {
     if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
@@ -539,6 +541,11 @@ async function startLocked(
     detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded; ${describeRefresh(report)})`,
   });
   return { session: build(docker, info, dir, state, policy), outcome: 'created' };
+}
+
+function changesNow(source: SessionOptions['baseChanges']): { changes?: BaseChanges } {
+  const changes = typeof source === 'function' ? source() : source;
+  return changes ? { changes } : {};
 }
 
 /** How the base copy was made, for the audit log. */

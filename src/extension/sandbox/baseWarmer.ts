@@ -32,11 +32,14 @@ export const CANCEL_PREPARE_COMMAND = 'agentSandbox.cancelPrepare';
  * reported only from this long after it was made.
  */
 const WATCHER_SETTLE_MS = 2000;
+/** A refresh shorter than this shows nothing in the status bar. */
+const SHOW_AFTER_MS = 1000;
 
 export class BaseWarmer extends Disposable {
   private keeper: BaseKeeper | undefined;
   private watching: vscode.Disposable[] = [];
   private readonly item: vscode.StatusBarItem;
+  private showTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly controller: SandboxController,
@@ -109,6 +112,8 @@ export class BaseWarmer extends Disposable {
     for (const d of this.watching.splice(0)) d.dispose();
     this.keeper?.dispose();
     this.keeper = undefined;
+    if (this.showTimer) clearTimeout(this.showTimer);
+    this.showTimer = undefined;
     this.item.hide();
   }
 
@@ -129,9 +134,12 @@ export class BaseWarmer extends Disposable {
     if (activity.kind === 'preparing') {
       this.item.text = line.text;
       this.item.tooltip = line.tooltip;
-      this.item.show();
+      // Most refreshes after a save take a moment: only a longer one shows.
+      this.showTimer ??= setTimeout(() => this.item.show(), SHOW_AFTER_MS);
       return;
     }
+    if (this.showTimer) clearTimeout(this.showTimer);
+    this.showTimer = undefined;
     this.item.hide();
     if (activity.kind === 'failed') this.logger.warn(line.tooltip);
     else this.logger.debug(line.tooltip);

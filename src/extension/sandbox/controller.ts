@@ -144,11 +144,12 @@ export class SandboxController extends Disposable {
     const work = async (report: (message: string) => void, signal?: AbortSignal): Promise<void> => {
       const policy = this.policy();
       await this.closeNetwork();
-      const fromWatcher = this.baseChangesSource?.();
+      let fromWatcher: ReturnType<BaseChangesSource>;
       const opened = await startSandbox({
         workspaceRoot: root,
         policy,
-        ...(fromWatcher ? { baseChanges: fromWatcher.changes } : {}),
+        // Taken when the copy is refreshed, as late as can be: events of the last moments arrive meanwhile.
+        baseChanges: () => (fromWatcher = this.baseChangesSource?.())?.changes,
         progress: (message) => {
           this.logger.debug(`start: ${message}`);
           report(message);
