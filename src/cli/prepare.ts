@@ -1,5 +1,8 @@
 /** `agent-sandbox prepare [--watch]`: makes the kept base copy ahead of the next start, and keeps it current. */
-import { resolveWorkspace, resolveUser } from '../core/session';
+import * as fs from 'node:fs';
+import { resolveWorkspace, resolveUser, sessionDirFor } from '../core/session';
+import { readState } from '../core/sessionState';
+import { baseCacheDirFor } from '../core/snapshot/baseCache';
 import { baseCopySpec } from '../core/snapshot/baseCopySpec';
 import { BaseKeeper, type KeeperActivity } from '../core/snapshot/baseKeeper';
 import { ChangeTracker } from '../core/snapshot/changeTracker';
@@ -21,6 +24,8 @@ sandbox session: the session holds its own copy.
             Whenever the watcher may have missed a change (too many at once, a watch that
             failed or could not be set, the machine slept), the next refresh looks at
             every entry instead. A start meanwhile waits for a refresh under way.
+            Watching stops at the first change after the sandbox was removed
+            (agent-sandbox remove), rather than make its copy again.
 `;
 
 export async function prepareCommand({ workspace, args, io }: CommandContext): Promise<number> {
@@ -61,32 +66,50 @@ async function watch(root: string, io: CliIO): Promise<number> {
     },
   });
   const tracker = new ChangeTracker(Date.now());
+  const sessionDir = sessionDirFor(root);
+  let stop: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  let hadCopy = false;
+  let lastLine = '';
   const keeper = new BaseKeeper({
     workspaceRoot: root,
     policy: () => loadCliPolicy(root),
     tracker,
     // A folder the watcher could not watch is seen by no one: every refresh looks everywhere.
     unwatched: () => (watcher.complete ? [] : ['*']),
+    shouldRefresh: () => {
+      // Neither a kept copy nor a session any more: the sandbox was removed, and stays so.
+      const copyOrSession = fs.existsSync(baseCacheDirFor(sessionDir)) || readState(sessionDir) !== undefined;
+      if (hadCopy && !copyOrSession) {
+        stop('the sandbox and its kept copy were removed');
+        return false;
+      }
+      hadCopy ||= copyOrSession;
+      return true;
+    },
     onActivity: (activity: KeeperActivity) => {
-      if (activity.kind === 'done') io.err(`${describePrepare(activity.result)}\n`);
-      else if (activity.kind === 'failed') io.err(`Refreshing the workspace copy failed: ${activity.message}\n`);
+      const line =
+        activity.kind === 'done' ? describePrepare(activity.result)
+        : activity.kind === 'failed' ? `Refreshing the workspace copy failed: ${activity.message}`
+        : '';
+      // "Nothing prepared" once per reason, not after every change while a session runs.
+      if (line && (activity.kind !== 'done' || activity.result.outcome === 'prepared' || line !== lastLine)) io.err(`${line}\n`);
+      lastLine = line || lastLine;
+      if (activity.kind === 'done' && activity.result.outcome === 'prepared') hadCopy = true;
     },
   });
   events.keeper = keeper;
   io.err(`Watching ${root} (${watcher.folders} folders); the copy is kept current until interrupted.\n`);
+  const onSignal = () => stop('interrupted');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   await keeper.refresh();
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const why = await stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   watcher.close();
   keeper.dispose();
   await keeper.idle();
-  io.err('Stopped watching.\n');
+  io.err(`Stopped watching (${why}).\n`);
   return 0;
 }

@@ -3,7 +3,8 @@
  * the kept copy the next start takes; an edit after a prepare is in the sandbox all the same;
  * a start that comes while another process prepares waits for it and sees a whole copy; the
  * changed paths of a watcher reach the start's refresh only when the copy is not older than
- * the watcher's list; `agent-sandbox prepare --watch` keeps the kept copy current.
+ * the watcher's list; `agent-sandbox prepare --watch` keeps the kept copy current and stops
+ * (rather than make it again) once the sandbox was removed.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -17,7 +18,7 @@ import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { prepareBase } from '../../src/core/snapshot/prepareBase';
 import { preparingMarkOf } from '../../src/core/snapshot/prepareMark';
 import { disposeStateRoot } from './support/battery';
-import { isolateState, makeWorkspace, REPO_ROOT, testPolicy } from './support/sandbox';
+import { cli, isolateState, makeWorkspace, REPO_ROOT, testPolicy } from './support/sandbox';
 
 const { stateDir } = isolateState();
 const cleanUp: string[] = [];
@@ -148,7 +149,7 @@ describe('preparing the base copy', () => {
     }
   });
 
-  it('`prepare --watch` refreshes the kept copy at the changed paths after each burst of changes, until interrupted', async () => {
+  it('`prepare --watch` refreshes the kept copy at the changed paths after each burst of changes, and stops once the sandbox is removed', async () => {
     const ws = workspace({ 'a.txt': 'alpha\n', 'src/b.ts': 'b\n' });
     const cache = baseCacheDirFor(sessionDirFor(fs.realpathSync(ws)));
     const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare', '--watch'], {
@@ -178,10 +179,35 @@ describe('preparing the base copy', () => {
       fs.writeFileSync(path.join(ws, 'new', 'deep', 'z.txt'), 'zz\n');
       await waitFor(/(refreshed at \d+ changed paths[^]*){3}/, 'no refresh at a file in the new folder (its watch was not set)');
       assert.equal(fs.readFileSync(path.join(cache, 'base', 'new', 'deep', 'z.txt'), 'utf8'), 'zz\n');
+      // Removed: the next change stops the watcher instead of making the copy again.
+      const removed = await cli(['--workspace', ws, 'remove']);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.ok(!fs.existsSync(cache), 'remove dropped the kept copy');
+      fs.writeFileSync(path.join(ws, 'a.txt'), 'after removal\n');
+      await waitFor(/Stopped watching \(the sandbox and its kept copy were removed\)/, 'the watcher did not stop after the removal');
+      assert.equal(await exited, 0, stderr);
+      assert.ok(!fs.existsSync(cache), 'the copy was not made again');
     } finally {
       child.kill('SIGINT');
     }
+  });
+
+  it('`prepare --watch` stops when interrupted', async () => {
+    const ws = workspace({ 'a.txt': 'alpha\n' });
+    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare', '--watch'], {
+      env: process.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const deadline = Date.now() + 60_000;
+    while (!/Workspace copy made anew/.test(stderr)) {
+      assert.ok(Date.now() < deadline, stderr);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /Stopped watching\./);
+    assert.match(stderr, /Stopped watching \(interrupted\)\./);
   });
 });
