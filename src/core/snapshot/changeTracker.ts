@@ -56,7 +56,10 @@ export class ChangeTracker {
 
   /** Records a changed path (relative, posix; `''` is the whole workspace). */
   add(rel: string, now: number): void {
-    const clean = rel.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    let clean = rel.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    // A name that is not UTF-8 reaches us mangled: its nearest folder with a readable name stands for it.
+    const bad = clean.indexOf('\uFFFD');
+    if (bad !== -1) clean = clean.slice(0, Math.max(0, clean.lastIndexOf('/', bad)));
     // A folder already listed covers everything below it.
     for (let i = clean.lastIndexOf('/'); i > 0; i = clean.lastIndexOf('/', i - 1)) {
       if (this.paths.has(clean.slice(0, i))) return;

@@ -18,6 +18,13 @@ describe('the change tracker', () => {
     assert.equal(t.since, 1000, 'the list stays whole from the same moment');
   });
 
+  it('stands a name that is not UTF-8 (mangled by the watcher) for its folder', () => {
+    const t = new ChangeTracker(0);
+    t.add('src/bad\uFFFDname/inner.txt', 1);
+    t.add('top\uFFFD', 1);
+    assert.deepEqual(t.take().paths, ['src', '']);
+  });
+
   it('gives a failed refresh its paths back, next to what came meanwhile', () => {
     const t = new ChangeTracker(0);
     t.add('a', 1);
