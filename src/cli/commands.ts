@@ -10,6 +10,7 @@ import { parseArgs, UsageError } from './args';
 import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
+import { prepareCommand } from './prepare';
 import { gcCommand, removeCommand } from './removeCommands';
 import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
@@ -180,6 +181,7 @@ function airlockCommand(name: 'changes' | 'diff' | 'apply' | 'discard' | 'undo')
 
 export const COMMANDS: Record<string, Command> = {
   start,
+  prepare: prepareCommand,
   run,
   status,
   stop,

@@ -11,6 +11,8 @@ const USAGE = `Usage: agent-sandbox [--workspace DIR] COMMAND [ARGS]
 
 Commands:
   start                         start (or reuse) the workspace's sandbox and print its id
+  prepare [--watch]             make the workspace's copy ahead of the next start (--watch: keep
+                                it current until interrupted; prepare --help for more)
   run [--timeout SEC] -- CMD [ARG...]
                                 run a command in the sandbox; exits with its exit code (124 on timeout)
   changes [--json]              list the pending changes

@@ -9,6 +9,7 @@ import type { AskAnswer, AskRequest } from './network/gate';
 import type { NetworkLogRecord } from './network/log';
 import { openSessionNetwork, type SessionNetwork } from './network/sessionNetwork';
 import type { Policy } from './policy';
+import type { BaseChanges } from './snapshot/baseChanges';
 import { keyPlaceholders } from './tools/agentLaunch';
 import { resolveUser, resolveWorkspace, SandboxSession, sessionDirFor, type Progress, type StartOutcome } from './session';
 
@@ -73,6 +74,8 @@ export async function startSandbox(options: {
   signal?: AbortSignal;
   hooks?: SandboxNetworkHooks;
   env?: NodeJS.ProcessEnv;
+  /** A file watcher's changes since the kept base was made (see SessionOptions.baseChanges). */
+  baseChanges?: BaseChanges | (() => BaseChanges | undefined);
 }): Promise<OpenSandbox & { outcome: StartOutcome; collected: string[] }> {
   const env = options.env ?? process.env;
   const root = resolveWorkspace(options.workspaceRoot);
@@ -85,6 +88,7 @@ export async function startSandbox(options: {
       env,
       ...(options.progress ? { progress: options.progress } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.baseChanges ? { baseChanges: options.baseChanges } : {}),
       extraMounts: network.additions.extraMounts,
       extraEnv: sessionExtraEnv(options.policy, network),
     });

@@ -24,12 +24,14 @@ import {
 } from './engine/hardening';
 import { ensureImage, type EnsuredImage } from './engine/image';
 import { SandboxError } from './errors';
-import { compilePatterns } from './glob';
 import { stateRoot, workspaceKey } from './paths';
 import type { Policy } from './policy';
 import { ensureToolsVolume, toolsVolumeName } from './agentTools/volume';
 import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/diskCap';
 import { keepBaseForReuse } from './snapshot/baseCache';
+import type { BaseChanges } from './snapshot/baseChanges';
+import { baseCopySpec } from './snapshot/baseCopySpec';
+import { prepareRunning } from './snapshot/prepareMark';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { collectStaleSessions, type Collection } from './sessionCollector';
 import type { JudgeOptions } from './staleSessions';
@@ -49,6 +51,13 @@ export interface SessionOptions {
   /** Further read-only mounts and fixed variables for the container (network proxy). */
   readonly extraMounts?: readonly ExtraMount[];
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /**
+   * What a file watcher saw change in the workspace since the kept base copy was made: a
+   * new session's refresh of that copy may then look at those paths only (see baseChanges.ts).
+   * A function is asked only when the refresh begins, so that the watcher's events of the
+   * last moments before the start have had the most time to arrive.
+   */
+  readonly baseChanges?: BaseChanges | (() => BaseChanges | undefined);
 }
 
 export type StartOutcome = 'created' | 'reused' | 'restarted' | 'recreated';
@@ -158,6 +167,8 @@ export class SandboxSession {
     const dir = sessionDirFor(workspaceRoot, env);
     // A missing image is found before any copy or record exists, so it leaves nothing behind.
     const image = await ensureImage(docker, options.policy, options.progress);
+    if (prepareRunning(dir)) options.progress?.('Waiting for the workspace copy being prepared in the background');
+    // A prepare of the base holds the lock while it does the copying this start would do.
     const result = await withSessionLock(dir, async () => {
       const before = readState(dir)?.id;
       try {
@@ -170,7 +181,7 @@ export class SandboxSession {
         }
         throw err;
       }
-    });
+    }, undefined, { waitWhile: () => prepareRunning(dir) });
     return { ...result, collected };
   }
 
@@ -490,9 +501,8 @@ async function startLocked(
   writeState(dir, state);
 
   progress?.('Preparing the sandbox image and the workspace copy');
-  const isExcluded = compilePatterns(policy.exclude);
-  // A base kept from the previous session is refreshed, not copied again, if made the same way.
-  const reuseKey = JSON.stringify({ exclude: policy.exclude, owner: owner ?? null });
+  // A base kept from the previous session (or prepared since) is refreshed, not copied again, if made the same way.
+  const { isExcluded, reuseKey } = baseCopySpec(policy, owner);
   const report = await createSnapshotFiles({
     workspaceRoot,
     layout: layoutOf(dir),
@@ -502,6 +512,7 @@ async function startLocked(
     ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     reuseKey,
+    ...changesNow(options.baseChanges),
     onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
   }).catch((err: unknown) => {
     if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
@@ -527,9 +538,23 @@ async function startLocked(
   appendAudit(path.join(dir, 'audit.jsonl'), {
     session: id,
     event: 'start',
-    detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded)`,
+    detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded; ${describeRefresh(report)})`,
   });
   return { session: build(docker, info, dir, state, policy), outcome: 'created' };
+}
+
+function changesNow(source: SessionOptions['baseChanges']): { changes?: BaseChanges } {
+  const changes = typeof source === 'function' ? source() : source;
+  return changes ? { changes } : {};
+}
+
+/** How the base copy was made, for the audit log. */
+function describeRefresh(report: { refresh: string; changedPaths?: number; copied: number }): string {
+  const how =
+    report.refresh === 'fresh' ? 'base copied anew'
+    : report.refresh === 'changed' ? `kept base refreshed at ${report.changedPaths ?? 0} changed paths`
+    : 'kept base refreshed, every entry looked at';
+  return `${how}, ${report.copied} entries copied`;
 }
 
 /** A runtime the engine does not know would fail at create, or worse run elsewhere: refuse first. */

@@ -66,10 +66,15 @@ export function processAlive(pid: number): boolean {
  */
 const inProcess = new Map<string, Promise<unknown>>();
 
-export async function withSessionLock<T>(sessionDir: string, task: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+export interface LockWaitOptions {
+  /** Keeps waiting past the timeout while this says the holder's work is worth waiting for. */
+  readonly waitWhile?: () => boolean;
+}
+
+export async function withSessionLock<T>(sessionDir: string, task: () => Promise<T>, timeoutMs = 120_000, wait: LockWaitOptions = {}): Promise<T> {
   // Callers in this process queue up first; the file lock orders processes.
   const previous = inProcess.get(sessionDir) ?? Promise.resolve();
-  const mine = previous.catch(() => undefined).then(() => withFileLock(sessionDir, task, timeoutMs));
+  const mine = previous.catch(() => undefined).then(() => withFileLock(sessionDir, task, timeoutMs, wait));
   inProcess.set(sessionDir, mine);
   try {
     return await mine;
@@ -78,7 +83,7 @@ export async function withSessionLock<T>(sessionDir: string, task: () => Promise
   }
 }
 
-async function withFileLock<T>(sessionDir: string, task: () => Promise<T>, timeoutMs: number): Promise<T> {
+async function withFileLock<T>(sessionDir: string, task: () => Promise<T>, timeoutMs: number, wait: LockWaitOptions): Promise<T> {
   fs.mkdirSync(sessionDir, { recursive: true, mode: 0o700 });
   const lock = path.join(sessionDir, 'lock');
   const deadline = Date.now() + timeoutMs;
@@ -87,13 +92,25 @@ async function withFileLock<T>(sessionDir: string, task: () => Promise<T>, timeo
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx', mode: 0o600 });
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number(fs.readFileSync(lock, 'utf8').trim() || '0');
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        // The holder before us removed the emptied session folder as it left.
+        fs.mkdirSync(sessionDir, { recursive: true, mode: 0o700 });
+        continue;
+      }
+      if (code !== 'EEXIST') throw err;
+      let owner: number;
+      try {
+        owner = Number(fs.readFileSync(lock, 'utf8').trim() || '0');
+      } catch (readErr) {
+        if ((readErr as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw readErr;
+      }
       if (!owner || !processAlive(owner)) {
         fs.rmSync(lock, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`Another process (pid ${owner}) holds the session lock ${lock}.`);
+      if (Date.now() > deadline && !wait.waitWhile?.()) throw new Error(`Another process (pid ${owner}) holds the session lock ${lock}.`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

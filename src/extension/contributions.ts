@@ -1,6 +1,6 @@
 /**
  * What the extension contributes, in order: the log, the sandbox controller, the status bar,
- * context keys, commands, sandbox terminals, the native-diff content provider, the review
+ * the background copy of the workspace, context keys, commands, sandbox terminals, the native-diff content provider, the review
  * panel serializer, and the agent entry points.
  */
 import * as vscode from 'vscode';
@@ -9,6 +9,7 @@ import { SandboxCommands } from './commands';
 import { SandboxContextKeys } from './contextKeys';
 import { SandboxContentProvider } from './review/contentProvider';
 import { registerReviewPanelSerializer } from './review/panel';
+import { BaseWarmer } from './sandbox/baseWarmer';
 import { SandboxController } from './sandbox/controller';
 import { affectsPolicy } from './settings';
 import { SandboxStatusBar } from './statusBar';
@@ -22,6 +23,7 @@ export function contributions(context: vscode.ExtensionContext): vscode.Disposab
     logger,
     controller,
     new SandboxStatusBar(controller),
+    new BaseWarmer(controller, logger),
     new SandboxContextKeys(controller),
     new SandboxCommands(controller, logger, context.extensionUri),
     registerSandboxTerminals(controller, logger),

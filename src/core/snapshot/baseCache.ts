@@ -8,6 +8,12 @@
  * manifest of a finished copy, and only reused when the exclusions and owner it was made
  * with are the same (the reuse key). Both hand-overs are single renames of the whole
  * folder, so a crash leaves either a complete cache or none.
+ *
+ * A prepare (prepareBase.ts) refreshes the kept copy where it lies, under the session lock.
+ * While it does, the folder holds a mark: a copy with the mark is still a valid starting
+ * point for a refresh that looks at every entry (each copy is checked against the manifest
+ * by its identity and change time), but not for one that trusts a file watcher's list of
+ * changed paths, since an interrupted refresh may have left other paths half done.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -31,18 +37,69 @@ export function baseCacheDirFor(sessionDir: string): string {
   return path.join(path.dirname(path.dirname(sessionDir)), 'base-cache', path.basename(sessionDir));
 }
 
+const MANIFEST_NAME = 'base-manifest.json';
+/** In a kept copy's folder while a prepare refreshes it in place (see the file comment). */
+const REFRESHING_MARK = 'refresh-incomplete';
+
 function manifestFile(layout: SnapshotLayout): string {
-  return path.join(layout.root, 'base-manifest.json');
+  return path.join(layout.root, MANIFEST_NAME);
+}
+
+/** A kept base copy and what is known of it. */
+export interface KeptBase {
+  readonly manifest: BaseManifest;
+  /**
+   * False when a refresh of it was cut short: only a refresh that looks at every entry may
+   * start from it, not one limited to a watcher's changed paths.
+   */
+  readonly complete: boolean;
+}
+
+async function writeManifest(dir: string, reuseKey: string, manifest: BaseManifest): Promise<void> {
+  const rows: RecordRow[] = [];
+  for (const [key, r] of manifest.entries) rows.push([key, r.symlink ? 1 : 0, r.ino, r.size, r.mtimeMs, r.ctimeMs, r.mode, r.copyIno, r.copyCtimeMs]);
+  const file: ManifestFile = { version: MANIFEST_VERSION, reuseKey, startedAtMs: manifest.startedAtMs, rows };
+  const target = path.join(dir, MANIFEST_NAME);
+  const tmp = `${target}.${crypto.randomBytes(4).toString('hex')}`;
+  await fs.promises.writeFile(tmp, JSON.stringify(file), { mode: 0o600 });
+  await fs.promises.rename(tmp, target);
 }
 
 /** Records the finished base copy, so that it may be kept when the session ends. */
 export async function saveManifest(layout: SnapshotLayout, reuseKey: string, manifest: BaseManifest): Promise<void> {
-  const rows: RecordRow[] = [];
-  for (const [key, r] of manifest.entries) rows.push([key, r.symlink ? 1 : 0, r.ino, r.size, r.mtimeMs, r.ctimeMs, r.mode, r.copyIno, r.copyCtimeMs]);
-  const file: ManifestFile = { version: MANIFEST_VERSION, reuseKey, startedAtMs: manifest.startedAtMs, rows };
-  const tmp = `${manifestFile(layout)}.${crypto.randomBytes(4).toString('hex')}`;
-  await fs.promises.writeFile(tmp, JSON.stringify(file), { mode: 0o600 });
-  await fs.promises.rename(tmp, manifestFile(layout));
+  await writeManifest(layout.root, reuseKey, manifest);
+}
+
+/** The manifest of the copy kept in `dir`, when it was made with `reuseKey`. */
+async function readKeptManifest(dir: string, reuseKey: string): Promise<KeptBase | undefined> {
+  let manifest: BaseManifest | undefined;
+  try {
+    manifest = parseManifest(await fs.promises.readFile(path.join(dir, MANIFEST_NAME), 'utf8'), reuseKey);
+  } catch {
+    return undefined;
+  }
+  if (!manifest || !fs.existsSync(path.join(dir, 'base'))) return undefined;
+  return { manifest, complete: !fs.existsSync(path.join(dir, REFRESHING_MARK)) };
+}
+
+/**
+ * Opens the workspace's kept copy for a refresh in place: returns its base folder and, when
+ * it was made with `reuseKey`, what is known of it; a copy made under other rules is dropped
+ * first. The folder is marked as being refreshed until finishRefreshInPlace. The caller
+ * holds the session lock, so no start takes the copy meanwhile.
+ */
+export async function beginRefreshInPlace(cacheDir: string, reuseKey: string): Promise<{ base: string; kept: KeptBase | undefined }> {
+  const kept = await readKeptManifest(cacheDir, reuseKey);
+  if (!kept) await fs.promises.rm(cacheDir, { recursive: true, force: true });
+  await fs.promises.mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  await fs.promises.writeFile(path.join(cacheDir, REFRESHING_MARK), `${process.pid}\n`, { mode: 0o600 });
+  return { base: path.join(cacheDir, 'base'), kept };
+}
+
+/** Records the finished refresh: the new manifest first, then the mark goes. */
+export async function finishRefreshInPlace(cacheDir: string, reuseKey: string, manifest: BaseManifest): Promise<void> {
+  await writeManifest(cacheDir, reuseKey, manifest);
+  await fs.promises.rm(path.join(cacheDir, REFRESHING_MARK), { force: true });
 }
 
 function parseManifest(text: string, reuseKey: string): BaseManifest | undefined {
@@ -77,10 +134,10 @@ export async function keepBaseForReuse(layout: SnapshotLayout): Promise<boolean>
 }
 
 /**
- * Puts the workspace's kept base copy at `layout.base` and returns its manifest, or returns
- * undefined (and drops a kept copy made with other exclusions or another owner).
+ * Puts the workspace's kept base copy at `layout.base` and returns what is known of it, or
+ * returns undefined (and drops a kept copy made with other exclusions or another owner).
  */
-export async function takeKeptBase(layout: SnapshotLayout, reuseKey: string): Promise<BaseManifest | undefined> {
+export async function takeKeptBase(layout: SnapshotLayout, reuseKey: string): Promise<KeptBase | undefined> {
   const cacheDir = baseCacheDirFor(layout.root);
   const taken = path.join(layout.root, 'base-taken');
   await fs.promises.rm(taken, { recursive: true, force: true });
@@ -90,16 +147,11 @@ export async function takeKeptBase(layout: SnapshotLayout, reuseKey: string): Pr
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  let manifest: BaseManifest | undefined;
-  try {
-    manifest = parseManifest(await fs.promises.readFile(path.join(taken, 'base-manifest.json'), 'utf8'), reuseKey);
-  } catch {
-    manifest = undefined;
-  }
-  if (manifest && fs.existsSync(path.join(taken, 'base'))) {
+  const kept = await readKeptManifest(taken, reuseKey);
+  if (kept) {
     await fs.promises.rm(layout.base, { recursive: true, force: true });
     await fs.promises.rename(path.join(taken, 'base'), layout.base);
-  } else manifest = undefined;
+  }
   await fs.promises.rm(taken, { recursive: true, force: true });
-  return manifest;
+  return kept;
 }

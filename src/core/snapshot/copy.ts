@@ -24,6 +24,13 @@ export interface CopyOptions {
   readonly onProgress?: (entries: number) => void;
   /** The manifest of the copy already at the destination: refresh it instead of starting over. */
   readonly previous?: BaseManifest;
+  /**
+   * With `previous`: the only paths (relative, posix) that may have changed since that copy
+   * started; a directory covers its whole subtree. The refresh then looks only at those and
+   * keeps the rest as the manifest records it. Given by a file watcher that saw every change
+   * since then; absent, the whole tree is looked at.
+   */
+  readonly changedPaths?: readonly string[];
 }
 
 /**

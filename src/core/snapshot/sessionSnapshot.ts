@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { saveManifest, takeKeptBase } from './baseCache';
+import { changedPathsFor, type BaseChanges, type RefreshKind } from './baseChanges';
 import type { FileHandle } from 'node:fs/promises';
 import { SandboxError } from '../errors';
 import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
@@ -230,6 +231,8 @@ export interface CreateSnapshotOptions {
    * instead of copied anew, and this one is recorded so that it can be kept in turn.
    */
   readonly reuseKey?: string;
+  /** What a file watcher saw change since the kept base was made: the refresh may look only there. */
+  readonly changes?: BaseChanges;
 }
 
 /** Creates the base copy and the empty sandbox side. */
@@ -238,8 +241,15 @@ export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   await fs.promises.rm(layout.base, { recursive: true, force: true });
   await fs.promises.rm(layout.sandbox, { recursive: true, force: true });
   await fs.promises.rm(layout.work, { recursive: true, force: true });
-  const previous = options.reuseKey !== undefined ? await takeKeptBase(layout, options.reuseKey) : undefined;
-  const report = await copyTree(options.workspaceRoot, layout.base, { ...options, ...(previous ? { previous } : {}) });
+  const kept = options.reuseKey !== undefined ? await takeKeptBase(layout, options.reuseKey) : undefined;
+  const changedPaths = changedPathsFor(kept, options.changes);
+  const copied = await copyTree(options.workspaceRoot, layout.base, {
+    ...options,
+    ...(kept ? { previous: kept.manifest } : {}),
+    ...(changedPaths ? { changedPaths } : {}),
+  });
+  const refresh: RefreshKind = !kept ? 'fresh' : changedPaths ? 'changed' : 'full';
+  const report = { ...copied, refresh, ...(changedPaths ? { changedPaths: changedPaths.length } : {}) };
   if (options.reuseKey !== undefined) await saveManifest(layout, options.reuseKey, report.manifest);
   if (options.hardCapBytes !== undefined) {
     // The copy strategy holds a full copy on the capped side; each file takes at least a block.

@@ -12,6 +12,7 @@ import { SandboxError } from '../../core/errors';
 import type { AskAnswer, AskRequest } from '../../core/network/gate';
 import { startSandbox, type OpenSandbox } from '../../core/sandbox';
 import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
+import type { BaseChanges } from '../../core/snapshot/baseChanges';
 import { DEFAULT_POLICY, type Policy } from '../../core/policy';
 import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/sessionRemove';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
@@ -28,6 +29,9 @@ export interface StartOptions {
   readonly withProgress?: boolean;
 }
 
+/** A file watcher's changes for a start; given back unless the start made a new copy from them. */
+export type BaseChangesSource = () => { readonly changes: BaseChanges; giveBack(): void } | undefined;
+
 export class SandboxController extends Disposable {
   private current: SandboxStatus = { mode: 'off' };
   private session: SandboxSession | undefined;
@@ -39,6 +43,7 @@ export class SandboxController extends Disposable {
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  private baseChangesSource: BaseChangesSource | undefined;
 
   private readonly statusEmitter = this._register(new vscode.EventEmitter<SandboxStatus>());
   /** Fires whenever the mode, its reason or the pending count changes. */
@@ -60,6 +65,11 @@ export class SandboxController extends Disposable {
     this._register({ dispose: () => this.stopHealthChecks() });
     this._register({ dispose: () => void this.closeNetwork() });
     this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
+  }
+
+  /** Where a start gets the workspace's changes since its kept base copy was made (the base warmer). */
+  setBaseChangesSource(source: BaseChangesSource | undefined): void {
+    this.baseChangesSource = source;
   }
 
   get status(): SandboxStatus {
@@ -134,9 +144,12 @@ export class SandboxController extends Disposable {
     const work = async (report: (message: string) => void, signal?: AbortSignal): Promise<void> => {
       const policy = this.policy();
       await this.closeNetwork();
+      let fromWatcher: ReturnType<BaseChangesSource>;
       const opened = await startSandbox({
         workspaceRoot: root,
         policy,
+        // Taken when the copy is refreshed, as late as can be: events of the last moments arrive meanwhile.
+        baseChanges: () => (fromWatcher = this.baseChangesSource?.())?.changes,
         progress: (message) => {
           this.logger.debug(`start: ${message}`);
           report(message);
@@ -149,8 +162,13 @@ export class SandboxController extends Disposable {
             this.networkEmitter.fire(record);
           },
         },
+      }).catch((err: unknown) => {
+        fromWatcher?.giveBack();
+        throw err;
       });
       const { session, outcome, collected } = opened;
+      // Only a new copy was made from the changes; a session that goes on keeps its older one.
+      if (outcome !== 'created') fromWatcher?.giveBack();
       this.opened = opened;
       for (const c of collected) this.logger.info(`Collected ${c} left behind by a crashed session.`);
       this.logger.info(`Sandbox ${session.id} ${outcome} (${session.strategy} copy, user ${session.user}).`);

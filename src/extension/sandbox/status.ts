@@ -5,6 +5,8 @@
  */
 import type { SandboxErrorCode } from '../../core/errors';
 import type { Policy } from '../../core/policy';
+import type { KeeperActivity } from '../../core/snapshot/baseKeeper';
+import { describePrepare } from '../../core/snapshot/prepareBase';
 
 /**
  * off: sandbox mode is off. starting: the sandbox is being set up. on: running and healthy.
@@ -111,4 +113,23 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
   if (status.pending !== undefined) lines.push(`${status.pending} pending change${status.pending === 1 ? '' : 's'} to review.`);
   if (policy) lines.push('', ...enforcementSummary(policy));
   return lines.join('\n');
+}
+
+/** The background copy's status bar item (shown while it works) and its log line. */
+export function describePreparing(activity: KeeperActivity): { text: string; tooltip: string } {
+  switch (activity.kind) {
+    case 'preparing': {
+      const so = activity.entries ? ` (${activity.entries.toLocaleString('en-US')} entries so far)` : '';
+      return {
+        text: `$(sync~spin) Sandbox copy${activity.entries ? `: ${activity.entries.toLocaleString('en-US')}` : ''}`,
+        tooltip: `Agent Sandbox is preparing the workspace copy in the background${so}, so that the sandbox starts fast. Click to cancel; a start takes over from there.`,
+      };
+    }
+    case 'done':
+      return { text: '', tooltip: describePrepare(activity.result) };
+    case 'cancelled':
+      return { text: '', tooltip: 'Preparing the workspace copy was cancelled.' };
+    case 'failed':
+      return { text: '', tooltip: `Preparing the workspace copy in the background failed: ${activity.message} The sandbox still starts; it makes the copy then.` };
+  }
 }

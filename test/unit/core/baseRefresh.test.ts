@@ -131,7 +131,8 @@ describe('keeping a base for the next session', () => {
 
     const taken = await takeKeptBase(layout, 'key-1');
     assert.ok(taken);
-    assert.equal(taken.entries.size, report.manifest.entries.size);
+    assert.equal(taken.manifest.entries.size, report.manifest.entries.size);
+    assert.equal(taken.complete, true, 'a base kept at the end of a session is complete');
     assert.deepEqual(listing(layout.base), listing(path.join(ws)).filter((l) => !l.startsWith('.env')));
     assert.ok(!fs.existsSync(baseCacheDirFor(layout.root)), 'the cache is emptied by taking it');
 

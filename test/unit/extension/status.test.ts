@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
-import { reasonForCode, statusBarText, statusBarTooltip } from '../../../src/extension/sandbox/status';
+import { describePreparing, reasonForCode, statusBarText, statusBarTooltip } from '../../../src/extension/sandbox/status';
 
 test('the status bar text names the mode with a codicon', () => {
   assert.equal(statusBarText({ mode: 'off' }), '$(circle-slash) Sandbox: off');
@@ -34,4 +34,15 @@ test('the tooltip says what the sandbox enforces and that unhealthy means fail c
   assert.match(tip, /Network: no network/);
   assert.match(tip, new RegExp(`${DEFAULT_POLICY.memoryMb} MiB memory`));
   assert.match(tip, /Non-root user/);
+});
+
+test('the background copy shows its progress, says a click cancels it, and words its outcome', () => {
+  const busy = describePreparing({ kind: 'preparing', entries: 12345 });
+  assert.equal(busy.text, '$(sync~spin) Sandbox copy: 12,345');
+  assert.match(busy.tooltip, /12,345 entries so far.*Click to cancel/);
+  assert.equal(describePreparing({ kind: 'preparing', entries: 0 }).text, '$(sync~spin) Sandbox copy');
+  const done = describePreparing({ kind: 'done', result: { outcome: 'prepared', cacheDir: '/s', refresh: 'changed', changedPaths: 3, entries: 10, copied: 2, ms: 1500 } });
+  assert.equal(done.tooltip, 'Workspace copy refreshed at 3 changed paths: 10 entries, 2 copied, in 1.5 s.');
+  assert.equal(describePreparing({ kind: 'done', result: { outcome: 'skipped', reason: 'the workspace has a sandbox session' } }).tooltip, 'Nothing prepared: the workspace has a sandbox session.');
+  assert.match(describePreparing({ kind: 'failed', message: 'EACCES' }).tooltip, /failed: EACCES.*still starts/);
 });
