@@ -5,7 +5,7 @@ import { readState } from '../core/sessionState';
 import { baseCacheDirFor } from '../core/snapshot/baseCache';
 import { baseCopySpec } from '../core/snapshot/baseCopySpec';
 import { BaseKeeper, type KeeperActivity } from '../core/snapshot/baseKeeper';
-import { ChangeTracker } from '../core/snapshot/changeTracker';
+import { ChangeTracker } from '../core/snapshot/watchedChanges';
 import { describePrepare, prepareBase } from '../core/snapshot/prepareBase';
 import { TreeWatcher } from '../core/snapshot/watchTree';
 import { parseArgs, UsageError } from './args';

@@ -7,7 +7,7 @@
 import { describeError, SandboxError } from '../errors';
 import type { Policy } from '../policy';
 import type { BaseChanges } from './baseChanges';
-import type { ChangeTracker, TakenChanges } from './changeTracker';
+import type { ChangeTracker, TakenChanges } from './watchedChanges';
 import { prepareBase, type PrepareResult } from './prepareBase';
 
 export type KeeperActivity =

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { baseCacheDirFor } from '../../core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../core/snapshot/baseKeeper';
-import { ChangeTracker } from '../../core/snapshot/changeTracker';
+import { ChangeTracker } from '../../core/snapshot/watchedChanges';
 import { sessionDirFor } from '../../core/session';
 import { SETTINGS_SECTION } from '../settings';
 import { Disposable } from '../util/disposable';

@@ -13,7 +13,7 @@ import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { sessionDirFor } from '../../../src/core/session';
 import { baseCacheDirFor } from '../../../src/core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../../src/core/snapshot/baseKeeper';
-import { ChangeTracker } from '../../../src/core/snapshot/changeTracker';
+import { ChangeTracker } from '../../../src/core/snapshot/watchedChanges';
 import type { PrepareResult } from '../../../src/core/snapshot/prepareBase';
 
 function setUp(trackerGapMs = 60_000) {

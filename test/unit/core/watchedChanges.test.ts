@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChangeTracker } from '../../../src/core/snapshot/changeTracker';
+import { ChangeTracker } from '../../../src/core/snapshot/watchedChanges';
 
 describe('the change tracker', () => {
   it('collects changed paths, a folder covering what is below it', () => {
