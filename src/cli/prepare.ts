@@ -5,7 +5,7 @@ import { readState } from '../core/sessionState';
 import { baseCacheDirFor } from '../core/snapshot/baseCache';
 import { baseCopySpec } from '../core/snapshot/baseCopySpec';
 import { BaseKeeper, type KeeperActivity } from '../core/snapshot/baseKeeper';
-import { ChangeTracker } from '../core/snapshot/watchedChanges';
+import { WatchedChanges } from '../core/snapshot/watchedChanges';
 import { describePrepare, prepareBase } from '../core/snapshot/prepareBase';
 import { TreeWatcher } from '../core/snapshot/watchTree';
 import { parseArgs, UsageError } from './args';
@@ -65,7 +65,7 @@ async function watch(root: string, io: CliIO): Promise<number> {
       events.keeper?.lost(reason);
     },
   });
-  const tracker = new ChangeTracker(Date.now());
+  const tracker = new WatchedChanges(Date.now());
   const sessionDir = sessionDirFor(root);
   let stop: (why: string) => void = () => undefined;
   const stopped = new Promise<string>((resolve) => (stop = resolve));

@@ -7,7 +7,7 @@
 import { describeError, SandboxError } from '../errors';
 import type { Policy } from '../policy';
 import type { BaseChanges } from './baseChanges';
-import type { ChangeTracker, TakenChanges } from './watchedChanges';
+import type { WatchedChanges, TakenChanges } from './watchedChanges';
 import { prepareBase, type PrepareResult } from './prepareBase';
 
 export type KeeperActivity =
@@ -21,7 +21,7 @@ export interface BaseKeeperOptions {
   /** Read at every refresh, so that changed settings take effect. */
   readonly policy: () => Policy;
   readonly env?: NodeJS.ProcessEnv;
-  readonly tracker: ChangeTracker;
+  readonly tracker: WatchedChanges;
   /** Patterns the watcher does not report (see BaseChanges.unwatched). */
   readonly unwatched?: () => readonly string[];
   /** Quiet time after the last change before a refresh. */
@@ -49,7 +49,7 @@ export class BaseKeeper {
     this.heartbeat = setInterval(() => options.tracker.heartbeat(Date.now()), options.heartbeatMs ?? 2000);
   }
 
-  get tracker(): ChangeTracker {
+  get tracker(): WatchedChanges {
     return this.options.tracker;
   }
 

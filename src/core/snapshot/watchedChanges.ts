@@ -9,7 +9,7 @@
  * once, on any watcher error, and on a gap in the heartbeat (the machine slept, or the
  * process stood still long enough for the kernel's event queue to overflow unseen).
  */
-export interface ChangeTrackerOptions {
+export interface WatchedChangesOptions {
   /** More changed paths than this and the list is dropped (a refresh looks at everything). */
   readonly maxPaths?: number;
   /** A heartbeat later than this after the one before means events may have been lost. */
@@ -24,7 +24,7 @@ export interface TakenChanges {
 export const DEFAULT_MAX_PATHS = 10_000;
 export const DEFAULT_MAX_HEARTBEAT_GAP_MS = 10_000;
 
-export class ChangeTracker {
+export class WatchedChanges {
   private sinceMs: number;
   private readonly paths = new Set<string>();
   private lastBeat: number;
@@ -33,7 +33,7 @@ export class ChangeTracker {
   private readonly maxGap: number;
 
   /** `readyAt`: when the watcher began to see every change. */
-  constructor(readyAt: number, options: ChangeTrackerOptions = {}) {
+  constructor(readyAt: number, options: WatchedChangesOptions = {}) {
     this.sinceMs = readyAt;
     this.lastBeat = readyAt;
     this.maxPaths = options.maxPaths ?? DEFAULT_MAX_PATHS;

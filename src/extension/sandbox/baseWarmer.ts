@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { baseCacheDirFor } from '../../core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../core/snapshot/baseKeeper';
-import { ChangeTracker } from '../../core/snapshot/watchedChanges';
+import { WatchedChanges } from '../../core/snapshot/watchedChanges';
 import { sessionDirFor } from '../../core/session';
 import { SETTINGS_SECTION } from '../settings';
 import { Disposable } from '../util/disposable';
@@ -77,7 +77,7 @@ export class BaseWarmer extends Disposable {
   private begin(): void {
     const root = this.controller.workspaceRoot!;
     const folder = vscode.workspace.workspaceFolders!.find((f) => f.uri.fsPath === root)!;
-    const tracker = new ChangeTracker(Date.now() + WATCHER_SETTLE_MS);
+    const tracker = new WatchedChanges(Date.now() + WATCHER_SETTLE_MS);
     const keeper = new BaseKeeper({
       workspaceRoot: root,
       policy: () => this.controller.policy(),

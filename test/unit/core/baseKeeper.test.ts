@@ -13,7 +13,7 @@ import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { sessionDirFor } from '../../../src/core/session';
 import { baseCacheDirFor } from '../../../src/core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../../src/core/snapshot/baseKeeper';
-import { ChangeTracker } from '../../../src/core/snapshot/watchedChanges';
+import { WatchedChanges } from '../../../src/core/snapshot/watchedChanges';
 import type { PrepareResult } from '../../../src/core/snapshot/prepareBase';
 
 function setUp(trackerGapMs = 60_000) {
@@ -29,7 +29,7 @@ function setUp(trackerGapMs = 60_000) {
     workspaceRoot: ws,
     policy: () => DEFAULT_POLICY,
     env,
-    tracker: new ChangeTracker(Date.now(), { maxHeartbeatGapMs: trackerGapMs }),
+    tracker: new WatchedChanges(Date.now(), { maxHeartbeatGapMs: trackerGapMs }),
     heartbeatMs: 3_600_000,
     shouldRefresh: () => allowed,
     onActivity: (a: KeeperActivity) => {

@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ChangeTracker } from '../../../src/core/snapshot/watchedChanges';
+import { WatchedChanges } from '../../../src/core/snapshot/watchedChanges';
 
 describe('the change tracker', () => {
   it('collects changed paths, a folder covering what is below it', () => {
-    const t = new ChangeTracker(1000);
+    const t = new WatchedChanges(1000);
     t.add('src/a.ts', 1100);
     t.add('./lib/', 1100);
     t.add('lib/deep/b.ts', 1100);
@@ -19,14 +19,14 @@ describe('the change tracker', () => {
   });
 
   it('stands a name that is not UTF-8 (mangled by the watcher) for its folder', () => {
-    const t = new ChangeTracker(0);
+    const t = new WatchedChanges(0);
     t.add('src/bad\uFFFDname/inner.txt', 1);
     t.add('top\uFFFD', 1);
     assert.deepEqual(t.take().paths, ['src', '']);
   });
 
   it('gives a failed refresh its paths back, next to what came meanwhile', () => {
-    const t = new ChangeTracker(0);
+    const t = new WatchedChanges(0);
     t.add('a', 1);
     const taken = t.take();
     t.add('b', 2);
@@ -35,7 +35,7 @@ describe('the change tracker', () => {
   });
 
   it('starts over from now when too many paths changed', () => {
-    const t = new ChangeTracker(0, { maxPaths: 3 });
+    const t = new WatchedChanges(0, { maxPaths: 3 });
     for (const p of ['a', 'b', 'c']) t.add(p, 10);
     assert.equal(t.size, 3);
     t.add('d', 20);
@@ -45,7 +45,7 @@ describe('the change tracker', () => {
   });
 
   it('starts over after a gap in the heartbeat (sleep), not after regular beats', () => {
-    const t = new ChangeTracker(0, { maxHeartbeatGapMs: 10_000 });
+    const t = new WatchedChanges(0, { maxHeartbeatGapMs: 10_000 });
     t.add('a', 1);
     for (let now = 2000; now <= 20_000; now += 2000) t.heartbeat(now);
     assert.equal(t.since, 0, 'regular beats keep the list');
@@ -57,7 +57,7 @@ describe('the change tracker', () => {
   });
 
   it('starts over on a watcher error', () => {
-    const t = new ChangeTracker(5);
+    const t = new WatchedChanges(5);
     t.add('x', 6);
     t.lose('the watch of src failed', 50);
     assert.deepEqual(t.take(), { since: 50, paths: [] });
