@@ -6,6 +6,8 @@ export interface BenchConfig {
   readonly small: WorkspaceSpec & { readonly label: string };
   readonly large: WorkspaceSpec & { readonly label: string };
   readonly coldStart: { readonly firstRuns: { small: number; large: number }; readonly repeatRuns: { small: number; large: number } };
+  /** Starts with a base prepared and kept current beforehand (the background copy's case). */
+  readonly preparedStart: { readonly runs: { small: number; large: number } };
   readonly commandRuns: number;
   readonly scanRuns: number;
   readonly workRuns: number;
@@ -19,6 +21,7 @@ export const FULL: BenchConfig = {
   small: { label: '10k', sourceFiles: 10_000, nodeModulesFiles: 2_000 },
   large: { label: '100k', sourceFiles: 100_000, nodeModulesFiles: 10_000 },
   coldStart: { firstRuns: { small: 2, large: 1 }, repeatRuns: { small: 5, large: 3 } },
+  preparedStart: { runs: { small: 5, large: 3 } },
   commandRuns: 50,
   scanRuns: 5,
   workRuns: 5,
@@ -32,6 +35,7 @@ export const SMOKE: BenchConfig = {
   small: { label: 'tiny', sourceFiles: 40, nodeModulesFiles: 8 },
   large: { label: 'small', sourceFiles: 120, nodeModulesFiles: 16 },
   coldStart: { firstRuns: { small: 1, large: 1 }, repeatRuns: { small: 1, large: 1 } },
+  preparedStart: { runs: { small: 1, large: 1 } },
   commandRuns: 3,
   scanRuns: 2,
   workRuns: 2,

@@ -23,6 +23,7 @@ import { measureColdStart } from './figures/coldStart';
 import { measureCommandOverhead } from './figures/commandOverhead';
 import { measureInSandboxWork } from './figures/inSandboxWork';
 import { measureMemory } from './figures/memory';
+import { measurePreparedStart } from './figures/preparedStart';
 import { measureReviewPanelFigures } from './figures/reviewPanel';
 import type { Figure } from './measure';
 import { BackgroundLoad, withLoadRecord } from './load';
@@ -30,7 +31,7 @@ import { ANALYSIS_MARKER, describeMachine, LOAD_END, LOAD_START, markdown, type 
 import { generateWorkspace } from './workspace';
 
 /** The figure groups, in the order a full run measures them; `--only` picks some of them. */
-const GROUPS = ['coldStart', 'changeScan', 'inSandboxWork', 'apply', 'commandOverhead', 'memory', 'reviewPanel'] as const;
+const GROUPS = ['coldStart', 'preparedStart', 'changeScan', 'inSandboxWork', 'apply', 'commandOverhead', 'memory', 'reviewPanel'] as const;
 type Group = (typeof GROUPS)[number];
 
 async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: Group) => boolean): Promise<Figure[]> {
@@ -49,6 +50,7 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
       [small, config.small, 1.3, 'small'],
       [large, config.large, 1.5, 'large'],
     ] as const) {
+      await measure('preparedStart', () => measurePreparedStart(ctx, ws, spec.label, { runs: config.preparedStart.runs[key], targetRatio: target }));
       if (!want('coldStart')) {
         stateDirs.push(fs.mkdtempSync(path.join(ctx.root, 'state-')));
         continue;
