@@ -241,7 +241,9 @@ export class SandboxSession {
     }
     const startedAt = Date.now();
     const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;
-    const window = this.changes.begin(startedAt);
+    // One tracker for the whole call, even if another object takes it over meanwhile.
+    const changes = this.changes;
+    const window = changes.begin(startedAt);
     let result: ExecResult;
     try {
       result = await runInContainer(this.docker, this.containerId, argv, {
@@ -255,7 +257,7 @@ export class SandboxSession {
         checkOom: () => this.sawNewOomKill(),
       });
     } catch (err) {
-      this.changes.forget(window);
+      changes.forget(window);
       throw err;
     }
     const notes = result.message ? [result.message] : [];
@@ -263,7 +265,7 @@ export class SandboxSession {
     let added: number | undefined;
     let untracked: string | undefined;
     try {
-      const seen = await this.changes.end(window);
+      const seen = await changes.end(window);
       touched = seen.touched;
       added = this.state.strategy === 'copy' ? seen.bytes - this.state.baseBytes : seen.bytes;
     } catch (err) {
@@ -311,6 +313,20 @@ export class SandboxSession {
   get changes(): ChangeTracker {
     this.tracker ??= new ChangeTracker(this.snapshot.layout.sandbox, this.dir);
     return this.tracker;
+  }
+
+  /**
+   * Takes over the change tracking of an earlier object of the same session (a process that
+   * attaches for every call); the earlier object's is closed when it is another session's.
+   */
+  takeChangesFrom(earlier: SandboxSession): void {
+    if (earlier === this) return;
+    if (earlier.id === this.id && earlier.dir === this.dir && earlier.tracker && !this.tracker) {
+      this.tracker = earlier.tracker;
+      earlier.tracker = undefined;
+      return;
+    }
+    earlier.dispose();
   }
 
   /** Stops watching the sandbox side (the session itself keeps running). */
