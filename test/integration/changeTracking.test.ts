@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SandboxSession, type RunResult } from '../../src/core/session';
 import { sh, startBatterySession, type BatterySession } from './support/battery';
+import { isolateState, makeWorkspace, testPolicy } from './support/sandbox';
 
 let battery: BatterySession;
 let session: SandboxSession;
@@ -35,16 +36,16 @@ after(() => {
 const sorted = (list: readonly string[]) => [...list].sort();
 
 /** Runs `script`, then checks its list and the byte total against the full walk; returns how the tracker answered. */
-async function runChecked(script: string, expected: string[], args: string[] = []): Promise<{ result: RunResult; how: 'events' | 'walk' }> {
-  const before = { ...session.changes.stats };
+async function runChecked(script: string, expected: string[], args: string[] = [], s: SandboxSession = session): Promise<{ result: RunResult; how: 'events' | 'walk' }> {
+  const before = { ...s.changes.stats };
   const since = Date.now();
-  const { result, code, err } = await sh(session, script, { args });
+  const { result, code, err } = await sh(s, script, { args });
   assert.equal(code, 0, `${script}: ${err}`);
-  const how = session.changes.stats.incremental > before.incremental ? 'events' : 'walk';
+  const how = s.changes.stats.incremental > before.incremental ? 'events' : 'walk';
   assert.deepEqual(sorted(result.changedFiles), sorted(expected), `changed files of: ${script}`);
-  const walked = await session.snapshot.touchedSince(since);
+  const walked = await s.snapshot.touchedSince(since);
   assert.deepEqual(sorted(result.changedFiles), sorted(walked.touched), `the full walk sees other changes for: ${script}`);
-  assert.equal(await session.changes.bytes(), (await session.snapshot.touchedSince(Number.MAX_SAFE_INTEGER)).bytes, `byte total after: ${script}`);
+  assert.equal(await s.changes.bytes(), (await s.snapshot.touchedSince(Number.MAX_SAFE_INTEGER)).bytes, `byte total after: ${script}`);
   return { result, how };
 }
 
@@ -157,5 +158,33 @@ describe('the soft disk cap from the running total', () => {
     assert.match(r.result.message ?? '', /over its disk cap/);
     assert.ok(fs.existsSync(path.join(s.dir, 'over-disk-cap')));
     await assert.rejects(() => s.run(['true']), (err: Error & { code?: string }) => err.code === 'DISK_CAP_EXCEEDED');
+  });
+});
+
+describe('change tracking on the copy strategy (a full second copy instead of an overlay)', () => {
+  let copySession: SandboxSession | undefined;
+  let workspace: string;
+  let stateDir: string;
+  before(async () => {
+    ({ stateDir } = isolateState());
+    workspace = makeWorkspace({ 'a.txt': 'base a\n', 'dir/keep.txt': 'keep\n' });
+    ({ session: copySession } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), strategy: 'copy' }));
+    await sh(copySession, 'true');
+    await sh(copySession, 'true');
+  });
+  after(async () => {
+    await copySession?.destroy();
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(path.dirname(stateDir), { recursive: true, force: true });
+  });
+
+  test('created, modified, renamed and deleted files, answered from events', async () => {
+    const s = copySession!;
+    assert.equal(s.strategy, 'copy');
+    assert.equal((await runChecked('mkdir -p n/m && echo x > n/m/f', ['n/m/f'], [], s)).how, 'events');
+    assert.equal((await runChecked('echo more >> a.txt', ['a.txt'], [], s)).how, 'events');
+    assert.equal((await runChecked('mv n/m/f dir/g', ['dir/g'], [], s)).how, 'events');
+    // A deleted file leaves nothing behind in a plain copy, so nothing is listed.
+    assert.equal((await runChecked('rm dir/keep.txt', [], [], s)).how, 'events');
   });
 });
