@@ -197,7 +197,13 @@ export class ChangeTracker {
   /** Drops a window whose command never ran (its list is not wanted). */
   forget(window: Window): void {
     this.windows.delete(window);
-    if (this.windows.size === 0) this.recent.clear();
+    if (this.windows.size === 0) {
+      this.recent.clear();
+      return;
+    }
+    // Commands keep overlapping: keep only what a command still running may list.
+    const oldest = this.oldestWindow();
+    for (const [k, r] of this.recent) if (r.ctimeMs < oldest) this.recent.delete(k);
   }
 
   /** The bytes the sandbox side holds now. */
