@@ -31,6 +31,7 @@ import { canHardCap, cappedFsFree, ensureCappedFsMounted } from './snapshot/disk
 import { keepBaseForReuse } from './snapshot/baseCache';
 import type { BaseChanges } from './snapshot/baseChanges';
 import { baseCopySpec } from './snapshot/baseCopySpec';
+import { ChangeTracker } from './snapshot/changeTracker';
 import { prepareRunning } from './snapshot/prepareMark';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { collectStaleSessions, type Collection } from './sessionCollector';
@@ -118,6 +119,7 @@ export function policyDigest(policy: Policy, image: string, extra: unknown): str
 
 export class SandboxSession {
   readonly snapshot: SessionSnapshot;
+  private tracker: ChangeTracker | undefined;
 
   /** Use `start` or `attach`; this only wraps a session that is already set up. */
   constructor(
@@ -250,22 +252,31 @@ export class SandboxSession {
     }
     const startedAt = Date.now();
     const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;
-    const result = await runInContainer(this.docker, this.containerId, argv, {
-      user: this.state.user,
-      workdir: SANDBOX_WORKDIR,
-      timeoutMs: timeoutSec * 1000,
-      outputCapBytes: this.policy.outputCapBytes,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onStdout ? { onStdout: options.onStdout } : {}),
-      ...(options.onStderr ? { onStderr: options.onStderr } : {}),
-      checkOom: () => this.sawNewOomKill(),
-    });
+    // One tracker for the whole call, even if another object takes it over meanwhile.
+    const changes = this.changes;
+    const window = changes.begin(startedAt);
+    let result: ExecResult;
+    try {
+      result = await runInContainer(this.docker, this.containerId, argv, {
+        user: this.state.user,
+        workdir: SANDBOX_WORKDIR,
+        timeoutMs: timeoutSec * 1000,
+        outputCapBytes: this.policy.outputCapBytes,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+        ...(options.onStderr ? { onStderr: options.onStderr } : {}),
+        checkOom: () => this.sawNewOomKill(),
+      });
+    } catch (err) {
+      changes.forget(window);
+      throw err;
+    }
     const notes = result.message ? [result.message] : [];
     let touched: string[] = [];
     let added: number | undefined;
     let untracked: string | undefined;
     try {
-      const seen = await this.snapshot.touchedSince(startedAt);
+      const seen = await changes.end(window);
       touched = seen.touched;
       added = this.state.strategy === 'copy' ? seen.bytes - this.state.baseBytes : seen.bytes;
     } catch (err) {
@@ -301,9 +312,38 @@ export class SandboxSession {
   async recheckDiskCap(): Promise<void> {
     const mark = path.join(this.dir, 'over-disk-cap');
     if (!fs.existsSync(mark)) return;
-    const { bytes } = await this.snapshot.touchedSince(Number.MAX_SAFE_INTEGER);
+    const bytes = await this.changes.bytes();
     const added = this.state.strategy === 'copy' ? bytes - this.state.baseBytes : bytes;
     if (added <= this.policy.diskCapMb * 1024 * 1024) fs.rmSync(mark, { force: true });
+  }
+
+  /**
+   * What each command changed, from file system events once this object has run a command
+   * (see snapshot/changeTracker.ts); closed by stop, destroy and dispose.
+   */
+  get changes(): ChangeTracker {
+    this.tracker ??= new ChangeTracker(this.snapshot.layout.sandbox, this.dir);
+    return this.tracker;
+  }
+
+  /**
+   * Takes over the change tracking of an earlier object of the same session (a process that
+   * attaches for every call); the earlier object's is closed when it is another session's.
+   */
+  takeChangesFrom(earlier: SandboxSession): void {
+    if (earlier === this) return;
+    if (earlier.id === this.id && earlier.dir === this.dir && earlier.tracker && !this.tracker) {
+      this.tracker = earlier.tracker;
+      earlier.tracker = undefined;
+      return;
+    }
+    earlier.dispose();
+  }
+
+  /** Stops watching the sandbox side (the session itself keeps running). */
+  dispose(): void {
+    this.tracker?.close();
+    this.tracker = undefined;
   }
 
   private async sawNewOomKill(): Promise<boolean> {
@@ -324,6 +364,7 @@ export class SandboxSession {
 
   /** Stops the container; the copy and its pending changes stay for review. */
   async stop(): Promise<void> {
+    this.dispose();
     await withSessionLock(this.dir, async () => {
       try {
         await this.docker.getContainer(this.containerId).stop({ t: 0 });
@@ -339,6 +380,7 @@ export class SandboxSession {
 
   /** Removes the container, its volume and its copy, pending changes included. */
   async destroy(): Promise<void> {
+    this.dispose();
     await withSessionLock(this.dir, () => removeSession(this.docker, this.dir, this.state));
     removeEmptySessionFolder(this.dir);
   }

@@ -22,7 +22,11 @@ export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Polic
   let served: OpenSandbox | undefined;
   const getSession = async (): Promise<SandboxSession> => {
     const policy = loadPolicy();
-    lastSession = await SandboxSession.attach({ workspaceRoot, policy });
+    const attached = await SandboxSession.attach({ workspaceRoot, policy });
+    // The change tracking of the same session carries over from call to call, so that a
+    // command's accounting follows what it changed (see snapshot/changeTracker.ts).
+    if (lastSession) attached.takeChangesFrom(lastSession);
+    lastSession = attached;
     if (served?.session.id !== lastSession.id) {
       await served?.close();
       served = undefined;
@@ -33,6 +37,7 @@ export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Polic
   return {
     getSession,
     close: async () => {
+      lastSession?.dispose();
       await served?.close();
       served = undefined;
     },

@@ -217,6 +217,8 @@ export class SandboxController extends Disposable {
     this.stopHealthChecks();
     const session = this.session;
     this.session = undefined;
+    // Its change tracking ends with its use here (stop and destroy end it too).
+    session?.dispose();
     this.airlockOf = undefined;
     this.setMode('off');
     await this.closeNetwork();
