@@ -9,6 +9,8 @@ export interface BenchConfig {
   /** Starts with a base prepared and kept current beforehand (the background copy's case). */
   readonly preparedStart: { readonly runs: { small: number; large: number } };
   readonly commandRuns: number;
+  /** Files an install-like step leaves in the sandbox's upper layer before `run -- true` is timed. */
+  readonly upperLayerFiles: number;
   readonly scanRuns: number;
   readonly workRuns: number;
   readonly apply: { readonly files: number; readonly runs: number };
@@ -23,6 +25,7 @@ export const FULL: BenchConfig = {
   coldStart: { firstRuns: { small: 2, large: 1 }, repeatRuns: { small: 5, large: 3 } },
   preparedStart: { runs: { small: 5, large: 3 } },
   commandRuns: 50,
+  upperLayerFiles: 20_000,
   scanRuns: 5,
   workRuns: 5,
   apply: { files: 1_000, runs: 3 },
@@ -37,6 +40,7 @@ export const SMOKE: BenchConfig = {
   coldStart: { firstRuns: { small: 1, large: 1 }, repeatRuns: { small: 1, large: 1 } },
   preparedStart: { runs: { small: 1, large: 1 } },
   commandRuns: 3,
+  upperLayerFiles: 200,
   scanRuns: 2,
   workRuns: 2,
   apply: { files: 10, runs: 2 },

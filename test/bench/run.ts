@@ -20,6 +20,7 @@ import { createContext, startSession, type BenchContext } from './context';
 import { measureApply } from './figures/apply';
 import { measureChangeScan } from './figures/changeScan';
 import { measureColdStart } from './figures/coldStart';
+import { measureCommandAfterInstall } from './figures/commandAfterInstall';
 import { measureCommandOverhead } from './figures/commandOverhead';
 import { measureInSandboxWork } from './figures/inSandboxWork';
 import { measureMemory } from './figures/memory';
@@ -31,7 +32,7 @@ import { ANALYSIS_MARKER, describeMachine, LOAD_END, LOAD_START, markdown, type 
 import { generateWorkspace } from './workspace';
 
 /** The figure groups, in the order a full run measures them; `--only` picks some of them. */
-const GROUPS = ['coldStart', 'preparedStart', 'changeScan', 'inSandboxWork', 'apply', 'commandOverhead', 'memory', 'reviewPanel'] as const;
+const GROUPS = ['coldStart', 'preparedStart', 'changeScan', 'inSandboxWork', 'apply', 'commandOverhead', 'commandAfterInstall', 'memory', 'reviewPanel'] as const;
 type Group = (typeof GROUPS)[number];
 
 async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: Group) => boolean): Promise<Figure[]> {
@@ -81,12 +82,14 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
       }
     }
 
-    if (want('commandOverhead') || want('inSandboxWork') || want('memory')) {
+    if (want('commandOverhead') || want('inSandboxWork') || want('memory') || want('commandAfterInstall')) {
       const smallSession = await startSession(ctx, small.root, smallState);
       try {
         await measure('commandOverhead', () => measureCommandOverhead(ctx, smallSession, config.commandRuns));
         await measure('inSandboxWork', () => measureInSandboxWork(ctx, smallSession, small, config.small.label, config.workRuns));
         await measure('memory', () => measureMemory(ctx, smallSession, small, smallState, config.memory.files, config.memory.runs));
+        // Fills the upper layer as an install would, then removes what it made.
+        await measure('commandAfterInstall', () => measureCommandAfterInstall(ctx, smallSession, config.upperLayerFiles, config.commandRuns));
       } finally {
         await smallSession.destroy();
       }

@@ -11,8 +11,10 @@ import { test } from 'node:test';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 const EXPECTED_FIGURES = [
+  'preparedStart.tiny',
   'coldStart.first.tiny',
   'coldStart.repeat.tiny',
+  'preparedStart.small',
   'coldStart.first.small',
   'coldStart.repeat.small',
   'changeScan',
@@ -24,6 +26,7 @@ const EXPECTED_FIGURES = [
   'inSandboxWork.tiny',
   'memory.openSession',
   'memory.review2000',
+  'commandAfterInstall',
   'reviewPanel.firstPaint',
   'reviewPanel.listScrollP95Frame',
   'reviewPanel.hugeDiffOpen',
@@ -109,6 +112,6 @@ test('the benchmark refuses an unknown figure group or a bad --load, naming the 
     const { code, stdout, stderr } = await runSmokeBench(args);
     assert.equal(code, 2, `${args.join(' ')} should exit 2`);
     assert.equal(stdout, '', 'nothing measured');
-    assert.match(stderr, /--only GROUP\[,GROUP\] \(measure only these: coldStart, changeScan, inSandboxWork, apply/);
+    assert.match(stderr, /--only GROUP\[,GROUP\] \(measure only these: coldStart, preparedStart, changeScan, inSandboxWork, apply/);
   }
 });
