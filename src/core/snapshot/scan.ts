@@ -8,11 +8,10 @@
  * any two calls, and the walk must never follow or wait on either. A swap seen mid-walk
  * makes the scan start again, a bounded number of times.
  */
-import type { Stats } from 'node:fs';
 import { SandboxError } from '../errors';
 import { ChangedUnderfoot, Dir, MAX_DEPTH, namesOf, tooDeep } from '../fs/beneath';
 import { decodeName, entryInfo, isWhiteout } from './entries';
-import { sameEntry, type Located } from './compare';
+import { sameEntry } from './compare';
 import { ScanMemo } from './scanMemo';
 import type { EntryInfo, RawChange } from './types';
 
@@ -149,23 +148,6 @@ async function withRoots<T>(roots: readonly string[], work: (dirs: Dir[]) => Pro
  */
 export type MergedLister = (dirs: readonly string[]) => Promise<Map<string, Set<string>>>;
 
-/**
- * sameEntry, except that two files of the same size already read and found equal are not
- * read again while neither moved since (see ScanMemo). Both identities are taken before the
- * bytes are read, so a write during the comparison leaves an identity nothing will match.
- */
-async function sameRemembered(memo: ScanMemo, rel: Rel, base: EntryInfo, baseAt: Located, sandbox: EntryInfo, sandboxAt: Located, sandboxSt: Stats): Promise<boolean> {
-  const readsBytes = base.type === 'file' && sandbox.type === 'file' && base.mode === sandbox.mode && base.size === sandbox.size && base.size > 0;
-  if (!readsBytes) return sameEntry(base, baseAt, sandbox, sandboxAt);
-  const baseSt = await baseAt.dir.lstat(baseAt.name);
-  const baseId = baseSt ? memo.identityOf(baseSt) : undefined;
-  const sandboxId = memo.identityOf(sandboxSt);
-  if (memo.sameFiles(rel.raw, baseId, sandboxId)) return true;
-  const same = await sameEntry(base, baseAt, sandbox, sandboxAt);
-  memo.rememberSameFiles(rel.raw, same ? baseId : undefined, sandboxId);
-  return same;
-}
-
 export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister, memo = new ScanMemo()): Promise<RawChange[]> {
   return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged, memo)));
 }
@@ -213,7 +195,7 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
         out.push(change(c, 'modified', baseInfo, sandbox));
         continue;
       }
-      if (!(await sameRemembered(memo, c, baseInfo, { dir: base!, name }, sandbox, { dir: upper, name }, st))) {
+      if (!(await sameEntry(baseInfo, { dir: base!, name }, sandbox, { dir: upper, name }))) {
         out.push(change(c, 'modified', baseInfo, sandbox));
       }
     }
@@ -260,11 +242,11 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
 }
 
 /** Compares two whole trees (the copy fallback). Cost follows the size of the workspace. */
-export function scanFull(baseDir: string, sandboxDir: string, memo = new ScanMemo()): Promise<RawChange[]> {
-  return retrying(() => withRoots([baseDir, sandboxDir], ([baseRoot, sandboxRoot]) => scanFullOnce(baseRoot!, sandboxRoot!, memo)));
+export function scanFull(baseDir: string, sandboxDir: string): Promise<RawChange[]> {
+  return retrying(() => withRoots([baseDir, sandboxDir], ([baseRoot, sandboxRoot]) => scanFullOnce(baseRoot!, sandboxRoot!)));
 }
 
-async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir, memo: ScanMemo): Promise<RawChange[]> {
+async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir): Promise<RawChange[]> {
   const out: RawChange[] = [];
   const walk = async (rel: Rel, base: Dir | undefined, sandbox: Dir | undefined): Promise<void> => {
     const [baseNames, sandboxNames] = await Promise.all([listIn(base), listIn(sandbox)]);
@@ -272,9 +254,8 @@ async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir, memo: ScanMemo): Pr
     const inSandbox = new Set(sandboxNames.map((n) => n.toString('latin1')));
     for (const name of sandboxNames) {
       const c = child(rel, name);
-      const sandboxSt = await sandbox?.lstat(name);
-      if (!sandboxSt) continue;
-      const sandboxInfo = entryInfo(sandboxSt, sandboxSt.isSymbolicLink() ? (await sandbox!.readlink(name)).toString() : undefined);
+      const sandboxInfo = await infoIn(sandbox, name);
+      if (!sandboxInfo) continue;
       const baseInfo = inBase.has(name.toString('latin1')) ? await infoIn(base, name) : undefined;
       if (!baseInfo) {
         out.push(change(c, 'added', undefined, sandboxInfo));
@@ -290,7 +271,7 @@ async function scanFullOnce(baseRoot: Dir, sandboxRoot: Dir, memo: ScanMemo): Pr
       } else if (sandboxInfo.type === 'directory') {
         out.push(change(c, 'modified', baseInfo, sandboxInfo));
         await inDir(sandbox, name, c, (sub) => addedSubtree(sub, c, out, false));
-      } else if (!(await sameRemembered(memo, c, baseInfo, { dir: base!, name }, sandboxInfo, { dir: sandbox!, name }, sandboxSt))) {
+      } else if (!(await sameEntry(baseInfo, { dir: base!, name }, sandboxInfo, { dir: sandbox!, name }))) {
         out.push(change(c, 'modified', baseInfo, sandboxInfo));
       }
     }

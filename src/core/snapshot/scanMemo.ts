@@ -1,7 +1,10 @@
 /**
  * What one change scan learned that the next can reuse while nothing moved: whether an upper
- * directory is opaque (the container had to be asked), and whether a sandbox file has the
- * same bytes as its base file (both had to be read).
+ * directory is opaque (the container had to be asked).
+ *
+ * File contents are never remembered: a write through a shared memory mapping whose page is
+ * already writable moves neither size nor times, so no lstat can tell that a sandbox file
+ * changed since it was read. A directory's entries and attributes cannot change that way.
  *
  * An answer is kept under the identity of the entries it was about: device, inode, size,
  * modification and change time. The change time moves with every write, chmod, rename or
@@ -18,6 +21,8 @@ export const SETTLED_MS = 1000;
 type Stamp = Pick<fs.Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
 
 export class ScanMemo {
+  private readonly opaque = new Map<string, { readonly identity: string; readonly opaque: boolean }>();
+
   /** `settledMs` other than the default is for tests that cannot wait for change times to age. */
   constructor(private readonly settledMs = SETTLED_MS) {}
 
@@ -26,9 +31,6 @@ export class ScanMemo {
     if (now - st.ctimeMs < this.settledMs) return undefined;
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   }
-
-  private readonly opaque = new Map<string, { readonly identity: string; readonly opaque: boolean }>();
-  private readonly same = new Map<string, string>();
 
   /**
    * Whether the upper directory at `rawPath` hides the base entries it does not mention.
@@ -44,16 +46,5 @@ export class ScanMemo {
 
   rememberOpaqueDir(rawPath: Buffer, identity: string | undefined, opaque: boolean): void {
     if (identity !== undefined) this.opaque.set(rawPath.toString('latin1'), { identity, opaque });
-  }
-
-  /** True when these two files were compared byte for byte, found the same, and neither moved since. */
-  sameFiles(rawPath: Buffer, base: string | undefined, sandbox: string | undefined): boolean {
-    return base !== undefined && sandbox !== undefined && this.same.get(rawPath.toString('latin1')) === `${base}|${sandbox}`;
-  }
-
-  rememberSameFiles(rawPath: Buffer, base: string | undefined, sandbox: string | undefined): void {
-    const key = rawPath.toString('latin1');
-    if (base !== undefined && sandbox !== undefined) this.same.set(key, `${base}|${sandbox}`);
-    else this.same.delete(key);
   }
 }

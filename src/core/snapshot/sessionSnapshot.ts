@@ -98,7 +98,7 @@ export class SessionSnapshot implements SnapshotView {
     signal?.throwIfAborted();
     return this.strategy === 'overlay'
       ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.scanMemo)
-      : scanFull(this.layout.base, this.layout.sandbox, this.scanMemo);
+      : scanFull(this.layout.base, this.layout.sandbox);
   }
 
   /** What one command touched (from change times) and the bytes the sandbox side holds. */
