@@ -49,6 +49,11 @@ export function changedPathsFor(kept: KeptBase | undefined, changes: BaseChanges
  * Keys are the manifest's (raw name bytes as latin1).
  */
 export function unwatchedRoots(keys: Iterable<string>, patterns: readonly string[]): string[] {
+  // Absolute paths (which VS Code accepts here), `./…` and `${…}` forms are not read as
+  // patterns relative to the workspace: what they hide is not known, so everything is
+  // looked at again. The extension turns absolute paths inside the workspace into relative
+  // ones before they get here.
+  if (patterns.some((p) => !isWorkspaceRelative(p.trim()))) return [''];
   const expanded = patterns
     .flatMap(expandBraces)
     .map((p) => p.trim())
@@ -95,4 +100,9 @@ export function expandBraces(pattern: string): string[] {
     .slice(open + 1, close)
     .split(',')
     .flatMap((alt) => expandBraces(`${head}${alt}${tail}`));
+}
+
+/** A pattern read relative to the workspace folder: not absolute, not `./…`, no `${…}`. */
+function isWorkspaceRelative(pattern: string): boolean {
+  return !pattern.startsWith('/') && !pattern.startsWith('\\') && !/^[A-Za-z]:[\\/]/.test(pattern) && !pattern.startsWith('./') && !pattern.includes('${');
 }

@@ -24,6 +24,8 @@ export interface WatchTreeOptions {
 
 export class TreeWatcher {
   private readonly watches = new Map<string, fs.FSWatcher>();
+  /** The inode each watch was set on: a folder renamed away and made again is a new one. */
+  private readonly inodes = new Map<string, number>();
   private closed = false;
   private failed: string | undefined;
 
@@ -44,6 +46,7 @@ export class TreeWatcher {
     this.closed = true;
     for (const w of this.watches.values()) w.close();
     this.watches.clear();
+    this.inodes.clear();
   }
 
   private fail(reason: string): void {
@@ -62,6 +65,8 @@ export class TreeWatcher {
         const watcher = fs.watch(abs, { persistent: true }, (_event, name) => this.onEvent(dir, name));
         watcher.on('error', (err) => this.onWatchError(dir, err));
         this.watches.set(dir, watcher);
+        const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+        if (st) this.inodes.set(dir, st.ino);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
@@ -89,8 +94,12 @@ export class TreeWatcher {
     const rel = dir ? `${dir}/${name.toString()}` : name.toString();
     this.options.onChange(rel);
     const st = fs.lstatSync(path.join(this.options.root, rel), { throwIfNoEntry: false });
-    if (st?.isDirectory()) this.watchSubtree(rel);
-    else if (this.watches.has(rel)) this.unwatchSubtree(rel);
+    if (st?.isDirectory()) {
+      // Renamed away and made again before this event ran: the old watch follows the moved
+      // folder, so the new one is watched afresh (its whole subtree was reported above).
+      if (this.watches.has(rel) && this.inodes.get(rel) !== st.ino) this.unwatchSubtree(rel);
+      this.watchSubtree(rel);
+    } else if (this.watches.has(rel)) this.unwatchSubtree(rel);
   }
 
   private unwatchSubtree(rel: string): void {
@@ -98,6 +107,7 @@ export class TreeWatcher {
       if (dir === rel || dir.startsWith(`${rel}/`)) {
         w.close();
         this.watches.delete(dir);
+        this.inodes.delete(dir);
       }
     }
   }
@@ -106,6 +116,7 @@ export class TreeWatcher {
     if (this.closed) return;
     this.watches.get(dir)?.close();
     this.watches.delete(dir);
+    this.inodes.delete(dir);
     if (!fs.existsSync(path.join(this.options.root, dir))) {
       // The folder went away; its parent's watch reported that.
       this.options.onChange(dir);

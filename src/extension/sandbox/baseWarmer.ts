@@ -90,7 +90,7 @@ export class BaseWarmer extends Disposable {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**'));
     const changed = (uri: vscode.Uri) => {
       const rel = path.relative(root, uri.fsPath);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+      if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) return;
       keeper.changed(rel.split(path.sep).join('/'));
     };
     this.watching = [
@@ -149,7 +149,12 @@ export class BaseWarmer extends Disposable {
 /** `files.watcherExclude` patterns that are on: VS Code's watcher reports nothing under them. */
 function watcherExcludes(folder: vscode.Uri): string[] {
   const excludes = vscode.workspace.getConfiguration('files', folder).get<Record<string, boolean>>('watcherExclude', {});
-  return Object.entries(excludes)
-    .filter(([, on]) => on === true)
-    .map(([pattern]) => pattern);
+  const root = `${folder.fsPath.split(path.sep).join('/')}/`;
+  return (
+    Object.entries(excludes)
+      .filter(([, on]) => on === true)
+      // An absolute path inside this folder is the same as its relative form; any other
+      // absolute path is left as it is, and makes every refresh look at everything.
+      .map(([pattern]) => (pattern.startsWith(root) ? pattern.slice(root.length) : pattern))
+  );
 }

@@ -64,6 +64,15 @@ describe('folders the watcher cannot see into', () => {
     assert.deepEqual(unwatchedRoots(['src/a.ts'], []), []);
   });
 
+  it('looks at everything for a pattern it cannot read relative to the workspace (absolute, ./, ${…})', () => {
+    const keys = ['build/output/gen.ts', 'src/a.ts'];
+    for (const pattern of ['/home/person/project/build/output/**', 'C:\\work\\build/**', './build/**', '${workspaceFolder}/build/**']) {
+      assert.deepEqual(unwatchedRoots(keys, ['**/.git/objects/**', pattern]), [''], pattern);
+    }
+    const kept = { complete: true, manifest: { startedAtMs: 1000, entries: new Map(keys.map((k) => [k, {}])) } } as unknown as KeptBase;
+    assert.equal(changedPathsFor(kept, { since: 500, paths: ['src/a.ts'], unwatched: ['/home/person/project/build/output/**'] }), undefined, 'a full refresh');
+  });
+
   it('reads non-UTF-8 manifest keys without failing', () => {
     const key = Buffer.from([0x66, 0xff, 0x2f, 0x61]).toString('latin1');
     assert.deepEqual(unwatchedRoots([key], ['**/nothing/**']), []);

@@ -18,6 +18,8 @@ const until = async (check: () => boolean, what: string) => {
   }
 };
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 it('watches every folder but never through a symlink or into an excluded folder', async () => {
   const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'watch-ws-')));
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'watch-outside-'));
@@ -47,5 +49,35 @@ it('watches every folder but never through a symlink or into an excluded folder'
     watcher.close();
     fs.rmSync(ws, { recursive: true, force: true });
     fs.rmSync(outside, { recursive: true, force: true });
+  }
+});
+
+it('reports an edit inside a folder made again under the name of one renamed away (the new folder is watched afresh)', async () => {
+  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'watch-rename-')));
+  fs.mkdirSync(path.join(ws, 'a'));
+  fs.writeFileSync(path.join(ws, 'a', 'f.txt'), 'one\n');
+  const seen: string[] = [];
+  const lost: string[] = [];
+  const watcher = new TreeWatcher({ root: ws, isExcluded: compilePatterns([]), onChange: (rel) => seen.push(rel), onLost: (r) => lost.push(r) });
+  try {
+    // What `mv a a.old && mkdir a && cp a.old/f.txt a/` does: all before the watcher's events run.
+    fs.renameSync(path.join(ws, 'a'), path.join(ws, 'a.old'));
+    fs.mkdirSync(path.join(ws, 'a'));
+    fs.writeFileSync(path.join(ws, 'a', 'f.txt'), 'one\n');
+    await sleep(500);
+    // The refresh takes the list here (a and a.old are in it, and get copied).
+    seen.length = 0;
+    // Later, the person edits the file in the new folder.
+    fs.writeFileSync(path.join(ws, 'a', 'f.txt'), 'two\n');
+    await sleep(1000);
+    assert.deepEqual(lost, [], 'the watcher does not say it lost anything');
+    assert.equal(watcher.complete, true, 'the watcher says it is complete');
+    assert.ok(
+      seen.some((s) => s === '' || s === 'a' || s === 'a/f.txt'),
+      `the edit of a/f.txt was not reported (events: ${JSON.stringify(seen)}; folders watched: ${watcher.folders})`,
+    );
+  } finally {
+    watcher.close();
+    fs.rmSync(ws, { recursive: true, force: true });
   }
 });
