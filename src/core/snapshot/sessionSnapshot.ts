@@ -226,18 +226,38 @@ export interface CreateSnapshotOptions {
    * instead of copied anew, and this one is recorded so that it can be kept in turn.
    */
   readonly reuseKey?: string;
+  /**
+   * Settles once a container that names the snapshot's folders as its mounts has been created
+   * (the engine checks that they exist then): until then the capped file system is not mounted
+   * over them. See prepareSnapshotFolders.
+   */
+  readonly mountPointsNamed?: Promise<unknown>;
+}
+
+/**
+ * Makes the base, the sandbox side and the overlay's work folder empty folders, so that a
+ * container naming them as mounts can be created while the copy fills them: from here on each
+ * of them always exists (a kept base replaces the empty one in one rename).
+ */
+export async function prepareSnapshotFolders(layout: SnapshotLayout): Promise<void> {
+  for (const folder of [layout.base, layout.sandbox, layout.work]) {
+    const st = await fs.promises.lstat(folder).catch(() => undefined);
+    if (st?.isDirectory() && (await fs.promises.readdir(folder)).length === 0) continue;
+    await fs.promises.rm(folder, { recursive: true, force: true });
+    await fs.promises.mkdir(folder, { recursive: true, mode: 0o700 });
+  }
 }
 
 /** Creates the base copy and the empty sandbox side. */
 export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   const { layout } = options;
-  await fs.promises.rm(layout.base, { recursive: true, force: true });
-  await fs.promises.rm(layout.sandbox, { recursive: true, force: true });
-  await fs.promises.rm(layout.work, { recursive: true, force: true });
+  await prepareSnapshotFolders(layout);
   const previous = options.reuseKey !== undefined ? await takeKeptBase(layout, options.reuseKey) : undefined;
-  const report = await copyTree(options.workspaceRoot, layout.base, { ...options, ...(previous ? { previous } : {}) });
+  const { mountPointsNamed: _named, ...copyOptions } = options;
+  const report = await copyTree(options.workspaceRoot, layout.base, { ...copyOptions, ...(previous ? { previous } : {}) });
   if (options.reuseKey !== undefined) await saveManifest(layout, options.reuseKey, report.manifest);
   if (options.hardCapBytes !== undefined) {
+    await options.mountPointsNamed?.catch(() => undefined);
     // The copy strategy holds a full copy on the capped side; each file takes at least a block.
     const held = options.strategy === 'copy' ? report.bytes + (report.files + report.directories + report.symlinks) * 4096 : 0;
     await mountCappedFs(layout.root, held + options.hardCapBytes);
