@@ -240,11 +240,16 @@ export interface CreateSnapshotOptions {
  * of them always exists (a kept base replaces the empty one in one rename).
  */
 export async function prepareSnapshotFolders(layout: SnapshotLayout): Promise<void> {
-  for (const folder of [layout.base, layout.sandbox, layout.work]) {
+  // The modes a fresh copy's root and an overlay's work folder get.
+  for (const [folder, mode] of [
+    [layout.base, 0o755],
+    [layout.sandbox, 0o755],
+    [layout.work, 0o700],
+  ] as const) {
     const st = await fs.promises.lstat(folder).catch(() => undefined);
     if (st?.isDirectory() && (await fs.promises.readdir(folder)).length === 0) continue;
     await fs.promises.rm(folder, { recursive: true, force: true });
-    await fs.promises.mkdir(folder, { recursive: true, mode: 0o700 });
+    await fs.promises.mkdir(folder, { recursive: true, mode });
   }
 }
 
