@@ -327,8 +327,10 @@ class TreeCopy {
     const key = rawRel.toString('latin1');
     // A scrubbed file is always made again: it is small, and no record of a copy made
     // under other rules (or before there were any) can then keep a raw one.
-    if (previous && !scrub && unchangedSince(previous.entries.get(key), st, copy, previous.startedAtMs)) {
-      this.record(key, st, copy!);
+    const prev = previous?.entries.get(key);
+    if (previous && !scrub && unchangedSince(prev, st, copy, previous.startedAtMs)) {
+      // Equal in every field to what would be recorded now.
+      this.keep(key, prev!);
       return true;
     }
     if (copy) {
@@ -397,6 +399,17 @@ class TreeCopy {
       this.report.files++;
       this.report.bytes += st.size;
     } else this.report.symlinks++;
+    this.counted();
+  }
+
+  /** Records an entry that neither side changed since the earlier copy, with that copy's record. */
+  private keep(key: string, record: ManifestRecord): void {
+    this.manifest.entries.set(key, record);
+    if (record.symlink) this.report.symlinks++;
+    else {
+      this.report.files++;
+      this.report.bytes += record.size;
+    }
     this.counted();
   }
 
