@@ -84,16 +84,18 @@ describe('creating the container while the workspace is copied', () => {
     }
   });
 
-  it('a start that succeeds sees the whole copy in the container', async () => {
-    const ws = largeWorkspace();
-    workspaces.push(ws);
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined });
-    try {
-      const r = await session.run(['sh', '-c', 'find src -type f | wc -l; cat src/m39/f7999.txt']);
-      assert.equal(r.exitCode, 0, r.message);
-      assert.equal(r.stdout.toString(), '8000\nfile 7999\n');
-    } finally {
-      await session.destroy();
-    }
-  });
+  for (const strategy of ['overlay', 'copy'] as const) {
+    it(`a start that succeeds sees the whole copy in the container (${strategy})`, async () => {
+      const ws = largeWorkspace();
+      workspaces.push(ws);
+      const { session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy });
+      try {
+        const r = await session.run(['sh', '-c', 'find src -type f | wc -l; cat src/m39/f7999.txt; stat -c %a .']);
+        assert.equal(r.exitCode, 0, r.message);
+        assert.equal(r.stdout.toString(), '8000\nfile 7999\n755\n');
+      } finally {
+        await session.destroy();
+      }
+    });
+  }
 });
