@@ -300,6 +300,11 @@ class TreeCopy {
     const st = lstatOrUndefined(src);
     if (!st) return false;
     if (st.isDirectory()) {
+      // Listed as something else, it became a folder since: a folder-only pattern may exclude it.
+      if (hint !== 'directory' && this.options.isExcluded(rel, true)) {
+        this.report.excluded.push(rel);
+        return false;
+      }
       const reuse = !!copy?.isDirectory();
       if (!reuse) {
         this.openForWrite(folder);
