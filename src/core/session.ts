@@ -32,8 +32,9 @@ import { keepBaseForReuse } from './snapshot/baseCache';
 import type { BaseChanges } from './snapshot/baseChanges';
 import { baseCopySpec } from './snapshot/baseCopySpec';
 import { ChangeTracker } from './snapshot/changeTracker';
+import type { CopyReport } from './snapshot/copy';
 import { prepareRunning } from './snapshot/prepareMark';
-import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
+import { createSnapshotFiles, layoutOf, prepareSnapshotFolders, SessionSnapshot, type Owner, type SandboxHelpers, type SnapshotStrategy } from './snapshot/sessionSnapshot';
 import { collectStaleSessions, type Collection } from './sessionCollector';
 import type { JudgeOptions } from './staleSessions';
 import { processAlive, readState, withSessionLock, writeState, type SessionState } from './sessionState';
@@ -545,38 +546,45 @@ async function startLocked(
   progress?.('Preparing the sandbox image and the workspace copy');
   // A base kept from the previous session (or prepared since) is refreshed, not copied again, if made the same way.
   const { isExcluded, reuseKey } = baseCopySpec(policy, owner);
-  const report = await createSnapshotFiles({
-    workspaceRoot,
-    layout: layoutOf(dir),
-    strategy,
-    isExcluded,
-    ...(owner ? { owner } : {}),
-    ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    reuseKey,
-    ...changesNow(options.baseChanges),
-    onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
-  }).catch((err: unknown) => {
-    if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
-    throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
-  });
-  state.baseBytes = report.bytes;
   const digest = policyDigest(policy, image.name, digestExtra(options, user, env));
+  const copyWorkspace = (copyStrategy: SnapshotStrategy, signal: AbortSignal, mountPointsNamed: Promise<unknown>) =>
+    createSnapshotFiles({
+      workspaceRoot,
+      layout: layoutOf(dir),
+      strategy: copyStrategy,
+      isExcluded,
+      ...(owner ? { owner } : {}),
+      ...(hardCapBytes !== undefined ? { hardCapBytes } : {}),
+      signal,
+      reuseKey,
+      ...changesNow(options.baseChanges),
+      mountPointsNamed,
+      onProgress: (n) => progress?.(`Copied ${n} entries of the workspace`),
+    });
+  let report: Awaited<ReturnType<typeof copyWorkspace>>;
   try {
-    await createContainer(docker, state, dir, policy, image, options, env, digest);
+    report = await createWhileCopying(docker, state, dir, policy, image, options, env, digest, (signal, named) => copyWorkspace(strategy, signal, named));
+    await startCreated(docker, state, dir);
   } catch (err) {
-    if (strategy === 'overlay' && !options.strategy && !(err instanceof SandboxError)) {
-      // The engine could not mount the overlay (for example it runs in a VM): copy instead.
-      progress?.('The engine cannot mount an overlay here; using a full copy');
+    const engineCannotMountOverlay = err instanceof ContainerSideFailure && strategy === 'overlay' && !options.strategy && !(err.cause instanceof SandboxError);
+    if (!engineCannotMountOverlay) {
+      await removeSession(docker, dir, state).catch(() => undefined);
+      throw err instanceof ContainerSideFailure ? err.cause : err;
+    }
+    // The engine could not mount the overlay (for example it runs in a VM): copy instead.
+    progress?.('The engine cannot mount an overlay here; using a full copy');
+    try {
       await removeSession(docker, dir, state, { keepDir: true });
       state.strategy = 'copy';
-      await createSnapshotFiles({ workspaceRoot, layout: layoutOf(dir), strategy: 'copy', isExcluded, reuseKey, ...(owner ? { owner } : {}), ...(hardCapBytes !== undefined ? { hardCapBytes } : {}) });
-      await createContainer(docker, state, dir, policy, image, options, env, digest);
-    } else {
+      report = await createWhileCopying(docker, state, dir, policy, image, options, env, digest, (signal, named) => copyWorkspace('copy', signal, named));
+      await startCreated(docker, state, dir);
+    } catch (fallbackErr) {
       await removeSession(docker, dir, state).catch(() => undefined);
-      throw err;
+      throw fallbackErr instanceof ContainerSideFailure ? fallbackErr.cause : fallbackErr;
     }
   }
+  state.baseBytes = report.bytes;
+  writeState(dir, state);
   appendAudit(path.join(dir, 'audit.jsonl'), {
     session: id,
     event: 'start',
@@ -672,7 +680,70 @@ function assertHardened(inspected: Docker.ContainerInspectInfo, expected: Contai
   }
 }
 
+/** An engine's failure to make or start the container (not the copy's), with its cause. */
+class ContainerSideFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
+ * Copies the workspace and, meanwhile, creates the container and checks its hardening: the
+ * copy's folders exist from the start (see prepareSnapshotFolders), and the container is
+ * started only once the copy is finished (startCreated). If either half fails, the other is
+ * stopped (the copy is cancelled) or waited for, and the error is thrown; the caller removes
+ * what was made. A copy cut short keeps no manifest, so no half copy is ever kept for reuse.
+ */
+async function createWhileCopying<Report extends CopyReport>(
+  docker: Docker,
+  state: SessionState,
+  dir: string,
+  policy: Policy,
+  image: EnsuredImage,
+  options: SessionOptions,
+  env: NodeJS.ProcessEnv,
+  digest: string,
+  copy: (signal: AbortSignal, mountPointsNamed: Promise<unknown>) => Promise<Report>,
+): Promise<Report> {
+  await prepareSnapshotFolders(layoutOf(dir));
+  const cancelCopy = new AbortController();
+  const cancelledByCaller = () => cancelCopy.abort(options.signal?.reason);
+  if (options.signal?.aborted) cancelledByCaller();
+  options.signal?.addEventListener('abort', cancelledByCaller, { once: true });
+  try {
+    const creating = createHardenedContainer(docker, state, dir, policy, image, options, env, digest);
+    creating.catch(() => cancelCopy.abort(new Error('the container could not be made')));
+    const copying = copy(cancelCopy.signal, creating);
+    const [created, copied] = await Promise.allSettled([creating, copying]);
+    if (created.status === 'rejected') throw new ContainerSideFailure(created.reason);
+    if (copied.status === 'rejected') {
+      const err = copied.reason as Error;
+      if (err.name === 'AbortError' || options.signal?.aborted) throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
+      if (err instanceof SandboxError) throw err;
+      throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${err.message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
+    }
+    return copied.value;
+  } finally {
+    options.signal?.removeEventListener('abort', cancelledByCaller);
+  }
+}
+
 async function createContainer(
+  docker: Docker,
+  state: SessionState,
+  dir: string,
+  policy: Policy,
+  image: EnsuredImage,
+  options: SessionOptions,
+  env: NodeJS.ProcessEnv,
+  digest: string,
+): Promise<void> {
+  await createHardenedContainer(docker, state, dir, policy, image, options, env, digest);
+  await startCreated(docker, state, dir);
+}
+
+/** Creates the session's container (and its overlay volume) and checks its hardening; does not start it. */
+async function createHardenedContainer(
   docker: Docker,
   state: SessionState,
   dir: string,
@@ -690,6 +761,7 @@ async function createContainer(
     } catch {
       // Not there: the usual case.
     }
+    // The engine mounts the overlay when the container starts, not here.
     await docker.createVolume({
       Name: state.volumeName,
       Driver: 'local',
@@ -714,7 +786,15 @@ async function createContainer(
     await container.remove({ force: true }).catch(() => undefined);
     throw err;
   }
-  await container.start();
+}
+
+/** Starts the container createHardenedContainer made: the session is ready. */
+async function startCreated(docker: Docker, state: SessionState, dir: string): Promise<void> {
+  try {
+    await docker.getContainer(state.containerId!).start();
+  } catch (err) {
+    throw new ContainerSideFailure(err);
+  }
   state.status = 'ready';
   writeState(dir, state);
 }

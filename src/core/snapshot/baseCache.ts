@@ -149,8 +149,16 @@ export async function takeKeptBase(layout: SnapshotLayout, reuseKey: string): Pr
   }
   const kept = await readKeptManifest(taken, reuseKey);
   if (kept) {
-    await fs.promises.rm(layout.base, { recursive: true, force: true });
-    await fs.promises.rename(path.join(taken, 'base'), layout.base);
+    try {
+      // Over an empty folder in one step, so that the base's path never goes missing (a
+      // container naming it may be created meanwhile, see prepareSnapshotFolders).
+      await fs.promises.rename(path.join(taken, 'base'), layout.base);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOTDIR') throw err;
+      await fs.promises.rm(layout.base, { recursive: true, force: true });
+      await fs.promises.rename(path.join(taken, 'base'), layout.base);
+    }
   }
   await fs.promises.rm(taken, { recursive: true, force: true });
   return kept;

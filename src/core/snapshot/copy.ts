@@ -8,11 +8,19 @@
  *
  * Given the manifest of an earlier copy into the same destination, only what changed is
  * copied again (see BaseManifest): an entry is kept when neither side moved since that copy.
+ * Given also the paths that changed since (a file watcher's), only those are looked at.
+ *
+ * The walk runs on the calling thread with synchronous calls, in slices of a few
+ * milliseconds between which the event loop gets its turn (progress, cancellation, and the
+ * large files copied meanwhile in the thread pool): per entry, a walk is a handful of system
+ * calls of microseconds each, which a round trip through libuv's four-thread pool would cost
+ * many times over (see copyEntries.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeName, Limiter } from './entries';
-import { gitFileTreatment, scrubGitConfig } from './gitScrub';
+import { copyFileInPool, copySmallFile, copySymlink, openSource, SMALL_FILE_BYTES, type OpenedSource } from './copyEntries';
+import { decodeName } from './entries';
+import { gitFileTreatment, scrubGitConfig, type GitFileTreatment } from './gitScrub';
 
 export interface CopyOptions {
   /** Returns the matching pattern when a path (posix, relative) is excluded. */
@@ -25,10 +33,10 @@ export interface CopyOptions {
   /** The manifest of the copy already at the destination: refresh it instead of starting over. */
   readonly previous?: BaseManifest;
   /**
-   * With `previous`: the only paths (relative, posix) that may have changed since that copy
-   * started; a directory covers its whole subtree. The refresh then looks only at those and
-   * keeps the rest as the manifest records it. Given by a file watcher that saw every change
-   * since then; absent, the whole tree is looked at.
+   * With `previous`: the only paths (relative, posix) that may have changed since that copy,
+   * as a file watcher saw them; a folder stands for everything under it. Every other entry is
+   * taken from the manifest without being looked at. A path whose parent is no longer a
+   * folder on either side is widened to that parent.
    */
   readonly changedPaths?: readonly string[];
 }
@@ -69,8 +77,6 @@ export interface CopyReport {
   manifest: BaseManifest;
 }
 
-const CLONE = fs.constants.COPYFILE_FICLONE;
-
 /** A git configuration this large is not one; it is refused rather than copied unscrubbed. */
 const MAX_GIT_CONFIG_BYTES = 1024 * 1024;
 
@@ -79,7 +85,7 @@ const MAX_GIT_CONFIG_BYTES = 1024 * 1024;
  * a link, and checked to be the regular file it was, so what is scrubbed is what was listed.
  */
 async function copyScrubbedGitConfig(src: Buffer, dst: Buffer, rel: string, st: fs.Stats): Promise<void> {
-  const handle = await fs.promises.open(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  const handle = await fs.promises.open(src, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   let content: Buffer;
   try {
     const now = await handle.stat();
@@ -100,17 +106,12 @@ async function copyScrubbedGitConfig(src: Buffer, dst: Buffer, rel: string, st: 
  */
 const RACY_MS = 2000;
 
-/**
- * Synchronous on purpose: a refresh is mostly lstat calls on cached inodes, which take
- * microseconds; a trip through the thread pool for each costs many times that. The event
- * loop still gets a turn at every directory (readdir stays asynchronous).
- */
+/** The entry at `p`, not followed; undefined when it (or a folder on the way) is not there. */
 function lstatOrUndefined(p: Buffer): fs.Stats | undefined {
   try {
-    return fs.lstatSync(p);
+    return fs.lstatSync(p, { throwIfNoEntry: false });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
     throw err;
   }
 }
@@ -133,134 +134,407 @@ function unchangedSince(prev: ManifestRecord | undefined, st: fs.Stats, copy: fs
   );
 }
 
-export async function copyTree(srcRoot: string, dstRoot: string, options: CopyOptions): Promise<CopyReport> {
-  const startedAtMs = Date.now();
-  const manifest: BaseManifest = { startedAtMs, entries: new Map() };
-  const report: CopyReport = { files: 0, directories: 0, symlinks: 0, bytes: 0, excluded: [], skipped: [], copied: 0, manifest };
-  const limiter = new Limiter(32);
-  const previous = options.previous;
-  let lastProgress = 0;
 
-  await fs.promises.mkdir(dstRoot, { recursive: true });
-  if (options.owner) await fs.promises.lchown(dstRoot, options.owner.uid, options.owner.gid);
+/** How long the walk runs before the event loop gets a turn. */
+const SLICE_MS = 15;
+/** Large files copied at once in the thread pool (each holds its source open meanwhile). */
+const LARGE_AT_ONCE = 4;
+const SLASH = Buffer.from('/');
 
-  const chown = async (p: Buffer | string) => {
-    if (options.owner) await fs.promises.lchown(p, options.owner.uid, options.owner.gid);
-  };
+/** A folder to copy or refresh: its source, its copy, and its path (decoded, and raw). */
+interface Folder {
+  readonly src: Buffer;
+  readonly dst: Buffer;
+  readonly rel: string;
+  readonly rawRel: Buffer;
+  /** The copy existed before (a refresh); it is made writable only once something in it must change. */
+  readonly existed: boolean;
+  /** Whether the copy was made writable for a change (its own mode is then set again). */
+  opened: boolean;
+}
 
-  /** `dstDir` existed before (a refresh); it is made writable only once something in it must change. */
-  const copyDir = async (srcDir: Buffer, dstDir: Buffer, relDir: string, rawRel: Buffer, dstExisted: boolean): Promise<void> => {
-    options.signal?.throwIfAborted();
-    const entries = await fs.promises.readdir(srcDir, { withFileTypes: true, encoding: 'buffer' });
-    const subdirs: Promise<void>[] = [];
-    const kept = new Set<string>();
-    let opened: Promise<void> | undefined;
-    // Refreshed directories start out with their final mode, which may not let us write.
+/** A folder whose mode and times are set once its children are in: the source's, as read. */
+interface FolderToFinish {
+  readonly folder: Folder;
+  readonly st: fs.Stats;
+}
+
+/** What the walk hints about an entry (from its directory listing); the entry itself decides. */
+type Hint = 'file' | 'directory' | 'other';
+
+function join(dir: Buffer, name: Buffer): Buffer {
+  return dir.length ? Buffer.concat([dir, SLASH, name]) : name;
+}
+
+/** Only a path with a `.git` component can be one gitFileTreatment rewrites or leaves out. */
+function gitTreatmentOf(rel: string): GitFileTreatment | undefined {
+  return /\.git/i.test(rel) ? gitFileTreatment(rel) : undefined;
+}
+
+export function copyTree(srcRoot: string, dstRoot: string, options: CopyOptions): Promise<CopyReport> {
+  return new TreeCopy(path.resolve(srcRoot), path.resolve(dstRoot), options).run();
+}
+
+class TreeCopy {
+  private readonly manifest: BaseManifest;
+  private readonly report: CopyReport;
+  private readonly pending: Folder[] = [];
+  private readonly toFinish: FolderToFinish[] = [];
+  private readonly large = new Set<Promise<void>>();
+  private readonly pendingEntries: { folder: Folder; rawName: Buffer }[] = [];
+  private largeFailure: { error: unknown } | undefined;
+  private sliceStart = performance.now();
+  private lastProgress = 0;
+  private readonly root: Folder;
+
+  constructor(
+    srcRoot: string,
+    dstRoot: string,
+    private readonly options: CopyOptions,
+  ) {
+    const existed = !!options.previous && !!lstatOrUndefined(Buffer.from(dstRoot))?.isDirectory();
+    // A refresh of changed paths keeps records made before: they are trusted against the
+    // earlier start, the more careful of the two (see RACY_MS).
+    const startedAtMs = existed && options.changedPaths ? options.previous!.startedAtMs : Date.now();
+    this.manifest = { startedAtMs, entries: new Map() };
+    this.report = { files: 0, directories: 0, symlinks: 0, bytes: 0, excluded: [], skipped: [], copied: 0, manifest: this.manifest };
     // The root is never given the source's mode, so it stays writable.
-    const openForWrite = () => (opened ??= dstExisted && rawRel.length > 0 ? fs.promises.chmod(dstDir, 0o700) : Promise.resolve());
-    await Promise.all(
-      entries.map((entry) =>
-        limiter.run(async () => {
-          const rawName = entry.name as unknown as Buffer;
-          const { name } = decodeName(rawName);
-          const rel = relDir ? `${relDir}/${name}` : name;
-          const rawChild = rawRel.length ? Buffer.concat([rawRel, Buffer.from('/'), rawName]) : rawName;
-          const src = Buffer.concat([srcDir, Buffer.from('/'), rawName]);
-          const dst = Buffer.concat([dstDir, Buffer.from('/'), rawName]);
-          const excludedBy = options.isExcluded(rel, entry.isDirectory());
-          const gitTreatment = gitFileTreatment(rel);
-          if (excludedBy || gitTreatment === 'leaveOut') {
-            report.excluded.push(rel);
-            return;
-          }
-          const copy = dstExisted ? lstatOrUndefined(dst) : undefined;
-          if (entry.isDirectory()) {
-            kept.add(rawName.toString('latin1'));
-            const st = fs.lstatSync(src);
-            const reuse = !!copy?.isDirectory();
-            if (!reuse) {
-              await openForWrite();
-              if (copy) await fs.promises.rm(dst, { recursive: true, force: true });
-              // Created writable for the copy; its own mode is set once its children are in.
-              await fs.promises.mkdir(dst, { mode: 0o700 });
-              await chown(dst);
-            }
-            report.directories++;
-            subdirs.push(
-              copyDir(src, dst, rel, rawChild, reuse).then(async () => {
-                const now = reuse ? fs.lstatSync(dst) : undefined;
-                if (!now || (now.mode & 0o7777) !== (st.mode & 0o7777) || now.mtimeMs !== st.mtimeMs) {
-                  await fs.promises.chmod(dst, st.mode & 0o7777);
-                  await fs.promises.utimes(dst, st.atime, st.mtime);
-                }
-              }),
-            );
-          } else if (gitTreatment === 'scrubConfig' && !entry.isFile()) {
-            // A link would hand git a file that was never scrubbed (its target, copied as it is).
-            report.skipped.push({ path: rel, reason: 'a git configuration that is not a regular file is not copied: it could not be scrubbed of credentials' });
-          } else if (entry.isFile() || entry.isSymbolicLink()) {
-            kept.add(rawName.toString('latin1'));
-            const scrub = gitTreatment === 'scrubConfig';
-            // Read the source's identity before its content, so a later write always shows.
-            const st = fs.lstatSync(src);
-            const key = rawChild.toString('latin1');
-            const prev = previous?.entries.get(key);
-            let done = copy;
-            // A scrubbed file is always made again: it is small, and no record of a copy made
-            // under other rules (or before there were any) can then keep a raw one.
-            if (!previous || scrub || !unchangedSince(prev, st, copy, previous.startedAtMs)) {
-              await openForWrite();
-              if (copy) await fs.promises.rm(dst, { recursive: true, force: true });
-              if (scrub) {
-                await copyScrubbedGitConfig(src, dst, rel, st);
-              } else if (st.isFile()) {
-                await fs.promises.copyFile(src, dst, CLONE);
-                await fs.promises.chmod(dst, st.mode & 0o7777);
-                await fs.promises.utimes(dst, st.atime, st.mtime);
-              } else {
-                await fs.promises.symlink(await fs.promises.readlink(src, { encoding: 'buffer' }), dst);
-              }
-              await chown(dst);
-              done = await fs.promises.lstat(dst);
-              report.copied++;
-            }
-            manifest.entries.set(key, {
-              symlink: st.isSymbolicLink(),
-              ino: st.ino,
-              size: st.size,
-              mtimeMs: st.mtimeMs,
-              ctimeMs: st.ctimeMs,
-              mode: st.mode & 0o7777,
-              copyIno: done!.ino,
-              copyCtimeMs: done!.ctimeMs,
-            });
-            if (st.isFile()) {
-              report.files++;
-              report.bytes += st.size;
-            } else report.symlinks++;
-          } else {
-            report.skipped.push({ path: rel, reason: 'not a regular file, directory or symlink' });
-          }
-          const count = report.files + report.directories + report.symlinks;
-          if (options.onProgress && count - lastProgress >= 1000) {
-            lastProgress = count;
-            options.onProgress(count);
-          }
-        }),
-      ),
-    );
-    if (dstExisted) {
+    this.root = { src: Buffer.from(srcRoot), dst: Buffer.from(dstRoot), rel: '', rawRel: Buffer.alloc(0), existed, opened: true };
+  }
+
+  async run(): Promise<CopyReport> {
+    fs.mkdirSync(this.root.dst, { recursive: true });
+    if (this.options.owner) fs.lchownSync(this.root.dst, this.options.owner.uid, this.options.owner.gid);
+    try {
+      const { previous, changedPaths } = this.options;
+      if (previous && changedPaths && this.root.existed) await this.refreshChangedPaths(previous, changedPaths);
+      else this.pending.push(this.root);
+      let folder: Folder | undefined;
+      while ((folder = this.pending.pop())) await this.copyFolder(folder);
+      while (this.large.size) await Promise.race(this.large);
+      this.throwIfLargeFailed();
+      for (let i = this.toFinish.length - 1; i >= 0; i--) {
+        if (this.timeToYield()) await this.yieldToEventLoop();
+        this.finishFolder(this.toFinish[i]!);
+      }
+    } finally {
+      // Nothing writes into the copy once copyTree has returned, whatever happened.
+      await Promise.allSettled([...this.large]);
+    }
+    if (this.options.previous && this.options.changedPaths && this.root.existed) this.countFromManifest();
+    return this.report;
+  }
+
+  private timeToYield(): boolean {
+    return performance.now() - this.sliceStart >= SLICE_MS;
+  }
+
+  private async yieldToEventLoop(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
+    this.options.signal?.throwIfAborted();
+    this.throwIfLargeFailed();
+  }
+
+  private throwIfLargeFailed(): void {
+    if (this.largeFailure) throw this.largeFailure.error;
+  }
+
+  /** Copies a folder's entries (or refreshes them), and removes from the copy what the source no longer has. */
+  private async copyFolder(folder: Folder): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    const entries = fs.readdirSync(folder.src, { withFileTypes: true, encoding: 'buffer' });
+    const kept = folder.existed ? new Set<string>() : undefined;
+    for (const entry of entries) {
+      if (this.timeToYield()) await this.yieldToEventLoop();
+      const rawName = entry.name as unknown as Buffer;
+      const hint: Hint = entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
+      if (await this.copyEntry(folder, rawName, hint)) kept?.add(rawName.toString('latin1'));
+    }
+    if (kept) {
       // What the source no longer has (or now excludes) leaves the copy.
-      for (const name of (await fs.promises.readdir(dstDir, { encoding: 'buffer' })) as Buffer[]) {
+      for (const name of fs.readdirSync(folder.dst, { encoding: 'buffer' })) {
         if (kept.has(name.toString('latin1'))) continue;
-        await openForWrite();
-        await fs.promises.rm(Buffer.concat([dstDir, Buffer.from('/'), name]), { recursive: true, force: true });
+        this.openForWrite(folder);
+        fs.rmSync(join(folder.dst, name), { recursive: true, force: true });
       }
     }
-    await Promise.all(subdirs);
-  };
+  }
 
-  const dstRootExisted = !!previous && !!lstatOrUndefined(Buffer.from(path.resolve(dstRoot)))?.isDirectory();
-  await copyDir(Buffer.from(path.resolve(srcRoot)), Buffer.from(path.resolve(dstRoot)), '', Buffer.alloc(0), dstRootExisted);
-  return report;
+  /** Refreshed folders start out with their final mode, which may not let us write. */
+  private openForWrite(folder: Folder): void {
+    if (folder.opened) return;
+    fs.chmodSync(folder.dst, 0o700);
+    folder.opened = true;
+  }
+
+  /**
+   * Copies (or refreshes) one entry of `folder`. Returns whether the copy keeps an entry of
+   * that name (false for what is excluded, skipped or gone).
+   */
+  private async copyEntry(folder: Folder, rawName: Buffer, hint: Hint): Promise<boolean> {
+    const { name } = decodeName(rawName);
+    const rel = folder.rel ? `${folder.rel}/${name}` : name;
+    const src = join(folder.src, rawName);
+    const dst = join(folder.dst, rawName);
+    const excludedBy = this.options.isExcluded(rel, hint === 'directory');
+    const gitTreatment = gitTreatmentOf(rel);
+    if (excludedBy || gitTreatment === 'leaveOut') {
+      this.report.excluded.push(rel);
+      return false;
+    }
+    const rawRel = join(folder.rawRel, rawName);
+    const scrub = gitTreatment === 'scrubConfig';
+    const { previous } = this.options;
+    const copy = folder.existed ? lstatOrUndefined(dst) : undefined;
+
+    // A first copy of a file: its identity is read on the opened file, one call fewer.
+    if (hint === 'file' && !copy && !scrub) {
+      const source = openSource(src);
+      if (source) {
+        await this.copyOpenedFile(source, src, dst, rawRel);
+        return true;
+      }
+    }
+    // Read the source's identity before its content, so a later write always shows.
+    const st = lstatOrUndefined(src);
+    if (!st) return false;
+    if (st.isDirectory()) {
+      // Listed as something else, it became a folder since: a folder-only pattern may exclude it.
+      if (hint !== 'directory' && this.options.isExcluded(rel, true)) {
+        this.report.excluded.push(rel);
+        return false;
+      }
+      const reuse = !!copy?.isDirectory();
+      if (!reuse) {
+        this.openForWrite(folder);
+        if (copy) fs.rmSync(dst, { recursive: true, force: true });
+        // Created writable for the copy; its own mode is set once its children are in.
+        fs.mkdirSync(dst, { mode: 0o700 });
+        if (this.options.owner) fs.lchownSync(dst, this.options.owner.uid, this.options.owner.gid);
+      }
+      this.report.directories++;
+      const child: Folder = { src, dst, rel, rawRel, existed: reuse, opened: !reuse };
+      this.pending.push(child);
+      this.toFinish.push({ folder: child, st });
+      this.counted();
+      return true;
+    }
+    if (scrub && !st.isFile()) {
+      // A link would hand git a file that was never scrubbed (its target, copied as it is).
+      this.report.skipped.push({ path: rel, reason: 'a git configuration that is not a regular file is not copied: it could not be scrubbed of credentials' });
+      return false;
+    }
+    if (!st.isFile() && !st.isSymbolicLink()) {
+      this.report.skipped.push({ path: rel, reason: 'not a regular file, directory or symlink' });
+      return false;
+    }
+    const key = rawRel.toString('latin1');
+    // A scrubbed file is always made again: it is small, and no record of a copy made
+    // under other rules (or before there were any) can then keep a raw one.
+    const prev = previous?.entries.get(key);
+    if (previous && !scrub && unchangedSince(prev, st, copy, previous.startedAtMs)) {
+      // Equal in every field to what would be recorded now.
+      this.keep(key, prev!);
+      return true;
+    }
+    if (copy) {
+      this.openForWrite(folder);
+      fs.rmSync(dst, { recursive: true, force: true });
+    }
+    if (scrub) {
+      await copyScrubbedGitConfig(src, dst, rel, st);
+      if (this.options.owner) fs.lchownSync(dst, this.options.owner.uid, this.options.owner.gid);
+      this.record(key, st, fs.lstatSync(dst));
+      this.report.copied++;
+      return true;
+    }
+    if (st.isFile()) {
+      const source = openSource(src);
+      if (source) {
+        await this.copyOpenedFile(source, src, dst, rawRel);
+        return true;
+      }
+    } else {
+      const link = copySymlink(src, dst, this.options.owner);
+      if (link) {
+        this.record(key, link.st, link.done);
+        this.report.copied++;
+        return true;
+      }
+    }
+    this.report.skipped.push({ path: rel, reason: 'it changed from one kind of entry to another while it was being copied; start the sandbox again to copy it' });
+    return false;
+  }
+
+  private async copyOpenedFile(source: OpenedSource, src: Buffer, dst: Buffer, rawRel: Buffer): Promise<void> {
+    const key = rawRel.toString('latin1');
+    this.report.copied++;
+    if (source.st.size <= SMALL_FILE_BYTES) {
+      this.record(key, source.st, copySmallFile(source, dst, this.options.owner));
+      return;
+    }
+    // Its folder stays writable until the copy is done: folders are finished after every large file.
+    const tracked: Promise<void> = copyFileInPool(source, src, dst, this.options.owner)
+      .then(
+        (done) => this.record(key, source.st, done),
+        (error: unknown) => {
+          this.largeFailure ??= { error };
+        },
+      )
+      .finally(() => this.large.delete(tracked));
+    this.large.add(tracked);
+    while (this.large.size >= LARGE_AT_ONCE) await Promise.race(this.large);
+    this.throwIfLargeFailed();
+  }
+
+  /** Records a file or symlink as copied (or kept): what the source and the copy were. */
+  private record(key: string, st: fs.Stats, done: fs.Stats): void {
+    this.manifest.entries.set(key, {
+      symlink: st.isSymbolicLink(),
+      ino: st.ino,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      mode: st.mode & 0o7777,
+      copyIno: done.ino,
+      copyCtimeMs: done.ctimeMs,
+    });
+    if (st.isFile()) {
+      this.report.files++;
+      this.report.bytes += st.size;
+    } else this.report.symlinks++;
+    this.counted();
+  }
+
+  /** Records an entry that neither side changed since the earlier copy, with that copy's record. */
+  private keep(key: string, record: ManifestRecord): void {
+    this.manifest.entries.set(key, record);
+    if (record.symlink) this.report.symlinks++;
+    else {
+      this.report.files++;
+      this.report.bytes += record.size;
+    }
+    this.counted();
+  }
+
+  private counted(): void {
+    const count = this.report.files + this.report.directories + this.report.symlinks;
+    if (this.options.onProgress && count - this.lastProgress >= 1000) {
+      this.lastProgress = count;
+      this.options.onProgress(count);
+    }
+  }
+
+  /** Gives a folder the source's mode and times, unless a kept one has them already. */
+  private finishFolder({ folder, st }: FolderToFinish): void {
+    if (!folder.opened) {
+      const now = fs.lstatSync(folder.dst);
+      if ((now.mode & 0o7777) === (st.mode & 0o7777) && Math.trunc(now.mtimeMs) === Math.trunc(st.mtimeMs)) return;
+    }
+    fs.chmodSync(folder.dst, st.mode & 0o7777);
+    fs.utimesSync(folder.dst, st.atimeMs / 1000, st.mtimeMs / 1000);
+  }
+
+  /**
+   * A refresh told which paths changed: the manifest's records of everything else are kept,
+   * and each changed path is refreshed as an entry of its folder (a folder as a whole).
+   */
+  private async refreshChangedPaths(previous: BaseManifest, changedPaths: readonly string[]): Promise<void> {
+    const roots = this.widen(changedPaths);
+    if (roots === 'everything') {
+      this.pending.push(this.root);
+      return;
+    }
+    const covered = (key: string): boolean => {
+      if (roots.has(key)) return true;
+      for (let i = key.indexOf('/'); i !== -1; i = key.indexOf('/', i + 1)) if (roots.has(key.slice(0, i))) return true;
+      return false;
+    };
+    for (const [key, record] of previous.entries) if (!covered(key)) this.manifest.entries.set(key, record);
+    const parents = new Map<string, Folder>();
+    // Shallower parents first, so that they are finished after the folders inside them.
+    const depth = (key: string) => key.split('/').length;
+    for (const key of [...roots].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0))) {
+      const raw = Buffer.from(key, 'latin1');
+      const cut = raw.lastIndexOf(0x2f);
+      const parentKey = cut === -1 ? '' : key.slice(0, cut);
+      let parent = parents.get(parentKey);
+      if (!parent) {
+        const rawRel = cut === -1 ? Buffer.alloc(0) : raw.subarray(0, cut);
+        parent = parentKey === '' ? this.root : { src: join(this.root.src, rawRel), dst: join(this.root.dst, rawRel), rel: decodeName(rawRel).name, rawRel, existed: true, opened: false };
+        parents.set(parentKey, parent);
+        // Its mode and times follow the source again once its changed entries are in.
+        if (parent !== this.root) this.toFinish.push({ folder: parent, st: fs.lstatSync(parent.src) });
+      }
+      this.pendingEntries.push({ folder: parent, rawName: cut === -1 ? raw : raw.subarray(cut + 1) });
+    }
+    for (const { folder, rawName } of this.pendingEntries) {
+      if (this.timeToYield()) await this.yieldToEventLoop();
+      const hint: Hint = lstatOrUndefined(join(folder.src, rawName))?.isDirectory() ? 'directory' : 'other';
+      if (await this.copyEntry(folder, rawName, hint)) continue;
+      // Gone from the source, excluded or skipped: gone from the copy.
+      const dst = join(folder.dst, rawName);
+      if (!lstatOrUndefined(dst)) continue;
+      this.openForWrite(folder);
+      fs.rmSync(dst, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The changed paths as manifest keys, each widened to its first parent that is not a folder
+   * on both sides (and to the folder of a name that arrived decoded lossily), none inside
+   * another. 'everything' when that is the root.
+   */
+  private widen(changedPaths: readonly string[]): Set<string> | 'everything' {
+    const folderOnBothSides = new Map<string, boolean>();
+    const isFolderOnBothSides = (rel: string): boolean => {
+      let known = folderOnBothSides.get(rel);
+      if (known === undefined) {
+        const raw = Buffer.from(rel);
+        known = !!lstatOrUndefined(join(this.root.src, raw))?.isDirectory() && !!lstatOrUndefined(join(this.root.dst, raw))?.isDirectory();
+        folderOnBothSides.set(rel, known);
+      }
+      return known;
+    };
+    const widened = new Set<string>();
+    for (const changed of changedPaths) {
+      const parts = changed.split('/');
+      if (!changed || changed.includes('\0') || parts.some((s) => s === '' || s === '.' || s === '..')) {
+        throw new Error(`A changed path must be relative to the workspace, with "/" between names and no empty, "." or ".." name: ${JSON.stringify(changed)}`);
+      }
+      const lossy = parts.findIndex((s) => s.includes('\uFFFD'));
+      let keep = lossy === -1 ? parts.length : lossy;
+      for (let k = 1; k < keep; k++) {
+        if (!isFolderOnBothSides(parts.slice(0, k).join('/'))) {
+          keep = k;
+          break;
+        }
+      }
+      if (keep === 0) return 'everything';
+      widened.add(Buffer.from(parts.slice(0, keep).join('/')).toString('latin1'));
+    }
+    const insideAnother = (key: string): boolean => {
+      for (let i = key.indexOf('/'); i !== -1; i = key.indexOf('/', i + 1)) if (widened.has(key.slice(0, i))) return true;
+      return false;
+    };
+    return new Set([...widened].filter((key) => !insideAnother(key)));
+  }
+
+  /** After a refresh of changed paths only, the counts are those of the whole copy, from its manifest. */
+  private countFromManifest(): void {
+    const report = this.report;
+    report.files = report.symlinks = report.bytes = 0;
+    const folders = new Set<string>();
+    for (const [key, record] of this.manifest.entries) {
+      if (record.symlink) report.symlinks++;
+      else {
+        report.files++;
+        report.bytes += record.size;
+      }
+      for (let i = key.indexOf('/'); i !== -1; i = key.indexOf('/', i + 1)) folders.add(key.slice(0, i));
+    }
+    // Folders that hold no file or symlink are not in the manifest, and not counted.
+    report.directories = folders.size;
+  }
 }

@@ -233,18 +233,42 @@ export interface CreateSnapshotOptions {
   readonly reuseKey?: string;
   /** What a file watcher saw change since the kept base was made: the refresh may look only there. */
   readonly changes?: BaseChanges;
+  /**
+   * Settles once a container that names the snapshot's folders as its mounts has been created
+   * (the engine checks that they exist then): until then the capped file system is not mounted
+   * over them. See prepareSnapshotFolders.
+   */
+  readonly mountPointsNamed?: Promise<unknown>;
+}
+
+/**
+ * Makes the base, the sandbox side and the overlay's work folder empty folders, so that a
+ * container naming them as mounts can be created while the copy fills them: from here on each
+ * of them always exists (a kept base replaces the empty one in one rename).
+ */
+export async function prepareSnapshotFolders(layout: SnapshotLayout): Promise<void> {
+  // The modes a fresh copy's root and an overlay's work folder get.
+  for (const [folder, mode] of [
+    [layout.base, 0o755],
+    [layout.sandbox, 0o755],
+    [layout.work, 0o700],
+  ] as const) {
+    const st = await fs.promises.lstat(folder).catch(() => undefined);
+    if (st?.isDirectory() && (await fs.promises.readdir(folder)).length === 0) continue;
+    await fs.promises.rm(folder, { recursive: true, force: true });
+    await fs.promises.mkdir(folder, { recursive: true, mode });
+  }
 }
 
 /** Creates the base copy and the empty sandbox side. */
 export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   const { layout } = options;
-  await fs.promises.rm(layout.base, { recursive: true, force: true });
-  await fs.promises.rm(layout.sandbox, { recursive: true, force: true });
-  await fs.promises.rm(layout.work, { recursive: true, force: true });
+  await prepareSnapshotFolders(layout);
   const kept = options.reuseKey !== undefined ? await takeKeptBase(layout, options.reuseKey) : undefined;
   const changedPaths = changedPathsFor(kept, options.changes);
+  const { mountPointsNamed: _named, changes: _changes, ...copyOptions } = options;
   const copied = await copyTree(options.workspaceRoot, layout.base, {
-    ...options,
+    ...copyOptions,
     ...(kept ? { previous: kept.manifest } : {}),
     ...(changedPaths ? { changedPaths } : {}),
   });
@@ -252,6 +276,7 @@ export async function createSnapshotFiles(options: CreateSnapshotOptions) {
   const report = { ...copied, refresh, ...(changedPaths ? { changedPaths: changedPaths.length } : {}) };
   if (options.reuseKey !== undefined) await saveManifest(layout, options.reuseKey, report.manifest);
   if (options.hardCapBytes !== undefined) {
+    await options.mountPointsNamed?.catch(() => undefined);
     // The copy strategy holds a full copy on the capped side; each file takes at least a block.
     const held = options.strategy === 'copy' ? report.bytes + (report.files + report.directories + report.symlinks) * 4096 : 0;
     await mountCappedFs(layout.root, held + options.hardCapBytes);
