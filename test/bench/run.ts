@@ -6,7 +6,8 @@
  *   npm run bench                 full sizes (10,000 and 100,000 files), writes RESULTS.md
  *   npm run bench -- --smoke      tiny sizes, for the test suite (asserts shape, not targets)
  *   npm run bench -- --keep       leaves the scratch folder for inspection
- *   npm run bench -- --only apply,coldStart   measures only these figure groups (no RESULTS.md)
+ *   npm run bench -- --only apply,coldStart   measures only these figure groups (a quiet
+ *                                 partial run writes no RESULTS.md)
  *   npm run bench -- --load 2     runs two CPU-bound processes throughout; a full run writes
  *                                 its table to the "Under load" block of RESULTS.md
  *   BENCH_DIR=/path               where the scratch folder goes (default: the OS temp dir)
@@ -149,7 +150,7 @@ function parseOptions(args: readonly string[]): Options {
 /**
  * RESULTS.md: a full quiet run replaces the table at the top; a full run under `--load`
  * replaces the block between the load markers (kept below the analysis marker, so the next
- * quiet run keeps it). Partial runs (`--only`) write nothing.
+ * quiet run keeps it), also when limited with `--only`. A partial quiet run writes nothing.
  */
 function writeResults(report: BenchReport, load: number): void {
   const file = path.join(__dirname, 'RESULTS.md');
@@ -205,7 +206,9 @@ async function main(): Promise<void> {
     allMet: figures.every((f) => f.met),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  if (config.name === 'full' && options.writeResults && !options.only) {
+  // A quiet run writes RESULTS.md only when it measured everything; a run under load writes
+  // its own block even when limited to the figures contention matters for.
+  if (config.name === 'full' && options.writeResults && (!options.only || options.load > 0)) {
     writeResults(report, options.load);
     log('wrote test/bench/RESULTS.md');
   }
