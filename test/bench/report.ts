@@ -84,7 +84,7 @@ export function markdown(report: BenchReport, options: { heading?: string } = {}
   const lines = [
     options.heading ?? '# Benchmark results',
     '',
-    `Measured ${report.date} by \`npm run bench\` (${report.config} run, ${Math.round(report.durationSec)} s) on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, kernel ${m.kernel}, Docker ${m.docker}, Node ${m.node}; workspaces and sandbox copies on ${m.scratchFs}; load average ${m.loadAtStart} at the start${report.backgroundLoad ? `, with ${report.backgroundLoad} CPU-bound background processes running throughout` : ''}.`,
+    `Measured ${report.date} by \`npm run bench\` (${report.config} run${report.only ? ` of ${report.only.join(', ')} only` : ''}, ${Math.round(report.durationSec)} s) on ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, kernel ${m.kernel}, Docker ${m.docker}, Node ${m.node}; workspaces and sandbox copies on ${m.scratchFs}; load average ${m.loadAtStart} at the start${report.backgroundLoad ? `, with ${report.backgroundLoad} CPU-bound background processes running throughout` : ''}.`,
     '',
     'Medians over several runs; each baseline is measured in the same run, alternating with the product, so the ratio is what counts.',
     '',
