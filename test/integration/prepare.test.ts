@@ -7,7 +7,6 @@
  * (rather than make it again) once the sandbox was removed.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,7 +17,7 @@ import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { prepareBase } from '../../src/core/snapshot/prepareBase';
 import { preparingMarkOf } from '../../src/core/snapshot/prepareMark';
 import { disposeStateRoot } from './support/battery';
-import { cli, isolateState, makeWorkspace, REPO_ROOT, testPolicy } from './support/sandbox';
+import { cli, isolateState, makeWorkspace, startCli, testPolicy } from './support/sandbox';
 
 const { stateDir } = isolateState();
 const cleanUp: string[] = [];
@@ -99,23 +98,17 @@ describe('preparing the base copy', () => {
     const ws = workspace(files);
     const root = fs.realpathSync(ws);
     const mark = preparingMarkOf(sessionDirFor(root));
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare'], {
-      env: process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    const preparing = startCli(['--workspace', ws, 'prepare']);
     const deadline = Date.now() + 60_000;
     while (!fs.existsSync(mark)) {
-      assert.ok(Date.now() < deadline, `the prepare never began: ${stderr}`);
+      assert.ok(Date.now() < deadline, `the prepare never began: ${preparing.stderr()}`);
       await new Promise((r) => setTimeout(r, 5));
     }
     const progress: string[] = [];
     const { session } = await SandboxSession.start({ workspaceRoot: ws, policy, progress: (m) => progress.push(m) });
     try {
-      assert.equal(await exited, 0, stderr);
-      assert.match(stderr, /Workspace copy made anew: 6060 entries, 6000 copied/);
+      assert.equal(await preparing.exited, 0, preparing.stderr());
+      assert.match(preparing.stderr(), /Workspace copy made anew: 6060 entries, 6000 copied/);
       assert.ok(progress.some((m) => /Waiting for the workspace copy being prepared/.test(m)), progress.join('\n'));
       assert.match(startDetail(session), /kept base refreshed/, 'the start took the copy the prepare made');
       const expected = crypto.createHash('sha256');
@@ -152,20 +145,8 @@ describe('preparing the base copy', () => {
   it('`prepare --watch` refreshes the kept copy at the changed paths after each burst of changes, and stops once the sandbox is removed', async () => {
     const ws = workspace({ 'a.txt': 'alpha\n', 'src/b.ts': 'b\n' });
     const cache = baseCacheDirFor(sessionDirFor(fs.realpathSync(ws)));
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare', '--watch'], {
-      env: process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    const waitFor = async (pattern: RegExp, what: string) => {
-      const deadline = Date.now() + 60_000;
-      while (!pattern.test(stderr)) {
-        assert.ok(Date.now() < deadline, `${what}; the watcher said:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const watching = startCli(['--workspace', ws, 'prepare', '--watch']);
+    const { waitFor } = watching;
     try {
       await waitFor(/Workspace copy made anew/, 'no first copy');
       fs.writeFileSync(path.join(ws, 'a.txt'), 'ALPHA\n');
@@ -185,29 +166,19 @@ describe('preparing the base copy', () => {
       assert.ok(!fs.existsSync(cache), 'remove dropped the kept copy');
       fs.writeFileSync(path.join(ws, 'a.txt'), 'after removal\n');
       await waitFor(/Stopped watching \(the sandbox and its kept copy were removed\)/, 'the watcher did not stop after the removal');
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await watching.exited, 0, watching.stderr());
       assert.ok(!fs.existsSync(cache), 'the copy was not made again');
     } finally {
-      child.kill('SIGINT');
+      watching.child.kill('SIGINT');
     }
   });
 
   it('`prepare --watch` stops when interrupted', async () => {
     const ws = workspace({ 'a.txt': 'alpha\n' });
-    const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare', '--watch'], {
-      env: process.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
-    const deadline = Date.now() + 60_000;
-    while (!/Workspace copy made anew/.test(stderr)) {
-      assert.ok(Date.now() < deadline, stderr);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, stderr);
-    assert.match(stderr, /Stopped watching \(interrupted\)\./);
+    const watching = startCli(['--workspace', ws, 'prepare', '--watch']);
+    await watching.waitFor(/Workspace copy made anew/, 'no first copy');
+    watching.child.kill('SIGINT');
+    assert.equal(await watching.exited, 0, watching.stderr());
+    assert.match(watching.stderr(), /Stopped watching \(interrupted\)\./);
   });
 });

@@ -5,14 +5,13 @@
  * the extension's list looks at every entry anyway; the sandbox's view is checked too.)
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, it } from 'node:test';
 import { sessionDirFor, SandboxSession } from '../../src/core/session';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { disposeStateRoot } from './support/battery';
-import { isolateState, makeWorkspace, REPO_ROOT, testPolicy } from './support/sandbox';
+import { isolateState, makeWorkspace, startCli, testPolicy } from './support/sandbox';
 
 const { stateDir } = isolateState();
 const cleanUp: string[] = [];
@@ -27,20 +26,8 @@ it('a folder renamed away and made again: a later edit inside it reaches the kep
   const ws = makeWorkspace({ 'a/f.txt': 'one\n', 'b.txt': 'b\n' });
   cleanUp.push(ws);
   const cache = baseCacheDirFor(sessionDirFor(fs.realpathSync(ws)));
-  const child = spawn(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), [path.join(REPO_ROOT, 'src', 'cli', 'main.ts'), '--workspace', ws, 'prepare', '--watch'], {
-    env: process.env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  const waitFor = async (pattern: RegExp, what: string) => {
-    const deadline = Date.now() + 60_000;
-    while (!pattern.test(stderr)) {
-      assert.ok(Date.now() < deadline, `${what}; the watcher said:\n${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const watching = startCli(['--workspace', ws, 'prepare', '--watch']);
+  const { waitFor } = watching;
   try {
     await waitFor(/Workspace copy made anew/, 'no first copy');
     // `mv a a.old && mkdir a && cp -p a.old/f.txt a/`, all before the watcher's events run.
@@ -57,20 +44,19 @@ it('a folder renamed away and made again: a later edit inside it reaches the kep
     await new Promise((r) => setTimeout(r, 2500));
     fs.writeFileSync(path.join(ws, 'b.txt'), 'bb\n');
     await waitFor(/(refreshed at \d+ changed paths[^]*){2}/, 'no second refresh');
-    console.log(stderr);
     const inBase = fs.readFileSync(path.join(cache, 'base', 'a', 'f.txt'), 'utf8');
-    child.kill('SIGINT');
-    await exited;
+    watching.child.kill('SIGINT');
+    await watching.exited;
     const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
     try {
       const r = await session.run(['cat', 'a/f.txt']);
       assert.equal(r.exitCode, 0, r.stderr.toString());
       assert.equal(r.stdout.toString(), "two, the person's edit\n", 'a start without a watcher list looks at every entry');
-      assert.equal(inBase, "two, the person's edit\n", `the kept base is stale; the watcher said:\n${stderr}`);
+      assert.equal(inBase, "two, the person's edit\n", `the kept base is stale; the watcher said:\n${watching.stderr()}`);
     } finally {
       await session.destroy();
     }
   } finally {
-    child.kill('SIGINT');
+    watching.child.kill('SIGINT');
   }
 });

@@ -3,7 +3,8 @@
  * per test process, the local base image (no registry is needed), temporary workspaces, and
  * the CLI run as a child process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,6 +80,35 @@ const CLI = path.join(REPO_ROOT, 'src', 'cli', 'main.ts');
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Runs the agent-sandbox CLI from source, as a person would from a shell. */
+/** A CLI process left running (`prepare --watch`, say), whose stderr the test waits on. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number>;
+  /** Waits (up to a minute) until stderr matches, failing with `what` and what was said. */
+  waitFor(pattern: RegExp, what: string): Promise<void>;
+}
+
+export function startCli(args: readonly string[]): RunningCli {
+  const child = spawn(TSX, [CLI, ...args], { env: process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return {
+    child,
+    stderr: () => stderr,
+    exited,
+    async waitFor(pattern, what) {
+      const deadline = Date.now() + 60_000;
+      while (!pattern.test(stderr)) {
+        assert.ok(Date.now() < deadline, `${what}; the process said:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
 export function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {

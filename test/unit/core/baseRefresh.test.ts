@@ -12,6 +12,7 @@ import { compilePatterns } from '../../../src/core/glob';
 import { baseCacheDirFor, keepBaseForReuse, saveManifest, takeKeptBase } from '../../../src/core/snapshot/baseCache';
 import { copyTree, type BaseManifest } from '../../../src/core/snapshot/copy';
 import { layoutOf } from '../../../src/core/snapshot/sessionSnapshot';
+import { treeLines } from '../support/treeListing';
 
 function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
@@ -24,24 +25,6 @@ function write(root: string, rel: string, content: string, mode?: number): void 
   if (mode !== undefined) fs.chmodSync(p, mode);
 }
 
-/** Every entry of a tree as `path type mode content-or-target`, sorted. */
-function listing(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(root, r));
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isDirectory()) {
-        out.push(`${r} dir ${mode}`);
-        walk(r);
-      } else if (st.isSymbolicLink()) out.push(`${r} link -> ${fs.readlinkSync(path.join(root, r))}`);
-      else out.push(`${r} file ${mode} ${fs.readFileSync(path.join(root, r), 'utf8')}`);
-    }
-  };
-  walk('');
-  return out.sort();
-}
 
 function workspace(): string {
   const ws = tmp('ws');
@@ -89,7 +72,7 @@ describe('refreshing a kept base copy', () => {
     const refreshed = await copyTree(ws, base, { isExcluded, previous: aged(first.manifest) });
     const fresh = path.join(tmp('state'), 'base');
     await copyTree(ws, fresh, { isExcluded });
-    assert.deepEqual(listing(base), listing(fresh));
+    assert.deepEqual(treeLines(base), treeLines(fresh));
     assert.ok(!fs.existsSync(path.join(base, '.env')), 'an excluded secret stays out');
     // a.txt, same-size.txt, run.sh (mode), dir/new.txt, becomes-dir/child.txt, link, locked/y.txt
     assert.equal(refreshed.copied, 7);
@@ -105,7 +88,7 @@ describe('refreshing a kept base copy', () => {
     const refreshed = await copyTree(ws, base, { isExcluded, previous: aged(first.manifest) });
     const fresh = path.join(tmp('state'), 'base');
     await copyTree(ws, fresh, { isExcluded });
-    assert.deepEqual(listing(base), listing(fresh));
+    assert.deepEqual(treeLines(base), treeLines(fresh));
     assert.equal(refreshed.copied, 2);
   });
 
@@ -133,7 +116,7 @@ describe('keeping a base for the next session', () => {
     assert.ok(taken);
     assert.equal(taken.manifest.entries.size, report.manifest.entries.size);
     assert.equal(taken.complete, true, 'a base kept at the end of a session is complete');
-    assert.deepEqual(listing(layout.base), listing(path.join(ws)).filter((l) => !l.startsWith('.env')));
+    assert.deepEqual(treeLines(layout.base), treeLines(path.join(ws)).filter((l) => !l.startsWith('.env')));
     assert.ok(!fs.existsSync(baseCacheDirFor(layout.root)), 'the cache is emptied by taking it');
 
     await saveManifest(layout, 'key-1', report.manifest);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { compilePatterns } from '../../../src/core/glob';
 import { copyTree, type BaseManifest } from '../../../src/core/snapshot/copy';
+import { treeLines } from '../support/treeListing';
 
 function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
@@ -21,24 +22,6 @@ function write(root: string, rel: string, content: string): void {
   fs.writeFileSync(p, content);
 }
 
-/** Every entry of a tree as `path type mode content-or-target`, sorted. */
-function listing(root: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const name of fs.readdirSync(path.join(root, rel))) {
-      const r = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(path.join(root, r));
-      const mode = (st.mode & 0o7777).toString(8);
-      if (st.isDirectory()) {
-        out.push(`${r} dir ${mode}`);
-        walk(r);
-      } else if (st.isSymbolicLink()) out.push(`${r} link -> ${fs.readlinkSync(path.join(root, r))}`);
-      else out.push(`${r} file ${mode} ${fs.readFileSync(path.join(root, r), 'utf8')}`);
-    }
-  };
-  walk('');
-  return out.sort();
-}
 
 /** As if the copy had started long ago: nothing it recorded is too recent to trust. */
 function aged(manifest: BaseManifest): BaseManifest {
@@ -107,7 +90,7 @@ describe('refreshing only the changed paths', () => {
       // The watcher names the deleted folder's file, and a path under the folder that is now a link.
       changedPaths: ['old/deep/x.txt', 'becomes-link.txt', 'folder-becomes-link/inner.txt', 'many', '.env.local'],
     });
-    assert.deepEqual(listing(base), listing(await freshCopyOf(ws)));
+    assert.deepEqual(treeLines(base), treeLines(await freshCopyOf(ws)));
     assert.ok(!fs.existsSync(path.join(base, 'old/deep')), 'the deleted folder is gone from the copy');
     assert.equal(fs.readlinkSync(path.join(base, 'becomes-link.txt')), 'outside.txt');
     assert.equal(fs.readlinkSync(path.join(base, 'folder-becomes-link')), 'src', 'widened to the folder that became a link, copied as a link');
@@ -133,7 +116,7 @@ describe('refreshing only the changed paths', () => {
     const base = path.join(tmp('state'), 'base');
     const first = await copyTree(ws, path.join(tmp('state'), 'elsewhere'), { isExcluded });
     const report = await copyTree(ws, base, { isExcluded, previous: first.manifest, changedPaths: ['src/a.txt'] });
-    assert.deepEqual(listing(base), listing(await freshCopyOf(ws)));
+    assert.deepEqual(treeLines(base), treeLines(await freshCopyOf(ws)));
     assert.equal(report.copied, report.files);
   });
 });
