@@ -4,29 +4,14 @@
  * copy kept for the next start to reuse.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError } from '../../src/core/errors';
 import { SandboxSession, sessionDirFor } from '../../src/core/session';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
-import { disposeStateRoot } from './support/battery';
+import { disposeStateRoot, engineObjectsOf } from './support/battery';
 import { isolateState, makeWorkspace, testPolicy } from './support/sandbox';
-
-/** Containers and volumes of the engine that belong to sessions under `stateDir`. */
-function engineObjectsUnder(stateDir: string): string[] {
-  const list = (args: string[]) =>
-    spawnSync('docker', args, { encoding: 'utf8' })
-      .stdout.split('\n')
-      .map((l) => l.split(' '))
-      .filter(([id, dir]) => id && dir && dir.startsWith(`${stateDir}/`))
-      .map(([id]) => id!);
-  return [
-    ...list(['ps', '-a', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}']),
-    ...list(['volume', 'ls', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}']),
-  ];
-}
 
 /** A workspace large enough that its copy is still running when the engine answers. */
 function largeWorkspace(extra: Record<string, string> = {}): string {
@@ -49,7 +34,7 @@ describe('creating the container while the workspace is copied', () => {
   });
 
   function assertNothingLeft(ws: string): void {
-    assert.deepEqual(engineObjectsUnder(stateDir), [], 'no container or volume is left');
+    assert.deepEqual(engineObjectsOf(stateDir), { containers: [], volumes: [] }, 'no container or volume is left');
     const dir = sessionDirFor(ws);
     assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], [], `the session folder ${dir} holds nothing`);
   }

@@ -42,7 +42,7 @@ export function mountsUnder(root: string): string[] {
 }
 
 /** Containers and volumes whose session lives under `stateDir` (by their state-dir label). */
-function engineObjectsOf(stateDir: string): { containers: string[]; volumes: string[] } {
+export function engineObjectsOf(stateDir: string): { containers: string[]; volumes: string[] } {
   const list = (args: string[]) =>
     spawnSync('docker', args, { encoding: 'utf8' })
       .stdout.split('\n')
