@@ -29,14 +29,23 @@ export async function withLoadRecord(work: () => Promise<Figure | Figure[]>): Pr
   return (Array.isArray(result) ? result : [result]).map((f) => ({ ...f, load }));
 }
 
+const BUSY_LOOP = `
+const bench = Number(process.argv[1]);
+for (let i = 1; ; i++) {
+  if (i % 50000000 === 0) {
+    try { process.kill(bench, 0); } catch { process.exit(0); }
+  }
+}`;
+
 /** N processes that each keep one CPU busy until stopped. */
 export class BackgroundLoad {
   private readonly children: ChildProcess[] = [];
 
   constructor(readonly processes: number) {
     for (let i = 0; i < processes; i++) {
-      // A busy loop in a plain Node process: no I/O, one core each.
-      const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+      // A busy loop in a plain Node process: no I/O, one core each. It looks now and then
+      // whether the bench is still there, so a bench killed outright leaves no spinner behind.
+      const child = spawn(process.execPath, ['-e', BUSY_LOOP, String(process.pid)], { stdio: 'ignore' });
       child.on('error', () => undefined);
       this.children.push(child);
     }
