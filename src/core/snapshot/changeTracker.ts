@@ -386,9 +386,21 @@ export class ChangeTracker {
 
   /** Something may have been missed: the next look rebuilds; a barrier waiting now returns at once. */
   private markLost(why: string): void {
+    const first = this.lost === undefined;
     this.lost ??= why;
     for (const wake of this.syncWaiters.values()) wake();
     this.syncWaiters.clear();
+    // The next look rebuilds anyway: stop listening now, so a sandbox that keeps changing
+    // its files (millions of events) cannot keep the host's event loop busy meanwhile.
+    if (first && this.root) this.silence(this.root);
+  }
+
+  /** Closes every folder watch below `node`, keeping what is known of the entries for the rebuild to drop. */
+  private silence(node: DirNode): void {
+    node.watcher?.close();
+    if (node.watcher) this.watches--;
+    node.watcher = undefined;
+    for (const c of node.children.values()) if (c.kind === 'dir') this.silence(c);
   }
 
   /**
@@ -415,6 +427,8 @@ export class ChangeTracker {
 
   /** Watches the open directory `dir` (node `node`), then lists it, recursively. */
   private async addDir(dir: Dir, node: DirNode, recentSince: number): Promise<void> {
+    // Something was missed meanwhile and the watches were closed: set no new ones.
+    if (this.lost) throw new Lost(this.lost);
     if (this.watches >= this.watchLimit) {
       this.giveUp(`more than ${this.watchLimit} folders on the sandbox side`);
       throw new Lost(this.disabled);
@@ -429,6 +443,7 @@ export class ChangeTracker {
   }
 
   private onEvent(dirKey: string, raw: Buffer, name: Buffer | null): void {
+    if (this.lost) return;
     this.countEvent();
     if (!name) {
       this.markLost('an event without a name');
