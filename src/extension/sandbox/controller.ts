@@ -2,48 +2,54 @@
  * The workspace's sandbox as the extension sees it: sandbox mode on or off, the session, its
  * health, and the pending changes. Every surface (status bar, commands, terminals, review
  * panel, agent entry points) goes through here, so all of them fail closed the same way.
+ *
+ * This file is the status machine (off, starting, on, degraded, error) and the moves between
+ * its states; the parts it drives are beside it: sandboxStart (a start's progress, network
+ * hooks and log), networkApprovals (the network prompt and log), servedNetwork (the network
+ * this window serves), healthTimer, pendingRefresh, sessionRemoval and storedState.
  */
 import * as vscode from 'vscode';
-import type { NetworkLogRecord } from '../../core/network/log';
-import { ruleForHostPort } from '../../core/network/rules';
 import { Airlock } from '../../core/airlock';
 import { connectEngine } from '../../core/engine/connection';
 import { SandboxError } from '../../core/errors';
-import type { AskAnswer, AskRequest } from '../../core/network/gate';
-import { startSandbox, type OpenSandbox } from '../../core/sandbox';
+import type { NetworkLogRecord } from '../../core/network/log';
 import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
-import type { BaseChanges } from '../../core/snapshot/baseChanges';
-import { DEFAULT_POLICY, type Policy } from '../../core/policy';
-import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/sessionRemove';
+import type { Policy } from '../../core/policy';
+import type { PendingCount, RemoveResult } from '../../core/sessionRemove';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { probeHealth } from './health';
+import { HealthTimer } from './healthTimer';
+import { NetworkApprovals } from './networkApprovals';
+import { countPending, PendingRefresh, REFRESH_DELAY_MS } from './pendingRefresh';
+import { recoverInterruptedApplies, startWorkspaceSandbox, withStartProgress, type BaseChangesSource } from './sandboxStart';
+import { ServedNetwork } from './servedNetwork';
+import { SessionRemoval } from './sessionRemoval';
 import { reasonForCode, type SandboxMode, type SandboxStatus } from './status';
+import { StoredState } from './storedState';
 
-const ENABLED_KEY = 'agentSandbox.enabled';
-const NETWORK_APPROVALS_KEY = 'agentSandbox.networkApprovals';
+export type { BaseChangesSource } from './sandboxStart';
 
 export interface StartOptions {
   /** Show a cancellable notification with progress (the default). */
   readonly withProgress?: boolean;
 }
 
-/** A file watcher's changes for a start; given back unless the start made a new copy from them. */
-export type BaseChangesSource = () => { readonly changes: BaseChanges; giveBack(): void } | undefined;
-
 export class SandboxController extends Disposable {
   private current: SandboxStatus = { mode: 'off' };
   private session: SandboxSession | undefined;
-  /** The session's network (the egress proxy in allowlist mode), served while this window runs it. */
-  private opened: OpenSandbox | undefined;
   private airlockOf: { dir: string; airlock: Airlock } | undefined;
-  private healthTimer: ReturnType<typeof setInterval> | undefined;
   private starting: Promise<void> | undefined;
-  private refreshing: Promise<void> | undefined;
-  private refreshAgain = false;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private baseChangesSource: BaseChangesSource | undefined;
+
+  private readonly stored: StoredState;
+  private readonly approvals: NetworkApprovals;
+  /** The session's network (the egress proxy in allowlist mode), served while this window runs it. */
+  private readonly network: ServedNetwork;
+  private readonly healthTimer: HealthTimer;
+  private readonly pendingRefresh: PendingRefresh;
+  private readonly removal: SessionRemoval;
 
   private readonly statusEmitter = this._register(new vscode.EventEmitter<SandboxStatus>());
   /** Fires whenever the mode, its reason or the pending count changes. */
@@ -51,20 +57,37 @@ export class SandboxController extends Disposable {
   private readonly changesEmitter = this._register(new vscode.EventEmitter<void>());
   /** Fires after the pending change set was rescanned (the review panel refetches). */
   readonly onDidChangeChanges = this.changesEmitter.event;
-  private readonly networkEmitter = this._register(new vscode.EventEmitter<NetworkLogRecord>());
   /** Every request the sandbox's network proxy decided on, as it happens. */
-  readonly onNetworkRecord = this.networkEmitter.event;
+  readonly onNetworkRecord: vscode.Event<NetworkLogRecord>;
 
   constructor(
-    private readonly context: vscode.ExtensionContext,
+    context: vscode.ExtensionContext,
     private readonly logger: Logger,
   ) {
     super();
+    this.stored = new StoredState(context.workspaceState);
+    this.approvals = this._register(new NetworkApprovals(this.stored, logger));
+    this.onNetworkRecord = this.approvals.onNetworkRecord;
+    this.network = new ServedNetwork(logger);
+    this.healthTimer = new HealthTimer(() => this.checkHealth(), healthCheckIntervalMs, logger);
+    this.pendingRefresh = new PendingRefresh(() => this.scanOnce());
+    this.removal = new SessionRemoval(() => this.policy(), logger);
     this.current = { mode: 'off', restricted: !vscode.workspace.isTrusted };
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.update({ restricted: false })));
-    this._register({ dispose: () => this.stopHealthChecks() });
-    this._register({ dispose: () => void this.closeNetwork() });
-    this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
+    this._register(this.healthTimer);
+    this._register({ dispose: () => void this.network.shutdown() });
+    this._register(this.pendingRefresh);
+  }
+
+  /**
+   * Ends this window's use of the sandbox and resolves when the network it served is closed
+   * (the egress proxy's socket and the session's certificate authority). The container keeps
+   * running for the next window. Disposing starts the same cleanup without waiting for it.
+   */
+  async shutdown(): Promise<void> {
+    this.healthTimer.stop();
+    this.pendingRefresh.dispose();
+    await this.network.shutdown();
   }
 
   /** Where a start gets the workspace's changes since its kept base copy was made (the base warmer). */
@@ -84,21 +107,16 @@ export class SandboxController extends Disposable {
 
   /** True when the person turned sandbox mode on in this workspace (kept across reloads). */
   get enabled(): boolean {
-    return this.context.workspaceState.get<boolean>(ENABLED_KEY, false);
+    return this.stored.enabled;
   }
 
   get runningSession(): SandboxSession | undefined {
     return this.current.mode === 'on' ? this.session : undefined;
   }
 
-  /** The effective policy; throws a SandboxError naming the bad setting or file. */
+  /** The effective policy, with the network domains the person approved; throws a SandboxError naming the bad setting or file. */
   policy(): Policy {
-    const policy = resolveExtensionPolicy(this.workspaceRoot).policy;
-    // Domains the person allowed "always for this workspace" are kept in this extension's
-    // own workspace state, out of the repository's reach; deny rules still win over them.
-    const approved = this.context.workspaceState.get<string[]>(NETWORK_APPROVALS_KEY, []);
-    if (policy.network.mode !== 'allowlist' || !approved.length) return policy;
-    return { ...policy, network: { ...policy.network, allow: [...new Set([...policy.network.allow, ...approved])] } };
+    return this.approvals.withApprovals(resolveExtensionPolicy(this.workspaceRoot).policy);
   }
 
   private update(change: Partial<SandboxStatus>): void {
@@ -139,67 +157,21 @@ export class SandboxController extends Disposable {
 
   private async startOnce(options: StartOptions): Promise<void> {
     const root = this.requireStartable();
-    await this.context.workspaceState.update(ENABLED_KEY, true);
+    await this.stored.setEnabled(true);
     this.setMode('starting', 'preparing');
-    const work = async (report: (message: string) => void, signal?: AbortSignal): Promise<void> => {
-      const policy = this.policy();
-      await this.closeNetwork();
-      let fromWatcher: ReturnType<BaseChangesSource>;
-      const opened = await startSandbox({
-        workspaceRoot: root,
-        policy,
-        // Taken when the copy is refreshed, as late as can be: events of the last moments arrive meanwhile.
-        baseChanges: () => (fromWatcher = this.baseChangesSource?.())?.changes,
-        progress: (message) => {
-          this.logger.debug(`start: ${message}`);
-          report(message);
-        },
-        ...(signal ? { signal } : {}),
-        hooks: {
-          onAsk: (request) => this.askForNetwork(request),
-          onRecord: (record) => {
-            this.logger.debug(`network: ${JSON.stringify(record)}`);
-            this.networkEmitter.fire(record);
-          },
-        },
-      }).catch((err: unknown) => {
-        fromWatcher?.giveBack();
-        throw err;
-      });
-      const { session, outcome, collected } = opened;
-      // Only a new copy was made from the changes; a session that goes on keeps its older one.
-      if (outcome !== 'created') fromWatcher?.giveBack();
-      this.opened = opened;
-      for (const c of collected) this.logger.info(`Collected ${c} left behind by a crashed session.`);
-      this.logger.info(`Sandbox ${session.id} ${outcome} (${session.strategy} copy, user ${session.user}).`);
-      this.session = session;
-      const recovered = await this.airlock()!.recover();
-      if (recovered.rolledBack.length || recovered.finished.length) {
-        this.logger.info(`Recovered interrupted applies: rolled back ${recovered.rolledBack.length}, finished ${recovered.finished.length}.`);
-      }
-      for (const p of recovered.problems) this.logger.warn(`Recovery: ${p}`);
-    };
     try {
-      if (options.withProgress === false) {
-        await work(() => undefined);
-      } else {
-        await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: starting', cancellable: true },
-          async (progress, token) => {
-            const abort = new AbortController();
-            const sub = token.onCancellationRequested(() => abort.abort());
-            try {
-              await work((message) => progress.report({ message }), abort.signal);
-            } finally {
-              sub.dispose();
-            }
-          },
-        );
-      }
+      await withStartProgress(options.withProgress !== false, async (report, signal) => {
+        const policy = this.policy();
+        await this.closeNetwork();
+        const opened = await startWorkspaceSandbox({ root, policy, baseChangesSource: this.baseChangesSource, network: this.approvals, logger: this.logger, report, signal });
+        this.network.serve(opened);
+        this.session = opened.session;
+        await recoverInterruptedApplies(this.airlock()!, this.logger);
+      });
     } catch (err) {
       const code = err instanceof SandboxError ? err.code : undefined;
       if (code === 'CANCELLED') {
-        await this.context.workspaceState.update(ENABLED_KEY, false);
+        await this.stored.setEnabled(false);
         this.setMode('off');
       } else {
         this.setMode('error', reasonForCode(code), err instanceof SandboxError ? err.describe().replace(/\n/g, ' ') : (err as Error).message);
@@ -213,7 +185,7 @@ export class SandboxController extends Disposable {
 
   /** Sandbox mode off, health checks and network closed; returns the session that was in use. */
   private async turnOff(): Promise<SandboxSession | undefined> {
-    await this.context.workspaceState.update(ENABLED_KEY, false);
+    await this.stored.setEnabled(false);
     this.stopHealthChecks();
     const session = this.session;
     this.session = undefined;
@@ -271,10 +243,7 @@ export class SandboxController extends Disposable {
     if (this.starting) throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until it has started (or cancel the start), then remove it.');
     const session = await this.turnOff();
     try {
-      const result = await removeWorkspaceSession({ workspaceRoot: root, policy: this.policyForRemoval(), force: true });
-      for (const item of result.items) this.logger.info(`Removed ${item}.`);
-      this.logger.info(`Sandbox ${result.sessionId ?? session?.id ?? ''} of ${root} ${result.removed ? 'removed' : 'was already gone'}${result.lost.count ? `, with ${describePending(result.lost)}` : ''}.`);
-      return result;
+      return await this.removal.remove(root, session?.id);
     } finally {
       await this.refreshPending();
     }
@@ -283,46 +252,11 @@ export class SandboxController extends Disposable {
   /** The pending changes that removing the session would lose; undefined when there is no session. */
   pendingBeforeRemove(): Promise<PendingCount | undefined> {
     const root = this.requireStartable();
-    return countWorkspacePendingChanges(root, this.policyForRemoval());
+    return this.removal.pendingBefore(root);
   }
 
-  /** Removal needs the policy only to classify changes: a broken setting must not keep a session from going. */
-  private policyForRemoval(): Policy {
-    try {
-      return this.policy();
-    } catch (err) {
-      this.logger.warn(`The policy is invalid (${(err as Error).message}); the built-in defaults are used to count the pending changes.`);
-      return DEFAULT_POLICY;
-    }
-  }
-
-  private async closeNetwork(): Promise<void> {
-    const opened = this.opened;
-    this.opened = undefined;
-    await opened?.close().catch((err: unknown) => this.logger.error('Closing the sandbox network failed', err));
-  }
-
-  /** Puts a domain no rule names to the person (policy network.unlisted = "ask"). */
-  private async askForNetwork(request: AskRequest): Promise<AskAnswer> {
-    this.logger.info(`network: the sandbox asks to reach ${request.host}:${request.port} (${request.method})`);
-    const pick = await vscode.window.showWarningMessage(
-      `Agent Sandbox: a command in the sandbox wants to reach ${request.host}:${request.port}, which no network rule allows.`,
-      'Allow Once',
-      'Allow for This Session',
-      'Always for This Workspace',
-      'Deny',
-    );
-    const answer: AskAnswer =
-      pick === 'Allow Once' ? 'allow-once'
-      : pick === 'Allow for This Session' ? 'allow-session'
-      : pick === 'Always for This Workspace' ? 'allow-workspace'
-      : 'deny';
-    if (answer === 'allow-workspace') {
-      const approved = this.context.workspaceState.get<string[]>(NETWORK_APPROVALS_KEY, []);
-      await this.context.workspaceState.update(NETWORK_APPROVALS_KEY, [...new Set([...approved, ruleForHostPort(request.host, request.port)])]);
-    }
-    this.logger.info(`network: ${request.host}:${request.port} -> ${answer}`);
-    return answer;
+  private closeNetwork(): Promise<void> {
+    return this.network.close();
   }
 
   /** Toggles sandbox mode: on when off, off when on (whatever its health). */
@@ -397,13 +331,11 @@ export class SandboxController extends Disposable {
   }
 
   private startHealthChecks(): void {
-    this.stopHealthChecks();
-    this.healthTimer = setInterval(() => void this.checkHealth().catch((err) => this.logger.error('Health check failed', err)), healthCheckIntervalMs());
+    this.healthTimer.start();
   }
 
   private stopHealthChecks(): void {
-    if (this.healthTimer) clearInterval(this.healthTimer);
-    this.healthTimer = undefined;
+    this.healthTimer.stop();
   }
 
   /**
@@ -449,41 +381,17 @@ export class SandboxController extends Disposable {
   }
 
   /** Rescans soon; many calls in a burst (terminal output) become one scan. */
-  scheduleRefresh(delayMs = 600): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.refreshPending();
-    }, delayMs);
+  scheduleRefresh(delayMs = REFRESH_DELAY_MS): void {
+    this.pendingRefresh.schedule(delayMs);
   }
 
   /** Rescans the pending changes and publishes their count. One scan at a time; calls meanwhile coalesce. */
   refreshPending(): Promise<void> {
-    if (this.refreshing) {
-      this.refreshAgain = true;
-      return this.refreshing;
-    }
-    this.refreshing = (async () => {
-      do {
-        this.refreshAgain = false;
-        await this.scanOnce();
-      } while (this.refreshAgain);
-    })().finally(() => {
-      this.refreshing = undefined;
-    });
-    return this.refreshing;
+    return this.pendingRefresh.refresh();
   }
 
   private async scanOnce(): Promise<void> {
-    const airlock = this.airlock();
-    let pending: number | undefined;
-    if (airlock) {
-      try {
-        pending = (await airlock.changes()).entries.length;
-      } catch (err) {
-        this.logger.error('Scanning the pending changes failed', err);
-      }
-    }
+    const pending = await countPending(this.airlock(), this.logger);
     if (pending !== this.current.pending) this.update({ pending });
     this.changesEmitter.fire();
   }
