@@ -38,10 +38,9 @@ import {
   planHook,
   rewriteAnswer,
   sandboxArgv,
-  type HookAnswer,
   type HookDialect,
-  type HookFormat,
 } from '../core/tools/hooks';
+import type { HookAnswer, HookFormat } from '../core/tools/hookTypes';
 import { UnsafeStatePathError } from '../core/tools/launcher';
 import { isPendingCommandLine, pendingCommandLine, storePendingCommand, takePendingCommand } from '../core/tools/pendingCommands';
 import { parseArgs, UsageError } from './args';
