@@ -7,6 +7,7 @@ import { describeError, SandboxError } from '../core/errors';
 import { attachSandbox, startSandbox } from '../core/sandbox';
 import { resolveWorkspace, SandboxSession } from '../core/session';
 import { parseArgs, UsageError } from './args';
+import type { Command } from './context';
 import { runAirlockCommand } from './airlockCommands';
 import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
@@ -15,21 +16,6 @@ import { gcCommand, removeCommand } from './removeCommands';
 import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
 import { toolsCommand } from './tools';
-
-export interface CliIO {
-  out(s: string): void;
-  err(s: string): void;
-  stdout(b: Buffer): void;
-  stderr(b: Buffer): void;
-}
-
-export interface CommandContext {
-  readonly workspace: string;
-  readonly args: string[];
-  readonly io: CliIO;
-}
-
-type Command = (ctx: CommandContext) => Promise<number>;
 
 const start: Command = async ({ workspace, args, io }) => {
   parseArgs(args, [], []);

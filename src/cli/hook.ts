@@ -38,14 +38,13 @@ import {
   planHook,
   rewriteAnswer,
   sandboxArgv,
-  type HookAnswer,
   type HookDialect,
-  type HookFormat,
 } from '../core/tools/hooks';
+import type { HookAnswer, HookFormat } from '../core/tools/hookTypes';
 import { UnsafeStatePathError } from '../core/tools/launcher';
 import { isPendingCommandLine, pendingCommandLine, storePendingCommand, takePendingCommand } from '../core/tools/pendingCommands';
 import { parseArgs, UsageError } from './args';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';
 
 /** Exit code that makes Claude Code, VS Code, Codex and Copilot block the tool call (Gemini CLI reads the deny answer). */

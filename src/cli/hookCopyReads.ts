@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import { describeError } from '../core/errors';
 import { SandboxSession } from '../core/session';
 import { materializeCopyFile } from '../core/tools/copyReads';
-import { agentToolWords, copyReadContext, copyRelativePath, copySearchReason, type CopyReadPlan } from '../core/tools/hookCopyReads';
-import { denyAnswer, scalarFields, type HookAnswer } from '../core/tools/hooks';
+import { agentToolWords, copyReadContext, copyRelativePath, copySearchReason } from '../core/tools/hookCopyReads';
+import { denyAnswer, scalarFields } from '../core/tools/hooks';
+import type { CopyReadPlan, HookAnswer } from '../core/tools/hookTypes';
 import { loadCliPolicy } from './policyLoader';
 
 /** `p` with the host's symlinks resolved for the part of it that exists on the host. */

@@ -5,7 +5,8 @@
  */
 import { describeError, SandboxError } from '../core/errors';
 import { UsageError } from './args';
-import { COMMANDS, type CliIO } from './commands';
+import { COMMANDS } from './commands';
+import type { CliIO } from './context';
 
 const USAGE = `Usage: agent-sandbox [--workspace DIR] COMMAND [ARGS]
 

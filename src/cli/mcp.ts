@@ -13,7 +13,7 @@ import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { invokeTool, type ToolHost } from '../core/tools/handlers';
 import { attachingToolHost } from '../core/tools/sessionHost';
 import { parseArgs } from './args';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';
 
 const INSTRUCTIONS =

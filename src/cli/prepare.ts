@@ -9,7 +9,7 @@ import { WatchedChanges } from '../core/snapshot/watchedChanges';
 import { describePrepare, prepareBase } from '../core/snapshot/prepareBase';
 import { TreeWatcher } from '../core/snapshot/watchTree';
 import { parseArgs, UsageError } from './args';
-import type { CommandContext, CliIO } from './commands';
+import type { CommandContext, CliIO } from './context';
 import { loadCliPolicy } from './policyLoader';
 
 export const PREPARE_USAGE = `Usage: agent-sandbox [--workspace DIR] prepare [--watch]

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY, type Policy } from '../core/policy';
 import { collectGarbageReport } from '../core/session';
 import { describePending, locateSession, losesChanges, removeWorkspaceSession } from '../core/sessionRemove';
 import { parseArgs, UsageError } from './args';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';
 
 export const REMOVE_USAGE = `Usage: agent-sandbox [--workspace DIR] remove [--force]

@@ -9,7 +9,7 @@ import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { applySetupPlan, codexHome, planAgentSetup, planDiff, planWarnings, SETUP_AGENTS, type SetupAgent } from '../core/tools/agentSetup';
 import { ensureLauncher, launcherPath } from '../core/tools/hookConfig';
 import { parseArgs, UsageError } from './args';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 
 export const SETUP_HELP = `Usage: agent-sandbox [--workspace DIR] setup claude|codex|gemini [--undo] [--dry-run]
 

@@ -8,7 +8,7 @@ import { installTool } from '../core/agentTools/install';
 import { validRegistry } from '../core/agentTools/registry';
 import { resolveWorkspace } from '../core/session';
 import { parseArgs, UsageError } from './args';
-import type { CommandContext } from './commands';
+import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';
 
 export async function toolsCommand({ workspace, args, io }: CommandContext): Promise<number> {

@@ -1,10 +1,13 @@
 /**
- * What the extension contributes, in order: the log, the sandbox controller, the status bar,
- * the background copy of the workspace, context keys, commands, sandbox terminals, the native-diff content provider, the review
- * panel serializer, and the agent entry points.
+ * What the extension contributes, in order: the sandbox controller, the status bar, the
+ * background copy of the workspace, context keys, commands, sandbox terminals, the
+ * native-diff content provider, the review panel serializer, the agent entry points, the
+ * notice after a policy change, and resuming the sandbox of the last session. Each is a part
+ * of its own (see activation.ts); the parts after the controller need it.
  */
 import * as vscode from 'vscode';
-import { registerAgentEntryPointsIfPresent } from './agentEntryPoints';
+import type { Contribution } from './activation';
+import { agentContributions } from './agents';
 import { SandboxCommands } from './commands';
 import { SandboxContextKeys } from './contextKeys';
 import { SandboxContentProvider } from './review/contentProvider';
@@ -14,31 +17,47 @@ import { SandboxController } from './sandbox/controller';
 import { affectsPolicy } from './settings';
 import { SandboxStatusBar } from './statusBar';
 import { registerSandboxTerminals } from './terminal/sandboxPty';
-import { Logger } from './util/logger';
+import { executeCommand } from './util/commands';
+import type { Logger } from './util/logger';
 
-export function contributions(context: vscode.ExtensionContext): vscode.Disposable[] {
-  const logger = new Logger();
-  const controller = new SandboxController(context, logger);
-  const disposables: vscode.Disposable[] = [
-    logger,
-    controller,
-    new SandboxStatusBar(controller),
-    new BaseWarmer(controller, logger),
-    new SandboxContextKeys(controller),
-    new SandboxCommands(controller, logger, context.extensionUri),
-    registerSandboxTerminals(controller, logger),
-    new SandboxContentProvider(controller),
-    registerReviewPanelSerializer({ extensionUri: context.extensionUri, controller, logger }),
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (affectsPolicy(e) && controller.status.mode !== 'off') {
-        void vscode.window.showInformationMessage('Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).', 'Restart Sandbox').then((pick) => {
-          if (pick === 'Restart Sandbox') void vscode.commands.executeCommand('agentSandbox.start');
-        });
-      }
-    }),
+const CONTROLLER = 'the sandbox controller';
+
+export function contributions(context: vscode.ExtensionContext, logger: Logger): Contribution[] {
+  const { extensionUri } = context;
+  let created: SandboxController | undefined;
+  // Only called by parts that require CONTROLLER, which are left out when it failed.
+  const controller = (): SandboxController => {
+    if (!created) throw new Error(`${CONTROLLER} is not there`);
+    return created;
+  };
+  const requires = [CONTROLLER];
+  return [
+    { name: CONTROLLER, create: () => (created = new SandboxController(context, logger)) },
+    { name: 'the status bar', requires, create: () => new SandboxStatusBar(controller()) },
+    { name: 'the background copy of the workspace', requires, create: () => new BaseWarmer(controller(), logger) },
+    { name: 'the context keys', requires, create: () => new SandboxContextKeys(controller()) },
+    { name: 'the commands', requires, create: () => new SandboxCommands(controller(), logger, extensionUri) },
+    { name: 'the sandbox terminals', requires, create: () => registerSandboxTerminals(controller(), logger) },
+    { name: 'the diff view of changes', requires, create: () => new SandboxContentProvider(controller()) },
+    { name: 'the review panel', requires, create: () => registerReviewPanelSerializer({ extensionUri, controller: controller(), logger }) },
+    ...agentContributions(context, () => ({ controller: controller(), logger, extensionUri }), requires),
+    { name: 'the notice after a policy change', requires, create: () => policyChangeNotice(controller()) },
+    {
+      name: 'resuming the sandbox',
+      requires,
+      create: () => {
+        void controller().restore();
+      },
+    },
   ];
-  registerAgentEntryPointsIfPresent(context, { controller, logger, extensionUri: context.extensionUri });
-  logger.info(`Agent Sandbox activated (workspace ${controller.workspaceRoot ?? 'none'}, ${vscode.workspace.isTrusted ? 'trusted' : 'Restricted Mode'}).`);
-  void controller.restore();
-  return disposables;
+}
+
+function policyChangeNotice(controller: SandboxController): vscode.Disposable {
+  return vscode.workspace.onDidChangeConfiguration((e) => {
+    if (affectsPolicy(e) && controller.status.mode !== 'off') {
+      void vscode.window.showInformationMessage('Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).', 'Restart Sandbox').then((pick) => {
+        if (pick === 'Restart Sandbox') void executeCommand('agentSandbox.start');
+      });
+    }
+  });
 }

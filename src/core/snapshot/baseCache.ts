@@ -19,7 +19,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BaseManifest, ManifestRecord } from './copy';
-import type { SnapshotLayout } from './sessionSnapshot';
+import type { SnapshotLayout } from './layout';
 
 const MANIFEST_VERSION = 1;
 

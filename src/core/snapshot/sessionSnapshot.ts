@@ -13,7 +13,6 @@
  * never changes under the container.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { saveManifest, takeKeptBase } from './baseCache';
 import { changedPathsFor, type BaseChanges, type RefreshKind } from './baseChanges';
 import type { FileHandle } from 'node:fs/promises';
@@ -21,7 +20,8 @@ import { SandboxError } from '../errors';
 import { ChangedUnderfoot, Dir, namesOf, openParent } from '../fs/beneath';
 import { copyEntry, createDirectory, createFileFrom, removeEntry } from '../fs/beneathTree';
 import { copyTree } from './copy';
-import { cappedMountPoint, mountCappedFs } from './diskCap';
+import { mountCappedFs } from './diskCap';
+import type { SnapshotLayout } from './layout';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
 import { ScanMemo } from './scanMemo';
 import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
@@ -29,25 +29,9 @@ import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from
 
 export type SnapshotStrategy = 'overlay' | 'copy';
 
-export interface SnapshotLayout {
-  readonly root: string;
-  readonly base: string;
-  /** The overlay's upper directory, or the full working copy for the copy strategy. */
-  readonly sandbox: string;
-  /** The overlay's work directory (unused by the copy strategy). */
-  readonly work: string;
-}
-
-export function layoutOf(sessionDir: string): SnapshotLayout {
-  return {
-    root: sessionDir,
-    base: path.join(sessionDir, 'base'),
-    // Both on the capped file system when the session has a hard disk cap (see diskCap.ts);
-    // the overlay needs its upper and work directories on one file system.
-    sandbox: path.join(cappedMountPoint(sessionDir), 'upper'),
-    work: path.join(cappedMountPoint(sessionDir), 'work'),
-  };
-}
+// The session's code and tests name the layout with the snapshot; it lives in layout.ts so that
+// baseCache.ts can use it without importing the snapshot.
+export { layoutOf, type SnapshotLayout } from './layout';
 
 /** Runs fixed helper scripts inside the sandbox, as its user (for overlay-safe changes). */
 export interface SandboxHelpers {

@@ -24,7 +24,7 @@
  * runs in the sandbox) or read_file.
  */
 import * as path from 'node:path';
-import type { HookAnswer, HookPlan } from './hooks';
+import type { HookAnswer, HookPlan } from './hookTypes';
 import { planHostEdit, planShellCall } from './commonPlans';
 
 /** Events only Gemini CLI sends; an input with one of them is answered in Gemini's format. */

@@ -13,7 +13,7 @@
  */
 import * as path from 'node:path';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
-import type { HookPayload } from './hooks';
+import type { CopyReadPlan, HookPayload } from './hookTypes';
 
 /** Tools that read one file, and the input field that names it: Claude Code's, then GitHub Copilot's runtime's. */
 const FILE_READ_TOOLS = new Map<string, string>([
@@ -36,12 +36,6 @@ export function agentToolWords(tool: string): { readonly shell: string; readonly
   if (tool === 'read_file') return { shell: 'run_shell_command', read: 'read_file' };
   return COPILOT_READERS.has(tool) ? { shell: 'bash', read: 'view' } : { shell: 'Bash', read: 'Read' };
 }
-
-export type CopyReadPlan =
-  /** A read of one file, to be pointed at the copy's version when it is inside the workspace. */
-  | { readonly kind: 'copyRead'; readonly tool: string; readonly field: string; readonly target: string }
-  /** A walk of a folder, refused when it is inside the workspace. */
-  | { readonly kind: 'copySearch'; readonly tool: string; readonly target: string };
 
 /** Read and search calls, planned; `undefined` for every other tool. */
 export function planCopyRead(payload: HookPayload): CopyReadPlan | { readonly kind: 'deny'; readonly reason: string } | undefined {

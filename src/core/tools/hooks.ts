@@ -40,14 +40,12 @@
 
 import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from './definitions';
-import { planCopyRead, type CopyReadPlan } from './hookCopyReads';
+import { planCopyRead } from './hookCopyReads';
 import { planHostEdit, planShellCall } from './commonPlans';
+import type { HookAnswer, HookFormat, HookPayload, HookPlan } from './hookTypes';
 
 export type HookDialect = 'claude' | 'vscode' | 'copilot' | 'gemini';
 export const HOOK_DIALECTS: readonly HookDialect[] = ['claude', 'vscode', 'copilot', 'gemini'];
-
-/** The shape of a hook's input and answer: Claude-like (`hookSpecificOutput`), Copilot's flat one, or Gemini's (`decision`). */
-export type HookFormat = 'claude' | 'copilot' | 'gemini';
 
 /** The format a dialect's hook answers in when it cannot tell from the input. */
 export function formatOfDialect(dialect: HookDialect): HookFormat {
@@ -266,17 +264,6 @@ export function readsOnlyByName(tool: string): boolean {
   return words.some((w) => READ_WORDS.has(w)) && !words.some((w) => wordForms(w).some((f) => RUN_OR_WRITE_WORDS.has(f)));
 }
 
-export interface HookPayload {
-  readonly event: string;
-  readonly toolName: string;
-  readonly toolInput: Record<string, unknown>;
-  readonly cwd?: string;
-  /** Gemini CLI's `transcript_path`, its session's chat file in its project temp folder (see geminiTempDir.ts). */
-  readonly transcriptPath?: string;
-  /** The format the input came in, and so the one the answer must take. */
-  readonly format?: HookFormat;
-}
-
 export class HookInputError extends Error {}
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
@@ -322,15 +309,6 @@ export function parseHookPayload(text: string, named?: HookFormat): HookPayload 
   const transcriptPath = gemini && typeof o.transcript_path === 'string' && o.transcript_path ? o.transcript_path : undefined;
   return { event, toolName: o.tool_name, toolInput, format: gemini ? 'gemini' : 'claude', ...(cwd ? { cwd } : {}), ...(transcriptPath ? { transcriptPath } : {}) };
 }
-
-export type HookPlan =
-  /** Not ours to judge: say nothing, the agent's own rules apply. */
-  | { readonly kind: 'pass' }
-  /** A shell command to move into the sandbox (if the sandbox is up). */
-  | { readonly kind: 'shell'; readonly command: string }
-  /** Claude Code's Read and searches: shown the sandbox copy, or refused inside the workspace (see hookCopyReads.ts). */
-  | CopyReadPlan
-  | { readonly kind: 'deny'; readonly reason: string };
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
   // The hook is only ever configured for the pre-tool-use event. A call under any other
@@ -379,16 +357,6 @@ function planOtherTool(tool: string, options: { allowTools?: ReadonlySet<string>
  */
 export function sandboxArgv(command: string, subdir = ''): string[] {
   return subdir ? ['sh', '-c', 'cd -- "$1" || exit 126; exec sh -c "$2"', 'agent-sandbox-cd', subdir, command] : ['sh', '-c', command];
-}
-
-export interface HookAnswer {
-  readonly hookSpecificOutput: {
-    readonly hookEventName: 'PreToolUse';
-    readonly permissionDecision: 'allow' | 'deny' | 'ask';
-    readonly permissionDecisionReason: string;
-    readonly updatedInput?: Record<string, unknown>;
-    readonly additionalContext?: string;
-  };
 }
 
 /** Copilot's answer: the same decision, flat, with `modifiedArgs` for `updatedInput`. */

@@ -11,7 +11,8 @@ import { installTool } from '../../core/agentTools/install';
 import { describeError } from '../../core/errors';
 import { networkWithAgentAccess, type KnownAgent } from '../../core/tools/agentLaunch';
 import { SETTINGS_SECTION } from '../settings';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import { executeCommand } from '../util/commands';
+import type { AgentEntryPointDeps } from './deps';
 
 /** Installs `what` (claude, codex or an npm spec) into the tools volume; true when it worked. */
 export async function installAgentTool(deps: AgentEntryPointDeps, what: string): Promise<boolean> {
@@ -43,7 +44,7 @@ export async function installAgentTool(deps: AgentEntryPointDeps, what: string):
   } catch (err) {
     deps.logger.error(`Installing ${what} into the tools volume failed`, err);
     void vscode.window.showErrorMessage(`Agent Sandbox: ${what} was not installed. ${describeError(err)}`, 'Show Logs').then((pick) => {
-      if (pick === 'Show Logs') void vscode.commands.executeCommand('agentSandbox.showLogs');
+      if (pick === 'Show Logs') void executeCommand('agentSandbox.showLogs');
     });
     return false;
   }

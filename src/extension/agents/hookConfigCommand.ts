@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import { ensureLauncher, planHookFile, type PlannedHookFile } from '../../core/tools/hookConfig';
 import type { HookDialect } from '../../core/tools/hooks';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import type { AgentEntryPointDeps } from './deps';
 import { bundledCli } from './cliInvocation';
 
 export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';

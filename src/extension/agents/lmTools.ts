@@ -8,7 +8,7 @@ import { SandboxError } from '../../core/errors';
 import { approvalNeeded } from '../../core/tools/approval';
 import { TOOL_DEFINITIONS, type ToolDefinition } from '../../core/tools/definitions';
 import { invokeTool, type ToolHost, type ToolOutcome } from '../../core/tools/handlers';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import type { AgentEntryPointDeps } from './deps';
 
 type ToolInput = Record<string, unknown>;
 

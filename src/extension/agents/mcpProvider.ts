@@ -7,7 +7,7 @@
 import * as vscode from 'vscode';
 import { stateRoot } from '../../core/paths';
 import { setPolicySettings, userLayerFromSettings } from '../settings';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import type { AgentEntryPointDeps } from './deps';
 import { bundledCli } from './cliInvocation';
 
 export const MCP_PROVIDER_ID = 'agentSandbox.mcpServer';

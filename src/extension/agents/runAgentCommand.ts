@@ -14,7 +14,7 @@ import { knownAgentOf, missingForAgent } from '../../core/tools/agentLaunch';
 import { grantAgentNetwork, installAgentTool } from './agentSetup';
 import { shellJoin } from '../../core/tools/shellQuote';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import type { AgentEntryPointDeps } from './deps';
 
 export const RUN_AGENT_COMMAND = 'agentSandbox.runAgent';
 const LAST_AGENT_KEY = 'agentSandbox.lastAgentCommand';

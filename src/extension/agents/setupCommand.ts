@@ -11,7 +11,7 @@ import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import { AGENT_NAMES, applySetupPlan, codexHome, planAgentSetup, setupFiles, type SetupAgent, type SetupPlan } from '../../core/tools/agentSetup';
 import { launcherPath } from '../../core/tools/launcher';
-import type { AgentEntryPointDeps } from '../agentEntryPoints';
+import type { AgentEntryPointDeps } from './deps';
 import { refreshLauncher, writeHookConfiguration } from './hookConfigCommand';
 import type { SetupPreviewProvider } from './setupPreview';
 

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { ReviewPanel, type ReviewPanelDeps } from '../review/panel';
 import type { SandboxController } from '../sandbox/controller';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
+import type { CommandId } from '../commandIds';
+import { registerCommand } from '../util/commands';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
@@ -50,8 +52,8 @@ export class SandboxCommands extends Disposable {
     this.register('agentSandbox.refreshChanges', () => c.refreshPending());
   }
 
-  private register(id: string, run: (...args: unknown[]) => unknown): void {
-    this._register(vscode.commands.registerCommand(id, run));
+  private register(id: CommandId, run: (...args: never[]) => unknown): void {
+    this._register(registerCommand(id, run));
   }
 
   private async guard(what: string, work: () => Promise<void>): Promise<void> {

@@ -4,6 +4,7 @@ import { SandboxError } from '../../core/errors';
 import { dirtyPathsUnder } from '../review/panel';
 import { ReviewService } from '../review/reviewService';
 import type { SandboxController } from '../sandbox/controller';
+import { executeCommand } from '../util/commands';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
 
@@ -29,7 +30,7 @@ export async function applyApproved(controller: SandboxController, logger: Logge
     logger.info(`Apply from the palette: ${parts.join(', ')}.`);
     const message = `Agent Sandbox: applied — ${parts.join(', ')}.`;
     const needsLook = result.conflicts.length > 0 || result.refused.length > 0;
-    if (needsLook) void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && vscode.commands.executeCommand('agentSandbox.reviewChanges'));
+    if (needsLook) void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && executeCommand('agentSandbox.reviewChanges'));
     else void vscode.window.showInformationMessage(message);
   } catch (err) {
     await showError(logger, 'Applying failed; your files were left as they were', err);

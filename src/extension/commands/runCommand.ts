@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { SandboxController } from '../sandbox/controller';
+import { executeCommand } from '../util/commands';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
 
@@ -50,7 +51,7 @@ export async function runCommandInSandbox(controller: SandboxController, logger:
     const action = changed ? 'Review Changes' : undefined;
     // Not awaited: the command is done when the command is; the message waits for the person.
     const shown = result.exitCode === 0 ? vscode.window.showInformationMessage(message, ...(action ? [action] : [])) : vscode.window.showWarningMessage(message, ...(action ? [action] : []));
-    void shown.then((pick) => pick === 'Review Changes' && vscode.commands.executeCommand('agentSandbox.reviewChanges'));
+    void shown.then((pick) => pick === 'Review Changes' && executeCommand('agentSandbox.reviewChanges'));
   } catch (err) {
     await showError(logger, 'The command could not run in the sandbox', err);
   }

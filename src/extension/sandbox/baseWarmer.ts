@@ -19,6 +19,7 @@ import { BaseKeeper, type KeeperActivity } from '../../core/snapshot/baseKeeper'
 import { WatchedChanges } from '../../core/snapshot/watchedChanges';
 import { sessionDirFor } from '../../core/session';
 import { SETTINGS_SECTION } from '../settings';
+import { registerCommand } from '../util/commands';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import type { SandboxController } from './controller';
@@ -49,7 +50,7 @@ export class BaseWarmer extends Disposable {
     this.item = this._register(vscode.window.createStatusBarItem('agentSandbox.prepare', vscode.StatusBarAlignment.Left, 99));
     this.item.name = 'Agent Sandbox: workspace copy';
     this.item.command = CANCEL_PREPARE_COMMAND;
-    this._register(vscode.commands.registerCommand(CANCEL_PREPARE_COMMAND, () => this.cancel()));
+    this._register(registerCommand(CANCEL_PREPARE_COMMAND, () => this.cancel()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.sync()));
     this._register(
       vscode.workspace.onDidChangeConfiguration((e) => {

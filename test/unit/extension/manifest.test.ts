@@ -1,11 +1,14 @@
 // The manifest and the code agree: every policy field is a setting with the core's default
 // and description, settings that decide what runs are machine-overridable and restricted in
-// untrusted workspaces, and every palette command is registered by the extension.
+// untrusted workspaces, and the command ids, the manifest and the registrations agree.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
+import { CONTRIBUTED_COMMANDS, INTERNAL_COMMANDS } from '../../../src/extension/commandIds';
+import { createFakeVscode, fakeExtensionContext, installFakeVscode } from '../support/fakeVscode';
 import { POLICY_SETTING_KEYS, userLayerFromSettings } from '../../../src/extension/settingsLayer';
 
 const root = join(__dirname, '..', '..', '..');
@@ -54,15 +57,50 @@ test('the user layer nests network settings and leaves out what was not set', ()
   );
 });
 
-test('every palette command is in the Agent Sandbox category and registered by the extension', () => {
-  // Every source file of the extension layer: a command may be registered by any contribution.
-  const sources = readdirSync(join(root, 'src', 'extension'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => readFileSync(join(root, 'src', 'extension', f), 'utf8'))
-    .join('\n');
-  for (const { command, category } of manifest.contributes.commands as { command: string; category: string }[]) {
-    assert.equal(category, 'Agent Sandbox', command);
-    assert.ok(sources.includes(`'${command}'`), `${command} is contributed but never registered`);
+test('the command id list is the manifest\'s commands, both ways, each in the Agent Sandbox category', () => {
+  const contributed = manifest.contributes.commands as { command: string; category: string }[];
+  for (const { command, category } of contributed) assert.equal(category, 'Agent Sandbox', command);
+  assert.deepEqual(contributed.map((c) => c.command).sort(), [...CONTRIBUTED_COMMANDS].sort());
+  assert.equal(new Set(CONTRIBUTED_COMMANDS).size, CONTRIBUTED_COMMANDS.length, 'an id is listed twice');
+  for (const id of INTERNAL_COMMANDS) assert.ok(!contributed.some((c) => c.command === id), `${id} is internal, yet contributed`);
+});
+
+test('menus and keybindings name only contributed commands', () => {
+  const known = new Set<string>(CONTRIBUTED_COMMANDS);
+  const menus = (manifest.contributes.menus ?? {}) as Record<string, { command?: string }[]>;
+  const referenced = [
+    ...Object.values(menus).flatMap((items) => items.map((i) => i.command).filter((c): c is string => !!c)),
+    ...((manifest.contributes.keybindings ?? []) as { command: string }[]).map((k) => k.command),
+  ];
+  assert.ok(referenced.length >= 16, 'the palette menu names the commands');
+  for (const command of referenced) assert.ok(known.has(command), `${command} is in a menu or keybinding but not contributed`);
+});
+
+test('activation registers every contributed command and no other, and every part starts', async () => {
+  // The real activation against a recording stand-in for VS Code: removing a registration
+  // anywhere in the extension, or a part failing to start, fails this test.
+  const stateDir = mkdtempSync(join(tmpdir(), 'agent-sandbox-activation-'));
+  const previousStateDir = process.env.AGENT_SANDBOX_STATE_DIR;
+  // The agent entry points write the hook launcher into the state folder.
+  process.env.AGENT_SANDBOX_STATE_DIR = stateDir;
+  const fake = createFakeVscode();
+  const restore = installFakeVscode(fake.module);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the stand-in is in place
+    const main = require('../../../src/extension/main') as typeof import('../../../src/extension/main');
+    const context = fakeExtensionContext(root);
+    main.activate(context as unknown as Parameters<typeof main.activate>[0]);
+    assert.deepEqual(fake.recorded.notifications, [], fake.recorded.log.join('\n'));
+    assert.deepEqual(fake.recorded.log.filter((l) => l.startsWith('error:') || l.startsWith('warn:')), []);
+    assert.deepEqual([...fake.recorded.commands].sort(), [...CONTRIBUTED_COMMANDS, ...INTERNAL_COMMANDS].sort());
+    assert.equal(new Set(fake.recorded.commands).size, fake.recorded.commands.length, 'a command is registered twice');
+    await main.deactivate();
+    for (const d of context.subscriptions) d.dispose();
+  } finally {
+    restore();
+    if (previousStateDir === undefined) delete process.env.AGENT_SANDBOX_STATE_DIR;
+    else process.env.AGENT_SANDBOX_STATE_DIR = previousStateDir;
+    rmSync(stateDir, { recursive: true, force: true });
   }
   assert.ok(manifest.activationEvents.includes('onWebviewPanel:agentSandbox.review'), 'the review panel must come back after a reload');
 });
