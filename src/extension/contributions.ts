@@ -32,7 +32,13 @@ export function contributions(context: vscode.ExtensionContext, logger: Logger):
   };
   const requires = [CONTROLLER];
   return [
-    { name: CONTROLLER, create: () => (created = new SandboxController(context, logger)) },
+    {
+      name: CONTROLLER,
+      create: () => {
+        created = new SandboxController(context, logger);
+        return { disposables: [created], shutdown: created };
+      },
+    },
     { name: 'the status bar', requires, create: () => new SandboxStatusBar(controller()) },
     { name: 'the background copy of the workspace', requires, create: () => new BaseWarmer(controller(), logger) },
     { name: 'the context keys', requires, create: () => new SandboxContextKeys(controller()) },
