@@ -20,7 +20,7 @@ import {
   type FileDiff,
   type FileItem,
   type ReviewState,
-} from './protocol';
+} from '../../protocol/review';
 import { combineDecisions, conflictInfo, policySummary, toFileItem, toHunkView, totalsOf } from './viewModel';
 
 export interface ReviewServiceDeps {

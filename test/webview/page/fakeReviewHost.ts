@@ -20,7 +20,7 @@ import {
   type RequestMessage,
   type ReviewState,
   type Totals,
-} from '../../../src/extension/review/protocol';
+} from '../../../src/protocol/review';
 
 export interface FakeHostConfig {
   readonly files: number;
