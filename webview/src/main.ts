@@ -2,8 +2,6 @@
  * Entry point of the review panel's webview. The host's HTML only needs to load this
  * script (with the CSP nonce) and `review.css`; the panel builds its own DOM.
  */
-// First: the schemas of the protocol must be built without eval (see noEval.ts).
-import './noEval';
 import { registerComponents } from './components';
 import { ReviewApp } from './app';
 import { connectToHost } from './vscodeApi';
