@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import { describeError, SandboxError } from '../../core/errors';
 import { reconcileRejections } from '../../core/tools/feedback';
 import { writeSandboxFile } from '../../core/tools/sandboxFiles';
+import { handleRequest, parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestHandlers } from '../../protocol/review';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { openNativeDiff } from './contentProvider';
 import { reviewHtml } from './html';
-import { handleRequest, parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestHandlers } from '../../protocol/review';
 import { ReviewService } from './reviewService';
 
 export const REVIEW_VIEW_TYPE = 'agentSandbox.review';

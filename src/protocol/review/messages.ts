@@ -13,7 +13,16 @@
  */
 import * as z from 'zod/mini';
 import { count, expecting, flag, oneOf, optional, positive, record, text } from './expect';
-import { applyResult, approveAllResult, conflictChoice, decision, decisionUpdate, fileDiff, progress, reviewState } from './viewTypes';
+import {
+  applyResultSchema,
+  approveAllResultSchema,
+  conflictChoiceSchema,
+  decisionSchema,
+  decisionUpdateSchema,
+  fileDiffSchema,
+  progressSchema,
+  reviewStateSchema,
+} from './viewTypes';
 
 export const REVIEW_PROTOCOL_VERSION = 1;
 
@@ -22,18 +31,18 @@ const pathParams = record({ path: text() });
 
 /** Requests from the webview: the schema of each method's params and of its reply's result. */
 export const reviewRequests = {
-  ready: { params: record({ protocolVersion: count() }), result: reviewState },
-  refresh: { params: noParams, result: reviewState },
-  requestDiff: { params: pathParams, result: fileDiff },
-  setFileDecision: { params: record({ path: text(), decision, reason: optional(text()) }), result: decisionUpdate },
-  setHunkDecision: { params: record({ path: text(), hunk: positive(), decision, reason: optional(text()) }), result: decisionUpdate },
+  ready: { params: record({ protocolVersion: count() }), result: reviewStateSchema },
+  refresh: { params: noParams, result: reviewStateSchema },
+  requestDiff: { params: pathParams, result: fileDiffSchema },
+  setFileDecision: { params: record({ path: text(), decision: decisionSchema, reason: optional(text()) }), result: decisionUpdateSchema },
+  setHunkDecision: { params: record({ path: text(), hunk: positive(), decision: decisionSchema, reason: optional(text()) }), result: decisionUpdateSchema },
   /** Approves every pending file that is neither risky nor never-apply. */
-  approveAll: { params: noParams, result: approveAllResult },
-  rejectAll: { params: noParams, result: decisionUpdate },
-  apply: { params: noParams, result: applyResult },
+  approveAll: { params: noParams, result: approveAllResultSchema },
+  rejectAll: { params: noParams, result: decisionUpdateSchema },
+  apply: { params: noParams, result: applyResultSchema },
   discard: { params: noParams, result: record({ discarded: count() }) },
   openNativeDiff: { params: pathParams, result: record({ opened: flag() }) },
-  resolveConflict: { params: record({ path: text(), choice: conflictChoice }), result: applyResult },
+  resolveConflict: { params: record({ path: text(), choice: conflictChoiceSchema }), result: applyResultSchema },
 } as const;
 
 type RequestSchemas = typeof reviewRequests;
@@ -44,9 +53,9 @@ export type RequestResult<M extends RequestMethod> = z.infer<RequestSchemas[M]['
 
 /** Notifications the host pushes without being asked: the schema of each method's params. */
 export const reviewNotifications = {
-  state: record({ state: reviewState }),
-  progress,
-  applyResult: record({ result: applyResult }),
+  state: record({ state: reviewStateSchema }),
+  progress: progressSchema,
+  applyResult: record({ result: applyResultSchema }),
 } as const;
 
 type NotificationSchemas = typeof reviewNotifications;
@@ -78,13 +87,13 @@ export const replyEnvelope = record({
   error: z.optional(z.unknown()),
 });
 
-export const replyError = record({
+export const replyErrorSchema = record({
   message: text(),
   /** What the person can do about it. */
   hint: optional(text()),
   code: optional(text()),
 });
-export type ReplyError = z.infer<typeof replyError>;
+export type ReplyError = z.infer<typeof replyErrorSchema>;
 
 export type RequestMessage<M extends RequestMethod = RequestMethod> = {
   [K in M]: { readonly kind: 'request'; readonly id: number; readonly method: K; readonly params: RequestParams<K> };

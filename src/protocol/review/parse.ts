@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import {
   notificationEnvelope,
   replyEnvelope,
-  replyError,
+  replyErrorSchema,
   requestEnvelope,
   reviewNotifications,
   reviewRequests,
@@ -72,6 +72,6 @@ export function parseHostMessage(
     const method = methodOfReply(id);
     if (method === undefined) throw new ProtocolShapeError(`message.id: no pending request has id ${id}`);
     if (ok) return { kind: 'reply', id, ok, result: check(reviewRequests[method].result, result, `message.result (${method})`) } as HostToWebviewMessage;
-    return { kind: 'reply', id, ok, error: check(replyError, error, 'message.error') };
+    return { kind: 'reply', id, ok, error: check(replyErrorSchema, error, 'message.error') };
   });
 }
