@@ -1,5 +1,6 @@
 // Lint rules. The layering rule keeps src/core free of the vscode module, so the core runs
-// in plain Node and is shared by the extension, the CLI and the MCP server.
+// in plain Node and is shared by the extension, the CLI and the MCP server; src/protocol
+// is compiled into the review panel's webview too.
 import tseslint from 'typescript-eslint';
 
 const ARGV_NOT_TEMPLATE = {
@@ -31,11 +32,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'vscode', message: 'src/core and src/cli must not depend on the vscode module.' }] },
+        { paths: [{ name: 'vscode', message: 'src/core, src/cli and src/protocol must not depend on the vscode module.' }] },
       ],
     },
   },

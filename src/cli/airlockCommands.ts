@@ -153,7 +153,7 @@ async function apply(args: string[], airlock: Airlock, io: CommandIo): Promise<n
   if (all) {
     const approval = await airlock.approveAll({ includeRisky });
     for (const s of approval.skipped) io.out(`skipped   ${s.path}: ${s.reasons.join('; ')}`);
-    if (approval.skipped.some((s) => s.reasons.some((r) => r.startsWith('risky:')))) io.out('Risky changes were skipped; review them, then apply them by name with --include-risky.');
+    if (approval.skipped.some((s) => s.kind === 'risky')) io.out('Risky changes were skipped; review them, then apply them by name with --include-risky.');
     leftOver = approval.skipped.length > 0;
   } else {
     const specs = positional.map(parsePathSpec);

@@ -32,6 +32,7 @@ import {
   withSession,
   type Session,
 } from './harness';
+import { COMPONENT_SELECTOR } from '../../webview/src/components/classes';
 import { buildLmToolsCallerVsix, lmToolsCallerFiles } from './fixtures/lmToolsCaller';
 import { assertLmToolsReachReview } from './fixtures/lmToolsScenario';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
@@ -178,7 +179,7 @@ test('the whole flow from the status bar, a sandbox terminal and the review pane
       await panel.locator('.file-row[data-path="obsolete.txt"]').waitFor({ timeout: timeouts.ui });
       await notesRow.click();
       await panel.getByRole('button', { name: 'Reject hunk 1' }).click();
-      const reason = panel.locator('.reason-prompt vscode-text-field input');
+      const reason = panel.locator(`.reason-prompt ${COMPONENT_SELECTOR.textFieldInput}`);
       await reason.waitFor({ timeout: timeouts.ui });
       await reason.fill('keep line 3 as it is');
       await panel.locator('.reason-prompt').getByRole('button', { name: 'Reject' }).click();

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { CSP_NONCE_META_PROPERTY, reviewPanelCsp } from '../../src/extension/review/protocol';
+import { reviewPageHtml } from '../../src/extension/review/html';
 import { BODY_CLASS, THEMES, themeCss, type ThemeName } from './themes';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -44,25 +44,15 @@ async function bundle(entry: string): Promise<string> {
 }
 
 function pageHtml(origin: string, nonce: string, theme: ThemeName): string {
-  // The same policy and nonce meta tag the extension's panel host sends.
-  const csp = reviewPanelCsp(origin, nonce);
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta property="${CSP_NONCE_META_PROPERTY}" content="${nonce}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="${origin}/theme.css?name=${theme}">
-<link rel="stylesheet" href="${origin}/review.css">
-<title>Review sandbox changes</title>
-</head>
-<body class="${BODY_CLASS[theme]}" data-vscode-theme-kind="${BODY_CLASS[theme]}">
-<script nonce="${nonce}" src="${origin}/fake-host.js"></script>
-<script nonce="${nonce}" src="${origin}/review.js"></script>
-</body>
-</html>
-`;
+  // The extension's own page (same policy, same tags), with the fake host loaded first and
+  // the theme variables VS Code would inject.
+  return reviewPageHtml({
+    cspSource: origin,
+    nonce,
+    scripts: [`${origin}/fake-host.js`, `${origin}/review.js`],
+    styles: [`${origin}/theme.css?name=${theme}`, `${origin}/review.css`],
+    bodyAttributes: { class: BODY_CLASS[theme], 'data-vscode-theme-kind': BODY_CLASS[theme] },
+  });
 }
 
 export async function startHarness(): Promise<Harness> {

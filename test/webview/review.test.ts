@@ -10,7 +10,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { FileItem, RequestMessage } from '../../src/extension/review/protocol';
+import type { FileItem, RequestMessage } from '../../src/protocol/review';
+import { COMPONENT_SELECTOR } from '../../webview/src/components/classes';
 import { launchBrowser, type Browser, type WatchedPage } from './browser';
 import { startHarness, type Harness, type PanelOptions } from './harness';
 import { HOSTILE_NAME } from './page/fakeReviewHost';
@@ -198,7 +199,7 @@ describe('review panel in Chromium', () => {
     assert.equal(await page.locator('.reason-prompt').isHidden(), true);
 
     // The Reject button on a hunk row goes through the same prompt; Escape cancels it.
-    await page.locator('.hunk-row[data-hunk="1"] vscode-button', { hasText: 'Reject' }).click();
+    await page.locator(`.hunk-row[data-hunk="1"] ${COMPONENT_SELECTOR.button}`, { hasText: 'Reject' }).click();
     await page.waitForSelector('.reason-prompt:not([hidden])');
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('.reason-prompt').isHidden(), true);
@@ -211,7 +212,7 @@ describe('review panel in Chromium', () => {
     const { page } = watched;
     const note = (await page.locator('.approve-all-note').textContent()) ?? '';
     assert.match(note, /^Approve all skips \d+ that need a closer look and \d+ that policy never applies/);
-    await page.locator('vscode-button', { hasText: 'Approve all safe' }).click();
+    await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Approve all safe' }).click();
     await waitForRequest(page, 'approveAll');
     await page.waitForFunction(() => (globalThis as unknown as PageView).document.querySelector('.status')?.textContent?.startsWith('Approved ') === true);
     const files = await hostFiles(page);
@@ -225,10 +226,10 @@ describe('review panel in Chromium', () => {
     assert.match((await page.locator('.status').textContent()) ?? '', /skipped \d+ that need a closer look and \d+ that policy never applies/);
 
     // Applying shows what happened and offers the three choices for a conflict.
-    await page.locator('vscode-button', { hasText: 'Apply approved' }).click();
+    await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Apply approved' }).click();
     await page.waitForSelector('.apply-result:not([hidden]) .conflict-list');
     assert.match((await page.locator('.apply-result h2').textContent()) ?? '', /^Applied \d+, merged \d+, [1-9]\d* in conflict, 0 refused$/);
-    const choices = page.locator('.conflict-list li').first().locator('vscode-button');
+    const choices = page.locator('.conflict-list li').first().locator(COMPONENT_SELECTOR.button);
     assert.deepEqual(await choices.allTextContents(), ['Keep theirs', 'Take sandbox', 'Write markers']);
     const conflictPath = await page.locator('.conflict-list li .result-path').first().textContent();
     await choices.nth(1).click();
@@ -247,7 +248,7 @@ describe('review panel in Chromium', () => {
     assert.ok(facts.some((f) => /^sha256:[0-9a-f]{64}$/.test(f)), facts.join(', '));
     assert.ok(facts.some((f) => / bytes\)$/.test(f)));
     assert.equal(await page.locator('.line-row').count(), 0);
-    await page.locator('.diff-actions vscode-button', { hasText: 'Open diff editor' }).click();
+    await page.locator(`.diff-actions ${COMPONENT_SELECTOR.button}`, { hasText: 'Open diff editor' }).click();
     assert.deepEqual((await waitForRequest(page, 'openNativeDiff')).params, { path: 'assets/image-11.png' });
 
     await page.locator('.file-row[data-path="src/module-13/component-13.ts"]').click();
@@ -264,7 +265,7 @@ describe('review panel in Chromium', () => {
     const path = 'src/module-4/component-4.ts';
     await page.locator(`.file-row[data-path="${path}"]`).click();
     await page.waitForSelector('.hunk-row');
-    await page.locator('.hunk-row[data-hunk="1"] vscode-button', { hasText: 'Approve' }).click();
+    await page.locator(`.hunk-row[data-hunk="1"] ${COMPONENT_SELECTOR.button}`, { hasText: 'Approve' }).click();
     await waitForRequest(page, 'setHunkDecision');
     await page.evaluate('document.querySelector(".diff-body").scrollTop = 30000');
     await page.evaluate('document.querySelector(".file-tree").scrollTop = 2400');
@@ -303,7 +304,7 @@ describe('review panel in Chromium', () => {
       const path = 'src/module-5/component-5.ts';
       await page.locator(`.file-row[data-path="${path}"]`).click();
       await page.waitForSelector('.hunk-row');
-      await page.locator('.hunk-row[data-hunk="1"] vscode-button', { hasText: 'Approve' }).click();
+      await page.locator(`.hunk-row[data-hunk="1"] ${COMPONENT_SELECTOR.button}`, { hasText: 'Approve' }).click();
       await page.waitForSelector('.hunk-row[data-hunk="1"] .decision-approved');
       await page.locator('.diff-body').focus();
       await page.keyboard.press('n');

@@ -10,7 +10,7 @@ import {
   type DecisionUpdate,
   type HunkView,
   type ReviewState,
-} from '../../src/extension/review/protocol';
+} from '../../src/protocol/review';
 import { el } from './dom';
 import { HostConnection, HostRequestError } from './hostConnection';
 import {

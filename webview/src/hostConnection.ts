@@ -7,12 +7,13 @@ import {
   parseHostMessage,
   type NotificationMessage,
   type NotificationMethod,
+  type NotificationParams,
   type ReplyError,
   type RequestMethod,
-  type ReviewNotifications,
-  type ReviewRequests,
+  type RequestParams,
+  type RequestResult,
   type WebviewToHostMessage,
-} from '../../src/extension/review/protocol';
+} from '../../src/protocol/review';
 import type { VsCodeApi } from './vscodeApi';
 
 export class HostRequestError extends Error {
@@ -30,7 +31,7 @@ interface Pending {
   reject(error: Error): void;
 }
 
-type NotificationHandlers = { [M in NotificationMethod]?: (params: ReviewNotifications[M]) => void };
+type NotificationHandlers = { [M in NotificationMethod]?: (params: NotificationParams<M>) => void };
 
 export class HostConnection {
   private nextId = 1;
@@ -68,7 +69,7 @@ export class HostConnection {
     else pending.reject(new HostRequestError(pending.method, message.error));
   }
 
-  request<M extends RequestMethod>(method: M, params: ReviewRequests[M]['params']): Promise<ReviewRequests[M]['result']> {
+  request<M extends RequestMethod>(method: M, params: RequestParams<M>): Promise<RequestResult<M>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { method, resolve: resolve as (result: unknown) => void, reject });
@@ -76,8 +77,8 @@ export class HostConnection {
     });
   }
 
-  on<M extends NotificationMethod>(method: M, handler: (params: ReviewNotifications[M]) => void): void {
-    (this.handlers as Record<M, (params: ReviewNotifications[M]) => void>)[method] = handler;
+  on<M extends NotificationMethod>(method: M, handler: (params: NotificationParams<M>) => void): void {
+    (this.handlers as Record<M, (params: NotificationParams<M>) => void>)[method] = handler;
   }
 
   private dispatch(message: NotificationMessage): void {

@@ -2,7 +2,7 @@
  * The webview's handle on its host. `acquireVsCodeApi` may be called only once per page,
  * so it is wrapped here and passed around.
  */
-import type { WebviewToHostMessage } from '../../src/extension/review/protocol';
+import type { WebviewToHostMessage } from '../../src/protocol/review';
 
 export interface VsCodeApi {
   postMessage(message: WebviewToHostMessage): void;

@@ -60,9 +60,25 @@ export interface ApplyReport {
   readonly journalId?: string;
 }
 
+/**
+ * Why approve-all left a path undecided (or partly decided). Callers count by this, never
+ * by the wording of the reasons.
+ * - `never-apply`: the policy forbids writing this path at all.
+ * - `risky`: the change needs a closer look (approve-all ran without `includeRisky`).
+ * - `rejected`: the whole file is rejected already.
+ * - `hunks-rejected`: the rest of the file was approved; the listed hunks stay rejected.
+ */
+export type SkipKind = 'never-apply' | 'risky' | 'rejected' | 'hunks-rejected';
+
+export interface SkippedFile {
+  readonly path: string;
+  readonly kind: SkipKind;
+  readonly reasons: readonly string[];
+}
+
 export interface ApproveAllReport {
   readonly approved: readonly string[];
-  readonly skipped: readonly { readonly path: string; readonly reasons: readonly string[] }[];
+  readonly skipped: readonly SkippedFile[];
 }
 
 export interface UndoReport {
@@ -175,20 +191,20 @@ export class Airlock {
     const { changeSet, data } = await this.build();
     const review = await this.review();
     const approved: string[] = [];
-    const skipped: { path: string; reasons: string[] }[] = [];
+    const skipped: SkippedFile[] = [];
     const wanted = options.paths ? new Set(options.paths) : undefined;
     for (const entry of changeSet.entries) {
       if (wanted && !wanted.has(entry.path)) continue;
       if (entry.neverApply.length) {
-        skipped.push({ path: entry.path, reasons: entry.neverApply.map((r) => `never applied: ${r.reason}`) });
+        skipped.push({ path: entry.path, kind: 'never-apply', reasons: entry.neverApply.map((r) => `never applied: ${r.reason}`) });
         continue;
       }
       if (entry.risks.length && !options.includeRisky) {
-        skipped.push({ path: entry.path, reasons: entry.risks.map((r) => `risky: ${r.reason}`) });
+        skipped.push({ path: entry.path, kind: 'risky', reasons: entry.risks.map((r) => `risky: ${r.reason}`) });
         continue;
       }
       if (review.fileDecision(entry).state === 'rejected') {
-        skipped.push({ path: entry.path, reasons: ['rejected'] });
+        skipped.push({ path: entry.path, kind: 'rejected', reasons: ['rejected'] });
         continue;
       }
       if (review.hasHunkDecisions(entry.path)) {
@@ -196,7 +212,7 @@ export class Airlock {
         if (split) {
           for (const h of split.hunks) if (review.hunkDecision(entry, h).state === 'pending') review.decideHunk(entry, h, 'approved');
           const rejected = split.hunks.filter((h) => review.hunkDecision(entry, h).state === 'rejected').map((h) => h.index);
-          if (rejected.length) skipped.push({ path: entry.path, reasons: [`hunk${rejected.length > 1 ? 's' : ''} ${rejected.join(', ')} rejected`] });
+          if (rejected.length) skipped.push({ path: entry.path, kind: 'hunks-rejected', reasons: [`hunk${rejected.length > 1 ? 's' : ''} ${rejected.join(', ')} rejected`] });
           approved.push(entry.path);
           continue;
         }

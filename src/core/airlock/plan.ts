@@ -37,8 +37,20 @@ export interface ConflictFile {
   readonly markersPossible: boolean;
 }
 
+/**
+ * Why apply left a path alone. Callers count and sort refusals by this, never by the
+ * wording of the reasons (which is for people and may change).
+ * - `never-apply`: the policy forbids writing this path at all.
+ * - `undecidable`: the approved content could not be worked out (review it again).
+ * - `unsafe-parent`: a folder on the way is a symlink or not a folder in your tree.
+ * - `special-file`: your tree holds a FIFO, socket or device at this path.
+ * - `folder-not-empty`: a folder to delete still holds entries this apply does not delete.
+ */
+export type RefusalKind = 'never-apply' | 'undecidable' | 'unsafe-parent' | 'special-file' | 'folder-not-empty';
+
 export interface RefusedFile {
   readonly path: string;
+  readonly kind: RefusalKind;
   readonly reasons: readonly string[];
 }
 
@@ -212,14 +224,14 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
 
   // The reads (decisions, parents, the real entry) run side by side; the decisions below
   // are made in order.
-  type Prepared = { refusal: string } | { desired?: undefined } | { desired: Desired; missing: string[]; real: RealState };
+  type Prepared = { refusal: string; kind: RefusalKind } | { desired?: undefined } | { desired: Desired; missing: string[]; real: RealState };
   const prepare = async (entry: ChangeEntry): Promise<Prepared> => {
-    if (entry.neverApply.length) return { refusal: entry.neverApply.map((r) => r.reason).join('; ') };
+    if (entry.neverApply.length) return { refusal: entry.neverApply.map((r) => r.reason).join('; '), kind: 'never-apply' };
     let desired: Desired | undefined;
     try {
       desired = await desiredFor(view, entry, input.data.get(entry.path), review);
     } catch (err) {
-      return { refusal: `${(err as Error).message}; review it again` };
+      return { refusal: `${(err as Error).message}; review it again`, kind: 'undecidable' };
     }
     if (!desired) return {};
     // Parents on the real side: missing ones are created, a symlink or a non-directory refuses.
@@ -236,7 +248,7 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
         // A file this apply turns into a folder: what lies below it is created afresh.
         missing.push(prefix);
       } else if (verdict) {
-        return { refusal: verdict };
+        return { refusal: verdict, kind: 'unsafe-parent' };
       }
     }
     return { desired, missing, real: await readRealState(root, entry.path) };
@@ -246,13 +258,13 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
   for (const [index, entry] of input.entries.entries()) {
     const ready = prepared[index]!;
     if ('refusal' in ready) {
-      plan.refused.push({ path: entry.path, reasons: entry.neverApply.length ? entry.neverApply.map((r) => r.reason) : [ready.refusal] });
+      plan.refused.push({ path: entry.path, kind: ready.kind, reasons: entry.neverApply.length ? entry.neverApply.map((r) => r.reason) : [ready.refusal] });
       continue;
     }
     if (!ready.desired) continue;
     const { desired, missing, real } = ready;
     if (real.type === 'special') {
-      plan.refused.push({ path: entry.path, reasons: [`your tree has a ${real.what} at this path; apply does not replace special files`] });
+      plan.refused.push({ path: entry.path, kind: 'special-file', reasons: [`your tree has a ${real.what} at this path; apply does not replace special files`] });
       continue;
     }
 
@@ -372,7 +384,7 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     const names = await fs.promises.readdir(hostPath(root, entry.path));
     const left = names.filter((n) => !removals.has(`${entry.path}/${n}`));
     if (left.length) {
-      plan.refused.push({ path: entry.path, reasons: [`the folder still holds ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in your tree that this apply does not delete (for example "${left[0]}")`] });
+      plan.refused.push({ path: entry.path, kind: 'folder-not-empty', reasons: [`the folder still holds ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in your tree that this apply does not delete (for example "${left[0]}")`] });
       continue;
     }
     removals.add(entry.path);

@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import { describeError, SandboxError } from '../../core/errors';
 import { reconcileRejections } from '../../core/tools/feedback';
 import { writeSandboxFile } from '../../core/tools/sandboxFiles';
+import { handleRequest, parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestHandlers } from '../../protocol/review';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { openNativeDiff } from './contentProvider';
 import { reviewHtml } from './html';
-import { parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestMessage, type ReviewRequests } from './protocol';
 import { ReviewService } from './reviewService';
 
 export const REVIEW_VIEW_TYPE = 'agentSandbox.review';
@@ -58,6 +58,7 @@ export function dirtyPathsUnder(root: string | undefined): Set<string> {
 export class ReviewPanel extends Disposable {
   private static current: ReviewPanel | undefined;
   private readonly service: ReviewService;
+  private readonly handlers: RequestHandlers;
   private ready = false;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -111,6 +112,7 @@ export class ReviewPanel extends Disposable {
         for (const f of report.failed) deps.logger.warn(`Could not undo the rejected change to ${f.path} in the sandbox: ${f.reason}`);
       },
     });
+    this.handlers = this.requestHandlers(this.service);
     panel.webview.html = reviewHtml(panel.webview, deps.extensionUri, (base, ...parts) => vscode.Uri.joinPath(base, ...parts));
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((data: unknown) => void this.receive(data)));
@@ -157,9 +159,9 @@ export class ReviewPanel extends Disposable {
     }
     const request = parsed.value;
     try {
-      const result = await this.handle(request);
+      const result = await handleRequest(this.handlers, request);
       if (request.method === 'ready') this.ready = true;
-      this.post({ kind: 'reply', id: request.id, ok: true, result } as HostToWebviewMessage);
+      this.post({ kind: 'reply', id: request.id, ok: true, result });
     } catch (err) {
       this.deps.logger.error(`Review panel request "${request.method}" failed`, err);
       this.post({
@@ -175,35 +177,26 @@ export class ReviewPanel extends Disposable {
     }
   }
 
-  private async handle(request: RequestMessage): Promise<ReviewRequests[typeof request.method]['result']> {
-    const s = this.service;
-    switch (request.method) {
-      case 'ready':
-      case 'refresh':
-        return s.state();
-      case 'requestDiff':
-        return s.diff(request.params.path);
-      case 'setFileDecision':
-        return s.setFileDecision(request.params.path, request.params.decision, request.params.reason);
-      case 'setHunkDecision':
-        return s.setHunkDecision(request.params.path, request.params.hunk, request.params.decision, request.params.reason);
+  /** One handler per request; the map's type makes each answer the type its request expects. */
+  private requestHandlers(s: ReviewService): RequestHandlers {
+    return {
+      ready: () => s.state(),
+      refresh: () => s.state(),
+      requestDiff: ({ path }) => s.diff(path),
+      setFileDecision: ({ path, decision, reason }) => s.setFileDecision(path, decision, reason),
+      setHunkDecision: ({ path, hunk, decision, reason }) => s.setHunkDecision(path, hunk, decision, reason),
       // Bulk decisions change hunks of the open diff too: a fresh state makes the panel refetch it.
-      case 'approveAll':
-        return this.thenPush(await s.approveAll());
-      case 'rejectAll':
-        return this.thenPush(await s.rejectAll());
-      case 'apply':
-        return this.withProgress('Applying approved changes', async () => this.report(await s.apply()));
-      case 'resolveConflict':
-        return this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path: request.params.path, choice: request.params.choice })));
-      case 'discard':
-        return this.withProgress('Discarding every change', () => s.discard());
-      case 'openNativeDiff': {
-        if (!(await s.has(request.params.path))) return { opened: false };
-        await openNativeDiff(request.params.path);
+      approveAll: async () => this.thenPush(await s.approveAll()),
+      rejectAll: async () => this.thenPush(await s.rejectAll()),
+      apply: () => this.withProgress('Applying approved changes', async () => this.report(await s.apply())),
+      resolveConflict: ({ path, choice }) => this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path, choice }))),
+      discard: () => this.withProgress('Discarding every change', () => s.discard()),
+      openNativeDiff: async ({ path }) => {
+        if (!(await s.has(path))) return { opened: false };
+        await openNativeDiff(path);
         return { opened: true };
-      }
-    }
+      },
+    };
   }
 
   private thenPush<T>(result: T): T {

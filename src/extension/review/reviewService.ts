@@ -20,7 +20,7 @@ import {
   type FileDiff,
   type FileItem,
   type ReviewState,
-} from './protocol';
+} from '../../protocol/review';
 import { combineDecisions, conflictInfo, policySummary, toFileItem, toHunkView, totalsOf } from './viewModel';
 
 export interface ReviewServiceDeps {
@@ -210,8 +210,8 @@ export class ReviewService {
   async approveAll(): Promise<ApproveAllResult> {
     const airlock = this.requireAirlock();
     const report = await airlock.approveAll({ includeRisky: false });
-    const skippedRisky = report.skipped.filter((s) => s.reasons.some((r) => r.startsWith('risky'))).length;
-    const skippedNeverApply = report.skipped.filter((s) => s.reasons.some((r) => r.startsWith('never applied'))).length;
+    const skippedRisky = report.skipped.filter((s) => s.kind === 'risky').length;
+    const skippedNeverApply = report.skipped.filter((s) => s.kind === 'never-apply').length;
     const state = await this.state();
     return { files: state.files, totals: state.totals, skippedRisky, skippedNeverApply };
   }

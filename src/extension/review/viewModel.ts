@@ -4,7 +4,7 @@
  */
 import type { ChangeEntry, DecisionState, Hunk, RiskFlag as CoreRisk } from '../../core/airlock';
 import type { Policy } from '../../core/policy';
-import type { ConflictChoice, ConflictInfo, Decision, DiffLine, FileDecision, FileItem, HunkView, PolicySummary, Totals } from './protocol';
+import type { ConflictChoice, ConflictInfo, Decision, DiffLine, FileDecision, FileItem, HunkView, PolicySummary, Totals } from '../../protocol/review';
 
 /** What the view model needs to know about one file's decisions. */
 export interface DecisionSource {

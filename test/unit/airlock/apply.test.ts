@@ -169,6 +169,11 @@ test('unsafe changes never reach the real tree, each refused with its reason', a
   assert.match(refused['dir/../../evil.txt']!, /"\.\." segment/);
   assert.match(refused['/tmp/evil.txt']!, /absolute path/);
   assert.match(refused['linked/payload.txt']!, /"linked" is a symbolic link in your tree/);
+  // Each refusal says which kind it is, so callers can count them without reading the text.
+  const kinds = Object.fromEntries(report.refused.map((r) => [r.path, r.kind]));
+  for (const p of ['dir/escape', 'abs-escape', '.git/hooks/pre-commit', 'pipe', 'dir/../../evil.txt', '/tmp/evil.txt']) assert.equal(kinds[p], 'never-apply', p);
+  assert.equal(kinds['linked/payload.txt'], 'unsafe-parent');
+  assert.ok(approval.skipped.every((s) => s.kind === 'never-apply'), 'approve-all with includeRisky skips only never-apply paths here');
   assert.deepEqual(fs.readdirSync(outside), []);
   assert.ok(!fs.existsSync(path.join(ws.dir, 'evil.txt')));
 
@@ -195,6 +200,7 @@ test('approve-all skips risky changes and says which and why', async () => {
   assert.match(skipped['package.json']!, /package scripts changed/);
   assert.match(skipped['run.sh']!, /new executable file/);
   assert.match(skipped['yarn.lock']!, /dependency lockfile/);
+  assert.deepEqual(result.skipped.map((s) => [s.path, s.kind]).sort(), [['package.json', 'risky'], ['run.sh', 'risky'], ['yarn.lock', 'risky']]);
   const report = await ws.airlock.apply();
   assert.deepEqual(report.applied.map((a) => a.path), ['src/a.ts']);
   assert.ok(!fs.existsSync(path.join(ws.real, 'run.sh')));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FileDiff } from '../../../src/extension/review/protocol';
+import type { FileDiff } from '../../../src/protocol/review';
 import { buildDiffModel, hunkAtRow } from '../../../webview/src/model/diffRows';
 import { hunk } from './fixtures';
 

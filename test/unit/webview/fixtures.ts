@@ -1,5 +1,5 @@
 /** Small builders for the webview's view-model types, used by the unit tests. */
-import type { FileItem, HunkView, Totals } from '../../../src/extension/review/protocol';
+import type { FileItem, HunkView, Totals } from '../../../src/protocol/review';
 
 export function file(path: string, overrides: Partial<FileItem> = {}): FileItem {
   return { path, kind: 'modified', size: 100, risks: [], decision: 'pending', hunkCount: 1, ...overrides };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseHostMessage, parseWebviewMessage, type RequestMethod } from '../../../src/extension/review/protocol';
+import { parseHostMessage, parseWebviewMessage, type RequestMethod } from '../../../src/protocol/review';
 import { file, hunk, totals } from './fixtures';
 
 const pending = new Map<number, RequestMethod>([

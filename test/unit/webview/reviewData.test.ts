@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { FileDiff, ReviewState } from '../../../src/extension/review/protocol';
+import type { FileDiff, ReviewState } from '../../../src/protocol/review';
 import {
   approveAllExclusions,
   fileAt,

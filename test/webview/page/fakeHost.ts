@@ -5,7 +5,7 @@
  * real postMessage does. Records CSP violations and first-paint timings for the tests.
  * Only the few page globals it needs are typed here, so it type-checks without DOM types.
  */
-import type { NotificationMessage, ReplyMessage, RequestMessage } from '../../../src/extension/review/protocol';
+import type { NotificationMessage, ReplyMessage, RequestMessage } from '../../../src/protocol/review';
 import { DEFAULT_CONFIG, FakeReviewHost, type FakeHostConfig, type FakeHostMemory } from './fakeReviewHost';
 
 interface Violation {

@@ -18,9 +18,12 @@ import {
   type NotificationMessage,
   type ReplyMessage,
   type RequestMessage,
+  type RequestMethod,
+  type RequestParams,
+  type RequestResult,
   type ReviewState,
   type Totals,
-} from '../../../src/extension/review/protocol';
+} from '../../../src/protocol/review';
 
 export interface FakeHostConfig {
   readonly files: number;
@@ -308,71 +311,77 @@ export class FakeReviewHost {
     return result;
   }
 
+  /**
+   * One answer per request, typed like the extension's handler map (RequestHandlers): an
+   * answer of the wrong result type does not compile. Synchronous, as the page posts the
+   * reply right after.
+   */
+  private readonly answers: { readonly [M in RequestMethod]: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M> } = {
+    ready: () => this.state(),
+    refresh: () => this.state(),
+    requestDiff: ({ path }) => this.diff(this.find(path)),
+    setFileDecision: ({ path, decision, reason }) => {
+      const record = this.find(path);
+      if (record.item.neverApply !== undefined) throw new Error(`${record.item.path} is never applied: ${record.item.neverApply}`);
+      this.setAll(record, decision, reason);
+      return this.update([record], record);
+    },
+    setHunkDecision: ({ path, hunk, decision, reason }) => {
+      const record = this.find(path);
+      const at = hunk - 1;
+      if (at < 0 || at >= record.hunkDecisions.length) throw new Error(`${record.item.path} has no hunk ${hunk}`);
+      record.hunkDecisions[at] = decision;
+      record.hunkReasons[at] = reason;
+      this.syncDecision(record);
+      return this.update([record], record);
+    },
+    approveAll: () => {
+      const changed = this.records.filter((r) => r.item.decision === 'pending' && r.item.risks.length === 0 && r.item.neverApply === undefined);
+      changed.forEach((r) => this.setAll(r, 'approved'));
+      const skippedRisky = this.records.filter((r) => r.item.risks.length > 0 && r.item.neverApply === undefined).length;
+      const skippedNeverApply = this.records.filter((r) => r.item.neverApply !== undefined).length;
+      return { ...this.update(changed), skippedRisky, skippedNeverApply };
+    },
+    rejectAll: () => {
+      const changed = this.records.filter((r) => r.item.decision === 'pending' || r.item.decision === 'partial');
+      changed.forEach((r) => this.setAll(r, 'rejected'));
+      return this.update(changed);
+    },
+    apply: (_params, notify) => {
+      notify({ kind: 'notification', method: 'progress', params: { busy: true, label: 'Applying', done: 0, total: this.records.length } });
+      const result = this.apply();
+      notify({ kind: 'notification', method: 'progress', params: { busy: false } });
+      return result;
+    },
+    discard: () => {
+      const discarded = this.records.length;
+      this.records = [];
+      this.generation++;
+      return { discarded };
+    },
+    openNativeDiff: ({ path }) => {
+      this.find(path);
+      return { opened: true };
+    },
+    resolveConflict: ({ path: wanted, choice }) => {
+      const record = this.find(wanted);
+      this.records = this.records.filter((r) => r !== record);
+      this.generation++;
+      const path = record.item.path;
+      return choice === 'keep-theirs' ? { applied: [], merged: [], conflicts: [], refused: [] } : { applied: [path], merged: [], conflicts: [], refused: [] };
+    },
+  };
+
+  private answer<M extends RequestMethod>(message: RequestMessage<M>, notify: (notification: NotificationMessage) => void): RequestResult<M> {
+    const answer: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M> = this.answers[message.method];
+    return answer(message.params, notify);
+  }
+
   /** Answers one request; `notify` receives any notifications the request causes. */
   handle(message: RequestMessage, notify: (notification: NotificationMessage) => void): ReplyMessage {
     this.received.push(message);
-    const ok = <T>(result: T) => ({ kind: 'reply', id: message.id, ok: true, result }) as ReplyMessage;
     try {
-      switch (message.method) {
-        case 'ready':
-        case 'refresh':
-          return ok(this.state());
-        case 'requestDiff':
-          return ok(this.diff(this.find(message.params.path)));
-        case 'setFileDecision': {
-          const record = this.find(message.params.path);
-          if (record.item.neverApply !== undefined) throw new Error(`${record.item.path} is never applied: ${record.item.neverApply}`);
-          this.setAll(record, message.params.decision, message.params.reason);
-          return ok(this.update([record], record));
-        }
-        case 'setHunkDecision': {
-          const record = this.find(message.params.path);
-          const at = message.params.hunk - 1;
-          if (at < 0 || at >= record.hunkDecisions.length) throw new Error(`${record.item.path} has no hunk ${message.params.hunk}`);
-          record.hunkDecisions[at] = message.params.decision;
-          record.hunkReasons[at] = message.params.reason;
-          this.syncDecision(record);
-          return ok(this.update([record], record));
-        }
-        case 'approveAll': {
-          const changed = this.records.filter((r) => r.item.decision === 'pending' && r.item.risks.length === 0 && r.item.neverApply === undefined);
-          changed.forEach((r) => this.setAll(r, 'approved'));
-          const skippedRisky = this.records.filter((r) => r.item.risks.length > 0 && r.item.neverApply === undefined).length;
-          const skippedNeverApply = this.records.filter((r) => r.item.neverApply !== undefined).length;
-          return ok({ ...this.update(changed), skippedRisky, skippedNeverApply });
-        }
-        case 'rejectAll': {
-          const changed = this.records.filter((r) => r.item.decision === 'pending' || r.item.decision === 'partial');
-          changed.forEach((r) => this.setAll(r, 'rejected'));
-          return ok(this.update(changed));
-        }
-        case 'apply': {
-          notify({ kind: 'notification', method: 'progress', params: { busy: true, label: 'Applying', done: 0, total: this.records.length } });
-          const result = this.apply();
-          notify({ kind: 'notification', method: 'progress', params: { busy: false } });
-          return ok(result);
-        }
-        case 'discard': {
-          const discarded = this.records.length;
-          this.records = [];
-          this.generation++;
-          return ok({ discarded });
-        }
-        case 'openNativeDiff':
-          this.find(message.params.path);
-          return ok({ opened: true });
-        case 'resolveConflict': {
-          const record = this.find(message.params.path);
-          this.records = this.records.filter((r) => r !== record);
-          this.generation++;
-          const path = record.item.path;
-          return ok(
-            message.params.choice === 'keep-theirs'
-              ? { applied: [], merged: [], conflicts: [], refused: [] }
-              : { applied: [path], merged: [], conflicts: [], refused: [] },
-          );
-        }
-      }
+      return { kind: 'reply', id: message.id, ok: true, result: this.answer(message, notify) };
     } catch (error) {
       return { kind: 'reply', id: message.id, ok: false, error: { message: error instanceof Error ? error.message : String(error), hint: 'Refresh the panel.' } };
     }

@@ -1,8 +1,13 @@
 /**
  * Small factories over the toolkit's elements. Callers get plain HTMLElements and typed
- * accessors, never toolkit types, so the toolkit can be swapped inside this folder.
+ * accessors, never toolkit types or tag names: each element carries a class from
+ * `COMPONENT_CLASS`, which is what styles and tests select. The toolkit can be swapped
+ * inside this folder.
  */
+import { COMPONENT_CLASS } from './classes';
+
 export { registerComponents } from './register';
+export { COMPONENT_CLASS, COMPONENT_SELECTOR } from './classes';
 
 export type ButtonAppearance = 'primary' | 'secondary' | 'icon';
 
@@ -17,6 +22,7 @@ export interface ButtonOptions {
 
 export function createButton(label: string, options: ButtonOptions): HTMLElement {
   const button = document.createElement('vscode-button');
+  button.className = COMPONENT_CLASS.button;
   button.textContent = label;
   button.setAttribute('appearance', options.appearance ?? 'primary');
   if (options.title !== undefined) button.title = options.title;
@@ -57,6 +63,7 @@ interface ValueElement extends HTMLElement {
 
 export function createTextField(options: TextFieldOptions): TextField {
   const field = document.createElement('vscode-text-field') as ValueElement;
+  field.className = COMPONENT_CLASS.textField;
   // The visible label is the slotted text; aria-label keeps the name when it is hidden by CSS.
   field.textContent = options.label;
   field.setAttribute('aria-label', options.label);
@@ -89,6 +96,7 @@ interface CheckedElement extends HTMLElement {
 
 export function createCheckbox(label: string, checked: boolean, onChange: (checked: boolean) => void): Checkbox {
   const box = document.createElement('vscode-checkbox') as CheckedElement;
+  box.className = COMPONENT_CLASS.checkbox;
   box.textContent = label;
   box.checked = checked;
   box.addEventListener('change', () => onChange(box.checked));
@@ -107,7 +115,7 @@ export function createCheckbox(label: string, checked: boolean, onChange: (check
  */
 export function createBadge(text: string, ariaLabel?: string): HTMLElement {
   const badge = document.createElement('span');
-  badge.className = 'count-badge';
+  badge.className = COMPONENT_CLASS.badge;
   badge.textContent = text;
   if (ariaLabel !== undefined) badge.setAttribute('aria-label', ariaLabel);
   return badge;
@@ -119,6 +127,7 @@ export function setBadgeText(badge: HTMLElement, text: string): void {
 
 export function createProgressRing(label: string): HTMLElement {
   const ring = document.createElement('vscode-progress-ring');
+  ring.className = COMPONENT_CLASS.progressRing;
   ring.setAttribute('aria-label', label);
   return ring;
 }

@@ -1,11 +1,12 @@
 /**
  * Registers the toolkit's custom elements the panel uses, and only those. This folder is
- * the only place that knows about @vscode/webview-ui-toolkit (archived upstream): moving to
- * @vscode-elements/elements means rewriting this folder and nothing else.
- *
- * The toolkit reads the CSP nonce from `<meta property="csp-nonce" content="…">` for the one
- * `<style>` probe it makes (focus-visible support); the panel host must emit that meta tag.
+ * the only place that knows about @vscode/webview-ui-toolkit (archived upstream): its tag
+ * names, the class names review.css styles (see classes.ts), the selectors the tests use
+ * and the toolkit's CSP needs. Moving to @vscode-elements/elements means rewriting this
+ * folder and nothing else.
  */
+// Before the toolkit: it reads the page's nonce when its module is evaluated.
+import './toolkitNonce';
 import {
   provideVSCodeDesignSystem,
   vsCodeButton,

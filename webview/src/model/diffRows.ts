@@ -2,7 +2,7 @@
  * Flattens a file diff into fixed-height rows (one per hunk header, one per line) so a diff
  * of 100,000 lines renders like any other virtual list. Pure, so it is unit-tested.
  */
-import type { DiffLine, FileDiff } from '../../../src/extension/review/protocol';
+import type { DiffLine, FileDiff } from '../../../src/protocol/review';
 
 export type DiffRow =
   | { readonly type: 'hunk'; readonly hunk: number }

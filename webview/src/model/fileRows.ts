@@ -3,7 +3,7 @@
  * need, filtered by the person's filter, with collapsible groups. Pure, so it is unit-tested
  * and cheap to recompute for thousands of files.
  */
-import type { FileItem } from '../../../src/extension/review/protocol';
+import type { FileItem } from '../../../src/protocol/review';
 
 /**
  * Conflicts first (they block an apply), then files that need a closer look (never part of

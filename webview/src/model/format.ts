@@ -1,5 +1,5 @@
 /** Plain-text formatting for sizes, kinds and decisions shown in the panel. */
-import type { ChangeKind, FileDecision } from '../../../src/extension/review/protocol';
+import type { ChangeKind, FileDecision } from '../../../src/protocol/review';
 
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';

@@ -9,7 +9,7 @@ import type {
   FileItem,
   ReviewState,
   Totals,
-} from '../../../src/extension/review/protocol';
+} from '../../../src/protocol/review';
 import { isExcludedFromApproveAll } from './fileRows';
 
 export interface ReviewData {

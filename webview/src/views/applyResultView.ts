@@ -2,7 +2,7 @@
  * The outcome of the last apply: what was written, merged, refused, and which conflicts
  * still need a choice (with the three choices as buttons).
  */
-import type { ApplyResult, ConflictChoice } from '../../../src/extension/review/protocol';
+import type { ApplyResult, ConflictChoice } from '../../../src/protocol/review';
 import { createButton } from '../components';
 import { el } from '../dom';
 

@@ -1,5 +1,5 @@
 /** Renders one row of the diff body (a hunk header or a line) into a recycled element. */
-import type { HunkView } from '../../../src/extension/review/protocol';
+import type { HunkView } from '../../../src/protocol/review';
 import { createButton } from '../components';
 import { el, setText } from '../dom';
 import { LINE_MARKERS, type DiffRow } from '../model/diffRows';

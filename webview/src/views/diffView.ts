@@ -4,7 +4,7 @@
  * Keyboard in the diff body: n/p next/previous hunk, a/r approve/reject the focused hunk,
  * o opens the native diff editor, Escape returns to the file list.
  */
-import type { ConflictChoice, FileDiff, FileItem, HunkView } from '../../../src/extension/review/protocol';
+import type { ConflictChoice, FileDiff, FileItem, HunkView } from '../../../src/protocol/review';
 import { createButton, setDisabled } from '../components';
 import { el } from '../dom';
 import { buildDiffModel, type DiffModel } from '../model/diffRows';

@@ -4,7 +4,7 @@
  * Enter opens the diff (or toggles a group), left/right collapse/expand, a/r decide, o opens
  * the native diff. One row is tabbable at a time (roving tabindex).
  */
-import type { FileItem } from '../../../src/extension/review/protocol';
+import type { FileItem } from '../../../src/protocol/review';
 import { createCheckbox, createTextField, type Checkbox, type TextField } from '../components';
 import { el } from '../dom';
 import { buildFileRows, type GroupId, type ListFilter, type ListRow } from '../model/fileRows';

@@ -2,7 +2,7 @@
  * Renders one row of the file list (a group header or a file) into a recycled element.
  * Everything untrusted goes in as text.
  */
-import type { FileItem } from '../../../src/extension/review/protocol';
+import type { FileItem } from '../../../src/protocol/review';
 import { createBadge, setBadgeText } from '../components';
 import { el, setText } from '../dom';
 import { DECISION_LABELS, KIND_LABELS, KIND_LETTERS, formatSize, splitPath } from '../model/format';

@@ -3,7 +3,7 @@
  * in its label how many files it leaves alone, because a bulk approval that quietly
  * skipped files would be a surprise.
  */
-import type { FileItem, PolicySummary, Progress, Totals } from '../../../src/extension/review/protocol';
+import type { FileItem, PolicySummary, Progress, Totals } from '../../../src/protocol/review';
 import { createButton, createProgressRing, setButtonLabel, setDisabled } from '../components';
 import { el } from '../dom';
 import { approveAllExclusions, summariseTotals } from '../model/reviewData';
