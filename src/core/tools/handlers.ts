@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { describeError, SandboxError } from '../errors';
-import type { SandboxSession } from '../session';
+import type { SandboxSession } from '../session/session';
 import {
   EditFileInput,
   ListChangesInput,

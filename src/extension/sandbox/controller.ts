@@ -6,15 +6,15 @@
 import * as vscode from 'vscode';
 import type { NetworkLogRecord } from '../../core/network/log';
 import { ruleForHostPort } from '../../core/network/rules';
-import { Airlock } from '../../core/airlock';
-import { connectEngine } from '../../core/engine/connection';
+import type { Airlock } from '../../core/airlock';
 import { SandboxError } from '../../core/errors';
 import type { AskAnswer, AskRequest } from '../../core/network/gate';
-import { startSandbox, type OpenSandbox } from '../../core/sandbox';
-import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
+import { startSandbox, type OpenSandbox } from '../../core/session/network';
+import { openSnapshotOnly, resetSession } from '../../core/session/lifecycle';
+import { SandboxSession, type RunOptions, type RunResult } from '../../core/session/session';
 import type { BaseChanges } from '../../core/snapshot/baseChanges';
 import { DEFAULT_POLICY, type Policy } from '../../core/policy';
-import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/sessionRemove';
+import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/session/remove';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
@@ -244,21 +244,12 @@ export class SandboxController extends Disposable {
     const root = this.requireStartable();
     this.stopHealthChecks();
     const policy = this.policy();
-    let session = this.session;
+    const session = this.session;
     this.session = undefined;
     this.airlockOf = undefined;
     await this.closeNetwork();
-    if (!session) {
-      const found = SandboxSession.find(root);
-      if (found.state) {
-        const { docker, info } = await connectEngine();
-        session = new SandboxSession(docker, info, found.dir, found.state, policy);
-      }
-    }
-    if (session) {
-      await session.destroy();
-      this.logger.info(`Sandbox ${session.id} removed with its pending changes.`);
-    }
+    const removed = await resetSession({ workspaceRoot: root, policy, session });
+    if (removed) this.logger.info(`Sandbox ${removed} removed with its pending changes.`);
     await this.start();
   }
 
@@ -416,8 +407,7 @@ export class SandboxController extends Disposable {
     if (!root) return undefined;
     if (this.session) {
       if (this.airlockOf?.dir !== this.session.dir || !this.airlockOf) {
-        const policy = this.session.policy;
-        this.airlockOf = { dir: this.session.dir, airlock: new Airlock({ view: this.session.snapshot, policy, stateDir: this.session.airlockDir }) };
+        this.airlockOf = { dir: this.session.dir, airlock: this.session.airlock() };
       }
       return this.airlockOf.airlock;
     }
@@ -427,10 +417,10 @@ export class SandboxController extends Disposable {
     } catch {
       return undefined;
     }
-    const opened = SandboxSession.openSnapshotOnly(root, policy);
+    const opened = openSnapshotOnly(root, policy);
     if (!opened) return undefined;
     if (this.airlockOf?.dir !== opened.dir) {
-      this.airlockOf = { dir: opened.dir, airlock: new Airlock({ view: opened.snapshot, policy, stateDir: `${opened.dir}/airlock` }) };
+      this.airlockOf = { dir: opened.dir, airlock: opened.airlock() };
     }
     return this.airlockOf.airlock;
   }
