@@ -24,7 +24,6 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { Airlock } from '../../src/core/airlock';
 import { installTool } from '../../src/core/agentTools/install';
 import { connectEngine } from '../../src/core/engine/connection';
 import { hostNpmRegistry } from '../../src/core/agentTools/registry';
@@ -185,7 +184,7 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
     assert.ok(!inside.stdout.toString().includes(SECRET), 'the secret is nowhere in the container: environment, home or /tmp');
 
     // The edits: in the copy, in the airlock's change set, not in the real workspace.
-    const changes = await new Airlock({ view: s.snapshot, policy, stateDir: s.airlockDir }).changes();
+    const changes = await s.airlock().changes();
     const written = changes.get('written-by-claude.txt');
     const bashMade = changes.get('bash-made.txt');
     assert.ok(written && written.kind === 'added', `Write's file is a pending change: ${changes.entries.map((e) => `${e.kind} ${e.path}`).join(', ')}`);

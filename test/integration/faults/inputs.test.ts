@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Airlock } from '../../../src/core/airlock';
+import type { Airlock } from '../../../src/core/airlock';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { SandboxError } from '../../../src/core/errors';
 import { resolvePolicy } from '../../../src/core/policy';
@@ -93,7 +93,7 @@ describe('bad input', () => {
     const policy = testPolicy();
     const { session } = await startSession({ workspaceRoot: ws, policy });
     await sh(session, 'echo changed > /workspace/a.txt && mkdir -p /workspace/new && echo n > /workspace/new/file.txt');
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
+    const airlock = session.airlock();
     await airlock.approveAll({ includeRisky: true });
     fs.rmSync(ws, { recursive: true });
     const outcome = await airlock.apply().then(
@@ -126,7 +126,7 @@ describe('the person edits the same file as the agent', () => {
 
   before(async () => {
     battery = await startBatterySession({ 'merge.txt': lines, 'clash.txt': lines, 'gone.txt': lines });
-    airlock = new Airlock({ view: battery.session.snapshot, policy: battery.policy, stateDir: battery.session.airlockDir });
+    airlock = battery.session.airlock();
   });
 
   after(() => battery?.dispose());
