@@ -18,10 +18,10 @@ import type { Policy } from '../policy';
 import { baseCacheDirFor } from '../snapshot/baseCache';
 import { cappedMountPoint, ensureCappedFsMounted, isMountPoint } from '../snapshot/diskCap';
 import { layoutOf, SessionSnapshot } from '../snapshot/sessionSnapshot';
-import { readState, withSessionLock, type SessionState } from './state';
-import { engineObjectsOf, removeEmptySessionFolder, tearDownSession } from './teardown';
 import { sessionAt } from './lifecycle';
 import { airlockOver } from './session';
+import { readState, withSessionLock, type SessionState } from './state';
+import { engineObjectsOf, removeEmptySessionFolder, tearDownSession } from './teardown';
 import { airlockDirOf, resolveWorkspace, sessionDirFor } from './workspace';
 
 /** How many pending changes a session holds; `atLeast` when part of them could not be seen. */

@@ -108,6 +108,15 @@ export const WHICH_SCRIPT: SandboxScript = {
   text: 'command -v -- "$1" >/dev/null 2>&1',
 };
 
+/**
+ * Runs an agent's command line ($2) with `sh -c` in a folder ($1) of the workspace, for the
+ * run_command tool's `cwd`: both are arguments, nothing is spliced into the script.
+ */
+export const IN_FOLDER_SCRIPT: SandboxScript = {
+  name: 'agent-sandbox-cd',
+  text: 'cd -- "$1" || exit 126; exec /bin/sh -c "$2"',
+};
+
 /** The terminal's shell: bash without rc files (so its prompt holds), or sh where there is no bash. */
 export const TERMINAL_SHELL_SCRIPT: SandboxScript = {
   name: 'agent-sandbox-terminal',
