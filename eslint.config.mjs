@@ -1,11 +1,33 @@
 // Lint rules. The layering rule keeps src/core free of the vscode module, so the core runs
 // in plain Node and is shared by the extension, the CLI and the MCP server; src/protocol
 // is compiled into the review panel's webview too.
+//
+// ESLint keeps only the last `no-restricted-syntax` that matches a file, so each block
+// below repeats the rules of the blocks it narrows.
 import tseslint from 'typescript-eslint';
 
 const ARGV_NOT_TEMPLATE = {
   selector: "CallExpression[callee.property.name='exec'][arguments.0.type='TemplateLiteral']",
   message: 'Commands are argv arrays: never build a shell line from a template string.',
+};
+
+// The session is the only owner of its container: sessions are made by its lifecycle
+// (start, attach, reset) and their airlocks by the session, nowhere else.
+const SESSION_OWNS_CONTAINER = [
+  {
+    selector: "NewExpression[callee.name='SandboxSession']",
+    message: 'Sessions are made in src/core/session/lifecycle.ts: use startSession, attachSession or resetSession.',
+  },
+  {
+    selector: "NewExpression[callee.name='Airlock']",
+    message: "A session's airlock comes from session.airlock() (or openSnapshotOnly(...).airlock() for a stopped one).",
+  },
+];
+
+// Command ids are typed (src/extension/commandIds.ts): registering goes through util/commands.ts.
+const TYPED_COMMANDS = {
+  selector: "MemberExpression[object.property.name='commands'][property.name='registerCommand']",
+  message: 'Register commands with registerCommand from src/extension/util/commands.ts, which takes only a CommandId.',
 };
 
 export default tseslint.config(
@@ -18,17 +40,16 @@ export default tseslint.config(
     },
   },
   {
-    // Command ids are typed (src/extension/commandIds.ts): registering goes through util/commands.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/core/session/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ARGV_NOT_TEMPLATE, ...SESSION_OWNS_CONTAINER],
+    },
+  },
+  {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-syntax': [
-        'error',
-        ARGV_NOT_TEMPLATE,
-        {
-          selector: "MemberExpression[object.property.name='commands'][property.name='registerCommand']",
-          message: 'Register commands with registerCommand from src/extension/util/commands.ts, which takes only a CommandId.',
-        },
-      ],
+      'no-restricted-syntax': ['error', ARGV_NOT_TEMPLATE, ...SESSION_OWNS_CONTAINER, TYPED_COMMANDS],
     },
   },
   {

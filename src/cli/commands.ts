@@ -1,11 +1,12 @@
 /** The CLI's commands, each a small function over the shared core. */
 import * as path from 'node:path';
-import { Airlock } from '../core/airlock';
 import { readAudit } from '../core/audit';
 import { connectEngine } from '../core/engine/connection';
 import { describeError, SandboxError } from '../core/errors';
-import { attachSandbox, startSandbox } from '../core/sandbox';
-import { resolveWorkspace, SandboxSession } from '../core/session';
+import { attachSandbox, startSandbox } from '../core/session/network';
+import { attachSession, resetSession } from '../core/session/lifecycle';
+import { SandboxSession } from '../core/session/session';
+import { resolveWorkspace } from '../core/session/workspace';
 import { parseArgs, UsageError } from './args';
 import type { Command } from './context';
 import { runAirlockCommand } from './airlockCommands';
@@ -29,7 +30,7 @@ const start: Command = async ({ workspace, args, io }) => {
   await close();
   for (const c of collected) io.err(`Cleaned up: ${c}.\n`);
   if (outcome === 'reused') io.err(`Reattached to the running sandbox of ${root}.\n`);
-  await new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir }).recover();
+  await session.airlock().recover();
   io.out(`${session.id}\n`);
   return 0;
 };
@@ -111,7 +112,7 @@ const status: Command = async ({ workspace, args, io }) => {
 const stop: Command = async ({ workspace, args, io }) => {
   parseArgs(args, [], []);
   const root = resolveWorkspace(workspace);
-  const session = await SandboxSession.attach({ workspaceRoot: root, policy: loadCliPolicy(root) }).catch((err: unknown) => {
+  const session = await attachSession({ workspaceRoot: root, policy: loadCliPolicy(root) }).catch((err: unknown) => {
     if (err instanceof SandboxError && err.code === 'SESSION_NOT_RUNNING') return undefined;
     throw err;
   });
@@ -128,11 +129,7 @@ const reset: Command = async ({ workspace, args, io }) => {
   parseArgs(args, [], []);
   const root = resolveWorkspace(workspace);
   const policy = loadCliPolicy(root);
-  const { state } = SandboxSession.find(root);
-  if (state) {
-    const { docker, info } = await connectEngine();
-    await new SandboxSession(docker, info, SandboxSession.find(root).dir, state, policy).destroy();
-  }
+  await resetSession({ workspaceRoot: root, policy });
   const { session, close } = await startSandbox({ workspaceRoot: root, policy, progress: (m) => io.err(`${m}\n`) });
   await close();
   io.err('The sandbox starts afresh from the current workspace; earlier pending changes were thrown away.\n');
@@ -151,8 +148,8 @@ function airlockCommand(name: 'changes' | 'diff' | 'apply' | 'discard' | 'undo')
   return async ({ workspace, args, io }) => {
     const root = resolveWorkspace(workspace);
     const policy = loadCliPolicy(root);
-    const session = await SandboxSession.attach({ workspaceRoot: root, policy });
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
+    const session = await attachSession({ workspaceRoot: root, policy });
+    const airlock = session.airlock();
     await airlock.recover();
     // The airlock's commands speak in lines.
     const line = (s: string) => (s.endsWith('\n') ? s : `${s}\n`);

@@ -21,8 +21,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../core/errors';
-import { SandboxSession, resolveWorkspace } from '../core/session';
-import { airlockOf } from '../core/tools/sessionHost';
+import { attachSession } from '../core/session/lifecycle';
+import { SandboxSession } from '../core/session/session';
+import { resolveWorkspace } from '../core/session/workspace';
 import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { newFeedbackPrelude } from '../core/tools/handlers';
 import { ensureLauncher, HOOK_WATCHDOG_MS, planHookFile } from '../core/tools/hookConfig';
@@ -194,8 +195,8 @@ async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolIn
   let feedback: string | undefined;
   try {
     const policy = loadCliPolicy(root);
-    const session = await SandboxSession.attach({ workspaceRoot: root, policy });
-    feedback = await newFeedbackPrelude(session, airlockOf(session)).catch((err: unknown) => `Review feedback could not be read: ${describeError(err)}`);
+    const session = await attachSession({ workspaceRoot: root, policy });
+    feedback = await newFeedbackPrelude(session, session.airlock()).catch((err: unknown) => `Review feedback could not be read: ${describeError(err)}`);
   } catch (err) {
     return denyAnswer(`Agent Sandbox is on but the sandbox is not available, so the command was not run: ${describeError(err).replace(/\n/g, ' ')}`);
   }

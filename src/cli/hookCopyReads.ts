@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../core/errors';
-import { SandboxSession } from '../core/session';
+import { attachSession } from '../core/session/lifecycle';
+import { SandboxSession } from '../core/session/session';
 import { materializeCopyFile } from '../core/tools/copyReads';
 import { agentToolWords, copyReadContext, copyRelativePath, copySearchReason } from '../core/tools/hookCopyReads';
 import { denyAnswer, scalarFields } from '../core/tools/hooks';
@@ -65,7 +66,7 @@ export async function answerCopyRead(
   if (target && 'unavailable' in target) return denyAnswer(`Agent Sandbox: ${plan.target} was not read: ${target.unavailable}`);
   let session: SandboxSession;
   try {
-    session = await SandboxSession.attach({ workspaceRoot: root, policy: loadCliPolicy(root) });
+    session = await attachSession({ workspaceRoot: root, policy: loadCliPolicy(root) });
   } catch (err) {
     return denyAnswer(`Agent Sandbox is on but the sandbox is not available, so ${plan.target} was not read (the real workspace would not show the sandbox copy): ${describeError(err).replace(/\n/g, ' ')}`);
   }

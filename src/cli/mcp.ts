@@ -7,8 +7,8 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { resolvePolicy, type Policy } from '../core/policy';
-import { startSandbox } from '../core/sandbox';
-import { resolveWorkspace } from '../core/session';
+import { startSandbox } from '../core/session/network';
+import { resolveWorkspace } from '../core/session/workspace';
 import { TOOL_DEFINITIONS } from '../core/tools/definitions';
 import { invokeTool, type ToolHost } from '../core/tools/handlers';
 import { attachingToolHost } from '../core/tools/sessionHost';

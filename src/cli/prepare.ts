@@ -1,7 +1,7 @@
 /** `agent-sandbox prepare [--watch]`: makes the kept base copy ahead of the next start, and keeps it current. */
 import * as fs from 'node:fs';
-import { resolveWorkspace, resolveUser, sessionDirFor } from '../core/session';
-import { readState } from '../core/sessionState';
+import { resolveWorkspace, resolveUser, sessionDirFor } from '../core/session/workspace';
+import { readState } from '../core/session/state';
 import { baseCacheDirFor } from '../core/snapshot/baseCache';
 import { baseCopySpec } from '../core/snapshot/baseCopySpec';
 import { BaseKeeper, type KeeperActivity } from '../core/snapshot/baseKeeper';

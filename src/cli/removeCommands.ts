@@ -2,8 +2,8 @@
 import { connectEngine } from '../core/engine/connection';
 import { describeError } from '../core/errors';
 import { DEFAULT_POLICY, type Policy } from '../core/policy';
-import { collectGarbageReport } from '../core/session';
-import { describePending, locateSession, losesChanges, removeWorkspaceSession } from '../core/sessionRemove';
+import { collectGarbageReport } from '../core/session/gc';
+import { describePending, locateSession, losesChanges, removeWorkspaceSession } from '../core/session/remove';
 import { parseArgs, UsageError } from './args';
 import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';

@@ -4,7 +4,7 @@
  * removes exactly what the set-up added. The diff goes to stdout and what the person must
  * set themselves to stderr, before anything is written; `--dry-run` writes nothing.
  */
-import { resolveWorkspace } from '../core/session';
+import { resolveWorkspace } from '../core/session/workspace';
 import { currentCliInvocation } from '../core/tools/cliInvocation';
 import { applySetupPlan, codexHome, planAgentSetup, planDiff, planWarnings, SETUP_AGENTS, type SetupAgent } from '../core/tools/agentSetup';
 import { ensureLauncher, launcherPath } from '../core/tools/hookConfig';

@@ -6,7 +6,7 @@
  */
 import { installTool } from '../core/agentTools/install';
 import { validRegistry } from '../core/agentTools/registry';
-import { resolveWorkspace } from '../core/session';
+import { resolveWorkspace } from '../core/session/workspace';
 import { parseArgs, UsageError } from './args';
 import type { CommandContext } from './context';
 import { loadCliPolicy } from './policyLoader';

@@ -24,8 +24,8 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe } from 'node:test';
-import { Airlock } from '../../src/core/airlock';
 import { installTool } from '../../src/core/agentTools/install';
+import { connectEngine } from '../../src/core/engine/connection';
 import { hostNpmRegistry } from '../../src/core/agentTools/registry';
 import { classifyAddress } from '../../src/core/network/addresses';
 import type { Resolver } from '../../src/core/network/gate';
@@ -33,8 +33,10 @@ import { readNetworkLog } from '../../src/core/network/log';
 import { openSessionNetwork, type SessionNetwork } from '../../src/core/network/sessionNetwork';
 import { createTlsAuthority, type TlsAuthority } from '../../src/core/network/tlsAuthority';
 import type { Policy } from '../../src/core/policy';
-import { sessionExtraEnv } from '../../src/core/sandbox';
-import { resolveUser, SandboxSession } from '../../src/core/session';
+import { sessionExtraEnv } from '../../src/core/session/network';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
+import { resolveUser } from '../../src/core/session/workspace';
 import { agentCredentialSpec, KEY_PLACEHOLDER, KNOWN_AGENTS } from '../../src/core/tools/agentLaunch';
 import { disposeStateRoot } from '../integration/support/battery';
 import { isolateState, makeWorkspace, REPO_ROOT, testPolicy } from '../integration/support/sandbox';
@@ -126,13 +128,13 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
       allowAddressesForTesting: [address],
       upstreamCaForTesting: [publicCa.certPem],
     });
-    ({ session } = await SandboxSession.start({
+    ({ session } = await startSession({
       workspaceRoot: workspace,
       policy,
       extraMounts: network.additions.extraMounts,
       extraEnv: sessionExtraEnv(policy, network),
     }));
-    await network.startForwarder(session.docker, session.containerId);
+    await session.serveNetwork(network);
   });
 
   after(async () => {
@@ -174,7 +176,7 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
     const log = readNetworkLog(logFile).filter((l) => l.host === API_HOST);
     assert.ok(log.some((l) => l.decision === 'allow' && (l.injected ?? []).map((h) => h.toLowerCase()).includes('x-api-key')), `the proxy logged the injected key header: ${JSON.stringify(log)}`);
 
-    const inspected = await s.docker.getContainer(s.containerId).inspect();
+    const inspected = await (await connectEngine()).docker.getContainer(s.containerId).inspect();
     const env = inspected.Config.Env ?? [];
     assert.ok(!env.some((e) => e.includes(SECRET)), 'the secret is not in the container configuration');
     assert.ok(env.includes(`ANTHROPIC_API_KEY=${KEY_PLACEHOLDER}`), 'the placeholder is');
@@ -182,7 +184,7 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
     assert.ok(!inside.stdout.toString().includes(SECRET), 'the secret is nowhere in the container: environment, home or /tmp');
 
     // The edits: in the copy, in the airlock's change set, not in the real workspace.
-    const changes = await new Airlock({ view: s.snapshot, policy, stateDir: s.airlockDir }).changes();
+    const changes = await s.airlock().changes();
     const written = changes.get('written-by-claude.txt');
     const bashMade = changes.get('bash-made.txt');
     assert.ok(written && written.kind === 'added', `Write's file is a pending change: ${changes.entries.map((e) => `${e.kind} ${e.path}`).join(', ')}`);

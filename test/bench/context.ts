@@ -5,7 +5,8 @@ import type Docker from 'dockerode';
 import { connectEngine } from '../../src/core/engine/connection';
 import { ensureImage } from '../../src/core/engine/image';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy';
-import { SandboxSession } from '../../src/core/session';
+import { startSession as startSandboxSession } from '../../src/core/session/lifecycle';
+import type { SandboxSession } from '../../src/core/session/session';
 
 export interface BenchContext {
   readonly docker: Docker;
@@ -32,7 +33,7 @@ export function stateEnv(stateDir: string): NodeJS.ProcessEnv {
 
 export async function startSession(ctx: BenchContext, workspaceRoot: string, stateDir: string): Promise<SandboxSession> {
   fs.mkdirSync(stateDir, { recursive: true });
-  const { session } = await SandboxSession.start({ workspaceRoot, policy: ctx.policy, env: stateEnv(stateDir) });
+  const { session } = await startSandboxSession({ workspaceRoot, policy: ctx.policy, env: stateEnv(stateDir) });
   return session;
 }
 

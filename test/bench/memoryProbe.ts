@@ -8,7 +8,7 @@
  */
 import { Airlock } from '../../src/core/airlock';
 import { DEFAULT_POLICY } from '../../src/core/policy';
-import { SandboxSession } from '../../src/core/session';
+import { attachSession } from '../../src/core/session/lifecycle';
 
 interface Usage {
   rssMb: number;
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const policy = { ...DEFAULT_POLICY, baseImage: process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm' };
   const idle = usage();
 
-  const session = await SandboxSession.attach({ workspaceRoot, policy });
+  const session = await attachSession({ workspaceRoot, policy });
   const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.dir });
   await session.run(['true']);
   await airlock.changes();

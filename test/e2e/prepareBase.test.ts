@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepareProductVsix, readStatusBarItem, repoRoot, timeouts, trustWorkspace, withSession } from './harness';
-import { sessionDirFor } from '../../src/core/session';
+import { sessionDirFor } from '../../src/core/session/workspace';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 
 let vsixPath = '';

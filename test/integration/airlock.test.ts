@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Airlock } from '../../src/core/airlock';
-import { SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
 import { disposeStateRoot } from './support/battery';
 import { isolateState, makeWorkspace, testPolicy, treeListing } from './support/sandbox';
 
@@ -25,7 +26,7 @@ describe('airlock over a real session', () => {
   before(async () => {
     ({ stateDir } = isolateState());
     workspace = makeWorkspace({ 'a.txt': lines(60), 'del.txt': 'delete me\n', 'tool.sh': '#!/bin/sh\necho hi\n', '.git/HEAD': 'ref: refs/heads/main\n' });
-    ({ session } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
+    ({ session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
     airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
     await airlock.recover();
   });

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SandboxSession, type RunResult } from '../../src/core/session';
+import { attachSession, startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession, type RunResult } from '../../src/core/session/session';
 import { sh, startBatterySession, type BatterySession } from './support/battery';
 import { isolateState, makeWorkspace, testPolicy } from './support/sandbox';
 
@@ -100,7 +101,7 @@ describe('change tracking from file system events', () => {
   });
 
   test('a second session object on the same session: its changes count in the byte total, not in this one\'s list', async () => {
-    const other = await SandboxSession.attach({ workspaceRoot: battery.workspace, policy: battery.policy });
+    const other = await attachSession({ workspaceRoot: battery.workspace, policy: battery.policy });
     try {
       await sh(other, 'true');
       await sh(other, 'true');
@@ -168,7 +169,7 @@ describe('change tracking on the copy strategy (a full second copy instead of an
   before(async () => {
     ({ stateDir } = isolateState());
     workspace = makeWorkspace({ 'a.txt': 'base a\n', 'dir/keep.txt': 'keep\n' });
-    ({ session: copySession } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), strategy: 'copy' }));
+    ({ session: copySession } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), strategy: 'copy' }));
     await sh(copySession, 'true');
     await sh(copySession, 'true');
   });

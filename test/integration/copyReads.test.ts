@@ -9,7 +9,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
 import { COPY_READ_TIMEOUT_MS, copyReadsDir, isCopyReadPath, materializeCopyFile, type CopyRead } from '../../src/core/tools/copyReads';
 import { READ_LIMIT_BYTES } from '../../src/core/tools/sandboxFiles';
 import { disposeStateRoot } from './support/battery';
@@ -25,7 +26,7 @@ describe('copy reads over a real session', () => {
     ({ stateDir } = isolateState());
     workspace = makeWorkspace({ 'notes.md': 'original notes\n', 'src/keep.txt': 'keep\n' });
     realTree = treeListing(workspace);
-    ({ session } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
+    ({ session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
     const script = [
       'printf "hi\\n" > new.txt',
       'printf "changed notes\\n" > notes.md',

@@ -13,8 +13,10 @@ import { after, before, describe, it } from 'node:test';
 import { readAudit } from '../../src/core/audit';
 import { connectEngine } from '../../src/core/engine/connection';
 import { LABELS } from '../../src/core/engine/hardening';
-import { collectGarbage, SandboxSession } from '../../src/core/session';
-import { readState, writeState } from '../../src/core/sessionState';
+import { collectGarbage } from '../../src/core/session/gc';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
+import { readState, writeState } from '../../src/core/session/state';
 import { disposeStateRoot } from './support/battery';
 import { cli, containersOf, isolateState, makeWorkspace, testPolicy, treeListing } from './support/sandbox';
 
@@ -94,7 +96,7 @@ describe('the container as the engine really runs it', () => {
   let session: SandboxSession;
   before(async () => {
     const ws = makeWorkspace({ 'a.txt': 'a\n' });
-    ({ session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy() }));
+    ({ session } = await startSession({ workspaceRoot: ws, policy: testPolicy() }));
   });
 
   const sh = async (script: string) => session.run(['sh', '-c', script], { timeoutSec: 20 });
@@ -139,13 +141,13 @@ describe('the container as the engine really runs it', () => {
 describe('crash clean-up', () => {
   it('collects a container whose session record is gone, and a copy stuck in "starting" by a dead process', async () => {
     const ws = makeWorkspace({ 'a.txt': 'a\n' });
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy() });
+    const { session } = await startSession({ workspaceRoot: ws, policy: testPolicy() });
     const orphanId = session.containerId;
     // A crash after the container was created but before the record was written.
     fs.rmSync(path.join(session.dir, 'session.json'));
 
     const ws2 = makeWorkspace({ 'b.txt': 'b\n' });
-    const { session: s2 } = await SandboxSession.start({ workspaceRoot: ws2, policy: testPolicy() });
+    const { session: s2 } = await startSession({ workspaceRoot: ws2, policy: testPolicy() });
     const stuck = readState(s2.dir)!;
     // A process that died while starting: a pid that cannot be alive.
     writeState(s2.dir, { ...stuck, status: 'starting', ownerPid: 2 ** 22 + 1 });

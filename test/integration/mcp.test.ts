@@ -11,9 +11,8 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { SandboxSession } from '../../src/core/session';
+import { attachSession } from '../../src/core/session/lifecycle';
 import { TOOL_NAMES } from '../../src/core/tools/definitions';
-import { airlockOf } from '../../src/core/tools/sessionHost';
 import { disposeStateRoot } from './support/battery';
 import { cli, isolateState, makeWorkspace, REPO_ROOT, testPolicy } from './support/sandbox';
 
@@ -33,7 +32,7 @@ describe('agent-sandbox mcp', () => {
     return { isError: result.isError === true, text: result.content.map((c) => c.text ?? '').join('\n') };
   };
   const realFile = (rel: string) => fs.readFileSync(path.join(workspace, rel), 'utf8');
-  const airlock = async () => airlockOf(await SandboxSession.attach({ workspaceRoot: workspace, policy: testPolicy() }));
+  const airlock = async () => (await attachSession({ workspaceRoot: workspace, policy: testPolicy() })).airlock();
 
   before(async () => {
     ({ stateDir } = isolateState());

@@ -15,13 +15,16 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { connectEngine } from '../../src/core/engine/connection';
 import { CONTAINER_NET_DIR } from '../../src/core/network/container';
 import type { Resolver } from '../../src/core/network/gate';
 import { readNetworkLog } from '../../src/core/network/log';
 import { openSessionNetwork, type SessionNetwork } from '../../src/core/network/sessionNetwork';
 import { createTlsAuthority, type TlsAuthority } from '../../src/core/network/tlsAuthority';
 import { DEFAULT_POLICY, type Policy } from '../../src/core/policy';
-import { resolveUser, SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
+import { resolveUser } from '../../src/core/session/workspace';
 
 const IMAGE = process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm';
 const TOKEN = `Bearer sandbox-test-${randomBytes(12).toString('hex')}`;
@@ -147,7 +150,7 @@ describe('network mode none', () => {
       logFile: path.join(stateDir, 'none.jsonl'),
       sandboxUser: resolveUser(policy).user,
     });
-    ({ session: container } = await SandboxSession.start({
+    ({ session: container } = await startSession({
       workspaceRoot: makeWorkspace('none'),
       policy,
       env: sessionEnv,
@@ -155,7 +158,7 @@ describe('network mode none', () => {
       extraMounts: network.additions.extraMounts,
       extraEnv: network.additions.extraEnv,
     }));
-    await network.startForwarder(container.docker, container.containerId);
+    await container.serveNetwork(network);
   });
   after(async () => {
     await container?.destroy();
@@ -231,7 +234,7 @@ describe('network mode allowlist', () => {
       upstreamCaForTesting: [publicCa.certPem],
       forwarderScript: path.join(REPO_ROOT, 'media', 'net-forwarder.js'),
     });
-    ({ session: container } = await SandboxSession.start({
+    ({ session: container } = await startSession({
       workspaceRoot: makeWorkspace('allowlist'),
       policy,
       env: sessionEnv,
@@ -239,7 +242,7 @@ describe('network mode allowlist', () => {
       extraMounts: network.additions.extraMounts,
       extraEnv: network.additions.extraEnv,
     }));
-    await network.startForwarder(container.docker, container.containerId);
+    await container.serveNetwork(network);
   });
   after(async () => {
     await container?.destroy();
@@ -362,7 +365,7 @@ describe('network mode allowlist', () => {
     const found = await search(secret);
     // The only output is grep -c's count for process environments and command lines: 0.
     assert.equal(found.stdout.trim(), '0', `token found in: ${found.stdout}`);
-    const inspect = await container.docker.getContainer(container.containerId).inspect();
+    const inspect = await (await connectEngine()).docker.getContainer(container.containerId).inspect();
     assert.ok(!JSON.stringify(inspect).includes(secret), 'not in the container configuration either');
   });
 

@@ -6,7 +6,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
 import { disposeStateRoot } from './support/battery';
 import { isolateState, makeWorkspace, testPolicy } from './support/sandbox';
 
@@ -18,7 +19,7 @@ describe('overlay scan over a real session', () => {
   before(async () => {
     ({ stateDir } = isolateState());
     workspace = makeWorkspace({ 'lib/one.txt': 'one\n', 'lib/two.txt': 'two\n', 'lib/deep/three.txt': 'three\n' });
-    ({ session } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
+    ({ session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
   });
 
   after(async () => {

@@ -12,7 +12,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readAudit } from '../../src/core/audit';
-import { sessionDirFor, SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
+import { sessionDirFor } from '../../src/core/session/workspace';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { prepareBase } from '../../src/core/snapshot/prepareBase';
 import { preparingMarkOf } from '../../src/core/snapshot/prepareMark';
@@ -63,7 +65,7 @@ describe('preparing the base copy', () => {
     const again = await prepareBase({ workspaceRoot: ws, policy });
     assert.ok(again.outcome === 'prepared' && again.refresh === 'full' && again.copied === 0, JSON.stringify(again));
 
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
+    const { session } = await startSession({ workspaceRoot: ws, policy });
     try {
       assert.match(startDetail(session), /kept base refreshed, every entry looked at, 0 entries copied/);
       assert.ok(!fs.existsSync(cache), 'the start took the kept copy');
@@ -84,7 +86,7 @@ describe('preparing the base copy', () => {
     fs.writeFileSync(path.join(ws, 'same.txt'), 'omega\n'); // same size, within the same second
     fs.rmSync(path.join(ws, 'gone.txt'));
     fs.writeFileSync(path.join(ws, 'dir', 'new.txt'), 'new\n');
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
+    const { session } = await startSession({ workspaceRoot: ws, policy });
     try {
       assert.equal(await inSandbox(session, 'cat same.txt dir/new.txt; ls'), 'omega\nnew\ndir\nsame.txt\n');
     } finally {
@@ -105,7 +107,7 @@ describe('preparing the base copy', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     const progress: string[] = [];
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy, progress: (m) => progress.push(m) });
+    const { session } = await startSession({ workspaceRoot: ws, policy, progress: (m) => progress.push(m) });
     try {
       assert.equal(await preparing.exited, 0, preparing.stderr());
       assert.match(preparing.stderr(), /Workspace copy made anew: 6060 entries, 6000 copied/);
@@ -126,7 +128,7 @@ describe('preparing the base copy', () => {
     const watchingSince = Date.now();
     assert.equal((await prepareBase({ workspaceRoot: ws, policy })).outcome, 'prepared');
     fs.writeFileSync(path.join(ws, 'a.txt'), 'ALPHA\n');
-    const first = await SandboxSession.start({ workspaceRoot: ws, policy, baseChanges: { since: watchingSince, paths: ['a.txt'] } });
+    const first = await startSession({ workspaceRoot: ws, policy, baseChanges: { since: watchingSince, paths: ['a.txt'] } });
     try {
       assert.match(startDetail(first.session), /kept base refreshed at 1 changed paths/);
       assert.equal(await inSandbox(first.session, 'cat a.txt b.txt'), 'ALPHA\nbeta\n');
@@ -134,7 +136,7 @@ describe('preparing the base copy', () => {
       await first.session.destroy();
     }
     // A watcher that started (or lost events) after the kept copy was made: every entry is looked at.
-    const second = await SandboxSession.start({ workspaceRoot: ws, policy, baseChanges: { since: Date.now(), paths: [] } });
+    const second = await startSession({ workspaceRoot: ws, policy, baseChanges: { since: Date.now(), paths: [] } });
     try {
       assert.match(startDetail(second.session), /kept base refreshed, every entry looked at/);
     } finally {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, it } from 'node:test';
-import { sessionDirFor, SandboxSession } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { sessionDirFor } from '../../src/core/session/workspace';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { disposeStateRoot } from './support/battery';
 import { isolateState, makeWorkspace, startCli, testPolicy } from './support/sandbox';
@@ -47,7 +48,7 @@ it('a folder renamed away and made again: a later edit inside it reaches the kep
     const inBase = fs.readFileSync(path.join(cache, 'base', 'a', 'f.txt'), 'utf8');
     watching.child.kill('SIGINT');
     await watching.exited;
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
+    const { session } = await startSession({ workspaceRoot: ws, policy });
     try {
       const r = await session.run(['cat', 'a/f.txt']);
       assert.equal(r.exitCode, 0, r.stderr.toString());

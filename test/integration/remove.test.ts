@@ -14,9 +14,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LABELS } from '../../src/core/engine/hardening';
-import { SandboxSession } from '../../src/core/session';
-import { readState } from '../../src/core/sessionState';
-import { REMOVING_MARK } from '../../src/core/sessionTeardown';
+import { startSession } from '../../src/core/session/lifecycle';
+import { SandboxSession } from '../../src/core/session/session';
+import { readState } from '../../src/core/session/state';
+import { REMOVING_MARK } from '../../src/core/session/teardown';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { disposeStateRoot, mountsUnder } from './support/battery';
 import { cli, containersOf, isolateState, makeWorkspace, testPolicy, treeListing } from './support/sandbox';
@@ -196,7 +197,7 @@ describe('stale sessions are collected', () => {
     const goneDir = await startWithCli(gone);
     fs.rmSync(gone, { recursive: true, force: true });
     const other = workspace({ 'b.txt': 'b\n' });
-    const { session, collected } = await SandboxSession.start({ workspaceRoot: other, policy: testPolicy() });
+    const { session, collected } = await startSession({ workspaceRoot: other, policy: testPolicy() });
     try {
       assert.ok(!collected.some((c) => c.includes(goneDir)), collected.join('\n'));
       assert.ok(fs.existsSync(path.join(goneDir, 'session.json')), 'the session of the gone workspace lost its record');

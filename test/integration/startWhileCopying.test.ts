@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SandboxError } from '../../src/core/errors';
-import { SandboxSession, sessionDirFor } from '../../src/core/session';
+import { startSession } from '../../src/core/session/lifecycle';
+import { sessionDirFor } from '../../src/core/session/workspace';
 import { baseCacheDirFor } from '../../src/core/snapshot/baseCache';
 import { disposeStateRoot, engineObjectsOf } from './support/battery';
 import { isolateState, makeWorkspace, testPolicy } from './support/sandbox';
@@ -44,7 +45,7 @@ describe('creating the container while the workspace is copied', () => {
     const ws = largeWorkspace({ '.git/config': `[core]\n${'\t# padding\n'.repeat(120_000)}` });
     workspaces.push(ws);
     await assert.rejects(
-      SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined }),
+      startSession({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined }),
       (err: unknown) => err instanceof SandboxError && err.code === 'SNAPSHOT_FAILED' && /larger than 1 MiB/.test(err.message),
     );
     assertNothingLeft(ws);
@@ -56,7 +57,7 @@ describe('creating the container while the workspace is copied', () => {
     workspaces.push(ws);
     const missing = path.join(path.dirname(stateDir), 'no-such-folder');
     await assert.rejects(
-      SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy: 'copy', extraMounts: [{ hostPath: missing, target: '/mnt/missing' }] }),
+      startSession({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy: 'copy', extraMounts: [{ hostPath: missing, target: '/mnt/missing' }] }),
       (err: unknown) => err instanceof Error && err.message.includes(missing),
     );
     assertNothingLeft(ws);
@@ -73,7 +74,7 @@ describe('creating the container while the workspace is copied', () => {
     it(`a start that succeeds sees the whole copy in the container (${strategy})`, async () => {
       const ws = largeWorkspace();
       workspaces.push(ws);
-      const { session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy });
+      const { session } = await startSession({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy });
       try {
         const r = await session.run(['sh', '-c', 'find src -type f | wc -l; cat src/m39/f7999.txt; stat -c %a .']);
         assert.equal(r.exitCode, 0, r.message);

@@ -12,7 +12,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { SandboxError } from '../errors';
-import { processAlive } from '../sessionState';
+import { processAlive } from '../session/state';
 
 /** How long a lock without a readable pid counts as held: its writer may still be writing. */
 const UNREADABLE_LOCK_GRACE_MS = 10_000;

@@ -5,8 +5,8 @@
  * know how the pieces fit.
  *
  *   const network = await openSessionNetwork({ network: policy.network, netDir, logFile, sandboxUser });
- *   await SandboxSession.start({ ..., extraMounts: network.additions.extraMounts, extraEnv: network.additions.extraEnv });
- *   await network.startForwarder(session.docker, session.containerId);
+ *   const { session } = await startSession({ ..., extraMounts: network.additions.extraMounts, extraEnv: network.additions.extraEnv });
+ *   await session.serveNetwork(network);
  *   ...
  *   await network.close();
  */

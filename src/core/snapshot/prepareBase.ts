@@ -14,9 +14,9 @@
 import * as fs from 'node:fs';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
-import { resolveUser, resolveWorkspace, sessionDirFor } from '../session';
-import { readState, withSessionLock } from '../sessionState';
-import { removalUnfinished, removeEmptySessionFolder } from '../sessionTeardown';
+import { resolveUser, resolveWorkspace, sessionDirFor } from '../session/workspace';
+import { readState, withSessionLock } from '../session/state';
+import { removalUnfinished, removeEmptySessionFolder } from '../session/teardown';
 import { baseCacheDirFor, beginRefreshInPlace, finishRefreshInPlace } from './baseCache';
 import { changedPathsFor, type BaseChanges, type RefreshKind } from './baseChanges';
 import { baseCopySpec } from './baseCopySpec';

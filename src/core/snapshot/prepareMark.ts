@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { liveLockHolder } from '../sessionTeardown';
+import { liveLockHolder } from '../session/teardown';
 
 const PREPARING = 'preparing';
 

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeError } from '../errors';
 import { stateRoot } from '../paths';
-import type { SandboxSession } from '../session';
+import type { SandboxSession } from '../session/session';
 import { ensurePrivateDir } from './launcher';
 import { tryReadSandboxFile } from './sandboxFiles';
 

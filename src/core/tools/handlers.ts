@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { describeError, SandboxError } from '../errors';
-import type { SandboxSession } from '../session';
+import { IN_FOLDER_SCRIPT } from '../session/scripts';
+import type { SandboxSession } from '../session/session';
 import {
   EditFileInput,
   ListChangesInput,
@@ -116,7 +117,7 @@ async function runCommand(session: SandboxSession, input: z.infer<typeof RunComm
   if (input.cwd) {
     const cwd = sandboxRelativePath(input.cwd, session.workspaceRoot, { allowRoot: true });
     // The folder and the command are positional parameters; nothing is spliced into the script.
-    if (cwd) argv = ['/bin/sh', '-c', 'cd -- "$1" || exit 126; exec /bin/sh -c "$2"', 'agent-sandbox-cd', cwd, input.command];
+    if (cwd) argv = ['/bin/sh', '-c', IN_FOLDER_SCRIPT.text, IN_FOLDER_SCRIPT.name, cwd, input.command];
   }
   const result = await session.run(argv, {
     ...(input.timeoutSec ? { timeoutSec: input.timeoutSec } : {}),

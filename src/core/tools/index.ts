@@ -3,7 +3,7 @@ export { TOOL_DEFINITIONS, TOOL_NAMES, inputJsonSchema, toolDefinition, type Too
 export { invokeTool, parseToolInput, type InvokeOptions, type ToolHost, type ToolOutcome } from './handlers';
 export { approvalNeeded, type ApprovalNeed } from './approval';
 export { reconcileRejections, describeFeedback, FeedbackDelivery, type ReconcileReport } from './feedback';
-export { airlockOf, attachingToolHost } from './sessionHost';
+export { attachingToolHost } from './sessionHost';
 export { currentCliInvocation } from './cliInvocation';
 export { shellJoin, shellQuote } from './shellQuote';
 export * from './hooks';

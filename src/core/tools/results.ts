@@ -3,7 +3,7 @@
  * trimmed to what a model can use (with the number of dropped bytes), then a reminder that
  * nothing has reached the real workspace yet.
  */
-import type { RunResult } from '../session';
+import type { RunResult } from '../session/session';
 
 /** Output kept per stream for a model: the start and the end, the middle is dropped. */
 export const MODEL_OUTPUT_CAP = 16 * 1024;

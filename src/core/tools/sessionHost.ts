@@ -3,16 +3,12 @@
  * server, the hook). It attaches on every call, so a stopped or restarted sandbox is noticed
  * at once and nothing ever runs without it.
  */
-import { Airlock } from '../airlock';
+import type { Airlock } from '../airlock';
 import type { Policy } from '../policy';
-import { attachSandbox, type OpenSandbox } from '../sandbox';
-import { SandboxSession } from '../session';
+import { attachSandbox, type OpenSandbox } from '../session/network';
+import { attachSession } from '../session/lifecycle';
+import type { SandboxSession } from '../session/session';
 import type { ToolHost } from './handlers';
-
-/** The airlock of a session, with its state where the CLI and the extension keep it. */
-export function airlockOf(session: SandboxSession): Airlock {
-  return new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
-}
 
 export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Policy): ToolHost & { close(): Promise<void> } {
   let cached: { id: string; airlock: Airlock } | undefined;
@@ -22,7 +18,7 @@ export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Polic
   let served: OpenSandbox | undefined;
   const getSession = async (): Promise<SandboxSession> => {
     const policy = loadPolicy();
-    const attached = await SandboxSession.attach({ workspaceRoot, policy });
+    const attached = await attachSession({ workspaceRoot, policy });
     // The change tracking of the same session carries over from call to call, so that a
     // command's accounting follows what it changed (see snapshot/changeTracker.ts).
     if (lastSession) attached.takeChangesFrom(lastSession);
@@ -43,8 +39,9 @@ export function attachingToolHost(workspaceRoot: string, loadPolicy: () => Polic
     },
     async getAirlock() {
       const session = lastSession ?? (await getSession());
-      // One Airlock per session keeps its in-process queue of exclusive operations.
-      if (cached?.id !== session.id) cached = { id: session.id, airlock: airlockOf(session) };
+      // One Airlock per session keeps its in-process queue of exclusive operations; each
+      // call attaches a new session object, so the first one's is kept for the session.
+      if (cached?.id !== session.id) cached = { id: session.id, airlock: session.airlock() };
       return cached.airlock;
     },
   };

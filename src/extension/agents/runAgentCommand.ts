@@ -8,8 +8,8 @@
  */
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { runHelper } from '../../core/engine/exec';
-import type { SandboxSession } from '../../core/session';
+import { WHICH_SCRIPT } from '../../core/session/scripts';
+import type { SandboxSession } from '../../core/session/session';
 import { knownAgentOf, missingForAgent } from '../../core/tools/agentLaunch';
 import { grantAgentNetwork, installAgentTool } from './agentSetup';
 import { shellJoin } from '../../core/tools/shellQuote';
@@ -28,7 +28,7 @@ export function agentArgv(line: string): string[] {
 }
 
 async function programInSandbox(session: SandboxSession, program: string): Promise<boolean> {
-  const r = await runHelper(session.docker, session.containerId, session.user, ['/bin/sh', '-c', 'command -v -- "$1" >/dev/null 2>&1', 'agent-sandbox-which', program]);
+  const r = await session.helper(WHICH_SCRIPT, [program]);
   return r.exitCode === 0;
 }
 

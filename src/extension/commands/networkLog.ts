@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { formatNetworkLog, readNetworkLog } from '../../core/network/log';
-import { networkLogFile } from '../../core/sandbox';
+import { networkLogFile } from '../../core/session/network';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 

@@ -1,6 +1,6 @@
 /** "Remove Sandbox…": asks, naming the pending changes that would be lost, then removes the session whole. */
 import * as vscode from 'vscode';
-import { describePending, losesChanges } from '../../core/sessionRemove';
+import { describePending, losesChanges } from '../../core/session/remove';
 import type { SandboxController } from '../sandbox/controller';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';

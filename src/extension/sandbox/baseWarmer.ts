@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 import { baseCacheDirFor } from '../../core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../core/snapshot/baseKeeper';
 import { WatchedChanges } from '../../core/snapshot/watchedChanges';
-import { sessionDirFor } from '../../core/session';
+import { sessionDirFor } from '../../core/session/workspace';
 import { SETTINGS_SECTION } from '../settings';
 import { registerCommand } from '../util/commands';
 import { Disposable } from '../util/disposable';

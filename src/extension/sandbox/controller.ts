@@ -9,13 +9,13 @@
  * this window serves), healthTimer, pendingRefresh, sessionRemoval and storedState.
  */
 import * as vscode from 'vscode';
-import { Airlock } from '../../core/airlock';
-import { connectEngine } from '../../core/engine/connection';
+import type { Airlock } from '../../core/airlock';
 import { SandboxError } from '../../core/errors';
 import type { NetworkLogRecord } from '../../core/network/log';
-import { SandboxSession, type RunOptions, type RunResult } from '../../core/session';
+import { openSnapshotOnly, resetSession } from '../../core/session/lifecycle';
+import { SandboxSession, type RunOptions, type RunResult } from '../../core/session/session';
 import type { Policy } from '../../core/policy';
-import type { PendingCount, RemoveResult } from '../../core/sessionRemove';
+import type { PendingCount, RemoveResult } from '../../core/session/remove';
 import { resolveExtensionPolicy, healthCheckIntervalMs } from '../settings';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
@@ -216,21 +216,12 @@ export class SandboxController extends Disposable {
     const root = this.requireStartable();
     this.stopHealthChecks();
     const policy = this.policy();
-    let session = this.session;
+    const session = this.session;
     this.session = undefined;
     this.airlockOf = undefined;
     await this.closeNetwork();
-    if (!session) {
-      const found = SandboxSession.find(root);
-      if (found.state) {
-        const { docker, info } = await connectEngine();
-        session = new SandboxSession(docker, info, found.dir, found.state, policy);
-      }
-    }
-    if (session) {
-      await session.destroy();
-      this.logger.info(`Sandbox ${session.id} removed with its pending changes.`);
-    }
+    const removed = await resetSession({ workspaceRoot: root, policy, session });
+    if (removed) this.logger.info(`Sandbox ${removed} removed with its pending changes.`);
     await this.start();
   }
 
@@ -348,8 +339,7 @@ export class SandboxController extends Disposable {
     if (!root) return undefined;
     if (this.session) {
       if (this.airlockOf?.dir !== this.session.dir || !this.airlockOf) {
-        const policy = this.session.policy;
-        this.airlockOf = { dir: this.session.dir, airlock: new Airlock({ view: this.session.snapshot, policy, stateDir: this.session.airlockDir }) };
+        this.airlockOf = { dir: this.session.dir, airlock: this.session.airlock() };
       }
       return this.airlockOf.airlock;
     }
@@ -359,10 +349,10 @@ export class SandboxController extends Disposable {
     } catch {
       return undefined;
     }
-    const opened = SandboxSession.openSnapshotOnly(root, policy);
+    const opened = openSnapshotOnly(root, policy);
     if (!opened) return undefined;
     if (this.airlockOf?.dir !== opened.dir) {
-      this.airlockOf = { dir: opened.dir, airlock: new Airlock({ view: opened.snapshot, policy, stateDir: `${opened.dir}/airlock` }) };
+      this.airlockOf = { dir: opened.dir, airlock: opened.airlock() };
     }
     return this.airlockOf.airlock;
   }

@@ -3,11 +3,7 @@
  * is the copy under its disk cap. Bounded in time, because a hung engine must turn into a
  * refusal, not into a wait.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { withTimeout } from '../../core/async';
-import { isNotFound } from '../../core/engine/connection';
-import type { SandboxSession } from '../../core/session';
+import type { SandboxSession } from '../../core/session/session';
 
 export type Health =
   | { readonly healthy: true }
@@ -16,25 +12,22 @@ export type Health =
 const PROBE_TIMEOUT_MS = 4000;
 
 export async function probeHealth(session: SandboxSession): Promise<Health> {
-  let running: boolean;
-  try {
-    const inspected = await withTimeout(session.docker.getContainer(session.containerId).inspect(), PROBE_TIMEOUT_MS);
-    running = inspected.State.Running;
-  } catch (err) {
-    if (isNotFound(err)) {
-      return { healthy: false, mode: 'degraded', reason: 'container removed', detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.' };
-    }
+  const probe = await session.probe(PROBE_TIMEOUT_MS);
+  if (probe.container === 'removed') {
+    return { healthy: false, mode: 'degraded', reason: 'container removed', detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.' };
+  }
+  if (probe.container === 'unknown') {
     return {
       healthy: false,
       mode: 'error',
       reason: 'engine unreachable',
-      detail: `The Docker engine does not answer (${(err as Error).message}). Start Docker (or fix DOCKER_HOST); nothing runs until it is back.`,
+      detail: `The Docker engine does not answer (${(probe.error as Error).message}). Start Docker (or fix DOCKER_HOST); nothing runs until it is back.`,
     };
   }
-  if (!running) {
+  if (probe.container === 'stopped') {
     return { healthy: false, mode: 'degraded', reason: 'container stopped', detail: 'The sandbox container is not running. Start the sandbox again; pending changes in its copy are kept.' };
   }
-  if (fs.existsSync(path.join(session.dir, 'over-disk-cap'))) {
+  if (session.isOverDiskCap()) {
     return {
       healthy: false,
       mode: 'degraded',

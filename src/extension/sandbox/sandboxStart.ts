@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { Airlock } from '../../core/airlock';
 import type { Policy } from '../../core/policy';
-import { startSandbox, type OpenSandbox } from '../../core/sandbox';
+import { startSandbox, type OpenSandbox } from '../../core/session/network';
 import type { BaseChanges } from '../../core/snapshot/baseChanges';
 import type { Logger } from '../util/logger';
 import type { NetworkApprovals } from './networkApprovals';

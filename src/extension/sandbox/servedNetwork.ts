@@ -5,7 +5,7 @@
  * shutdown a network handed in (a start that finished late) is closed at once. No `vscode`
  * here, so it is unit-tested.
  */
-import type { OpenSandbox } from '../../core/sandbox';
+import type { OpenSandbox } from '../../core/session/network';
 import type { Logger } from '../util/logger';
 
 export class ServedNetwork {

@@ -4,7 +4,7 @@
  * The real workspace is not touched.
  */
 import { DEFAULT_POLICY, type Policy } from '../../core/policy';
-import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/sessionRemove';
+import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/session/remove';
 import type { Logger } from '../util/logger';
 
 export class SessionRemoval {

@@ -10,25 +10,10 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { runHelper } from '../../core/engine/exec';
-import { SANDBOX_WORKDIR } from '../../core/engine/hardening';
-import type { SandboxSession } from '../../core/session';
+import { KILL_MARKED_SCRIPT, TERMINAL_SHELL_SCRIPT } from '../../core/session/scripts';
+import type { SandboxSession } from '../../core/session/session';
 import type { SandboxController } from '../sandbox/controller';
 import type { Logger } from '../util/logger';
-
-/** bash without rc files (so the prompt below holds), or sh where there is no bash. */
-const SHELL_SCRIPT = 'if command -v bash >/dev/null 2>&1; then exec bash --norc -i; fi; exec sh -i';
-
-/** Kills every process that carries this terminal's marker (the shell and all it started). */
-const KILL_MARKED = [
-  'all=""',
-  'for e in /proc/[0-9]*/environ; do',
-  '  p=${e#/proc/}; p=${p%/environ}',
-  '  if tr "\\0" "\\n" < "$e" 2>/dev/null | grep -qx "AGENT_SANDBOX_TERMINAL=$1"; then all="$all $p"; fi',
-  'done',
-  'if [ -n "$all" ]; then kill -KILL $all 2>/dev/null; fi',
-  'true',
-].join('\n');
 
 const RED = '\x1b[31m';
 const DIM = '\x1b[2m';
@@ -71,17 +56,14 @@ export class SandboxPty implements vscode.Pseudoterminal {
     try {
       const cols = this.dimensions?.columns ?? 80;
       const rows = this.dimensions?.rows ?? 24;
-      const exec = await session.docker.getContainer(session.containerId).exec({
-        Cmd: ['/bin/sh', '-c', SHELL_SCRIPT, 'agent-sandbox-terminal'],
-        AttachStdin: true,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: true,
-        User: session.user,
-        WorkingDir: SANDBOX_WORKDIR,
-        Env: ['TERM=xterm-256color', 'PS1=sandbox:\\w\\$ ', `AGENT_SANDBOX_TERMINAL=${this.marker}`, `COLUMNS=${cols}`, `LINES=${rows}`],
-      });
-      const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+      // The prompt below holds because the shell starts without rc files (TERMINAL_SHELL_SCRIPT).
+      const { exec, stream } = await session.startInteractive(TERMINAL_SHELL_SCRIPT, [
+        'TERM=xterm-256color',
+        'PS1=sandbox:\\w\\$ ',
+        `AGENT_SANDBOX_TERMINAL=${this.marker}`,
+        `COLUMNS=${cols}`,
+        `LINES=${rows}`,
+      ]);
       this.exec = exec;
       this.stream = stream;
       if (this.closed) {
@@ -179,7 +161,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
     const session = this.session;
     if (!session) return;
     try {
-      await runHelper(session.docker, session.containerId, session.user, ['/bin/sh', '-c', KILL_MARKED, 'agent-sandbox-terminal-kill', this.marker]);
+      await session.helper(KILL_MARKED_SCRIPT, [this.marker]);
     } catch (err) {
       this.logger.debug(`Ending the sandbox terminal's processes failed: ${(err as Error).message}`);
     }

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Airlock } from '../../../src/core/airlock';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { scratch, type BenchContext } from '../context';
 import { figure, median, runProcess, timed, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Airlock } from '../../../src/core/airlock';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { SETTLED_MS } from '../../../src/core/snapshot/scanMemo';
 import type { BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';

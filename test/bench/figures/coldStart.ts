@@ -13,7 +13,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compilePatterns } from '../../../src/core/glob';
-import { resolveUser, SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession } from '../../../src/core/session/session';
+import { resolveUser } from '../../../src/core/session/workspace';
 import { copyTree, type CopyOptions } from '../../../src/core/snapshot/copy';
 import { scratch, stateEnv, type BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';
@@ -21,7 +23,7 @@ import type { GeneratedWorkspace } from '../workspace';
 
 async function startAndRunTrue(ctx: BenchContext, workspaceRoot: string, stateDir: string): Promise<{ ms: number; session: SandboxSession }> {
   const { ms, value } = await timed(async () => {
-    const { session } = await SandboxSession.start({ workspaceRoot, policy: ctx.policy, env: stateEnv(stateDir) });
+    const { session } = await startSession({ workspaceRoot, policy: ctx.policy, env: stateEnv(stateDir) });
     const result = await session.run(['true']);
     if (result.exitCode !== 0) throw new Error(`true exited with ${result.exitCode} in the sandbox: ${result.message ?? ''}`);
     return session;

@@ -6,7 +6,7 @@
  * the upper layer. The full walk of the upper layer that the change tracking replaces is
  * timed too, for the notes. The files are removed again afterwards (untimed).
  */
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import type { BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';
 

@@ -3,7 +3,7 @@
  * create, start, output, exit code, change accounting, audit line), against the docker
  * CLI's `docker exec CTR true` on the same container. Samples alternate.
  */
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import type { BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';
 

@@ -4,7 +4,7 @@
  * untimed run of each first: the sandbox's git refreshes its index once (the copy has new
  * inode numbers), and both sides warm the page cache.
  */
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import type { BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';

@@ -5,7 +5,7 @@
  * measured in a plain Node process started for the purpose (see memoryProbe.ts).
  */
 import * as path from 'node:path';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { stateEnv, type BenchContext } from '../context';
 import { figure, runProcess, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';

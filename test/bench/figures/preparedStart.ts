@@ -11,7 +11,7 @@
  * `.git/objects`, and `node_modules`), which are always looked at again.
  */
 import * as path from 'node:path';
-import { SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
 import type { BaseChanges } from '../../../src/core/snapshot/baseChanges';
 import { prepareBase } from '../../../src/core/snapshot/prepareBase';
 import { scratch, stateEnv, type BenchContext } from '../context';
@@ -46,7 +46,7 @@ export async function measurePreparedStart(
     refreshes.push(kept.refresh);
     baseline.push((await timed(() => runProcess(['docker', 'run', '--rm', ctx.image, 'true']))).ms);
     const { ms, value: session } = await timed(async () => {
-      const { session } = await SandboxSession.start({ workspaceRoot: ws.root, policy: ctx.policy, env, baseChanges: changes() });
+      const { session } = await startSession({ workspaceRoot: ws.root, policy: ctx.policy, env, baseChanges: changes() });
       const result = await session.run(['true']);
       if (result.exitCode !== 0) throw new Error(`true exited with ${result.exitCode} in the sandbox: ${result.message ?? ''}`);
       return session;

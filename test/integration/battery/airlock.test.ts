@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
 import { SandboxError } from '../../../src/core/errors';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { treeListing } from '../support/sandbox';
 import { sh, startBatterySession, type BatterySession } from '../support/battery';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { parseStatus, py, sh, startBatterySession, type BatterySession } from '../support/battery';
 
 /** Host secrets that must not reach the container's environment. */

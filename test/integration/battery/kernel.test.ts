@@ -16,8 +16,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { connectEngine } from '../../../src/core/engine/connection';
 import { seccompProblem } from '../../../src/core/engine/seccomp';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { py, sh, startBatterySession, type BatterySession } from '../support/battery';
 import { testRuntime } from '../support/sandbox';
 
@@ -127,7 +128,7 @@ before(async () => {
   const probe = await py(session, PY_PROBE, JSON.stringify(PROBES));
   assert.equal(probe.code, 0, probe.err);
   inside = JSON.parse(probe.out) as Record<string, string>;
-  const inspected = await session.docker.getContainer(session.containerId).inspect();
+  const inspected = await (await connectEngine()).docker.getContainer(session.containerId).inspect();
   securityOpt = inspected.HostConfig.SecurityOpt;
   control = runControl(inspected.Config.Image, session.user, PY_PROBE, JSON.stringify(PROBES));
   const probe32 = await py(session, PY_I386_PROBE);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, it } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
-import { SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
 import { disposeStateRoot } from '../support/battery';
 import { isolateState, makeWorkspace, testPolicy } from '../support/sandbox';
 
@@ -36,7 +36,7 @@ m.flush(); time.sleep(60)
 it('a change written through a shared mapping after a scan found the file equal is still reported', async () => {
   const ws = makeWorkspace({ 'config.txt': 'allow=no\n' });
   cleanUp.push(ws);
-  const { session } = await SandboxSession.start({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined });
+  const { session } = await startSession({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined });
   try {
     const airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
     // config.txt is copied up to the upper layer; the mapper runs on in the background.

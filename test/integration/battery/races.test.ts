@@ -17,7 +17,6 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
 import type { SnapshotStrategy } from '../../../src/core/snapshot/sessionSnapshot';
 import { invokeTool, type ToolHost } from '../../../src/core/tools/handlers';
-import { airlockOf } from '../../../src/core/tools/sessionHost';
 import { sh } from '../support/battery';
 import {
   baseMismatches,
@@ -127,7 +126,7 @@ for (const strategy of ['overlay', 'copy'] as const) {
     before(async () => {
       canaries = new Canaries(SWAPPED.map((s) => s.canary));
       race = await startRaceSession(strategy, WORKSPACE);
-      airlock = airlockOf(race.session);
+      airlock = race.session.airlock();
       host = { getSession: async () => race.session, getAirlock: async () => airlock };
     });
 

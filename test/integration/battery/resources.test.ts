@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type { SandboxSession } from '../../../src/core/session';
+import type { SandboxSession } from '../../../src/core/session/session';
 import { sh, startBatterySession, type BatterySession } from '../support/battery';
 
 const LIMITS = { pids: 64, memoryMb: 160, cpus: 0.5, diskCapMb: 48, outputCapBytes: 64 * 1024, commandTimeoutSec: 20 };

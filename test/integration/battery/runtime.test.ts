@@ -10,7 +10,8 @@ import { toolsVolumeName } from '../../../src/core/agentTools/volume';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { hardenedCreateOptions, verifyHardening } from '../../../src/core/engine/hardening';
 import { SandboxError } from '../../../src/core/errors';
-import { SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession } from '../../../src/core/session/session';
 import { makeWorkspace, testPolicy, testRuntime } from '../support/sandbox';
 import { mountsUnder, startBatterySession, type BatterySession } from '../support/battery';
 
@@ -24,8 +25,8 @@ after(() => battery?.dispose());
 
 describe('the container runtime', () => {
   test('the session runs under the configured runtime, with every hardening setting verified', async () => {
-    const { info } = await connectEngine();
-    const inspected = await battery.session.docker.getContainer(battery.session.containerId).inspect();
+    const { docker, info } = await connectEngine();
+    const inspected = await docker.getContainer(battery.session.containerId).inspect();
     const expectedRuntime = testRuntime() || info.defaultRuntime;
     assert.equal(inspected.HostConfig.Runtime, expectedRuntime);
     const expected = hardenedCreateOptions({
@@ -43,7 +44,7 @@ describe('the container runtime', () => {
       tools: { volume: toolsVolumeName(battery.session.user), writable: false },
       hostEnv: process.env,
     });
-    const image = await battery.session.docker.getImage(inspected.Config.Image).inspect();
+    const image = await docker.getImage(inspected.Config.Image).inspect();
     assert.deepEqual(verifyHardening(inspected, expected, image.Config.Env ?? []), []);
   });
 
@@ -51,7 +52,7 @@ describe('the container runtime', () => {
     const workspace = makeWorkspace({ 'b.txt': 'b\n' });
     try {
       const policy = testPolicy({ runtime: 'no-such-runtime' });
-      await assert.rejects(SandboxSession.start({ workspaceRoot: workspace, policy }), (err: unknown) => {
+      await assert.rejects(startSession({ workspaceRoot: workspace, policy }), (err: unknown) => {
         assert.ok(err instanceof SandboxError);
         assert.equal(err.code, 'POLICY_INVALID');
         assert.match(err.message, /runtime "no-such-runtime"/);
@@ -60,7 +61,7 @@ describe('the container runtime', () => {
       });
       assert.equal(SandboxSession.find(workspace).state, undefined, 'a session record was left');
       assert.ok(!fs.existsSync(SandboxSession.find(workspace).dir), 'a session folder was left');
-      const containers = await battery.session.docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
+      const containers = await (await connectEngine()).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
       assert.deepEqual(containers, []);
       assert.deepEqual(mountsUnder(SandboxSession.find(workspace).dir), []);
     } finally {

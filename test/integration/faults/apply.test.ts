@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
-import { SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
 import { isolateState, testPolicy, treeListing } from '../support/sandbox';
 import { disposeStateRoot, sh, spawnOwner } from '../support/battery';
 
@@ -73,7 +73,7 @@ describe('faults during apply', () => {
     const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`src/file${i}.txt`, `old ${i}\n`.repeat(50)]));
     const workspace = plainWorkspace(files);
     const policy = testPolicy();
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy });
     await sh(session, 'cd /workspace/src && for f in file*.txt; do sed -i "s/old/new/" "$f"; done && for i in 0 1 2 3; do echo "added $i" > "added$i.txt"; done');
     const old = treeListing(workspace);
 
@@ -110,7 +110,7 @@ describe('faults during apply', () => {
   test('a disk that fills up during an apply leaves the tree as it was, with a clear error', async () => {
     const workspace = smallFilesystem(8, { 'keep.txt': 'keep\n', 'data/a.bin': 'a\n', 'data/b.bin': 'b\n' });
     const policy = testPolicy();
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy });
     // Three files of 3 MiB each cannot all fit in what is left of 8 MiB.
     await sh(session, 'cd /workspace/data && for f in a b c; do head -c 3145728 /dev/urandom > $f.bin; done');
     const old = treeListing(workspace);
@@ -134,7 +134,7 @@ describe('faults during apply', () => {
     cleanups.push(() => void spawnSync('umount', [workspace]));
     assert.equal(spawnSync('mount', ['-o', 'remount,ro,bind', workspace]).status, 0);
     const policy = testPolicy();
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy });
     await sh(session, 'echo changed > /workspace/a.txt && echo new > /workspace/c.txt');
     const old = treeListing(workspace);
     const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });

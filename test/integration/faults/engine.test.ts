@@ -14,7 +14,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SandboxError } from '../../../src/core/errors';
-import { SandboxSession, type RunResult } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { type RunResult } from '../../../src/core/session/session';
 import { isolateState, makeWorkspace, REPO_ROOT, testPolicy, treeListing } from '../support/sandbox';
 import { disposeStateRoot } from '../support/battery';
 
@@ -67,7 +68,7 @@ describe('the engine restarts under a command', () => {
   // Keep this the last test of the file: it takes the engine away.
   test('the command is "interrupted", the session comes back, nothing is applied or lost', async () => {
     const policy = testPolicy();
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy });
     const realBefore = treeListing(workspace);
     try {
       let sawOutput!: () => void;
@@ -96,10 +97,10 @@ describe('the engine restarts under a command', () => {
       }
       if (whileDown instanceof Error) assert.match(whileDown.message, /ECONNREFUSED|ENOENT|connect|not reachable/, String(whileDown));
       else assert.equal(whileDown.outcome, 'interrupted', 'a command "ran" with no engine');
-      await assert.rejects(SandboxSession.start({ workspaceRoot: workspace, policy }), (err: unknown) => err instanceof SandboxError && err.code === 'ENGINE_UNREACHABLE');
+      await assert.rejects(startSession({ workspaceRoot: workspace, policy }), (err: unknown) => err instanceof SandboxError && err.code === 'ENGINE_UNREACHABLE');
 
       bringEngineBack();
-      const again = await SandboxSession.start({ workspaceRoot: workspace, policy });
+      const again = await startSession({ workspaceRoot: workspace, policy });
       assert.ok(['restarted', 'recreated'].includes(again.outcome), `outcome ${again.outcome}`);
       const r = await again.session.run(['cat', '/workspace/pending.txt']);
       assert.equal(r.outcome, 'exited');

@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Airlock } from '../../../src/core/airlock';
+import type { Airlock } from '../../../src/core/airlock';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { SandboxError } from '../../../src/core/errors';
 import { resolvePolicy } from '../../../src/core/policy';
-import { SandboxSession } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession } from '../../../src/core/session/session';
 import { isolateState, makeWorkspace, testPolicy } from '../support/sandbox';
 import { disposeStateRoot, mountsUnder, sh, startBatterySession, type BatterySession } from '../support/battery';
 
@@ -72,12 +73,12 @@ describe('bad input', () => {
   test('an image that does not exist: a clear error and nothing left behind', async () => {
     const ws = workspace();
     await assert.rejects(
-      SandboxSession.start({ workspaceRoot: ws, policy: testPolicy({ image: 'agent-sandbox-missing:nope' }) }),
+      startSession({ workspaceRoot: ws, policy: testPolicy({ image: 'agent-sandbox-missing:nope' }) }),
       isSandboxError('IMAGE_MISSING', /agent-sandbox-missing:nope/),
     );
     await assertNothingLeft(ws);
     await assert.rejects(
-      SandboxSession.start({ workspaceRoot: ws, policy: testPolicy({ baseImage: 'agent-sandbox-missing-base:nope' }) }),
+      startSession({ workspaceRoot: ws, policy: testPolicy({ baseImage: 'agent-sandbox-missing-base:nope' }) }),
       isSandboxError('IMAGE_MISSING', /agent-sandbox-missing-base:nope/),
     );
     await assertNothingLeft(ws);
@@ -86,13 +87,13 @@ describe('bad input', () => {
   test('a workspace folder that was deleted: a clear error, and apply does not recreate it', async () => {
     const gone = workspace();
     fs.rmSync(gone, { recursive: true });
-    await assert.rejects(SandboxSession.start({ workspaceRoot: gone, policy: testPolicy() }), isSandboxError('WORKSPACE_INVALID', /does not exist/));
+    await assert.rejects(startSession({ workspaceRoot: gone, policy: testPolicy() }), isSandboxError('WORKSPACE_INVALID', /does not exist/));
 
     const ws = workspace({ 'a.txt': 'a\n' });
     const policy = testPolicy();
-    const { session } = await SandboxSession.start({ workspaceRoot: ws, policy });
+    const { session } = await startSession({ workspaceRoot: ws, policy });
     await sh(session, 'echo changed > /workspace/a.txt && mkdir -p /workspace/new && echo n > /workspace/new/file.txt');
-    const airlock = new Airlock({ view: session.snapshot, policy, stateDir: session.airlockDir });
+    const airlock = session.airlock();
     await airlock.approveAll({ includeRisky: true });
     fs.rmSync(ws, { recursive: true });
     const outcome = await airlock.apply().then(
@@ -109,7 +110,7 @@ describe('bad input', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
     try {
-      await assert.rejects(SandboxSession.start({ workspaceRoot: ws, policy: testPolicy() }), isSandboxError('ENGINE_UNREACHABLE', /not reachable/));
+      await assert.rejects(startSession({ workspaceRoot: ws, policy: testPolicy() }), isSandboxError('ENGINE_UNREACHABLE', /not reachable/));
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;
@@ -125,7 +126,7 @@ describe('the person edits the same file as the agent', () => {
 
   before(async () => {
     battery = await startBatterySession({ 'merge.txt': lines, 'clash.txt': lines, 'gone.txt': lines });
-    airlock = new Airlock({ view: battery.session.snapshot, policy: battery.policy, stateDir: battery.session.airlockDir });
+    airlock = battery.session.airlock();
   });
 
   after(() => battery?.dispose());

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { SandboxSession } from '../../../src/core/session';
+import { connectEngine } from '../../../src/core/engine/connection';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession } from '../../../src/core/session/session';
 import { isolateState, makeWorkspace, testPolicy } from '../support/sandbox';
 import { disposeStateRoot, mountsUnder, spawnOwner } from '../support/battery';
 
@@ -36,13 +38,13 @@ describe('the owning process dies', () => {
     const left = SandboxSession.find(workspace);
     assert.equal(left.state?.status, 'starting', 'the kill came too late to leave a half-made session');
 
-    const { session, outcome, collected } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session, outcome, collected } = await startSession({ workspaceRoot: workspace, policy });
     assert.equal(outcome, 'created');
     assert.ok(collected.some((c) => c.startsWith('copy ') && c.includes(left.dir)), `the person was not told: ${JSON.stringify(collected)}`);
     assert.notEqual(session.id, left.state!.id);
     assert.equal((await session.run(['/bin/sh', '-c', 'ls /workspace/pkg | wc -l'])).stdout.toString().trim(), '30');
     // Exactly one container and at most one capped file system for this workspace.
-    const containers = await session.docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
+    const containers = await (await connectEngine()).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
     assert.deepEqual(containers.map((c) => c.Id), [session.containerId]);
     assert.ok(mountsUnder(left.dir).filter((m) => m.endsWith('/capped')).length <= 1);
     await session.destroy();
@@ -59,7 +61,7 @@ describe('the owning process dies', () => {
     await owner.killOwner();
     const containerId = started.split(' ')[2];
 
-    const { session, outcome } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session, outcome } = await startSession({ workspaceRoot: workspace, policy });
     assert.equal(outcome, 'reused', 'the person is told the running session was reattached');
     assert.equal(session.containerId, containerId);
     const changes = await session.snapshot.scan();

@@ -7,8 +7,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SandboxSession, type RunResult } from '../../../src/core/session';
-import { processAlive } from '../../../src/core/sessionState';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession, type RunResult } from '../../../src/core/session/session';
+import { processAlive } from '../../../src/core/session/state';
 import type { Policy } from '../../../src/core/policy';
 import { isolateState, makeWorkspace, removeContainersOf, testPolicy } from './sandbox';
 
@@ -86,7 +87,7 @@ export async function startBatterySession(
   prepare?.(workspace);
   const policy = testPolicy(overrides);
   try {
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy });
     return {
       session,
       workspace,

@@ -9,8 +9,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { connectEngine } from '../../../src/core/engine/connection';
 import { runHelper } from '../../../src/core/engine/exec';
-import { SandboxSession, type RunResult } from '../../../src/core/session';
+import { startSession } from '../../../src/core/session/lifecycle';
+import { SandboxSession, type RunResult } from '../../../src/core/session/session';
 import type { SnapshotStrategy } from '../../../src/core/snapshot/sessionSnapshot';
 import { disposeStateRoot } from './battery';
 import { isolateState, makeWorkspace, testPolicy, treeListing } from './sandbox';
@@ -283,7 +285,9 @@ export interface GrowingFile {
 export function startGrowingFile(session: SandboxSession, file: string, options: { stepMb?: number; maxSec?: number } = {}): GrowingFile {
   const stopFile = `/tmp/agent-sandbox-grow-stop-${process.pid}-${++loops}`;
   const maxSec = options.maxSec ?? 60;
-  const helper = (argv: string[]) => runHelper(session.docker, session.containerId, session.user, argv);
+  // Arbitrary programs, not the session's own scripts: straight through the engine.
+  const engine = connectEngine();
+  const helper = async (argv: string[]) => runHelper((await engine).docker, session.containerId, session.user, argv);
   const running = helper(['python3', '-c', GROW_PROGRAM, file, stopFile, String(options.stepMb ?? 256), String(maxSec)]);
   const started = (async () => {
     for (let i = 0; i < 200; i++) {
@@ -431,7 +435,7 @@ export async function startRaceSession(strategy: SnapshotStrategy, files: Record
     fs.rmSync(workspace, { recursive: true, force: true });
   };
   try {
-    const { session } = await SandboxSession.start({ workspaceRoot: workspace, policy: testPolicy(), strategy });
+    const { session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), strategy });
     if (session.strategy !== strategy) throw new Error(`asked for the ${strategy} strategy, got ${session.strategy}`);
     return { session, workspace, stateDir, dispose };
   } catch (err) {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
-import { sessionDirFor } from '../../../src/core/session';
+import { sessionDirFor } from '../../../src/core/session/workspace';
 import { baseCacheDirFor } from '../../../src/core/snapshot/baseCache';
 import { BaseKeeper, type KeeperActivity } from '../../../src/core/snapshot/baseKeeper';
 import { WatchedChanges } from '../../../src/core/snapshot/watchedChanges';

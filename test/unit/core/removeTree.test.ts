@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ChangedUnderfoot, Dir } from '../../../src/core/fs/beneath';
-import { removeTree } from '../../../src/core/sessionTeardown';
+import { removeTree } from '../../../src/core/session/teardown';
 
 function tmp(name: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
@@ -81,7 +81,7 @@ describe('removing a tree the sandbox wrote', () => {
       // The tree really is one a plain recursive removal fails on.
       const rm = asNobody(`require('node:fs').rmSync(${JSON.stringify(plain)}, { recursive: true, force: true })`);
       assert.notEqual(rm.status, 0, 'a plain removal succeeded, so the tree tests nothing');
-      const teardown = path.join(__dirname, '..', '..', '..', 'src', 'core', 'sessionTeardown.ts');
+      const teardown = path.join(__dirname, '..', '..', '..', 'src', 'core', 'session', 'teardown.ts');
       const ok = asNobody(`require(${JSON.stringify(teardown)}).removeTree(${JSON.stringify(ours)}).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`);
       assert.equal(ok.status, 0, ok.stderr);
       assert.ok(!fs.existsSync(ours));

@@ -2,8 +2,8 @@
 // record, of a deleted workspace, without a copy), and never one a live process uses.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describePending, losesChanges } from '../../../src/core/sessionRemove';
-import { judgeSession, ORPHAN_KEPT, type SessionFacts } from '../../../src/core/staleSessions';
+import { describePending, losesChanges } from '../../../src/core/session/remove';
+import { judgeSession, ORPHAN_KEPT, type SessionFacts } from '../../../src/core/session/staleSessions';
 
 /** A healthy stopped session that nobody uses. */
 const idle: SessionFacts = {

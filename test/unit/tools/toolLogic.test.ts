@@ -10,7 +10,7 @@ import { TOOL_DEFINITIONS } from '../../../src/core/tools/definitions';
 import { describeFeedback, FeedbackDelivery } from '../../../src/core/tools/feedback';
 import { parseToolInput } from '../../../src/core/tools/handlers';
 import { describeRun, trimMiddle } from '../../../src/core/tools/results';
-import type { RunResult } from '../../../src/core/session';
+import type { RunResult } from '../../../src/core/session/session';
 
 const run = (overrides: Partial<RunResult>): RunResult => ({
   exitCode: 0,

@@ -12,13 +12,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isNotFound } from './engine/connection';
-import { LABELS } from './engine/hardening';
-import { Dir } from './fs/beneath';
-import { removeEntry } from './fs/beneathTree';
-import { baseCacheDirFor } from './snapshot/baseCache';
-import { isMountPoint, unmountCappedFs } from './snapshot/diskCap';
-import { processAlive, readState, STATE_FILE, type SessionState } from './sessionState';
+import { isNotFound } from '../engine/connection';
+import { LABELS } from '../engine/hardening';
+import { Dir } from '../fs/beneath';
+import { removeEntry } from '../fs/beneathTree';
+import { baseCacheDirFor } from '../snapshot/baseCache';
+import { isMountPoint, unmountCappedFs } from '../snapshot/diskCap';
+import { processAlive, readState, STATE_FILE, type SessionState } from './state';
 
 /** A file in the session folder while a removal is under way; it goes last. */
 export const REMOVING_MARK = 'removing';

@@ -4,14 +4,17 @@
  * of them opens the network for as long as it runs commands, and closes it after.
  */
 import * as path from 'node:path';
-import { SandboxError } from './errors';
-import type { AskAnswer, AskRequest } from './network/gate';
-import type { NetworkLogRecord } from './network/log';
-import { openSessionNetwork, type SessionNetwork } from './network/sessionNetwork';
-import type { Policy } from './policy';
-import type { BaseChanges } from './snapshot/baseChanges';
-import { keyPlaceholders } from './tools/agentLaunch';
-import { resolveUser, resolveWorkspace, SandboxSession, sessionDirFor, type Progress, type StartOutcome } from './session';
+import { SandboxError } from '../errors';
+import type { AskAnswer, AskRequest } from '../network/gate';
+import type { NetworkLogRecord } from '../network/log';
+import { openSessionNetwork, type SessionNetwork } from '../network/sessionNetwork';
+import type { Policy } from '../policy';
+import type { BaseChanges } from '../snapshot/baseChanges';
+import { keyPlaceholders } from '../tools/agentLaunch';
+import { attachSession, startSession } from './lifecycle';
+import type { Progress, StartOutcome } from './options';
+import type { SandboxSession } from './session';
+import { resolveUser, resolveWorkspace, sessionDirFor } from './workspace';
 
 export interface SandboxNetworkHooks {
   /** Puts an unlisted domain to a person (the extension). Absent: denied. */
@@ -49,7 +52,7 @@ async function openNetwork(root: string, policy: Policy, hooks: SandboxNetworkHo
 
 async function withForwarder(session: SandboxSession, network: SessionNetwork): Promise<OpenSandbox> {
   try {
-    await network.startForwarder(session.docker, session.containerId);
+    await session.serveNetwork(network);
   } catch (err) {
     await network.close();
     throw err;
@@ -82,7 +85,7 @@ export async function startSandbox(options: {
   const network = await openNetwork(root, options.policy, options.hooks ?? {}, env);
   let started;
   try {
-    started = await SandboxSession.start({
+    started = await startSession({
       workspaceRoot: root,
       policy: options.policy,
       env,
@@ -102,7 +105,7 @@ export async function startSandbox(options: {
 /** Attaches to the workspace's running sandbox and serves its network while open. */
 export async function attachSandbox(options: { workspaceRoot: string; policy: Policy; hooks?: SandboxNetworkHooks; env?: NodeJS.ProcessEnv }): Promise<OpenSandbox> {
   const env = options.env ?? process.env;
-  const session = await SandboxSession.attach({ workspaceRoot: options.workspaceRoot, policy: options.policy, env });
+  const session = await attachSession({ workspaceRoot: options.workspaceRoot, policy: options.policy, env });
   if (options.policy.network.mode !== 'allowlist') {
     const network = await openNetwork(session.workspaceRoot, options.policy, {}, env);
     return { session, network, close: () => network.close() };

@@ -8,14 +8,14 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isNotFound } from './engine/connection';
-import { describeError } from './errors';
-import { PROXY_SOCKET_NAME } from './network/container';
-import { keepBaseForReuse } from './snapshot/baseCache';
-import { cappedMountPoint, isMountPoint } from './snapshot/diskCap';
-import { layoutOf } from './snapshot/sessionSnapshot';
-import { processAlive, readState, withSessionLock } from './sessionState';
-import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './sessionTeardown';
+import { isNotFound } from '../engine/connection';
+import { describeError } from '../errors';
+import { PROXY_SOCKET_NAME } from '../network/container';
+import { keepBaseForReuse } from '../snapshot/baseCache';
+import { cappedMountPoint, isMountPoint } from '../snapshot/diskCap';
+import { layoutOf } from '../snapshot/sessionSnapshot';
+import { processAlive, readState, withSessionLock } from './state';
+import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './teardown';
 import { judgeSession, staleReason, type JudgeOptions, type SessionFacts, type Verdict } from './staleSessions';
 
 export interface Collection {

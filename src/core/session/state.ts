@@ -1,8 +1,8 @@
 /** The on-disk record of a workspace's session, so the CLI, the extension and a restart agree. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DiskCapKind } from './snapshot/diskCap';
-import type { SnapshotStrategy } from './snapshot/sessionSnapshot';
+import type { DiskCapKind } from '../snapshot/diskCap';
+import type { SnapshotStrategy } from '../snapshot/sessionSnapshot';
 
 export interface SessionState {
   readonly version: 1;

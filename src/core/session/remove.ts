@@ -10,18 +10,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { Airlock } from './airlock';
-import { withFileLock } from './airlock/lock';
-import { connectEngine, type EngineInfo } from './engine/connection';
-import { describeError, SandboxError } from './errors';
-import { stateRoot } from './paths';
-import type { Policy } from './policy';
-import { resolveWorkspace, SandboxSession, sessionDirFor } from './session';
-import { baseCacheDirFor } from './snapshot/baseCache';
-import { cappedMountPoint, ensureCappedFsMounted, isMountPoint } from './snapshot/diskCap';
-import { layoutOf, SessionSnapshot } from './snapshot/sessionSnapshot';
-import { readState, withSessionLock, type SessionState } from './sessionState';
-import { engineObjectsOf, removeEmptySessionFolder, tearDownSession } from './sessionTeardown';
+import { withFileLock } from '../airlock/lock';
+import { connectEngine, type EngineInfo } from '../engine/connection';
+import { describeError, SandboxError } from '../errors';
+import { stateRoot } from '../paths';
+import type { Policy } from '../policy';
+import { baseCacheDirFor } from '../snapshot/baseCache';
+import { cappedMountPoint, ensureCappedFsMounted, isMountPoint } from '../snapshot/diskCap';
+import { layoutOf, SessionSnapshot } from '../snapshot/sessionSnapshot';
+import { sessionAt } from './lifecycle';
+import { airlockOver } from './session';
+import { readState, withSessionLock, type SessionState } from './state';
+import { engineObjectsOf, removeEmptySessionFolder, tearDownSession } from './teardown';
+import { airlockDirOf, resolveWorkspace, sessionDirFor } from './workspace';
 
 /** How many pending changes a session holds; `atLeast` when part of them could not be seen. */
 export interface PendingCount {
@@ -96,7 +97,7 @@ export async function countPendingChanges(docker: Docker, info: EngineInfo, dir:
     const running = state.containerId ? (await engineObjectsOf(docker, dir, state)).containers.some((c) => c.id === state.containerId && c.running) : false;
     let partial = false;
     const view = running
-      ? new SandboxSession(docker, info, dir, state, policy).snapshot
+      ? sessionAt(docker, info, dir, state, policy).snapshot
       : // Stopped: the merged view that tells which folders were emptied and made again
         // cannot be asked, so deletions inside such folders are not counted.
         new SessionSnapshot(state.workspaceRoot, layout, state.strategy, () => ({
@@ -106,7 +107,7 @@ export async function countPendingChanges(docker: Docker, info: EngineInfo, dir:
           },
           revert: () => Promise.reject(new Error('not used while counting')),
         }));
-    const changes = await new Airlock({ view, policy, stateDir: path.join(dir, 'airlock') }).changes();
+    const changes = await airlockOver(view, policy, dir).changes();
     return { count: changes.entries.length, atLeast: partial };
   } catch (err) {
     return { count: 0, atLeast: false, unreadable: describeError(err).replace(/\n/g, ' ') };
@@ -139,7 +140,7 @@ export async function removeWorkspaceSession(options: RemoveOptions): Promise<Re
         );
       }
       // No apply, discard or undo may be running on the copy while it goes.
-      const airlockDir = path.join(dir, 'airlock');
+      const airlockDir = airlockDirOf(dir);
       const work = () => tearDownSession(docker, dir, { dropKeptBase: true });
       const items = fs.existsSync(airlockDir) ? await withFileLock(path.join(airlockDir, 'lock'), work) : await work();
       return { lost, items, sessionId: state?.id };

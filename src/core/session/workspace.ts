@@ -1,0 +1,63 @@
+/**
+ * Where a workspace's session lives and as whom it runs: the workspace's real path, its
+ * session folder, the sandbox user, and the digest that says when a container is out of date.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SandboxError } from '../errors';
+import { stateRoot, workspaceKey } from '../paths';
+import type { Policy } from '../policy';
+import type { Owner } from '../snapshot/sessionSnapshot';
+
+export function sessionDirFor(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateRoot(env), 'sessions', workspaceKey(workspaceRoot));
+}
+
+/** Where the airlock of the session in `dir` keeps its review decisions, journal and undo data. */
+export function airlockDirOf(sessionDir: string): string {
+  return path.join(sessionDir, 'airlock');
+}
+
+/** The session's audit log. */
+export function auditFileOf(sessionDir: string): string {
+  return path.join(sessionDir, 'audit.jsonl');
+}
+
+/** The real, absolute path of a workspace folder, or a clear error. */
+export function resolveWorkspace(dir: string): string {
+  let real: string;
+  try {
+    real = fs.realpathSync(path.resolve(dir));
+  } catch {
+    throw new SandboxError('WORKSPACE_INVALID', `The workspace folder ${dir} does not exist.`, 'Open or pass an existing folder (--workspace DIR).');
+  }
+  if (!fs.statSync(real).isDirectory()) {
+    throw new SandboxError('WORKSPACE_INVALID', `The workspace ${dir} is not a folder.`, 'Pass a folder (--workspace DIR).');
+  }
+  if (real === path.parse(real).root) {
+    throw new SandboxError('WORKSPACE_INVALID', 'The workspace cannot be the root of the file system.', 'Open a project folder instead.');
+  }
+  return real;
+}
+
+/** `UID:GID` the sandbox runs as, and the owner its files need on the host. */
+export function resolveUser(policy: Policy): { user: string; owner?: Owner } {
+  const myUid = process.getuid?.() ?? 1000;
+  const myGid = process.getgid?.() ?? 1000;
+  const user = policy.user === 'auto' ? (myUid === 0 ? '1000:1000' : `${myUid}:${myGid}`) : policy.user;
+  const [uid, gid] = user.split(':').map(Number) as [number, number];
+  if (uid === myUid) return { user };
+  if (myUid !== 0) {
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `The sandbox user ${user} is not you (${myUid}:${myGid}); its copy of the workspace would not be writable.`,
+      'Set the sandbox user to "auto", or run the sandbox as root (rootful Docker hosts) to use another UID.',
+    );
+  }
+  return { user, owner: { uid, gid } };
+}
+
+export function policyDigest(policy: Policy, image: string, extra: unknown): string {
+  return crypto.createHash('sha256').update(JSON.stringify({ policy, image, extra })).digest('hex').slice(0, 16);
+}
