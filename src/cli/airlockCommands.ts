@@ -57,7 +57,10 @@ function parse(args: readonly string[], allowed: readonly string[]): Parsed {
 export function parsePathSpec(spec: string): { path: string; hunks?: number[] } {
   const hash = spec.lastIndexOf('#');
   if (hash > 0 && /^[0-9]+(,[0-9]+)*$/.test(spec.slice(hash + 1))) {
-    const hunks = spec.slice(hash + 1).split(',').map(Number);
+    const hunks = spec
+      .slice(hash + 1)
+      .split(',')
+      .map(Number);
     if (hunks.some((h) => h < 1)) throw new UsageError(`hunk numbers start at 1 (in "${spec}")`);
     return { path: spec.slice(0, hash), hunks };
   }
@@ -96,8 +99,22 @@ async function changes(args: string[], airlock: Airlock, io: CommandIo): Promise
     const json = set.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
-      base: e.base && { type: e.base.entry.type, mode: e.base.entry.mode, size: e.base.entry.size, sha256: e.base.sha256, content: e.base.content, linkTarget: e.base.entry.linkTarget },
-      sandbox: e.sandbox && { type: e.sandbox.entry.type, mode: e.sandbox.entry.mode, size: e.sandbox.entry.size, sha256: e.sandbox.sha256, content: e.sandbox.content, linkTarget: e.sandbox.entry.linkTarget },
+      base: e.base && {
+        type: e.base.entry.type,
+        mode: e.base.entry.mode,
+        size: e.base.entry.size,
+        sha256: e.base.sha256,
+        content: e.base.content,
+        linkTarget: e.base.entry.linkTarget,
+      },
+      sandbox: e.sandbox && {
+        type: e.sandbox.entry.type,
+        mode: e.sandbox.entry.mode,
+        size: e.sandbox.entry.size,
+        sha256: e.sandbox.sha256,
+        content: e.sandbox.content,
+        linkTarget: e.sandbox.entry.linkTarget,
+      },
       risks: e.risks,
       neverApply: e.neverApply,
     }));
@@ -112,7 +129,10 @@ async function changes(args: string[], airlock: Airlock, io: CommandIo): Promise
     const notes = [
       ...e.neverApply.map((r) => `never applied: ${r.reason}`),
       ...e.risks.map((r) => `risky: ${r.reason}`),
-      ...[e.base, e.sandbox].filter((s) => s?.content === 'binary' || s?.content === 'tooLarge').slice(0, 1).map((s) => (s!.content === 'binary' ? 'binary' : 'too large to diff')),
+      ...[e.base, e.sandbox]
+        .filter((s) => s?.content === 'binary' || s?.content === 'tooLarge')
+        .slice(0, 1)
+        .map((s) => (s!.content === 'binary' ? 'binary' : 'too large to diff')),
     ];
     io.out(`${e.kind.padEnd(12)} ${JSON.stringify(e.path).slice(1, -1)}${notes.length ? `  [${notes.join('; ')}]` : ''}`);
   }
@@ -153,7 +173,8 @@ async function apply(args: string[], airlock: Airlock, io: CommandIo): Promise<n
   if (all) {
     const approval = await airlock.approveAll({ includeRisky });
     for (const s of approval.skipped) io.out(`skipped   ${s.path}: ${s.reasons.join('; ')}`);
-    if (approval.skipped.some((s) => s.kind === 'risky')) io.out('Risky changes were skipped; review them, then apply them by name with --include-risky.');
+    if (approval.skipped.some((s) => s.kind === 'risky'))
+      io.out('Risky changes were skipped; review them, then apply them by name with --include-risky.');
     leftOver = approval.skipped.length > 0;
   } else {
     const specs = positional.map(parsePathSpec);
@@ -193,7 +214,9 @@ export function printApplyReport(report: ApplyReport, io: CommandIo): void {
   for (const c of report.conflicts) io.out(`conflict  ${c.path}: ${c.reason}`);
   for (const w of report.warnings) io.err(`warning: ${w}`);
   if (report.conflicts.length) {
-    io.out(`${report.conflicts.length} conflict${report.conflicts.length === 1 ? '' : 's'} left unwritten. Choose with --on-conflict=keep-theirs (leave your file), take-sandbox (overwrite it) or markers (write conflict markers).`);
+    io.out(
+      `${report.conflicts.length} conflict${report.conflicts.length === 1 ? '' : 's'} left unwritten. Choose with --on-conflict=keep-theirs (leave your file), take-sandbox (overwrite it) or markers (write conflict markers).`,
+    );
   }
   if (!report.applied.length && !report.conflicts.length && !report.refused.length) io.out('Nothing to apply.');
 }
@@ -201,7 +224,8 @@ export function printApplyReport(report: ApplyReport, io: CommandIo): void {
 async function discard(args: string[], airlock: Airlock, io: CommandIo): Promise<number> {
   const { flags, positional } = parse(args, ['all']);
   const all = flags.has('all');
-  if (all === positional.length > 0) throw new UsageError(all ? '--all and paths cannot be combined' : 'name the paths to discard, or --all');
+  if (all === positional.length > 0)
+    throw new UsageError(all ? '--all and paths cannot be combined' : 'name the paths to discard, or --all');
   const result = await airlock.discard(all ? 'all' : positional);
   for (const p of result.discarded) io.out(`discarded ${p}`);
   for (const f of result.failed) io.out(`not discarded ${f.path}: ${f.reason}`);

@@ -100,13 +100,22 @@ interface AnswerFormat {
   current: HookFormat;
 }
 
-export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStream = process.stdin, watchdogMs = hookWatchdogMs()): Promise<number> {
+export async function hookCommand(
+  ctx: CommandContext,
+  stdin: NodeJS.ReadableStream = process.stdin,
+  watchdogMs = hookWatchdogMs(),
+): Promise<number> {
   const named = ctx.args.find((a) => !a.startsWith('-')) as HookDialect | undefined;
   const format: AnswerFormat = { current: named && HOOK_DIALECTS.includes(named) ? formatOfDialect(named) : 'claude' };
   let timer: NodeJS.Timeout | undefined;
   const watchdog = new Promise<HookOutcome>((resolve) => {
     timer = setTimeout(
-      () => resolve(blocked(`Agent Sandbox: the hook got no answer from the sandbox within ${Math.round(watchdogMs / 100) / 10} s, so the call was blocked. Check that the container engine is responsive, then try again.`)),
+      () =>
+        resolve(
+          blocked(
+            `Agent Sandbox: the hook got no answer from the sandbox within ${Math.round(watchdogMs / 100) / 10} s, so the call was blocked. Check that the container engine is responsive, then try again.`,
+          ),
+        ),
       watchdogMs,
     );
   });
@@ -124,7 +133,9 @@ export async function hookCommand(ctx: CommandContext, stdin: NodeJS.ReadableStr
     text = outcome.answer ? JSON.stringify(answerIn(format.current, outcome.answer)) : undefined;
   } catch (err) {
     // The answer could not be written (it echoes part of the input); a fixed deny can.
-    outcome = blocked(`Agent Sandbox: the hook could not write its answer (${describeError(err).replace(/\n/g, ' ')}), so the call was blocked.`);
+    outcome = blocked(
+      `Agent Sandbox: the hook could not write its answer (${describeError(err).replace(/\n/g, ' ')}), so the call was blocked.`,
+    );
     text = JSON.stringify(answerIn(format.current, outcome.answer!));
   }
   if (text) ctx.io.out(`${text}\n`);
@@ -150,13 +161,23 @@ async function answerHook(ctx: CommandContext, stdin: NodeJS.ReadableStream, for
   const allowTools = parsed.flags.get('allow-tools');
   const plan = planHook(payload, {
     allowHostEdits: parsed.flags.has('allow-host-edits'),
-    ...(typeof allowTools === 'string' ? { allowTools: new Set(allowTools.split(',').map((t) => t.trim()).filter(Boolean)) } : {}),
+    ...(typeof allowTools === 'string'
+      ? {
+          allowTools: new Set(
+            allowTools
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          ),
+        }
+      : {}),
   });
   if (plan.kind === 'pass') return { code: 0 };
   if (plan.kind === 'deny') return { code: 0, answer: denyAnswer(plan.reason) };
   if (plan.kind === 'copyRead' || plan.kind === 'copySearch') {
     const from = payload.cwd ?? ctx.workspace;
-    const target = payload.format === 'gemini' && plan.kind === 'copyRead' ? geminiCopyReadTarget(payload.cwd, payload.transcriptPath) : undefined;
+    const target =
+      payload.format === 'gemini' && plan.kind === 'copyRead' ? geminiCopyReadTarget(payload.cwd, payload.transcriptPath) : undefined;
     const answer = await answerCopyRead(plan, from, sessionRootFor(from) ?? sessionRootFor(ctx.workspace), payload.toolInput, target);
     return answer ? { code: 0, answer } : { code: 0 };
   }
@@ -174,11 +195,19 @@ function geminiCopyReadTarget(cwd: string | undefined, transcriptPath: string | 
   };
 }
 
-async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolInput: Record<string, unknown>, command: string, ask: boolean): Promise<HookAnswer> {
+async function sandboxShell(
+  ctx: CommandContext,
+  cwd: string | undefined,
+  toolInput: Record<string, unknown>,
+  command: string,
+  ask: boolean,
+): Promise<HookAnswer> {
   const from = cwd ?? ctx.workspace;
   const root = sessionRootFor(from) ?? sessionRootFor(ctx.workspace);
   if (!root) {
-    return denyAnswer(`Agent Sandbox: there is no sandbox for ${from}, and shell commands do not run outside it. Start it with "Agent Sandbox: Start Sandbox" or \`agent-sandbox start\`, then try again.`);
+    return denyAnswer(
+      `Agent Sandbox: there is no sandbox for ${from}, and shell commands do not run outside it. Start it with "Agent Sandbox: Start Sandbox" or \`agent-sandbox start\`, then try again.`,
+    );
   }
   let launcher: string;
   try {
@@ -190,20 +219,33 @@ async function sandboxShell(ctx: CommandContext, cwd: string | undefined, toolIn
   // Only a line of exactly the form this hook hands out passes as it is: it can do nothing
   // but run a stored command in the sandbox. Anything else, however similar, is rewritten.
   if (isPendingCommandLine(launcher, command)) {
-    return { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: ask ? 'ask' : 'allow', permissionDecisionReason: 'Agent Sandbox: the command already runs in the sandbox.' } };
+    return {
+      hookSpecificOutput: {
+        hookEventName: 'PreToolUse',
+        permissionDecision: ask ? 'ask' : 'allow',
+        permissionDecisionReason: 'Agent Sandbox: the command already runs in the sandbox.',
+      },
+    };
   }
   let feedback: string | undefined;
   try {
     const policy = loadCliPolicy(root);
     const session = await attachSession({ workspaceRoot: root, policy });
-    feedback = await newFeedbackPrelude(session, session.airlock()).catch((err: unknown) => `Review feedback could not be read: ${describeError(err)}`);
+    feedback = await newFeedbackPrelude(session, session.airlock()).catch(
+      (err: unknown) => `Review feedback could not be read: ${describeError(err)}`,
+    );
   } catch (err) {
-    return denyAnswer(`Agent Sandbox is on but the sandbox is not available, so the command was not run: ${describeError(err).replace(/\n/g, ' ')}`);
+    return denyAnswer(
+      `Agent Sandbox is on but the sandbox is not available, so the command was not run: ${describeError(err).replace(/\n/g, ' ')}`,
+    );
   }
   const real = cwd ? safeRealpath(cwd) : undefined;
   const subdir = real && real.startsWith(`${root}${path.sep}`) ? path.relative(root, real).split(path.sep).join('/') : '';
   const id = storePendingCommand({ root, subdir, command });
-  return rewriteAnswer(toolInput, pendingCommandLine(launcher, id), { decision: ask ? 'ask' : 'allow', ...(feedback ? { additionalContext: feedback } : {}) });
+  return rewriteAnswer(toolInput, pendingCommandLine(launcher, id), {
+    decision: ask ? 'ask' : 'allow',
+    ...(feedback ? { additionalContext: feedback } : {}),
+  });
 }
 
 function safeRealpath(p: string): string | undefined {
@@ -217,7 +259,8 @@ function safeRealpath(p: string): string | undefined {
 /** `run-pending ID`: takes the stored command (once) and runs it through `run`. */
 export async function runPendingCommand(ctx: CommandContext, run: (ctx: CommandContext) => Promise<number>): Promise<number> {
   const parsed = parseArgs(ctx.args, [], []);
-  if (parsed.rest || parsed.positional.length !== 1) throw new UsageError('run-pending needs the one id the hook handed out, for example: agent-sandbox run-pending p3f9a…');
+  if (parsed.rest || parsed.positional.length !== 1)
+    throw new UsageError('run-pending needs the one id the hook handed out, for example: agent-sandbox run-pending p3f9a…');
   const entry = takePendingCommand(parsed.positional[0]!);
   return run({ workspace: entry.root, args: ['--', ...sandboxArgv(entry.command, entry.subdir)], io: ctx.io });
 }

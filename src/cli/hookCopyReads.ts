@@ -62,19 +62,26 @@ export async function answerCopyRead(
   const rel = copyRelativePath(absolute, from, root, hostResolved(absolute));
   if (rel === undefined) return undefined;
   if (plan.kind === 'copySearch') return denyAnswer(copySearchReason(plan.tool, plan.target));
-  if (rel === '') return denyAnswer(`Agent Sandbox: ${plan.target} is the workspace folder, not a file. List it with ${shell}, for example \`ls -la\` (${shell} commands run in the sandbox copy).`);
+  if (rel === '')
+    return denyAnswer(
+      `Agent Sandbox: ${plan.target} is the workspace folder, not a file. List it with ${shell}, for example \`ls -la\` (${shell} commands run in the sandbox copy).`,
+    );
   if (target && 'unavailable' in target) return denyAnswer(`Agent Sandbox: ${plan.target} was not read: ${target.unavailable}`);
   let session: SandboxSession;
   try {
     session = await attachSession({ workspaceRoot: root, policy: loadCliPolicy(root) });
   } catch (err) {
-    return denyAnswer(`Agent Sandbox is on but the sandbox is not available, so ${plan.target} was not read (the real workspace would not show the sandbox copy): ${describeError(err).replace(/\n/g, ' ')}`);
+    return denyAnswer(
+      `Agent Sandbox is on but the sandbox is not available, so ${plan.target} was not read (the real workspace would not show the sandbox copy): ${describeError(err).replace(/\n/g, ' ')}`,
+    );
   }
   let copy;
   try {
     copy = await materializeCopyFile(session, rel, target ? { dir: target.dir } : {});
   } catch (err) {
-    return denyAnswer(`Agent Sandbox: ${plan.target} could not be copied out of the sandbox for reading: ${describeError(err).replace(/\n/g, ' ')}`);
+    return denyAnswer(
+      `Agent Sandbox: ${plan.target} could not be copied out of the sandbox for reading: ${describeError(err).replace(/\n/g, ' ')}`,
+    );
   }
   switch (copy.kind) {
     case 'file':
@@ -92,7 +99,9 @@ export async function answerCopyRead(
         `Agent Sandbox: ${plan.target} does not exist in the sandbox copy, which is the workspace as your ${shell} commands see it (secrets such as .env files are never copied in). List files with ${shell}, for example \`ls\` or \`find . -name NAME\`.`,
       );
     case 'directory':
-      return denyAnswer(`Agent Sandbox: ${plan.target} is a folder in the sandbox copy, not a file. List it with ${shell}, for example \`ls -la\` in that folder.`);
+      return denyAnswer(
+        `Agent Sandbox: ${plan.target} is a folder in the sandbox copy, not a file. List it with ${shell}, for example \`ls -la\` in that folder.`,
+      );
     case 'refused':
       return denyAnswer(`Agent Sandbox: ${plan.target} cannot be read from the sandbox copy: ${copy.reason}`);
   }

@@ -30,7 +30,13 @@ export function createSandboxMcpServer(host: ToolHost, version: string): McpServ
         title: def.title,
         description: def.description,
         inputSchema: def.input,
-        annotations: { title: def.title, readOnlyHint: def.readOnly, destructiveHint: false, idempotentHint: def.readOnly, openWorldHint: false },
+        annotations: {
+          title: def.title,
+          readOnlyHint: def.readOnly,
+          destructiveHint: false,
+          idempotentHint: def.readOnly,
+          openWorldHint: false,
+        },
       },
       async (args, extra) => {
         const outcome = await invokeTool(host, def.name, args, { signal: extra.signal });
@@ -51,7 +57,9 @@ function policyLoader(root: string, env: NodeJS.ProcessEnv = process.env): () =>
   const fromWorkspace = env.AGENT_SANDBOX_WORKSPACE_SETTINGS_POLICY;
   if (!fromEditor && !fromWorkspace) return () => loadCliPolicy(root);
   const user = fromEditor ? { user: { raw: JSON.parse(fromEditor) as unknown, origin: 'your editor settings' } } : {};
-  const workspaceSettings = fromWorkspace ? { workspaceSettings: { raw: JSON.parse(fromWorkspace) as unknown, origin: "the workspace's editor settings" } } : {};
+  const workspaceSettings = fromWorkspace
+    ? { workspaceSettings: { raw: JSON.parse(fromWorkspace) as unknown, origin: "the workspace's editor settings" } }
+    : {};
   return () => resolvePolicy({ ...user, ...workspaceSettings, workspaceRoot: root }).policy;
 }
 
@@ -65,10 +73,7 @@ export async function mcpCommand({ workspace, args, io }: CommandContext): Promi
     io.err(`Sandbox ${outcome} for ${root}.\n`);
   }
   const host = attachingToolHost(root, loadPolicy);
-  const server = createSandboxMcpServer(
-    host,
-    process.env.npm_package_version ?? '0.1.0',
-  );
+  const server = createSandboxMcpServer(host, process.env.npm_package_version ?? '0.1.0');
   const closed = new Promise<void>((resolve) => {
     server.server.onclose = () => resolve();
   });

@@ -34,7 +34,8 @@ export async function prepareCommand({ workspace, args, io }: CommandContext): P
     return 0;
   }
   const parsed = parseArgs(args, [], ['watch']);
-  if (parsed.positional.length) throw new UsageError(`prepare takes no arguments (got "${parsed.positional[0]}"); name another folder with --workspace DIR`);
+  if (parsed.positional.length)
+    throw new UsageError(`prepare takes no arguments (got "${parsed.positional[0]}"); name another folder with --workspace DIR`);
   const root = resolveWorkspace(workspace);
   if (parsed.flags.has('watch')) return watch(root, io);
   const abort = new AbortController();
@@ -89,9 +90,11 @@ async function watch(root: string, io: CliIO): Promise<number> {
     },
     onActivity: (activity: KeeperActivity) => {
       const line =
-        activity.kind === 'done' ? describePrepare(activity.result)
-        : activity.kind === 'failed' ? `Refreshing the workspace copy failed: ${activity.message}`
-        : '';
+        activity.kind === 'done'
+          ? describePrepare(activity.result)
+          : activity.kind === 'failed'
+            ? `Refreshing the workspace copy failed: ${activity.message}`
+            : '';
       // "Nothing prepared" once per reason, not after every change while a session runs.
       if (line && (activity.kind !== 'done' || activity.result.outcome === 'prepared' || line !== lastLine)) io.err(`${line}\n`);
       lastLine = line || lastLine;

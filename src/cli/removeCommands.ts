@@ -37,14 +37,17 @@ export async function removeCommand({ workspace, args, io }: CommandContext): Pr
     return 0;
   }
   const parsed = parseArgs(args, [], ['force']);
-  if (parsed.positional.length) throw new UsageError(`remove takes no arguments (got "${parsed.positional[0]}"); name another folder with --workspace DIR`);
+  if (parsed.positional.length)
+    throw new UsageError(`remove takes no arguments (got "${parsed.positional[0]}"); name another folder with --workspace DIR`);
   const { root } = locateSession(workspace);
   let policy: Policy;
   try {
     policy = loadCliPolicy(root);
   } catch (err) {
     // The policy only sorts the pending changes here; a broken one must not keep a sandbox from going.
-    io.err(`The policy could not be read (${describeError(err).replace(/\n/g, ' ')}); the built-in defaults are used to count the pending changes.\n`);
+    io.err(
+      `The policy could not be read (${describeError(err).replace(/\n/g, ' ')}); the built-in defaults are used to count the pending changes.\n`,
+    );
     policy = DEFAULT_POLICY;
   }
   const result = await removeWorkspaceSession({ workspaceRoot: workspace, policy, force: parsed.flags.has('force') });
@@ -54,7 +57,9 @@ export async function removeCommand({ workspace, args, io }: CommandContext): Pr
   }
   for (const item of result.items) io.err(`Removed ${item}.\n`);
   const lost = losesChanges(result.lost) ? `, and with it ${describePending(result.lost)} never applied` : '';
-  io.err(`The sandbox${result.sessionId ? ` ${result.sessionId}` : ''} of ${result.workspaceRoot} is removed${lost}. Your workspace was not changed.\n`);
+  io.err(
+    `The sandbox${result.sessionId ? ` ${result.sessionId}` : ''} of ${result.workspaceRoot} is removed${lost}. Your workspace was not changed.\n`,
+  );
   return 0;
 }
 

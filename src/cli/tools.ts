@@ -13,13 +13,15 @@ import { loadCliPolicy } from './policyLoader';
 
 export async function toolsCommand({ workspace, args, io }: CommandContext): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'install') throw new UsageError(sub ? `unknown tools command "${sub}"` : 'tools needs a command: tools install claude|codex|NPM-SPEC');
+  if (sub !== 'install')
+    throw new UsageError(sub ? `unknown tools command "${sub}"` : 'tools needs a command: tools install claude|codex|NPM-SPEC');
   const parsed = parseArgs(rest, ['registry', 'timeout'], []);
   if (parsed.positional.length !== 1) throw new UsageError('tools install takes one package: claude, codex, or an npm registry spec');
   const registryFlag = parsed.flags.get('registry');
   const timeout = parsed.flags.get('timeout');
   const timeoutSec = timeout === undefined ? undefined : Number(timeout);
-  if (timeoutSec !== undefined && (!Number.isInteger(timeoutSec) || timeoutSec <= 0)) throw new UsageError('--timeout needs a whole number of seconds');
+  if (timeoutSec !== undefined && (!Number.isInteger(timeoutSec) || timeoutSec <= 0))
+    throw new UsageError('--timeout needs a whole number of seconds');
   // The workspace decides the policy (image, user, limits); the install itself never sees it.
   const policy = loadCliPolicy(resolveWorkspace(workspace));
   const controller = new AbortController();
@@ -36,7 +38,9 @@ export async function toolsCommand({ workspace, args, io }: CommandContext): Pro
       onOutput: (b) => io.stderr(b),
       signal: controller.signal,
     });
-    io.out(`Installed ${result.pkg.spec} into the tools volume ${result.volume}${result.pkg.bin ? `; "${result.pkg.bin}" is on PATH in every sandbox` : ''}.\n`);
+    io.out(
+      `Installed ${result.pkg.spec} into the tools volume ${result.volume}${result.pkg.bin ? `; "${result.pkg.bin}" is on PATH in every sandbox` : ''}.\n`,
+    );
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

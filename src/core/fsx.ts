@@ -39,7 +39,12 @@ export function readJsonLines<T>(file: string): T[] {
  * (exclusive create, so a planted file or link there is never written through), then renamed
  * over it. A reader sees the old file or the new one, never half of one.
  */
-export function replaceFileSync(file: string, content: string | Buffer, mode: number, temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`): void {
+export function replaceFileSync(
+  file: string,
+  content: string | Buffer,
+  mode: number,
+  temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`,
+): void {
   try {
     fs.writeFileSync(temp, content, { mode, flag: 'wx' });
     fs.renameSync(temp, file);

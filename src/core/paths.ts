@@ -45,6 +45,10 @@ export function userPolicyFile(env: NodeJS.ProcessEnv = process.env): string {
 /** A short stable id for a workspace folder, from its real path. */
 export function workspaceKey(realRoot: string): string {
   const digest = crypto.createHash('sha256').update(realRoot).digest('hex').slice(0, 12);
-  const name = path.basename(realRoot).replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 24) || 'root';
+  const name =
+    path
+      .basename(realRoot)
+      .replace(/[^A-Za-z0-9_.-]/g, '_')
+      .slice(0, 24) || 'root';
   return `${name}-${digest}`;
 }

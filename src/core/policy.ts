@@ -213,7 +213,9 @@ export const PolicySchema = z.strictObject({
     mode: z.enum(NETWORK_MODES).describe('"none": no network at all. "allowlist": only through the host proxy.'),
     allow: z.array(z.string().min(1)).describe('Domains (wildcards and ports allowed) reachable in allowlist mode.'),
     deny: z.array(z.string().min(1)).describe('Domains never reachable; deny wins over allow.'),
-    unlisted: z.enum(['deny', 'ask']).describe('A domain no rule names: denied, or put to a person in the editor ("ask"; the CLI and MCP server deny).'),
+    unlisted: z
+      .enum(['deny', 'ask'])
+      .describe('A domain no rule names: denied, or put to a person in the editor ("ask"; the CLI and MCP server deny).'),
     presets: z.array(z.enum(NETWORK_PRESETS)).describe('Named allow lists to switch on: npm, pypi, github, anthropic, openai.'),
     credentials: z
       .array(
@@ -225,7 +227,9 @@ export const PolicySchema = z.strictObject({
           allowPlainHttp: z.boolean().optional().describe('Also add it to plain HTTP requests; by default only to HTTPS.'),
         }),
       )
-      .describe('Headers the host proxy adds to requests for one domain, from a host environment variable; the secret never enters the sandbox.'),
+      .describe(
+        'Headers the host proxy adds to requests for one domain, from a host environment variable; the secret never enters the sandbox.',
+      ),
   }),
   envAllowlist: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
@@ -238,10 +242,12 @@ export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyLayer = z.infer<ReturnType<typeof layerSchema>>;
 
 function layerSchema() {
-  return z.strictObject({
-    ...PolicySchema.shape,
-    network: PolicySchema.shape.network.partial(),
-  }).partial();
+  return z
+    .strictObject({
+      ...PolicySchema.shape,
+      network: PolicySchema.shape.network.partial(),
+    })
+    .partial();
 }
 
 export const DEFAULT_POLICY: Policy = Object.freeze({
@@ -440,7 +446,11 @@ export function readPolicyFile(file: string): unknown {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SandboxError('POLICY_INVALID', `Cannot read the sandbox policy file ${file}: ${(err as Error).message}`, 'Check the file\'s permissions.');
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `Cannot read the sandbox policy file ${file}: ${(err as Error).message}`,
+      "Check the file's permissions.",
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -479,14 +489,21 @@ export function resolvePolicy(inputs: PolicyInputs): PolicyProvenance {
   // The merged result must itself be valid (for example a user layer cannot make it empty).
   const final = PolicySchema.safeParse(policy);
   if (!final.success) {
-    throw new SandboxError('POLICY_INVALID', `The merged sandbox policy is invalid: ${final.error.issues.map((i) => `${fieldName(i.path)}: ${i.message}`).join('; ')}`);
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `The merged sandbox policy is invalid: ${final.error.issues.map((i) => `${fieldName(i.path)}: ${i.message}`).join('; ')}`,
+    );
   }
   // Domain rules are checked now, so a typo is an error at load time, not a surprise later.
   try {
     compileNetworkPolicy(final.data.network);
   } catch (err) {
     const origin = setBy.network.origin;
-    throw new SandboxError('POLICY_INVALID', `Invalid sandbox policy in ${origin}: network: ${(err as Error).message}`, 'Fix the domain rule named above.');
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `Invalid sandbox policy in ${origin}: network: ${(err as Error).message}`,
+      'Fix the domain rule named above.',
+    );
   }
   return { policy: final.data, setBy };
 }

@@ -28,7 +28,8 @@ export interface Contribution {
   create(): Created;
 }
 
-export type Created = DisposableLike | readonly DisposableLike[] | { readonly disposables: readonly DisposableLike[]; readonly shutdown: AsyncShutdown } | void;
+export type Created =
+  DisposableLike | readonly DisposableLike[] | { readonly disposables: readonly DisposableLike[]; readonly shutdown: AsyncShutdown } | void;
 
 export interface ActivationFailure {
   readonly name: string;
@@ -45,7 +46,9 @@ export interface Activated {
   readonly skipped: string[];
 }
 
-function isShutdownPair(created: Created): created is { readonly disposables: readonly DisposableLike[]; readonly shutdown: AsyncShutdown } {
+function isShutdownPair(
+  created: Created,
+): created is { readonly disposables: readonly DisposableLike[]; readonly shutdown: AsyncShutdown } {
   return !!created && typeof created === 'object' && 'shutdown' in created && 'disposables' in created;
 }
 

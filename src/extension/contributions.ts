@@ -61,9 +61,14 @@ export function contributions(context: vscode.ExtensionContext, logger: Logger):
 function policyChangeNotice(controller: SandboxController): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
     if (affectsPolicy(e) && controller.status.mode !== 'off') {
-      void vscode.window.showInformationMessage('Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).', 'Restart Sandbox').then((pick) => {
-        if (pick === 'Restart Sandbox') void executeCommand('agentSandbox.start');
-      });
+      void vscode.window
+        .showInformationMessage(
+          'Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).',
+          'Restart Sandbox',
+        )
+        .then((pick) => {
+          if (pick === 'Restart Sandbox') void executeCommand('agentSandbox.start');
+        });
     }
   });
 }

@@ -29,4 +29,3 @@ export function userLayerFromSettings(values: readonly SettingValue[]): Record<s
   }
   return Object.keys(layer).length ? layer : undefined;
 }
-

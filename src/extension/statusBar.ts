@@ -20,7 +20,9 @@ export class SandboxStatusBar extends Disposable {
     this.item.name = 'Agent Sandbox';
     this.item.command = 'agentSandbox.statusBarClicked';
     this._register(controller.onDidChangeStatus((status) => this.render(status)));
-    this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentSandbox') && this.render(controller.status)));
+    this._register(
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('agentSandbox') && this.render(controller.status)),
+    );
     this.render(controller.status);
     this.item.show();
   }

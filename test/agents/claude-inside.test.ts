@@ -69,7 +69,13 @@ async function registryAddressRules(registry: string): Promise<string[]> {
 
 const SCRIPT: ScriptTurn[] = [
   { tool: 'Write', input: { file_path: '/workspace/written-by-claude.txt', content: 'made by Claude Code inside the sandbox\n' } },
-  { tool: 'Bash', input: { command: 'echo "from the Bash tool" > bash-made.txt && printf "%s\\n" "$(id -u)" >> bash-made.txt', description: 'Write a file' } },
+  {
+    tool: 'Bash',
+    input: {
+      command: 'echo "from the Bash tool" > bash-made.txt && printf "%s\\n" "$(id -u)" >> bash-made.txt',
+      description: 'Write a file',
+    },
+  },
   { text: 'Done.' },
 ];
 
@@ -146,51 +152,88 @@ describe('Claude Code inside the sandbox, installed into the tools volume, key a
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
   });
 
-  provesRoute('claude', 'inside', 'runs the installed claude; its edits land in the copy and in review; the key never enters the container', async (t) => {
-    t.diagnostic(`install into the tools volume took ${installMs} ms`);
-    const s = session!;
-    // The tools volume is on PATH and read-only in the session.
-    const which = await s.run(['/bin/sh', '-c', 'command -v claude; touch /opt/agent-tools/x 2>&1; true'], { timeoutSec: 30 });
-    assert.match(which.stdout.toString(), /^\/opt\/agent-tools\/bin\/claude$/m);
-    assert.match(which.stdout.toString(), /Read-only file system/);
+  provesRoute(
+    'claude',
+    'inside',
+    'runs the installed claude; its edits land in the copy and in review; the key never enters the container',
+    async (t) => {
+      t.diagnostic(`install into the tools volume took ${installMs} ms`);
+      const s = session!;
+      // The tools volume is on PATH and read-only in the session.
+      const which = await s.run(['/bin/sh', '-c', 'command -v claude; touch /opt/agent-tools/x 2>&1; true'], { timeoutSec: 30 });
+      assert.match(which.stdout.toString(), /^\/opt\/agent-tools\/bin\/claude$/m);
+      assert.match(which.stdout.toString(), /Read-only file system/);
 
-    const run = await s.run(
-      ['env', 'IS_SANDBOX=1', 'DISABLE_AUTOUPDATER=1', 'DISABLE_TELEMETRY=1', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
-        'claude', '-p', 'Follow the plan.', '--dangerously-skip-permissions', '--output-format', 'json'],
-      { timeoutSec: 120 },
-    );
-    const described = `exit ${run.exitCode}\nstdout: ${run.stdout.toString().slice(-2000)}\nstderr: ${run.stderr.toString().slice(-2000)}`;
-    assert.equal(run.exitCode, 0, described);
-    const results = model.toolResults();
-    assert.equal(results.length, 2, `two tool results: ${JSON.stringify(results)}\n${described}`);
-    for (const r of results) assert.equal(r.isError, false, `a tool call failed: ${r.text}\n${described}`);
+      const run = await s.run(
+        [
+          'env',
+          'IS_SANDBOX=1',
+          'DISABLE_AUTOUPDATER=1',
+          'DISABLE_TELEMETRY=1',
+          'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
+          'claude',
+          '-p',
+          'Follow the plan.',
+          '--dangerously-skip-permissions',
+          '--output-format',
+          'json',
+        ],
+        { timeoutSec: 120 },
+      );
+      const described = `exit ${run.exitCode}\nstdout: ${run.stdout.toString().slice(-2000)}\nstderr: ${run.stderr.toString().slice(-2000)}`;
+      assert.equal(run.exitCode, 0, described);
+      const results = model.toolResults();
+      assert.equal(results.length, 2, `two tool results: ${JSON.stringify(results)}\n${described}`);
+      for (const r of results) assert.equal(r.isError, false, `a tool call failed: ${r.text}\n${described}`);
 
-    // The key: every API request carried the host's secret, put there by the proxy; the agent
-    // itself only ever had the placeholder.
-    const apiRequests = model.requests.filter((r) => r.path.startsWith('/v1/messages'));
-    assert.ok(model.mainRequests().length >= 3, `the agent's conversation reached the scripted API (${model.requests.length} requests)`);
-    for (const r of apiRequests) {
-      assert.equal(r.headers['x-api-key'], SECRET, `request ${r.method} ${r.path} without the host's key`);
-      assert.equal(r.headers.authorization, undefined, 'no other credential header');
-    }
-    const log = readNetworkLog(logFile).filter((l) => l.host === API_HOST);
-    assert.ok(log.some((l) => l.decision === 'allow' && (l.injected ?? []).map((h) => h.toLowerCase()).includes('x-api-key')), `the proxy logged the injected key header: ${JSON.stringify(log)}`);
+      // The key: every API request carried the host's secret, put there by the proxy; the agent
+      // itself only ever had the placeholder.
+      const apiRequests = model.requests.filter((r) => r.path.startsWith('/v1/messages'));
+      assert.ok(model.mainRequests().length >= 3, `the agent's conversation reached the scripted API (${model.requests.length} requests)`);
+      for (const r of apiRequests) {
+        assert.equal(r.headers['x-api-key'], SECRET, `request ${r.method} ${r.path} without the host's key`);
+        assert.equal(r.headers.authorization, undefined, 'no other credential header');
+      }
+      const log = readNetworkLog(logFile).filter((l) => l.host === API_HOST);
+      assert.ok(
+        log.some((l) => l.decision === 'allow' && (l.injected ?? []).map((h) => h.toLowerCase()).includes('x-api-key')),
+        `the proxy logged the injected key header: ${JSON.stringify(log)}`,
+      );
 
-    const inspected = await (await connectEngine()).docker.getContainer(s.containerId).inspect();
-    const env = inspected.Config.Env ?? [];
-    assert.ok(!env.some((e) => e.includes(SECRET)), 'the secret is not in the container configuration');
-    assert.ok(env.includes(`ANTHROPIC_API_KEY=${KEY_PLACEHOLDER}`), 'the placeholder is');
-    const inside = await s.run(['/bin/sh', '-c', 'env; cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"; grep -rl -- "$1" /home/sandbox /tmp 2>/dev/null; true', 'probe', SECRET], { timeoutSec: 30 });
-    assert.ok(!inside.stdout.toString().includes(SECRET), 'the secret is nowhere in the container: environment, home or /tmp');
+      const inspected = await (await connectEngine()).docker.getContainer(s.containerId).inspect();
+      const env = inspected.Config.Env ?? [];
+      assert.ok(!env.some((e) => e.includes(SECRET)), 'the secret is not in the container configuration');
+      assert.ok(env.includes(`ANTHROPIC_API_KEY=${KEY_PLACEHOLDER}`), 'the placeholder is');
+      const inside = await s.run(
+        [
+          '/bin/sh',
+          '-c',
+          'env; cat /proc/[0-9]*/environ 2>/dev/null | tr "\\0" "\\n"; grep -rl -- "$1" /home/sandbox /tmp 2>/dev/null; true',
+          'probe',
+          SECRET,
+        ],
+        { timeoutSec: 30 },
+      );
+      assert.ok(!inside.stdout.toString().includes(SECRET), 'the secret is nowhere in the container: environment, home or /tmp');
 
-    // The edits: in the copy, in the airlock's change set, not in the real workspace.
-    const changes = await s.airlock().changes();
-    const written = changes.get('written-by-claude.txt');
-    const bashMade = changes.get('bash-made.txt');
-    assert.ok(written && written.kind === 'added', `Write's file is a pending change: ${changes.entries.map((e) => `${e.kind} ${e.path}`).join(', ')}`);
-    assert.ok(bashMade && bashMade.kind === 'added', 'the Bash tool\'s file is a pending change');
-    const copy = await s.run(['cat', 'written-by-claude.txt', 'bash-made.txt'], { timeoutSec: 30 });
-    assert.equal(copy.stdout.toString(), `made by Claude Code inside the sandbox\nfrom the Bash tool\n${resolveUser(policy).user.split(':')[0]}\n`);
-    assert.ok(!fs.existsSync(path.join(workspace, 'written-by-claude.txt')) && !fs.existsSync(path.join(workspace, 'bash-made.txt')), 'the real workspace is untouched');
-  });
+      // The edits: in the copy, in the airlock's change set, not in the real workspace.
+      const changes = await s.airlock().changes();
+      const written = changes.get('written-by-claude.txt');
+      const bashMade = changes.get('bash-made.txt');
+      assert.ok(
+        written && written.kind === 'added',
+        `Write's file is a pending change: ${changes.entries.map((e) => `${e.kind} ${e.path}`).join(', ')}`,
+      );
+      assert.ok(bashMade && bashMade.kind === 'added', "the Bash tool's file is a pending change");
+      const copy = await s.run(['cat', 'written-by-claude.txt', 'bash-made.txt'], { timeoutSec: 30 });
+      assert.equal(
+        copy.stdout.toString(),
+        `made by Claude Code inside the sandbox\nfrom the Bash tool\n${resolveUser(policy).user.split(':')[0]}\n`,
+      );
+      assert.ok(
+        !fs.existsSync(path.join(workspace, 'written-by-claude.txt')) && !fs.existsSync(path.join(workspace, 'bash-made.txt')),
+        'the real workspace is untouched',
+      );
+    },
+  );
 });

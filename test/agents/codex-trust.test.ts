@@ -23,12 +23,23 @@ import { assertAbsentOnHost, assertFinished, describeRun } from './support/verdi
 
 /** Runs Codex as a person would (trust read from config.toml) with one scripted shell call that writes `file`. */
 async function shellWrite(box: HookSandbox, home: string, codexHome: string, file: string): Promise<{ run: AgentRun; model: ModelServer }> {
-  const model = await startOpenAiResponsesServer([{ tool: 'exec_command', input: { cmd: `echo hi > ${file} && echo touched` } }, { text: 'Done.' }]);
+  const model = await startOpenAiResponsesServer([
+    { tool: 'exec_command', input: { cmd: `echo hi > ${file} && echo touched` } },
+    { text: 'Done.' },
+  ]);
   const config = path.join(codexHome, 'config.toml');
   const before = fs.readFileSync(config, 'utf8');
   fs.writeFileSync(config, withModel(before, model.url, codexHome));
   try {
-    const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, hookTrust: 'from-config', timeoutMs: 120_000 });
+    const run = await runCodexIn(codexHome, {
+      bin: agentClis().codex,
+      home,
+      workspace: box.workspace,
+      modelUrl: model.url,
+      env: box.env,
+      hookTrust: 'from-config',
+      timeoutMs: 120_000,
+    });
     return { run, model };
   } finally {
     fs.writeFileSync(config, before);
@@ -60,24 +71,36 @@ describe('Codex hook trust with the real Codex (no --dangerously-bypass-hook-tru
     await sandbox?.dispose();
   });
 
-  provesRoute('codex', 'setup', 'after `setup codex` Codex runs the hook without anyone trusting it in /hooks: the shell call runs in the sandbox', async () => {
-    const { box, home, codexHome, config } = started();
-    // The person's own configuration; the model URL is filled in per run below.
-    fs.mkdirSync(codexHome, { recursive: true });
-    fs.writeFileSync(config, codexModelConfig('http://127.0.0.1:9', codexHome));
-    const setup = await box.run(['setup', 'codex'], { CODEX_HOME: codexHome });
-    assert.equal(setup.code, 0, setup.stderr);
-    assert.match(setup.stdout, /\+\[hooks\.state\."[^"]+config\.toml:pre_tool_use:0:0"\]\n\+trusted_hash = "sha256:[0-9a-f]{64}"/, `the diff does not show the trust record:\n${setup.stdout}`);
+  provesRoute(
+    'codex',
+    'setup',
+    'after `setup codex` Codex runs the hook without anyone trusting it in /hooks: the shell call runs in the sandbox',
+    async () => {
+      const { box, home, codexHome, config } = started();
+      // The person's own configuration; the model URL is filled in per run below.
+      fs.mkdirSync(codexHome, { recursive: true });
+      fs.writeFileSync(config, codexModelConfig('http://127.0.0.1:9', codexHome));
+      const setup = await box.run(['setup', 'codex'], { CODEX_HOME: codexHome });
+      assert.equal(setup.code, 0, setup.stderr);
+      assert.match(
+        setup.stdout,
+        /\+\[hooks\.state\."[^"]+config\.toml:pre_tool_use:0:0"\]\n\+trusted_hash = "sha256:[0-9a-f]{64}"/,
+        `the diff does not show the trust record:\n${setup.stdout}`,
+      );
 
-    const file = `${uniqueName('trusted-hook')}.txt`;
-    const { run, model } = await shellWrite(box, home, codexHome, file);
-    assertFinished(run);
-    const results = model.toolResults();
-    assert.equal(results.length, 1, describeRun(run, results));
-    assertAbsentOnHost(path.join(box.workspace, file), run);
-    assert.match(results[0]!.text, /touched/, describeRun(run, results));
-    assert.ok((await box.changes()).some((c) => c.path === file && c.kind === 'added'), `${file} is not a pending change: ${describeRun(run, results)}`);
-  });
+      const file = `${uniqueName('trusted-hook')}.txt`;
+      const { run, model } = await shellWrite(box, home, codexHome, file);
+      assertFinished(run);
+      const results = model.toolResults();
+      assert.equal(results.length, 1, describeRun(run, results));
+      assertAbsentOnHost(path.join(box.workspace, file), run);
+      assert.match(results[0]!.text, /touched/, describeRun(run, results));
+      assert.ok(
+        (await box.changes()).some((c) => c.path === file && c.kind === 'added'),
+        `${file} is not a pending change: ${describeRun(run, results)}`,
+      );
+    },
+  );
 
   it("a hook line changed by hand no longer matches the record: Codex skips the hook and the command runs on the host, as the set-up's note says", async () => {
     const { box, home, codexHome, config } = started();
@@ -96,7 +119,10 @@ describe('Codex hook trust with the real Codex (no --dangerously-bypass-hook-tru
       assertFinished(run);
       const results = model.toolResults();
       assert.equal(results.length, 1, describeRun(run, results));
-      assert.ok(fs.existsSync(hostFile), `Codex no longer runs the command on the host when the hook is untrusted; update the set-up's note: ${describeRun(run, results)}`);
+      assert.ok(
+        fs.existsSync(hostFile),
+        `Codex no longer runs the command on the host when the hook is untrusted; update the set-up's note: ${describeRun(run, results)}`,
+      );
       assert.ok(!(await box.changes()).some((c) => c.path === file), `the command also ran in the sandbox: ${describeRun(run, results)}`);
     } finally {
       fs.rmSync(hostFile, { force: true });

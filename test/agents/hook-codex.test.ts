@@ -41,37 +41,73 @@ describe('Codex with the agent-sandbox hook', () => {
   const bed = hookTestBed(codex);
   sharedHookScenarios(bed);
 
-  provesRoute('codex', 'hookFailure', 'blocks the call when the hook fails with an exception (a command with a NUL character)', async () => {
-    await assertBlockedCanary(bed, 'nul-canary', {}, (canary) => `touch ${canary} # \u0000`);
-  });
+  provesRoute(
+    'codex',
+    'hookFailure',
+    'blocks the call when the hook fails with an exception (a command with a NUL character)',
+    async () => {
+      await assertBlockedCanary(bed, 'nul-canary', {}, (canary) => `touch ${canary} # \u0000`);
+    },
+  );
 
   // Codex hands write_stdin to no hook: it types into a process an earlier exec_command
   // started, and every such process is the rewritten sandbox command. What it types reaches
   // that process's terminal on the host, never a shell there (and the sandboxed command's
   // stdin is not connected, so `read` sees the end of input).
-  provesRoute('codex', 'hostRun', 'types with write_stdin only into the process of a sandboxed exec_command: nothing typed runs on the host', async () => {
-    const canary = uniqueName('write-stdin-canary');
-    const made = uniqueName('got');
-    const { run, model } = await bed.agentRun([
-      // The sleep keeps the process alive past the first yield, however fast the sandbox answers.
-      { tool: 'exec_command', input: { cmd: `sleep 5; read line; echo "got: $line" > ${made}`, tty: true, yield_time_ms: 1000 } },
-      { after: (results) => ({ tool: 'write_stdin', input: { session_id: Number(/session ID (\d+)/.exec(results[0]?.text ?? '')?.[1] ?? -1), chars: `touch ${canary}\n`, yield_time_ms: 15000 } }) },
-      { text: 'Done.' },
-    ]);
-    const results = model.toolResults();
-    assert.equal(results.length, 2, describeRun(run, results));
-    assert.match(results[0]!.text, /Process running with session ID \d+/, `the command did not wait for input: ${describeRun(run, results)}`);
-    assert.doesNotMatch(results[1]!.text, /write_stdin failed/, describeRun(run, results));
-    assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
-    assertAbsentOnHost(path.join(bed.sandbox.workspace, made), run);
-    const changes = await bed.sandbox.changes();
-    assert.ok(changes.some((c) => c.path === made), `the command did not run in the sandbox: ${JSON.stringify(changes)}`);
-    assert.ok(!changes.some((c) => c.path === canary), `the typed line ran as a command in the sandbox: ${JSON.stringify(changes)}`);
-  });
+  provesRoute(
+    'codex',
+    'hostRun',
+    'types with write_stdin only into the process of a sandboxed exec_command: nothing typed runs on the host',
+    async () => {
+      const canary = uniqueName('write-stdin-canary');
+      const made = uniqueName('got');
+      const { run, model } = await bed.agentRun([
+        // The sleep keeps the process alive past the first yield, however fast the sandbox answers.
+        { tool: 'exec_command', input: { cmd: `sleep 5; read line; echo "got: $line" > ${made}`, tty: true, yield_time_ms: 1000 } },
+        {
+          after: (results) => ({
+            tool: 'write_stdin',
+            input: {
+              session_id: Number(/session ID (\d+)/.exec(results[0]?.text ?? '')?.[1] ?? -1),
+              chars: `touch ${canary}\n`,
+              yield_time_ms: 15000,
+            },
+          }),
+        },
+        { text: 'Done.' },
+      ]);
+      const results = model.toolResults();
+      assert.equal(results.length, 2, describeRun(run, results));
+      assert.match(
+        results[0]!.text,
+        /Process running with session ID \d+/,
+        `the command did not wait for input: ${describeRun(run, results)}`,
+      );
+      assert.doesNotMatch(results[1]!.text, /write_stdin failed/, describeRun(run, results));
+      assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
+      assertAbsentOnHost(path.join(bed.sandbox.workspace, made), run);
+      const changes = await bed.sandbox.changes();
+      assert.ok(
+        changes.some((c) => c.path === made),
+        `the command did not run in the sandbox: ${JSON.stringify(changes)}`,
+      );
+      assert.ok(!changes.some((c) => c.path === canary), `the typed line ran as a command in the sandbox: ${JSON.stringify(changes)}`);
+    },
+  );
 
   provesRoute('codex', 'edit', 'refuses its file edit tool (apply_patch); the host file stays as it was', async () => {
     const added = uniqueName('patched');
-    const patch = ['*** Begin Patch', `*** Add File: ${added}`, '+written by apply_patch', `*** Update File: ${NOTES}`, '@@', '-original notes', '+patched on the host', '*** End Patch', ''].join('\n');
+    const patch = [
+      '*** Begin Patch',
+      `*** Add File: ${added}`,
+      '+written by apply_patch',
+      `*** Update File: ${NOTES}`,
+      '@@',
+      '-original notes',
+      '+patched on the host',
+      '*** End Patch',
+      '',
+    ].join('\n');
     const { run, model } = await bed.agentRun([{ tool: 'apply_patch', input: {}, freeform: patch }, { text: 'Done.' }]);
     assert.ok(model.offeredTools().includes('apply_patch'), `Codex did not offer apply_patch: ${model.offeredTools().join(', ')}`);
     assertAbsentOnHost(path.join(bed.sandbox.workspace, added), run);

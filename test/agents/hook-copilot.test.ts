@@ -53,38 +53,58 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
       { text: 'Done.' },
     ]);
     assertAbsentOnHost(created, run);
-    assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, `notes.md was edited on the host. ${describeRun(run, model.toolResults())}`);
+    assert.equal(
+      fs.readFileSync(notes, 'utf8'),
+      ORIGINAL_NOTES,
+      `notes.md was edited on the host. ${describeRun(run, model.toolResults())}`,
+    );
     bed.assertRefused(model, run, 2);
     for (const r of model.toolResults()) assert.match(r.text, /write_file or edit_file/, describeRun(run, model.toolResults()));
   });
 
-  provesRoute('copilot', 'read', 'gives view its own sandboxed writes, and refuses grep with the bash route, which then works', async () => {
-    const created = `${uniqueName('coherent')}.txt`;
-    const notes = path.join(bed.sandbox.workspace, NOTES);
-    const { run, model } = await bed.agentRun([
-      copilotCli.shell(`echo hi > ${created} && echo 'changed in the sandbox' >> ${NOTES}`),
-      { tool: 'view', input: { path: path.join(bed.sandbox.workspace, created) } },
-      { tool: 'view', input: { path: notes } },
-      { tool: 'grep', input: { pattern: 'changed in the sandbox', path: bed.sandbox.workspace } },
-      copilotCli.shell(`grep -rn 'changed in the sandbox' ${NOTES}`),
-      { text: 'Done.' },
-    ]);
-    const results = model.toolResults();
-    assert.equal(results.length, 5, describeRun(run, results));
-    const [, viewNew, viewNotes, grep, grepInBash] = results;
-    assert.match(viewNew!.text, /\bhi\b/, `view did not return the sandboxed write. ${describeRun(run, results)}`);
-    assert.match(viewNotes!.text, /original notes[\s\S]*changed in the sandbox/, `view did not return the sandboxed change. ${describeRun(run, results)}`);
-    assert.ok(copilotCli.isRefusal(grep!), `grep over the workspace was not refused. ${describeRun(run, results)}`);
-    assert.match(grep!.text, /bash commands run in the sandbox copy/, describeRun(run, results));
-    assert.match(grepInBash!.text, /changed in the sandbox/, describeRun(run, results));
-    assertAbsentOnHost(path.join(bed.sandbox.workspace, created), run);
-    assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, 'the host file changed');
-  });
+  provesRoute(
+    'copilot',
+    'read',
+    'gives view its own sandboxed writes, and refuses grep with the bash route, which then works',
+    async () => {
+      const created = `${uniqueName('coherent')}.txt`;
+      const notes = path.join(bed.sandbox.workspace, NOTES);
+      const { run, model } = await bed.agentRun([
+        copilotCli.shell(`echo hi > ${created} && echo 'changed in the sandbox' >> ${NOTES}`),
+        { tool: 'view', input: { path: path.join(bed.sandbox.workspace, created) } },
+        { tool: 'view', input: { path: notes } },
+        { tool: 'grep', input: { pattern: 'changed in the sandbox', path: bed.sandbox.workspace } },
+        copilotCli.shell(`grep -rn 'changed in the sandbox' ${NOTES}`),
+        { text: 'Done.' },
+      ]);
+      const results = model.toolResults();
+      assert.equal(results.length, 5, describeRun(run, results));
+      const [, viewNew, viewNotes, grep, grepInBash] = results;
+      assert.match(viewNew!.text, /\bhi\b/, `view did not return the sandboxed write. ${describeRun(run, results)}`);
+      assert.match(
+        viewNotes!.text,
+        /original notes[\s\S]*changed in the sandbox/,
+        `view did not return the sandboxed change. ${describeRun(run, results)}`,
+      );
+      assert.ok(copilotCli.isRefusal(grep!), `grep over the workspace was not refused. ${describeRun(run, results)}`);
+      assert.match(grep!.text, /bash commands run in the sandbox copy/, describeRun(run, results));
+      assert.match(grepInBash!.text, /changed in the sandbox/, describeRun(run, results));
+      assertAbsentOnHost(path.join(bed.sandbox.workspace, created), run);
+      assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, 'the host file changed');
+    },
+  );
 
   provesRoute('copilot', 'hostRun', 'refuses task, a subagent whose own tool calls may not reach the hook', async () => {
     const canary = uniqueName('task-canary');
     const { run, model } = await bed.agentRun([
-      { tool: 'task', input: { description: 'scripted subagent', prompt: `Run: touch ${path.join(bed.sandbox.workspace, canary)}`, agent_type: 'general-purpose' } },
+      {
+        tool: 'task',
+        input: {
+          description: 'scripted subagent',
+          prompt: `Run: touch ${path.join(bed.sandbox.workspace, canary)}`,
+          agent_type: 'general-purpose',
+        },
+      },
       { text: 'Done.' },
     ]);
     assert.ok(model.offeredTools().includes('task'), `Copilot CLI no longer offers task: ${model.offeredTools().join(', ')}`);
@@ -96,15 +116,26 @@ describe('GitHub Copilot CLI with the agent-sandbox hook', () => {
     const canary = uniqueName('local-file-canary');
     const notes = path.join(bed.sandbox.workspace, NOTES);
     const { run, model } = await bed.agentRun(
-      [copilotCli.shell(`touch ${canary} && echo touched`), { tool: 'edit', input: { path: notes, old_str: 'original notes', new_str: 'edited on the host' } }, { text: 'Done.' }],
+      [
+        copilotCli.shell(`touch ${canary} && echo touched`),
+        { tool: 'edit', input: { path: notes, old_str: 'original notes', new_str: 'edited on the host' } },
+        { text: 'Done.' },
+      ],
       { agentOptions: { dialect: 'vscode' } },
     );
     assertAbsentOnHost(path.join(bed.sandbox.workspace, canary), run);
-    assert.equal(fs.readFileSync(notes, 'utf8'), ORIGINAL_NOTES, `notes.md was edited on the host. ${describeRun(run, model.toolResults())}`);
+    assert.equal(
+      fs.readFileSync(notes, 'utf8'),
+      ORIGINAL_NOTES,
+      `notes.md was edited on the host. ${describeRun(run, model.toolResults())}`,
+    );
     const results = model.toolResults();
     assert.equal(results.length, 2, describeRun(run, results));
     assert.match(results[0]!.text, /touched/, describeRun(run, results));
     assert.ok(copilotCli.isRefusal(results[1]!), `the edit was not refused. ${describeRun(run, results)}`);
-    assert.ok((await bed.sandbox.changes()).some((c) => c.path === canary), `${canary} is not a pending change`);
+    assert.ok(
+      (await bed.sandbox.changes()).some((c) => c.path === canary),
+      `${canary} is not a pending change`,
+    );
   });
 });

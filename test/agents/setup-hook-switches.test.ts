@@ -37,14 +37,23 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 /** The set-up refuses, naming the file and the key, and nothing changes under `watched`. */
-async function assertRefused(box: HookSandbox, args: string[], env: NodeJS.ProcessEnv, file: string, key: RegExp, watched: string[]): Promise<void> {
+async function assertRefused(
+  box: HookSandbox,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  file: string,
+  key: RegExp,
+  watched: string[],
+): Promise<void> {
   const was = watched.map(snapshot);
   const r = await box.run(['setup', ...args], env);
   assert.notEqual(r.code, 0, `the set-up went through despite ${file}: ${r.stdout}`);
-  assert.ok(r.stderr.includes(file) && key.test(r.stderr) && /on this machine/.test(r.stderr), `the refusal does not name ${file} and the key: ${r.stderr}`);
+  assert.ok(
+    r.stderr.includes(file) && key.test(r.stderr) && /on this machine/.test(r.stderr),
+    `the refusal does not name ${file} and the key: ${r.stderr}`,
+  );
   assert.deepEqual(watched.map(snapshot), was, 'the refused set-up wrote something');
 }
-
 
 /** The shell call ran and its file is a pending change of the sandbox, not a file on the host. */
 async function assertShellInSandbox(box: HookSandbox, file: string, run: AgentRun, model: ModelServer): Promise<void> {
@@ -53,7 +62,10 @@ async function assertShellInSandbox(box: HookSandbox, file: string, run: AgentRu
   assert.equal(results.length, 1, describeRun(run, results));
   assert.match(results[0]!.text, /touched/, describeRun(run, results));
   assertAbsentOnHost(path.join(box.workspace, file), run);
-  assert.ok((await box.changes()).some((c) => c.path === file && c.kind === 'added'), `${file} is not a pending change. ${describeRun(run, results)}`);
+  assert.ok(
+    (await box.changes()).some((c) => c.path === file && c.kind === 'added'),
+    `${file} is not a pending change. ${describeRun(run, results)}`,
+  );
 }
 
 function shellScript(tool: string, input: (command: string) => Record<string, unknown>): { file: string; script: ScriptTurn[] } {
@@ -76,7 +88,14 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
       const s = shellScript('Bash', (command) => ({ command, description: 'Write a file' }));
       const model = await startAnthropicServer(s.script);
       try {
-        const run = await runClaude({ bin: agentClis().claude, home, workspace: box.workspace, modelUrl: model.url, env: box.env, timeoutMs: 120_000 });
+        const run = await runClaude({
+          bin: agentClis().claude,
+          home,
+          workspace: box.workspace,
+          modelUrl: model.url,
+          env: box.env,
+          timeoutMs: 120_000,
+        });
         await assertShellInSandbox(box, s.file, run, model);
       } finally {
         await model.close();
@@ -101,7 +120,14 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
       const s = shellScript('run_shell_command', (command) => ({ command, description: 'scripted step' }));
       const model = await startGeminiServer(s.script);
       try {
-        const run = await runGemini({ bin: agentClis().gemini, home, workspace: box.workspace, modelUrl: model.url, env: box.env, timeoutMs: 120_000 });
+        const run = await runGemini({
+          bin: agentClis().gemini,
+          home,
+          workspace: box.workspace,
+          modelUrl: model.url,
+          env: box.env,
+          timeoutMs: 120_000,
+        });
         await assertShellInSandbox(box, s.file, run, model);
       } finally {
         await model.close();
@@ -125,7 +151,15 @@ describe('agent-sandbox setup refuses a setting that switches the hook off (real
       await assertRefused(box, ['codex'], { CODEX_HOME: codexHome, HOME: home }, config, /codex_hooks = false/, [home, box.workspace]);
       writeFile(config, own);
       await runSetup(box, ['codex'], { CODEX_HOME: codexHome, HOME: home });
-      const run = await runCodexIn(codexHome, { bin: agentClis().codex, home, workspace: box.workspace, modelUrl: model.url, env: box.env, hookTrust: 'from-config', timeoutMs: 120_000 });
+      const run = await runCodexIn(codexHome, {
+        bin: agentClis().codex,
+        home,
+        workspace: box.workspace,
+        modelUrl: model.url,
+        env: box.env,
+        hookTrust: 'from-config',
+        timeoutMs: 120_000,
+      });
       await assertShellInSandbox(box, s.file, run, model);
     } finally {
       await model.close();

@@ -29,7 +29,10 @@ export interface ProcessResult {
 }
 
 /** Runs an argv (never a shell line) and fails loudly on a non-zero exit unless allowed. */
-export function runProcess(argv: readonly string[], options: { cwd?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
+export function runProcess(
+  argv: readonly string[],
+  options: { cwd?: string; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -78,7 +81,9 @@ export function figure(input: {
   notes?: readonly string[];
 }): Figure {
   const med = round(median(input.samples));
-  const baseline = input.baseline ? { what: input.baseline.what, median: round(median(input.baseline.samples)), samples: input.baseline.samples.map(round) } : undefined;
+  const baseline = input.baseline
+    ? { what: input.baseline.what, median: round(median(input.baseline.samples)), samples: input.baseline.samples.map(round) }
+    : undefined;
   const ratio = baseline ? round(med / baseline.median) : undefined;
   const value = input.target.kind === 'ratio' ? ratio! : med;
   return {

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   // The panel loads diffs on demand; a person opens a screenful or so of them.
   for (const entry of changeSet.entries.slice(0, 50)) diffLines += (await airlock.diff(entry.path)).split('\n').length;
   const reviewing = usage();
-  process.stdout.write(`${JSON.stringify({ idle, open, reviewing, listed, diffLinesShown: diffLines, held: changeSet.entries.length > 0 && review !== undefined })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ idle, open, reviewing, listed, diffLinesShown: diffLines, held: changeSet.entries.length > 0 && review !== undefined })}\n`,
+  );
 }
 
 main().then(

@@ -61,7 +61,11 @@ export function describeMachine(scratchDir: string): Machine {
 }
 
 function value(f: Figure): string {
-  return f.unit === 'MB' ? `${f.median.toFixed(1)} MB` : f.median >= 1000 ? `${(f.median / 1000).toFixed(2)} s` : `${f.median.toFixed(0)} ms`;
+  return f.unit === 'MB'
+    ? `${f.median.toFixed(1)} MB`
+    : f.median >= 1000
+      ? `${(f.median / 1000).toFixed(2)} s`
+      : `${f.median.toFixed(0)} ms`;
 }
 
 function baselineCell(f: Figure): string {
@@ -92,7 +96,10 @@ export function markdown(report: BenchReport, options: { heading?: string } = {}
     '',
     '| figure | what | median | baseline | ratio | target | met | load |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...report.figures.map((f) => `| ${f.name} | ${f.what.replace(/\|/g, '\\|')} | ${value(f)} | ${baselineCell(f).replace(/\|/g, '\\|')} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} | ${targetCell(f)} | ${f.met ? 'yes' : '**no**'} | ${loadCell(f)} |`),
+    ...report.figures.map(
+      (f) =>
+        `| ${f.name} | ${f.what.replace(/\|/g, '\\|')} | ${value(f)} | ${baselineCell(f).replace(/\|/g, '\\|')} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} | ${targetCell(f)} | ${f.met ? 'yes' : '**no**'} | ${loadCell(f)} |`,
+    ),
     '',
   ];
   const noted = report.figures.filter((f) => f.notes?.length);

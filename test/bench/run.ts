@@ -33,7 +33,17 @@ import { ANALYSIS_MARKER, describeMachine, LOAD_END, LOAD_START, markdown, type 
 import { generateWorkspace } from './workspace';
 
 /** The figure groups, in the order a full run measures them; `--only` picks some of them. */
-const GROUPS = ['coldStart', 'preparedStart', 'changeScan', 'inSandboxWork', 'apply', 'commandOverhead', 'commandAfterInstall', 'memory', 'reviewPanel'] as const;
+const GROUPS = [
+  'coldStart',
+  'preparedStart',
+  'changeScan',
+  'inSandboxWork',
+  'apply',
+  'commandOverhead',
+  'commandAfterInstall',
+  'memory',
+  'reviewPanel',
+] as const;
 type Group = (typeof GROUPS)[number];
 
 async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: Group) => boolean): Promise<Figure[]> {
@@ -52,7 +62,9 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
       [small, config.small, 1.3, 'small'],
       [large, config.large, 1.5, 'large'],
     ] as const) {
-      await measure('preparedStart', () => measurePreparedStart(ctx, ws, spec.label, { runs: config.preparedStart.runs[key], targetRatio: target }));
+      await measure('preparedStart', () =>
+        measurePreparedStart(ctx, ws, spec.label, { runs: config.preparedStart.runs[key], targetRatio: target }),
+      );
       if (!want('coldStart')) {
         stateDirs.push(fs.mkdtempSync(path.join(ctx.root, 'state-')));
         continue;
@@ -90,7 +102,9 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
         await measure('inSandboxWork', () => measureInSandboxWork(ctx, smallSession, small, config.small.label, config.workRuns));
         await measure('memory', () => measureMemory(ctx, smallSession, small, smallState, config.memory.files, config.memory.runs));
         // Fills the upper layer as an install would, then removes what it made.
-        await measure('commandAfterInstall', () => measureCommandAfterInstall(ctx, smallSession, config.upperLayerFiles, config.commandRuns));
+        await measure('commandAfterInstall', () =>
+          measureCommandAfterInstall(ctx, smallSession, config.upperLayerFiles, config.commandRuns),
+        );
       } finally {
         await smallSession.destroy();
       }
@@ -105,10 +119,18 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
 async function removeLeftovers(ctx: BenchContext): Promise<void> {
   const mine = (labels: Record<string, string> | undefined) => labels?.[LABELS.stateDir]?.startsWith(ctx.root + path.sep) ?? false;
   for (const c of await ctx.docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } })) {
-    if (mine(c.Labels)) await ctx.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    if (mine(c.Labels))
+      await ctx.docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
   for (const v of (await ctx.docker.listVolumes({ filters: { label: [`${LABELS.managed}=1`] } })).Volumes ?? []) {
-    if (mine(v.Labels)) await ctx.docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+    if (mine(v.Labels))
+      await ctx.docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
 }
 
@@ -189,7 +211,9 @@ async function main(): Promise<void> {
     figures = await measureAll(ctx, config, want);
   } finally {
     background?.stop();
-    await removeLeftovers(ctx).catch((err: unknown) => log(`could not list this run's containers to remove them: ${(err as Error).message}`));
+    await removeLeftovers(ctx).catch((err: unknown) =>
+      log(`could not list this run's containers to remove them: ${(err as Error).message}`),
+    );
     if (!options.keep) {
       log('removing the scratch folder');
       await fs.promises.rm(root, { recursive: true, force: true });

@@ -33,10 +33,35 @@ function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ['value', 'result', 'index', 'count', 'items', 'config', 'options', 'buffer', 'handler', 'request', 'response', 'session', 'change', 'entry', 'state', 'error', 'path', 'name', 'data', 'node'];
+const WORDS = [
+  'value',
+  'result',
+  'index',
+  'count',
+  'items',
+  'config',
+  'options',
+  'buffer',
+  'handler',
+  'request',
+  'response',
+  'session',
+  'change',
+  'entry',
+  'state',
+  'error',
+  'path',
+  'name',
+  'data',
+  'node',
+];
 
 function sourceText(random: () => number, index: number): string {
-  const lines: string[] = [`// Module ${index}: generated for the benchmark.`, `import { helper${index % 97} } from '../shared/helper${index % 97}';`, ''];
+  const lines: string[] = [
+    `// Module ${index}: generated for the benchmark.`,
+    `import { helper${index % 97} } from '../shared/helper${index % 97}';`,
+    '',
+  ];
   const functions = 2 + Math.floor(random() * 6);
   for (let f = 0; f < functions; f++) {
     const a = WORDS[Math.floor(random() * WORDS.length)]!;
@@ -44,7 +69,9 @@ function sourceText(random: () => number, index: number): string {
     lines.push(`export function ${a}${f}Of${index}(${b}: number, ${a}: string): string {`);
     const body = 3 + Math.floor(random() * 8);
     for (let l = 0; l < body; l++) {
-      lines.push(`  const ${b}${l} = helper${index % 97}(${a}, ${Math.floor(random() * 1000)}) + ${b} * ${l};${l === 1 && f === 0 ? ' // TODO: tidy' : ''}`);
+      lines.push(
+        `  const ${b}${l} = helper${index % 97}(${a}, ${Math.floor(random() * 1000)}) + ${b} * ${l};${l === 1 && f === 0 ? ' // TODO: tidy' : ''}`,
+      );
     }
     lines.push(`  return \`\${${a}}:\${${b}}\`;`, '}', '');
   }
@@ -78,7 +105,11 @@ async function commitSources(root: string, files: readonly { file: string; text:
     fileOps.push(`M 100644 :${i + 1} ${path.relative(root, f.file).split(path.sep).join('/')}`);
   });
   const message = 'generated workspace';
-  stream.push(Buffer.from(`commit refs/heads/main\ncommitter bench <bench@example.invalid> 1700000000 +0000\ndata ${message.length}\n${message}\n${fileOps.join('\n')}\n\n`));
+  stream.push(
+    Buffer.from(
+      `commit refs/heads/main\ncommitter bench <bench@example.invalid> 1700000000 +0000\ndata ${message.length}\n${message}\n${fileOps.join('\n')}\n\n`,
+    ),
+  );
   await new Promise<void>((resolve, reject) => {
     const child = spawn('git', ['fast-import', '--quiet'], { cwd: root, env, stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
@@ -118,7 +149,10 @@ export async function generateWorkspace(root: string, spec: WorkspaceSpec): Prom
   jobs.push({ file: path.join(root, 'package.json'), text: '{"name":"bench-workspace","private":true}\n' });
   await writeAll(jobs);
 
-  await commitSources(root, jobs.filter((j) => !j.file.includes(`${path.sep}node_modules${path.sep}`)));
+  await commitSources(
+    root,
+    jobs.filter((j) => !j.file.includes(`${path.sep}node_modules${path.sep}`)),
+  );
   const bytes = jobs.reduce((sum, j) => sum + Buffer.byteLength(j.text), 0);
   return { root, sourcePaths, files: jobs.length, bytes };
 }

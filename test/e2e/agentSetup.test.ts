@@ -11,7 +11,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { closeQuickInput, ensureCodeServer, packageExtension, pickQuickPickItem, readStatusBarItem, repoRoot, runCommand, timeouts, trustWorkspace, waitForNotification, withSession } from './harness';
+import {
+  closeQuickInput,
+  ensureCodeServer,
+  packageExtension,
+  pickQuickPickItem,
+  readStatusBarItem,
+  repoRoot,
+  runCommand,
+  timeouts,
+  trustWorkspace,
+  waitForNotification,
+  withSession,
+} from './harness';
 import { runTool } from './harness/runTool';
 
 let vsixPath = '';
@@ -20,7 +32,11 @@ const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-setup-'));
 before(async () => {
   await runTool([join(repoRoot, '.ci', 'ensure-browser')], { timeoutMs: 15 * 60_000, what: '.ci/ensure-browser' });
   await ensureCodeServer();
-  await runTool([process.execPath, join(repoRoot, 'build.mjs')], { cwd: repoRoot, timeoutMs: 180_000, what: 'building the extension (npm run build)' });
+  await runTool([process.execPath, join(repoRoot, 'build.mjs')], {
+    cwd: repoRoot,
+    timeoutMs: 180_000,
+    what: 'building the extension (npm run build)',
+  });
   vsixPath = await packageExtension({ extensionFolder: repoRoot, outDir: join(scratch, 'vsix') });
 });
 
@@ -62,7 +78,7 @@ test('Set Up Agent… shows the diff, writes only after Write, and Remove Agent 
     await waitForNotification(s.page, 'Claude Code is set up');
 
     const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
-    assert.deepEqual(settings.permissions, { allow: ['Bash(ls:*)'] }, 'the person\'s setting is kept');
+    assert.deepEqual(settings.permissions, { allow: ['Bash(ls:*)'] }, "the person's setting is kept");
     const hookLine: string = settings.hooks.PreToolUse[0].hooks[0].command;
     assert.equal(hookLine, `/bin/sh ${join(env.AGENT_SANDBOX_STATE_DIR, 'bin', 'agent-sandbox')} hook claude || exit 2`);
     assert.ok(existsSync(join(env.AGENT_SANDBOX_STATE_DIR, 'bin', 'agent-sandbox')), 'the launcher the hook names exists');
@@ -73,7 +89,7 @@ test('Set Up Agent… shows the diff, writes only after Write, and Remove Agent 
     await pickQuickPickItem(s.page, 'Claude Code');
     await confirmModal(s.page, 'Remove');
     await waitForNotification(s.page, 'removed the set-up of Claude Code');
-    assert.equal(readFileSync(settingsFile, 'utf8'), own, 'the person\'s settings are back byte for byte');
+    assert.equal(readFileSync(settingsFile, 'utf8'), own, "the person's settings are back byte for byte");
     assert.equal(existsSync(mcpFile), false, 'the .mcp.json the set-up created is gone');
   });
 });

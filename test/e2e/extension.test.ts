@@ -62,10 +62,18 @@ async function removeSandboxes(roots: readonly string[]): Promise<void> {
   const docker = new Docker({ socketPath: '/var/run/docker.sock' });
   const ours = (labels: Record<string, string> | undefined) => roots.some((r) => labels?.[STATE_LABEL]?.startsWith(r));
   for (const c of await docker.listContainers({ all: true })) {
-    if (ours(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+    if (ours(c.Labels))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
   }
   for (const v of (await docker.listVolumes()).Volumes ?? []) {
-    if (ours(v.Labels ?? undefined)) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+    if (ours(v.Labels ?? undefined))
+      await docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
   }
   for (const root of roots) {
     const sessions = join(root, 'sessions');
@@ -110,106 +118,135 @@ async function keepScreenshot(session: Session, selector: string, name: string):
   copyFileSync(file, join(shots, `${name}.png`));
 }
 
-test('the whole flow from the status bar, a sandbox terminal and the review panel reaches the disk as reviewed', { timeout: 10 * 60_000 }, () => {
-  const workspace = makeWorkspace('flow');
-  const notes = join(workspace, 'notes.txt');
-  const originalNotes = readFileSync(notes, 'utf8');
-  return withSession(
-    { name: 'extension-flow', vsixPaths: [vsixPath], workspaceFolder: workspace, userSettings, machineSettings, env: { AGENT_SANDBOX_STATE_DIR: newStateRoot() } },
-    async (session) => {
-      const { page } = session;
-      // In Restricted Mode the extension is there but will not start a sandbox.
-      assert.match(await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady), /Restricted Mode/);
-      await clickStatusBarItem(page, 'Sandbox: off');
-      await waitForNotification(page, /does not start in Restricted Mode/);
-      await clearNotifications(page);
-      await trustWorkspace(page);
-      const off = await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      assert.doesNotMatch(off, /Restricted Mode/, 'trusting the folder should clear the Restricted Mode note');
+test(
+  'the whole flow from the status bar, a sandbox terminal and the review panel reaches the disk as reviewed',
+  { timeout: 10 * 60_000 },
+  () => {
+    const workspace = makeWorkspace('flow');
+    const notes = join(workspace, 'notes.txt');
+    const originalNotes = readFileSync(notes, 'utf8');
+    return withSession(
+      {
+        name: 'extension-flow',
+        vsixPaths: [vsixPath],
+        workspaceFolder: workspace,
+        userSettings,
+        machineSettings,
+        env: { AGENT_SANDBOX_STATE_DIR: newStateRoot() },
+      },
+      async (session) => {
+        const { page } = session;
+        // In Restricted Mode the extension is there but will not start a sandbox.
+        assert.match(await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady), /Restricted Mode/);
+        await clickStatusBarItem(page, 'Sandbox: off');
+        await waitForNotification(page, /does not start in Restricted Mode/);
+        await clearNotifications(page);
+        await trustWorkspace(page);
+        const off = await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
+        assert.doesNotMatch(off, /Restricted Mode/, 'trusting the folder should clear the Restricted Mode note');
 
-      await turnSandboxOn(page);
-      await keepScreenshot(session, '.part.statusbar', 'status-bar-on');
+        await turnSandboxOn(page);
+        await keepScreenshot(session, '.part.statusbar', 'status-bar-on');
 
-      await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
-      await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
-      // Proves the shell is in the container: its user is not root, and /workspace exists only there.
-      await typeInTerminal(
-        page,
-        "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && echo agent line >> README.md && echo uid-$(id -u)-done-$((6*7))",
-      );
-      await waitForTerminalText(page, /uid-(\d+)-done-42/);
-      const uid = /uid-(\d+)-done-42/.exec(await waitForTerminalText(page, /uid-\d+-done-42/))![1];
-      assert.notEqual(uid, '0', 'the sandbox shell must not run as root');
-      // The pending count follows without anyone asking for it.
-      await readStatusBarItem(page, '4 pending', 30_000);
-      // Ctrl+C reaches the command in the container through the TTY; the shell lives on.
-      await typeInTerminal(page, 'sleep 600');
-      await new Promise((done) => setTimeout(done, 500));
-      await page.keyboard.press('Control+C');
-      await typeInTerminal(page, 'echo after-interrupt-$((2+3))');
-      await waitForTerminalText(page, 'after-interrupt-5');
-      // Nothing reached the real tree yet.
-      assert.equal(readFileSync(notes, 'utf8'), originalNotes);
-      assert.ok(existsSync(join(workspace, 'obsolete.txt')));
-      assert.ok(!existsSync(join(workspace, 'created.txt')));
-      await session.screenshot('terminal-changed-files');
+        await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
+        await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
+        // Proves the shell is in the container: its user is not root, and /workspace exists only there.
+        await typeInTerminal(
+          page,
+          "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && echo agent line >> README.md && echo uid-$(id -u)-done-$((6*7))",
+        );
+        await waitForTerminalText(page, /uid-(\d+)-done-42/);
+        const uid = /uid-(\d+)-done-42/.exec(await waitForTerminalText(page, /uid-\d+-done-42/))![1];
+        assert.notEqual(uid, '0', 'the sandbox shell must not run as root');
+        // The pending count follows without anyone asking for it.
+        await readStatusBarItem(page, '4 pending', 30_000);
+        // Ctrl+C reaches the command in the container through the TTY; the shell lives on.
+        await typeInTerminal(page, 'sleep 600');
+        await new Promise((done) => setTimeout(done, 500));
+        await page.keyboard.press('Control+C');
+        await typeInTerminal(page, 'echo after-interrupt-$((2+3))');
+        await waitForTerminalText(page, 'after-interrupt-5');
+        // Nothing reached the real tree yet.
+        assert.equal(readFileSync(notes, 'utf8'), originalNotes);
+        assert.ok(existsSync(join(workspace, 'obsolete.txt')));
+        assert.ok(!existsSync(join(workspace, 'created.txt')));
+        await session.screenshot('terminal-changed-files');
 
-      await runCommand(page, 'Agent Sandbox: Review Changes');
-      await (await webviewFrame(page, REVIEW_TITLE)).locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
-      // After a reload sandbox mode comes back on by itself, and the panel shows the same changes.
-      await page.reload();
-      await openWorkbench(page, page.url());
-      await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
-      await readStatusBarItem(page, '4 pending', 30_000);
-      await runCommand(page, 'Agent Sandbox: Review Changes');
-      const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
-      await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
+        await runCommand(page, 'Agent Sandbox: Review Changes');
+        await (await webviewFrame(page, REVIEW_TITLE)).locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
+        // After a reload sandbox mode comes back on by itself, and the panel shows the same changes.
+        await page.reload();
+        await openWorkbench(page, page.url());
+        await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+        await readStatusBarItem(page, '4 pending', 30_000);
+        await runCommand(page, 'Agent Sandbox: Review Changes');
+        const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+        await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
 
-      // A person is editing README.md and has not saved: apply must leave that file alone.
-      await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'README.md' }).first().dblclick();
-      await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+End');
-      await page.keyboard.type('unsaved words of the person');
-      await page.locator('.tabs-container .tab.dirty').filter({ hasText: 'README.md' }).first().waitFor({ timeout: timeouts.ui });
-      await webviewFrame(page, REVIEW_TITLE);
+        // A person is editing README.md and has not saved: apply must leave that file alone.
+        await page.locator('.explorer-folders-view .monaco-list-row').filter({ hasText: 'README.md' }).first().dblclick();
+        await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+End');
+        await page.keyboard.type('unsaved words of the person');
+        await page.locator('.tabs-container .tab.dirty').filter({ hasText: 'README.md' }).first().waitFor({ timeout: timeouts.ui });
+        await webviewFrame(page, REVIEW_TITLE);
 
-      const notesRow = panel.locator('.file-row[data-path="notes.txt"]');
-      await notesRow.waitFor({ timeout: timeouts.ui });
-      await panel.locator('.file-row[data-path="created.txt"]').waitFor({ timeout: timeouts.ui });
-      await panel.locator('.file-row[data-path="obsolete.txt"]').waitFor({ timeout: timeouts.ui });
-      await notesRow.click();
-      await panel.getByRole('button', { name: 'Reject hunk 1' }).click();
-      const reason = panel.locator(`.reason-prompt ${COMPONENT_SELECTOR.textFieldInput}`);
-      await reason.waitFor({ timeout: timeouts.ui });
-      await reason.fill('keep line 3 as it is');
-      await panel.locator('.reason-prompt').getByRole('button', { name: 'Reject' }).click();
-      await panel.getByText('keep line 3 as it is').first().waitFor({ timeout: timeouts.ui });
-      // Any file opens in VS Code's own diff editor, the sandbox side read-only.
-      await panel.getByRole('button', { name: 'Open diff editor' }).click();
-      await page.locator('.tabs-container .tab').filter({ hasText: 'notes.txt (workspace ↔ sandbox)' }).first().waitFor({ timeout: timeouts.ui });
-      await page.locator('.monaco-diff-editor .modified .view-lines').filter({ hasText: 'LINE THREE' }).first().waitFor({ timeout: timeouts.ui });
-      await webviewFrame(page, REVIEW_TITLE);
-      await panel.getByRole('button', { name: /^Approve all/ }).click();
-      await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
-      await keepScreenshot(session, '.part.editor', 'review-panel');
+        const notesRow = panel.locator('.file-row[data-path="notes.txt"]');
+        await notesRow.waitFor({ timeout: timeouts.ui });
+        await panel.locator('.file-row[data-path="created.txt"]').waitFor({ timeout: timeouts.ui });
+        await panel.locator('.file-row[data-path="obsolete.txt"]').waitFor({ timeout: timeouts.ui });
+        await notesRow.click();
+        await panel.getByRole('button', { name: 'Reject hunk 1' }).click();
+        const reason = panel.locator(`.reason-prompt ${COMPONENT_SELECTOR.textFieldInput}`);
+        await reason.waitFor({ timeout: timeouts.ui });
+        await reason.fill('keep line 3 as it is');
+        await panel.locator('.reason-prompt').getByRole('button', { name: 'Reject' }).click();
+        await panel.getByText('keep line 3 as it is').first().waitFor({ timeout: timeouts.ui });
+        // Any file opens in VS Code's own diff editor, the sandbox side read-only.
+        await panel.getByRole('button', { name: 'Open diff editor' }).click();
+        await page
+          .locator('.tabs-container .tab')
+          .filter({ hasText: 'notes.txt (workspace ↔ sandbox)' })
+          .first()
+          .waitFor({ timeout: timeouts.ui });
+        await page
+          .locator('.monaco-diff-editor .modified .view-lines')
+          .filter({ hasText: 'LINE THREE' })
+          .first()
+          .waitFor({ timeout: timeouts.ui });
+        await webviewFrame(page, REVIEW_TITLE);
+        await panel.getByRole('button', { name: /^Approve all/ }).click();
+        await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
+        await keepScreenshot(session, '.part.editor', 'review-panel');
 
-      await panel.getByRole('button', { name: 'Apply approved' }).click();
-      await waitUntil(() => existsSync(join(workspace, 'created.txt')) && !existsSync(join(workspace, 'obsolete.txt')), 30_000, 'apply to write created.txt and delete obsolete.txt');
-      await panel.locator('.refused-list').getByText(/unsaved edits/).waitFor({ timeout: timeouts.ui });
-      assert.equal(readFileSync(join(workspace, 'README.md'), 'utf8'), '# Demo workspace\n', 'a file with unsaved edits must not be overwritten');
-      const applied = readFileSync(notes, 'utf8');
-      assert.match(applied, /^line 3$/m, 'the rejected hunk must not be applied');
-      assert.match(applied, /^LINE THIRTY$/m, 'the approved hunk must be applied');
-      assert.doesNotMatch(applied, /LINE THREE/);
-      assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
-      // The rejected hunk is undone in the copy (the agent sees the decision); the held README
-      // stays pending; the rest left the pending set.
-      await readStatusBarItem(page, '1 pending', 30_000);
-      await session.screenshot('applied');
-
-    },
-  );
-});
+        await panel.getByRole('button', { name: 'Apply approved' }).click();
+        await waitUntil(
+          () => existsSync(join(workspace, 'created.txt')) && !existsSync(join(workspace, 'obsolete.txt')),
+          30_000,
+          'apply to write created.txt and delete obsolete.txt',
+        );
+        await panel
+          .locator('.refused-list')
+          .getByText(/unsaved edits/)
+          .waitFor({ timeout: timeouts.ui });
+        assert.equal(
+          readFileSync(join(workspace, 'README.md'), 'utf8'),
+          '# Demo workspace\n',
+          'a file with unsaved edits must not be overwritten',
+        );
+        const applied = readFileSync(notes, 'utf8');
+        assert.match(applied, /^line 3$/m, 'the rejected hunk must not be applied');
+        assert.match(applied, /^LINE THIRTY$/m, 'the approved hunk must be applied');
+        assert.doesNotMatch(applied, /LINE THREE/);
+        assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
+        // The rejected hunk is undone in the copy (the agent sees the decision); the held README
+        // stays pending; the rest left the pending set.
+        await readStatusBarItem(page, '1 pending', 30_000);
+        await session.screenshot('applied');
+      },
+    );
+  },
+);
 
 test('with the engine gone, the status bar shows the error and running fails closed', { timeout: 6 * 60_000 }, async () => {
   const workspace = makeWorkspace('engine-down');
@@ -330,28 +367,32 @@ async function startEngineProxy(path: string): Promise<{ path: string; stop(): P
   };
 }
 
-test('language model tools called through vscode.lm.invokeTool change the copy and show in the review panel', { timeout: 10 * 60_000 }, async () => {
-  const caller = await buildLmToolsCallerVsix();
-  const calls = lmToolsCallerFiles();
-  const workspace = makeWorkspace('lm-tools');
-  try {
-    await withSession(
-      {
-        name: 'extension-lm-tools',
-        vsixPaths: [vsixPath, caller.vsixPath],
-        workspaceFolder: workspace,
-        userSettings,
-        machineSettings,
-        env: { ...calls.env, AGENT_SANDBOX_STATE_DIR: newStateRoot() },
-      },
-      async (session) => {
-        await trustWorkspace(session.page);
-        await turnSandboxOn(session.page);
-        await assertLmToolsReachReview(session, calls);
-      },
-    );
-  } finally {
-    calls.dispose();
-    rmSync(caller.buildFolder, { recursive: true, force: true });
-  }
-});
+test(
+  'language model tools called through vscode.lm.invokeTool change the copy and show in the review panel',
+  { timeout: 10 * 60_000 },
+  async () => {
+    const caller = await buildLmToolsCallerVsix();
+    const calls = lmToolsCallerFiles();
+    const workspace = makeWorkspace('lm-tools');
+    try {
+      await withSession(
+        {
+          name: 'extension-lm-tools',
+          vsixPaths: [vsixPath, caller.vsixPath],
+          workspaceFolder: workspace,
+          userSettings,
+          machineSettings,
+          env: { ...calls.env, AGENT_SANDBOX_STATE_DIR: newStateRoot() },
+        },
+        async (session) => {
+          await trustWorkspace(session.page);
+          await turnSandboxOn(session.page);
+          await assertLmToolsReachReview(session, calls);
+        },
+      );
+    } finally {
+      calls.dispose();
+      rmSync(caller.buildFolder, { recursive: true, force: true });
+    }
+  },
+);

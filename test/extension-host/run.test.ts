@@ -20,7 +20,11 @@ function findVsCode(): { executable?: string; download?: boolean; why?: string }
   const cache = join(repoRoot, '.vscode-test');
   if (existsSync(cache)) {
     for (const dir of readdirSync(cache)) {
-      for (const candidate of [join(cache, dir, 'code'), join(cache, dir, 'VSCode-linux-x64', 'code'), join(cache, dir, 'Visual Studio Code.app', 'Contents', 'MacOS', 'Electron')]) {
+      for (const candidate of [
+        join(cache, dir, 'code'),
+        join(cache, dir, 'VSCode-linux-x64', 'code'),
+        join(cache, dir, 'Visual Studio Code.app', 'Contents', 'MacOS', 'Electron'),
+      ]) {
         if (existsSync(candidate) && statSync(candidate).isFile()) return { executable: candidate };
       }
     }
@@ -33,44 +37,59 @@ function findVsCode(): { executable?: string; download?: boolean; why?: string }
 
 const found = findVsCode();
 
-test('the extension\'s commands and providers work in a desktop VS Code extension host', { skip: found.why ?? false, timeout: 10 * 60_000 }, async () => {
-  const { runTests } = await import('@vscode/test-electron');
-  const out = join(repoRoot, '.test-artifacts', 'extension-host');
-  mkdirSync(out, { recursive: true });
-  // The suite runs inside VS Code's extension host, which loads JavaScript: bundle it, with
-  // mocha resolved from the repository's node_modules at run time.
-  await esbuild.build({
-    entryPoints: [join(__dirname, 'suite', 'index.ts')],
-    outfile: join(out, 'suite.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['vscode', 'mocha', 'cpu-features', '*.node'],
-    sourcemap: true,
-    logLevel: 'warning',
-  });
-  const workspace = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-ws-'));
-  const state = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-state-'));
-  const userData = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-profile-'));
-  mkdirSync(join(workspace, '.vscode'));
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'agentSandbox.baseImage': process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm' }));
-  writeFileSync(join(workspace, 'hello.txt'), 'hello\n');
-  try {
-    await runTests({
-      ...(found.executable ? { vscodeExecutablePath: found.executable } : {}),
-      extensionDevelopmentPath: repoRoot,
-      extensionTestsPath: join(out, 'suite.js'),
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--user-data-dir', userData, '--skip-welcome', '--skip-release-notes'],
-      extensionTestsEnv: { AGENT_SANDBOX_STATE_DIR: state, AGENT_SANDBOX_EXTHOST_WORKSPACE: workspace },
+test(
+  "the extension's commands and providers work in a desktop VS Code extension host",
+  { skip: found.why ?? false, timeout: 10 * 60_000 },
+  async () => {
+    const { runTests } = await import('@vscode/test-electron');
+    const out = join(repoRoot, '.test-artifacts', 'extension-host');
+    mkdirSync(out, { recursive: true });
+    // The suite runs inside VS Code's extension host, which loads JavaScript: bundle it, with
+    // mocha resolved from the repository's node_modules at run time.
+    await esbuild.build({
+      entryPoints: [join(__dirname, 'suite', 'index.ts')],
+      outfile: join(out, 'suite.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: ['vscode', 'mocha', 'cpu-features', '*.node'],
+      sourcemap: true,
+      logLevel: 'warning',
     });
-  } finally {
-    await removeSandboxesUnder(state);
-    rmSync(state, { recursive: true, force: true });
-    rmSync(userData, { recursive: true, force: true });
-    rmSync(workspace, { recursive: true, force: true });
-  }
-});
+    const workspace = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-ws-'));
+    const state = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-state-'));
+    const userData = mkdtempSync(join(tmpdir(), 'agent-sandbox-exthost-profile-'));
+    mkdirSync(join(workspace, '.vscode'));
+    writeFileSync(
+      join(workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'agentSandbox.baseImage': process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm' }),
+    );
+    writeFileSync(join(workspace, 'hello.txt'), 'hello\n');
+    try {
+      await runTests({
+        ...(found.executable ? { vscodeExecutablePath: found.executable } : {}),
+        extensionDevelopmentPath: repoRoot,
+        extensionTestsPath: join(out, 'suite.js'),
+        launchArgs: [
+          workspace,
+          '--disable-extensions',
+          '--disable-workspace-trust',
+          '--user-data-dir',
+          userData,
+          '--skip-welcome',
+          '--skip-release-notes',
+        ],
+        extensionTestsEnv: { AGENT_SANDBOX_STATE_DIR: state, AGENT_SANDBOX_EXTHOST_WORKSPACE: workspace },
+      });
+    } finally {
+      await removeSandboxesUnder(state);
+      rmSync(state, { recursive: true, force: true });
+      rmSync(userData, { recursive: true, force: true });
+      rmSync(workspace, { recursive: true, force: true });
+    }
+  },
+);
 
 /** Removes what the suite's sandbox left: containers, volumes and capped file systems under `stateRoot`. */
 async function removeSandboxesUnder(stateRoot: string): Promise<void> {
@@ -78,10 +97,18 @@ async function removeSandboxesUnder(stateRoot: string): Promise<void> {
   try {
     const docker = new Docker();
     for (const c of await docker.listContainers({ all: true })) {
-      if (c.Labels?.[label]?.startsWith(stateRoot)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      if (c.Labels?.[label]?.startsWith(stateRoot))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => undefined);
     }
     for (const v of (await docker.listVolumes()).Volumes ?? []) {
-      if (v.Labels?.[label]?.startsWith(stateRoot)) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+      if (v.Labels?.[label]?.startsWith(stateRoot))
+        await docker
+          .getVolume(v.Name)
+          .remove({ force: true })
+          .catch(() => undefined);
     }
   } catch {
     // No engine: the suite cannot have started a sandbox.

@@ -25,7 +25,12 @@ describe('airlock over a real session', () => {
 
   before(async () => {
     ({ stateDir } = isolateState());
-    workspace = makeWorkspace({ 'a.txt': lines(60), 'del.txt': 'delete me\n', 'tool.sh': '#!/bin/sh\necho hi\n', '.git/HEAD': 'ref: refs/heads/main\n' });
+    workspace = makeWorkspace({
+      'a.txt': lines(60),
+      'del.txt': 'delete me\n',
+      'tool.sh': '#!/bin/sh\necho hi\n',
+      '.git/HEAD': 'ref: refs/heads/main\n',
+    });
     ({ session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
     airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
     await airlock.recover();
@@ -61,11 +66,14 @@ describe('airlock over a real session', () => {
     assert.deepEqual(never('escape'), ['symlinkEscapes']);
     assert.deepEqual(never('.git/hooks/pre-commit'), ['gitDirectory']);
     assert.deepEqual(never('pipe'), ['specialFile']);
-    assert.deepEqual(set.get('suid')?.risks.map((r) => r.code), ['newExecutable', 'setuid']);
+    assert.deepEqual(
+      set.get('suid')?.risks.map((r) => r.code),
+      ['newExecutable', 'setuid'],
+    );
     assert.equal((await airlock.hunks('a.txt'))?.length, 3);
   });
 
-  it('applies exactly the approved hunks merged with the person\'s edit, nothing unsafe, and undo restores', async () => {
+  it("applies exactly the approved hunks merged with the person's edit, nothing unsafe, and undo restores", async () => {
     fs.writeFileSync(path.join(workspace, 'a.txt'), lines(60).replace('line 15\n', 'person 15\n'));
     const beforeApply = treeListing(workspace);
 
@@ -81,20 +89,34 @@ describe('airlock over a real session', () => {
     assert.equal(status['a.txt'], 'merged');
     assert.equal(status['del.txt'], 'deleted');
     assert.equal(status['new/dir/x.txt'], 'created');
-    for (const p of ['escape', 'pipe', '.git/hooks/pre-commit']) assert.ok(report.refused.some((r) => r.path === p), `${p} refused`);
+    for (const p of ['escape', 'pipe', '.git/hooks/pre-commit'])
+      assert.ok(
+        report.refused.some((r) => r.path === p),
+        `${p} refused`,
+      );
 
-    assert.equal(fs.readFileSync(path.join(workspace, 'a.txt'), 'utf8'), lines(60).replace('line 3\n', 'agent 3\n').replace('line 15\n', 'person 15\n').replace('line 57\n', 'agent 57\n'));
+    assert.equal(
+      fs.readFileSync(path.join(workspace, 'a.txt'), 'utf8'),
+      lines(60).replace('line 3\n', 'agent 3\n').replace('line 15\n', 'person 15\n').replace('line 57\n', 'agent 57\n'),
+    );
     assert.equal(fs.existsSync(path.join(workspace, 'del.txt')), false);
     assert.equal(fs.statSync(path.join(workspace, 'tool.sh')).mode & 0o111, 0o111);
     assert.equal(fs.statSync(path.join(workspace, 'suid')).mode & 0o7000, 0);
     assert.equal(fs.readFileSync(path.join(workspace, 'new/dir/x.txt'), 'utf8'), 'new\n');
-    for (const p of ['escape', 'pipe', '.git/hooks']) assert.equal(fs.existsSync(path.join(workspace, p)), false, `${p} is not in the real tree`);
+    for (const p of ['escape', 'pipe', '.git/hooks'])
+      assert.equal(fs.existsSync(path.join(workspace, p)), false, `${p} is not in the real tree`);
 
     // Only the rejected hunk (and the refused entries) are still pending.
     const pending = await airlock.changes();
-    assert.deepEqual((await airlock.hunks('a.txt'))?.map((h) => h.lines.filter((l) => l.startsWith('+'))), [['+agent 30']]);
+    assert.deepEqual(
+      (await airlock.hunks('a.txt'))?.map((h) => h.lines.filter((l) => l.startsWith('+'))),
+      [['+agent 30']],
+    );
     assert.equal(pending.get('del.txt'), undefined);
-    assert.deepEqual((await airlock.feedback()).map((f) => f.reason), ['not this one']);
+    assert.deepEqual(
+      (await airlock.feedback()).map((f) => f.reason),
+      ['not this one'],
+    );
 
     const undo = await airlock.undo();
     assert.equal(undo.undone, true, undo.message);

@@ -37,7 +37,12 @@ after(() => {
 const sorted = (list: readonly string[]) => [...list].sort();
 
 /** Runs `script`, then checks its list and the byte total against the full walk; returns how the tracker answered. */
-async function runChecked(script: string, expected: string[], args: string[] = [], s: SandboxSession = session): Promise<{ result: RunResult; how: 'events' | 'walk' }> {
+async function runChecked(
+  script: string,
+  expected: string[],
+  args: string[] = [],
+  s: SandboxSession = session,
+): Promise<{ result: RunResult; how: 'events' | 'walk' }> {
   const before = { ...s.changes.stats };
   const since = Date.now();
   const { result, code, err } = await sh(s, script, { args });
@@ -80,7 +85,10 @@ describe('change tracking from file system events', () => {
 
   test('a symlink to a host folder swapped in for a watched folder: nothing outside the sandbox side is watched or listed', async () => {
     await runChecked('mkdir -p sw/inner && echo x > sw/inner/f', ['sw/inner/f']);
-    assert.ok(session.changes.watched().some((w) => w.path === 'sw/inner'), 'the new folder is watched');
+    assert.ok(
+      session.changes.watched().some((w) => w.path === 'sw/inner'),
+      'the new folder is watched',
+    );
     const { how } = await runChecked('rm -rf sw && ln -s "$1" sw', ['sw'], [hostTarget]);
     assert.equal(how, 'events');
     // The same with a folder moved away and the link put in its place.
@@ -100,7 +108,7 @@ describe('change tracking from file system events', () => {
     assert.equal((await runChecked('true', [])).how, 'events');
   });
 
-  test('a second session object on the same session: its changes count in the byte total, not in this one\'s list', async () => {
+  test("a second session object on the same session: its changes count in the byte total, not in this one's list", async () => {
     const other = await attachSession({ workspaceRoot: battery.workspace, policy: battery.policy });
     try {
       await sh(other, 'true');
@@ -158,7 +166,10 @@ describe('the soft disk cap from the running total', () => {
     assert.deepEqual(sorted(r.result.changedFiles), ['big/deeper/one', 'big/two']);
     assert.match(r.result.message ?? '', /over its disk cap/);
     assert.ok(fs.existsSync(path.join(s.dir, 'over-disk-cap')));
-    await assert.rejects(() => s.run(['true']), (err: Error & { code?: string }) => err.code === 'DISK_CAP_EXCEEDED');
+    await assert.rejects(
+      () => s.run(['true']),
+      (err: Error & { code?: string }) => err.code === 'DISK_CAP_EXCEEDED',
+    );
   });
 });
 

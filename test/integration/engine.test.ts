@@ -111,12 +111,19 @@ describe('the container as the engine really runs it', () => {
 
   it('has no network interface but loopback', async () => {
     const r = await sh('cat /proc/net/dev');
-    const interfaces = r.stdout.toString().split('\n').slice(2).map((l) => l.split(':')[0]!.trim()).filter(Boolean);
+    const interfaces = r.stdout
+      .toString()
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean);
     assert.deepEqual(interfaces, ['lo']);
   });
 
   it('has a read-only root and a writable workspace and /tmp', async () => {
-    const r = await sh('touch /probe 2>&1; echo "root=$?"; touch /usr/probe 2>&1; echo "usr=$?"; touch /tmp/ok && echo tmp=ok; touch /workspace/ok && echo ws=ok');
+    const r = await sh(
+      'touch /probe 2>&1; echo "root=$?"; touch /usr/probe 2>&1; echo "usr=$?"; touch /tmp/ok && echo tmp=ok; touch /workspace/ok && echo ws=ok',
+    );
     const out = r.stdout.toString();
     assert.match(out, /Read-only file system/);
     assert.match(out, /root=1/);
@@ -154,8 +161,14 @@ describe('crash clean-up', () => {
 
     const { docker } = await connectEngine();
     const collected = await collectGarbage(docker);
-    assert.ok(collected.some((c) => c.startsWith('container')), collected.join('\n'));
-    assert.ok(collected.some((c) => c.startsWith('copy')), collected.join('\n'));
+    assert.ok(
+      collected.some((c) => c.startsWith('container')),
+      collected.join('\n'),
+    );
+    assert.ok(
+      collected.some((c) => c.startsWith('copy')),
+      collected.join('\n'),
+    );
     const left = containersOf(stateDir);
     assert.ok(!left.some((id) => orphanId.startsWith(id)), 'the orphaned container is gone');
     assert.ok(!left.some((id) => s2.containerId.startsWith(id)), 'the half-started container is gone');
@@ -175,7 +188,10 @@ describe('crash clean-up', () => {
     const collected = await collectGarbage(docker);
     assert.ok(!fs.existsSync(stale), 'the stale kept copy is removed');
     assert.ok(fs.existsSync(recent), 'the recent kept copy stays');
-    assert.ok(collected.some((c) => c.includes(stale) && /unused for 30 days/.test(c)), collected.join('\n'));
+    assert.ok(
+      collected.some((c) => c.includes(stale) && /unused for 30 days/.test(c)),
+      collected.join('\n'),
+    );
   });
 
   it('reattaches to a running session after the process that started it is gone', async () => {
@@ -210,7 +226,8 @@ describe('failing closed without an engine', () => {
     assert.deepEqual(fs.readdirSync(ws), ['a.txt'], 'nothing ran on the host');
   }
 
-  it('when the socket does not exist', () => expectUnreachable(`unix://${path.join(os.tmpdir(), 'no-such-engine.sock')}`, /does not exist/));
+  it('when the socket does not exist', () =>
+    expectUnreachable(`unix://${path.join(os.tmpdir(), 'no-such-engine.sock')}`, /does not exist/));
 
   it('when the socket exists but nobody answers', async () => {
     const sock = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dead-engine-')), 'docker.sock');

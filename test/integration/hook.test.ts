@@ -34,7 +34,11 @@ function payload(name: string, cwd: string, toolInput?: Record<string, unknown>)
   return JSON.stringify({ ...recorded, cwd, ...(toolInput ? { tool_input: { ...(recorded.tool_input as object), ...toolInput } } : {}) });
 }
 
-async function hook(dialect: 'claude' | 'vscode', input: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; answer?: HookAnswer; stdout: string; stderr: string }> {
+async function hook(
+  dialect: 'claude' | 'vscode',
+  input: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; answer?: HookAnswer; stdout: string; stderr: string }> {
   const r = await cli(['hook', dialect], { input, env });
   return { code: r.code, stdout: r.stdout, stderr: r.stderr, ...(r.stdout.trim() ? { answer: JSON.parse(r.stdout) as HookAnswer } : {}) };
 }
@@ -54,7 +58,16 @@ async function hangingEngine(dir: string): Promise<{ url: string; close: () => v
   const server = http.createServer((req, res) => {
     if (req.url?.includes('/info')) {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ ServerVersion: '20.10.0', OSType: 'linux', Driver: 'overlay2', Runtimes: { runc: {} }, DefaultRuntime: 'runc', CgroupVersion: '2' }));
+      res.end(
+        JSON.stringify({
+          ServerVersion: '20.10.0',
+          OSType: 'linux',
+          Driver: 'overlay2',
+          Runtimes: { runc: {} },
+          DefaultRuntime: 'runc',
+          CgroupVersion: '2',
+        }),
+      );
     }
     // Everything else hangs, like an engine stuck on a busy disk.
   });
@@ -124,8 +137,11 @@ describe('agent-sandbox hook', () => {
     });
   }
 
-  it('starts the command in the agent\'s folder when it is below the workspace root', async () => {
-    const { answer } = await hook('claude', payload('claude-pretooluse-bash.json', path.join(workspace, 'src'), { command: 'pwd && cat keep.txt' }));
+  it("starts the command in the agent's folder when it is below the workspace root", async () => {
+    const { answer } = await hook(
+      'claude',
+      payload('claude-pretooluse-bash.json', path.join(workspace, 'src'), { command: 'pwd && cat keep.txt' }),
+    );
     const ran = runAsAgent(answer!.hookSpecificOutput.updatedInput!.command as string, workspace);
     assert.equal(ran.status, 0, ran.stderr);
     assert.equal(ran.stdout, '/workspace/src\nkeep\n');
@@ -166,7 +182,9 @@ describe('agent-sandbox hook', () => {
       `${handedOut}; touch ${marker}`,
       `${handedOut}\ntouch ${marker}`,
     ]) {
-      const { code, answer } = await hook('claude', payload('claude-pretooluse-bash.json', workspace, { command: lookAlike }), { AGENT_SANDBOX_CLI: JSON.stringify(cliOverride) });
+      const { code, answer } = await hook('claude', payload('claude-pretooluse-bash.json', workspace, { command: lookAlike }), {
+        AGENT_SANDBOX_CLI: JSON.stringify(cliOverride),
+      });
       assert.equal(code, 0);
       const line = answer?.hookSpecificOutput.updatedInput?.command;
       assert.equal(typeof line, 'string', `passed unchanged: ${lookAlike}`);
@@ -197,7 +215,10 @@ describe('agent-sandbox hook', () => {
   it('blocks with exit code 2 when the engine hangs, well inside the agent timeout', async () => {
     const engine = await hangingEngine(stateDir);
     try {
-      const r = await cli(['hook', 'claude'], { input: payload('claude-pretooluse-bash.json', workspace), env: { DOCKER_HOST: engine.url, AGENT_SANDBOX_HOOK_WATCHDOG_MS: '1500' } });
+      const r = await cli(['hook', 'claude'], {
+        input: payload('claude-pretooluse-bash.json', workspace),
+        env: { DOCKER_HOST: engine.url, AGENT_SANDBOX_HOOK_WATCHDOG_MS: '1500' },
+      });
       assert.equal(r.code, 2, r.stderr);
       const answer = JSON.parse(r.stdout) as HookAnswer;
       assert.equal(answer.hookSpecificOutput.permissionDecision, 'deny');
@@ -237,7 +258,10 @@ describe('agent-sandbox hook', () => {
   });
 
   it('runs a pending command with the exit code of the command, and refuses an unknown id', async () => {
-    const { answer } = await hook('vscode', payload('vscode-pretooluse-terminal.json', path.join(workspace, 'src'), { command: 'echo out; echo err >&2; exit 7' }));
+    const { answer } = await hook(
+      'vscode',
+      payload('vscode-pretooluse-terminal.json', path.join(workspace, 'src'), { command: 'echo out; echo err >&2; exit 7' }),
+    );
     const ran = runAsAgent(answer!.hookSpecificOutput.updatedInput!.command as string, workspace);
     assert.equal(ran.status, 7);
     assert.equal(ran.stdout, 'out\n');

@@ -29,8 +29,18 @@ describe("the hook shows Claude Code's Read the sandbox copy", () => {
   let stateDir: string;
   let workspace: string;
 
-  async function hook(toolName: string, toolInput: Record<string, unknown>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; answer?: HookAnswer; stderr: string }> {
-    const input = JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', cwd: options.cwd ?? workspace, tool_name: toolName, tool_input: toolInput });
+  async function hook(
+    toolName: string,
+    toolInput: Record<string, unknown>,
+    options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<{ code: number; answer?: HookAnswer; stderr: string }> {
+    const input = JSON.stringify({
+      session_id: 's',
+      hook_event_name: 'PreToolUse',
+      cwd: options.cwd ?? workspace,
+      tool_name: toolName,
+      tool_input: toolInput,
+    });
     const r = await cli(['hook', 'claude'], { input, ...(options.env ? { env: options.env } : {}) });
     return { code: r.code, stderr: r.stderr, ...(r.stdout.trim() ? { answer: JSON.parse(r.stdout) as HookAnswer } : {}) };
   }
@@ -40,7 +50,15 @@ describe("the hook shows Claude Code's Read the sandbox copy", () => {
     workspace = fs.realpathSync(makeWorkspace({ 'notes.md': 'original notes\n', 'src/keep.txt': 'keep\n', '.env': 'SECRET=1\n' }));
     const started = await cli(['--workspace', workspace, 'start']);
     assert.equal(started.code, 0, started.stderr);
-    const ran = await cli(['--workspace', workspace, 'run', '--', 'sh', '-c', 'echo hi > new.txt && echo changed notes > notes.md && mkdir made']);
+    const ran = await cli([
+      '--workspace',
+      workspace,
+      'run',
+      '--',
+      'sh',
+      '-c',
+      'echo hi > new.txt && echo changed notes > notes.md && mkdir made',
+    ]);
     assert.equal(ran.code, 0, ran.stderr);
   });
 

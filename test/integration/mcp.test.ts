@@ -38,7 +38,20 @@ describe('agent-sandbox mcp', () => {
     ({ stateDir } = isolateState());
     workspace = makeWorkspace({
       'README.md': 'hello\n',
-      'src/app.js': ['// app', 'const a = 1;', 'const b = 2;', 'const c = 3;', 'const d = 4;', 'const e = 5;', 'const f = 6;', 'const g = 7;', 'const h = 8;', 'const i = 9;', 'module.exports = { a, i };', ''].join('\n'),
+      'src/app.js': [
+        '// app',
+        'const a = 1;',
+        'const b = 2;',
+        'const c = 3;',
+        'const d = 4;',
+        'const e = 5;',
+        'const f = 6;',
+        'const g = 7;',
+        'const h = 8;',
+        'const i = 9;',
+        'module.exports = { a, i };',
+        '',
+      ].join('\n'),
     });
     const transport = new StdioClientTransport({
       command: path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
@@ -67,7 +80,9 @@ describe('agent-sandbox mcp', () => {
   });
 
   it('runs a command that edits files; the result says what happened and the real tree is unchanged', async () => {
-    const r = await call('run_command', { command: 'echo changed >> README.md && mkdir -p out && echo new > out/new.txt && echo done && echo warn >&2' });
+    const r = await call('run_command', {
+      command: 'echo changed >> README.md && mkdir -p out && echo new > out/new.txt && echo done && echo warn >&2',
+    });
     assert.equal(r.isError, false, r.text);
     assert.match(r.text, /exited with code 0/);
     assert.match(r.text, /Files changed in the sandbox copy \(\d+\): .*README\.md/);
@@ -149,7 +164,9 @@ describe('agent-sandbox mcp', () => {
   });
 
   it('tells the agent what review rejected, and undoes it in the copy', async () => {
-    const edit = await call('run_command', { command: "sed -i -e 's/const a = 1;/const a = 10;/' -e 's/const i = 9;/const i = 90;/' src/app.js" });
+    const edit = await call('run_command', {
+      command: "sed -i -e 's/const a = 1;/const a = 10;/' -e 's/const i = 9;/const i = 90;/' src/app.js",
+    });
     assert.equal(edit.isError, false, edit.text);
     const lock = await airlock();
     const hunks = await lock.hunks('src/app.js');

@@ -103,7 +103,11 @@ async function startOutside(host: string): Promise<Outside> {
   return {
     port: (server.address() as AddressInfo).port,
     seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -114,7 +118,12 @@ async function startOutside(host: string): Promise<Outside> {
 function hostOwnAddress(): string | undefined {
   const interfaces = os.networkInterfaces();
   const ipv4 = (name: string) => interfaces[name]?.find((a) => a.family === 'IPv4' && !a.internal)?.address;
-  return ipv4('docker0') ?? Object.keys(interfaces).map(ipv4).find((a) => a !== undefined);
+  return (
+    ipv4('docker0') ??
+    Object.keys(interfaces)
+      .map(ipv4)
+      .find((a) => a !== undefined)
+  );
 }
 
 let stateDir: string;
@@ -204,7 +213,8 @@ describe('network mode allowlist', () => {
   let secureOutside: https.Server;
   let securePort: number;
   const secureSeen: http.IncomingHttpHeaders[] = [];
-  const curl = (...args: string[]) => run(container, ['curl', '-sS', '--max-time', '10', '-o', '/dev/stderr', '-w', '%{http_code}', ...args]);
+  const curl = (...args: string[]) =>
+    run(container, ['curl', '-sS', '--max-time', '10', '-o', '/dev/stderr', '-w', '%{http_code}', ...args]);
 
   before(async () => {
     const resolver: Resolver = async (name) => {
@@ -284,7 +294,11 @@ describe('network mode allowlist', () => {
     assert.equal(secureSeen.length, before + 2);
     for (const headers of secureSeen.slice(before)) assert.equal(headers.authorization, TOKEN);
     // Only the CA certificate is in the container; its key stays on the host.
-    const key = await run(container, ['sh', '-c', `grep -rl "PRIVATE KEY" ${CONTAINER_NET_DIR}/ca.pem ${CONTAINER_NET_DIR}/ca-bundle.pem; test -e ${CONTAINER_NET_DIR}/ca.key`]);
+    const key = await run(container, [
+      'sh',
+      '-c',
+      `grep -rl "PRIVATE KEY" ${CONTAINER_NET_DIR}/ca.pem ${CONTAINER_NET_DIR}/ca-bundle.pem; test -e ${CONTAINER_NET_DIR}/ca.key`,
+    ]);
     assert.equal(key.stdout, '');
     assert.notEqual(key.code, 0);
   });
@@ -310,7 +324,18 @@ describe('network mode allowlist', () => {
   test('bypassing the proxy fails: no proxy variables, raw sockets, direct connections, DNS', async () => {
     const noProxy = await run(container, ['curl', '-sS', '--max-time', '5', '--noproxy', '*', `http://allowed.test:${outside.port}/`]);
     assert.equal(noProxy.code, 6, `could not resolve host: ${noProxy.stderr}`);
-    const unsetEnv = await run(container, ['env', '-u', 'http_proxy', '-u', 'HTTP_PROXY', 'curl', '-sS', '--max-time', '5', `http://allowed.test:${outside.port}/`]);
+    const unsetEnv = await run(container, [
+      'env',
+      '-u',
+      'http_proxy',
+      '-u',
+      'HTTP_PROXY',
+      'curl',
+      '-sS',
+      '--max-time',
+      '5',
+      `http://allowed.test:${outside.port}/`,
+    ]);
     assert.equal(unsetEnv.code, 6, unsetEnv.stderr);
 
     const raw = await run(container, ['python3', '-c', PY_RAW]);

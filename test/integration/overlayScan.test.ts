@@ -38,7 +38,11 @@ describe('overlay scan over a real session', () => {
 
     assert.equal((await session.run(['sh', '-c', 'rm -rf lib && mkdir lib && echo new > lib/one.txt'])).exitCode, 0);
     assert.deepEqual(await listing(), ['deleted lib/deep', 'deleted lib/deep/three.txt', 'deleted lib/two.txt', 'modified lib/one.txt']);
-    assert.deepEqual(await listing(), ['deleted lib/deep', 'deleted lib/deep/three.txt', 'deleted lib/two.txt', 'modified lib/one.txt'], 'remembered as opaque');
+    assert.deepEqual(
+      await listing(),
+      ['deleted lib/deep', 'deleted lib/deep/three.txt', 'deleted lib/two.txt', 'modified lib/one.txt'],
+      'remembered as opaque',
+    );
 
     // Made again once more with a base name back: that one is modified or equal, the rest still gone.
     assert.equal((await session.run(['sh', '-c', 'rm -rf lib && mkdir -p lib && printf "two\\n" > lib/two.txt'])).exitCode, 0);

@@ -111,11 +111,18 @@ describe('preparing the base copy', () => {
     try {
       assert.equal(await preparing.exited, 0, preparing.stderr());
       assert.match(preparing.stderr(), /Workspace copy made anew: 6060 entries, 6000 copied/);
-      assert.ok(progress.some((m) => /Waiting for the workspace copy being prepared/.test(m)), progress.join('\n'));
+      assert.ok(
+        progress.some((m) => /Waiting for the workspace copy being prepared/.test(m)),
+        progress.join('\n'),
+      );
       assert.match(startDetail(session), /kept base refreshed/, 'the start took the copy the prepare made');
       const expected = crypto.createHash('sha256');
-      for (const rel of Object.keys(files).sort((x, y) => Buffer.compare(Buffer.from(`./${x}`), Buffer.from(`./${y}`)))) expected.update(files[rel]!);
-      const listed = await inSandbox(session, 'find . -type f | wc -l; find . -type f -print0 | LC_ALL=C sort -z | xargs -0 cat | sha256sum');
+      for (const rel of Object.keys(files).sort((x, y) => Buffer.compare(Buffer.from(`./${x}`), Buffer.from(`./${y}`))))
+        expected.update(files[rel]!);
+      const listed = await inSandbox(
+        session,
+        'find . -type f | wc -l; find . -type f -print0 | LC_ALL=C sort -z | xargs -0 cat | sha256sum',
+      );
       assert.equal(listed, `6000\n${expected.digest('hex')}  -\n`);
     } finally {
       await session.destroy();

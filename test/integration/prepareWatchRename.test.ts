@@ -41,7 +41,7 @@ it('a folder renamed away and made again: a later edit inside it reaches the kep
     // Past the refresh's two-second window for files written just before it.
     await new Promise((r) => setTimeout(r, 2500));
     // The person edits the file in the new folder, then some other file (so a refresh runs).
-    fs.writeFileSync(path.join(ws, 'a', 'f.txt'), 'two, the person\'s edit\n');
+    fs.writeFileSync(path.join(ws, 'a', 'f.txt'), "two, the person's edit\n");
     await new Promise((r) => setTimeout(r, 2500));
     fs.writeFileSync(path.join(ws, 'b.txt'), 'bb\n');
     await waitFor(/(refreshed at \d+ changed paths[^]*){2}/, 'no second refresh');

@@ -78,9 +78,15 @@ describe('agent-sandbox remove', () => {
     fs.writeFileSync(path.join(canary, 'keep.txt'), 'canary\n');
     const dir = await startWithCli(ws);
     const run = await cli([
-      '--workspace', ws, 'run', '--', 'sh', '-c',
+      '--workspace',
+      ws,
+      'run',
+      '--',
+      'sh',
+      '-c',
       'echo changed > a.txt; echo new > new.txt; ln -s "$1" host-link; mkdir ro; echo x > ro/f; chmod 555 ro',
-      'sh', canary,
+      'sh',
+      canary,
     ]);
     assert.equal(run.code, 0, run.stderr);
     assert.ok(engineObjects(dir).containers.length === 1, 'the session has its container');
@@ -175,7 +181,10 @@ describe('stale sessions are collected', () => {
     fs.renameSync(gone, moved);
     const gc = await cli(['gc']);
     assert.equal(gc.code, 0, gc.stderr);
-    assert.match(gc.stderr, new RegExp(`Kept ${goneDir} \\(its workspace folder no longer exists; kept: its pending changes were never reviewed`));
+    assert.match(
+      gc.stderr,
+      new RegExp(`Kept ${goneDir} \\(its workspace folder no longer exists; kept: its pending changes were never reviewed`),
+    );
     assert.match(gc.stderr, new RegExp(`Collected copy ${cutDir} \\(a removal of it was cut short\\)`));
     assertNothingLeft(cutDir);
     fs.renameSync(moved, gone);
@@ -218,10 +227,14 @@ describe('stale sessions are collected', () => {
     const holder = spawn('sleep', ['120'], { stdio: 'ignore' });
     fs.writeFileSync(path.join(lockedDir, 'lock'), String(holder.pid));
     // A command runs in the second one.
-    const running = spawn(path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), [path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), '--workspace', busy, 'run', '--', 'sleep', '15'], {
-      stdio: 'ignore',
-      env: process.env,
-    });
+    const running = spawn(
+      path.join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'),
+      [path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), '--workspace', busy, 'run', '--', 'sleep', '15'],
+      {
+        stdio: 'ignore',
+        env: process.env,
+      },
+    );
     try {
       await waitFor(() => spawnSync('docker', ['top', readState(busyDir)!.containerId!], { encoding: 'utf8' }).stdout.includes('sleep 15'));
       fs.rmSync(locked, { recursive: true, force: true });
@@ -229,8 +242,16 @@ describe('stale sessions are collected', () => {
 
       const gc = await cli(['gc']);
       assert.equal(gc.code, 0, gc.stderr);
-      assert.match(gc.stderr, new RegExp(`Left in use: ${lockedDir} \\(its workspace folder no longer exists; left alone: process ${holder.pid} holds its lock\\)`));
-      assert.match(gc.stderr, new RegExp(`Left in use: ${busyDir} \\(its workspace folder no longer exists; left alone: a command is running in it\\)`));
+      assert.match(
+        gc.stderr,
+        new RegExp(
+          `Left in use: ${lockedDir} \\(its workspace folder no longer exists; left alone: process ${holder.pid} holds its lock\\)`,
+        ),
+      );
+      assert.match(
+        gc.stderr,
+        new RegExp(`Left in use: ${busyDir} \\(its workspace folder no longer exists; left alone: a command is running in it\\)`),
+      );
       for (const dir of [lockedDir, busyDir]) {
         assert.ok(fs.existsSync(path.join(dir, 'session.json')), `${dir} lost its record`);
         assert.equal(engineObjects(dir).containers.length, 1, `${dir} lost its container`);

@@ -57,7 +57,13 @@ describe('creating the container while the workspace is copied', () => {
     workspaces.push(ws);
     const missing = path.join(path.dirname(stateDir), 'no-such-folder');
     await assert.rejects(
-      startSession({ workspaceRoot: ws, policy: testPolicy(), progress: () => undefined, strategy: 'copy', extraMounts: [{ hostPath: missing, target: '/mnt/missing' }] }),
+      startSession({
+        workspaceRoot: ws,
+        policy: testPolicy(),
+        progress: () => undefined,
+        strategy: 'copy',
+        extraMounts: [{ hostPath: missing, target: '/mnt/missing' }],
+      }),
       (err: unknown) => err instanceof Error && err.message.includes(missing),
     );
     assertNothingLeft(ws);

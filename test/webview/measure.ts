@@ -56,7 +56,12 @@ export interface MeasureResult {
   /** Machine load while measuring: numbers from a busy machine are upper bounds. */
   readonly machine: { readonly cpus: number; readonly loadAverageBefore: readonly number[]; readonly loadAverageAfter: readonly number[] };
   readonly runs: readonly RunResult[];
-  readonly median: { readonly listFirstPaintMs: number; readonly hugeDiffOpenMs: number; readonly listScrollP95FrameMs: number; readonly diffScrollP95FrameMs: number };
+  readonly median: {
+    readonly listFirstPaintMs: number;
+    readonly hugeDiffOpenMs: number;
+    readonly listScrollP95FrameMs: number;
+    readonly diffScrollP95FrameMs: number;
+  };
 }
 
 interface ScrollPage {
@@ -97,7 +102,9 @@ async function scrollInPage(arg: { selector: string; frames: number }) {
   for (let i = 0; i < arg.frames; i++) {
     const step = element.clientHeight;
     element.scrollTop = element.scrollTop + step >= element.scrollHeight - element.clientHeight ? 0 : element.scrollTop + step;
-    const now = await new Promise<number>((resolve) => page.requestAnimationFrame(() => setTimeout(() => resolve(page.performance.now()), 0)));
+    const now = await new Promise<number>((resolve) =>
+      page.requestAnimationFrame(() => setTimeout(() => resolve(page.performance.now()), 0)),
+    );
     intervals.push(now - last);
     last = now;
     const box = element.getBoundingClientRect();
@@ -152,10 +159,11 @@ export async function measureReviewPanel(options: MeasureOptions = DEFAULT_MEASU
       page.setDefaultTimeout(60_000);
       await page.goto(harness.url({ files: options.files, lines: options.lines, hugeDiffLines: options.hugeDiffLines }));
       const listFirstPaintMs = await probeNumber(page, 'listPaintedAt');
-      const fcp = (await page.evaluate(() =>
-        (globalThis as unknown as { performance: { getEntriesByName(name: string): { startTime: number }[] } }).performance.getEntriesByName(
-          'first-contentful-paint',
-        )[0]?.startTime ?? null,
+      const fcp = (await page.evaluate(
+        () =>
+          (
+            globalThis as unknown as { performance: { getEntriesByName(name: string): { startTime: number }[] } }
+          ).performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null,
       )) as number | null;
       await page.waitForSelector('body[data-ready="true"]');
       const listScroll = await measureScroll(page, '.file-tree', options.scrollFrames);

@@ -214,21 +214,35 @@ describe('review panel in Chromium', () => {
     assert.match(note, /^Approve all skips \d+ that need a closer look and \d+ that policy never applies/);
     await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Approve all safe' }).click();
     await waitForRequest(page, 'approveAll');
-    await page.waitForFunction(() => (globalThis as unknown as PageView).document.querySelector('.status')?.textContent?.startsWith('Approved ') === true);
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageView).document.querySelector('.status')?.textContent?.startsWith('Approved ') === true,
+    );
     const files = await hostFiles(page);
     const risky = files.filter((f) => f.risks.length > 0 || f.neverApply !== undefined);
     const ordinary = files.filter((f) => f.risks.length === 0 && f.neverApply === undefined);
     assert.ok(risky.length > 5);
-    assert.ok(risky.every((f) => f.decision === 'pending'), 'no risky or never-apply file was approved');
+    assert.ok(
+      risky.every((f) => f.decision === 'pending'),
+      'no risky or never-apply file was approved',
+    );
     assert.ok(ordinary.every((f) => f.decision === 'approved'));
-    const riskyRowDecisions = await page.locator('.file-row', { has: page.locator('.tag-risk') }).locator('.decision').allTextContents();
+    const riskyRowDecisions = await page
+      .locator('.file-row', { has: page.locator('.tag-risk') })
+      .locator('.decision')
+      .allTextContents();
     assert.ok(riskyRowDecisions.length > 0 && riskyRowDecisions.every((d) => d === 'pending'));
-    assert.match((await page.locator('.status').textContent()) ?? '', /skipped \d+ that need a closer look and \d+ that policy never applies/);
+    assert.match(
+      (await page.locator('.status').textContent()) ?? '',
+      /skipped \d+ that need a closer look and \d+ that policy never applies/,
+    );
 
     // Applying shows what happened and offers the three choices for a conflict.
     await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Apply approved' }).click();
     await page.waitForSelector('.apply-result:not([hidden]) .conflict-list');
-    assert.match((await page.locator('.apply-result h2').textContent()) ?? '', /^Applied \d+, merged \d+, [1-9]\d* in conflict, 0 refused$/);
+    assert.match(
+      (await page.locator('.apply-result h2').textContent()) ?? '',
+      /^Applied \d+, merged \d+, [1-9]\d* in conflict, 0 refused$/,
+    );
     const choices = page.locator('.conflict-list li').first().locator(COMPONENT_SELECTOR.button);
     assert.deepEqual(await choices.allTextContents(), ['Keep theirs', 'Take sandbox', 'Write markers']);
     const conflictPath = await page.locator('.conflict-list li .result-path').first().textContent();
@@ -245,7 +259,10 @@ describe('review panel in Chromium', () => {
     await page.waitForSelector('.info-panel:not([hidden]) .info-what');
     assert.equal(await page.locator('.info-what').textContent(), 'Binary file: no text diff.');
     const facts = await page.locator('.info-facts dd').allTextContents();
-    assert.ok(facts.some((f) => /^sha256:[0-9a-f]{64}$/.test(f)), facts.join(', '));
+    assert.ok(
+      facts.some((f) => /^sha256:[0-9a-f]{64}$/.test(f)),
+      facts.join(', '),
+    );
     assert.ok(facts.some((f) => / bytes\)$/.test(f)));
     assert.equal(await page.locator('.line-row').count(), 0);
     await page.locator(`.diff-actions ${COMPONENT_SELECTOR.button}`, { hasText: 'Open diff editor' }).click();
@@ -290,7 +307,10 @@ describe('review panel in Chromium', () => {
     assert.equal(await page.locator('.filter-field input').inputValue(), 'src/');
     const riskyGroup = page.locator('.group-row[aria-label^="Needs a closer look"]');
     if ((await riskyGroup.count()) > 0) assert.equal(await riskyGroup.getAttribute('aria-expanded'), 'false');
-    assert.ok((await received(page)).some((m) => m.method === 'ready'), 'data was refetched with ready');
+    assert.ok(
+      (await received(page)).some((m) => m.method === 'ready'),
+      'data was refetched with ready',
+    );
     // The decision made before the reload comes back from the host, not from webview state.
     await page.evaluate('document.querySelector(".diff-body").scrollTop = 0');
     await page.waitForSelector('.hunk-row[data-hunk="1"] .decision-approved');

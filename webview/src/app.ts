@@ -13,13 +13,7 @@ import {
 } from '../../src/protocol/review';
 import { el } from './dom';
 import { HostConnection, HostRequestError } from './hostConnection';
-import {
-  fileAt,
-  withDecisionUpdate,
-  withDiff,
-  withState,
-  type ReviewData,
-} from './model/reviewData';
+import { fileAt, withDecisionUpdate, withDiff, withState, type ReviewData } from './model/reviewData';
 import { restoreViewState, type PersistedViewState } from './model/viewState';
 import { ApplyResultView } from './views/applyResultView';
 import { DiffView } from './views/diffView';
@@ -184,11 +178,13 @@ export class ReviewApp {
       void this.decisionRequest(this.host.request('setFileDecision', { path, decision }), `Approved ${path}.`);
       return;
     }
-    this.reasonPrompt.open(`file ${path}`, (reason) =>
-      void this.decisionRequest(
-        this.host.request('setFileDecision', reason === undefined ? { path, decision } : { path, decision, reason }),
-        `Rejected ${path}.`,
-      ),
+    this.reasonPrompt.open(
+      `file ${path}`,
+      (reason) =>
+        void this.decisionRequest(
+          this.host.request('setFileDecision', reason === undefined ? { path, decision } : { path, decision, reason }),
+          `Rejected ${path}.`,
+        ),
     );
   }
 
@@ -198,14 +194,16 @@ export class ReviewApp {
       void this.decisionRequest(this.host.request('setHunkDecision', { path, hunk: hunk.index, decision }), done('Approved'));
       return;
     }
-    this.reasonPrompt.open(`hunk ${hunk.index} of ${path}`, (reason) =>
-      void this.decisionRequest(
-        this.host.request(
-          'setHunkDecision',
-          reason === undefined ? { path, hunk: hunk.index, decision } : { path, hunk: hunk.index, decision, reason },
+    this.reasonPrompt.open(
+      `hunk ${hunk.index} of ${path}`,
+      (reason) =>
+        void this.decisionRequest(
+          this.host.request(
+            'setHunkDecision',
+            reason === undefined ? { path, hunk: hunk.index, decision } : { path, hunk: hunk.index, decision, reason },
+          ),
+          done('Rejected'),
         ),
-        done('Rejected'),
-      ),
     );
   }
 

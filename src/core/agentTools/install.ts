@@ -150,7 +150,10 @@ async function clearStaleInstallers(docker: import('dockerode'), volume: string)
         'Wait for it to finish, then install again.',
       );
     }
-    await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   }
 }
 
@@ -179,7 +182,9 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
     unlisted: 'deny' as const,
     credentials,
   };
-  options.progress?.(`Installing ${pkg.spec} into the tools volume ${volume} from ${registry} (network: the npm preset${network.allow.length ? ` and ${network.allow.join(', ')}` : ''})`);
+  options.progress?.(
+    `Installing ${pkg.spec} into the tools volume ${volume} from ${registry} (network: the npm preset${network.allow.length ? ` and ${network.allow.join(', ')}` : ''})`,
+  );
   let net: SessionNetwork | undefined;
   let containerId: string | undefined;
   try {
@@ -237,22 +242,43 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       chunks.push(b);
       options.onOutput?.(b);
     };
-    const result = await runInContainer(docker, container.id, ['/bin/sh', '-c', INSTALL_SCRIPT, 'agent-sandbox-tools', registry, INSTALLER_NPM.version, INSTALLER_NPM.integrity, pkg.bin ?? '', caInContainer, pkg.name, pkg.exactVersion ?? '', pkg.spec], {
-      user,
-      workdir: '/tmp',
-      timeoutMs: (options.timeoutSec ?? DEFAULT_TIMEOUT_SEC) * 1000,
-      outputCapBytes: options.policy.outputCapBytes,
-      onStdout: keep,
-      onStderr: keep,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const result = await runInContainer(
+      docker,
+      container.id,
+      [
+        '/bin/sh',
+        '-c',
+        INSTALL_SCRIPT,
+        'agent-sandbox-tools',
+        registry,
+        INSTALLER_NPM.version,
+        INSTALLER_NPM.integrity,
+        pkg.bin ?? '',
+        caInContainer,
+        pkg.name,
+        pkg.exactVersion ?? '',
+        pkg.spec,
+      ],
+      {
+        user,
+        workdir: '/tmp',
+        timeoutMs: (options.timeoutSec ?? DEFAULT_TIMEOUT_SEC) * 1000,
+        outputCapBytes: options.policy.outputCapBytes,
+        onStdout: keep,
+        onStderr: keep,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
     const output = Buffer.concat(chunks).toString('utf8');
     if (result.exitCode !== 0) throw installFailure(pkg, volume, result.exitCode, result.message, output);
     return { pkg, volume, registry, exitCode: 0, output, durationMs: result.durationMs };
   } finally {
     if (containerId) {
       // Gone already is fine; one that cannot be removed now is collected by the next install.
-      await docker.getContainer(containerId).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(containerId)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
     await net?.close();
     await fs.promises.rm(dir, { recursive: true, force: true });
@@ -268,6 +294,10 @@ function installFailure(pkg: ToolPackage, volume: string, code: number, message:
         ? 'Use an image with curl, tar and node (the built-in image on a base that has them; see the README).'
         : code === EXIT_BAD_CHECKSUM
           ? 'The registry (or something between it and the proxy) served another npm than the pinned one; check the registry setting of your npm.'
-          : 'Read npm\'s output above; a host it needed may be missing from the allowlist (see the network log), or the package name or version is wrong.';
-  return new SandboxError('INTERNAL', `Installing ${pkg.spec} into the tools volume failed (exit ${code}${message ? `: ${message}` : ''}).\n${tail}`, fix);
+          : "Read npm's output above; a host it needed may be missing from the allowlist (see the network log), or the package name or version is wrong.";
+  return new SandboxError(
+    'INTERNAL',
+    `Installing ${pkg.spec} into the tools volume failed (exit ${code}${message ? `: ${message}` : ''}).\n${tail}`,
+    fix,
+  );
 }

@@ -45,5 +45,10 @@ export function toolPackageOf(given: string): ToolPackage {
   const pkgName = spec.startsWith('@') ? `@${spec.slice(1).split('@')[0]}` : spec.split('@')[0]!;
   const byPackage = Object.values(KNOWN_TOOL_PACKAGES).find((k) => k.pkg === pkgName);
   const version = spec.slice(pkgName.length + 1);
-  return { spec, name: pkgName, ...(byPackage ? { bin: byPackage.bin } : {}), ...(EXACT_VERSION.test(version) ? { exactVersion: version } : {}) };
+  return {
+    spec,
+    name: pkgName,
+    ...(byPackage ? { bin: byPackage.bin } : {}),
+    ...(EXACT_VERSION.test(version) ? { exactVersion: version } : {}),
+  };
 }

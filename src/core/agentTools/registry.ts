@@ -21,7 +21,10 @@ export function npmrcValue(text: string, key: string): string | undefined {
   for (const raw of text.split(/\r?\n/)) {
     const eq = raw.indexOf('=');
     if (eq === -1 || raw.slice(0, eq).trim() !== key) continue;
-    found = raw.slice(eq + 1).trim().replace(/^(["'])(.*)\1$/, '$2');
+    found = raw
+      .slice(eq + 1)
+      .trim()
+      .replace(/^(["'])(.*)\1$/, '$2');
   }
   return found;
 }
@@ -30,7 +33,10 @@ function npmrcFiles(env: NodeJS.ProcessEnv): string[] {
   const user = env.npm_config_userconfig ?? env.NPM_CONFIG_USERCONFIG ?? path.join(env.HOME ?? os.homedir(), '.npmrc');
   // npm's global npmrc is under the prefix of the Node that runs it; only a host Node is npm's.
   const runsAsNode = /^node(\.exe)?$/i.test(path.basename(process.execPath));
-  const global = env.npm_config_globalconfig ?? env.NPM_CONFIG_GLOBALCONFIG ?? (runsAsNode ? path.join(path.dirname(path.dirname(process.execPath)), 'etc', 'npmrc') : undefined);
+  const global =
+    env.npm_config_globalconfig ??
+    env.NPM_CONFIG_GLOBALCONFIG ??
+    (runsAsNode ? path.join(path.dirname(path.dirname(process.execPath)), 'etc', 'npmrc') : undefined);
   return global ? [user, global] : [user];
 }
 
@@ -57,7 +63,11 @@ export function validRegistry(value: string, origin: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new SandboxError('POLICY_INVALID', `The npm registry "${value}" (from ${origin}) is not a URL.`, "Set it to the registry's address, for example https://registry.npmjs.org/.");
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `The npm registry "${value}" (from ${origin}) is not a URL.`,
+      "Set it to the registry's address, for example https://registry.npmjs.org/.",
+    );
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.search || url.hash) {
     throw new SandboxError(
@@ -79,7 +89,9 @@ export function hostNpmRegistry(env: NodeJS.ProcessEnv = process.env): string {
  * Node's NODE_EXTRA_CA_CERTS), as PEM text; undefined when there are none.
  */
 export function hostNpmCaBundle(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const found = npmSetting('cafile', env) ?? (env.NODE_EXTRA_CA_CERTS ? { value: env.NODE_EXTRA_CA_CERTS, origin: 'the NODE_EXTRA_CA_CERTS variable' } : undefined);
+  const found =
+    npmSetting('cafile', env) ??
+    (env.NODE_EXTRA_CA_CERTS ? { value: env.NODE_EXTRA_CA_CERTS, origin: 'the NODE_EXTRA_CA_CERTS variable' } : undefined);
   if (!found) return undefined;
   let text: string;
   try {
@@ -94,7 +106,11 @@ export function hostNpmCaBundle(env: NodeJS.ProcessEnv = process.env): string | 
     );
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new SandboxError('POLICY_INVALID', `The CA file ${found.value} (from ${found.origin}) holds no PEM certificate.`, 'Point it at a PEM certificate bundle, or unset it.');
+    throw new SandboxError(
+      'POLICY_INVALID',
+      `The CA file ${found.value} (from ${found.origin}) holds no PEM certificate.`,
+      'Point it at a PEM certificate bundle, or unset it.',
+    );
   }
   return text;
 }

@@ -15,7 +15,11 @@ export function toolsVolumeName(user: string, env: NodeJS.ProcessEnv = process.e
   const override = env.AGENT_SANDBOX_TOOLS_VOLUME;
   if (override) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(override)) {
-      throw new SandboxError('POLICY_INVALID', `AGENT_SANDBOX_TOOLS_VOLUME "${override}" is not a volume name.`, 'Use letters, digits, "_", "." and "-" only, or unset it.');
+      throw new SandboxError(
+        'POLICY_INVALID',
+        `AGENT_SANDBOX_TOOLS_VOLUME "${override}" is not a volume name.`,
+        'Use letters, digits, "_", "." and "-" only, or unset it.',
+      );
     }
     return override;
   }

@@ -23,7 +23,15 @@ import { createRiskClassifier, type RiskClassifier } from './risk';
 import { sameScan } from './scanMatch';
 import { stampOf, stillStamped, type RealStamp } from './realStamp';
 import { lstatOrUndefined } from '../fsx';
-import { commitTransaction, realStateMatches, rollbackJournal, storedAfter, type FaultInjection, type PlannedOp, type TargetState } from './transaction';
+import {
+  commitTransaction,
+  realStateMatches,
+  rollbackJournal,
+  storedAfter,
+  type FaultInjection,
+  type PlannedOp,
+  type TargetState,
+} from './transaction';
 import type { ChangeEntry, ChangeSet, DecisionState, Hunk } from './types';
 
 /** How many finished applies are kept for undo. */
@@ -145,7 +153,8 @@ export class Airlock {
     let built = this.last?.built;
     if (!built?.changeSet.get(p)) built = await this.build();
     const entry = built.changeSet.get(p);
-    if (!entry) throw new SandboxError('UNSAFE_PATH', `"${p}" has no pending change.`, 'Run "changes" to list the paths with pending changes.');
+    if (!entry)
+      throw new SandboxError('UNSAFE_PATH', `"${p}" has no pending change.`, 'Run "changes" to list the paths with pending changes.');
     return { entry, built };
   }
 
@@ -171,10 +180,20 @@ export class Airlock {
     const review = await this.review();
     if (options.hunks?.length) {
       const all = await this.hunks(p);
-      if (!all) throw new SandboxError('UNSAFE_PATH', `"${p}" is not a text modification, so it has no hunks.`, `Decide on the whole file: "${p}" without "#".`);
+      if (!all)
+        throw new SandboxError(
+          'UNSAFE_PATH',
+          `"${p}" is not a text modification, so it has no hunks.`,
+          `Decide on the whole file: "${p}" without "#".`,
+        );
       for (const index of options.hunks) {
         const hunk = all[index - 1];
-        if (!hunk) throw new SandboxError('UNSAFE_PATH', `"${p}" has ${all.length} hunk${all.length === 1 ? '' : 's'}; there is no hunk ${index}.`, `Use "diff ${p}" to see its hunks.`);
+        if (!hunk)
+          throw new SandboxError(
+            'UNSAFE_PATH',
+            `"${p}" has ${all.length} hunk${all.length === 1 ? '' : 's'}; there is no hunk ${index}.`,
+            `Use "diff ${p}" to see its hunks.`,
+          );
         review.decideHunk(entry, hunk, state, options.reason);
       }
     } else {
@@ -212,7 +231,12 @@ export class Airlock {
         if (split) {
           for (const h of split.hunks) if (review.hunkDecision(entry, h).state === 'pending') review.decideHunk(entry, h, 'approved');
           const rejected = split.hunks.filter((h) => review.hunkDecision(entry, h).state === 'rejected').map((h) => h.index);
-          if (rejected.length) skipped.push({ path: entry.path, kind: 'hunks-rejected', reasons: [`hunk${rejected.length > 1 ? 's' : ''} ${rejected.join(', ')} rejected`] });
+          if (rejected.length)
+            skipped.push({
+              path: entry.path,
+              kind: 'hunks-rejected',
+              reasons: [`hunk${rejected.length > 1 ? 's' : ''} ${rejected.join(', ')} rejected`],
+            });
           approved.push(entry.path);
           continue;
         }
@@ -253,7 +277,12 @@ export class Airlock {
     const resolution = (p: string): ConflictResolution | undefined => (typeof onConflict === 'string' ? onConflict : onConflict?.[p]);
 
     const plan = await planApply({ root: this.root, view: this.view, entries, data, review, resolution });
-    const decided = new Set([...plan.applied.map((a) => a.path), ...plan.conflicts.map((c) => c.path), ...plan.refused.map((r) => r.path), ...plan.keptTheirs]);
+    const decided = new Set([
+      ...plan.applied.map((a) => a.path),
+      ...plan.conflicts.map((c) => c.path),
+      ...plan.refused.map((r) => r.path),
+      ...plan.keptTheirs,
+    ]);
     if (options.paths) for (const e of entries) if (!decided.has(e.path)) notApproved.push(e.path);
 
     const items: AcceptItem[] = plan.acceptOnly.map((a) => ({
@@ -276,7 +305,15 @@ export class Airlock {
     await review.save();
     await this.pruneJournals();
     this.last = undefined;
-    return { applied: plan.applied, conflicts: plan.conflicts, refused: plan.refused, keptTheirs: plan.keptTheirs, notApproved, warnings, journalId };
+    return {
+      applied: plan.applied,
+      conflicts: plan.conflicts,
+      refused: plan.refused,
+      keptTheirs: plan.keptTheirs,
+      notApproved,
+      warnings,
+      journalId,
+    };
   }
 
   /**
@@ -332,8 +369,14 @@ export class Airlock {
       }
       return [...groups.entries()].sort(([a], [b]) => (deepestFirst ? b - a : a - b)).map(([, group]) => group);
     };
-    const deletions = byDepth(items.filter((i) => i.accept === 'deleted'), true);
-    const others = byDepth(items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none'), false);
+    const deletions = byDepth(
+      items.filter((i) => i.accept === 'deleted'),
+      true,
+    );
+    const others = byDepth(
+      items.filter((i) => i.accept !== 'deleted' && i.accept !== 'none'),
+      false,
+    );
     const warnings: string[] = [];
     for (const group of [...deletions, ...others]) warnings.push(...(await this.recordGroup(group)));
     return warnings;
@@ -414,7 +457,13 @@ export class Airlock {
   undo(options: { force?: boolean } = {}): Promise<UndoReport> {
     return this.exclusive(async () => {
       const target = await this.lastUndoable();
-      if (!target) return { undone: false, paths: [], changedSinceApply: [], message: 'Nothing to undo: no apply has been made in this session, or it was already undone.' };
+      if (!target)
+        return {
+          undone: false,
+          paths: [],
+          changedSinceApply: [],
+          message: 'Nothing to undo: no apply has been made in this session, or it was already undone.',
+        };
 
       const changed: string[] = [];
       const current = new Map<string, RealState>();
@@ -424,7 +473,13 @@ export class Airlock {
         if (!realStateMatches(real, op.after)) changed.push(op.rel);
       }
       if (changed.length && !options.force) {
-        return { undone: false, journalId: target.id, paths: [], changedSinceApply: changed, message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.` };
+        return {
+          undone: false,
+          journalId: target.id,
+          paths: [],
+          changedSinceApply: changed,
+          message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.`,
+        };
       }
 
       const parents = new ParentChecker(this.root);
@@ -432,7 +487,10 @@ export class Airlock {
       const restores = firstBeforePerPath(target.ops);
       const becomesDirectory = new Set(restores.filter((r) => r.before.type === 'directory').map((r) => r.rel));
       for (const { rel, before, accept, baseBefore } of restores) {
-        const prefixes = rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+        const prefixes = rel
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
         for (const prefix of prefixes) {
           const verdict = await parents.checkOne(prefix);
           if (verdict === 'absent' || verdict === undefined) continue;
@@ -459,7 +517,13 @@ export class Airlock {
       await this.journals.setState(id, 'accepted');
       this.last = undefined;
       const paths = planned.map((p) => p.rel);
-      return { undone: true, journalId: target.id, paths, changedSinceApply: changed, message: `Undid the last apply (${paths.length} path${paths.length === 1 ? '' : 's'}).${warnings.length ? ` ${warnings.join('; ')}` : ''}` };
+      return {
+        undone: true,
+        journalId: target.id,
+        paths,
+        changedSinceApply: changed,
+        message: `Undid the last apply (${paths.length} path${paths.length === 1 ? '' : 's'}).${warnings.length ? ` ${warnings.join('; ')}` : ''}`,
+      };
     });
   }
 
@@ -587,7 +651,14 @@ async function appliedEntry(root: string, item: AcceptItem, scratch: string): Pr
     }
     const landed = await copyToNewFile(reopenPath(handle), scratch, 0o600);
     if (landed !== committed.sha256) return undefined;
-    return { entry: { type: 'file', mode: committed.mode, source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) } }, stamp };
+    return {
+      entry: {
+        type: 'file',
+        mode: committed.mode,
+        source: { open: () => fs.promises.open(scratch, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW) },
+      },
+      stamp,
+    };
   } finally {
     await handle.close();
   }
@@ -618,7 +689,8 @@ function firstBeforePerPath(ops: readonly JournalOp[]): Restore[] {
 }
 
 function toTarget(state: StoredState, backupPath: (name: string) => string): TargetState {
-  if (state.type === 'file') return { type: 'file', mode: state.mode, sha256: state.sha256, source: { linkFrom: backupPath(state.backup!) } };
+  if (state.type === 'file')
+    return { type: 'file', mode: state.mode, sha256: state.sha256, source: { linkFrom: backupPath(state.backup!) } };
   return state;
 }
 
@@ -636,8 +708,10 @@ async function describeDiff(view: SnapshotView, entry: ChangeEntry, data: SideDa
   const s = entry.sandbox?.entry;
   const mode = (m: number) => m.toString(8).padStart(4, '0');
   if (entry.kind === 'typeChanged') lines.push(`type changed: ${b?.type} -> ${s?.type}`);
-  if (b && s && b.type !== 'symlink' && s.type !== 'symlink' && (b.mode & 0o7777) !== (s.mode & 0o7777)) lines.push(`mode ${mode(b.mode)} -> ${mode(s.mode)}`);
-  if (s?.type === 'symlink') lines.push(`symlink -> ${s.linkTarget ?? ''}${b?.type === 'symlink' ? ` (was -> ${b.linkTarget ?? ''})` : ''}`);
+  if (b && s && b.type !== 'symlink' && s.type !== 'symlink' && (b.mode & 0o7777) !== (s.mode & 0o7777))
+    lines.push(`mode ${mode(b.mode)} -> ${mode(s.mode)}`);
+  if (s?.type === 'symlink')
+    lines.push(`symlink -> ${s.linkTarget ?? ''}${b?.type === 'symlink' ? ` (was -> ${b.linkTarget ?? ''})` : ''}`);
   else if (b?.type === 'symlink') lines.push(`symlink removed (was -> ${b.linkTarget ?? ''})`);
   if (s?.type === 'directory' && !b) lines.push('new folder');
   if (b?.type === 'directory' && !s) lines.push('folder deleted');
@@ -646,7 +720,9 @@ async function describeDiff(view: SnapshotView, entry: ChangeEntry, data: SideDa
   if (sides.some((x) => x?.content === 'tooLarge')) {
     lines.push(`too large to diff (${sides.map((x) => (x?.entry.type === 'file' ? `${x.entry.size} bytes` : 'none')).join(' -> ')})`);
   } else if (sides.some((x) => x?.content === 'binary')) {
-    lines.push(`binary file changed (${sides.map((x) => (x?.entry.type === 'file' ? `${x.entry.size} bytes, sha256 ${x.sha256?.slice(0, 12)}` : 'none')).join(' -> ')})`);
+    lines.push(
+      `binary file changed (${sides.map((x) => (x?.entry.type === 'file' ? `${x.entry.size} bytes, sha256 ${x.sha256?.slice(0, 12)}` : 'none')).join(' -> ')})`,
+    );
   } else if (sides.some((x) => x?.content === 'text')) {
     const split = await hunksOf(view, entry, data);
     if (split) {

@@ -55,7 +55,12 @@ function fingerprintOf(kind: ChangeKind, base?: SideInfo, sandbox?: SideInfo): s
  * never follows a symlink nor waits on a FIFO: the sandbox side is written by the agent,
  * which could swap a folder for a symlink to a host path after the scan.
  */
-async function readSide(view: SnapshotView, side: SnapshotSide, rel: string, entry: EntryInfo | undefined): Promise<{ info?: SideInfo; content?: FileContent }> {
+async function readSide(
+  view: SnapshotView,
+  side: SnapshotSide,
+  rel: string,
+  entry: EntryInfo | undefined,
+): Promise<{ info?: SideInfo; content?: FileContent }> {
   if (!entry) return {};
   if (entry.type !== 'file') return { info: { entry, content: 'none' } };
   let content: FileContent;
@@ -102,18 +107,23 @@ export async function buildChangeSet(
     if (readProblem) never.push({ code: 'unsafePath', reason: readProblem });
     if (pathProblem) never.push({ code: 'unsafePath', reason: pathProblem });
     if (!raw.validUtf8) never.push({ code: 'invalidName', reason: 'file name is not valid UTF-8' });
-    if (isUnderGit(raw.path)) never.push({ code: 'gitDirectory', reason: 'inside .git: the repository\'s own data is never written' });
+    if (isUnderGit(raw.path)) never.push({ code: 'gitDirectory', reason: "inside .git: the repository's own data is never written" });
     for (const side of [raw.base, raw.sandbox]) {
       if (side && SPECIAL_TYPES.has(side.type)) {
-        never.push({ code: 'specialFile', reason: `${side.type === 'other' ? 'special file' : side.type}: only regular files, directories and symlinks are applied` });
+        never.push({
+          code: 'specialFile',
+          reason: `${side.type === 'other' ? 'special file' : side.type}: only regular files, directories and symlinks are applied`,
+        });
         break;
       }
     }
     if (raw.sandbox?.type === 'symlink') {
       const resolved = resolveLinkInside(raw.path, raw.sandbox.linkTarget ?? '');
-      if (resolved === undefined) never.push({ code: 'symlinkEscapes', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" leaves the workspace` });
+      if (resolved === undefined)
+        never.push({ code: 'symlinkEscapes', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" leaves the workspace` });
       // A link into .git would let a later write through it reach the repository's hooks.
-      else if (isUnderGit(resolved)) never.push({ code: 'gitDirectory', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" points into .git` });
+      else if (isUnderGit(resolved))
+        never.push({ code: 'gitDirectory', reason: `symlink target "${raw.sandbox.linkTarget ?? ''}" points into .git` });
     }
 
     let packageScripts: { base: unknown; sandbox: unknown; parseError?: string } | undefined;
@@ -128,10 +138,20 @@ export async function buildChangeSet(
       }
     }
     const sandboxHead = s.content?.data?.subarray(0, 2);
-    const risks = classifyRisk({ path: raw.path, kind, base: raw.base, sandbox: raw.sandbox, packageScripts, ...(sandboxHead ? { sandboxHead } : {}) });
+    const risks = classifyRisk({
+      path: raw.path,
+      kind,
+      base: raw.base,
+      sandbox: raw.sandbox,
+      packageScripts,
+      ...(sandboxHead ? { sandboxHead } : {}),
+    });
 
     const sides: SideData = {};
-    for (const [key, content] of [['base', b.content], ['sandbox', s.content]] as const) {
+    for (const [key, content] of [
+      ['base', b.content],
+      ['sandbox', s.content],
+    ] as const) {
       if (content?.data && cachedBytes + content.data.length <= CONTENT_CACHE_BYTES) {
         sides[key] = content.data;
         cachedBytes += content.data.length;
@@ -208,7 +228,10 @@ async function findCollisions(entries: readonly ChangeEntry[], realRoot: string)
       const others = [...(siblings.get(parent)?.get(foldName(name)) ?? [])].filter((n) => n !== name);
       if (others.length) {
         const where = parent ? `${parent}/` : '';
-        result.set(e.path, `"${where}${name}" collides with "${where}${others[0]}" on case-insensitive or Unicode-normalising file systems`);
+        result.set(
+          e.path,
+          `"${where}${name}" collides with "${where}${others[0]}" on case-insensitive or Unicode-normalising file systems`,
+        );
         break;
       }
     }

@@ -79,7 +79,7 @@ async function readAtMost(handle: fs.promises.FileHandle, size: number): Promise
 async function hashHandle(handle: fs.promises.FileHandle, size: number): Promise<string> {
   const digest = createHash('sha256');
   const chunk = Buffer.allocUnsafe(1024 * 1024);
-  for (let pos = 0; pos < size; ) {
+  for (let pos = 0; pos < size;) {
     const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, size - pos), pos);
     if (bytesRead === 0) break;
     digest.update(chunk.subarray(0, bytesRead));

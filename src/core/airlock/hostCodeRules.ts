@@ -63,9 +63,12 @@ export interface HostCodeStructure {
 const GIT_HOOKS = 'git hooks: git runs them on your machine at commit, merge and push when core.hooksPath points here';
 const MSBUILD = 'MSBuild imports it into every build, and it can run any command';
 const COMPOSE = 'container definition: building or starting it runs commands and can mount your folders into a container on your engine';
-const OWN_HOOK = "the sandbox's own hook configuration: a change here can switch off the sandbox's own hook, and the agent's next commands would run on your machine";
-const AGENT_CONFIG = 'agent configuration: agents on your machine load its hooks and MCP servers (commands they start), permissions and instructions';
-const AGENT_INSTRUCTIONS = 'agent instructions: coding agents on your machine follow them in every later session, wherever they sit in the folder';
+const OWN_HOOK =
+  "the sandbox's own hook configuration: a change here can switch off the sandbox's own hook, and the agent's next commands would run on your machine";
+const AGENT_CONFIG =
+  'agent configuration: agents on your machine load its hooks and MCP servers (commands they start), permissions and instructions';
+const AGENT_INSTRUCTIONS =
+  'agent instructions: coding agents on your machine follow them in every later session, wherever they sit in the folder';
 const COPILOT_INSTRUCTIONS = 'GitHub Copilot instructions, prompts and agents: every later Copilot session in this folder follows them';
 
 /**
@@ -113,8 +116,8 @@ export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [
   { pattern: '.yarn/plugins/', reason: 'Yarn plugins: Yarn runs them at every command' },
   { pattern: '.yarn/releases/', reason: 'the Yarn release yarnPath points to: it runs at every yarn command' },
   { pattern: '.yarn/sdks/', reason: 'editor SDKs: your editor runs them for this folder' },
-  { pattern: '.pnp.cjs', reason: 'Yarn Plug\'n\'Play loader: node runs it before your code' },
-  { pattern: '.pnp.loader.mjs', reason: 'Yarn Plug\'n\'Play loader: node runs it before your code' },
+  { pattern: '.pnp.cjs', reason: "Yarn Plug'n'Play loader: node runs it before your code" },
+  { pattern: '.pnp.loader.mjs', reason: "Yarn Plug'n'Play loader: node runs it before your code" },
   { pattern: 'node_modules/', reason: 'installed packages: their code runs whenever you run the project' },
   { pattern: '.venv/', reason: 'Python virtual environment: its scripts and packages run whenever you use it' },
   { pattern: 'venv/bin/', reason: 'Python virtual environment scripts: they run whenever you use it' },
@@ -136,9 +139,16 @@ export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [
   { pattern: '/tasks.py', reason: 'invoke task file: it runs when you run invoke' },
   { pattern: 'fabfile.py', reason: 'Fabric task file: it runs when you run fab' },
   // Agent configuration: hooks, MCP servers, permissions and instructions that agents on the host load.
-  { pattern: '.claude/', reason: 'Claude Code project settings: its hooks and MCP servers run commands on your machine, its commands, skills and agents carry instructions and shell snippets' },
+  {
+    pattern: '.claude/',
+    reason:
+      'Claude Code project settings: its hooks and MCP servers run commands on your machine, its commands, skills and agents carry instructions and shell snippets',
+  },
   { pattern: '.mcp.json', reason: 'MCP server list: agents on your machine start the servers it names, and a server is any command' },
-  { pattern: '.github/hooks/', reason: 'agent hooks (VS Code, GitHub Copilot): they run commands on your machine at every tool call of an agent' },
+  {
+    pattern: '.github/hooks/',
+    reason: 'agent hooks (VS Code, GitHub Copilot): they run commands on your machine at every tool call of an agent',
+  },
   { pattern: '.github/copilot-instructions.md', reason: COPILOT_INSTRUCTIONS },
   { pattern: '.github/instructions/', reason: COPILOT_INSTRUCTIONS },
   { pattern: '.github/prompts/', reason: COPILOT_INSTRUCTIONS },
@@ -169,14 +179,30 @@ export const HOST_CODE_PATTERNS: readonly HostCodePattern[] = [
   { pattern: 'GEMINI.md', reason: AGENT_INSTRUCTIONS },
   // Git settings a repository carries, and the runtime a folder selects.
   { pattern: '.lfsconfig', reason: 'Git LFS settings: they decide which server gets your git credentials and what LFS fetches' },
-  { pattern: '.gitconfig', reason: 'git settings a project includes (include.path): the hooks path, filters, pager and editor in it are commands git runs' },
-  { pattern: '.clangd', reason: 'clangd configuration: it sets the compile flags and the compiler clangd runs when your editor opens a file here' },
+  {
+    pattern: '.gitconfig',
+    reason: 'git settings a project includes (include.path): the hooks path, filters, pager and editor in it are commands git runs',
+  },
+  {
+    pattern: '.clangd',
+    reason: 'clangd configuration: it sets the compile flags and the compiler clangd runs when your editor opens a file here',
+  },
   { pattern: '.python-version', reason: 'pyenv and uv pick the Python interpreter it names for every python command here' },
-  { pattern: '.nvmrc', reason: 'nvm, fnm and other version managers select (and may download) the Node.js it names for every node command here' },
-  { pattern: '.node-version', reason: 'fnm, nodenv and other version managers select (and may download) the Node.js it names for every node command here' },
+  {
+    pattern: '.nvmrc',
+    reason: 'nvm, fnm and other version managers select (and may download) the Node.js it names for every node command here',
+  },
+  {
+    pattern: '.node-version',
+    reason: 'fnm, nodenv and other version managers select (and may download) the Node.js it names for every node command here',
+  },
   { pattern: '.ruby-version', reason: 'rbenv, chruby and rvm pick the Ruby it names for every ruby command here' },
   // Editors and IDEs that run project files when the folder is opened.
-  { pattern: '.vscode/', reason: 'VS Code workspace settings: tasks that run when the folder opens, programs the editor runs, MCP servers and where agent hooks are read' },
+  {
+    pattern: '.vscode/',
+    reason:
+      'VS Code workspace settings: tasks that run when the folder opens, programs the editor runs, MCP servers and where agent hooks are read',
+  },
   { pattern: '.nvim.lua', reason: 'Neovim runs it when you open the folder (exrc)' },
   { pattern: '.nvimrc', reason: 'Vim and Neovim run it when you open the folder (exrc)' },
   { pattern: '.exrc', reason: 'Vim and Neovim run it when you open the folder (exrc)' },

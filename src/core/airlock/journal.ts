@@ -9,7 +9,13 @@ import { fsyncDir, writeFileAtomic } from './realTree';
 
 export type StoredState =
   | { readonly type: 'absent' }
-  | { readonly type: 'file'; readonly mode: number; readonly sha256: string; readonly size?: number; /** file name in the journal directory */ readonly backup?: string }
+  | {
+      readonly type: 'file';
+      readonly mode: number;
+      readonly sha256: string;
+      readonly size?: number;
+      /** file name in the journal directory */ readonly backup?: string;
+    }
   | { readonly type: 'symlink'; readonly target: string }
   | { readonly type: 'directory'; readonly mode: number };
 

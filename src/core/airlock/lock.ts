@@ -40,7 +40,11 @@ interface LockIdentity {
 const sameLock = (a: LockIdentity, b: LockIdentity) => a.ino === b.ino && a.text === b.text;
 
 function busy(holder: string): SandboxError {
-  return new SandboxError('SESSION_BUSY', `Another apply, undo or discard is running on this session (${holder}).`, 'Wait for it to finish, then try again.');
+  return new SandboxError(
+    'SESSION_BUSY',
+    `Another apply, undo or discard is running on this session (${holder}).`,
+    'Wait for it to finish, then try again.',
+  );
 }
 
 async function acquire(file: string): Promise<LockIdentity> {

@@ -9,9 +9,15 @@ import type * as NodeDiff3 from 'node-diff3' with { 'resolution-mode': 'import' 
 const { diff3Merge } = require('node-diff3') as typeof NodeDiff3;
 import { splitLines } from './hunks';
 
-export type MergeOutcome = { readonly clean: true; readonly text: string } | { readonly clean: false; readonly conflicts: number; readonly withMarkers: string };
+export type MergeOutcome =
+  { readonly clean: true; readonly text: string } | { readonly clean: false; readonly conflicts: number; readonly withMarkers: string };
 
-export function mergeText(theirs: string, base: string, ours: string, labels = { theirs: 'your tree', base: 'snapshot', ours: 'sandbox' }): MergeOutcome {
+export function mergeText(
+  theirs: string,
+  base: string,
+  ours: string,
+  labels = { theirs: 'your tree', base: 'snapshot', ours: 'sandbox' },
+): MergeOutcome {
   const regions = diff3Merge(splitLines(theirs), splitLines(base), splitLines(ours), { excludeFalseConflicts: true });
   const clean: string[] = [];
   const marked: string[] = [];
@@ -24,7 +30,18 @@ export function mergeText(theirs: string, base: string, ours: string, labels = {
     } else if (region.conflict) {
       conflicts++;
       const { a, o, b } = region.conflict;
-      marked.push(`<<<<<<< ${labels.theirs}\n`, ...a, ...endLine(a), `||||||| ${labels.base}\n`, ...o, ...endLine(o), '=======\n', ...b, ...endLine(b), `>>>>>>> ${labels.ours}\n`);
+      marked.push(
+        `<<<<<<< ${labels.theirs}\n`,
+        ...a,
+        ...endLine(a),
+        `||||||| ${labels.base}\n`,
+        ...o,
+        ...endLine(o),
+        '=======\n',
+        ...b,
+        ...endLine(b),
+        `>>>>>>> ${labels.ours}\n`,
+      );
     }
   }
   if (conflicts === 0) return { clean: true, text: clean.join('') };

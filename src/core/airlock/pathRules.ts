@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 /** Problems with a workspace-relative path itself, or undefined when it is a plain relative path. */
 export function unsafePathReason(rel: string): string | undefined {
-  if (rel === '' ) return 'empty path';
+  if (rel === '') return 'empty path';
   if (rel.startsWith('/') || /^[A-Za-z]:[\\/]/.test(rel)) return 'absolute path';
   if (rel.includes('\0')) return 'path contains a NUL byte';
   const parts = rel.split('/');

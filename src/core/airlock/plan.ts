@@ -144,7 +144,11 @@ async function sideBytes(view: SnapshotView, side: 'base' | 'sandbox', entry: Ch
 }
 
 /** Hunks of a text modification; undefined when the change is not split into hunks. */
-export async function hunksOf(view: SnapshotView, entry: ChangeEntry, data?: SideData): Promise<{ hunks: Hunk[]; baseText: string } | undefined> {
+export async function hunksOf(
+  view: SnapshotView,
+  entry: ChangeEntry,
+  data?: SideData,
+): Promise<{ hunks: Hunk[]; baseText: string } | undefined> {
   if (entry.kind !== 'modified' || entry.base?.content !== 'text' || entry.sandbox?.content !== 'text') return undefined;
   const [b, s] = await Promise.all([sideBytes(view, 'base', entry, data?.base), sideBytes(view, 'sandbox', entry, data?.sandbox)]);
   if (!b || !s) return undefined;
@@ -153,7 +157,12 @@ export async function hunksOf(view: SnapshotView, entry: ChangeEntry, data?: Sid
 }
 
 /** True when anything of the entry is approved (the whole file or at least one hunk). */
-export async function desiredFor(view: SnapshotView, entry: ChangeEntry, data: SideData | undefined, review: Review): Promise<Desired | undefined> {
+export async function desiredFor(
+  view: SnapshotView,
+  entry: ChangeEntry,
+  data: SideData | undefined,
+  review: Review,
+): Promise<Desired | undefined> {
   const fileState = review.fileDecision(entry).state;
   const split = review.hasHunkDecisions(entry.path) ? await hunksOf(view, entry, data) : undefined;
   if (split) {
@@ -164,7 +173,12 @@ export async function desiredFor(view: SnapshotView, entry: ChangeEntry, data: S
       const data = Buffer.from(text, 'utf8');
       // A partial apply keeps the base's mode; the mode change goes with the whole file.
       const mode = safeMode(entry.base!.entry.mode);
-      return { state: { type: 'file', mode, sha256: sha256(data), source: { data } }, text, partialHunks: approved.map((h) => h.index), whole: false };
+      return {
+        state: { type: 'file', mode, sha256: sha256(data), source: { data } },
+        text,
+        partialHunks: approved.map((h) => h.index),
+        whole: false,
+      };
     }
   } else if (fileState !== 'approved') {
     return undefined;
@@ -177,9 +191,16 @@ export async function desiredFor(view: SnapshotView, entry: ChangeEntry, data: S
       const bytes = await sideBytes(view, 'sandbox', entry, data?.sandbox);
       const mode = safeMode(s.entry.mode);
       if (bytes) {
-        return { state: { type: 'file', mode, sha256: s.sha256!, source: { data: bytes } }, text: s.content === 'text' ? bytes.toString('utf8') : undefined, whole: true };
+        return {
+          state: { type: 'file', mode, sha256: s.sha256!, source: { data: bytes } },
+          text: s.content === 'text' ? bytes.toString('utf8') : undefined,
+          whole: true,
+        };
       }
-      return { state: { type: 'file', mode, sha256: s.sha256!, source: { openFrom: () => view.openFile('sandbox', entry.path) } }, whole: true };
+      return {
+        state: { type: 'file', mode, sha256: s.sha256!, source: { openFrom: () => view.openFile('sandbox', entry.path) } },
+        whole: true,
+      };
     }
     case 'symlink':
       return { state: { type: 'symlink', target: s.entry.linkTarget ?? '' }, whole: true };
@@ -224,7 +245,8 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
 
   // The reads (decisions, parents, the real entry) run side by side; the decisions below
   // are made in order.
-  type Prepared = { refusal: string; kind: RefusalKind } | { desired?: undefined } | { desired: Desired; missing: string[]; real: RealState };
+  type Prepared =
+    { refusal: string; kind: RefusalKind } | { desired?: undefined } | { desired: Desired; missing: string[]; real: RealState };
   const prepare = async (entry: ChangeEntry): Promise<Prepared> => {
     if (entry.neverApply.length) return { refusal: entry.neverApply.map((r) => r.reason).join('; '), kind: 'never-apply' };
     let desired: Desired | undefined;
@@ -235,7 +257,10 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     }
     if (!desired) return {};
     // Parents on the real side: missing ones are created, a symlink or a non-directory refuses.
-    const prefixes = entry.path.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    const prefixes = entry.path
+      .split('/')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
     const missing: string[] = [];
     for (const prefix of prefixes) {
       if (missing.length) {
@@ -258,13 +283,21 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
   for (const [index, entry] of input.entries.entries()) {
     const ready = prepared[index]!;
     if ('refusal' in ready) {
-      plan.refused.push({ path: entry.path, kind: ready.kind, reasons: entry.neverApply.length ? entry.neverApply.map((r) => r.reason) : [ready.refusal] });
+      plan.refused.push({
+        path: entry.path,
+        kind: ready.kind,
+        reasons: entry.neverApply.length ? entry.neverApply.map((r) => r.reason) : [ready.refusal],
+      });
       continue;
     }
     if (!ready.desired) continue;
     const { desired, missing, real } = ready;
     if (real.type === 'special') {
-      plan.refused.push({ path: entry.path, kind: 'special-file', reasons: [`your tree has a ${real.what} at this path; apply does not replace special files`] });
+      plan.refused.push({
+        path: entry.path,
+        kind: 'special-file',
+        reasons: [`your tree has a ${real.what} at this path; apply does not replace special files`],
+      });
       continue;
     }
 
@@ -284,7 +317,12 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
      */
     const acceptFor = (written: TargetState, resync: boolean): Pick<PlannedOp, 'accept' | 'resyncSandbox' | 'acceptContent'> => {
       if (written.type === 'absent') return { accept: 'deleted' };
-      if (resync) return { accept: 'written', resyncSandbox: true, acceptContent: written.type === 'file' && 'data' in written.source ? written.source.data : undefined };
+      if (resync)
+        return {
+          accept: 'written',
+          resyncSandbox: true,
+          acceptContent: written.type === 'file' && 'data' in written.source ? written.source.data : undefined,
+        };
       if (desired!.whole) return { accept: 'sandbox' };
       const approved = desired!.state;
       return { accept: 'written', acceptContent: approved.type === 'file' && 'data' in approved.source ? approved.source.data : undefined };
@@ -302,15 +340,21 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
       const mode = 'mode' in desired.state ? mergeMode(modeOf(real), baseMode, desired.state.mode) : 0;
       after = withMode(desired.state, mode);
       status = desired.state.type === 'absent' ? 'deleted' : real.type === 'absent' ? 'created' : 'written';
-    } else if (wantBody === baseBody && real.type !== 'absent' && (real.type === desired.state.type)) {
+    } else if (wantBody === baseBody && real.type !== 'absent' && real.type === desired.state.type) {
       // Only the mode changed in the sandbox; the person's content stays.
       const mode = mergeMode(modeOf(real), baseMode, 'mode' in desired.state ? desired.state.mode : 0);
       // Same content as now, so the transaction only changes the mode (the source is not read).
-      after = real.type === 'file' ? { type: 'file', mode, sha256: real.sha256, source: { copyFrom: hostPath(root, entry.path) } } : withMode(desired.state, mode);
+      after =
+        real.type === 'file'
+          ? { type: 'file', mode, sha256: real.sha256, source: { copyFrom: hostPath(root, entry.path) } }
+          : withMode(desired.state, mode);
       status = 'modeChanged';
       resync = real.type === 'file' && desired.whole;
     } else {
-      const baseData = entry.base?.content === 'text' ? await sideBytes(view, 'base', entry, input.data.get(entry.path)?.base).catch(() => undefined) : undefined;
+      const baseData =
+        entry.base?.content === 'text'
+          ? await sideBytes(view, 'base', entry, input.data.get(entry.path)?.base).catch(() => undefined)
+          : undefined;
       const realText = real.type === 'file' && real.data && !looksBinary(real.data) ? real.data.toString('utf8') : undefined;
       const baseText = baseData?.toString('utf8') ?? (entry.base ? undefined : '');
       const wantText = desired.text;
@@ -325,7 +369,10 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
         }
       }
       if (!after) {
-        const markersPossible = (real.type === 'absent' || realText !== undefined) && (desired.state.type === 'absent' || wantText !== undefined) && (baseText !== undefined || !entry.base);
+        const markersPossible =
+          (real.type === 'absent' || realText !== undefined) &&
+          (desired.state.type === 'absent' || wantText !== undefined) &&
+          (baseText !== undefined || !entry.base);
         const reason = conflictReason(baseBody, real, desired.state, realText === undefined || wantText === undefined);
         const resolution = input.resolution(entry.path);
         if (resolution === 'take-sandbox') {
@@ -343,7 +390,11 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
           plan.keptTheirs.push(entry.path);
           continue;
         } else {
-          plan.conflicts.push({ path: entry.path, reason: resolution === 'markers' ? `${reason}; conflict markers need text on both sides` : reason, markersPossible });
+          plan.conflicts.push({
+            path: entry.path,
+            reason: resolution === 'markers' ? `${reason}; conflict markers need text on both sides` : reason,
+            markersPossible,
+          });
           continue;
         }
       }
@@ -351,7 +402,10 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
 
     if (!after) continue;
     if (real.type === 'directory' && after.type === 'absent') {
-      dirRemovals.push({ entry, op: { rel: entry.path, before: real, after, accept: 'deleted', ...(entry.base ? {} : { baseBefore: { type: 'absent' } }) } });
+      dirRemovals.push({
+        entry,
+        op: { rel: entry.path, before: real, after, accept: 'deleted', ...(entry.base ? {} : { baseBefore: { type: 'absent' } }) },
+      });
       continue;
     }
     for (const dir of missing) {
@@ -372,7 +426,12 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
       const baseBefore: PlannedOp['baseBefore'] = !entry.base
         ? { type: 'absent' }
         : entry.base.entry.type === 'file'
-          ? { type: 'file', sha256: entry.base.sha256, data: input.data.get(entry.path)?.base, open: () => view.openFile('base', entry.path) }
+          ? {
+              type: 'file',
+              sha256: entry.base.sha256,
+              data: input.data.get(entry.path)?.base,
+              open: () => view.openFile('base', entry.path),
+            }
           : undefined;
       plan.ops.push({ rel: entry.path, before: real, after, ...acceptFor(after, resync), ...(baseBefore ? { baseBefore } : {}) });
     }
@@ -384,7 +443,13 @@ export async function planApply(input: PlanInput): Promise<ApplyPlan> {
     const names = await fs.promises.readdir(hostPath(root, entry.path));
     const left = names.filter((n) => !removals.has(`${entry.path}/${n}`));
     if (left.length) {
-      plan.refused.push({ path: entry.path, kind: 'folder-not-empty', reasons: [`the folder still holds ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in your tree that this apply does not delete (for example "${left[0]}")`] });
+      plan.refused.push({
+        path: entry.path,
+        kind: 'folder-not-empty',
+        reasons: [
+          `the folder still holds ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in your tree that this apply does not delete (for example "${left[0]}")`,
+        ],
+      });
       continue;
     }
     removals.add(entry.path);

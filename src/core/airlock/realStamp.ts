@@ -9,7 +9,14 @@ import { lstatOrUndefined } from '../fsx';
 
 export type RealStamp =
   | { readonly type: 'absent' }
-  | { readonly type: 'file' | 'symlink' | 'directory' | 'other'; readonly ino: number; readonly mode: number; readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number };
+  | {
+      readonly type: 'file' | 'symlink' | 'directory' | 'other';
+      readonly ino: number;
+      readonly mode: number;
+      readonly size: number;
+      readonly mtimeMs: number;
+      readonly ctimeMs: number;
+    };
 
 export function stampOf(st: fs.Stats | undefined): RealStamp {
   if (!st) return { type: 'absent' };

@@ -11,7 +11,15 @@ import { hashStream, sha256, DIFF_SIZE_CAP } from './content';
 
 export type RealState =
   | { readonly type: 'absent' }
-  | { readonly type: 'file'; readonly mode: number; readonly sha256: string; readonly size: number; readonly ino: number; readonly mtimeMs: number; readonly data?: Buffer }
+  | {
+      readonly type: 'file';
+      readonly mode: number;
+      readonly sha256: string;
+      readonly size: number;
+      readonly ino: number;
+      readonly mtimeMs: number;
+      readonly data?: Buffer;
+    }
   | { readonly type: 'symlink'; readonly target: string }
   | { readonly type: 'directory'; readonly mode: number }
   | { readonly type: 'special'; readonly what: string };
@@ -113,7 +121,11 @@ export type Durability = 'now' | 'later';
 
 /** Writes `data` to a new file (never an existing one, never through a symlink), fsynced unless `later`. */
 export async function writeNewFile(p: string, data: Buffer | string, mode: number, durability: Durability = 'now'): Promise<void> {
-  const handle = await fs.promises.open(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode);
+  const handle = await fs.promises.open(
+    p,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW,
+    mode,
+  );
   try {
     await handle.writeFile(data);
     await handle.chmod(mode); // the umask may have cleared bits the mode asks for

@@ -89,7 +89,12 @@ export class Review {
     const at = new Date().toISOString();
     rec.hunks[hunk.id] = { state, reason, at, index: hunk.index };
     if (state === 'rejected') {
-      this.addFeedback({ path: entry.path, hunk: { index: hunk.index, id: hunk.id, text: [hunk.header, ...hunk.lines].join('\n') }, reason, at });
+      this.addFeedback({
+        path: entry.path,
+        hunk: { index: hunk.index, id: hunk.id, text: [hunk.header, ...hunk.lines].join('\n') },
+        reason,
+        at,
+      });
     }
   }
 

@@ -30,7 +30,18 @@ const LOCKFILES = new Set([
   'gradle.lockfile',
 ]);
 
-const REGISTRY_CONFIG = new Set(['.npmrc', '.yarnrc', '.yarnrc.yml', 'bunfig.toml', 'pip.conf', 'pip.ini', '.pypirc', '.gemrc', 'nuget.config', 'NuGet.Config']);
+const REGISTRY_CONFIG = new Set([
+  '.npmrc',
+  '.yarnrc',
+  '.yarnrc.yml',
+  'bunfig.toml',
+  'pip.conf',
+  'pip.ini',
+  '.pypirc',
+  '.gemrc',
+  'nuget.config',
+  'NuGet.Config',
+]);
 const REGISTRY_CONFIG_PATHS = [/(^|\/)\.cargo\/config(\.toml)?$/, /(^|\/)\.bundle\/config$/, /(^|\/)\.m2\/settings\.xml$/];
 
 export interface RiskInput {
@@ -80,8 +91,10 @@ export function createRiskClassifier(riskyPatterns: readonly string[]): RiskClas
 
     const scripts = input.packageScripts;
     if (scripts) {
-      if (scripts.parseError) flags.push({ code: 'packageScripts', reason: `package scripts could not be compared (${scripts.parseError})` });
-      else if (canonicalJson(scripts.base) !== canonicalJson(scripts.sandbox)) flags.push({ code: 'packageScripts', reason: 'package scripts changed' });
+      if (scripts.parseError)
+        flags.push({ code: 'packageScripts', reason: `package scripts could not be compared (${scripts.parseError})` });
+      else if (canonicalJson(scripts.base) !== canonicalJson(scripts.sandbox))
+        flags.push({ code: 'packageScripts', reason: 'package scripts changed' });
     }
 
     // The built-in rules speak where nothing else did: one reason is enough to hold a change
@@ -109,10 +122,12 @@ export function packageScriptsOf(text: string | undefined): unknown {
 
 /** JSON with sorted keys, so that reordering alone is not a change. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  }) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      }
+      return v;
+    }) ?? 'undefined'
+  );
 }

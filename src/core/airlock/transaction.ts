@@ -30,7 +30,11 @@ const IO_CONCURRENCY = 16;
  * snapshot side's file to copy (opened by the snapshot, never through a symlink), or a
  * backup to hard-link back (undo and rollback: its data is already on disk).
  */
-export type FileSource = { readonly data: Buffer } | { readonly copyFrom: string } | { readonly openFrom: () => Promise<fs.promises.FileHandle> } | { readonly linkFrom: string };
+export type FileSource =
+  | { readonly data: Buffer }
+  | { readonly copyFrom: string }
+  | { readonly openFrom: () => Promise<fs.promises.FileHandle> }
+  | { readonly linkFrom: string };
 
 export type TargetState =
   | { readonly type: 'absent' }
@@ -52,7 +56,9 @@ export interface PlannedOp {
    * kept so undo can restore it. A file's hash (and its bytes, when the change set holds
    * them) spare copying it: when it is what the real tree's backup holds, that backup serves.
    */
-  readonly baseBefore?: { readonly type: 'absent' } | { readonly type: 'file'; readonly sha256?: string; readonly data?: Buffer; readonly open: () => Promise<fs.promises.FileHandle> };
+  readonly baseBefore?:
+    | { readonly type: 'absent' }
+    | { readonly type: 'file'; readonly sha256?: string; readonly data?: Buffer; readonly open: () => Promise<fs.promises.FileHandle> };
 }
 
 export interface FaultInjection {
@@ -128,7 +134,13 @@ function needsTemp(planned: PlannedOp): boolean {
  * allows (its data is already on disk), else a copy. Returns the path of a copy, which the
  * caller must flush before the real file is replaced.
  */
-async function backupFile(store: JournalStore, id: string, name: string, p: string, before: Extract<RealState, { type: 'file' }>): Promise<string | undefined> {
+async function backupFile(
+  store: JournalStore,
+  id: string,
+  name: string,
+  p: string,
+  before: Extract<RealState, { type: 'file' }>,
+): Promise<string | undefined> {
   const backup = store.backupPath(id, name);
   try {
     await fs.promises.link(p, backup);
@@ -172,7 +184,11 @@ async function copyOpenedUnhashed(open: () => Promise<fs.promises.FileHandle>, t
 }
 
 function changedDuringApply(p: string): SandboxError {
-  return new SandboxError('INTERNAL', `${p} changed while the apply was running; nothing was applied.`, 'Run the apply again: it will merge with the new content.');
+  return new SandboxError(
+    'INTERNAL',
+    `${p} changed while the apply was running; nothing was applied.`,
+    'Run the apply again: it will merge with the new content.',
+  );
 }
 
 /** True when the real entry is still the one that was planned against. */
@@ -225,9 +241,16 @@ async function prepareTemp(root: string, step: Step): Promise<void> {
     await materializeBackup(after.source.linkFrom, tmp, after.mode, after.sha256, 'later');
     return;
   }
-  const landed = 'openFrom' in after.source ? await copyOpened(after.source.openFrom, tmp, after.mode, 'later') : await copyToNewFile(after.source.copyFrom, tmp, after.mode, 'later');
+  const landed =
+    'openFrom' in after.source
+      ? await copyOpened(after.source.openFrom, tmp, after.mode, 'later')
+      : await copyToNewFile(after.source.copyFrom, tmp, after.mode, 'later');
   if (landed !== after.sha256) {
-    throw new SandboxError('INTERNAL', `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`, 'Review the file again, then apply.');
+    throw new SandboxError(
+      'INTERNAL',
+      `${step.op.rel} changed in the sandbox since it was reviewed; nothing was applied.`,
+      'Review the file again, then apply.',
+    );
   }
 }
 
@@ -235,7 +258,13 @@ async function prepareTemp(root: string, step: Step): Promise<void> {
  * Puts a backup's content at `tmp`: a hard link when possible (no data to write or flush),
  * else a copy (fsynced unless `later`). Either way the bytes are checked against the journaled hash.
  */
-async function materializeBackup(backup: string, tmp: string, mode: number, expectedSha: string, durability: Durability = 'now'): Promise<void> {
+async function materializeBackup(
+  backup: string,
+  tmp: string,
+  mode: number,
+  expectedSha: string,
+  durability: Durability = 'now',
+): Promise<void> {
   let landed: string;
   try {
     await fs.promises.link(backup, tmp);
@@ -259,7 +288,12 @@ export interface CommitOptions {
   readonly fault?: FaultInjection;
 }
 
-export async function commitTransaction(store: JournalStore, root: string, planned: readonly PlannedOp[], options: CommitOptions): Promise<JournalRecord> {
+export async function commitTransaction(
+  store: JournalStore,
+  root: string,
+  planned: readonly PlannedOp[],
+  options: CommitOptions,
+): Promise<JournalRecord> {
   const { id } = options;
   const ordered = orderOps(planned);
   await store.prepareDir(id);
@@ -305,7 +339,19 @@ export async function commitTransaction(store: JournalStore, root: string, plann
         afterCommitFiles.push(to);
       }
     }
-    steps[i] = { planned: op, op: { rel: op.rel, before, after: storedAfter(op.after), tmp, accept: op.accept, resyncSandbox: op.resyncSandbox, acceptFrom, baseBefore } };
+    steps[i] = {
+      planned: op,
+      op: {
+        rel: op.rel,
+        before,
+        after: storedAfter(op.after),
+        tmp,
+        accept: op.accept,
+        resyncSandbox: op.resyncSandbox,
+        acceptFrom,
+        baseBefore,
+      },
+    };
   });
   // The journal's own write fsyncs its directory, which makes the backups' names durable.
   await flushFiles(backupCopies);
@@ -391,7 +437,12 @@ export async function commitTransaction(store: JournalStore, root: string, plann
     if (err instanceof InjectedFault) throw err;
     const problems = await rollbackJournal(store, record);
     if (problems.length) {
-      throw new SandboxError('INTERNAL', `Apply failed (${(err as Error).message}) and rollback left problems: ${problems.join('; ')}`, 'Check the listed paths by hand; the journal is kept in the session state directory.', { cause: err });
+      throw new SandboxError(
+        'INTERNAL',
+        `Apply failed (${(err as Error).message}) and rollback left problems: ${problems.join('; ')}`,
+        'Check the listed paths by hand; the journal is kept in the session state directory.',
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -410,7 +461,12 @@ async function currentMatches(p: string, want: StoredState): Promise<boolean> {
     case 'symlink':
       return st.isSymbolicLink() && (await fs.promises.readlink(p)) === want.target;
     case 'file':
-      return st.isFile() && (st.mode & 0o7777) === want.mode && (want.size === undefined || st.size === want.size) && (await hashStream(p)) === want.sha256;
+      return (
+        st.isFile() &&
+        (st.mode & 0o7777) === want.mode &&
+        (want.size === undefined || st.size === want.size) &&
+        (await hashStream(p)) === want.sha256
+      );
   }
 }
 

@@ -41,13 +41,7 @@ export interface RiskFlag {
   readonly reason: string;
 }
 
-export type NeverApplyCode =
-  | 'gitDirectory'
-  | 'specialFile'
-  | 'invalidName'
-  | 'nameCollision'
-  | 'symlinkEscapes'
-  | 'unsafePath';
+export type NeverApplyCode = 'gitDirectory' | 'specialFile' | 'invalidName' | 'nameCollision' | 'symlinkEscapes' | 'unsafePath';
 
 export interface NeverApplyReason {
   readonly code: NeverApplyCode;

@@ -107,7 +107,10 @@ export async function connectEngine(
     }, timeoutMs);
   });
   try {
-    const raw = (await Promise.race([(docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }), timeout])) as Record<string, unknown>;
+    const raw = (await Promise.race([
+      (docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }),
+      timeout,
+    ])) as Record<string, unknown>;
     const runtimes = Object.keys((raw.Runtimes as Record<string, unknown> | undefined) ?? {});
     return {
       docker,
@@ -125,10 +128,13 @@ export async function connectEngine(
     if (err instanceof SandboxError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ECONNREFUSED' ? 'the connection was refused'
-      : code === 'EACCES' ? 'permission denied on the socket (add yourself to the docker group, or use rootless Docker)'
-      : code === 'ENOENT' ? 'the socket does not exist'
-      : (err as Error).message;
+      code === 'ECONNREFUSED'
+        ? 'the connection was refused'
+        : code === 'EACCES'
+          ? 'permission denied on the socket (add yourself to the docker group, or use rootless Docker)'
+          : code === 'ENOENT'
+            ? 'the socket does not exist'
+            : (err as Error).message;
     throw engineUnreachable(endpoint, reason, err);
   } finally {
     clearTimeout(timer);

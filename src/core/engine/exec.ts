@@ -190,12 +190,24 @@ export async function runInContainer(
     streamError ??= e as Error;
   }
 
-  const restartNote = restartedToKill ? ' It could not be stopped from inside (its process limit was exhausted), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.' : '';
+  const restartNote = restartedToKill
+    ? ' It could not be stopped from inside (its process limit was exhausted), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.'
+    : '';
   if (killedFor === 'timeout') {
-    return { ...base, exitCode: 124, outcome: 'timeout', message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.${restartNote}` };
+    return {
+      ...base,
+      exitCode: 124,
+      outcome: 'timeout',
+      message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.${restartNote}`,
+    };
   }
   if (killedFor === 'cancelled') {
-    return { ...base, exitCode: 130, outcome: 'cancelled', message: `Cancelled; the command and everything it started were killed.${restartNote}` };
+    return {
+      ...base,
+      exitCode: 130,
+      outcome: 'cancelled',
+      message: `Cancelled; the command and everything it started were killed.${restartNote}`,
+    };
   }
   if (exitCode === null || running || streamError) {
     // The engine or the container went away under the command: never report success.
@@ -221,11 +233,12 @@ export async function runInContainer(
       ...base,
       exitCode,
       outcome: 'exited',
-      message: 'The sandbox could not start the command (see the output). If background processes used up its process limit, stop and start the sandbox to clear them.',
+      message:
+        'The sandbox could not start the command (see the output). If background processes used up its process limit, stop and start the sandbox to clear them.',
     };
   }
   if (exitCode === 137 && options.checkOom && (await options.checkOom().catch(() => false))) {
-    return { ...base, exitCode, outcome: 'oom', message: 'Killed: out of memory (the sandbox\'s memory limit was reached).' };
+    return { ...base, exitCode, outcome: 'oom', message: "Killed: out of memory (the sandbox's memory limit was reached)." };
   }
   return { ...base, exitCode, outcome: 'exited' };
 }
@@ -430,5 +443,6 @@ async function killTree(docker: Docker, containerId: string, user: string, execI
     timeoutMs: KILL_HELPER_TIMEOUT_MS,
     env: [],
   });
-  if (outcome.kind !== 'done') throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
+  if (outcome.kind !== 'done')
+    throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
 }

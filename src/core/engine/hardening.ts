@@ -45,9 +45,7 @@ export type HostConfig = Omit<Docker.HostConfig, 'CapAdd' | 'CapDrop' | 'Securit
 };
 export type ContainerCreateOptions = Docker.ContainerCreateOptions & { HostConfig?: HostConfig };
 
-export type WorkspaceMount =
-  | { readonly kind: 'volume'; readonly name: string }
-  | { readonly kind: 'bind'; readonly hostPath: string };
+export type WorkspaceMount = { readonly kind: 'volume'; readonly name: string } | { readonly kind: 'bind'; readonly hostPath: string };
 
 export interface ExtraMount {
   readonly hostPath: string;
@@ -111,7 +109,9 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
     ...(input.baseDir === undefined ? [] : [{ Type: 'bind' as const, Source: input.baseDir, Target: SANDBOX_BASE_MOUNT, ReadOnly: true }]),
     // The engine copies the image's (empty, sticky, world-writable) SANDBOX_TOOLS_MOUNT into
     // a new volume, which is what lets a non-root installer of any UID write its first files.
-    ...(input.tools === undefined ? [] : [{ Type: 'volume' as const, Source: input.tools.volume, Target: SANDBOX_TOOLS_MOUNT, ReadOnly: !input.tools.writable }]),
+    ...(input.tools === undefined
+      ? []
+      : [{ Type: 'volume' as const, Source: input.tools.volume, Target: SANDBOX_TOOLS_MOUNT, ReadOnly: !input.tools.writable }]),
     ...(input.extraMounts ?? []).map((m) => ({ Type: 'bind' as const, Source: m.hostPath, Target: m.target, ReadOnly: true })),
   ];
   const config: HostConfig = {
@@ -210,7 +210,10 @@ export function verifyHardening(
   const capDrop = (host.CapDrop ?? []).map((c) => c.toUpperCase());
   check(capDrop.includes('ALL') || capDrop.includes('CAP_ALL'), 'capabilities are not all dropped');
   check(!host.CapAdd || host.CapAdd.length === 0, `capabilities were added: ${(host.CapAdd ?? []).join(', ')}`);
-  check((host.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)), 'no-new-privileges is not set');
+  check(
+    (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
+    'no-new-privileges is not set',
+  );
   const seccomp = seccompProblem(host.SecurityOpt);
   check(seccomp === undefined, seccomp ?? '');
   check(host.Privileged === false, 'the container is privileged');
@@ -241,11 +244,9 @@ export function verifyHardening(
   check(user === expected.User, `user is "${user}", expected "${expected.User}"`);
   check(!/^(0|root)(:|$)/.test(user), 'the container runs as root');
 
-  const allowedSources = new Set<string>(
-    (want.Mounts ?? []).map((m) => m.Source),
-  );
+  const allowedSources = new Set<string>((want.Mounts ?? []).map((m) => m.Source));
   for (const m of inspected.Mounts ?? []) {
-    const source = m.Type === 'volume' ? m.Name ?? m.Source : m.Source;
+    const source = m.Type === 'volume' ? (m.Name ?? m.Source) : m.Source;
     check(allowedSources.has(source ?? ''), `unexpected mount of ${source} at ${m.Destination}`);
     check(!HOST_SOCKETS.some((s) => m.Source === s || m.Destination === s), `a host engine socket is mounted at ${m.Destination}`);
   }
@@ -259,9 +260,12 @@ export function verifyHardening(
       problems.push(`the mount at ${wanted.Target} is missing`);
       continue;
     }
-    const source = got.Type === 'volume' ? got.Name ?? got.Source : got.Source;
+    const source = got.Type === 'volume' ? (got.Name ?? got.Source) : got.Source;
     check(source === wanted.Source, `${wanted.Target} holds ${source}, expected ${wanted.Source}`);
-    check(got.RW === !wanted.ReadOnly, `${wanted.Target} is ${got.RW ? 'writable' : 'read-only'}, expected ${wanted.ReadOnly ? 'read-only' : 'writable'}`);
+    check(
+      got.RW === !wanted.ReadOnly,
+      `${wanted.Target} is ${got.RW ? 'writable' : 'read-only'}, expected ${wanted.ReadOnly ? 'read-only' : 'writable'}`,
+    );
   }
 
   const allowedEnv = new Set([...(expected.Env ?? []), ...imageEnv]);

@@ -67,7 +67,12 @@ export function assertProcFd(): void {
 
 /** A file name as bytes: one component, never empty, `.` or `..`, and without `/` or NUL. */
 export function checkName(name: Buffer): Buffer {
-  if (name.length === 0 || name.includes(0x2f) || name.includes(0) || (name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e)))) {
+  if (
+    name.length === 0 ||
+    name.includes(0x2f) ||
+    name.includes(0) ||
+    (name[0] === 0x2e && (name.length === 1 || (name.length === 2 && name[1] === 0x2e)))
+  ) {
     throw new Error(`Not a single file name: ${JSON.stringify(name.toString('utf8'))}`);
   }
   return name;
@@ -162,7 +167,11 @@ export class Dir {
         const entry = await dir.read();
         if (!entry) break;
         if (names.length >= max) {
-          throw new SandboxError('SNAPSHOT_FAILED', `A folder in the sandbox copy holds more than ${max} entries (or is refilled while it is read).`, 'Remove or shrink that folder inside the sandbox, then try again.');
+          throw new SandboxError(
+            'SNAPSHOT_FAILED',
+            `A folder in the sandbox copy holds more than ${max} entries (or is refilled while it is read).`,
+            'Remove or shrink that folder inside the sandbox, then try again.',
+          );
         }
         names.push(entry.name as unknown as Buffer);
       }
@@ -182,7 +191,8 @@ export class Dir {
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return undefined;
-      if (code === 'ELOOP' || code === 'ENOTDIR') throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder (a symlink or a file is there now)');
+      if (code === 'ELOOP' || code === 'ENOTDIR')
+        throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder (a symlink or a file is there now)');
       throw err;
     }
   }
@@ -199,7 +209,8 @@ export class Dir {
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return undefined;
-      if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV') throw new ChangedUnderfoot(name.toString('utf8'), 'is not a regular file');
+      if (code === 'ELOOP' || code === 'ENXIO' || code === 'ENODEV')
+        throw new ChangedUnderfoot(name.toString('utf8'), 'is not a regular file');
       throw err;
     }
     try {
@@ -250,7 +261,8 @@ export class Dir {
     } catch (err) {
       const code = codeOf(err);
       if (code === 'ENOENT') return;
-      if (code === 'ELOOP' || code === 'ENOTDIR') throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder (a symlink or a file is there now)');
+      if (code === 'ELOOP' || code === 'ENOTDIR')
+        throw new ChangedUnderfoot(name.toString('utf8'), 'is no longer a folder (a symlink or a file is there now)');
       throw err;
     }
     try {
@@ -319,7 +331,14 @@ export async function openParent(root: Dir, names: readonly Buffer[], create?: C
     return dir;
   } catch (err) {
     if (dir !== root) await dir.close();
-    if (err instanceof ChangedUnderfoot) throw new ChangedUnderfoot(names.slice(0, depth).map((n) => n.toString('utf8')).join('/'), err.what);
+    if (err instanceof ChangedUnderfoot)
+      throw new ChangedUnderfoot(
+        names
+          .slice(0, depth)
+          .map((n) => n.toString('utf8'))
+          .join('/'),
+        err.what,
+      );
     throw err;
   }
 }
@@ -330,12 +349,24 @@ export interface CreateParents {
 }
 
 export function tooDeep(names: readonly Buffer[]): SandboxError {
-  const shown = names.slice(0, 8).map((n) => n.toString('utf8')).join('/');
-  return new SandboxError('SNAPSHOT_FAILED', `The sandbox copy holds folders nested deeper than ${MAX_DEPTH} levels (below "${shown}/...").`, 'Remove that folder inside the sandbox (for example with rm -r), then try again.');
+  const shown = names
+    .slice(0, 8)
+    .map((n) => n.toString('utf8'))
+    .join('/');
+  return new SandboxError(
+    'SNAPSHOT_FAILED',
+    `The sandbox copy holds folders nested deeper than ${MAX_DEPTH} levels (below "${shown}/...").`,
+    'Remove that folder inside the sandbox (for example with rm -r), then try again.',
+  );
 }
 
 /** Runs `work` with the parent of `rel` below `rootPath` open; undefined when a parent is missing. */
-export async function withParent<T>(rootPath: string, rel: string | Buffer, work: (dir: Dir, name: Buffer) => Promise<T>, create?: CreateParents): Promise<T | undefined> {
+export async function withParent<T>(
+  rootPath: string,
+  rel: string | Buffer,
+  work: (dir: Dir, name: Buffer) => Promise<T>,
+  create?: CreateParents,
+): Promise<T | undefined> {
   const names = namesOf(rel);
   const root = await Dir.openRoot(rootPath);
   try {

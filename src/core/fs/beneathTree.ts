@@ -36,7 +36,12 @@ export async function removeEntry(dir: Dir, name: Buffer, depth = 0, options: Re
         await dir.unlink(name);
         return;
       }
-      if (depth >= MAX_DEPTH) throw new SandboxError('SNAPSHOT_FAILED', `A folder in the sandbox copy is nested deeper than ${MAX_DEPTH} levels.`, 'Remove that folder inside the sandbox, then try again.');
+      if (depth >= MAX_DEPTH)
+        throw new SandboxError(
+          'SNAPSHOT_FAILED',
+          `A folder in the sandbox copy is nested deeper than ${MAX_DEPTH} levels.`,
+          'Remove that folder inside the sandbox, then try again.',
+        );
       if (options.ownerAccess) await dir.grantOwnerAccess(name);
       const sub = await dir.openDir(name);
       if (sub) {
@@ -55,7 +60,11 @@ export async function removeEntry(dir: Dir, name: Buffer, depth = 0, options: Re
       throw err;
     }
   }
-  throw new SandboxError('SNAPSHOT_FAILED', `"${name.toString('utf8')}" in the sandbox copy kept changing while it was being removed.`, 'Stop the commands that write there in the sandbox, then try again.');
+  throw new SandboxError(
+    'SNAPSHOT_FAILED',
+    `"${name.toString('utf8')}" in the sandbox copy kept changing while it was being removed.`,
+    'Stop the commands that write there in the sandbox, then try again.',
+  );
 }
 
 export interface CopyOptions {
@@ -74,7 +83,12 @@ export async function copyEntry(from: Dir, fromName: Buffer, to: Dir, toName: Bu
   if (st.isSymbolicLink()) {
     await to.symlink(await from.readlink(fromName), toName);
   } else if (st.isDirectory()) {
-    if (depth >= MAX_DEPTH) throw new SandboxError('SNAPSHOT_FAILED', `A folder is nested deeper than ${MAX_DEPTH} levels.`, 'Remove that folder, then try again.');
+    if (depth >= MAX_DEPTH)
+      throw new SandboxError(
+        'SNAPSHOT_FAILED',
+        `A folder is nested deeper than ${MAX_DEPTH} levels.`,
+        'Remove that folder, then try again.',
+      );
     // Made private first, opened without following, and only then given its mode.
     await to.mkdir(toName, 0o700);
     const [src, dst] = [await from.openDir(fromName), await to.openDir(toName)];

@@ -39,7 +39,18 @@ export type CredentialTransport = 'tls' | 'plain-http';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Headers the proxy manages itself; a credential in one of them would be stripped or clash.
-const RESERVED_HEADERS = new Set(['host', 'connection', 'proxy-authorization', 'proxy-connection', 'content-length', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'keep-alive']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'connection',
+  'proxy-authorization',
+  'proxy-connection',
+  'content-length',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'keep-alive',
+]);
 
 function invalidCredential(what: string, fix: string): SandboxError {
   return new SandboxError('POLICY_INVALID', `Invalid network credential: ${what}`, fix);
@@ -49,7 +60,10 @@ function invalidCredential(what: string, fix: string): SandboxError {
 export function validateCredential(credential: HostCredential): HostCredential {
   const host = normalizeHost(credential.domain);
   if (!host || host.kind !== 'name' || credential.domain.includes('*')) {
-    throw invalidCredential(`"${credential.domain}" is not a single domain name`, 'Give the exact host the token belongs to, for example registry.npmjs.org.');
+    throw invalidCredential(
+      `"${credential.domain}" is not a single domain name`,
+      'Give the exact host the token belongs to, for example registry.npmjs.org.',
+    );
   }
   if (!HEADER_NAME.test(credential.header) || RESERVED_HEADERS.has(credential.header.toLowerCase())) {
     throw invalidCredential(`"${credential.header}" cannot carry a credential`, 'Use a request header such as Authorization or X-Api-Key.');
@@ -57,7 +71,12 @@ export function validateCredential(credential: HostCredential): HostCredential {
   if (/[\r\n\0]/.test(credential.value) || credential.value === '') {
     throw invalidCredential(`the value for ${host.name} is empty or holds a line break`, 'Set the secret to a single line.');
   }
-  return { domain: host.name, header: credential.header, value: credential.value, ...(credential.allowPlainHttp === true ? { allowPlainHttp: true } : {}) };
+  return {
+    domain: host.name,
+    header: credential.header,
+    value: credential.value,
+    ...(credential.allowPlainHttp === true ? { allowPlainHttp: true } : {}),
+  };
 }
 
 /** Reads each spec's secret from the host environment; a missing one is an error naming it. */
@@ -71,7 +90,12 @@ export function resolveCredentials(specs: readonly CredentialSpec[], env: NodeJS
         `Set ${spec.env} in the environment VS Code or the CLI starts from, or remove the credential from network.credentials.`,
       );
     }
-    return validateCredential({ domain: spec.domain, header: spec.header, value: `${spec.prefix ?? ''}${secret}`, allowPlainHttp: spec.allowPlainHttp === true });
+    return validateCredential({
+      domain: spec.domain,
+      header: spec.header,
+      value: `${spec.prefix ?? ''}${secret}`,
+      allowPlainHttp: spec.allowPlainHttp === true,
+    });
   });
 }
 

@@ -118,13 +118,21 @@ export class EgressGate {
     // any other method is a plain HTTP request.
     const transport = method === 'CONNECT' ? 'tls' : 'plain-http';
     const credentials = host.kind === 'name' ? credentialsFor(this.options.credentials ?? [], host.name, transport) : [];
-    const withheld = host.kind === 'name' && transport === 'plain-http' && credentials.length === 0 && credentialsFor(this.options.credentials ?? [], host.name, 'tls').length > 0;
+    const withheld =
+      host.kind === 'name' &&
+      transport === 'plain-http' &&
+      credentials.length === 0 &&
+      credentialsFor(this.options.credentials ?? [], host.name, 'tls').length > 0;
     this.write({
       ...base,
       host: name,
       decision: 'allow',
       // Say so when a credential exists but cannot go into an end-to-end encrypted tunnel.
-      reason: [decision.reason, this.tunnelNote(method, name, credentials.length > 0), withheld ? 'credentials are not added to plain HTTP requests' : undefined]
+      reason: [
+        decision.reason,
+        this.tunnelNote(method, name, credentials.length > 0),
+        withheld ? 'credentials are not added to plain HTTP requests' : undefined,
+      ]
         .filter(Boolean)
         .join('; '),
       rule: decision.rule,
@@ -199,19 +207,18 @@ export class EgressGate {
       const timer = setTimeout(() => resolve('deny'), timeoutMs);
       timer.unref();
       // A failing prompt denies: the gate fails closed.
-      onAsk(request).then(
-        (a) => resolve(a),
-        () => resolve('deny'),
-      ).finally(() => clearTimeout(timer));
+      onAsk(request)
+        .then(
+          (a) => resolve(a),
+          () => resolve('deny'),
+        )
+        .finally(() => clearTimeout(timer));
     }).finally(() => this.pendingAsks.delete(key));
     this.pendingAsks.set(key, answer);
     return answer;
   }
 
-  private deny(
-    fields: { method: string; host: string; port: number; rule?: string; answer?: AskAnswer },
-    reason: string,
-  ): GateResult {
+  private deny(fields: { method: string; host: string; port: number; rule?: string; answer?: AskAnswer }, reason: string): GateResult {
     this.write({ ...fields, decision: 'deny', reason });
     return { decision: 'deny', host: fields.host, reason };
   }

@@ -45,7 +45,13 @@ export function formatNetworkLog(records: readonly NetworkLogRecord[]): string {
   if (!records.length) return 'No network requests yet. In "none" mode there are none: the sandbox has no network.\n';
   const lines = records.map((r) => {
     const target = `${r.method} ${r.host}:${r.port}`;
-    const why = [r.reason, r.rule ? `rule ${r.rule}` : '', r.answer ? `you answered ${r.answer}` : '', r.address ? `via ${r.address}` : '', r.injected?.length ? `added ${r.injected.join(', ')}` : '']
+    const why = [
+      r.reason,
+      r.rule ? `rule ${r.rule}` : '',
+      r.answer ? `you answered ${r.answer}` : '',
+      r.address ? `via ${r.address}` : '',
+      r.injected?.length ? `added ${r.injected.join(', ')}` : '',
+    ]
       .filter(Boolean)
       .join('; ');
     return `${r.time}  ${r.decision === 'allow' ? 'ALLOWED' : 'DENIED '}  ${target}  (${why})`;

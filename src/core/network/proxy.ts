@@ -354,7 +354,13 @@ function forwardIntercepted(context: ProxyContext, target: InterceptedTarget, re
     delete headers[credential.header.toLowerCase()];
     headers[credential.header.toLowerCase()] = credential.value;
   }
-  context.gate.recordTunnelRequest(method, target.host, target.port, target.address, target.credentials.map((c) => c.header));
+  context.gate.recordTunnelRequest(
+    method,
+    target.host,
+    target.port,
+    target.address,
+    target.credentials.map((c) => c.header),
+  );
   const upstreamCa = context.tlsInterception?.upstreamCaForTesting;
   const upstream = https.request({
     host: target.address,

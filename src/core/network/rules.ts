@@ -22,9 +22,7 @@ import { type AddressRange, parseAddress, parseRange, rangeContains } from './ad
 export type Verdict = 'allow' | 'deny' | 'ask';
 
 /** The host part of a request after normalization: a DNS name or an IP literal. */
-export type NormalizedHost =
-  | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'ip'; readonly address: string };
+export type NormalizedHost = { readonly kind: 'name'; readonly name: string } | { readonly kind: 'ip'; readonly address: string };
 
 type HostPattern =
   | { readonly kind: 'exact'; readonly name: string }

@@ -90,7 +90,10 @@ export async function openSessionNetwork(options: SessionNetworkOptions): Promis
     return { additions, proxy: undefined, startForwarder: async () => undefined, close: async () => undefined };
   }
   const rules = compileNetworkPolicy(options.network);
-  const credentials = [...(options.credentials ?? []), ...resolveCredentials(options.network.credentials ?? [], options.env ?? process.env)];
+  const credentials = [
+    ...(options.credentials ?? []),
+    ...resolveCredentials(options.network.credentials ?? [], options.env ?? process.env),
+  ];
   // Credentials need the proxy to see inside HTTPS: a CA for exactly their hosts.
   const credentialHosts = [...new Set(credentials.map((c) => c.domain))];
   const keyDir = path.resolve(options.tlsKeyDir ?? `${options.netDir}-tls`);
@@ -118,7 +121,9 @@ export async function openSessionNetwork(options: SessionNetworkOptions): Promis
     ...(options.onAsk ? { onAsk: options.onAsk } : {}),
     ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(options.allowAddressesForTesting ? { allowAddressesForTesting: options.allowAddressesForTesting } : {}),
-    ...(authority ? { tlsInterception: { authority, ...(options.upstreamCaForTesting ? { upstreamCaForTesting: options.upstreamCaForTesting } : {}) } } : {}),
+    ...(authority
+      ? { tlsInterception: { authority, ...(options.upstreamCaForTesting ? { upstreamCaForTesting: options.upstreamCaForTesting } : {}) } }
+      : {}),
   }).catch((err: unknown) => {
     authority?.dispose();
     throw err;
@@ -140,7 +145,9 @@ export async function openSessionNetwork(options: SessionNetworkOptions): Promis
  * socket path, which the new proxy now serves.
  */
 export async function startForwarder(docker: Docker, containerId: string, user: string, argv: readonly string[]): Promise<void> {
-  const exec = await docker.getContainer(containerId).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, Tty: false, User: user });
+  const exec = await docker
+    .getContainer(containerId)
+    .exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true, Tty: false, User: user });
   const stream = await exec.start({ hijack: true, stdin: false });
   const output = new PassThrough();
   docker.modem.demuxStream(stream, output, output);

@@ -64,12 +64,23 @@ export async function createTlsAuthority(keyDir: string, hosts: readonly string[
   const caKey = path.join(keyDir, 'ca.key');
   const caCert = path.join(keyDir, 'ca.pem');
   await openssl([
-    'req', '-x509', ...CURVE,
-    '-keyout', caKey, '-out', caCert, '-days', '2',
-    '-subj', '/CN=Agent Sandbox session CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', `nameConstraints=critical,${hosts.map((h) => `permitted;DNS:${h}`).join(',')}`,
+    'req',
+    '-x509',
+    ...CURVE,
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Agent Sandbox session CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext',
+    `nameConstraints=critical,${hosts.map((h) => `permitted;DNS:${h}`).join(',')}`,
   ]);
   const certPem = fs.readFileSync(caCert, 'utf8');
   const leaves = new Map<string, Promise<LeafCertificate>>();
@@ -77,13 +88,27 @@ export async function createTlsAuthority(keyDir: string, hosts: readonly string[
   const makeLeaf = async (host: string): Promise<LeafCertificate> => {
     const base = path.join(keyDir, `leaf-${host}`);
     await openssl([
-      'req', '-x509', ...CURVE,
-      '-keyout', `${base}.key`, '-out', `${base}.pem`, '-days', '2',
-      '-subj', `/CN=${host}`,
-      '-CA', caCert, '-CAkey', caKey,
-      '-addext', `subjectAltName=DNS:${host}`,
-      '-addext', 'basicConstraints=critical,CA:FALSE',
-      '-addext', 'extendedKeyUsage=serverAuth',
+      'req',
+      '-x509',
+      ...CURVE,
+      '-keyout',
+      `${base}.key`,
+      '-out',
+      `${base}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${host}`,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-addext',
+      `subjectAltName=DNS:${host}`,
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+      '-addext',
+      'extendedKeyUsage=serverAuth',
     ]);
     return { key: fs.readFileSync(`${base}.key`, 'utf8'), cert: fs.readFileSync(`${base}.pem`, 'utf8') };
   };

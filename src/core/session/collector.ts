@@ -15,7 +15,14 @@ import { keepBaseForReuse } from '../snapshot/baseCache';
 import { cappedMountPoint, isMountPoint } from '../snapshot/diskCap';
 import { layoutOf } from '../snapshot/sessionSnapshot';
 import { processAlive, readState, withSessionLock } from './state';
-import { engineObjectsOf, liveLockHolder, removalUnfinished, removeEmptySessionFolder, sessionLockHolder, tearDownSession } from './teardown';
+import {
+  engineObjectsOf,
+  liveLockHolder,
+  removalUnfinished,
+  removeEmptySessionFolder,
+  sessionLockHolder,
+  tearDownSession,
+} from './teardown';
 import { judgeSession, staleReason, type JudgeOptions, type SessionFacts, type Verdict } from './staleSessions';
 
 export interface Collection {

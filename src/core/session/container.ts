@@ -36,7 +36,9 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
   const { state, dir, options, env } = ctx;
   const layout = layoutOf(dir);
   const workspace: WorkspaceMount =
-    state.strategy === 'overlay' ? { kind: 'volume', name: state.volumeName ?? volumeNameFor(state.id) } : { kind: 'bind', hostPath: layout.sandbox };
+    state.strategy === 'overlay'
+      ? { kind: 'volume', name: state.volumeName ?? volumeNameFor(state.id) }
+      : { kind: 'bind', hostPath: layout.sandbox };
   return hardenedCreateOptions({
     sessionId: state.id,
     workspaceRoot: state.workspaceRoot,
@@ -104,7 +106,12 @@ export async function createWhileCopying<Report extends CopyReport>(
       const err = copied.reason as Error;
       if (err.name === 'AbortError' || signal?.aborted) throw new SandboxError('CANCELLED', 'Starting the sandbox was cancelled.');
       if (err instanceof SandboxError) throw err;
-      throw new SandboxError('SNAPSHOT_FAILED', `Could not copy the workspace: ${err.message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
+      throw new SandboxError(
+        'SNAPSHOT_FAILED',
+        `Could not copy the workspace: ${err.message}`,
+        'Check that the workspace is readable and the disk has room.',
+        { cause: err },
+      );
     }
     return copied.value;
   } finally {

@@ -26,7 +26,11 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
 }
 
 /** collectGarbage, with the stale sessions it left alone (in use) and those it could not remove. */
-export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEnv = process.env, options: JudgeOptions = {}): Promise<Collection> {
+export async function collectGarbageReport(
+  docker: Docker,
+  env: NodeJS.ProcessEnv = process.env,
+  options: JudgeOptions = {},
+): Promise<Collection> {
   const collected: string[] = [];
   const sessionsRoot = path.join(stateRoot(env), 'sessions');
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
@@ -40,7 +44,10 @@ export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEn
     // A half-made session's container goes here; the rest of it with the stale sessions below.
     const orphan = !state || state.containerId !== c.Id || (state.status === 'starting' && !processAlive(state.ownerPid));
     if (orphan) {
-      await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined);
       collected.push(`container ${c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12)}`);
     }
   }
@@ -51,7 +58,10 @@ export async function collectGarbageReport(docker: Docker, env: NodeJS.ProcessEn
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
     if (!state || state.volumeName !== v.Name) {
-      await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => undefined);
       collected.push(`volume ${v.Name}`);
     }
   }

@@ -21,7 +21,16 @@ import type { BaseChanges } from '../snapshot/baseChanges';
 import { baseCopySpec } from '../snapshot/baseCopySpec';
 import { prepareRunning } from '../snapshot/prepareMark';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SnapshotStrategy } from '../snapshot/sessionSnapshot';
-import { assertHardened, ContainerSideFailure, createContainer, createOptionsFor, createWhileCopying, removeSession, startCreated, type ContainerContext } from './container';
+import {
+  assertHardened,
+  ContainerSideFailure,
+  createContainer,
+  createOptionsFor,
+  createWhileCopying,
+  removeSession,
+  startCreated,
+  type ContainerContext,
+} from './container';
 import { collectGarbage } from './gc';
 import type { SessionOptions, StartOutcome } from './options';
 import { airlockOver, SandboxSession } from './session';
@@ -78,19 +87,24 @@ export async function startSession(options: SessionOptions): Promise<Started & {
     digest: policyDigest(options.policy, image.name, digestExtra(options, user, env)),
   };
   // A prepare of the base holds the lock while it does the copying this start would do.
-  const result = await withSessionLock(dir, async () => {
-    const before = readState(dir)?.id;
-    try {
-      return await startLocked(ctx);
-    } catch (err) {
-      // A session this call began making is removed whole; an existing one keeps its copy.
-      const half = readState(dir);
-      if (half && half.id !== before && half.status === 'starting' && half.ownerPid === process.pid) {
-        await removeSession(docker, dir, half).catch(() => undefined);
+  const result = await withSessionLock(
+    dir,
+    async () => {
+      const before = readState(dir)?.id;
+      try {
+        return await startLocked(ctx);
+      } catch (err) {
+        // A session this call began making is removed whole; an existing one keeps its copy.
+        const half = readState(dir);
+        if (half && half.id !== before && half.status === 'starting' && half.ownerPid === process.pid) {
+          await removeSession(docker, dir, half).catch(() => undefined);
+        }
+        throw err;
       }
-      throw err;
-    }
-  }, undefined, { waitWhile: () => prepareRunning(dir) });
+    },
+    undefined,
+    { waitWhile: () => prepareRunning(dir) },
+  );
   return { ...result, collected };
 }
 
@@ -103,16 +117,28 @@ export async function attachSession(options: Omit<SessionOptions, 'progress'>): 
   const { docker, info } = await connectEngine();
   const state = readState(dir);
   if (!state || !state.containerId) {
-    throw new SandboxError('SESSION_NOT_RUNNING', `No sandbox session for ${workspaceRoot}.`, 'Start one with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").');
+    throw new SandboxError(
+      'SESSION_NOT_RUNNING',
+      `No sandbox session for ${workspaceRoot}.`,
+      'Start one with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").',
+    );
   }
   const session = new SandboxSession({ docker, engine: info, dir, state, policy: options.policy });
   const probe = await session.probe();
   if (probe.container === 'unknown') throw probe.error;
   if (probe.container === 'removed') {
-    throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox container of ${workspaceRoot} is gone.`, 'Start the sandbox again; pending changes in its copy are kept.');
+    throw new SandboxError(
+      'SESSION_NOT_RUNNING',
+      `The sandbox container of ${workspaceRoot} is gone.`,
+      'Start the sandbox again; pending changes in its copy are kept.',
+    );
   }
   if (probe.container !== 'running') {
-    throw new SandboxError('SESSION_NOT_RUNNING', `The sandbox of ${workspaceRoot} is stopped.`, 'Start it with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").');
+    throw new SandboxError(
+      'SESSION_NOT_RUNNING',
+      `The sandbox of ${workspaceRoot} is stopped.`,
+      'Start it with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").',
+    );
   }
   return session;
 }
@@ -131,9 +157,15 @@ export function openSnapshotOnly(workspaceRoot: string, policy: Policy, env: Nod
   const { dir, state } = SandboxSession.find(workspaceRoot, env);
   if (!state) return undefined;
   const owner = resolveUser(policy).owner;
-  const snapshot = new SessionSnapshot(state.workspaceRoot, layoutOf(dir), state.strategy, () => {
-    throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox is stopped; this needs it running.', 'Start the sandbox first.');
-  }, owner);
+  const snapshot = new SessionSnapshot(
+    state.workspaceRoot,
+    layoutOf(dir),
+    state.strategy,
+    () => {
+      throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox is stopped; this needs it running.', 'Start the sandbox first.');
+    },
+    owner,
+  );
   return { dir, state, snapshot, airlock: () => airlockOver(snapshot, policy, dir) };
 }
 
@@ -152,7 +184,12 @@ export function sessionAt(docker: Docker, engine: EngineInfo, dir: string, state
  * up. The caller then starts the sandbox with its network (startSandbox). Returns the id
  * of the session thrown away, if there was one.
  */
-export async function resetSession(target: { workspaceRoot: string; policy: Policy; session?: SandboxSession; env?: NodeJS.ProcessEnv }): Promise<string | undefined> {
+export async function resetSession(target: {
+  workspaceRoot: string;
+  policy: Policy;
+  session?: SandboxSession;
+  env?: NodeJS.ProcessEnv;
+}): Promise<string | undefined> {
   let session = target.session;
   if (!session) {
     const found = SandboxSession.find(target.workspaceRoot, target.env);
@@ -178,7 +215,10 @@ async function startLocked(ctx: StartContext): Promise<Started> {
 async function resume(ctx: StartContext, existing: SessionState): Promise<Started> {
   const { docker, info, dir, policy, image, options, env, user, digest } = ctx;
   const { progress } = options;
-  const built = (outcome: StartOutcome): Started => ({ session: new SandboxSession({ docker, engine: info, dir, state: existing, policy }), outcome });
+  const built = (outcome: StartOutcome): Started => ({
+    session: new SandboxSession({ docker, engine: info, dir, state: existing, policy }),
+    outcome,
+  });
   // The pending changes live on the capped file system: without it mounted, the container
   // would see an empty copy and write past the cap.
   if (existing.diskCap === 'hard') await ensureCappedFsMounted(dir);
@@ -264,7 +304,8 @@ async function createSession(ctx: StartContext): Promise<Started> {
     report = await createWhileCopying(container, (signal, named) => copyWorkspace(strategy, signal, named));
     await startCreated(container);
   } catch (err) {
-    const engineCannotMountOverlay = err instanceof ContainerSideFailure && strategy === 'overlay' && !options.strategy && !(err.cause instanceof SandboxError);
+    const engineCannotMountOverlay =
+      err instanceof ContainerSideFailure && strategy === 'overlay' && !options.strategy && !(err.cause instanceof SandboxError);
     if (!engineCannotMountOverlay) {
       await removeSession(docker, dir, state).catch(() => undefined);
       throw err instanceof ContainerSideFailure ? err.cause : err;
@@ -292,7 +333,16 @@ async function createSession(ctx: StartContext): Promise<Started> {
 }
 
 function containerContext(ctx: StartContext, state: SessionState): ContainerContext {
-  return { docker: ctx.docker, dir: ctx.dir, state, policy: ctx.policy, image: ctx.image, options: ctx.options, env: ctx.env, digest: ctx.digest };
+  return {
+    docker: ctx.docker,
+    dir: ctx.dir,
+    state,
+    policy: ctx.policy,
+    image: ctx.image,
+    options: ctx.options,
+    env: ctx.env,
+    digest: ctx.digest,
+  };
 }
 
 function changesNow(source: SessionOptions['baseChanges']): { changes?: BaseChanges } {
@@ -303,9 +353,11 @@ function changesNow(source: SessionOptions['baseChanges']): { changes?: BaseChan
 /** How the base copy was made, for the audit log. */
 function describeRefresh(report: { refresh: string; changedPaths?: number; copied: number }): string {
   const how =
-    report.refresh === 'fresh' ? 'base copied anew'
-    : report.refresh === 'changed' ? `kept base refreshed at ${report.changedPaths ?? 0} changed paths`
-    : 'kept base refreshed, every entry looked at';
+    report.refresh === 'fresh'
+      ? 'base copied anew'
+      : report.refresh === 'changed'
+        ? `kept base refreshed at ${report.changedPaths ?? 0} changed paths`
+        : 'kept base refreshed, every entry looked at';
   return `${how}, ${report.copied} entries copied`;
 }
 
@@ -315,7 +367,7 @@ function assertRuntimeAvailable(policy: Policy, info: EngineInfo): void {
   throw new SandboxError(
     'POLICY_INVALID',
     `The container runtime "${policy.runtime}" set in the sandbox policy is not registered with the Docker engine (it has: ${info.runtimes.join(', ') || 'none listed'}). The sandbox was not started.`,
-    'Install the runtime and register it in the engine\'s daemon.json "runtimes" (for example gVisor\'s runsc), or clear the policy\'s runtime to use the engine\'s default.',
+    "Install the runtime and register it in the engine's daemon.json \"runtimes\" (for example gVisor's runsc), or clear the policy's runtime to use the engine's default.",
   );
 }
 

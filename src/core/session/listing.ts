@@ -29,7 +29,12 @@ function parseMergedListing(dirs: readonly string[], exitCode: number, stdout: B
   const result = new Map<string, Set<string>>(dirs.map((d) => [d, new Set<string>()]));
   const parts = stdout.toString('latin1').split('\0');
   // Pairs, then the end pair ('' and the mark), then the empty rest after the last NUL.
-  const whole = exitCode === 0 && parts.length % 2 === 1 && parts[parts.length - 1] === '' && parts[parts.length - 2] === LIST_END && parts[parts.length - 3] === '';
+  const whole =
+    exitCode === 0 &&
+    parts.length % 2 === 1 &&
+    parts[parts.length - 1] === '' &&
+    parts[parts.length - 2] === LIST_END &&
+    parts[parts.length - 3] === '';
   if (!whole) {
     const detail = stderr.toString('utf8').trim().slice(0, 300);
     if (/No such file or directory|Not a directory/.test(detail)) {

@@ -30,7 +30,11 @@ export interface OpenSandbox {
 }
 
 function networkPaths(sessionDir: string) {
-  return { netDir: path.join(sessionDir, 'net'), logFile: path.join(sessionDir, 'network.jsonl'), tlsKeyDir: path.join(sessionDir, 'net-tls') };
+  return {
+    netDir: path.join(sessionDir, 'net'),
+    logFile: path.join(sessionDir, 'network.jsonl'),
+    tlsKeyDir: path.join(sessionDir, 'net-tls'),
+  };
 }
 
 /** The session's network log file. */
@@ -103,7 +107,12 @@ export async function startSandbox(options: {
 }
 
 /** Attaches to the workspace's running sandbox and serves its network while open. */
-export async function attachSandbox(options: { workspaceRoot: string; policy: Policy; hooks?: SandboxNetworkHooks; env?: NodeJS.ProcessEnv }): Promise<OpenSandbox> {
+export async function attachSandbox(options: {
+  workspaceRoot: string;
+  policy: Policy;
+  hooks?: SandboxNetworkHooks;
+  env?: NodeJS.ProcessEnv;
+}): Promise<OpenSandbox> {
   const env = options.env ?? process.env;
   const session = await attachSession({ workspaceRoot: options.workspaceRoot, policy: options.policy, env });
   if (options.policy.network.mode !== 'allowlist') {
@@ -116,7 +125,16 @@ export async function attachSandbox(options: { workspaceRoot: string; policy: Po
   } catch (err) {
     // Another process already serves this sandbox's network: commands can go ahead.
     if (err instanceof SandboxError && err.code === 'SESSION_BUSY') {
-      return { session, network: { additions: { extraMounts: [], extraEnv: {}, forwarderArgv: undefined, hostSocketPath: undefined }, proxy: undefined, startForwarder: async () => undefined, close: async () => undefined }, close: async () => undefined };
+      return {
+        session,
+        network: {
+          additions: { extraMounts: [], extraEnv: {}, forwarderArgv: undefined, hostSocketPath: undefined },
+          proxy: undefined,
+          startForwarder: async () => undefined,
+          close: async () => undefined,
+        },
+        close: async () => undefined,
+      };
     }
     throw err;
   }

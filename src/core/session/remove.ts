@@ -55,7 +55,8 @@ export interface RemoveResult {
 /** "3 pending changes", "at least 3 pending changes", "pending changes that could not be counted (...)" */
 export function describePending(p: PendingCount): string {
   if (p.unreadable !== undefined) return `pending changes that could not be counted (${p.unreadable})`;
-  if (p.atLeast && p.count === 0) return 'pending changes that cannot be counted while the sandbox is stopped (folders emptied and made again)';
+  if (p.atLeast && p.count === 0)
+    return 'pending changes that cannot be counted while the sandbox is stopped (folders emptied and made again)';
   return `${p.atLeast ? 'at least ' : ''}${p.count} pending change${p.count === 1 ? '' : 's'}`;
 }
 
@@ -84,7 +85,13 @@ export function locateSession(workspace: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** Counts the pending changes of the session in `dir`, without changing anything in it. */
-export async function countPendingChanges(docker: Docker, info: EngineInfo, dir: string, state: SessionState, policy: Policy): Promise<PendingCount> {
+export async function countPendingChanges(
+  docker: Docker,
+  info: EngineInfo,
+  dir: string,
+  state: SessionState,
+  policy: Policy,
+): Promise<PendingCount> {
   const layout = layoutOf(dir);
   // No copy, nothing to lose: a session already half removed.
   if (!fs.existsSync(layout.base)) return { count: 0, atLeast: false };
@@ -94,7 +101,9 @@ export async function countPendingChanges(docker: Docker, info: EngineInfo, dir:
       await ensureCappedFsMounted(dir);
     }
     if (!fs.existsSync(layout.sandbox)) return { count: 0, atLeast: false };
-    const running = state.containerId ? (await engineObjectsOf(docker, dir, state)).containers.some((c) => c.id === state.containerId && c.running) : false;
+    const running = state.containerId
+      ? (await engineObjectsOf(docker, dir, state)).containers.some((c) => c.id === state.containerId && c.running)
+      : false;
     let partial = false;
     const view = running
       ? sessionAt(docker, info, dir, state, policy).snapshot
@@ -150,9 +159,19 @@ export async function removeWorkspaceSession(options: RemoveOptions): Promise<Re
     if (err instanceof SandboxError) throw err;
     const message = (err as Error).message;
     if (/holds the session lock/.test(message)) {
-      throw new SandboxError('SESSION_BUSY', `The sandbox of ${root} is being started, stopped or removed by another process (${message}); nothing was removed.`, 'Wait for it to finish, then run remove again.', { cause: err });
+      throw new SandboxError(
+        'SESSION_BUSY',
+        `The sandbox of ${root} is being started, stopped or removed by another process (${message}); nothing was removed.`,
+        'Wait for it to finish, then run remove again.',
+        { cause: err },
+      );
     }
-    throw new SandboxError('INTERNAL', `Removing the sandbox of ${root} stopped part way: ${message}`, 'Run remove again: what was removed stays removed, and it finishes the rest.', { cause: err });
+    throw new SandboxError(
+      'INTERNAL',
+      `Removing the sandbox of ${root} stopped part way: ${message}`,
+      'Run remove again: what was removed stays removed, and it finishes the rest.',
+      { cause: err },
+    );
   });
   removeEmptySessionFolder(dir);
   return {
@@ -165,7 +184,11 @@ export async function removeWorkspaceSession(options: RemoveOptions): Promise<Re
 }
 
 /** The pending changes of a workspace's session, for asking a person before `remove`; undefined without a session. */
-export async function countWorkspacePendingChanges(workspace: string, policy: Policy, env: NodeJS.ProcessEnv = process.env): Promise<PendingCount | undefined> {
+export async function countWorkspacePendingChanges(
+  workspace: string,
+  policy: Policy,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PendingCount | undefined> {
   const { dir } = locateSession(workspace, env);
   const state = readState(dir);
   if (!state) return undefined;

@@ -90,7 +90,13 @@ export class SandboxSession {
     this.engine = parts.engine;
     this.dir = parts.dir;
     this.policy = parts.policy;
-    this.snapshot = new SessionSnapshot(parts.state.workspaceRoot, layoutOf(parts.dir), parts.state.strategy, () => this.helpers(), resolveUser(parts.policy).owner);
+    this.snapshot = new SessionSnapshot(
+      parts.state.workspaceRoot,
+      layoutOf(parts.dir),
+      parts.state.strategy,
+      () => this.helpers(),
+      resolveUser(parts.policy).owner,
+    );
   }
 
   get id(): string {
@@ -210,10 +216,14 @@ export class SandboxSession {
     const free = this.#state.diskCap === 'hard' ? cappedFsFree(this.dir) : undefined;
     if (untracked) notes.push(untracked);
     if (free !== undefined && free < 1024 * 1024) {
-      notes.push(`The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`);
+      notes.push(
+        `The sandbox's copy reached its disk cap of ${this.policy.diskCapMb} MiB; writes past it fail with "No space left on device". Apply, discard or delete files to make room.`,
+      );
     } else if (added !== undefined && added > this.policy.diskCapMb * 1024 * 1024) {
       fs.writeFileSync(this.overDiskCapMark, String(added));
-      notes.push(`The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`);
+      notes.push(
+        `The sandbox's copy is over its disk cap of ${this.policy.diskCapMb} MiB; further commands are refused until changes are applied, discarded or the sandbox is reset.`,
+      );
     }
     appendAudit(this.auditFile, {
       session: this.id,
@@ -308,7 +318,14 @@ export class SandboxSession {
    * Bounded in time and output (see runHelper).
    */
   helper(script: SandboxScript, args: readonly string[] = [], stdin?: Buffer, options?: HelperOptions): Promise<HelperResult> {
-    return runHelper(this.#docker, this.containerId, this.#state.user, ['/bin/sh', '-c', script.text, script.name, ...args], stdin, options);
+    return runHelper(
+      this.#docker,
+      this.containerId,
+      this.#state.user,
+      ['/bin/sh', '-c', script.text, script.name, ...args],
+      stdin,
+      options,
+    );
   }
 
   /**

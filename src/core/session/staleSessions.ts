@@ -70,6 +70,7 @@ export function judgeSession(f: SessionFacts, options: JudgeOptions = {}): Verdi
   if (!stale) return { collect: false };
   const inUse = inUseReason(f);
   if (inUse) return { collect: false, stale, inUse };
-  if (f.workspaceGone && !f.removalUnfinished && f.hasState && f.status !== 'starting' && f.copyPresent && !options.orphans) return { collect: false, stale, kept: ORPHAN_KEPT };
+  if (f.workspaceGone && !f.removalUnfinished && f.hasState && f.status !== 'starting' && f.copyPresent && !options.orphans)
+    return { collect: false, stale, kept: ORPHAN_KEPT };
   return { collect: true, reason: stale };
 }

@@ -71,7 +71,12 @@ export interface LockWaitOptions {
   readonly waitWhile?: () => boolean;
 }
 
-export async function withSessionLock<T>(sessionDir: string, task: () => Promise<T>, timeoutMs = 120_000, wait: LockWaitOptions = {}): Promise<T> {
+export async function withSessionLock<T>(
+  sessionDir: string,
+  task: () => Promise<T>,
+  timeoutMs = 120_000,
+  wait: LockWaitOptions = {},
+): Promise<T> {
   // Callers in this process queue up first; the file lock orders processes.
   const previous = inProcess.get(sessionDir) ?? Promise.resolve();
   const mine = previous.catch(() => undefined).then(() => withFileLock(sessionDir, task, timeoutMs, wait));

@@ -36,7 +36,11 @@ export interface EngineObjects {
 /** Lists the engine's containers and volumes labelled with `dir` (and the ones its record names). */
 export async function engineObjectsOf(docker: Docker, dir: string, state?: SessionState): Promise<EngineObjects> {
   const listed = await docker.listContainers({ all: true, filters: { label: [`${LABELS.stateDir}=${dir}`] } });
-  const containers = listed.map((c) => ({ id: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12), running: c.State === 'running' }));
+  const containers = listed.map((c) => ({
+    id: c.Id,
+    name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+    running: c.State === 'running',
+  }));
   if (state?.containerId && !containers.some((c) => c.id === state.containerId)) {
     try {
       const inspected = await docker.getContainer(state.containerId).inspect();

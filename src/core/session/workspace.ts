@@ -30,7 +30,11 @@ export function resolveWorkspace(dir: string): string {
   try {
     real = fs.realpathSync(path.resolve(dir));
   } catch {
-    throw new SandboxError('WORKSPACE_INVALID', `The workspace folder ${dir} does not exist.`, 'Open or pass an existing folder (--workspace DIR).');
+    throw new SandboxError(
+      'WORKSPACE_INVALID',
+      `The workspace folder ${dir} does not exist.`,
+      'Open or pass an existing folder (--workspace DIR).',
+    );
   }
   if (!fs.statSync(real).isDirectory()) {
     throw new SandboxError('WORKSPACE_INVALID', `The workspace ${dir} is not a folder.`, 'Pass a folder (--workspace DIR).');

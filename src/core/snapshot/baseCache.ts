@@ -23,7 +23,17 @@ import type { SnapshotLayout } from './layout';
 
 const MANIFEST_VERSION = 1;
 
-type RecordRow = [key: string, symlink: 0 | 1, ino: number, size: number, mtimeMs: number, ctimeMs: number, mode: number, copyIno: number, copyCtimeMs: number];
+type RecordRow = [
+  key: string,
+  symlink: 0 | 1,
+  ino: number,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+  mode: number,
+  copyIno: number,
+  copyCtimeMs: number,
+];
 
 interface ManifestFile {
   readonly version: number;
@@ -57,7 +67,8 @@ export interface KeptBase {
 
 async function writeManifest(dir: string, reuseKey: string, manifest: BaseManifest): Promise<void> {
   const rows: RecordRow[] = [];
-  for (const [key, r] of manifest.entries) rows.push([key, r.symlink ? 1 : 0, r.ino, r.size, r.mtimeMs, r.ctimeMs, r.mode, r.copyIno, r.copyCtimeMs]);
+  for (const [key, r] of manifest.entries)
+    rows.push([key, r.symlink ? 1 : 0, r.ino, r.size, r.mtimeMs, r.ctimeMs, r.mode, r.copyIno, r.copyCtimeMs]);
   const file: ManifestFile = { version: MANIFEST_VERSION, reuseKey, startedAtMs: manifest.startedAtMs, rows };
   const target = path.join(dir, MANIFEST_NAME);
   const tmp = `${target}.${crypto.randomBytes(4).toString('hex')}`;

@@ -104,5 +104,11 @@ export function expandBraces(pattern: string): string[] {
 
 /** A pattern read relative to the workspace folder: not absolute, not `./…`, no `${…}`. */
 function isWorkspaceRelative(pattern: string): boolean {
-  return !pattern.startsWith('/') && !pattern.startsWith('\\') && !/^[A-Za-z]:[\\/]/.test(pattern) && !pattern.startsWith('./') && !pattern.includes('${');
+  return (
+    !pattern.startsWith('/') &&
+    !pattern.startsWith('\\') &&
+    !/^[A-Za-z]:[\\/]/.test(pattern) &&
+    !pattern.startsWith('./') &&
+    !pattern.includes('${')
+  );
 }

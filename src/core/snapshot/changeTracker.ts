@@ -106,7 +106,9 @@ const SLASH = Buffer.from('/');
 const join = (parent: Buffer, name: Buffer): Buffer => (parent.length === 0 ? name : Buffer.concat([parent, SLASH, name]));
 
 function textOf(raw: Buffer): string {
-  return namesOf(raw).map((n) => decodeName(n).name).join('/');
+  return namesOf(raw)
+    .map((n) => decodeName(n).name)
+    .join('/');
 }
 
 /** Half the kernel's inotify queue, or undefined when it cannot be read (then nothing is tracked). */
@@ -235,7 +237,8 @@ export class ChangeTracker {
 
   private async look(window: Window): Promise<Touched> {
     this.looks++;
-    if (this.closed || this.disabled || this.looks === 1) return this.walkOnly(window, this.disabled ?? (this.closed ? 'closed' : 'first look'));
+    if (this.closed || this.disabled || this.looks === 1)
+      return this.walkOnly(window, this.disabled ?? (this.closed ? 'closed' : 'first look'));
     const hadState = this.root !== undefined;
     try {
       try {
@@ -353,7 +356,9 @@ export class ChangeTracker {
     this.reset();
     this.stats.walks++;
     const recentSince = Math.min(this.oldestWindow(), window.sinceMs);
-    this.syncWatcher = fs.watch(this.syncDir, { persistent: false, encoding: 'buffer' }, (_type, name) => this.onSync(name as unknown as Buffer | null));
+    this.syncWatcher = fs.watch(this.syncDir, { persistent: false, encoding: 'buffer' }, (_type, name) =>
+      this.onSync(name as unknown as Buffer | null),
+    );
     this.syncWatcher.on('error', () => this.markLost('the sync watch failed'));
     const st = await this.rootDir!.stat();
     this.root = { kind: 'dir', raw: Buffer.alloc(0), ino: st.ino, dev: st.dev, children: new Map() };
@@ -381,7 +386,8 @@ export class ChangeTracker {
   }
 
   private countEvent(): void {
-    if (++this.events >= (this.eventLimit ?? Infinity)) this.markLost(`${this.events} events between two looks (the kernel's queue may have overflowed)`);
+    if (++this.events >= (this.eventLimit ?? Infinity))
+      this.markLost(`${this.events} events between two looks (the kernel's queue may have overflowed)`);
   }
 
   /** Something may have been missed: the next look rebuilds; a barrier waiting now returns at once. */
@@ -436,7 +442,9 @@ export class ChangeTracker {
     const dirKey = key(node.raw);
     const raw = node.raw;
     // Watch first, list second: what is made after the watch comes as events.
-    node.watcher = fs.watch(dir.at().toString('latin1'), { persistent: false, encoding: 'buffer' }, (_type, name) => this.onEvent(dirKey, raw, name as unknown as Buffer | null));
+    node.watcher = fs.watch(dir.at().toString('latin1'), { persistent: false, encoding: 'buffer' }, (_type, name) =>
+      this.onEvent(dirKey, raw, name as unknown as Buffer | null),
+    );
     node.watcher.on('error', () => this.markLost('a folder watch failed'));
     this.watches++;
     for (const name of await dir.list()) await this.lookAt(dir, node, name, recentSince);
@@ -508,7 +516,8 @@ export class ChangeTracker {
       }
       // Outside a whole listing, every other name of the inode must be known already;
       // otherwise one of them may hold a size no event will update: list everything anew.
-      if (!this.building && (this.linkCounts.get(st.ino) ?? 0) < st.nlink) throw new Lost(`"${textOf(raw)}" shares its inode with names not known yet`);
+      if (!this.building && (this.linkCounts.get(st.ino) ?? 0) < st.nlink)
+        throw new Lost(`"${textOf(raw)}" shares its inode with names not known yet`);
     }
     if (st.ctimeMs >= recentSince) this.recent.set(key(raw), { raw, ctimeMs: st.ctimeMs });
     else this.recent.delete(key(raw));
@@ -565,7 +574,9 @@ export class ChangeTracker {
     // Names that share an inode: one was written, all changed; look at every such name.
     for (const raw of [...this.linked.values()]) {
       const names = namesOf(raw);
-      const parent = this.nodeAt(names.length > 1 ? Buffer.from(raw.subarray(0, raw.length - names[names.length - 1]!.length - 1)) : Buffer.alloc(0));
+      const parent = this.nodeAt(
+        names.length > 1 ? Buffer.from(raw.subarray(0, raw.length - names[names.length - 1]!.length - 1)) : Buffer.alloc(0),
+      );
       if (!parent) continue;
       await this.withOpen(parent, (dir) => this.lookAt(dir, parent, names[names.length - 1]!, recentSince));
     }

@@ -90,7 +90,8 @@ async function copyScrubbedGitConfig(src: Buffer, dst: Buffer, rel: string, st: 
   try {
     const now = await handle.stat();
     if (!now.isFile()) throw new Error(`${rel} is no longer a regular file`);
-    if (now.size > MAX_GIT_CONFIG_BYTES) throw new Error(`the git configuration ${rel} is larger than 1 MiB, too large to be a configuration`);
+    if (now.size > MAX_GIT_CONFIG_BYTES)
+      throw new Error(`the git configuration ${rel} is larger than 1 MiB, too large to be a configuration`);
     content = await handle.readFile();
   } finally {
     await handle.close();
@@ -133,7 +134,6 @@ function unchangedSince(prev: ManifestRecord | undefined, st: fs.Stats, copy: fs
     prev.copyCtimeMs === copy.ctimeMs
   );
 }
-
 
 /** How long the walk runs before the event loop gets a turn. */
 const SLICE_MS = 15;
@@ -322,7 +322,10 @@ class TreeCopy {
     }
     if (scrub && !st.isFile()) {
       // A link would hand git a file that was never scrubbed (its target, copied as it is).
-      this.report.skipped.push({ path: rel, reason: 'a git configuration that is not a regular file is not copied: it could not be scrubbed of credentials' });
+      this.report.skipped.push({
+        path: rel,
+        reason: 'a git configuration that is not a regular file is not copied: it could not be scrubbed of credentials',
+      });
       return false;
     }
     if (!st.isFile() && !st.isSymbolicLink()) {
@@ -363,7 +366,10 @@ class TreeCopy {
         return true;
       }
     }
-    this.report.skipped.push({ path: rel, reason: 'it changed from one kind of entry to another while it was being copied; start the sandbox again to copy it' });
+    this.report.skipped.push({
+      path: rel,
+      reason: 'it changed from one kind of entry to another while it was being copied; start the sandbox again to copy it',
+    });
     return false;
   }
 
@@ -462,7 +468,17 @@ class TreeCopy {
       let parent = parents.get(parentKey);
       if (!parent) {
         const rawRel = cut === -1 ? Buffer.alloc(0) : raw.subarray(0, cut);
-        parent = parentKey === '' ? this.root : { src: join(this.root.src, rawRel), dst: join(this.root.dst, rawRel), rel: decodeName(rawRel).name, rawRel, existed: true, opened: false };
+        parent =
+          parentKey === ''
+            ? this.root
+            : {
+                src: join(this.root.src, rawRel),
+                dst: join(this.root.dst, rawRel),
+                rel: decodeName(rawRel).name,
+                rawRel,
+                existed: true,
+                opened: false,
+              };
         parents.set(parentKey, parent);
         // Its mode and times follow the source again once its changed entries are in.
         if (parent !== this.root) this.toFinish.push({ folder: parent, st: fs.lstatSync(parent.src) });
@@ -501,7 +517,9 @@ class TreeCopy {
     for (const changed of changedPaths) {
       const parts = changed.split('/');
       if (!changed || changed.includes('\0') || parts.some((s) => s === '' || s === '.' || s === '..')) {
-        throw new Error(`A changed path must be relative to the workspace, with "/" between names and no empty, "." or ".." name: ${JSON.stringify(changed)}`);
+        throw new Error(
+          `A changed path must be relative to the workspace, with "/" between names and no empty, "." or ".." name: ${JSON.stringify(changed)}`,
+        );
       }
       const lossy = parts.findIndex((s) => s.includes('\uFFFD'));
       let keep = lossy === -1 ? parts.length : lossy;

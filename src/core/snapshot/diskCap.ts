@@ -86,7 +86,12 @@ export async function mountCappedFs(sessionDir: string, capBytes: number): Promi
     await mount(image, mountPoint);
   } catch (err) {
     await fs.promises.rm(image, { force: true });
-    throw new SandboxError('SNAPSHOT_FAILED', `Could not make the sandbox's capped file system: ${describe(err)}`, 'Check that loop devices are available, or lower the disk cap.', { cause: err });
+    throw new SandboxError(
+      'SNAPSHOT_FAILED',
+      `Could not make the sandbox's capped file system: ${describe(err)}`,
+      'Check that loop devices are available, or lower the disk cap.',
+      { cause: err },
+    );
   }
 }
 
@@ -105,7 +110,12 @@ export async function ensureCappedFsMounted(sessionDir: string): Promise<void> {
   try {
     await mount(image, mountPoint);
   } catch (err) {
-    throw new SandboxError('SNAPSHOT_FAILED', `Could not mount the sandbox's capped file system: ${describe(err)}`, 'Check that loop devices are available.', { cause: err });
+    throw new SandboxError(
+      'SNAPSHOT_FAILED',
+      `Could not mount the sandbox's capped file system: ${describe(err)}`,
+      'Check that loop devices are available.',
+      { cause: err },
+    );
   }
 }
 

@@ -60,7 +60,8 @@ export async function prepareBase(options: PrepareOptions): Promise<PrepareResul
       dir,
       async (): Promise<PrepareResult> => {
         if (readState(dir)) return { outcome: 'skipped', reason: 'the workspace has a sandbox session, which holds its own copy' };
-        if (removalUnfinished(dir)) return { outcome: 'skipped', reason: 'a removal of the sandbox was cut short; the next start or `agent-sandbox gc` finishes it' };
+        if (removalUnfinished(dir))
+          return { outcome: 'skipped', reason: 'a removal of the sandbox was cut short; the next start or `agent-sandbox gc` finishes it' };
         writePreparingMark(dir);
         try {
           return await refreshKeptCopy(dir, workspaceRoot, spec, options);
@@ -79,7 +80,12 @@ export async function prepareBase(options: PrepareOptions): Promise<PrepareResul
   return result;
 }
 
-async function refreshKeptCopy(dir: string, workspaceRoot: string, spec: ReturnType<typeof baseCopySpec>, options: PrepareOptions): Promise<PrepareResult> {
+async function refreshKeptCopy(
+  dir: string,
+  workspaceRoot: string,
+  spec: ReturnType<typeof baseCopySpec>,
+  options: PrepareOptions,
+): Promise<PrepareResult> {
   const started = Date.now();
   const cacheDir = baseCacheDirFor(dir);
   const { base, kept } = await beginRefreshInPlace(cacheDir, spec.reuseKey);
@@ -96,8 +102,14 @@ async function refreshKeptCopy(dir: string, workspaceRoot: string, spec: ReturnT
     });
   } catch (err) {
     // The copy keeps its mark: the next refresh looks at every entry of it.
-    if ((err as Error).name === 'AbortError') throw new SandboxError('CANCELLED', 'Preparing the workspace copy was cancelled; the next start or prepare finishes it.');
-    throw new SandboxError('SNAPSHOT_FAILED', `Could not prepare the workspace copy: ${(err as Error).message}`, 'Check that the workspace is readable and the disk has room.', { cause: err });
+    if ((err as Error).name === 'AbortError')
+      throw new SandboxError('CANCELLED', 'Preparing the workspace copy was cancelled; the next start or prepare finishes it.');
+    throw new SandboxError(
+      'SNAPSHOT_FAILED',
+      `Could not prepare the workspace copy: ${(err as Error).message}`,
+      'Check that the workspace is readable and the disk has room.',
+      { cause: err },
+    );
   }
   await finishRefreshInPlace(cacheDir, spec.reuseKey, report.manifest);
   // Its modification time tells the collection of unused copies that it is in use.
@@ -124,8 +136,10 @@ function seconds(ms: number): string {
 export function describePrepare(result: PrepareResult): string {
   if (result.outcome !== 'prepared') return `Nothing prepared: ${result.reason}.`;
   const how =
-    result.refresh === 'fresh' ? 'made anew'
-    : result.refresh === 'changed' ? `refreshed at ${result.changedPaths ?? 0} changed paths`
-    : 'refreshed, every entry looked at';
+    result.refresh === 'fresh'
+      ? 'made anew'
+      : result.refresh === 'changed'
+        ? `refreshed at ${result.changedPaths ?? 0} changed paths`
+        : 'refreshed, every entry looked at';
   return `Workspace copy ${how}: ${result.entries} entries, ${result.copied} copied, in ${seconds(result.ms)}.`;
 }

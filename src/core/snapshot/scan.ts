@@ -32,7 +32,12 @@ const ROOT: Rel = { raw: Buffer.alloc(0), text: '', valid: true, depth: 0 };
 function child(parent: Rel, rawName: Buffer): Rel {
   const { name, valid } = decodeName(rawName);
   if (parent.raw.length === 0) return { raw: rawName, text: name, valid, depth: 1 };
-  return { raw: Buffer.concat([parent.raw, SLASH, rawName]), text: `${parent.text}/${name}`, valid: parent.valid && valid, depth: parent.depth + 1 };
+  return {
+    raw: Buffer.concat([parent.raw, SLASH, rawName]),
+    text: `${parent.text}/${name}`,
+    valid: parent.valid && valid,
+    depth: parent.depth + 1,
+  };
 }
 
 async function infoIn(dir: Dir | undefined, name: Buffer): Promise<EntryInfo | undefined> {
@@ -149,7 +154,9 @@ async function withRoots<T>(roots: readonly string[], work: (dirs: Dir[]) => Pro
 export type MergedLister = (dirs: readonly string[]) => Promise<Map<string, Set<string>>>;
 
 export function scanOverlay(baseDir: string, upperDir: string, listMerged: MergedLister, memo = new ScanMemo()): Promise<RawChange[]> {
-  return retrying(() => withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged, memo)));
+  return retrying(() =>
+    withRoots([baseDir, upperDir], ([baseRoot, upperRoot]) => scanOverlayOnce(baseRoot!, upperRoot!, listMerged, memo)),
+  );
 }
 
 async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: MergedLister, memo: ScanMemo): Promise<RawChange[]> {
@@ -186,7 +193,9 @@ async function scanOverlayOnce(baseRoot: Dir, upperRoot: Dir, listMerged: Merged
           continue;
         }
         if (baseInfo.mode !== sandbox.mode) out.push(change(c, 'modified', baseInfo, sandbox));
-        await inDir(upper, name, c, (subUpper) => (subUpper ? inDir(base, name, c, (subBase) => walk(c, subUpper, subBase)) : Promise.resolve()));
+        await inDir(upper, name, c, (subUpper) =>
+          subUpper ? inDir(base, name, c, (subBase) => walk(c, subUpper, subBase)) : Promise.resolve(),
+        );
         continue;
       }
       if (baseInfo.type === 'directory') {

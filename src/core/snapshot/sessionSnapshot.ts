@@ -100,7 +100,9 @@ export class SessionSnapshot implements SnapshotView {
     const names = namesOf(rel);
     const name = names[names.length - 1]!;
     if (this.strategy === 'overlay' && !(await this.shadowedInSandbox(names))) {
-      throw new Error(`${rel} is no longer in the sandbox's own layer, so the base is left as it was there (the running sandbox would see the change)`);
+      throw new Error(
+        `${rel} is no longer in the sandbox's own layer, so the base is left as it was there (the running sandbox would see the change)`,
+      );
     }
     const baseRoot = await Dir.openRoot(this.layout.base);
     try {

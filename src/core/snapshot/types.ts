@@ -44,7 +44,11 @@ export type SnapshotSide = 'base' | 'sandbox';
  */
 export type BaseEntry =
   | { readonly type: 'absent' }
-  | { readonly type: 'file'; readonly mode: number; readonly source: { readonly data: Buffer } | { readonly open: () => Promise<FileHandle> } }
+  | {
+      readonly type: 'file';
+      readonly mode: number;
+      readonly source: { readonly data: Buffer } | { readonly open: () => Promise<FileHandle> };
+    }
   | { readonly type: 'symlink'; readonly target: string }
   | { readonly type: 'directory'; readonly mode: number };
 

@@ -70,7 +70,9 @@ export class TreeWatcher {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-        this.fail(`the folder ${dir || '.'} cannot be watched (${(err as Error).message})${code === 'ENOSPC' ? '; raise fs.inotify.max_user_watches' : ''}`);
+        this.fail(
+          `the folder ${dir || '.'} cannot be watched (${(err as Error).message})${code === 'ENOSPC' ? '; raise fs.inotify.max_user_watches' : ''}`,
+        );
         continue;
       }
       let entries: fs.Dirent[];

@@ -80,7 +80,11 @@ export class WatchedChanges {
   heartbeat(now: number): void {
     const gap = now - this.lastBeat;
     this.lastBeat = now;
-    if (gap > this.maxGap) this.lose(`no heartbeat for ${Math.round(gap / 1000)} s (the machine slept or the process stood still), so events may have been lost`, now);
+    if (gap > this.maxGap)
+      this.lose(
+        `no heartbeat for ${Math.round(gap / 1000)} s (the machine slept or the process stood still), so events may have been lost`,
+        now,
+      );
   }
 
   /**

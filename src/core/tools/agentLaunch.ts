@@ -20,7 +20,12 @@ export interface KnownAgent {
 
 export const KNOWN_AGENTS: Readonly<Record<string, KnownAgent>> = {
   claude: { apiHosts: ['api.anthropic.com'], keyVariables: ['ANTHROPIC_API_KEY'], preset: 'anthropic', keyHeader: { header: 'x-api-key' } },
-  codex: { apiHosts: ['api.openai.com'], keyVariables: ['OPENAI_API_KEY'], preset: 'openai', keyHeader: { header: 'Authorization', prefix: 'Bearer ' } },
+  codex: {
+    apiHosts: ['api.openai.com'],
+    keyVariables: ['OPENAI_API_KEY'],
+    preset: 'openai',
+    keyHeader: { header: 'Authorization', prefix: 'Bearer ' },
+  },
 };
 
 /**
@@ -75,7 +80,11 @@ export function networkWithAgentAccess(network: Policy['network'], agent: KnownA
 
 function reachable(host: string, network: Policy['network']): boolean {
   if (network.mode === 'none') return false;
-  const rules = compileRules({ allow: [...expandPresets(network.presets), ...network.allow], deny: network.deny, unlisted: network.unlisted });
+  const rules = compileRules({
+    allow: [...expandPresets(network.presets), ...network.allow],
+    deny: network.deny,
+    unlisted: network.unlisted,
+  });
   // "ask" is reachable too: the editor puts the host to the person when the agent calls it.
   return decideNormalized(rules, normalizeHost(host)!, 443).verdict !== 'deny';
 }
@@ -105,7 +114,10 @@ export function missingForAgent(
   if (!known) return missing;
   const unreachable = known.agent.apiHosts.filter((h) => !reachable(h, policy.network));
   if (unreachable.length) {
-    const how = policy.network.mode === 'none' ? 'the sandbox has no network (network.mode is "none")' : `the network allowlist does not include ${unreachable.join(', ')}`;
+    const how =
+      policy.network.mode === 'none'
+        ? 'the sandbox has no network (network.mode is "none")'
+        : `the network allowlist does not include ${unreachable.join(', ')}`;
     missing.push({
       what: 'network',
       message: `${known.name} needs to reach ${unreachable.join(', ')}, but ${how}. Set network.mode to "allowlist" and allow ${unreachable.join(', ')}${known.agent.preset ? ` (the "${known.agent.preset}" preset)` : ''} in your Agent Sandbox settings.`,

@@ -7,7 +7,11 @@ export type ShellCallPlan = { readonly kind: 'shell'; readonly command: string }
 
 export function planShellCall(tool: string, command: unknown): ShellCallPlan {
   if (typeof command !== 'string' || !command.trim()) return { kind: 'deny', reason: `The ${tool} call has no command to run.` };
-  if (command.includes('\0')) return { kind: 'deny', reason: `Agent Sandbox: the ${tool} command contains a NUL byte, which no shell command can carry; it was not run.` };
+  if (command.includes('\0'))
+    return {
+      kind: 'deny',
+      reason: `Agent Sandbox: the ${tool} command contains a NUL byte, which no shell command can carry; it was not run.`,
+    };
   return { kind: 'shell', command };
 }
 
@@ -15,7 +19,11 @@ export function planShellCall(tool: string, command: unknown): ShellCallPlan {
  * A direct host edit: refused, unless the hook was told to allow host edits. `instead` names
  * the tools that edit the sandbox copy, as a sentence fragment after "with".
  */
-export function planHostEdit(tool: string, allowHostEdits: boolean | undefined, instead: string): { readonly kind: 'pass' } | { readonly kind: 'deny'; readonly reason: string } {
+export function planHostEdit(
+  tool: string,
+  allowHostEdits: boolean | undefined,
+  instead: string,
+): { readonly kind: 'pass' } | { readonly kind: 'deny'; readonly reason: string } {
   if (allowHostEdits) return { kind: 'pass' };
   return {
     kind: 'deny',

@@ -86,7 +86,12 @@ export function materializedName(rel: string): string {
  * (leaving room for the one about to be made). Entries whose names this module does not make
  * are left alone.
  */
-export function entriesToExpire(entries: readonly { name: string; mtimeMs: number }[], now: number, maxKept: number, maxAgeMs: number): string[] {
+export function entriesToExpire(
+  entries: readonly { name: string; mtimeMs: number }[],
+  now: number,
+  maxKept: number,
+  maxAgeMs: number,
+): string[] {
   const ours = entries.filter((e) => ENTRY.test(e.name)).sort((a, b) => b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : -1));
   const expired: string[] = [];
   let kept = 0;

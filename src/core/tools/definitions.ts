@@ -5,24 +5,36 @@
  */
 import { z } from 'zod';
 
-const REMINDER =
-  'Nothing reaches the real workspace until a person reviews the changes and applies them.';
+const REMINDER = 'Nothing reaches the real workspace until a person reviews the changes and applies them.';
 
 const relPath = z
   .string()
   .min(1)
-  .describe('Path of the file, relative to the workspace root (for example "src/index.ts"). Absolute paths are accepted only under the workspace.');
+  .describe(
+    'Path of the file, relative to the workspace root (for example "src/index.ts"). Absolute paths are accepted only under the workspace.',
+  );
 
 export const RunCommandInput = z.strictObject({
   command: z.string().min(1).describe('The shell command line to run with /bin/sh -c, for example "npm test" or "grep -rn TODO src".'),
   cwd: z.string().min(1).optional().describe('Folder to run in, relative to the workspace root. Default: the workspace root.'),
-  timeoutSec: z.number().int().positive().max(3600).optional().describe("Kill the command after this many seconds (exit code 124). Default: the sandbox policy's limit."),
+  timeoutSec: z
+    .number()
+    .int()
+    .positive()
+    .max(3600)
+    .optional()
+    .describe("Kill the command after this many seconds (exit code 124). Default: the sandbox policy's limit."),
 });
 
 export const ReadFileInput = z.strictObject({
   path: relPath,
   startLine: z.number().int().positive().optional().describe('First line to return, 1-based. Default: 1.'),
-  endLine: z.number().int().positive().optional().describe('Last line to return, inclusive. Default: the end of the file (output is capped).'),
+  endLine: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Last line to return, inclusive. Default: the end of the file (output is capped).'),
 });
 
 export const WriteFileInput = z.strictObject({
@@ -32,7 +44,12 @@ export const WriteFileInput = z.strictObject({
 
 export const EditFileInput = z.strictObject({
   path: relPath,
-  oldText: z.string().min(1).describe('The exact text to replace, including whitespace and indentation. It must occur exactly once unless replaceAll is true; include surrounding lines to make it unique.'),
+  oldText: z
+    .string()
+    .min(1)
+    .describe(
+      'The exact text to replace, including whitespace and indentation. It must occur exactly once unless replaceAll is true; include surrounding lines to make it unique.',
+    ),
   newText: z.string().describe('The text that replaces oldText.'),
   replaceAll: z.boolean().optional().describe('Replace every occurrence of oldText instead of requiring exactly one.'),
 });

@@ -46,7 +46,13 @@ export async function reconcileRejections(airlock: Airlock, write: SandboxWriter
       continue;
     }
     try {
-      await write(entry.path, Buffer.from(applyHunks(split.baseText, split.hunks, (h) => !rejected.includes(h)), 'utf8'));
+      await write(
+        entry.path,
+        Buffer.from(
+          applyHunks(split.baseText, split.hunks, (h) => !rejected.includes(h)),
+          'utf8',
+        ),
+      );
       // The hunk is gone from the copy; its decision would only catch a later, deliberate retry.
       for (const h of rejected) review.decideHunk(entry, h, 'pending');
       reviewChanged = true;
@@ -116,7 +122,10 @@ export function describeFeedback(items: readonly FeedbackItem[], report?: Reconc
     }
   }
   if (report) {
-    const undone = [...report.revertedFiles, ...report.revertedHunks.map((h) => `${h.path} (hunk${h.hunks.length > 1 ? 's' : ''} ${h.hunks.join(', ')})`)];
+    const undone = [
+      ...report.revertedFiles,
+      ...report.revertedHunks.map((h) => `${h.path} (hunk${h.hunks.length > 1 ? 's' : ''} ${h.hunks.join(', ')})`),
+    ];
     if (undone.length) lines.push(`Undone in the sandbox copy just now: ${listPaths(undone)}.`);
     for (const f of report.failed) lines.push(`Could not undo ${f.path} in the sandbox copy: ${f.reason}`);
   }

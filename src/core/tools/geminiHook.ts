@@ -28,7 +28,16 @@ import type { HookAnswer, HookPlan } from './hookTypes';
 import { planHostEdit, planShellCall } from './commonPlans';
 
 /** Events only Gemini CLI sends; an input with one of them is answered in Gemini's format. */
-export const GEMINI_EVENTS = new Set(['BeforeTool', 'AfterTool', 'BeforeAgent', 'AfterAgent', 'BeforeModel', 'AfterModel', 'BeforeToolSelection', 'PreCompress']);
+export const GEMINI_EVENTS = new Set([
+  'BeforeTool',
+  'AfterTool',
+  'BeforeAgent',
+  'AfterAgent',
+  'BeforeModel',
+  'AfterModel',
+  'BeforeToolSelection',
+  'PreCompress',
+]);
 
 /** The one event the hook is configured for in Gemini CLI. */
 export const GEMINI_TOOL_EVENT = 'BeforeTool';
@@ -49,7 +58,10 @@ const GEMINI_WORKSPACE_SEARCH_TOOLS = new Set(['read_many_files', 'glob', 'grep_
 /** Its tools that run code or write outside the workspace, with the reason given to the agent. */
 const GEMINI_HOST_RUN_TOOLS = new Map<string, string>([
   ['save_memory', "it writes the person's Gemini memory file in their home folder, on the host."],
-  ['invoke_agent', 'whether the tool calls of its subagent reach this hook is not established, so they could run on the host. Do the work here: shell commands run in the sandbox.'],
+  [
+    'invoke_agent',
+    'whether the tool calls of its subagent reach this hook is not established, so they could run on the host. Do the work here: shell commands run in the sandbox.',
+  ],
 ]);
 
 /**
@@ -93,10 +105,18 @@ export function geminiShellCwd(cwd: string | undefined, toolInput: Record<string
  * The plan for one of Gemini CLI's own tools, or undefined for a name it does not have (an
  * MCP tool, `mcp_<server>_<tool>`, or a newer tool), which the common rules judge.
  */
-export function planGeminiTool(tool: string, toolInput: Record<string, unknown>, options: { allowHostEdits?: boolean }): HookPlan | undefined {
+export function planGeminiTool(
+  tool: string,
+  toolInput: Record<string, unknown>,
+  options: { allowHostEdits?: boolean },
+): HookPlan | undefined {
   if (tool === GEMINI_SHELL_TOOL) return planShellCall(tool, toolInput.command);
   if (GEMINI_HOST_EDIT_TOOLS.has(tool)) {
-    return planHostEdit(tool, options.allowHostEdits, 'the mcp_agent-sandbox_write_file or mcp_agent-sandbox_edit_file tools, or with run_shell_command (its commands run in the sandbox)');
+    return planHostEdit(
+      tool,
+      options.allowHostEdits,
+      'the mcp_agent-sandbox_write_file or mcp_agent-sandbox_edit_file tools, or with run_shell_command (its commands run in the sandbox)',
+    );
   }
   if (tool === GEMINI_READ_TOOL) {
     const target = toolInput[GEMINI_READ_FIELD];
@@ -132,5 +152,9 @@ export interface GeminiHookAnswer {
  */
 export function geminiAnswer(answer: HookAnswer): GeminiHookAnswer {
   const { permissionDecision, permissionDecisionReason, updatedInput } = answer.hookSpecificOutput;
-  return { decision: permissionDecision, reason: permissionDecisionReason, ...(updatedInput ? { hookSpecificOutput: { tool_input: updatedInput } } : {}) };
+  return {
+    decision: permissionDecision,
+    reason: permissionDecisionReason,
+    ...(updatedInput ? { hookSpecificOutput: { tool_input: updatedInput } } : {}),
+  };
 }

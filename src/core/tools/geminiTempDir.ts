@@ -70,7 +70,8 @@ function fromRegistry(geminiDir: string, projectRoot: string): string | undefine
   try {
     const projects = (JSON.parse(text) as { projects?: Record<string, unknown> }).projects;
     const short = projects && Object.prototype.hasOwnProperty.call(projects, projectRoot) ? projects[projectRoot] : undefined;
-    if (typeof short !== 'string' || !short || short.includes('/') || short.includes('\0') || short === '.' || short === '..') return undefined;
+    if (typeof short !== 'string' || !short || short.includes('/') || short.includes('\0') || short === '.' || short === '..')
+      return undefined;
     return path.join(geminiDir, 'tmp', short);
   } catch {
     return undefined;
@@ -81,10 +82,19 @@ function fromRegistry(geminiDir: string, projectRoot: string): string | undefine
  * Gemini's project temp folder for the hook input's `cwd` and `transcript_path`, or
  * undefined when it cannot be established. `home` is the person's home folder.
  */
-export function geminiProjectTempDir(cwd: string | undefined, transcriptPath: string | undefined, home: string = os.homedir()): string | undefined {
+export function geminiProjectTempDir(
+  cwd: string | undefined,
+  transcriptPath: string | undefined,
+  home: string = os.homedir(),
+): string | undefined {
   if (!cwd || cwd.includes('\0') || !path.isAbsolute(cwd)) return undefined;
   const projectRoot = path.resolve(cwd);
-  if (transcriptPath && !transcriptPath.includes('\0') && path.isAbsolute(transcriptPath) && path.basename(path.dirname(transcriptPath)) === 'chats') {
+  if (
+    transcriptPath &&
+    !transcriptPath.includes('\0') &&
+    path.isAbsolute(transcriptPath) &&
+    path.basename(path.dirname(transcriptPath)) === 'chats'
+  ) {
     const found = claimedBy(path.dirname(path.dirname(transcriptPath)), projectRoot);
     if (found) return found;
   }

@@ -48,11 +48,18 @@ function errorOutcome(text: string): ToolOutcome {
 }
 
 /** Validates a tool input; the message names each bad field and what it should be. */
-export function parseToolInput<S extends z.ZodType>(name: string, schema: S, raw: unknown): { ok: true; value: z.infer<S> } | { ok: false; message: string } {
+export function parseToolInput<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  raw: unknown,
+): { ok: true; value: z.infer<S> } | { ok: false; message: string } {
   const parsed = schema.safeParse(raw ?? {});
   if (parsed.success) return { ok: true, value: parsed.data };
   const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`);
-  return { ok: false, message: `Invalid input for ${name}: ${problems.join('; ')}. Fix the input to match the tool's schema and call it again.` };
+  return {
+    ok: false,
+    message: `Invalid input for ${name}: ${problems.join('; ')}. Fix the input to match the tool's schema and call it again.`,
+  };
 }
 
 /** Runs one tool call. Never throws for a bad input or a sandbox problem: those are error results. */
@@ -74,7 +81,13 @@ export async function invokeTool(host: ToolHost, name: string, rawInput: unknown
   }
 }
 
-function runTool(name: Exclude<ToolName, 'review_feedback'>, session: SandboxSession, airlock: Airlock, input: unknown, options: InvokeOptions): Promise<ToolOutcome> {
+function runTool(
+  name: Exclude<ToolName, 'review_feedback'>,
+  session: SandboxSession,
+  airlock: Airlock,
+  input: unknown,
+  options: InvokeOptions,
+): Promise<ToolOutcome> {
   switch (name) {
     case 'run_command':
       return runCommand(session, input as z.infer<typeof RunCommandInput>, options);
@@ -133,7 +146,8 @@ function looksBinary(bytes: Buffer): boolean {
 async function readFile(session: SandboxSession, input: z.infer<typeof ReadFileInput>): Promise<ToolOutcome> {
   const rel = sandboxRelativePath(input.path, session.workspaceRoot);
   const bytes = await readSandboxFile(session, rel);
-  if (looksBinary(bytes)) return { text: `${rel} is a binary file of ${bytes.length} bytes; it is not shown.`, isError: false, changedFiles: [] };
+  if (looksBinary(bytes))
+    return { text: `${rel} is a binary file of ${bytes.length} bytes; it is not shown.`, isError: false, changedFiles: [] };
   const lines = bytes.toString('utf8').split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const total = lines.length;
@@ -157,7 +171,15 @@ async function readFile(session: SandboxSession, input: z.infer<typeof ReadFileI
 }
 
 function auditFileTool(session: SandboxSession, tool: string, rel: string): void {
-  appendAudit(session.auditFile, { session: session.id, event: 'command', argv: ['(file tool)', tool, rel], exitCode: 0, outcome: 'exited', changedFiles: [rel], detail: 'written through the container by a language model or MCP tool' });
+  appendAudit(session.auditFile, {
+    session: session.id,
+    event: 'command',
+    argv: ['(file tool)', tool, rel],
+    exitCode: 0,
+    outcome: 'exited',
+    changedFiles: [rel],
+    detail: 'written through the container by a language model or MCP tool',
+  });
 }
 
 async function writeFile(session: SandboxSession, input: z.infer<typeof WriteFileInput>): Promise<ToolOutcome> {
@@ -166,7 +188,11 @@ async function writeFile(session: SandboxSession, input: z.infer<typeof WriteFil
   const bytes = Buffer.from(input.content, 'utf8');
   await writeSandboxFile(session, rel, bytes);
   auditFileTool(session, 'write_file', rel);
-  return { text: `${existed ? 'Replaced' : 'Created'} ${rel} in the sandbox copy (${bytes.length} bytes).\n${NOT_APPLIED_REMINDER}`, isError: false, changedFiles: [rel] };
+  return {
+    text: `${existed ? 'Replaced' : 'Created'} ${rel} in the sandbox copy (${bytes.length} bytes).\n${NOT_APPLIED_REMINDER}`,
+    isError: false,
+    changedFiles: [rel],
+  };
 }
 
 function countOccurrences(text: string, needle: string): number {
@@ -188,15 +214,27 @@ async function editFile(session: SandboxSession, input: z.infer<typeof EditFileI
     newText = newText.replace(/\n/g, '\r\n');
     count = countOccurrences(text, oldText);
   }
-  if (count === 0) return errorOutcome(`oldText was not found in ${rel}. Read the file with read_file and copy the text exactly, whitespace included.`);
-  if (count > 1 && !input.replaceAll) return errorOutcome(`oldText occurs ${count} times in ${rel}. Include more surrounding lines to make it unique, or set replaceAll to true.`);
+  if (count === 0)
+    return errorOutcome(`oldText was not found in ${rel}. Read the file with read_file and copy the text exactly, whitespace included.`);
+  if (count > 1 && !input.replaceAll)
+    return errorOutcome(
+      `oldText occurs ${count} times in ${rel}. Include more surrounding lines to make it unique, or set replaceAll to true.`,
+    );
   const updated = input.replaceAll ? text.split(oldText).join(newText) : text.replace(oldText, () => newText);
   await writeSandboxFile(session, rel, Buffer.from(updated, 'utf8'));
   auditFileTool(session, 'edit_file', rel);
-  return { text: `Edited ${rel} in the sandbox copy: replaced ${input.replaceAll ? count : 1} occurrence${input.replaceAll && count > 1 ? 's' : ''}.\n${NOT_APPLIED_REMINDER}`, isError: false, changedFiles: [rel] };
+  return {
+    text: `Edited ${rel} in the sandbox copy: replaced ${input.replaceAll ? count : 1} occurrence${input.replaceAll && count > 1 ? 's' : ''}.\n${NOT_APPLIED_REMINDER}`,
+    isError: false,
+    changedFiles: [rel],
+  };
 }
 
 async function listChanges(session: SandboxSession, airlock: Airlock, input: z.infer<typeof ListChangesInput>): Promise<ToolOutcome> {
   const paths = input.paths?.map((p) => sandboxRelativePath(p, session.workspaceRoot));
-  return { text: await describeChanges(airlock, { diff: input.diff ?? false, ...(paths ? { paths } : {}) }), isError: false, changedFiles: [] };
+  return {
+    text: await describeChanges(airlock, { diff: input.diff ?? false, ...(paths ? { paths } : {}) }),
+    isError: false,
+    changedFiles: [],
+  };
 }

@@ -74,7 +74,9 @@ export function hookCommandLine(launcher: string, dialect: HookDialect): string 
 function isOurCommand(command: unknown, dialect: HookDialect): boolean {
   return (
     typeof command === 'string' &&
-    (command.endsWith(` hook ${dialect}`) || command.endsWith(` hook ${dialect} || exit 2`) || (dialect === 'gemini' && command.endsWith(` hook gemini ${GEMINI_FAILURE_TAIL}`)))
+    (command.endsWith(` hook ${dialect}`) ||
+      command.endsWith(` hook ${dialect} || exit 2`) ||
+      (dialect === 'gemini' && command.endsWith(` hook gemini ${GEMINI_FAILURE_TAIL}`)))
   );
 }
 
@@ -96,11 +98,15 @@ export function mergeHookConfig(existing: unknown, dialect: HookDialect, command
     throw new Error('The existing hook configuration is not a JSON object; fix or move it first.');
   }
   const config = structuredClone((existing ?? {}) as Record<string, unknown>);
-  const hooks = config.hooks && typeof config.hooks === 'object' && !Array.isArray(config.hooks) ? (config.hooks as Record<string, unknown>) : {};
+  const hooks =
+    config.hooks && typeof config.hooks === 'object' && !Array.isArray(config.hooks) ? (config.hooks as Record<string, unknown>) : {};
   if (dialect === 'gemini') {
     const before = Array.isArray(hooks.BeforeTool) ? hooks.BeforeTool.filter((e) => !isOurs(e, dialect)) : [];
     // Matcher `*`: every tool comes to the hook, which decides (see CLAUDE_MATCHER).
-    before.push({ matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', name: 'agent-sandbox', command: commandLine, timeout: HOOK_TIMEOUT_SEC * 1000 }] });
+    before.push({
+      matcher: CLAUDE_MATCHER,
+      hooks: [{ type: 'command', name: 'agent-sandbox', command: commandLine, timeout: HOOK_TIMEOUT_SEC * 1000 }],
+    });
     return { ...config, hooks: { ...hooks, BeforeTool: before } };
   }
   if (dialect === 'copilot') {

@@ -38,7 +38,15 @@
  * host otherwise is denied; tools known to only read pass.
  */
 
-import { GEMINI_EVENTS, GEMINI_SHELL_TOOL, GEMINI_TOOL_EVENT, geminiAnswer, geminiShellCwd, planGeminiTool, type GeminiHookAnswer } from './geminiHook';
+import {
+  GEMINI_EVENTS,
+  GEMINI_SHELL_TOOL,
+  GEMINI_TOOL_EVENT,
+  geminiAnswer,
+  geminiShellCwd,
+  planGeminiTool,
+  type GeminiHookAnswer,
+} from './geminiHook';
 import { TOOL_DEFINITIONS, TOOL_NAMES } from './definitions';
 import { planCopyRead } from './hookCopyReads';
 import { planHostEdit, planShellCall } from './commonPlans';
@@ -86,7 +94,10 @@ const HOST_EDIT_TOOLS = new Set([
 
 /** Tools that run code on the host outside the sandbox, with the reason given to the agent. */
 const HOST_RUN_TOOLS = new Map<string, string>([
-  ['PowerShell', 'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the Bash tool instead: its commands run in the sandbox.'],
+  [
+    'PowerShell',
+    'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the Bash tool instead: its commands run in the sandbox.',
+  ],
   ['EnterWorktree', 'it would run `git worktree add` on the host. Work in the current folder: shell commands run in the sandbox copy.'],
   ['ExitWorktree', 'it would change git worktrees on the host.'],
   ['send_to_terminal', 'it types into a terminal on the host.'],
@@ -98,7 +109,10 @@ const HOST_RUN_TOOLS = new Map<string, string>([
   ['install_extension', 'it installs an editor extension on the host.'],
   ['execution_subagent', 'its subagent runs commands on the host.'],
   // GitHub Copilot runtime
-  ['powershell', 'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the bash tool instead: its commands run in the sandbox.'],
+  [
+    'powershell',
+    'PowerShell commands would run on the host, and the sandbox has no PowerShell. Use the bash tool instead: its commands run in the sandbox.',
+  ],
   [
     'write_bash',
     'it types into a shell the bash tool keeps open on the host: once the sandboxed command in it has ended, that input would be read by the host shell itself. Run each step as its own bash command instead (they run in the sandbox).',
@@ -207,24 +221,166 @@ function isOwnTool(tool: string): boolean {
  * trusts a tool names it in the hook's `--allow-tools` list.
  */
 const READ_WORDS = new Set([
-  'get', 'list', 'read', 'search', 'find', 'view', 'show', 'describe', 'fetch', 'lookup', 'look', 'count',
-  'inspect', 'status', 'info', 'grep', 'glob', 'ls', 'cat', 'head', 'tail', 'stat', 'explain', 'summarize',
-  'summary', 'diagnostics', 'hover', 'definition', 'references', 'symbols', 'outline',
+  'get',
+  'list',
+  'read',
+  'search',
+  'find',
+  'view',
+  'show',
+  'describe',
+  'fetch',
+  'lookup',
+  'look',
+  'count',
+  'inspect',
+  'status',
+  'info',
+  'grep',
+  'glob',
+  'ls',
+  'cat',
+  'head',
+  'tail',
+  'stat',
+  'explain',
+  'summarize',
+  'summary',
+  'diagnostics',
+  'hover',
+  'definition',
+  'references',
+  'symbols',
+  'outline',
 ]);
 // `query`, `check` and `resolve` are not read words: database tools run any SQL through
 // `query`, and `check_in` or `resolve_thread` change state.
 const RUN_OR_WRITE_WORDS = new Set([
-  'run', 'exec', 'execute', 'eval', 'evaluate', 'invoke', 'call', 'spawn', 'start', 'launch', 'stop', 'kill', 'restart',
-  'terminal', 'shell', 'bash', 'sh', 'cmd', 'command', 'script', 'task', 'job', 'process', 'monitor', 'notebook', 'cell',
-  'repl', 'python', 'node', 'sql', 'query',
-  'write', 'overwrite', 'edit', 'create', 'new', 'make', 'mkdir', 'touch', 'save', 'put', 'post', 'patch', 'apply',
-  'update', 'upsert', 'set', 'add', 'insert', 'append', 'replace', 'modify', 'change', 'delete', 'remove', 'rm', 'del',
-  'drop', 'clear', 'purge', 'erase', 'destroy', 'truncate', 'unlink', 'link', 'chmod', 'chown', 'reset', 'revert',
-  'restore', 'undo', 'move', 'mv', 'rename', 'copy', 'cp', 'upload', 'download', 'import', 'export', 'sync', 'migrate',
-  'archive', 'extract', 'install', 'uninstall', 'commit', 'push', 'merge', 'checkout', 'switch', 'rebase', 'stash',
-  'tag', 'branch', 'clone', 'pull', 'init', 'submit', 'approve', 'check', 'resolve', 'git', 'memory', 'send', 'type',
-  'press', 'click', 'fill', 'drag', 'navigate', 'browser', 'open', 'close', 'deploy', 'publish', 'build', 'test',
-  'debug', 'format', 'fix', 'refactor', 'generate', 'extension', 'vscode',
+  'run',
+  'exec',
+  'execute',
+  'eval',
+  'evaluate',
+  'invoke',
+  'call',
+  'spawn',
+  'start',
+  'launch',
+  'stop',
+  'kill',
+  'restart',
+  'terminal',
+  'shell',
+  'bash',
+  'sh',
+  'cmd',
+  'command',
+  'script',
+  'task',
+  'job',
+  'process',
+  'monitor',
+  'notebook',
+  'cell',
+  'repl',
+  'python',
+  'node',
+  'sql',
+  'query',
+  'write',
+  'overwrite',
+  'edit',
+  'create',
+  'new',
+  'make',
+  'mkdir',
+  'touch',
+  'save',
+  'put',
+  'post',
+  'patch',
+  'apply',
+  'update',
+  'upsert',
+  'set',
+  'add',
+  'insert',
+  'append',
+  'replace',
+  'modify',
+  'change',
+  'delete',
+  'remove',
+  'rm',
+  'del',
+  'drop',
+  'clear',
+  'purge',
+  'erase',
+  'destroy',
+  'truncate',
+  'unlink',
+  'link',
+  'chmod',
+  'chown',
+  'reset',
+  'revert',
+  'restore',
+  'undo',
+  'move',
+  'mv',
+  'rename',
+  'copy',
+  'cp',
+  'upload',
+  'download',
+  'import',
+  'export',
+  'sync',
+  'migrate',
+  'archive',
+  'extract',
+  'install',
+  'uninstall',
+  'commit',
+  'push',
+  'merge',
+  'checkout',
+  'switch',
+  'rebase',
+  'stash',
+  'tag',
+  'branch',
+  'clone',
+  'pull',
+  'init',
+  'submit',
+  'approve',
+  'check',
+  'resolve',
+  'git',
+  'memory',
+  'send',
+  'type',
+  'press',
+  'click',
+  'fill',
+  'drag',
+  'navigate',
+  'browser',
+  'open',
+  'close',
+  'deploy',
+  'publish',
+  'build',
+  'test',
+  'debug',
+  'format',
+  'fix',
+  'refactor',
+  'generate',
+  'extension',
+  'vscode',
 ]);
 /** Names longer than this are not judged by their words at all. */
 const MAX_JUDGED_NAME = 128;
@@ -235,7 +391,11 @@ const MAX_JUDGED_NAME = 128;
  * write), so both readings are taken and a name must pass under each.
  */
 function nameWords(tool: string): string[] {
-  const split = (text: string) => text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  const split = (text: string) =>
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean);
   const camel = tool.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
   return [...split(camel.replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')), ...split(camel.replace(/([A-Z]{2,})([a-z])/g, '$1 $2'))];
 }
@@ -243,7 +403,18 @@ function nameWords(tool: string): string[] {
 /** A word and the stems it may be a form of: "writes", "writing", "copied" count as write, copy. */
 function wordForms(word: string): string[] {
   const forms = [word];
-  for (const [suffix, replacement] of [['ies', 'y'], ['ied', 'y'], ['es', ''], ['s', ''], ['ing', ''], ['ing', 'e'], ['ed', ''], ['ed', 'e'], ['er', ''], ['er', 'e']] as const) {
+  for (const [suffix, replacement] of [
+    ['ies', 'y'],
+    ['ied', 'y'],
+    ['es', ''],
+    ['s', ''],
+    ['ing', ''],
+    ['ing', 'e'],
+    ['ed', ''],
+    ['ed', 'e'],
+    ['er', ''],
+    ['er', 'e'],
+  ] as const) {
     if (word.length > suffix.length + 1 && word.endsWith(suffix)) forms.push(word.slice(0, -suffix.length) + replacement);
   }
   // A doubled last consonant before -ing/-ed: "running", "stopped".
@@ -297,17 +468,32 @@ export function parseHookPayload(text: string, named?: HookFormat): HookPayload 
   if (typeof o.tool_name !== 'string' && typeof o.toolName === 'string') {
     // Copilot's input carries no event name; the configuration only sends it for preToolUse.
     const event = typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
-    return { event, toolName: o.toolName, toolInput: copilotToolArgs(o.toolArgs), format: 'copilot', ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}) };
+    return {
+      event,
+      toolName: o.toolName,
+      toolInput: copilotToolArgs(o.toolArgs),
+      format: 'copilot',
+      ...(typeof o.cwd === 'string' && o.cwd ? { cwd: o.cwd } : {}),
+    };
   }
-  const event = typeof o.hook_event_name === 'string' ? o.hook_event_name : typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
-  if (typeof o.tool_name !== 'string') throw new HookInputError('The hook input has no "tool_name" nor "toolName"; configure this command as a PreToolUse (preToolUse) hook.');
+  const event =
+    typeof o.hook_event_name === 'string' ? o.hook_event_name : typeof o.hookEventName === 'string' ? o.hookEventName : 'PreToolUse';
+  if (typeof o.tool_name !== 'string')
+    throw new HookInputError('The hook input has no "tool_name" nor "toolName"; configure this command as a PreToolUse (preToolUse) hook.');
   const toolInput = asObject(o.tool_input) ?? {};
   let cwd = typeof o.cwd === 'string' && o.cwd ? o.cwd : undefined;
   const gemini = GEMINI_EVENTS.has(event) || (named === 'gemini' && event !== 'PreToolUse');
   // A Gemini shell call runs in its dir_path; the sandboxed command starts in the same folder of the copy.
   if (gemini && o.tool_name === GEMINI_SHELL_TOOL) cwd = geminiShellCwd(cwd, toolInput);
   const transcriptPath = gemini && typeof o.transcript_path === 'string' && o.transcript_path ? o.transcript_path : undefined;
-  return { event, toolName: o.tool_name, toolInput, format: gemini ? 'gemini' : 'claude', ...(cwd ? { cwd } : {}), ...(transcriptPath ? { transcriptPath } : {}) };
+  return {
+    event,
+    toolName: o.tool_name,
+    toolInput,
+    format: gemini ? 'gemini' : 'claude',
+    ...(cwd ? { cwd } : {}),
+    ...(transcriptPath ? { transcriptPath } : {}),
+  };
 }
 
 export function planHook(payload: HookPayload, options: { allowHostEdits?: boolean; allowTools?: ReadonlySet<string> } = {}): HookPlan {
@@ -315,10 +501,16 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   // name is not one this hook can judge, so it is refused rather than let through.
   if (payload.format === 'gemini') {
     if (payload.event !== GEMINI_TOOL_EVENT) {
-      return { kind: 'deny', reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a ${GEMINI_TOOL_EVENT} hook.` };
+      return {
+        kind: 'deny',
+        reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a ${GEMINI_TOOL_EVENT} hook.`,
+      };
     }
   } else if (payload.event.trim().toLowerCase() !== 'pretooluse') {
-    return { kind: 'deny', reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a PreToolUse (preToolUse) hook.` };
+    return {
+      kind: 'deny',
+      reason: `Agent Sandbox: the hook was called for the event "${payload.event}", which it does not handle; configure it only as a PreToolUse (preToolUse) hook.`,
+    };
   }
   const tool = payload.toolName;
   // Gemini CLI's tool names overlap other agents' (its read_file reads the real workspace,
@@ -326,7 +518,11 @@ export function planHook(payload: HookPayload, options: { allowHostEdits?: boole
   if (payload.format === 'gemini') return planGeminiTool(tool, payload.toolInput, options) ?? planOtherTool(tool, options);
   if (SHELL_TOOLS.has(tool)) return planShellCall(tool, payload.toolInput.command);
   if (HOST_EDIT_TOOLS.has(tool)) {
-    return planHostEdit(tool, options.allowHostEdits, 'the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox)');
+    return planHostEdit(
+      tool,
+      options.allowHostEdits,
+      'the Agent Sandbox write_file or edit_file tools, or with a shell command (your shell tool, such as Bash: shell commands run in the sandbox)',
+    );
   }
   const runReason = HOST_RUN_TOOLS.get(tool);
   if (runReason) return { kind: 'deny', reason: `Agent Sandbox is on: ${tool} is not allowed because ${runReason}` };
@@ -346,7 +542,7 @@ function planOtherTool(tool: string, options: { allowTools?: ReadonlySet<string>
     reason:
       `Agent Sandbox is on: ${tool} is a tool it does not know, and its name does not say it only reads, so it may run code or change files on the host, outside the sandbox. ` +
       'Use a shell command (shell commands run in the sandbox) or the Agent Sandbox tools instead. ' +
-      'A person who trusts this tool can add it to the hook\'s --allow-tools list in the agent\'s hook configuration.',
+      "A person who trusts this tool can add it to the hook's --allow-tools list in the agent's hook configuration.",
   };
 }
 
@@ -372,7 +568,12 @@ export function answerIn(format: HookFormat, answer: HookAnswer): HookAnswer | C
   if (format === 'claude') return answer;
   if (format === 'gemini') return geminiAnswer(answer);
   const { permissionDecision, permissionDecisionReason, updatedInput, additionalContext } = answer.hookSpecificOutput;
-  return { permissionDecision, permissionDecisionReason, ...(updatedInput ? { modifiedArgs: updatedInput } : {}), ...(additionalContext ? { additionalContext } : {}) };
+  return {
+    permissionDecision,
+    permissionDecisionReason,
+    ...(updatedInput ? { modifiedArgs: updatedInput } : {}),
+    ...(additionalContext ? { additionalContext } : {}),
+  };
 }
 
 export function denyAnswer(reason: string): HookAnswer {
@@ -401,7 +602,8 @@ export function rewriteAnswer(
     hookSpecificOutput: {
       hookEventName: 'PreToolUse',
       permissionDecision: options.decision,
-      permissionDecisionReason: 'Agent Sandbox: the command runs in the sandbox container on a copy of the workspace; its changes wait for review.',
+      permissionDecisionReason:
+        'Agent Sandbox: the command runs in the sandbox container on a copy of the workspace; its changes wait for review.',
       updatedInput: { ...scalarFields(toolInput), command: commandLine },
       ...(options.additionalContext ? { additionalContext: options.additionalContext } : {}),
     },

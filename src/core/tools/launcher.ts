@@ -57,7 +57,8 @@ export function assertInertLauncher(launcher: string): string {
 const GONE_REASON =
   'Agent Sandbox: the agent-sandbox program this hook starts is gone (the editor extension or the CLI was updated or removed), so the call was blocked. ' +
   'Open the workspace in VS Code with Agent Sandbox enabled, or run `agent-sandbox hook-config`, to renew it.';
-const TIMEOUT_REASON = 'Agent Sandbox: the hook failed or did not answer in time, so the call was blocked. Check that the sandbox and the container engine are running, then try again.';
+const TIMEOUT_REASON =
+  'Agent Sandbox: the hook failed or did not answer in time, so the call was blocked. Check that the sandbox and the container engine are running, then try again.';
 
 /**
  * A shell snippet that prints the deny answer for `reason` in the format of the hook's
@@ -114,7 +115,8 @@ export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const st = fs.lstatSync(dir);
   if (!st.isDirectory()) throw new Error(`${dir} is not a folder; move it away so Agent Sandbox can create its own.`);
-  if (typeof process.getuid === 'function' && st.uid !== process.getuid()) throw new Error(`${dir} belongs to another user; Agent Sandbox only uses a state folder of its own.`);
+  if (typeof process.getuid === 'function' && st.uid !== process.getuid())
+    throw new Error(`${dir} belongs to another user; Agent Sandbox only uses a state folder of its own.`);
   if ((st.mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
   assertNoOtherWriterAbove(fs.realpathSync(dir));
 }

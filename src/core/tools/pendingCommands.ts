@@ -65,7 +65,8 @@ export function isPendingCommandLine(launcher: string, line: string): boolean {
 
 function validate(entry: PendingCommand): void {
   if (!path.isAbsolute(entry.root)) throw new PendingCommandError('A pending command needs an absolute workspace root.');
-  if (entry.subdir.split('/').some((part) => part === '..') || entry.subdir.startsWith('/')) throw new PendingCommandError(`"${entry.subdir}" is not a folder below the workspace root.`);
+  if (entry.subdir.split('/').some((part) => part === '..') || entry.subdir.startsWith('/'))
+    throw new PendingCommandError(`"${entry.subdir}" is not a folder below the workspace root.`);
   for (const [name, value] of Object.entries(entry)) {
     if (value.includes('\0')) throw new PendingCommandError(`The ${name} contains a NUL byte, which no command line can carry.`);
   }
@@ -87,7 +88,8 @@ export function storePendingCommand(entry: PendingCommand, env: NodeJS.ProcessEn
 
 /** Takes a stored command (once: it is gone afterwards). Throws PendingCommandError when there is none. */
 export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.env, now = Date.now()): PendingCommand {
-  if (!PENDING_ID.test(id)) throw new PendingCommandError(`"${id}" is not a pending command id (p and 32 hexadecimal characters); nothing was run.`);
+  if (!PENDING_ID.test(id))
+    throw new PendingCommandError(`"${id}" is not a pending command id (p and 32 hexadecimal characters); nothing was run.`);
   const dir = pendingDir(env);
   const file = path.join(dir, `${id}.json`);
   const claimed = path.join(dir, `${id}.taken-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
@@ -113,7 +115,12 @@ export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.
     }
     try {
       const st = fs.fstatSync(fd);
-      if (!st.isFile() || (typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0 || st.size > MAX_ENTRY_BYTES) {
+      if (
+        !st.isFile() ||
+        (typeof process.getuid === 'function' && st.uid !== process.getuid()) ||
+        (st.mode & 0o077) !== 0 ||
+        st.size > MAX_ENTRY_BYTES
+      ) {
         throw new PendingCommandError(`The pending command ${id} is not a private file of this user; nothing was run.`);
       }
       text = fs.readFileSync(fd, 'utf8');
@@ -129,10 +136,17 @@ export function takePendingCommand(id: string, env: NodeJS.ProcessEnv = process.
   } catch {
     throw new PendingCommandError(`The pending command ${id} is damaged; nothing was run.`);
   }
-  if (raw.version !== 1 || typeof raw.created !== 'number' || typeof raw.root !== 'string' || typeof raw.subdir !== 'string' || typeof raw.command !== 'string') {
+  if (
+    raw.version !== 1 ||
+    typeof raw.created !== 'number' ||
+    typeof raw.root !== 'string' ||
+    typeof raw.subdir !== 'string' ||
+    typeof raw.command !== 'string'
+  ) {
     throw new PendingCommandError(`The pending command ${id} is damaged; nothing was run.`);
   }
-  if (now - raw.created > PENDING_TTL_MS) throw new PendingCommandError(`The pending command ${id} expired; nothing was run. Run the original command again.`);
+  if (now - raw.created > PENDING_TTL_MS)
+    throw new PendingCommandError(`The pending command ${id} expired; nothing was run. Run the original command again.`);
   const entry = { root: raw.root, subdir: raw.subdir, command: raw.command };
   validate(entry);
   return entry;

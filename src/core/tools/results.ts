@@ -19,8 +19,14 @@ export interface TrimmedText {
 /** Keeps the first and last halves of `cap` bytes, on UTF-8 character boundaries. */
 export function trimMiddle(bytes: Buffer, cap = MODEL_OUTPUT_CAP): TrimmedText {
   if (bytes.length <= cap) return { text: bytes.toString('utf8'), droppedBytes: 0 };
-  const head = bytes.subarray(0, Math.ceil(cap / 2)).toString('utf8').replace(/\uFFFD+$/, '');
-  const tail = bytes.subarray(bytes.length - Math.floor(cap / 2)).toString('utf8').replace(/^\uFFFD+/, '');
+  const head = bytes
+    .subarray(0, Math.ceil(cap / 2))
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
+  const tail = bytes
+    .subarray(bytes.length - Math.floor(cap / 2))
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
   const dropped = bytes.length - Buffer.byteLength(head) - Buffer.byteLength(tail);
   return { text: `${head}\n[... ${dropped} bytes dropped ...]\n${tail}`, droppedBytes: dropped };
 }

@@ -15,17 +15,33 @@ export const READ_LIMIT_BYTES = 8 * 1024 * 1024;
 function failure(rel: string, exitCode: number, stderr: string, verb: 'read' | 'write'): SandboxError {
   switch (exitCode) {
     case FILE_EXIT.missing:
-      return new SandboxError('UNSAFE_PATH', `${rel} does not exist in the sandbox copy.`, 'Check the path; list files with a command such as `ls` or `git ls-files`.');
+      return new SandboxError(
+        'UNSAFE_PATH',
+        `${rel} does not exist in the sandbox copy.`,
+        'Check the path; list files with a command such as `ls` or `git ls-files`.',
+      );
     case FILE_EXIT.symlink:
-      return new SandboxError('UNSAFE_PATH', `Cannot ${verb} ${rel}: ${stderr || 'a segment'} is a symbolic link, and file tools do not follow links.`, 'Use the path the link points to, inside the workspace.');
+      return new SandboxError(
+        'UNSAFE_PATH',
+        `Cannot ${verb} ${rel}: ${stderr || 'a segment'} is a symbolic link, and file tools do not follow links.`,
+        'Use the path the link points to, inside the workspace.',
+      );
     case FILE_EXIT.notDirectory:
       return new SandboxError('UNSAFE_PATH', `Cannot ${verb} ${rel}: ${stderr} is a file, not a folder.`, 'Check the path.');
     case FILE_EXIT.isDirectory:
       return new SandboxError('UNSAFE_PATH', `${rel} is a folder, not a file.`, 'Name a file; list a folder with a command such as `ls`.');
     case FILE_EXIT.notRegular:
-      return new SandboxError('UNSAFE_PATH', `${rel} is not a regular file (a FIFO, socket or device), and file tools only ${verb} regular files.`, 'Name a regular file.');
+      return new SandboxError(
+        'UNSAFE_PATH',
+        `${rel} is not a regular file (a FIFO, socket or device), and file tools only ${verb} regular files.`,
+        'Name a regular file.',
+      );
     case FILE_EXIT.tooLarge:
-      return new SandboxError('UNSAFE_PATH', `${rel} is ${stderr} bytes, more than the ${READ_LIMIT_BYTES} bytes file tools handle.`, 'Read parts of it with a command such as `head`, `tail` or `sed -n`.');
+      return new SandboxError(
+        'UNSAFE_PATH',
+        `${rel} is ${stderr} bytes, more than the ${READ_LIMIT_BYTES} bytes file tools handle.`,
+        'Read parts of it with a command such as `head`, `tail` or `sed -n`.',
+      );
     default:
       return new SandboxError('INTERNAL', `Could not ${verb} ${rel} in the sandbox (exit ${exitCode}): ${stderr.trim()}`);
   }
@@ -43,13 +59,19 @@ const FAILURE_OF_EXIT: Record<number, SandboxReadFailure> = {
   [FILE_EXIT.tooLarge]: 'too-large',
 };
 
-export type SandboxReadOutcome = { readonly ok: true; readonly bytes: Buffer } | { readonly ok: false; readonly failure: SandboxReadFailure; readonly error: SandboxError };
+export type SandboxReadOutcome =
+  | { readonly ok: true; readonly bytes: Buffer }
+  | { readonly ok: false; readonly failure: SandboxReadFailure; readonly error: SandboxError };
 
 /**
  * Reads a file of the sandbox copy and says why not when it cannot. A helper that does not
  * finish within `timeoutMs` (a process in the sandbox holding it up) still throws.
  */
-export async function tryReadSandboxFile(session: SandboxSession, rel: string, options: Pick<HelperOptions, 'timeoutMs'> = {}): Promise<SandboxReadOutcome> {
+export async function tryReadSandboxFile(
+  session: SandboxSession,
+  rel: string,
+  options: Pick<HelperOptions, 'timeoutMs'> = {},
+): Promise<SandboxReadOutcome> {
   const r = await session.helper(READ_FILE_SCRIPT, [rel, String(READ_LIMIT_BYTES)], undefined, {
     ...options,
     purpose: `read ${rel}`,

@@ -19,7 +19,11 @@ export async function installAgentTool(deps: AgentEntryPointDeps, what: string):
   try {
     const policy = deps.controller.policy();
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Agent Sandbox: installing ${what} into the tools volume`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Agent Sandbox: installing ${what} into the tools volume`,
+        cancellable: true,
+      },
       async (progress, token) => {
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());

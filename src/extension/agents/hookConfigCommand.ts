@@ -17,18 +17,30 @@ import { bundledCli } from './cliInvocation';
 export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';
 
 const CHOICES: readonly (vscode.QuickPickItem & { dialects: HookDialect[] })[] = [
-  { label: 'Claude Code', description: '.claude/settings.local.json', detail: 'PreToolUse hook for every tool: shell commands run in the sandbox, host edits and host commands are refused', dialects: ['claude'] },
-  { label: 'VS Code Local harness (agent hooks, Preview)', description: '.github/hooks/agent-sandbox.json', detail: 'PreToolUse hook for the terminal, task, notebook and file editing tools', dialects: ['vscode'] },
+  {
+    label: 'Claude Code',
+    description: '.claude/settings.local.json',
+    detail: 'PreToolUse hook for every tool: shell commands run in the sandbox, host edits and host commands are refused',
+    dialects: ['claude'],
+  },
+  {
+    label: 'VS Code Local harness (agent hooks, Preview)',
+    description: '.github/hooks/agent-sandbox.json',
+    detail: 'PreToolUse hook for the terminal, task, notebook and file editing tools',
+    dialects: ['vscode'],
+  },
   {
     label: 'GitHub Copilot (Copilot harness in VS Code, Copilot CLI)',
     description: '.github/hooks/agent-sandbox-copilot.json',
-    detail: 'preToolUse hook: bash runs in the sandbox, create and edit on the host are refused. Copilot CLI in -p mode loads it only in a trusted folder',
+    detail:
+      'preToolUse hook: bash runs in the sandbox, create and edit on the host are refused. Copilot CLI in -p mode loads it only in a trusted folder',
     dialects: ['copilot'],
   },
   {
     label: 'Gemini CLI',
     description: '.gemini/settings.json',
-    detail: 'BeforeTool hook: run_shell_command runs in the sandbox, write_file and replace and its workspace read tools are refused. Loaded only in a trusted folder',
+    detail:
+      'BeforeTool hook: run_shell_command runs in the sandbox, write_file and replace and its workspace read tools are refused. Loaded only in a trusted folder',
     dialects: ['gemini'],
   },
   { label: 'All of them', dialects: ['claude', 'vscode', 'copilot', 'gemini'] },
@@ -75,6 +87,8 @@ export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?:
     await fs.promises.writeFile(p.file, p.content);
     deps.logger.info(`Wrote hook configuration ${p.file}.`);
   }
-  void vscode.window.showInformationMessage(`Agent Sandbox: wrote ${planned.map((p) => path.relative(root, p.file)).join(' and ')}. Agents pick it up in their next session.`);
+  void vscode.window.showInformationMessage(
+    `Agent Sandbox: wrote ${planned.map((p) => path.relative(root, p.file)).join(' and ')}. Agents pick it up in their next session.`,
+  );
   return true;
 }

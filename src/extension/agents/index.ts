@@ -18,7 +18,11 @@ import { SETUP_AGENTS, type SetupAgent } from '../../core/tools/agentSetup';
 import type { HookDialect } from '../../core/tools/hooks';
 
 /** The agent entry points as parts of the extension; `requires` names the parts they need (`sandbox`). */
-export function agentContributions(context: vscode.ExtensionContext, deps: () => AgentEntryPointDeps, requires: readonly string[]): Contribution[] {
+export function agentContributions(
+  context: vscode.ExtensionContext,
+  deps: () => AgentEntryPointDeps,
+  requires: readonly string[],
+): Contribution[] {
   return [
     { name: 'the language model tools', requires, create: () => registerLanguageModelTools(deps()) },
     // Hook configurations name the stable launcher; point it at this version's CLI.
@@ -31,12 +35,14 @@ export function agentContributions(context: vscode.ExtensionContext, deps: () =>
 function registerAgentCommands(context: vscode.ExtensionContext, deps: AgentEntryPointDeps): vscode.Disposable[] {
   const preview = new SetupPreviewProvider();
   // An agent given by a caller (a walkthrough, a test) skips the pick; anything else is ignored.
-  const agentArg = (a: unknown) => (SETUP_AGENTS as readonly unknown[]).includes(a) ? (a as SetupAgent) : undefined;
+  const agentArg = (a: unknown) => ((SETUP_AGENTS as readonly unknown[]).includes(a) ? (a as SetupAgent) : undefined);
   return [
     preview,
     registerCommand(SET_UP_AGENT_COMMAND, (agent?: unknown) => runAgentSetup(deps, preview, false, agentArg(agent))),
     registerCommand(REMOVE_AGENT_SETUP_COMMAND, (agent?: unknown) => runAgentSetup(deps, preview, true, agentArg(agent))),
-    registerCommand(WRITE_HOOK_CONFIG_COMMAND, (dialects?: HookDialect[]) => writeHookConfiguration(deps, Array.isArray(dialects) ? dialects : undefined)),
+    registerCommand(WRITE_HOOK_CONFIG_COMMAND, (dialects?: HookDialect[]) =>
+      writeHookConfiguration(deps, Array.isArray(dialects) ? dialects : undefined),
+    ),
     registerCommand(RUN_AGENT_COMMAND, (line?: unknown) => runAgentInSandbox(context, deps, typeof line === 'string' ? line : undefined)),
   ];
 }

@@ -41,7 +41,8 @@ export function controllerToolHost(deps: AgentEntryPointDeps): ToolHost {
     getSession: () => deps.controller.requireHealthy(),
     async getAirlock() {
       const airlock = deps.controller.airlock();
-      if (!airlock) throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox has no session.', 'Start it with "Agent Sandbox: Start Sandbox".');
+      if (!airlock)
+        throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox has no session.', 'Start it with "Agent Sandbox: Start Sandbox".');
       return airlock;
     },
   };
@@ -78,7 +79,9 @@ export function registerLanguageModelTools(deps: AgentEntryPointDeps): vscode.Di
         const sub = token.onCancellationRequested(() => abort.abort());
         try {
           const outcome = await invokeTool(host, def.name, options.input, { signal: abort.signal });
-          deps.logger.info(`lm tool ${def.name}: ${outcome.isError ? 'error' : 'ok'}${outcome.changedFiles.length ? `, ${outcome.changedFiles.length} path(s) changed` : ''}`);
+          deps.logger.info(
+            `lm tool ${def.name}: ${outcome.isError ? 'error' : 'ok'}${outcome.changedFiles.length ? `, ${outcome.changedFiles.length} path(s) changed` : ''}`,
+          );
           if (!def.readOnly || outcome.changedFiles.length) await deps.controller.refreshPending();
           return toResult(outcome);
         } finally {

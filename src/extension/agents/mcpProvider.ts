@@ -13,24 +13,37 @@ import { bundledCli } from './cliInvocation';
 export const MCP_PROVIDER_ID = 'agentSandbox.mcpServer';
 
 interface McpApi {
-  registerMcpServerDefinitionProvider(id: string, provider: {
-    onDidChangeMcpServerDefinitions?: vscode.Event<void>;
-    provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[];
-    resolveMcpServerDefinition?(server: unknown, token: vscode.CancellationToken): unknown;
-  }): vscode.Disposable;
+  registerMcpServerDefinitionProvider(
+    id: string,
+    provider: {
+      onDidChangeMcpServerDefinitions?: vscode.Event<void>;
+      provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[];
+      resolveMcpServerDefinition?(server: unknown, token: vscode.CancellationToken): unknown;
+    },
+  ): vscode.Disposable;
 }
 
-type StdioDefinitionCtor = new (label: string, command: string, args?: string[], env?: Record<string, string | number | null>, version?: string) => unknown;
+type StdioDefinitionCtor = new (
+  label: string,
+  command: string,
+  args?: string[],
+  env?: Record<string, string | number | null>,
+  version?: string,
+) => unknown;
 
 export function registerMcpServerProvider(deps: AgentEntryPointDeps): vscode.Disposable[] {
   const api = vscode.lm as unknown as Partial<McpApi>;
   const Definition = (vscode as unknown as { McpStdioServerDefinition?: StdioDefinitionCtor }).McpStdioServerDefinition;
   if (typeof api.registerMcpServerDefinitionProvider !== 'function' || !Definition) {
-    deps.logger.info('This editor has no MCP server provider API; the sandbox MCP server is not registered (run `agent-sandbox mcp` instead).');
+    deps.logger.info(
+      'This editor has no MCP server provider API; the sandbox MCP server is not registered (run `agent-sandbox mcp` instead).',
+    );
     return [];
   }
   const changed = new vscode.EventEmitter<void>();
-  const version = String((vscode.extensions.getExtension('agent-sandbox.agent-sandbox')?.packageJSON as { version?: string } | undefined)?.version ?? '0.1.0');
+  const version = String(
+    (vscode.extensions.getExtension('agent-sandbox.agent-sandbox')?.packageJSON as { version?: string } | undefined)?.version ?? '0.1.0',
+  );
   const registration = api.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
     onDidChangeMcpServerDefinitions: changed.event,
     provideMcpServerDefinitions: () => {

@@ -43,7 +43,11 @@ async function askForAgent(context: vscode.ExtensionContext): Promise<string | u
   const pick = await vscode.window.showQuickPick(items, { title: 'Run which agent in the sandbox?' });
   if (!pick) return undefined;
   if (pick.label !== 'Other command...') return pick.label;
-  return vscode.window.showInputBox({ title: 'Agent command line (runs in the sandbox)', value: last ?? '', placeHolder: 'for example: aider --model sonnet' });
+  return vscode.window.showInputBox({
+    title: 'Agent command line (runs in the sandbox)',
+    value: last ?? '',
+    placeHolder: 'for example: aider --model sonnet',
+  });
 }
 
 /** A sandbox terminal that types the agent's command once the shell is up. */
@@ -70,7 +74,11 @@ function terminalStarting(deps: AgentEntryPointDeps, name: string, commandLine: 
   return vscode.window.createTerminal({ ...options, name, pty });
 }
 
-export async function runAgentInSandbox(context: vscode.ExtensionContext, deps: AgentEntryPointDeps, given?: string): Promise<vscode.Terminal | undefined> {
+export async function runAgentInSandbox(
+  context: vscode.ExtensionContext,
+  deps: AgentEntryPointDeps,
+  given?: string,
+): Promise<vscode.Terminal | undefined> {
   const line = given ?? (await askForAgent(context));
   if (!line?.trim()) return undefined;
   const argv = agentArgv(line);
@@ -93,11 +101,20 @@ export async function runAgentInSandbox(context: vscode.ExtensionContext, deps: 
     const install = !found && round < 3 ? (known ? `Install ${known.name}` : 'Install from npm...') : undefined;
     const network = known && round < 3 && missing.some((m) => m.what !== 'program') ? NETWORK_BUTTON : undefined;
     const buttons = [install, network, found ? 'Open Anyway' : undefined].filter((b): b is string => b !== undefined);
-    const pick = await vscode.window.showWarningMessage(`Agent Sandbox: ${argv[0]} is not ready to run in the sandbox.`, { modal: true, detail }, ...buttons);
+    const pick = await vscode.window.showWarningMessage(
+      `Agent Sandbox: ${argv[0]} is not ready to run in the sandbox.`,
+      { modal: true, detail },
+      ...buttons,
+    );
     if (pick === 'Open Anyway') break;
     if (pick === undefined) return undefined;
     if (pick === install) {
-      const what = known ? known.name : await vscode.window.showInputBox({ title: `npm package that provides "${argv[0]}"`, placeHolder: 'for example: @scope/tool@1.2.3' });
+      const what = known
+        ? known.name
+        : await vscode.window.showInputBox({
+            title: `npm package that provides "${argv[0]}"`,
+            placeHolder: 'for example: @scope/tool@1.2.3',
+          });
       if (!what || !(await installAgentTool(deps, what))) return undefined;
     } else if (pick === network && known) {
       if (!(await grantAgentNetwork(deps, known.name, known.agent))) return undefined;

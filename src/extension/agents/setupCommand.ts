@@ -9,7 +9,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
-import { AGENT_NAMES, applySetupPlan, codexHome, planAgentSetup, setupFiles, type SetupAgent, type SetupPlan } from '../../core/tools/agentSetup';
+import {
+  AGENT_NAMES,
+  applySetupPlan,
+  codexHome,
+  planAgentSetup,
+  setupFiles,
+  type SetupAgent,
+  type SetupPlan,
+} from '../../core/tools/agentSetup';
 import { launcherPath } from '../../core/tools/launcher';
 import type { AgentEntryPointDeps } from './deps';
 import { refreshLauncher, writeHookConfiguration } from './hookConfigCommand';
@@ -25,23 +33,44 @@ function choices(root: string, undo: boolean): Choice[] {
     setupFiles(agent, { workspaceRoot: root, codexHome: codexHome() })
       .map((f) => (f.startsWith(`${root}${path.sep}`) ? path.relative(root, f) : f))
       .join(', ');
-  const agents: Choice[] = (['claude', 'codex', 'gemini'] as const).map((agent) => ({ label: AGENT_NAMES[agent], description: files(agent), agent }));
+  const agents: Choice[] = (['claude', 'codex', 'gemini'] as const).map((agent) => ({
+    label: AGENT_NAMES[agent],
+    description: files(agent),
+    agent,
+  }));
   if (undo) return agents;
   return [
     ...agents,
-    { label: 'VS Code Local harness (hook only)', description: '.github/hooks/agent-sandbox.json', detail: 'Its MCP server is registered by the extension itself', hookOnly: 'vscode' },
-    { label: 'GitHub Copilot (hook only)', description: '.github/hooks/agent-sandbox-copilot.json', detail: 'Copilot harness in VS Code and Copilot CLI', hookOnly: 'copilot' },
+    {
+      label: 'VS Code Local harness (hook only)',
+      description: '.github/hooks/agent-sandbox.json',
+      detail: 'Its MCP server is registered by the extension itself',
+      hookOnly: 'vscode',
+    },
+    {
+      label: 'GitHub Copilot (hook only)',
+      description: '.github/hooks/agent-sandbox-copilot.json',
+      detail: 'Copilot harness in VS Code and Copilot CLI',
+      hookOnly: 'copilot',
+    },
   ];
 }
 
 function summary(plan: SetupPlan, root: string): string {
   const shown = (f: string) => (f.startsWith(`${root}${path.sep}`) ? path.relative(root, f) : f);
-  const files = plan.edits.map((e) => `${e.before === undefined ? 'create' : e.after === undefined ? 'delete' : 'change'} ${shown(e.path)}`);
+  const files = plan.edits.map(
+    (e) => `${e.before === undefined ? 'create' : e.after === undefined ? 'delete' : 'change'} ${shown(e.path)}`,
+  );
   return [...files, ...(plan.warnings.length ? ['', ...plan.warnings] : [])].join('\n');
 }
 
 /** Plans, shows, confirms and writes; returns whether it wrote. */
-export async function runAgentSetup(deps: AgentEntryPointDeps, preview: SetupPreviewProvider, undo: boolean, preset?: SetupAgent): Promise<boolean> {
+export async function runAgentSetup(
+  deps: AgentEntryPointDeps,
+  preview: SetupPreviewProvider,
+  undo: boolean,
+  preset?: SetupAgent,
+): Promise<boolean> {
   const root = deps.controller.workspaceRoot;
   if (!root) {
     void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; an agent is set up for a workspace.');
@@ -49,7 +78,9 @@ export async function runAgentSetup(deps: AgentEntryPointDeps, preview: SetupPre
   }
   const picked: Choice | undefined = preset
     ? { label: AGENT_NAMES[preset], agent: preset }
-    : await vscode.window.showQuickPick(choices(root, undo), { title: undo ? 'Remove the Agent Sandbox set-up of which agent?' : 'Set up which agent to work through Agent Sandbox?' });
+    : await vscode.window.showQuickPick(choices(root, undo), {
+        title: undo ? 'Remove the Agent Sandbox set-up of which agent?' : 'Set up which agent to work through Agent Sandbox?',
+      });
   if (!picked) return false;
   if ('hookOnly' in picked) return writeHookConfiguration(deps, [picked.hookOnly]);
   const agent = picked.agent;
@@ -63,7 +94,9 @@ export async function runAgentSetup(deps: AgentEntryPointDeps, preview: SetupPre
     return false;
   }
   if (!plan.edits.length) {
-    void vscode.window.showInformationMessage(`Agent Sandbox: ${AGENT_NAMES[agent]} ${undo ? 'has no Agent Sandbox set-up to remove' : 'is already set up; nothing to change'}.`);
+    void vscode.window.showInformationMessage(
+      `Agent Sandbox: ${AGENT_NAMES[agent]} ${undo ? 'has no Agent Sandbox set-up to remove' : 'is already set up; nothing to change'}.`,
+    );
     return false;
   }
   await preview.show(plan.edits, undo ? `${AGENT_NAMES[agent]}: removing the set-up` : `${AGENT_NAMES[agent]}: set-up`);
@@ -82,9 +115,14 @@ export async function runAgentSetup(deps: AgentEntryPointDeps, preview: SetupPre
     void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
     return false;
   }
-  for (const e of plan.edits) deps.logger.info(`${e.after === undefined ? 'Removed' : 'Wrote'} ${e.path} (${AGENT_NAMES[agent]} ${undo ? 'set-up removed' : 'set-up'}).`);
+  for (const e of plan.edits)
+    deps.logger.info(
+      `${e.after === undefined ? 'Removed' : 'Wrote'} ${e.path} (${AGENT_NAMES[agent]} ${undo ? 'set-up removed' : 'set-up'}).`,
+    );
   void vscode.window.showInformationMessage(
-    undo ? `Agent Sandbox: removed the set-up of ${AGENT_NAMES[agent]}.` : `Agent Sandbox: ${AGENT_NAMES[agent]} is set up; it picks the hook and the server up in its next session.`,
+    undo
+      ? `Agent Sandbox: removed the set-up of ${AGENT_NAMES[agent]}.`
+      : `Agent Sandbox: ${AGENT_NAMES[agent]} is set up; it picks the hook and the server up in its next session.`,
   );
   return true;
 }

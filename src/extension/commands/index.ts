@@ -33,7 +33,9 @@ export class SandboxCommands extends Disposable {
     this.register('agentSandbox.remove', () => removeSandbox(c, l));
     this.register('agentSandbox.toggle', () => this.guard('Toggling sandbox mode failed', () => c.toggle()));
     this.register('agentSandbox.statusBarClicked', () => this.statusBarClicked());
-    this.register('agentSandbox.runCommand', (line?: unknown) => runCommandInSandbox(c, l, this.commandOutput, typeof line === 'string' ? line : undefined));
+    this.register('agentSandbox.runCommand', (line?: unknown) =>
+      runCommandInSandbox(c, l, this.commandOutput, typeof line === 'string' ? line : undefined),
+    );
     this.register('agentSandbox.newTerminal', () => {
       const terminal = vscode.window.createTerminal(createSandboxTerminalOptions(c, l));
       terminal.show();

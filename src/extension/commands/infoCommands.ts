@@ -10,7 +10,11 @@ import { showError } from '../util/notify';
 
 /** The effective policy as JSON with a comment per field saying which layer set it. */
 export function describePolicy(policy: Policy, setBy: Readonly<Record<string, { kind: string; origin: string }>>): string {
-  const lines = ['// The sandbox policy in force for this workspace (read-only view).', '// Layers, weakest first: built-in defaults, VS Code settings (agentSandbox.*), .vscode/agent-sandbox.json (may only tighten).', '{'];
+  const lines = [
+    '// The sandbox policy in force for this workspace (read-only view).',
+    '// Layers, weakest first: built-in defaults, VS Code settings (agentSandbox.*), .vscode/agent-sandbox.json (may only tighten).',
+    '{',
+  ];
   const keys = Object.keys(policy) as (keyof Policy)[];
   keys.forEach((key, i) => {
     const source = setBy[key];
@@ -36,7 +40,9 @@ export async function openAuditLog(controller: SandboxController, logger: Logger
   const dir = controller.sessionDir();
   const file = dir ? path.join(dir, 'audit.jsonl') : undefined;
   if (!file || !fs.existsSync(file)) {
-    void vscode.window.showInformationMessage('Agent Sandbox: there is no audit log yet; it starts with the first sandbox session of this workspace.');
+    void vscode.window.showInformationMessage(
+      'Agent Sandbox: there is no audit log yet; it starts with the first sandbox session of this workspace.',
+    );
     return;
   }
   try {

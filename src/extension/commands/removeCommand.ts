@@ -8,7 +8,10 @@ import { showError } from '../util/notify';
 export async function removeSandbox(controller: SandboxController, logger: Logger): Promise<void> {
   try {
     const pending = await controller.pendingBeforeRemove();
-    const lost = pending && losesChanges(pending) ? `, with ${describePending(pending)} that ${pending.count === 1 && !pending.atLeast ? 'was' : 'were'} not applied and will be lost` : '';
+    const lost =
+      pending && losesChanges(pending)
+        ? `, with ${describePending(pending)} that ${pending.count === 1 && !pending.atLeast ? 'was' : 'were'} not applied and will be lost`
+        : '';
     const pick = await vscode.window.showWarningMessage(
       lost ? `Remove the sandbox and lose ${describePending(pending!)}?` : 'Remove the sandbox?',
       {
@@ -20,7 +23,9 @@ export async function removeSandbox(controller: SandboxController, logger: Logge
     if (pick !== 'Remove') return;
     const result = await controller.remove();
     void vscode.window.showInformationMessage(
-      result.removed ? 'Agent Sandbox: the sandbox was removed. Your workspace was not changed.' : 'Agent Sandbox: there was no sandbox left to remove.',
+      result.removed
+        ? 'Agent Sandbox: the sandbox was removed. Your workspace was not changed.'
+        : 'Agent Sandbox: there was no sandbox left to remove.',
     );
   } catch (err) {
     await showError(logger, 'Removing the sandbox failed', err);

@@ -20,17 +20,25 @@ export function reviewServiceFor(controller: SandboxController): ReviewService {
 
 export async function applyApproved(controller: SandboxController, logger: Logger): Promise<void> {
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: applying approved changes' }, () =>
-      reviewServiceFor(controller).apply(),
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: applying approved changes' },
+      () => reviewServiceFor(controller).apply(),
     );
     const parts = [`${result.applied.length} written`];
     if (result.merged.length) parts.push(`${result.merged.length} merged with your edits`);
     if (result.conflicts.length) parts.push(`${result.conflicts.length} in conflict`);
-    if (result.refused.length) parts.push(`${result.refused.length} refused (${result.refused.slice(0, 2).map((r) => `${r.path}: ${r.reason}`).join('; ')})`);
+    if (result.refused.length)
+      parts.push(
+        `${result.refused.length} refused (${result.refused
+          .slice(0, 2)
+          .map((r) => `${r.path}: ${r.reason}`)
+          .join('; ')})`,
+      );
     logger.info(`Apply from the palette: ${parts.join(', ')}.`);
     const message = `Agent Sandbox: applied — ${parts.join(', ')}.`;
     const needsLook = result.conflicts.length > 0 || result.refused.length > 0;
-    if (needsLook) void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && executeCommand('agentSandbox.reviewChanges'));
+    if (needsLook)
+      void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && executeCommand('agentSandbox.reviewChanges'));
     else void vscode.window.showInformationMessage(message);
   } catch (err) {
     await showError(logger, 'Applying failed; your files were left as they were', err);
@@ -41,7 +49,10 @@ export async function discardAll(controller: SandboxController, logger: Logger):
   const pending = controller.status.pending ?? 0;
   const confirm = await vscode.window.showWarningMessage(
     `Discard all ${pending} pending change${pending === 1 ? '' : 's'} in the sandbox?`,
-    { modal: true, detail: 'The sandbox copy goes back to your workspace as it was when the sandbox started. Your own files are not touched.' },
+    {
+      modal: true,
+      detail: 'The sandbox copy goes back to your workspace as it was when the sandbox started. Your own files are not touched.',
+    },
     'Discard All',
   );
   if (confirm !== 'Discard All') return;
@@ -56,12 +67,16 @@ export async function discardAll(controller: SandboxController, logger: Logger):
 export async function undoLastApply(controller: SandboxController, logger: Logger): Promise<void> {
   try {
     const airlock = controller.airlock();
-    if (!airlock) throw new SandboxError('SESSION_NOT_RUNNING', 'There is no sandbox session in this workspace, so there is no apply to undo.');
+    if (!airlock)
+      throw new SandboxError('SESSION_NOT_RUNNING', 'There is no sandbox session in this workspace, so there is no apply to undo.');
     let report = await airlock.undo();
     if (!report.undone && report.changedSinceApply.length) {
       const pick = await vscode.window.showWarningMessage(
         report.message,
-        { modal: true, detail: `Changed since the apply: ${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}. Undoing anyway restores them to before the apply and loses those edits.` },
+        {
+          modal: true,
+          detail: `Changed since the apply: ${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}. Undoing anyway restores them to before the apply and loses those edits.`,
+        },
         'Undo Anyway',
       );
       if (pick !== 'Undo Anyway') return;

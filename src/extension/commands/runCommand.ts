@@ -9,7 +9,12 @@ import { executeCommand } from '../util/commands';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
 
-export async function runCommandInSandbox(controller: SandboxController, logger: Logger, output: vscode.OutputChannel, given?: string): Promise<void> {
+export async function runCommandInSandbox(
+  controller: SandboxController,
+  logger: Logger,
+  output: vscode.OutputChannel,
+  given?: string,
+): Promise<void> {
   try {
     await controller.requireHealthy();
   } catch (err) {
@@ -29,7 +34,11 @@ export async function runCommandInSandbox(controller: SandboxController, logger:
   output.show(true);
   try {
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Agent Sandbox: running ${line.length > 60 ? `${line.slice(0, 57)}…` : line}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Agent Sandbox: running ${line.length > 60 ? `${line.slice(0, 57)}…` : line}`,
+        cancellable: true,
+      },
       async (_progress, token) => {
         const abort = new AbortController();
         const sub = token.onCancellationRequested(() => abort.abort());
@@ -50,7 +59,10 @@ export async function runCommandInSandbox(controller: SandboxController, logger:
     const message = `Agent Sandbox: the command finished with ${summary}.${changed ? ` ${changed} path${changed === 1 ? '' : 's'} changed in the sandbox.` : ''}`;
     const action = changed ? 'Review Changes' : undefined;
     // Not awaited: the command is done when the command is; the message waits for the person.
-    const shown = result.exitCode === 0 ? vscode.window.showInformationMessage(message, ...(action ? [action] : [])) : vscode.window.showWarningMessage(message, ...(action ? [action] : []));
+    const shown =
+      result.exitCode === 0
+        ? vscode.window.showInformationMessage(message, ...(action ? [action] : []))
+        : vscode.window.showWarningMessage(message, ...(action ? [action] : []));
     void shown.then((pick) => pick === 'Review Changes' && executeCommand('agentSandbox.reviewChanges'));
   } catch (err) {
     await showError(logger, 'The command could not run in the sandbox', err);

@@ -9,7 +9,10 @@ import * as crypto from 'node:crypto';
 import type * as vscode from 'vscode';
 
 export function newNonce(): string {
-  return crypto.randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+  return crypto
+    .randomBytes(18)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '');
 }
 
 /**
@@ -65,7 +68,11 @@ ${page.scripts.map((src) => `<script nonce="${nonce}" src="${attribute(src)}"></
 </html>`;
 }
 
-export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, joinPath: (base: vscode.Uri, ...parts: string[]) => vscode.Uri): string {
+export function reviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  joinPath: (base: vscode.Uri, ...parts: string[]) => vscode.Uri,
+): string {
   return reviewPageHtml({
     cspSource: webview.cspSource,
     nonce: newNonce(),

@@ -9,7 +9,13 @@ import * as vscode from 'vscode';
 import { describeError, SandboxError } from '../../core/errors';
 import { reconcileRejections } from '../../core/tools/feedback';
 import { writeSandboxFile } from '../../core/tools/sandboxFiles';
-import { handleRequest, parseWebviewMessage, type HostToWebviewMessage, type NotificationMessage, type RequestHandlers } from '../../protocol/review';
+import {
+  handleRequest,
+  parseWebviewMessage,
+  type HostToWebviewMessage,
+  type NotificationMessage,
+  type RequestHandlers,
+} from '../../protocol/review';
 import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
@@ -68,7 +74,12 @@ export class ReviewPanel extends Disposable {
       ReviewPanel.current.schedulePush(0);
       return ReviewPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, REVIEW_TITLE, vscode.ViewColumn.Active, ReviewPanel.options(deps.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      REVIEW_VIEW_TYPE,
+      REVIEW_TITLE,
+      vscode.ViewColumn.Active,
+      ReviewPanel.options(deps.extensionUri),
+    );
     return new ReviewPanel(panel, deps);
   }
 
@@ -189,7 +200,8 @@ export class ReviewPanel extends Disposable {
       approveAll: async () => this.thenPush(await s.approveAll()),
       rejectAll: async () => this.thenPush(await s.rejectAll()),
       apply: () => this.withProgress('Applying approved changes', async () => this.report(await s.apply())),
-      resolveConflict: ({ path, choice }) => this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path, choice }))),
+      resolveConflict: ({ path, choice }) =>
+        this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path, choice }))),
       discard: () => this.withProgress('Discarding every change', () => s.discard()),
       openNativeDiff: async ({ path }) => {
         if (!(await s.has(path))) return { opened: false };
@@ -213,9 +225,18 @@ export class ReviewPanel extends Disposable {
     }
   }
 
-  private report<T extends { applied: readonly string[]; merged: readonly string[]; conflicts: readonly unknown[]; refused: readonly { path: string; reason: string }[] }>(result: T): T {
+  private report<
+    T extends {
+      applied: readonly string[];
+      merged: readonly string[];
+      conflicts: readonly unknown[];
+      refused: readonly { path: string; reason: string }[];
+    },
+  >(result: T): T {
     const { logger } = this.deps;
-    logger.info(`Apply: ${result.applied.length} written, ${result.merged.length} merged, ${result.conflicts.length} conflicts, ${result.refused.length} refused.`);
+    logger.info(
+      `Apply: ${result.applied.length} written, ${result.merged.length} merged, ${result.conflicts.length} conflicts, ${result.refused.length} refused.`,
+    );
     for (const r of result.refused) logger.warn(`Apply refused ${r.path}: ${r.reason}`);
     return result;
   }

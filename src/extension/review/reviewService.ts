@@ -59,7 +59,12 @@ export class ReviewService {
 
   private requireAirlock(): Airlock {
     const airlock = this.deps.airlock();
-    if (!airlock) throw new SandboxError('SESSION_NOT_RUNNING', 'There is no sandbox session in this workspace, so there is nothing to review.', 'Start the sandbox and run something in it first.');
+    if (!airlock)
+      throw new SandboxError(
+        'SESSION_NOT_RUNNING',
+        'There is no sandbox session in this workspace, so there is nothing to review.',
+        'Start the sandbox and run something in it first.',
+      );
     return airlock;
   }
 
@@ -115,7 +120,8 @@ export class ReviewService {
       this.changeSet = await airlock.changes();
       entry = this.changeSet.get(path);
     }
-    if (!entry) throw new SandboxError('UNSAFE_PATH', `"${path}" has no pending change any more.`, 'Refresh the panel to see the current changes.');
+    if (!entry)
+      throw new SandboxError('UNSAFE_PATH', `"${path}" has no pending change any more.`, 'Refresh the panel to see the current changes.');
     return { airlock, entry };
   }
 
@@ -265,13 +271,23 @@ export class ReviewService {
   async discard(): Promise<{ discarded: number }> {
     const airlock = this.requireAirlock();
     if (!this.deps.running()) {
-      throw new SandboxError('SESSION_NOT_RUNNING', 'Discarding changes needs the sandbox running (it resets the copy from inside).', 'Start the sandbox, then discard again.');
+      throw new SandboxError(
+        'SESSION_NOT_RUNNING',
+        'Discarding changes needs the sandbox running (it resets the copy from inside).',
+        'Start the sandbox, then discard again.',
+      );
     }
     const result = await airlock.discard('all');
     this.conflicts.clear();
     await this.deps.afterTreeChange();
     if (result.failed.length) {
-      throw new SandboxError('INTERNAL', `Discarded ${result.discarded.length}, but ${result.failed.length} could not be discarded: ${result.failed.slice(0, 3).map((f) => `${f.path} (${f.reason})`).join(', ')}`);
+      throw new SandboxError(
+        'INTERNAL',
+        `Discarded ${result.discarded.length}, but ${result.failed.length} could not be discarded: ${result.failed
+          .slice(0, 3)
+          .map((f) => `${f.path} (${f.reason})`)
+          .join(', ')}`,
+      );
     }
     return { discarded: result.discarded.length };
   }

@@ -4,7 +4,17 @@
  */
 import type { ChangeEntry, DecisionState, Hunk, RiskFlag as CoreRisk } from '../../core/airlock';
 import type { Policy } from '../../core/policy';
-import type { ConflictChoice, ConflictInfo, Decision, DiffLine, FileDecision, FileItem, HunkView, PolicySummary, Totals } from '../../protocol/review';
+import type {
+  ConflictChoice,
+  ConflictInfo,
+  Decision,
+  DiffLine,
+  FileDecision,
+  FileItem,
+  HunkView,
+  PolicySummary,
+  Totals,
+} from '../../protocol/review';
 
 /** What the view model needs to know about one file's decisions. */
 export interface DecisionSource {
@@ -53,7 +63,19 @@ export function toFileItem(entry: ChangeEntry, decision: FileDecision, hunkCount
 }
 
 export function totalsOf(files: readonly FileItem[]): Totals {
-  const t = { files: 0, added: 0, modified: 0, deleted: 0, risky: 0, neverApply: 0, approved: 0, rejected: 0, partial: 0, pending: 0, conflicts: 0 };
+  const t = {
+    files: 0,
+    added: 0,
+    modified: 0,
+    deleted: 0,
+    risky: 0,
+    neverApply: 0,
+    approved: 0,
+    rejected: 0,
+    partial: 0,
+    pending: 0,
+    conflicts: 0,
+  };
   for (const f of files) {
     t.files++;
     if (f.kind === 'added') t.added++;

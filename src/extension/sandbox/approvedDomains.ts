@@ -11,10 +11,13 @@ export const ASK_CHOICES = ['Allow Once', 'Allow for This Session', 'Always for 
 
 /** The answer for the button picked; a dismissed prompt (undefined) denies. */
 export function answerForChoice(pick: string | undefined): AskAnswer {
-  return pick === 'Allow Once' ? 'allow-once'
-    : pick === 'Allow for This Session' ? 'allow-session'
-    : pick === 'Always for This Workspace' ? 'allow-workspace'
-    : 'deny';
+  return pick === 'Allow Once'
+    ? 'allow-once'
+    : pick === 'Allow for This Session'
+      ? 'allow-session'
+      : pick === 'Always for This Workspace'
+        ? 'allow-workspace'
+        : 'deny';
 }
 
 /**

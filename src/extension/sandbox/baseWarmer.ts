@@ -66,7 +66,11 @@ export class BaseWarmer extends Disposable {
   }
 
   private get wanted(): boolean {
-    return vscode.workspace.isTrusted && !!this.controller.workspaceRoot && vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(PREPARE_SETTING, true);
+    return (
+      vscode.workspace.isTrusted &&
+      !!this.controller.workspaceRoot &&
+      vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>(PREPARE_SETTING, true)
+    );
   }
 
   /** Watches when wanted, stops when not. */

@@ -131,7 +131,11 @@ export class SandboxController extends Disposable {
   }
 
   private setMode(mode: SandboxMode, reason?: string, detail?: string): void {
-    this.update({ mode, ...(reason !== undefined ? { reason } : { reason: undefined }), ...(detail !== undefined ? { detail } : { detail: undefined }) });
+    this.update({
+      mode,
+      ...(reason !== undefined ? { reason } : { reason: undefined }),
+      ...(detail !== undefined ? { detail } : { detail: undefined }),
+    });
   }
 
   private requireStartable(): string {
@@ -163,7 +167,15 @@ export class SandboxController extends Disposable {
       await withStartProgress(options.withProgress !== false, async (report, signal) => {
         const policy = this.policy();
         await this.closeNetwork();
-        const opened = await startWorkspaceSandbox({ root, policy, baseChangesSource: this.baseChangesSource, network: this.approvals, logger: this.logger, report, signal });
+        const opened = await startWorkspaceSandbox({
+          root,
+          policy,
+          baseChangesSource: this.baseChangesSource,
+          network: this.approvals,
+          logger: this.logger,
+          report,
+          signal,
+        });
         this.network.serve(opened);
         this.session = opened.session;
         await recoverInterruptedApplies(this.airlock()!, this.logger);
@@ -174,7 +186,11 @@ export class SandboxController extends Disposable {
         await this.stored.setEnabled(false);
         this.setMode('off');
       } else {
-        this.setMode('error', reasonForCode(code), err instanceof SandboxError ? err.describe().replace(/\n/g, ' ') : (err as Error).message);
+        this.setMode(
+          'error',
+          reasonForCode(code),
+          err instanceof SandboxError ? err.describe().replace(/\n/g, ' ') : (err as Error).message,
+        );
       }
       throw err;
     }
@@ -231,7 +247,12 @@ export class SandboxController extends Disposable {
    */
   async remove(): Promise<RemoveResult> {
     const root = this.requireStartable();
-    if (this.starting) throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until it has started (or cancel the start), then remove it.');
+    if (this.starting)
+      throw new SandboxError(
+        'SESSION_BUSY',
+        'The sandbox is still starting.',
+        'Wait until it has started (or cancel the start), then remove it.',
+      );
     const session = await this.turnOff();
     try {
       return await this.removal.remove(root, session?.id);
@@ -277,13 +298,25 @@ export class SandboxController extends Disposable {
   async requireHealthy(): Promise<SandboxSession> {
     const status = this.current;
     if (status.mode === 'off') {
-      throw new SandboxError('SESSION_NOT_RUNNING', 'Sandbox mode is off, so nothing runs.', 'Turn it on from the status bar or with "Agent Sandbox: Start Sandbox".');
+      throw new SandboxError(
+        'SESSION_NOT_RUNNING',
+        'Sandbox mode is off, so nothing runs.',
+        'Turn it on from the status bar or with "Agent Sandbox: Start Sandbox".',
+      );
     }
     if (status.mode === 'starting') {
-      throw new SandboxError('SESSION_BUSY', 'The sandbox is still starting.', 'Wait until the status bar shows "Sandbox: on", then try again.');
+      throw new SandboxError(
+        'SESSION_BUSY',
+        'The sandbox is still starting.',
+        'Wait until the status bar shows "Sandbox: on", then try again.',
+      );
     }
     if (!this.session || status.mode !== 'on') {
-      throw new SandboxError('SESSION_NOT_RUNNING', `Sandbox mode is on, but the sandbox is ${status.mode === 'error' ? 'in error' : status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? 'it cannot run commands now'}`, 'Fix the problem above and start the sandbox again; nothing runs on your machine meanwhile.');
+      throw new SandboxError(
+        'SESSION_NOT_RUNNING',
+        `Sandbox mode is on, but the sandbox is ${status.mode === 'error' ? 'in error' : status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? 'it cannot run commands now'}`,
+        'Fix the problem above and start the sandbox again; nothing runs on your machine meanwhile.',
+      );
     }
     await this.checkHealth();
     if (this.current.mode !== 'on' || !this.session) return this.requireHealthy();
@@ -296,7 +329,9 @@ export class SandboxController extends Disposable {
     this.logger.info(`run: ${JSON.stringify(argv)}`);
     try {
       const result = await session.run(argv, options);
-      this.logger.info(`run: exit ${result.exitCode} (${result.outcome}) in ${result.durationMs} ms, ${result.changedFiles.length} path(s) touched`);
+      this.logger.info(
+        `run: exit ${result.exitCode} (${result.outcome}) in ${result.durationMs} ms, ${result.changedFiles.length} path(s) touched`,
+      );
       return result;
     } finally {
       await this.checkHealth();

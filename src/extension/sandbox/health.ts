@@ -14,7 +14,12 @@ const PROBE_TIMEOUT_MS = 4000;
 export async function probeHealth(session: SandboxSession): Promise<Health> {
   const probe = await session.probe(PROBE_TIMEOUT_MS);
   if (probe.container === 'removed') {
-    return { healthy: false, mode: 'degraded', reason: 'container removed', detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.' };
+    return {
+      healthy: false,
+      mode: 'degraded',
+      reason: 'container removed',
+      detail: 'The sandbox container was removed outside the extension. Start the sandbox again; pending changes in its copy are kept.',
+    };
   }
   if (probe.container === 'unknown') {
     return {
@@ -25,7 +30,12 @@ export async function probeHealth(session: SandboxSession): Promise<Health> {
     };
   }
   if (probe.container === 'stopped') {
-    return { healthy: false, mode: 'degraded', reason: 'container stopped', detail: 'The sandbox container is not running. Start the sandbox again; pending changes in its copy are kept.' };
+    return {
+      healthy: false,
+      mode: 'degraded',
+      reason: 'container stopped',
+      detail: 'The sandbox container is not running. Start the sandbox again; pending changes in its copy are kept.',
+    };
   }
   if (session.isOverDiskCap()) {
     return {

@@ -17,7 +17,10 @@ export class HealthTimer {
   /** (Re)starts the checks; never two timers at once. */
   start(): void {
     this.stop();
-    this.timer = setInterval(() => void this.check().catch((err: unknown) => this.logger.error('Health check failed', err)), this.intervalMs());
+    this.timer = setInterval(
+      () => void this.check().catch((err: unknown) => this.logger.error('Health check failed', err)),
+      this.intervalMs(),
+    );
   }
 
   stop(): void {

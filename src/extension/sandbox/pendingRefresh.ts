@@ -51,7 +51,10 @@ export class PendingRefresh {
 }
 
 /** The number of pending changes in the airlock's copy; undefined when there is none or the scan failed (logged). */
-export async function countPending(airlock: Pick<Airlock, 'changes'> | undefined, logger: Pick<Logger, 'error'>): Promise<number | undefined> {
+export async function countPending(
+  airlock: Pick<Airlock, 'changes'> | undefined,
+  logger: Pick<Logger, 'error'>,
+): Promise<number | undefined> {
   if (!airlock) return undefined;
   try {
     return (await airlock.changes()).entries.length;

@@ -4,7 +4,13 @@
  * The real workspace is not touched.
  */
 import { DEFAULT_POLICY, type Policy } from '../../core/policy';
-import { countWorkspacePendingChanges, describePending, removeWorkspaceSession, type PendingCount, type RemoveResult } from '../../core/session/remove';
+import {
+  countWorkspacePendingChanges,
+  describePending,
+  removeWorkspaceSession,
+  type PendingCount,
+  type RemoveResult,
+} from '../../core/session/remove';
 import type { Logger } from '../util/logger';
 
 export class SessionRemoval {
@@ -22,7 +28,9 @@ export class SessionRemoval {
   async remove(root: string, sessionId: string | undefined): Promise<RemoveResult> {
     const result = await removeWorkspaceSession({ workspaceRoot: root, policy: this.policyForRemoval(), force: true });
     for (const item of result.items) this.logger.info(`Removed ${item}.`);
-    this.logger.info(`Sandbox ${result.sessionId ?? sessionId ?? ''} of ${root} ${result.removed ? 'removed' : 'was already gone'}${result.lost.count ? `, with ${describePending(result.lost)}` : ''}.`);
+    this.logger.info(
+      `Sandbox ${result.sessionId ?? sessionId ?? ''} of ${root} ${result.removed ? 'removed' : 'was already gone'}${result.lost.count ? `, with ${describePending(result.lost)}` : ''}.`,
+    );
     return result;
   }
 

@@ -130,6 +130,9 @@ export function describePreparing(activity: KeeperActivity): { text: string; too
     case 'cancelled':
       return { text: '', tooltip: 'Preparing the workspace copy was cancelled.' };
     case 'failed':
-      return { text: '', tooltip: `Preparing the workspace copy in the background failed: ${activity.message} The sandbox still starts; it makes the copy then.` };
+      return {
+        text: '',
+        tooltip: `Preparing the workspace copy in the background failed: ${activity.message} The sandbox still starts; it makes the copy then.`,
+      };
   }
 }

@@ -71,7 +71,9 @@ export class SandboxPty implements vscode.Pseudoterminal {
         await this.killShell();
         return;
       }
-      this.writeEmitter.fire(`${DIM}Agent Sandbox: this shell runs in the sandbox (${session.id}); your files change only when you apply reviewed changes.${RESET}\r\n`);
+      this.writeEmitter.fire(
+        `${DIM}Agent Sandbox: this shell runs in the sandbox (${session.id}); your files change only when you apply reviewed changes.${RESET}\r\n`,
+      );
       const decoder = new StringDecoder('utf8');
       stream.on('data', (chunk: Buffer) => {
         this.writeEmitter.fire(decoder.write(chunk));

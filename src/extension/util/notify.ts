@@ -10,5 +10,7 @@ export async function showError(logger: Logger, what: string, err: unknown): Pro
     return;
   }
   // Not awaited: a command that failed is finished; the message stays for the person.
-  void vscode.window.showErrorMessage(`Agent Sandbox: ${what}. ${describeError(err).replace(/\n/g, ' ')}`, 'Show Logs').then((choice) => choice === 'Show Logs' && logger.show());
+  void vscode.window
+    .showErrorMessage(`Agent Sandbox: ${what}. ${describeError(err).replace(/\n/g, ' ')}`, 'Show Logs')
+    .then((choice) => choice === 'Show Logs' && logger.show());
 }

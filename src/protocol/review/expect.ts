@@ -30,7 +30,8 @@ export const positive = () => {
   return z.int(what).check(z.minimum(1, what));
 };
 
-export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, expecting(`one of ${values.join(', ')}`));
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, expecting(`one of ${values.join(', ')}`));
 
 export const list = <T extends z.core.SomeType>(item: T) => z.array(item, expecting('an array'));
 

@@ -11,7 +11,10 @@ export type RequestHandler<M extends RequestMethod> = (params: RequestParams<M>)
 export type RequestHandlers = { readonly [M in RequestMethod]: RequestHandler<M> };
 
 /** Runs the handler of a checked request and returns its result. */
-export async function handleRequest<M extends RequestMethod>(handlers: RequestHandlers, request: RequestMessage<M>): Promise<RequestResult<M>> {
+export async function handleRequest<M extends RequestMethod>(
+  handlers: RequestHandlers,
+  request: RequestMessage<M>,
+): Promise<RequestResult<M>> {
   const handler: RequestHandler<M> = handlers[request.method];
   return handler(request.params);
 }

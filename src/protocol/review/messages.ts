@@ -35,7 +35,10 @@ export const reviewRequests = {
   refresh: { params: noParams, result: reviewStateSchema },
   requestDiff: { params: pathParams, result: fileDiffSchema },
   setFileDecision: { params: record({ path: text(), decision: decisionSchema, reason: optional(text()) }), result: decisionUpdateSchema },
-  setHunkDecision: { params: record({ path: text(), hunk: positive(), decision: decisionSchema, reason: optional(text()) }), result: decisionUpdateSchema },
+  setHunkDecision: {
+    params: record({ path: text(), hunk: positive(), decision: decisionSchema, reason: optional(text()) }),
+    result: decisionUpdateSchema,
+  },
   /** Approves every pending file that is neither risky nor never-apply. */
   approveAll: { params: noParams, result: approveAllResultSchema },
   rejectAll: { params: noParams, result: decisionUpdateSchema },

@@ -58,10 +58,7 @@ export function parseWebviewMessage(data: unknown): Parsed<WebviewToHostMessage>
  * the method of the pending request, so the result is checked against the right type; an
  * id with no pending request is an error.
  */
-export function parseHostMessage(
-  data: unknown,
-  methodOfReply: (id: number) => RequestMethod | undefined,
-): Parsed<HostToWebviewMessage> {
+export function parseHostMessage(data: unknown, methodOfReply: (id: number) => RequestMethod | undefined): Parsed<HostToWebviewMessage> {
   return attempt(() => {
     if ((data as { kind?: unknown } | null)?.kind === 'notification') {
       const envelope = check(notificationEnvelope, data, 'message');
@@ -71,7 +68,13 @@ export function parseHostMessage(
     const { id, ok, result, error } = check(replyEnvelope, data, 'message');
     const method = methodOfReply(id);
     if (method === undefined) throw new ProtocolShapeError(`message.id: no pending request has id ${id}`);
-    if (ok) return { kind: 'reply', id, ok, result: check(reviewRequests[method].result, result, `message.result (${method})`) } as HostToWebviewMessage;
+    if (ok)
+      return {
+        kind: 'reply',
+        id,
+        ok,
+        result: check(reviewRequests[method].result, result, `message.result (${method})`),
+      } as HostToWebviewMessage;
     return { kind: 'reply', id, ok, error: check(replyErrorSchema, error, 'message.error') };
   });
 }

@@ -26,14 +26,27 @@ export function agentClis(): AgentClis {
     const script = path.join(REPO_ROOT, '.ci', 'ensure-agent-clis');
     const r = spawnSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
     if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
-    const vars = Object.fromEntries(r.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const vars = Object.fromEntries(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     claude ??= vars.CLAUDE_CODE_BIN;
     codex ??= vars.CODEX_BIN;
     copilot ??= vars.COPILOT_BIN;
     gemini ??= vars.GEMINI_BIN;
   }
-  for (const [name, bin] of [['CLAUDE_CODE_BIN', claude], ['CODEX_BIN', codex], ['COPILOT_BIN', copilot], ['GEMINI_BIN', gemini]] as const) {
-    if (!bin || !fs.existsSync(bin)) throw new Error(`${name} (${bin ?? 'unset'}) is not an installed agent program; run .ci/ensure-agent-clis and export what it prints.`);
+  for (const [name, bin] of [
+    ['CLAUDE_CODE_BIN', claude],
+    ['CODEX_BIN', codex],
+    ['COPILOT_BIN', copilot],
+    ['GEMINI_BIN', gemini],
+  ] as const) {
+    if (!bin || !fs.existsSync(bin))
+      throw new Error(
+        `${name} (${bin ?? 'unset'}) is not an installed agent program; run .ci/ensure-agent-clis and export what it prints.`,
+      );
   }
   cached = { claude: claude!, codex: codex!, copilot: copilot!, gemini: gemini! };
   return cached;

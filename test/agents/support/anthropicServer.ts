@@ -8,7 +8,19 @@
  * quota probe, and count_tokens) get a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type ListenOptions, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
+import {
+  nextId,
+  sendJson,
+  sendSse,
+  startModelServer,
+  turnAt,
+  type ListenOptions,
+  type LoggedRequest,
+  type ModelServer,
+  type PlayedTurn,
+  type ScriptTurn,
+  type ToolResult,
+} from './scriptedServer';
 
 interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -27,7 +39,12 @@ export type AnthropicServer = ModelServer<MessagesRequest>;
 
 function isMain(req: LoggedRequest): boolean {
   const body = req.body as MessagesRequest | undefined;
-  return req.path.startsWith('/v1/messages') && !req.path.startsWith('/v1/messages/count_tokens') && Array.isArray(body?.tools) && body.tools.length > 0;
+  return (
+    req.path.startsWith('/v1/messages') &&
+    !req.path.startsWith('/v1/messages/count_tokens') &&
+    Array.isArray(body?.tools) &&
+    body.tools.length > 0
+  );
 }
 
 function assistantTurns(body: MessagesRequest): number {
@@ -40,7 +57,8 @@ function usage() {
 
 /** The content block and stop reason of one turn. */
 function blockOf(turn: PlayedTurn): { block: Record<string, unknown>; stopReason: 'tool_use' | 'end_turn' } {
-  if ('tool' in turn) return { block: { type: 'tool_use', id: nextId('toolu'), name: turn.tool, input: turn.input }, stopReason: 'tool_use' };
+  if ('tool' in turn)
+    return { block: { type: 'tool_use', id: nextId('toolu'), name: turn.tool, input: turn.input }, stopReason: 'tool_use' };
   return { block: { type: 'text', text: turn.text }, stopReason: 'end_turn' };
 }
 
@@ -49,30 +67,48 @@ function answer(res: http.ServerResponse, body: MessagesRequest, turn: PlayedTur
   const model = body.model ?? 'claude-scripted';
   const id = nextId('msg');
   if (!body.stream) {
-    sendJson(res, 200, { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: stopReason, stop_sequence: null, usage: usage() });
+    sendJson(res, 200, {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [block],
+      stop_reason: stopReason,
+      stop_sequence: null,
+      usage: usage(),
+    });
     return;
   }
-  const start =
-    block.type === 'tool_use'
-      ? { type: 'tool_use', id: block.id, name: block.name, input: {} }
-      : { type: 'text', text: '' };
+  const start = block.type === 'tool_use' ? { type: 'tool_use', id: block.id, name: block.name, input: {} } : { type: 'text', text: '' };
   const delta =
     block.type === 'tool_use'
       ? { type: 'input_json_delta', partial_json: JSON.stringify(block.input) }
       : { type: 'text_delta', text: block.text };
   sendSse(res, [
-    { event: 'message_start', data: { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: usage() } } },
+    {
+      event: 'message_start',
+      data: {
+        type: 'message_start',
+        message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: usage() },
+      },
+    },
     { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: start } },
     { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta } },
     { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
-    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 8 } } },
+    {
+      event: 'message_delta',
+      data: { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 8 } },
+    },
     { event: 'message_stop', data: { type: 'message_stop' } },
   ]);
 }
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : '')).join('\n');
+  if (Array.isArray(content))
+    return content
+      .map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : ''))
+      .join('\n');
   return '';
 }
 
@@ -89,18 +125,21 @@ function toolResultsOf(body: MessagesRequest): ToolResult[] {
 }
 
 export function startAnthropicServer(script: readonly ScriptTurn[], listen: ListenOptions = {}): Promise<AnthropicServer> {
-  return startModelServer<MessagesRequest>({
-    route(req, res) {
-      if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
-      if (req.method === 'POST' && req.path.startsWith('/v1/messages')) {
-        const body = (req.body ?? {}) as MessagesRequest;
-        return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body), toolResultsOf(body)) : { text: 'ok' });
-      }
-      // Anything else Claude Code may probe (a health or settings endpoint): an empty success.
-      return sendJson(res, 200, {});
+  return startModelServer<MessagesRequest>(
+    {
+      route(req, res) {
+        if (req.path.startsWith('/v1/messages/count_tokens')) return sendJson(res, 200, { input_tokens: 12 });
+        if (req.method === 'POST' && req.path.startsWith('/v1/messages')) {
+          const body = (req.body ?? {}) as MessagesRequest;
+          return answer(res, body, isMain(req) ? turnAt(script, assistantTurns(body), toolResultsOf(body)) : { text: 'ok' });
+        }
+        // Anything else Claude Code may probe (a health or settings endpoint): an empty success.
+        return sendJson(res, 200, {});
+      },
+      isMain,
+      toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? '?'),
+      toolResults: toolResultsOf,
     },
-    isMain,
-    toolNames: (body) => (body.tools ?? []).map((t) => t.name ?? '?'),
-    toolResults: toolResultsOf,
-  }, listen);
+    listen,
+  );
 }

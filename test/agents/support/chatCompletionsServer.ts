@@ -9,7 +9,17 @@
  * say) get a short harmless text; a models list gets one model.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
+import {
+  nextId,
+  sendJson,
+  startModelServer,
+  turnAt,
+  type LoggedRequest,
+  type ModelServer,
+  type PlayedTurn,
+  type ScriptTurn,
+  type ToolResult,
+} from './scriptedServer';
 
 interface ChatMessage {
   role?: string;
@@ -43,15 +53,23 @@ function answer(res: http.ServerResponse, body: ChatRequest, turn: PlayedTurn): 
   const id = nextId('chatcmpl');
   const base = { id, created: Math.floor(Date.now() / 1000), model: body.model ?? 'gpt-scripted', system_fingerprint: 'scripted' };
   const usage = { prompt_tokens: 12, completion_tokens: 8, total_tokens: 20 };
-  const call = 'tool' in turn ? { id: nextId('call'), type: 'function', function: { name: turn.tool, arguments: JSON.stringify(turn.input) } } : undefined;
+  const call =
+    'tool' in turn
+      ? { id: nextId('call'), type: 'function', function: { name: turn.tool, arguments: JSON.stringify(turn.input) } }
+      : undefined;
   const finish = call ? 'tool_calls' : 'stop';
   if (!body.stream) {
-    const message = call ? { role: 'assistant', content: null, tool_calls: [call] } : { role: 'assistant', content: 'text' in turn ? turn.text : '' };
+    const message = call
+      ? { role: 'assistant', content: null, tool_calls: [call] }
+      : { role: 'assistant', content: 'text' in turn ? turn.text : '' };
     return sendJson(res, 200, { ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: finish }], usage });
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`);
-  const delta = call ? { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call }] } : { role: 'assistant', content: 'text' in turn ? turn.text : '' };
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices, ...extra })}\n\n`);
+  const delta = call
+    ? { role: 'assistant', content: null, tool_calls: [{ index: 0, ...call }] }
+    : { role: 'assistant', content: 'text' in turn ? turn.text : '' };
   chunk([{ index: 0, delta, finish_reason: null }]);
   chunk([{ index: 0, delta: {}, finish_reason: finish }]);
   chunk([], { usage });
@@ -61,7 +79,10 @@ function answer(res: http.ServerResponse, body: ChatRequest, turn: PlayedTurn): 
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : '')).join('\n');
+  if (Array.isArray(content))
+    return content
+      .map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : ''))
+      .join('\n');
   return JSON.stringify(content ?? '');
 }
 

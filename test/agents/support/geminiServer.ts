@@ -10,7 +10,17 @@
  * small count; a models listing an empty list.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
+import {
+  nextId,
+  sendJson,
+  startModelServer,
+  turnAt,
+  type LoggedRequest,
+  type ModelServer,
+  type PlayedTurn,
+  type ScriptTurn,
+  type ToolResult,
+} from './scriptedServer';
 
 interface GeminiPart {
   text?: string;
@@ -44,7 +54,11 @@ function toolNamesOf(body: GenerateContentRequest): string[] {
 
 function isMain(req: LoggedRequest): boolean {
   const method = methodOf(req);
-  return req.method === 'POST' && (method === 'streamGenerateContent' || method === 'generateContent') && toolNamesOf((req.body ?? {}) as GenerateContentRequest).length > 0;
+  return (
+    req.method === 'POST' &&
+    (method === 'streamGenerateContent' || method === 'generateContent') &&
+    toolNamesOf((req.body ?? {}) as GenerateContentRequest).length > 0
+  );
 }
 
 function doneTurns(body: GenerateContentRequest): number {
@@ -83,7 +97,12 @@ function toolResultsOf(body: GenerateContentRequest): ToolResult[] {
   for (const c of body.contents ?? []) {
     for (const p of c.parts ?? []) {
       const response = p.functionResponse?.response;
-      if (p.functionResponse) out.push({ callId: String(p.functionResponse.id ?? p.functionResponse.name), text: textOf(response), isError: response !== undefined && 'error' in response });
+      if (p.functionResponse)
+        out.push({
+          callId: String(p.functionResponse.id ?? p.functionResponse.name),
+          text: textOf(response),
+          isError: response !== undefined && 'error' in response,
+        });
     }
   }
   return out;

@@ -61,12 +61,18 @@ export async function sandboxedForm(sandbox: HookSandbox, command: string): Prom
   const payload = { hook_event_name: 'PreToolUse', cwd: sandbox.workspace, tool_name: 'Bash', tool_input: { command } };
   const r = await runNode([...sandbox.cli, 'hook', 'claude'], { ...process.env, ...sandbox.env }, 60_000, JSON.stringify(payload));
   assert.equal(r.code, 0, `the hook failed: ${r.stderr}`);
-  const rewritten = (JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedInput?: { command?: unknown } } }).hookSpecificOutput?.updatedInput?.command;
+  const rewritten = (JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedInput?: { command?: unknown } } }).hookSpecificOutput
+    ?.updatedInput?.command;
   assert.equal(typeof rewritten, 'string', `the hook did not rewrite the command: ${r.stdout}`);
   return rewritten as string;
 }
 
-function runNode(argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000, input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+function runNode(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 180_000,
+  input = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.end(input);
@@ -100,7 +106,8 @@ export async function startHookSandbox(files: Record<string, string> = {}): Prom
     fs.rmSync(workspace, { recursive: true, force: true });
     fs.rmSync(cliDir, { recursive: true, force: true });
   };
-  const run = (args: readonly string[], extra: NodeJS.ProcessEnv = {}) => runNode([...cli, '--workspace', workspace, ...args], { ...process.env, ...env, ...extra });
+  const run = (args: readonly string[], extra: NodeJS.ProcessEnv = {}) =>
+    runNode([...cli, '--workspace', workspace, ...args], { ...process.env, ...env, ...extra });
   try {
     const started = await run(['start']);
     assert.equal(started.code, 0, `agent-sandbox start failed: ${started.stderr}`);

@@ -46,20 +46,28 @@ export async function assertBlockedCanary<O extends object>(
 
 /** Registers the shared scenarios as tests of the current suite. */
 export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void {
-  provesRoute(bed.agent.id, 'shell', 'runs a shell call in the sandbox: a workspace file lands in the pending changes, a file outside the workspace nowhere on the host', async () => {
-    const inWorkspace = uniqueName('host-canary');
-    const outside = outsideCanary(bed, 'agent-sandbox-outside-canary');
-    const { run, model } = await bed.agentRun([bed.agent.shell(`touch ${inWorkspace} ${outside} && echo touched`), { text: 'Done.' }]);
-    assertAbsentOnHost(path.join(bed.sandbox.workspace, inWorkspace), run);
-    assertAbsentOnHost(outside, run);
-    const results = model.toolResults();
-    assert.equal(results.length, 1, describeRun(run, results));
-    // Where the wire marks a failed call, the rewritten one must not be marked.
-    assert.equal(results[0]!.isError ?? false, false, describeRun(run, results));
-    assert.match(results[0]!.text, /touched/, describeRun(run, results));
-    const changes = await bed.sandbox.changes();
-    assert.ok(changes.some((c) => c.path === inWorkspace && c.kind === 'added'), `${inWorkspace} is not a pending change: ${JSON.stringify(changes)}`);
-  });
+  provesRoute(
+    bed.agent.id,
+    'shell',
+    'runs a shell call in the sandbox: a workspace file lands in the pending changes, a file outside the workspace nowhere on the host',
+    async () => {
+      const inWorkspace = uniqueName('host-canary');
+      const outside = outsideCanary(bed, 'agent-sandbox-outside-canary');
+      const { run, model } = await bed.agentRun([bed.agent.shell(`touch ${inWorkspace} ${outside} && echo touched`), { text: 'Done.' }]);
+      assertAbsentOnHost(path.join(bed.sandbox.workspace, inWorkspace), run);
+      assertAbsentOnHost(outside, run);
+      const results = model.toolResults();
+      assert.equal(results.length, 1, describeRun(run, results));
+      // Where the wire marks a failed call, the rewritten one must not be marked.
+      assert.equal(results[0]!.isError ?? false, false, describeRun(run, results));
+      assert.match(results[0]!.text, /touched/, describeRun(run, results));
+      const changes = await bed.sandbox.changes();
+      assert.ok(
+        changes.some((c) => c.path === inWorkspace && c.kind === 'added'),
+        `${inWorkspace} is not a pending change: ${JSON.stringify(changes)}`,
+      );
+    },
+  );
 
   provesRoute(bed.agent.id, 'shell', 'never lets a look-alike of the sandbox command run its tail on the host', async () => {
     const relative = uniqueName('lookalike-canary');
@@ -68,14 +76,19 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
     // harmless command; each with a tail that would run on the host.
     const runForm = `${shellJoin([...bed.sandbox.cli, '--workspace', bed.sandbox.workspace, 'run', '--'])} true`;
     const handedBack = await sandboxedForm(bed.sandbox, 'true');
-    const { run, model } = await bed.agentRun([bed.agent.shell(`${runForm}; touch ${relative} ${outside}`), bed.agent.shell(`${handedBack}; touch ${relative} ${outside}`), { text: 'Done.' }]);
+    const { run, model } = await bed.agentRun([
+      bed.agent.shell(`${runForm}; touch ${relative} ${outside}`),
+      bed.agent.shell(`${handedBack}; touch ${relative} ${outside}`),
+      { text: 'Done.' },
+    ]);
     assertAbsentOnHost(path.join(bed.sandbox.workspace, relative), run);
     assertAbsentOnHost(outside, run);
     // Each call is either refused, or ran whole (tail included) in the sandbox.
     const results = model.toolResults();
     assert.equal(results.length, 2, describeRun(run, results));
     const sandboxed = (await bed.sandbox.changes()).some((c) => c.path === relative);
-    for (const r of results) assert.ok(bed.agent.isRefusal(r) || sandboxed, `a call was neither refused nor run in the sandbox. ${describeRun(run, results)}`);
+    for (const r of results)
+      assert.ok(bed.agent.isRefusal(r) || sandboxed, `a call was neither refused nor run in the sandbox. ${describeRun(run, results)}`);
   });
 
   provesRoute(bed.agent.id, 'hookFailure', 'blocks the call when the configured hook program is missing', async () => {
@@ -89,9 +102,14 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
     });
   });
 
-  provesRoute(bed.agent.id, 'hookFailure', 'blocks the call when the hook fails with an exception (a malformed AGENT_SANDBOX_CLI)', async () => {
-    await assertBlockedCanary(bed, 'exception-canary', { env: { AGENT_SANDBOX_CLI: '["not a complete JSON array' } });
-  });
+  provesRoute(
+    bed.agent.id,
+    'hookFailure',
+    'blocks the call when the hook fails with an exception (a malformed AGENT_SANDBOX_CLI)',
+    async () => {
+      await assertBlockedCanary(bed, 'exception-canary', { env: { AGENT_SANDBOX_CLI: '["not a complete JSON array' } });
+    },
+  );
 
   provesRoute(bed.agent.id, 'hookFailure', "blocks the call, inside the agent's hook timeout, when the engine hangs", async () => {
     const engine = await startHangingEngine();
@@ -101,6 +119,9 @@ export function sharedHookScenarios<O extends object>(bed: HookTestBed<O>): void
       timeoutMs: (HOOK_TIMEOUT_SEC + 30) * 1000,
     });
     assert.ok(engine.connections() > 0, 'the hook never tried the (hanging) engine');
-    assert.ok(run.ms < HOOK_TIMEOUT_SEC * 1000, `the agent ran ${run.ms} ms: the hook did not answer inside its ${HOOK_TIMEOUT_SEC} s timeout`);
+    assert.ok(
+      run.ms < HOOK_TIMEOUT_SEC * 1000,
+      `the agent ran ${run.ms} ms: the hook did not answer inside its ${HOOK_TIMEOUT_SEC} s timeout`,
+    );
   });
 }

@@ -109,7 +109,10 @@ export function hookTestBed<Options extends object = object>(agent: AgentUnderTe
         });
         assertFinished(run);
         const offered = model.offeredTools();
-        assert.ok(offered.includes(agent.shellTool), `the agent no longer offers ${agent.shellTool}: ${offered.join(', ')}. ${describeRun(run, [])}`);
+        assert.ok(
+          offered.includes(agent.shellTool),
+          `the agent no longer offers ${agent.shellTool}: ${offered.join(', ')}. ${describeRun(run, [])}`,
+        );
         return { run, model };
       } finally {
         await model.close();

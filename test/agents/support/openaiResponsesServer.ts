@@ -8,7 +8,18 @@
  * (a models list, a side request without tools) gets a short harmless answer.
  */
 import type * as http from 'node:http';
-import { nextId, sendJson, sendSse, startModelServer, turnAt, type LoggedRequest, type ModelServer, type PlayedTurn, type ScriptTurn, type ToolResult } from './scriptedServer';
+import {
+  nextId,
+  sendJson,
+  sendSse,
+  startModelServer,
+  turnAt,
+  type LoggedRequest,
+  type ModelServer,
+  type PlayedTurn,
+  type ScriptTurn,
+  type ToolResult,
+} from './scriptedServer';
 
 interface ResponsesItem {
   type?: string;
@@ -34,20 +45,41 @@ function isMain(req: LoggedRequest): boolean {
 }
 
 function doneTurns(body: ResponsesRequest): number {
-  return (body.input ?? []).filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || i.type === 'local_shell_call').length;
+  return (body.input ?? []).filter((i) => i.type === 'function_call' || i.type === 'custom_tool_call' || i.type === 'local_shell_call')
+    .length;
 }
 
 function itemOf(turn: PlayedTurn): Record<string, unknown> {
   if ('tool' in turn && turn.freeform !== undefined) {
-    return { type: 'custom_tool_call', id: nextId('ctc'), call_id: nextId('call'), name: turn.tool, input: turn.freeform, status: 'completed' };
+    return {
+      type: 'custom_tool_call',
+      id: nextId('ctc'),
+      call_id: nextId('call'),
+      name: turn.tool,
+      input: turn.freeform,
+      status: 'completed',
+    };
   }
   if ('tool' in turn) {
     // `NAMESPACE/NAME` calls a tool of a namespace (Codex offers each MCP server's tools as one).
     const slash = turn.tool.indexOf('/');
     const name = slash === -1 ? { name: turn.tool } : { namespace: turn.tool.slice(0, slash), name: turn.tool.slice(slash + 1) };
-    return { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), ...name, arguments: JSON.stringify(turn.input), status: 'completed' };
+    return {
+      type: 'function_call',
+      id: nextId('fc'),
+      call_id: nextId('call'),
+      ...name,
+      arguments: JSON.stringify(turn.input),
+      status: 'completed',
+    };
   }
-  return { type: 'message', id: nextId('msg'), role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: turn.text, annotations: [] }] };
+  return {
+    type: 'message',
+    id: nextId('msg'),
+    role: 'assistant',
+    status: 'completed',
+    content: [{ type: 'output_text', text: turn.text, annotations: [] }],
+  };
 }
 
 function answer(res: http.ServerResponse, body: ResponsesRequest, turn: PlayedTurn): void {
@@ -55,19 +87,35 @@ function answer(res: http.ServerResponse, body: ResponsesRequest, turn: PlayedTu
   const model = body.model ?? 'gpt-scripted';
   const item = itemOf(turn);
   const base = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), model };
-  const usage = { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 8, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 20 };
+  const usage = {
+    input_tokens: 12,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: 8,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 20,
+  };
   sendSse(res, [
     { event: 'response.created', data: { type: 'response.created', response: { ...base, status: 'in_progress', output: [] } } },
-    { event: 'response.output_item.added', data: { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } } },
+    {
+      event: 'response.output_item.added',
+      data: { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress' } },
+    },
     { event: 'response.output_item.done', data: { type: 'response.output_item.done', output_index: 0, item } },
-    { event: 'response.completed', data: { type: 'response.completed', response: { ...base, status: 'completed', output: [item], usage } } },
+    {
+      event: 'response.completed',
+      data: { type: 'response.completed', response: { ...base, status: 'completed', output: [item], usage } },
+    },
   ]);
 }
 
 function textOf(output: unknown): string {
   if (typeof output === 'string') return output;
-  if (Array.isArray(output)) return output.map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : '')).join('\n');
-  if (output && typeof output === 'object' && typeof (output as { content?: unknown }).content === 'string') return (output as { content: string }).content;
+  if (Array.isArray(output))
+    return output
+      .map((c) => (c && typeof c === 'object' && typeof (c as { text?: unknown }).text === 'string' ? (c as { text: string }).text : ''))
+      .join('\n');
+  if (output && typeof output === 'object' && typeof (output as { content?: unknown }).content === 'string')
+    return (output as { content: string }).content;
   return JSON.stringify(output ?? '');
 }
 
@@ -84,7 +132,8 @@ export function startOpenAiResponsesServer(script: readonly ScriptTurn[]): Promi
         const body = (req.body ?? {}) as ResponsesRequest;
         return answer(res, body, isMain(req) ? turnAt(script, doneTurns(body), toolResultsOf(body)) : { text: 'ok' });
       }
-      if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!)) return sendJson(res, 200, { object: 'list', data: [], models: [] });
+      if (req.method === 'GET' && /\/models$/.test(req.path.split('?')[0]!))
+        return sendJson(res, 200, { object: 'list', data: [], models: [] });
       return sendJson(res, 200, {});
     },
     isMain,

@@ -47,7 +47,8 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   read: {
     claude: '`Read` shows the sandbox copy (it reads back its own writes); searches go through Bash, in the copy',
     codex: 'reads through its shell, so it reads the sandbox copy',
-    gemini: '`read_file` shows the sandbox copy (it reads back its own writes); `glob`, `grep_search`, `list_directory` in the workspace refused with the `run_shell_command` route',
+    gemini:
+      '`read_file` shows the sandbox copy (it reads back its own writes); `glob`, `grep_search`, `list_directory` in the workspace refused with the `run_shell_command` route',
     copilot: '`view` shows the sandbox copy (it reads back its own writes); `grep`, `glob` in the workspace refused with the bash route',
   },
   hostRun: {
@@ -70,13 +71,14 @@ export const ROUTE_CLAIMS: Readonly<Record<RouteId, Partial<Record<AgentId, stri
   setup: {
     claude: 'hook + MCP server in `.claude/settings.local.json` and `.mcp.json`, shown as a diff; `--undo` restores the files',
     gemini: 'hook + MCP server in `.gemini/settings.json`; `--undo` restores the file',
-    codex: 'hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. The block holds Codex\'s trust record for its hook (a hook line changed by hand is skipped, and commands run on the host). Needs `--sandbox danger-full-access`',
+    codex:
+      "hook + MCP server in one marked block of `$CODEX_HOME/config.toml`; `--undo` restores the file. The block holds Codex's trust record for its hook (a hook line changed by hand is skipped, and commands run on the host). Needs `--sandbox danger-full-access`",
   },
   inside: {
-    claude: '`agent-sandbox tools install claude` puts it in the read-only tools volume; it runs in the container, its API key added by the host proxy (the container holds a placeholder); its edits wait for review',
+    claude:
+      '`agent-sandbox tools install claude` puts it in the read-only tools volume; it runs in the container, its API key added by the host proxy (the container holds a placeholder); its edits wait for review',
   },
 };
-
 
 /** Why a route has no claim for an agent, shown in place of one. */
 export const ROUTE_GAPS: Readonly<Partial<Record<RouteId, Partial<Record<AgentId, string>>>>> = {};
@@ -100,10 +102,16 @@ function record(proofs: readonly RouteProof[]): void {
  * A test that proves the claims of `routes` for `agent`: it is recorded in the ledger only once
  * its body has passed. Claiming a cell the table does not have is a mistake caught here.
  */
-export function provesRoute(agent: AgentId, routes: RouteId | readonly RouteId[], title: string, body: (t: TestContext) => Promise<void>): void {
+export function provesRoute(
+  agent: AgentId,
+  routes: RouteId | readonly RouteId[],
+  title: string,
+  body: (t: TestContext) => Promise<void>,
+): void {
   const list = typeof routes === 'string' ? [routes] : routes;
   for (const route of list) {
-    if (!ROUTE_CLAIMS[route]?.[agent]) throw new Error(`"${title}" proves ${ROUTE_NAMES[route]} for ${AGENT_NAMES[agent]}, which the routes table does not claim`);
+    if (!ROUTE_CLAIMS[route]?.[agent])
+      throw new Error(`"${title}" proves ${ROUTE_NAMES[route]} for ${AGENT_NAMES[agent]}, which the routes table does not claim`);
   }
   it(title, async (t) => {
     await body(t);
@@ -113,7 +121,9 @@ export function provesRoute(agent: AgentId, routes: RouteId | readonly RouteId[]
 
 /** Every claim of the table, as (agent, route) pairs. */
 export function claimedCells(): { agent: AgentId; route: RouteId }[] {
-  return (Object.keys(ROUTE_CLAIMS) as RouteId[]).flatMap((route) => (Object.keys(ROUTE_CLAIMS[route]) as AgentId[]).map((agent) => ({ agent, route })));
+  return (Object.keys(ROUTE_CLAIMS) as RouteId[]).flatMap((route) =>
+    (Object.keys(ROUTE_CLAIMS[route]) as AgentId[]).map((agent) => ({ agent, route })),
+  );
 }
 
 /** The claims that no passing test in `proofs` recorded. */
@@ -131,7 +141,8 @@ export function readLedger(file: string): RouteProof[] {
     .filter(Boolean)
     .map((line) => {
       const p = JSON.parse(line) as RouteProof;
-      if (!(p.agent in AGENT_NAMES) || !(p.route in ROUTE_NAMES) || typeof p.test !== 'string') throw new Error(`not a route proof: ${line}`);
+      if (!(p.agent in AGENT_NAMES) || !(p.route in ROUTE_NAMES) || typeof p.test !== 'string')
+        throw new Error(`not a route proof: ${line}`);
       return p;
     });
 }
@@ -145,7 +156,9 @@ export function renderRoutesTable(): string {
   const escape = (text: string) => text.replace(/\|/g, '\\|');
   const lines = [`| Route | ${agents.map((a) => AGENT_NAMES[a]).join(' | ')} |`, `|---|${agents.map(() => '---').join('|')}|`];
   for (const route of Object.keys(ROUTE_NAMES) as RouteId[]) {
-    const cells = agents.map((agent) => escape(ROUTE_CLAIMS[route][agent] ?? (ROUTE_GAPS[route]?.[agent] ? `— ${ROUTE_GAPS[route]![agent]!}` : '—')));
+    const cells = agents.map((agent) =>
+      escape(ROUTE_CLAIMS[route][agent] ?? (ROUTE_GAPS[route]?.[agent] ? `— ${ROUTE_GAPS[route]![agent]!}` : '—')),
+    );
     lines.push(`| ${escape(ROUTE_NAMES[route])} | ${cells.join(' | ')} |`);
   }
   return [TABLE_BEGIN, ...lines, TABLE_END].join('\n');

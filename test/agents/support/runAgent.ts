@@ -171,7 +171,10 @@ export function runCodex(options: AgentRunOptions & { readonly hooks: Record<str
  */
 export function runCodexIn(
   codexHome: string,
-  options: AgentRunOptions & { readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access'; readonly hookTrust?: 'bypass' | 'from-config' },
+  options: AgentRunOptions & {
+    readonly sandboxMode?: 'read-only' | 'workspace-write' | 'danger-full-access';
+    readonly hookTrust?: 'bypass' | 'from-config';
+  },
 ): Promise<AgentRun> {
   const env = baseEnv(options.home, { CODEX_HOME: codexHome, SCRIPTED_MODEL_API_KEY: 'sk-scripted-test', ...options.env });
   const argv = [

@@ -44,6 +44,15 @@ export function runCopilot(options: AgentRunOptions): Promise<AgentRun> {
     COPILOT_OFFLINE: 'true',
     ...options.env,
   });
-  const argv = [options.bin, '-p', options.prompt ?? 'Follow the plan.', '--allow-all-tools', '--trust-folder', '--no-color', '--log-dir', path.join(options.home, 'logs')];
+  const argv = [
+    options.bin,
+    '-p',
+    options.prompt ?? 'Follow the plan.',
+    '--allow-all-tools',
+    '--trust-folder',
+    '--no-color',
+    '--log-dir',
+    path.join(options.home, 'logs'),
+  ];
   return runProgram(argv, options.workspace, env, options.timeoutMs ?? 60_000);
 }

@@ -33,12 +33,19 @@ export interface GeminiMcpServer {
  * Writes the hook configuration into the workspace as the product does, for hook program
  * `cli`, and the given MCP servers next to it; returns the file.
  */
-export function writeGeminiSettings(workspace: string, cli: readonly string[], mcpServers: Readonly<Record<string, GeminiMcpServer>> = {}): string {
+export function writeGeminiSettings(
+  workspace: string,
+  cli: readonly string[],
+  mcpServers: Readonly<Record<string, GeminiMcpServer>> = {},
+): string {
   const planned = planHookFile(workspace, 'gemini', ensureLauncher(cli, process.env));
   const settings = JSON.parse(planned.content) as Record<string, unknown>;
   // Each run states its own servers: the previous run's may not be wanted.
   delete settings.mcpServers;
-  if (Object.keys(mcpServers).length) settings.mcpServers = Object.fromEntries(Object.entries(mcpServers).map(([name, s]) => [name, { ...s, args: [...s.args], trust: true, timeout: 120_000 }]));
+  if (Object.keys(mcpServers).length)
+    settings.mcpServers = Object.fromEntries(
+      Object.entries(mcpServers).map(([name, s]) => [name, { ...s, args: [...s.args], trust: true, timeout: 120_000 }]),
+    );
   fs.mkdirSync(path.dirname(planned.file), { recursive: true });
   fs.writeFileSync(planned.file, `${JSON.stringify(settings, null, 2)}\n`);
   return planned.file;

@@ -10,12 +10,20 @@ import type { AgentRun } from './runAgent';
 export const REFUSAL = /agent.sandbox|block|den(y|ied)|refus/i;
 
 export function assertAbsentOnHost(file: string, run: AgentRun): void {
-  assert.equal(fs.existsSync(file), false, `${file} was created on the host: the call ran outside the sandbox.\nagent stdout: ${run.stdout.slice(-2000)}\nagent stderr: ${run.stderr.slice(-2000)}`);
+  assert.equal(
+    fs.existsSync(file),
+    false,
+    `${file} was created on the host: the call ran outside the sandbox.\nagent stdout: ${run.stdout.slice(-2000)}\nagent stderr: ${run.stderr.slice(-2000)}`,
+  );
 }
 
 /** The agent finished on its own (a timeout would hide what the hook did). */
 export function assertFinished(run: AgentRun): void {
-  assert.equal(run.timedOut, false, `the agent did not finish in time.\nstdout: ${run.stdout.slice(-2000)}\nstderr: ${run.stderr.slice(-2000)}`);
+  assert.equal(
+    run.timedOut,
+    false,
+    `the agent did not finish in time.\nstdout: ${run.stdout.slice(-2000)}\nstderr: ${run.stderr.slice(-2000)}`,
+  );
 }
 
 export function describeRun(run: AgentRun, toolResults: unknown): string {

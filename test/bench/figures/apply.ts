@@ -14,7 +14,13 @@ import { scratch, type BenchContext } from '../context';
 import { figure, median, runProcess, timed, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';
 
-export async function measureApply(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, files: number, runs: number): Promise<Figure> {
+export async function measureApply(
+  ctx: BenchContext,
+  session: SandboxSession,
+  ws: GeneratedWorkspace,
+  files: number,
+  runs: number,
+): Promise<Figure> {
   if (ws.sourcePaths.length < files * runs + 1) throw new Error(`the workspace has too few files for ${runs} rounds of ${files}`);
   const product: number[] = [];
   const applyOnly: number[] = [];
@@ -35,9 +41,13 @@ export async function measureApply(ctx: BenchContext, session: SandboxSession, w
       applySeconds = t.ms;
       return t.value;
     });
-    if (report.applied.length !== files) throw new Error(`applied ${report.applied.length} of ${files} files (${report.conflicts.length} conflicts, ${report.refused.length} refused)`);
+    if (report.applied.length !== files)
+      throw new Error(
+        `applied ${report.applied.length} of ${files} files (${report.conflicts.length} conflicts, ${report.refused.length} refused)`,
+      );
     const sample = path.join(ws.root, paths[0]!);
-    if (!fs.readFileSync(sample, 'utf8').includes(`edited in round ${round}`)) throw new Error(`${paths[0]} does not hold the applied content`);
+    if (!fs.readFileSync(sample, 'utf8').includes(`edited in round ${round}`))
+      throw new Error(`${paths[0]} does not hold the applied content`);
     product.push(ms);
     applyOnly.push(applySeconds);
 
@@ -51,6 +61,8 @@ export async function measureApply(ctx: BenchContext, session: SandboxSession, w
     samples: product,
     baseline: { what: `\`cp\` of the same ${files} files`, samples: baseline },
     target: { kind: 'ratio', max: 2 },
-    notes: [`apply alone (after approve-all built the change set and approved): median ${Math.round(median(applyOnly))} ms, ${(median(applyOnly) / median(baseline)).toFixed(2)}× \`cp\``],
+    notes: [
+      `apply alone (after approve-all built the change set and approved): median ${Math.round(median(applyOnly))} ms, ${(median(applyOnly) / median(baseline)).toFixed(2)}× \`cp\``,
+    ],
   });
 }

@@ -14,11 +14,22 @@ import type { GeneratedWorkspace } from '../workspace';
 
 const TOUCHED = 10;
 
-export async function measureChangeScan(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, runs: number): Promise<Figure[]> {
+export async function measureChangeScan(
+  ctx: BenchContext,
+  session: SandboxSession,
+  ws: GeneratedWorkspace,
+  runs: number,
+): Promise<Figure[]> {
   const step = Math.max(1, Math.floor(ws.sourcePaths.length / TOUCHED));
   const targets = Array.from({ length: TOUCHED }, (_, i) => ws.sourcePaths[i * step]!);
   ctx.log(`change scan: touching ${TOUCHED} files in the sandbox of the ${ws.files}-file workspace`);
-  const touched = await session.run(['sh', '-c', 'for f in "$@"; do echo "// changed in the sandbox" >> "$f"; done', 'touch-files', ...targets]);
+  const touched = await session.run([
+    'sh',
+    '-c',
+    'for f in "$@"; do echo "// changed in the sandbox" >> "$f"; done',
+    'touch-files',
+    ...targets,
+  ]);
   if (touched.exitCode !== 0) throw new Error(`touching files failed: ${touched.stderr.toString()}`);
 
   const airlock = new Airlock({ view: session.snapshot, policy: ctx.policy, stateDir: session.dir });

@@ -21,7 +21,11 @@ import { scratch, stateEnv, type BenchContext } from '../context';
 import { figure, runProcess, timed, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';
 
-async function startAndRunTrue(ctx: BenchContext, workspaceRoot: string, stateDir: string): Promise<{ ms: number; session: SandboxSession }> {
+async function startAndRunTrue(
+  ctx: BenchContext,
+  workspaceRoot: string,
+  stateDir: string,
+): Promise<{ ms: number; session: SandboxSession }> {
   const { ms, value } = await timed(async () => {
     const { session } = await startSession({ workspaceRoot, policy: ctx.policy, env: stateEnv(stateDir) });
     const result = await session.run(['true']);
@@ -77,7 +81,13 @@ function copyOptions(ctx: BenchContext): CopyOptions {
  * The copy alone against `cp -a`, then the refresh of that copy (nothing changed) against a
  * stat walk, alternating.
  */
-async function measureCopyAlone(ctx: BenchContext, ws: GeneratedWorkspace, label: string, runs: number, notes: string[]): Promise<Figure[]> {
+async function measureCopyAlone(
+  ctx: BenchContext,
+  ws: GeneratedWorkspace,
+  label: string,
+  runs: number,
+  notes: string[],
+): Promise<Figure[]> {
   const copy: number[] = [];
   const cp: number[] = [];
   const refresh: number[] = [];

@@ -36,7 +36,8 @@ export async function measureCommandAfterInstall(ctx: BenchContext, session: San
     for (let i = 0; i < runs; i++) {
       const ours = await timed(() => session.run(['true']));
       if (ours.value.exitCode !== 0) throw new Error(`true exited with ${ours.value.exitCode} in the sandbox`);
-      if (ours.value.changedFiles.length !== 0) throw new Error(`\`true\` reported changed files: ${ours.value.changedFiles.slice(0, 5).join(', ')}`);
+      if (ours.value.changedFiles.length !== 0)
+        throw new Error(`\`true\` reported changed files: ${ours.value.changedFiles.slice(0, 5).join(', ')}`);
       product.push(ours.ms);
       baseline.push((await timed(() => runProcess(['docker', 'exec', session.containerId, 'true']))).ms);
     }

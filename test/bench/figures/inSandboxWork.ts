@@ -11,7 +11,13 @@ import type { GeneratedWorkspace } from '../workspace';
 
 const JOB = 'git status --porcelain | wc -l && find . -name "*.ts" | wc -l && grep -rl TODO src | wc -l';
 
-export async function measureInSandboxWork(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, label: string, runs: number): Promise<Figure> {
+export async function measureInSandboxWork(
+  ctx: BenchContext,
+  session: SandboxSession,
+  ws: GeneratedWorkspace,
+  label: string,
+  runs: number,
+): Promise<Figure> {
   ctx.log(`in-sandbox work: ${runs} runs each way on the ${ws.files}-file workspace`);
   const inSandbox = () => session.run(['sh', '-c', JOB]);
   const onHost = () => runProcess(['sh', '-c', JOB], { cwd: ws.root });
@@ -20,7 +26,8 @@ export async function measureInSandboxWork(ctx: BenchContext, session: SandboxSe
   const hostOut = (await onHost()).stdout.trim().split('\n');
   const sandboxOut = firstSandbox.value.stdout.toString().trim().split('\n');
   // The find and grep counts must agree, or the two sides did not do the same work.
-  if (hostOut.slice(1).join() !== sandboxOut.slice(1).join()) throw new Error(`the job saw different trees: host ${hostOut.join('/')}, sandbox ${sandboxOut.join('/')}`);
+  if (hostOut.slice(1).join() !== sandboxOut.slice(1).join())
+    throw new Error(`the job saw different trees: host ${hostOut.join('/')}, sandbox ${sandboxOut.join('/')}`);
   const product: number[] = [];
   const baseline: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -12,7 +12,14 @@ import type { GeneratedWorkspace } from '../workspace';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-export async function measureMemory(ctx: BenchContext, session: SandboxSession, ws: GeneratedWorkspace, stateDir: string, files: number, runs: number): Promise<Figure[]> {
+export async function measureMemory(
+  ctx: BenchContext,
+  session: SandboxSession,
+  ws: GeneratedWorkspace,
+  stateDir: string,
+  files: number,
+  runs: number,
+): Promise<Figure[]> {
   const paths = ws.sourcePaths.slice(0, files);
   const open: number[] = [];
   const reviewing: number[] = [];
@@ -24,10 +31,13 @@ export async function measureMemory(ctx: BenchContext, session: SandboxSession, 
       const undo = await session.run(['sed', '-i', 's/let /const /g', ...paths]);
       if (undo.exitCode !== 0) throw new Error(`undoing the edits failed: ${undo.stderr.toString()}`);
     }
-    const out = await runProcess([process.execPath, '--expose-gc', '--import', 'tsx', path.join(__dirname, '..', 'memoryProbe.ts'), ws.root, ...paths], {
-      cwd: REPO_ROOT,
-      env: stateEnv(stateDir),
-    });
+    const out = await runProcess(
+      [process.execPath, '--expose-gc', '--import', 'tsx', path.join(__dirname, '..', 'memoryProbe.ts'), ws.root, ...paths],
+      {
+        cwd: REPO_ROOT,
+        env: stateEnv(stateDir),
+      },
+    );
     const result = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
       idle: { rssMb: number };
       open: { rssMb: number };
@@ -42,7 +52,21 @@ export async function measureMemory(ctx: BenchContext, session: SandboxSession, 
   }
   const notes = ['plain Node process running the core code, not the VS Code extension host (no desktop VS Code here)', detail];
   return [
-    figure({ name: 'memory.openSession', what: 'resident memory growth of a process holding an open session', unit: 'MB', samples: open, target: { kind: 'absolute', max: 50 }, notes }),
-    figure({ name: 'memory.review2000', what: `resident memory growth with the ${files}-file review open (change set, decisions, on-screen diffs)`, unit: 'MB', samples: reviewing, target: { kind: 'absolute', max: 150 }, notes }),
+    figure({
+      name: 'memory.openSession',
+      what: 'resident memory growth of a process holding an open session',
+      unit: 'MB',
+      samples: open,
+      target: { kind: 'absolute', max: 50 },
+      notes,
+    }),
+    figure({
+      name: 'memory.review2000',
+      what: `resident memory growth with the ${files}-file review open (change set, decisions, on-screen diffs)`,
+      unit: 'MB',
+      samples: reviewing,
+      target: { kind: 'absolute', max: 150 },
+      notes,
+    }),
   ];
 }

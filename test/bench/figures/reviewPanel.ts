@@ -7,9 +7,18 @@ import { measureReviewPanel } from '../../webview/measure';
 import type { BenchContext } from '../context';
 import { figure, type Figure } from '../measure';
 
-export async function measureReviewPanelFigures(ctx: BenchContext, options: { files: number; lines: number; runs: number }): Promise<Figure[]> {
+export async function measureReviewPanelFigures(
+  ctx: BenchContext,
+  options: { files: number; lines: number; runs: number },
+): Promise<Figure[]> {
   ctx.log(`review panel: ${options.runs} runs with ${options.files} files and ${options.lines} diff lines`);
-  const result = await measureReviewPanel({ files: options.files, lines: options.lines, hugeDiffLines: options.lines, runs: options.runs, scrollFrames: 60 });
+  const result = await measureReviewPanel({
+    files: options.files,
+    lines: options.lines,
+    hugeDiffLines: options.lines,
+    runs: options.runs,
+    scrollFrames: 60,
+  });
   const notes = [
     `Chromium ${result.chromium}, webview harness with a generated host (no VS Code around it)`,
     `DOM rows while scrolling the list: ${result.runs.map((r) => r.listScroll.domRows).join(', ')}; frames with no row under the pointer: ${result.runs.map((r) => r.listScroll.blankFrames).join(', ')}`,

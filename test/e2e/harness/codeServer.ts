@@ -97,10 +97,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const extensionsDir = join(profileRoot, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(
-    join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...defaultUserSettings, ...options.userSettings }, null, 2),
-  );
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...defaultUserSettings, ...options.userSettings }, null, 2));
   if (options.machineSettings) {
     mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
     writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(options.machineSettings, null, 2));
@@ -132,8 +129,10 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     [
       launcher,
       ...profileArgs,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-getting-started-override',
@@ -182,7 +181,9 @@ async function waitUntilHealthy(baseUrl: string, child: ChildProcess, logFile: s
     }
     await new Promise((done) => setTimeout(done, 250));
   }
-  throw new Error(`code-server did not answer on ${baseUrl}/healthz within ${timeouts.serverStart} ms; log ${logFile}:\n${logTail(logFile)}`);
+  throw new Error(
+    `code-server did not answer on ${baseUrl}/healthz within ${timeouts.serverStart} ms; log ${logFile}:\n${logTail(logFile)}`,
+  );
 }
 
 function logTail(logFile: string): string {

@@ -50,9 +50,18 @@ export async function openCommandPalette(page: Page) {
   // Right after load the workbench may not take keys yet: focus it and retry F1.
   const deadline = Date.now() + timeouts.ui;
   for (;;) {
-    await page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await page
+      .locator('.monaco-workbench')
+      .focus()
+      .catch(() => undefined);
     await page.keyboard.press('F1');
-    if (await input.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false)) return input;
+    if (
+      await input.waitFor({ state: 'visible', timeout: 2_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return input;
     if (Date.now() > deadline) throw new Error(`command palette did not open on F1 within ${timeouts.ui} ms`);
   }
 }
@@ -84,7 +93,9 @@ export async function pickQuickPickItem(page: Page, label: string | RegExp): Pro
   } catch {
     const shown = await page.locator(`${quickInput} .monaco-list-row .label-name`).allTextContents();
     await closeQuickInput(page);
-    throw new Error(`quick pick has no item labelled ${String(label)}; items shown: ${shown.map((s) => JSON.stringify(s)).join(', ') || '(none)'}`);
+    throw new Error(
+      `quick pick has no item labelled ${String(label)}; items shown: ${shown.map((s) => JSON.stringify(s)).join(', ') || '(none)'}`,
+    );
   }
   await row.click();
 }

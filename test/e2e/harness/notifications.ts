@@ -6,7 +6,10 @@ const toasts = '.notifications-toasts .notification-toast';
 
 /** Waits for a notification toast whose message contains `text` and returns it. */
 export async function waitForNotification(page: Page, text: string | RegExp, timeoutMs = timeouts.ui): Promise<Locator> {
-  const toast = page.locator(toasts).filter({ has: page.locator('.notification-list-item-message', { hasText: text }) }).first();
+  const toast = page
+    .locator(toasts)
+    .filter({ has: page.locator('.notification-list-item-message', { hasText: text }) })
+    .first();
   try {
     await toast.waitFor({ state: 'visible', timeout: timeoutMs });
   } catch {
@@ -34,6 +37,9 @@ export async function clickNotificationButton(page: Page, text: string | RegExp,
 export async function clearNotifications(page: Page): Promise<void> {
   const close = page.locator(`${toasts} .codicon-notifications-clear`);
   for (let attempt = 0; attempt < 20 && (await close.count()) > 0; attempt++) {
-    await close.first().click({ timeout: 2_000 }).catch(() => undefined);
+    await close
+      .first()
+      .click({ timeout: 2_000 })
+      .catch(() => undefined);
   }
 }

@@ -13,7 +13,10 @@ function killAllGroups(): void {
 process.once('exit', killAllGroups);
 // 'exit' does not run when a signal ends the process (Ctrl+C, a CI job cancelled), so the
 // groups are ended on those signals too, and the process then exits as the signal asked.
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.once(signal, () => {
     killAllGroups();
     process.exit(code);

@@ -12,6 +12,10 @@ export async function prepareProductVsix(outDir: string): Promise<string> {
     await runTool([join(repoRoot, '.ci', script)], { timeoutMs: 15 * 60_000, what: `.ci/${script}` });
   }
   await ensureCodeServer();
-  await runTool([process.execPath, join(repoRoot, 'build.mjs')], { cwd: repoRoot, timeoutMs: 180_000, what: 'building the extension (npm run build)' });
+  await runTool([process.execPath, join(repoRoot, 'build.mjs')], {
+    cwd: repoRoot,
+    timeoutMs: 180_000,
+    what: 'building the extension (npm run build)',
+  });
   return packageExtension({ extensionFolder: repoRoot, outDir });
 }

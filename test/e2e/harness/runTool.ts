@@ -36,7 +36,9 @@ export function runTool(
         return;
       }
       const why = signal ? `was killed by ${signal} (timeout ${options.timeoutMs} ms?)` : `exited with code ${code}`;
-      reject(new Error(`${options.what} failed: ${argv.join(' ')} ${why}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`));
+      reject(
+        new Error(`${options.what} failed: ${argv.join(' ')} ${why}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`),
+      );
     });
   });
 }

@@ -48,7 +48,9 @@ export async function waitForStatusBarItemGone(page: Page, match: string | RegEx
   try {
     await page.locator(items).filter({ hasText: match }).first().waitFor({ state: 'hidden', timeout: timeoutMs });
   } catch {
-    throw new Error(`status bar item matching ${String(match)} still shown after ${timeoutMs} ms; status bar shows: ${await statusBarTexts(page)}`);
+    throw new Error(
+      `status bar item matching ${String(match)} still shown after ${timeoutMs} ms; status bar shows: ${await statusBarTexts(page)}`,
+    );
   }
 }
 
@@ -61,7 +63,12 @@ export async function statusBarTexts(page: Page): Promise<string> {
       return text && label && label !== text ? `${text} (${label})` : text || label;
     }),
   );
-  return described.filter(Boolean).map((s) => JSON.stringify(s)).join(', ') || '(empty)';
+  return (
+    described
+      .filter(Boolean)
+      .map((s) => JSON.stringify(s))
+      .join(', ') || '(empty)'
+  );
 }
 
 function cssString(text: string): string {

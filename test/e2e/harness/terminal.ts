@@ -14,11 +14,7 @@ const activeTerminal = '.terminal-wrapper.active';
  * terminal is active and shows some output (a prompt), so typing does not race the shell's
  * start; pass `waitForOutput: false` for terminals that print nothing until spoken to.
  */
-export async function openTerminal(
-  page: Page,
-  profile?: string,
-  options: { waitForOutput?: boolean } = {},
-): Promise<Locator> {
+export async function openTerminal(page: Page, profile?: string, options: { waitForOutput?: boolean } = {}): Promise<Locator> {
   const before = await page.locator('.terminal-wrapper').count();
   if (profile === undefined) {
     await runCommand(page, 'Terminal: Create New Terminal');

@@ -55,7 +55,13 @@ async function closeTrustEditor(page: Page): Promise<void> {
   const editor = page.locator('.workspace-trust-editor');
   if (!(await editor.isVisible())) return;
   await page.keyboard.press('Escape');
-  if (await editor.waitFor({ state: 'hidden', timeout: 3_000 }).then(() => true, () => false)) return;
+  if (
+    await editor.waitFor({ state: 'hidden', timeout: 3_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await runCommand(page, 'View: Close Editor');
   try {
     await editor.waitFor({ state: 'hidden', timeout: timeouts.ui });
@@ -79,7 +85,11 @@ export async function declineTrust(page: Page): Promise<void> {
  */
 export async function waitForTrustDialog(page: Page, timeoutMs = timeouts.workbenchLoad): Promise<void> {
   try {
-    await page.locator('.monaco-dialog-box').getByRole('button', { name: /trust the authors/ }).first().waitFor({ timeout: timeoutMs });
+    await page
+      .locator('.monaco-dialog-box')
+      .getByRole('button', { name: /trust the authors/ })
+      .first()
+      .waitFor({ timeout: timeoutMs });
   } catch {
     throw new Error(`the workspace trust dialog did not show within ${timeoutMs} ms; status bar shows: ${await statusBarTexts(page)}`);
   }

@@ -26,7 +26,9 @@ export async function packageExtension(options: PackageOptions): Promise<string>
   }
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name?: string; version?: string; main?: string };
   if (manifest.main && !existsSync(join(folder, manifest.main)) && !existsSync(join(folder, `${manifest.main}.js`))) {
-    throw new Error(`packageExtension: the manifest's main ${manifest.main} is missing in ${folder}; build the extension first (npm run build)`);
+    throw new Error(
+      `packageExtension: the manifest's main ${manifest.main} is missing in ${folder}; build the extension first (npm run build)`,
+    );
   }
   mkdirSync(options.outDir, { recursive: true });
   const vsixPath = join(resolve(options.outDir), `${manifest.name ?? 'extension'}-${manifest.version ?? '0.0.0'}.vsix`);

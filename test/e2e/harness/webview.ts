@@ -10,12 +10,17 @@ import { exactly } from './workbench';
  * Waits until that tab is active and its content frame has loaded a body.
  */
 export async function webviewFrame(page: Page, title: string, timeoutMs = timeouts.ui): Promise<FrameLocator> {
-  const tab = page.locator('.tabs-container .tab').filter({ has: page.locator('.label-name', { hasText: exactly(title) }) }).first();
+  const tab = page
+    .locator('.tabs-container .tab')
+    .filter({ has: page.locator('.label-name', { hasText: exactly(title) }) })
+    .first();
   try {
     await tab.waitFor({ state: 'visible', timeout: timeoutMs });
   } catch {
     const tabs = await page.locator('.tabs-container .tab .label-name').allInnerTexts();
-    throw new Error(`no editor tab titled "${title}" within ${timeoutMs} ms; tabs: ${tabs.map((s) => JSON.stringify(s)).join(', ') || '(none)'}`);
+    throw new Error(
+      `no editor tab titled "${title}" within ${timeoutMs} ms; tabs: ${tabs.map((s) => JSON.stringify(s)).join(', ') || '(none)'}`,
+    );
   }
   if (!(await tab.evaluate((element) => element.classList.contains('active')))) await tab.click();
 
@@ -35,11 +40,14 @@ export async function webviewFrame(page: Page, title: string, timeoutMs = timeou
       }),
     );
     index = rects.findIndex(
-      (r) => r.visible && (!bounds || (r.x >= bounds.x && r.x <= bounds.x + bounds.width && r.y >= bounds.y && r.y <= bounds.y + bounds.height)),
+      (r) =>
+        r.visible && (!bounds || (r.x >= bounds.x && r.x <= bounds.x + bounds.width && r.y >= bounds.y && r.y <= bounds.y + bounds.height)),
     );
     if (index >= 0) break;
     if (Date.now() > deadline) {
-      throw new Error(`the webview of "${title}" did not load within ${timeoutMs} ms (no visible iframe.webview.ready over its editor group)`);
+      throw new Error(
+        `the webview of "${title}" did not load within ${timeoutMs} ms (no visible iframe.webview.ready over its editor group)`,
+      );
     }
     await new Promise((done) => setTimeout(done, 200));
   }

@@ -36,52 +36,55 @@ after(() => {
 });
 
 test('the harness drives a real VS Code: trust, palette, notification, webview, status bar, terminal', { timeout: 5 * 60_000 }, () =>
-  withSession({ name: 'smoke', vsixPaths: [vsixPath], userSettings: { 'security.workspace.trust.startupPrompt': 'always' } }, async (session) => {
-    const { page } = session;
-    writeFileSync(join(session.workspaceFolder, 'README.txt'), 'smoke workspace\n');
+  withSession(
+    { name: 'smoke', vsixPaths: [vsixPath], userSettings: { 'security.workspace.trust.startupPrompt': 'always' } },
+    async (session) => {
+      const { page } = session;
+      writeFileSync(join(session.workspaceFolder, 'README.txt'), 'smoke workspace\n');
 
-    // A fresh folder opens untrusted, and an extension that needs trust stays off.
-    await waitForTrustDialog(page);
-    await session.screenshot('trust-dialog');
-    assert.equal(await isRestricted(page), true, 'a fresh folder should open in Restricted Mode');
-    assert.equal(await statusBarItemById(page, statusItemId).count(), 0, 'the extension must not run before trust');
+      // A fresh folder opens untrusted, and an extension that needs trust stays off.
+      await waitForTrustDialog(page);
+      await session.screenshot('trust-dialog');
+      assert.equal(await isRestricted(page), true, 'a fresh folder should open in Restricted Mode');
+      assert.equal(await statusBarItemById(page, statusItemId).count(), 0, 'the extension must not run before trust');
 
-    await trustWorkspace(page);
-    assert.equal(await isRestricted(page), false);
-    const ready = await readStatusBarItem(page, 'Smoke: ready', timeouts.extensionReady);
-    assert.match(ready, /Smoke: ready/);
-    assert.equal(await statusBarItemById(page, statusItemId).count(), 1, `the status bar item should carry the id ${statusItemId}`);
-    await session.screenshot('trusted-extension-active');
+      await trustWorkspace(page);
+      assert.equal(await isRestricted(page), false);
+      const ready = await readStatusBarItem(page, 'Smoke: ready', timeouts.extensionReady);
+      assert.match(ready, /Smoke: ready/);
+      assert.equal(await statusBarItemById(page, statusItemId).count(), 1, `the status bar item should carry the id ${statusItemId}`);
+      await session.screenshot('trusted-extension-active');
 
-    await runCommand(page, 'Smoke: Say Hello');
-    await waitForNotification(page, 'Hello from the smoke extension');
-    assert.match(await readStatusBarItem(page, 'Smoke: greeted'), /Smoke: greeted/);
-    await session.screenshot('said-hello');
+      await runCommand(page, 'Smoke: Say Hello');
+      await waitForNotification(page, 'Hello from the smoke extension');
+      assert.match(await readStatusBarItem(page, 'Smoke: greeted'), /Smoke: greeted/);
+      await session.screenshot('said-hello');
 
-    // The status bar item's command opens the webview panel.
-    await clickStatusBarItem(page, 'Smoke: greeted');
-    const panel = await webviewFrame(page, 'Smoke Panel');
-    await panel.getByRole('button', { name: 'Send ping' }).click();
-    await panel.getByText('pong 1').waitFor({ timeout: timeouts.ui });
-    assert.match(await readStatusBarItem(page, 'Smoke: pinged 1'), /Smoke: pinged 1/);
-    await session.screenshot('webview-round-trip');
+      // The status bar item's command opens the webview panel.
+      await clickStatusBarItem(page, 'Smoke: greeted');
+      const panel = await webviewFrame(page, 'Smoke Panel');
+      await panel.getByRole('button', { name: 'Send ping' }).click();
+      await panel.getByText('pong 1').waitFor({ timeout: timeouts.ui });
+      assert.match(await readStatusBarItem(page, 'Smoke: pinged 1'), /Smoke: pinged 1/);
+      await session.screenshot('webview-round-trip');
 
-    await openTerminal(page);
-    await typeInTerminal(page, 'echo e2e-ok > marker.txt && echo written-$((40+2))');
-    // The arithmetic proves the shell ran the line, not just echoed what was typed.
-    await waitForTerminalText(page, 'written-42');
-    const marker = join(session.workspaceFolder, 'marker.txt');
-    assert.ok(existsSync(marker), `the terminal should have written ${marker}`);
-    assert.equal(readFileSync(marker, 'utf8'), 'e2e-ok\n');
-    await session.screenshot('terminal');
+      await openTerminal(page);
+      await typeInTerminal(page, 'echo e2e-ok > marker.txt && echo written-$((40+2))');
+      // The arithmetic proves the shell ran the line, not just echoed what was typed.
+      await waitForTerminalText(page, 'written-42');
+      const marker = join(session.workspaceFolder, 'marker.txt');
+      assert.ok(existsSync(marker), `the terminal should have written ${marker}`);
+      assert.equal(readFileSync(marker, 'utf8'), 'e2e-ok\n');
+      await session.screenshot('terminal');
 
-    // An extension's terminal profile (a Pseudoterminal, like the product's sandbox terminal).
-    await openTerminal(page, 'Smoke Echo');
-    await waitForTerminalText(page, 'smoke echo ready');
-    await typeInTerminal(page, 'hello pty');
-    await waitForTerminalText(page, 'echo: hello pty');
-    await session.screenshot('profile-terminal');
-  }),
+      // An extension's terminal profile (a Pseudoterminal, like the product's sandbox terminal).
+      await openTerminal(page, 'Smoke Echo');
+      await waitForTerminalText(page, 'smoke echo ready');
+      await typeInTerminal(page, 'hello pty');
+      await waitForTerminalText(page, 'echo: hello pty');
+      await session.screenshot('profile-terminal');
+    },
+  ),
 );
 
 test('a folder left in Restricted Mode can be trusted later through the Workspace Trust editor', { timeout: 5 * 60_000 }, () =>

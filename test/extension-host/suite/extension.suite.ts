@@ -21,7 +21,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
 
 export function registerExtensionSuite(): void {
   const workspace = process.env.AGENT_SANDBOX_EXTHOST_WORKSPACE!;
-  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { contributes: { commands: { command: string }[] } };
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+    contributes: { commands: { command: string }[] };
+  };
 
   suite('Agent Sandbox in the extension host', () => {
     suiteSetup(async () => {
@@ -46,7 +48,9 @@ export function registerExtensionSuite(): void {
     test('a sandbox terminal opens from the palette command and from the profile', async () => {
       const before = vscode.window.terminals.length;
       await vscode.commands.executeCommand('agentSandbox.newTerminal');
-      const terminal = await waitFor('the sandbox terminal', () => vscode.window.terminals.slice(before).find((t) => t.name === 'Agent Sandbox'));
+      const terminal = await waitFor('the sandbox terminal', () =>
+        vscode.window.terminals.slice(before).find((t) => t.name === 'Agent Sandbox'),
+      );
       terminal.dispose();
     });
 
@@ -61,7 +65,9 @@ export function registerExtensionSuite(): void {
     test('Review Changes opens the review panel', async () => {
       await vscode.commands.executeCommand('agentSandbox.reviewChanges');
       await waitFor('the review panel tab', () =>
-        vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('agentSandbox.review')),
+        vscode.window.tabGroups.all
+          .flatMap((g) => g.tabs)
+          .find((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('agentSandbox.review')),
       );
       await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     });

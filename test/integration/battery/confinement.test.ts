@@ -25,7 +25,7 @@ const WORKSPACE = {
   '.env.production': 'API_KEY=prod-secret\n',
   'config/server.key': '-----BEGIN PRIVATE KEY-----\n',
   'deploy/cert.pem': '-----BEGIN CERTIFICATE-----\n',
-  'id_rsa': '-----BEGIN OPENSSH PRIVATE KEY-----\n',
+  id_rsa: '-----BEGIN OPENSSH PRIVATE KEY-----\n',
   '.npmrc': '//registry.npmjs.org/:_authToken=npm-secret\n',
   '.pypirc': '[pypi]\npassword=secret\n',
   '.netrc': 'machine example.com login me password secret\n',
@@ -90,13 +90,19 @@ describe('privileges', () => {
     const [uid, gid] = r.out.trim().split('\n').map(Number);
     assert.notEqual(uid, 0);
     assert.notEqual(gid, 0);
-    const setuid = await py(session, 'import os\ntry:\n    os.setuid(0)\n    print("became root")\nexcept PermissionError:\n    print("EPERM")');
+    const setuid = await py(
+      session,
+      'import os\ntry:\n    os.setuid(0)\n    print("became root")\nexcept PermissionError:\n    print("EPERM")',
+    );
     assert.equal(setuid.out.trim(), 'EPERM');
   });
 
   test('sudo and su fail', async () => {
-    const r = await sh(session, 'for c in "sudo -n id -u" "su -c \'id -u\' root"; do if sh -c "$c" </dev/null >/dev/null 2>&1; then echo "$c: succeeded"; else echo "$c: failed"; fi; done');
-    assert.equal(r.out, 'sudo -n id -u: failed\nsu -c \'id -u\' root: failed\n');
+    const r = await sh(
+      session,
+      'for c in "sudo -n id -u" "su -c \'id -u\' root"; do if sh -c "$c" </dev/null >/dev/null 2>&1; then echo "$c: succeeded"; else echo "$c: failed"; fi; done',
+    );
+    assert.equal(r.out, "sudo -n id -u: failed\nsu -c 'id -u' root: failed\n");
   });
 
   test('the image holds no setuid or setgid binary', async () => {
@@ -105,67 +111,90 @@ describe('privileges', () => {
   });
 
   test('a setuid copy of a shell gains nothing', async () => {
-    const r = await sh(session, [
-      'cp /bin/dash /workspace/.suid-sh && chmod 4755 /workspace/.suid-sh',
-      'echo "mode $(stat -c %a /workspace/.suid-sh)"',
-      'echo "euid $(/workspace/.suid-sh -p -c \'id -u\')"',
-      'echo "uid $(id -u)"',
-      'chown 0:0 /workspace/.suid-sh 2>/dev/null && echo "chown root: succeeded" || echo "chown root: failed"',
-      'rm -f /workspace/.suid-sh',
-    ].join('\n'));
-    const lines = Object.fromEntries(r.out.trim().split('\n').map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]));
+    const r = await sh(
+      session,
+      [
+        'cp /bin/dash /workspace/.suid-sh && chmod 4755 /workspace/.suid-sh',
+        'echo "mode $(stat -c %a /workspace/.suid-sh)"',
+        'echo "euid $(/workspace/.suid-sh -p -c \'id -u\')"',
+        'echo "uid $(id -u)"',
+        'chown 0:0 /workspace/.suid-sh 2>/dev/null && echo "chown root: succeeded" || echo "chown root: failed"',
+        'rm -f /workspace/.suid-sh',
+      ].join('\n'),
+    );
+    const lines = Object.fromEntries(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1)]),
+    );
     assert.equal(lines.euid, lines.uid, 'the setuid shell runs as the sandbox user');
     assert.notEqual(lines.euid, '0');
     assert.equal(lines.chown, 'root: failed');
   });
 
   test('unshare of user and mount namespaces fails', async () => {
-    const r = await sh(session, 'for ns in --user --mount "--user --map-root-user" --pid --net; do if unshare $ns true 2>/dev/null; then echo "$ns ok"; else echo "$ns denied"; fi; done');
+    const r = await sh(
+      session,
+      'for ns in --user --mount "--user --map-root-user" --pid --net; do if unshare $ns true 2>/dev/null; then echo "$ns ok"; else echo "$ns denied"; fi; done',
+    );
     assert.equal(r.out, '--user denied\n--mount denied\n--user --map-root-user denied\n--pid denied\n--net denied\n');
   });
 
   test('mounting proc, cgroup or tmpfs fails', async () => {
-    const r = await sh(session, [
-      'mkdir -p /tmp/m',
-      'mount -t proc proc /tmp/m 2>/dev/null && echo proc mounted || echo proc denied',
-      'mount -t cgroup cgroup /tmp/m 2>/dev/null && echo cgroup mounted || echo cgroup denied',
-      'mount -t cgroup2 cgroup2 /tmp/m 2>/dev/null && echo cgroup2 mounted || echo cgroup2 denied',
-      'mount -t tmpfs tmpfs /tmp/m 2>/dev/null && echo tmpfs mounted || echo tmpfs denied',
-      'mount --bind / /tmp/m 2>/dev/null && echo bind mounted || echo bind denied',
-    ].join('\n'));
+    const r = await sh(
+      session,
+      [
+        'mkdir -p /tmp/m',
+        'mount -t proc proc /tmp/m 2>/dev/null && echo proc mounted || echo proc denied',
+        'mount -t cgroup cgroup /tmp/m 2>/dev/null && echo cgroup mounted || echo cgroup denied',
+        'mount -t cgroup2 cgroup2 /tmp/m 2>/dev/null && echo cgroup2 mounted || echo cgroup2 denied',
+        'mount -t tmpfs tmpfs /tmp/m 2>/dev/null && echo tmpfs mounted || echo tmpfs denied',
+        'mount --bind / /tmp/m 2>/dev/null && echo bind mounted || echo bind denied',
+      ].join('\n'),
+    );
     assert.equal(r.out, 'proc denied\ncgroup denied\ncgroup2 denied\ntmpfs denied\nbind denied\n');
   });
 
   test('mknod of devices fails', async () => {
-    const r = await sh(session, 'cd /tmp; for d in "c 1 3" "b 7 0" "c 10 229"; do mknod ./dev-$$ $d 2>/dev/null && echo "$d created" || echo "$d denied"; rm -f ./dev-$$; done');
+    const r = await sh(
+      session,
+      'cd /tmp; for d in "c 1 3" "b 7 0" "c 10 229"; do mknod ./dev-$$ $d 2>/dev/null && echo "$d created" || echo "$d denied"; rm -f ./dev-$$; done',
+    );
     assert.equal(r.out, 'c 1 3 denied\nb 7 0 denied\nc 10 229 denied\n');
   });
 
   test('raw and packet sockets cannot be opened', async () => {
-    const r = await py(session, [
-      'import errno, socket',
-      'for name, args in [("raw-icmp", (socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)), ("raw-tcp", (socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)), ("packet", (socket.AF_PACKET, socket.SOCK_RAW, 0))]:',
-      '    try:',
-      '        socket.socket(*args); print(name, "opened")',
-      '    except OSError as e:',
-      '        print(name, "denied")',
-    ].join('\n'));
+    const r = await py(
+      session,
+      [
+        'import errno, socket',
+        'for name, args in [("raw-icmp", (socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)), ("raw-tcp", (socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)), ("packet", (socket.AF_PACKET, socket.SOCK_RAW, 0))]:',
+        '    try:',
+        '        socket.socket(*args); print(name, "opened")',
+        '    except OSError as e:',
+        '        print(name, "denied")',
+      ].join('\n'),
+    );
     assert.equal(r.out, 'raw-icmp denied\nraw-tcp denied\npacket denied\n');
   });
 
   test('kernel and clock settings cannot be changed', async () => {
-    const r = await sh(session, [
-      '(echo 1 > /proc/sys/kernel/sysrq) 2>/dev/null && echo sysctl written || echo sysctl denied',
-      'hostname evil 2>/dev/null && echo hostname changed || echo hostname denied',
-      'date -s "2001-01-01" >/dev/null 2>&1 && echo clock changed || echo clock denied',
-    ].join('\n'));
+    const r = await sh(
+      session,
+      [
+        '(echo 1 > /proc/sys/kernel/sysrq) 2>/dev/null && echo sysctl written || echo sysctl denied',
+        'hostname evil 2>/dev/null && echo hostname changed || echo hostname denied',
+        'date -s "2001-01-01" >/dev/null 2>&1 && echo clock changed || echo clock denied',
+      ].join('\n'),
+    );
     assert.equal(r.out, 'sysctl denied\nhostname denied\nclock denied\n');
   });
 
   test('no process in the container runs as root, so there is none to attack', async () => {
     // Same-user ptrace is ordinary Unix; what matters is that no process holds more than the
     // sandbox user does, so attaching to one gains nothing.
-    const r = await sh(session, 'for p in /proc/[0-9]*; do awk \'/^Uid:/ {print $2, $3, $4, $5}\' $p/status 2>/dev/null; done | sort -u');
+    const r = await sh(session, "for p in /proc/[0-9]*; do awk '/^Uid:/ {print $2, $3, $4, $5}' $p/status 2>/dev/null; done | sort -u");
     const uid = (await sh(session, 'id -u')).out.trim();
     assert.equal(r.out.trim(), `${uid} ${uid} ${uid} ${uid}`);
   });
@@ -173,11 +202,14 @@ describe('privileges', () => {
 
 describe('the view of the host', () => {
   test('/proc/kcore, /proc/keys and /sys/firmware are masked', async () => {
-    const r = await sh(session, [
-      'echo "kcore $(head -c 16 /proc/kcore 2>/dev/null | wc -c)"',
-      'echo "keys $(cat /proc/keys 2>/dev/null | wc -c)"',
-      'echo "firmware $(ls -A /sys/firmware 2>/dev/null | wc -l)"',
-    ].join('\n'));
+    const r = await sh(
+      session,
+      [
+        'echo "kcore $(head -c 16 /proc/kcore 2>/dev/null | wc -c)"',
+        'echo "keys $(cat /proc/keys 2>/dev/null | wc -c)"',
+        'echo "firmware $(ls -A /sys/firmware 2>/dev/null | wc -l)"',
+      ].join('\n'),
+    );
     assert.equal(r.out, 'kcore 0\nkeys 0\nfirmware 0\n');
   });
 
@@ -186,21 +218,29 @@ describe('the view of the host', () => {
     assert.equal(r.out.trim(), 'denied');
   });
 
-  test('only the container\'s own processes are visible', async () => {
+  test("only the container's own processes are visible", async () => {
     const r = await sh(session, 'for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline 2>/dev/null; echo; done');
-    const commands = r.out.split('\n').map((l) => l.trim()).filter(Boolean);
+    const commands = r.out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     assert.ok(commands.length < 12, `saw ${commands.length} processes: ${commands.join(' | ')}`);
     for (const hostOnly of ['dockerd', 'containerd', 'node ', 'sshd', 'systemd']) {
       assert.ok(!commands.some((c) => c.includes(hostOnly)), `a host process is visible: ${hostOnly}`);
     }
     const init = (await sh(session, 'tr "\\0" " " < /proc/1/cmdline')).out;
-    assert.match(init, /init/, 'PID 1 is the container\'s init');
+    assert.match(init, /init/, "PID 1 is the container's init");
   });
 
-  test('every namespace differs from the host\'s', async () => {
+  test("every namespace differs from the host's", async () => {
     const kinds = ['pid', 'mnt', 'net', 'uts', 'ipc', 'cgroup'];
     const r = await sh(session, `for ns in ${kinds.join(' ')}; do echo "$ns $(readlink /proc/self/ns/$ns)"; done`);
-    const inside = Object.fromEntries(r.out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+    const inside = Object.fromEntries(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ') as [string, string]),
+    );
     for (const kind of kinds) {
       const host = fs.readlinkSync(`/proc/self/ns/${kind}`);
       assert.ok(inside[kind], `no ${kind} namespace reported`);
@@ -210,31 +250,61 @@ describe('the view of the host', () => {
   });
 
   test('no UNIX socket of the host exists anywhere in the container', async () => {
-    const r = await sh(session, 'find / \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null; for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock /var/run/docker/containerd/containerd.sock /run/dbus/system_bus_socket; do [ -e "$s" ] && echo "present $s"; done; true');
+    const r = await sh(
+      session,
+      'find / \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null; for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock /var/run/docker/containerd/containerd.sock /run/dbus/system_bus_socket; do [ -e "$s" ] && echo "present $s"; done; true',
+    );
     assert.equal(r.out, '', `sockets found: ${r.out}`);
   });
 
   test('every mount point is one the sandbox asked for', async () => {
     const r = await sh(session, 'cut -d" " -f5 /proc/self/mountinfo');
-    const allowed = [/^\/$/, /^\/proc(\/|$)/, /^\/sys(\/|$)/, /^\/dev(\/|$)/, /^\/tmp$/, /^\/home\/sandbox$/, /^\/workspace$/, /^\/run\/agent-sandbox\/base$/, /^\/opt\/agent-tools$/, /^\/etc\/(hosts|hostname|resolv\.conf)$/, /^\/usr\/sbin\/docker-init$/];
-    const unexpected = r.out.trim().split('\n').filter((m) => !allowed.some((re) => re.test(m)));
+    const allowed = [
+      /^\/$/,
+      /^\/proc(\/|$)/,
+      /^\/sys(\/|$)/,
+      /^\/dev(\/|$)/,
+      /^\/tmp$/,
+      /^\/home\/sandbox$/,
+      /^\/workspace$/,
+      /^\/run\/agent-sandbox\/base$/,
+      /^\/opt\/agent-tools$/,
+      /^\/etc\/(hosts|hostname|resolv\.conf)$/,
+      /^\/usr\/sbin\/docker-init$/,
+    ];
+    const unexpected = r.out
+      .trim()
+      .split('\n')
+      .filter((m) => !allowed.some((re) => re.test(m)));
     assert.deepEqual(unexpected, []);
   });
 });
 
 describe('the file system', () => {
   test('writes to /, /etc, /usr, /bin and the tools volume fail', async () => {
-    const r = await sh(session, 'for d in / /etc /usr /usr/local/bin /bin /var /opt /opt/agent-tools; do (echo x > "$d/.sandbox-probe") 2>/dev/null && echo "$d writable" || echo "$d denied"; done');
-    assert.equal(r.out, '/ denied\n/etc denied\n/usr denied\n/usr/local/bin denied\n/bin denied\n/var denied\n/opt denied\n/opt/agent-tools denied\n');
+    const r = await sh(
+      session,
+      'for d in / /etc /usr /usr/local/bin /bin /var /opt /opt/agent-tools; do (echo x > "$d/.sandbox-probe") 2>/dev/null && echo "$d writable" || echo "$d denied"; done',
+    );
+    assert.equal(
+      r.out,
+      '/ denied\n/etc denied\n/usr denied\n/usr/local/bin denied\n/bin denied\n/var denied\n/opt denied\n/opt/agent-tools denied\n',
+    );
   });
 
   test('existing system files cannot be changed or removed', async () => {
-    const r = await sh(session, '(echo evil >> /etc/passwd) 2>/dev/null && echo appended || echo denied; rm -f /bin/ls 2>/dev/null && echo removed || echo denied; chmod 777 /etc/shadow 2>/dev/null && echo chmodded || echo denied');
+    const r = await sh(
+      session,
+      '(echo evil >> /etc/passwd) 2>/dev/null && echo appended || echo denied; rm -f /bin/ls 2>/dev/null && echo removed || echo denied; chmod 777 /etc/shadow 2>/dev/null && echo chmodded || echo denied',
+    );
     assert.equal(r.out, 'denied\ndenied\ndenied\n');
   });
 
   test('/tmp, the home directory and the workspace are writable', async () => {
-    const r = await sh(session, 'for d in /tmp "$HOME" /workspace; do (echo ok > "$d/.probe" && cat "$d/.probe" && rm "$d/.probe") 2>/dev/null || echo "$d not writable"; done');
+    const r = await sh(
+      session,
+      'for d in /tmp "$HOME" /workspace; do (echo ok > "$d/.probe" && cat "$d/.probe" && rm "$d/.probe") 2>/dev/null || echo "$d not writable"; done',
+    );
     assert.equal(r.out, 'ok\nok\nok\n');
   });
 
@@ -242,7 +312,11 @@ describe('the file system', () => {
     const caps = { '/tmp': battery.policy.tmpMb, '/home/sandbox': battery.policy.homeMb };
     for (const [dir, capMb] of Object.entries(caps)) {
       // Several files, so that the single-file limit is not what stops the write.
-      const r = await sh(session, `i=0; while dd if=/dev/zero of="$1/fill-$i" bs=1M count=8 status=none 2>/dev/null; do i=$((i+1)); [ $i -gt 20 ] && break; done; du -sm "$1" | cut -f1; rm -f "$1"/fill-*`, { args: [dir] });
+      const r = await sh(
+        session,
+        `i=0; while dd if=/dev/zero of="$1/fill-$i" bs=1M count=8 status=none 2>/dev/null; do i=$((i+1)); [ $i -gt 20 ] && break; done; du -sm "$1" | cut -f1; rm -f "$1"/fill-*`,
+        { args: [dir] },
+      );
       const usedMb = Number(r.out.trim());
       assert.ok(usedMb <= capMb + 1, `${dir} took ${usedMb} MiB with a cap of ${capMb} MiB`);
       assert.ok(usedMb >= capMb - 9, `${dir} stopped early at ${usedMb} MiB`);
@@ -251,7 +325,10 @@ describe('the file system', () => {
 
   test('a single file cannot exceed the file size cap', async () => {
     const capMb = battery.policy.fileSizeCapMb;
-    const r = await sh(session, `ulimit -f; (dd if=/dev/zero of=/workspace/big bs=1M count=${capMb + 8} status=none) 2>&1; echo "size $(stat -c %s /workspace/big)"; rm -f /workspace/big`);
+    const r = await sh(
+      session,
+      `ulimit -f; (dd if=/dev/zero of=/workspace/big bs=1M count=${capMb + 8} status=none) 2>&1; echo "size $(stat -c %s /workspace/big)"; rm -f /workspace/big`,
+    );
     const size = Number(/size (\d+)/.exec(r.out)?.[1]);
     assert.ok(size <= capMb * 1024 * 1024, `a file of ${size} bytes was written with a cap of ${capMb} MiB`);
   });
@@ -264,19 +341,30 @@ describe('network in none mode', () => {
   });
 
   test('TCP to the outside fails', async () => {
-    for (const [host, port] of [['1.1.1.1', '443'], ['8.8.8.8', '53'], ['93.184.216.34', '80']] as const) {
+    for (const [host, port] of [
+      ['1.1.1.1', '443'],
+      ['8.8.8.8', '53'],
+      ['93.184.216.34', '80'],
+    ] as const) {
       const r = await py(session, PY_CONNECT, host, port);
       assert.equal(r.out.trim(), 'ENETUNREACH', `${host}:${port} -> ${r.out.trim()}`);
     }
   });
 
   test('DNS resolution fails', async () => {
-    const r = await py(session, 'import socket\ntry:\n    print(socket.getaddrinfo("example.com", 443)[0][4][0])\nexcept OSError as e:\n    print("failed")');
+    const r = await py(
+      session,
+      'import socket\ntry:\n    print(socket.getaddrinfo("example.com", 443)[0][4][0])\nexcept OSError as e:\n    print("failed")',
+    );
     assert.equal(r.out.trim(), 'failed');
   });
 
-  test('the Docker engine\'s addresses cannot be reached', async () => {
-    for (const [host, port] of [['172.17.0.1', '2375'], ['172.17.0.1', '2376'], ['169.254.169.254', '80']] as const) {
+  test("the Docker engine's addresses cannot be reached", async () => {
+    for (const [host, port] of [
+      ['172.17.0.1', '2375'],
+      ['172.17.0.1', '2376'],
+      ['169.254.169.254', '80'],
+    ] as const) {
       const r = await py(session, PY_CONNECT, host, port);
       assert.notEqual(r.out.trim(), 'connected', `${host}:${port} was reachable`);
     }
@@ -287,8 +375,27 @@ describe('network in none mode', () => {
 
 describe('secrets', () => {
   test('excluded files are absent from the sandbox copy', async () => {
-    const secrets = ['.env', '.env.production', 'config/server.key', 'deploy/cert.pem', 'id_rsa', '.npmrc', '.pypirc', '.netrc', '.git-credentials', '.aws', '.ssh', '.docker/config.json', '.kube/config', 'infra/terraform.tfstate'];
-    const r = await sh(session, 'for p in "$@"; do [ -e "/workspace/$p" ] && echo "present $p"; [ -e "/run/agent-sandbox/base/$p" ] && echo "present in base $p"; done; true', { args: secrets });
+    const secrets = [
+      '.env',
+      '.env.production',
+      'config/server.key',
+      'deploy/cert.pem',
+      'id_rsa',
+      '.npmrc',
+      '.pypirc',
+      '.netrc',
+      '.git-credentials',
+      '.aws',
+      '.ssh',
+      '.docker/config.json',
+      '.kube/config',
+      'infra/terraform.tfstate',
+    ];
+    const r = await sh(
+      session,
+      'for p in "$@"; do [ -e "/workspace/$p" ] && echo "present $p"; [ -e "/run/agent-sandbox/base/$p" ] && echo "present in base $p"; done; true',
+      { args: secrets },
+    );
     assert.equal(r.out, '');
     const kept = await sh(session, 'cat /workspace/src/app.js');
     assert.equal(kept.out, WORKSPACE['src/app.js'], 'ordinary files are copied');
@@ -296,11 +403,18 @@ describe('secrets', () => {
 
   test('the environment is exactly the allowlist', async () => {
     const r = await sh(session, 'env -0');
-    const names = r.out.split('\0').filter(Boolean).map((kv) => kv.slice(0, kv.indexOf('='))).sort();
+    const names = r.out
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => kv.slice(0, kv.indexOf('=')))
+      .sort();
     // HOSTNAME is set by the engine; AGENT_SANDBOX_EXEC marks the command's process tree.
     const fixed = ['AGENT_SANDBOX', 'AGENT_SANDBOX_EXEC', 'HOME', 'HOSTNAME', 'PATH', 'PWD'];
     const allowed = new Set([...fixed, ...battery.policy.envAllowlist]);
-    assert.deepEqual(names.filter((n) => !allowed.has(n)), []);
+    assert.deepEqual(
+      names.filter((n) => !allowed.has(n)),
+      [],
+    );
     for (const secret of Object.values(HOST_SECRETS)) assert.ok(!r.out.includes(secret), `a host secret reached the sandbox: ${secret}`);
   });
 
@@ -310,7 +424,10 @@ describe('secrets', () => {
   });
 
   test('no SSH agent or credential helper is reachable', async () => {
-    const r = await sh(session, 'echo "ssh=${SSH_AUTH_SOCK:-none}"; git config --global --get credential.helper; git config --system --get credential.helper; ls /run/user 2>/dev/null; ls -d /tmp/ssh-* /tmp/battery-ssh-agent.sock 2>/dev/null; true');
+    const r = await sh(
+      session,
+      'echo "ssh=${SSH_AUTH_SOCK:-none}"; git config --global --get credential.helper; git config --system --get credential.helper; ls /run/user 2>/dev/null; ls -d /tmp/ssh-* /tmp/battery-ssh-agent.sock 2>/dev/null; true',
+    );
     assert.equal(r.out, 'ssh=none\n');
   });
 });

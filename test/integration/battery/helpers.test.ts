@@ -85,7 +85,8 @@ function assertInterferenceError(error: unknown, what: string): void {
  * Finds the daemon by the tag it carries in its argv; the probe's own command line must not
  * hold the tag (nor anything the daemon stops), so it is put together by the shell.
  */
-const FIND_STOPPER = 'for p in /proc/[0-9]*; do tr "\\0\\n" "  " < $p/cmdline 2>/dev/null | grep -q "^/usr/bin/python3 -c .* $1-$2 $" && echo ${p#/proc/}; done; true';
+const FIND_STOPPER =
+  'for p in /proc/[0-9]*; do tr "\\0\\n" "  " < $p/cmdline 2>/dev/null | grep -q "^/usr/bin/python3 -c .* $1-$2 $" && echo ${p#/proc/}; done; true';
 const TAG = ['stopper', 'daemon'] as const;
 
 async function stopperPids(): Promise<string[]> {
@@ -95,7 +96,9 @@ async function stopperPids(): Promise<string[]> {
 
 describe('helpers stopped by a process of the agent', () => {
   test('a detached daemon that closed its output does not keep its command running', async () => {
-    const r = await within(BOUND_MS, 'starting the daemon', () => session.run(['env', '-i', '/usr/bin/python3', '-c', STOPPER, TAG.join('-')]));
+    const r = await within(BOUND_MS, 'starting the daemon', () =>
+      session.run(['env', '-i', '/usr/bin/python3', '-c', STOPPER, TAG.join('-')]),
+    );
     assert.ok(r.value, `the command failed: ${String(r.error)}`);
     assert.equal(r.value.outcome, 'exited', r.value.message);
     assert.equal(r.value.exitCode, 0);
@@ -105,7 +108,9 @@ describe('helpers stopped by a process of the agent', () => {
 
   test('a detached process that keeps its output open does not keep its command running', async () => {
     const holder = 'import os, time\nif os.fork(): os._exit(0)\nos.setsid()\nif os.fork(): os._exit(0)\ntime.sleep(120)';
-    const r = await within(BOUND_MS, 'a command with a detached holder', () => session.run(['env', '-i', '/usr/bin/python3', '-c', holder]));
+    const r = await within(BOUND_MS, 'a command with a detached holder', () =>
+      session.run(['env', '-i', '/usr/bin/python3', '-c', holder]),
+    );
     assert.ok(r.value, `the command failed: ${String(r.error)}`);
     assert.equal(r.value.exitCode, 0, r.value.message);
     assert.equal(r.value.outcome, 'exited', r.value.message);
@@ -145,7 +150,10 @@ describe('helpers stopped by a process of the agent', () => {
     if (expected.length) {
       await airlock.decide('docs/a.txt', 'approved', { reason: 'battery' });
       const report = await airlock.apply({ paths: ['docs/a.txt'] });
-      assert.deepEqual(report.applied.map((a) => a.path), ['docs/a.txt']);
+      assert.deepEqual(
+        report.applied.map((a) => a.path),
+        ['docs/a.txt'],
+      );
       const real = path.join(battery.workspace, 'docs', 'a.txt');
       if (inCopy.code !== 0) assert.equal(fs.existsSync(real), false, 'the approved deletion did not reach the workspace');
       else assert.equal(fs.readFileSync(real, 'utf8'), inCopy.out, 'the approved edit did not reach the workspace');

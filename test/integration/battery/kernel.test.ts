@@ -112,12 +112,31 @@ const PY_I386_PROBE = [
 /** A program in a container of the same image, user and capabilities, without a syscall filter. */
 function runControl(image: string, user: string, program: string, ...args: string[]): Record<string, string> {
   const runtime = testRuntime();
-  const r = spawnSync('docker', [
-    'run', '--rm', '--network', 'none', '--user', user, '--cap-drop', 'ALL',
-    '--security-opt', 'no-new-privileges:true', '--security-opt', 'seccomp=unconfined',
-    ...(runtime ? ['--runtime', runtime] : []),
-    '--entrypoint', 'python3', image, '-c', program, ...args,
-  ], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--user',
+      user,
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges:true',
+      '--security-opt',
+      'seccomp=unconfined',
+      ...(runtime ? ['--runtime', runtime] : []),
+      '--entrypoint',
+      'python3',
+      image,
+      '-c',
+      program,
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, `the control container failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, string>;
 }
@@ -150,54 +169,82 @@ describe('high-risk system calls', () => {
   });
 
   const otherRuntime = testRuntime() !== '' && testRuntime() !== 'runc';
-  test('without a filter, the kernel answers each probe with something other than EPERM', { skip: otherRuntime && 'the runtime answers from its own kernel' }, () => {
-    // Otherwise an EPERM inside the sandbox would prove nothing about the filter.
-    for (const name of Object.keys(PROBES)) {
-      assert.notEqual(control[name], 'EPERM', `the kernel itself refuses ${name} with EPERM here; the probe needs other arguments`);
-    }
-  });
+  test(
+    'without a filter, the kernel answers each probe with something other than EPERM',
+    { skip: otherRuntime && 'the runtime answers from its own kernel' },
+    () => {
+      // Otherwise an EPERM inside the sandbox would prove nothing about the filter.
+      for (const name of Object.keys(PROBES)) {
+        assert.notEqual(control[name], 'EPERM', `the kernel itself refuses ${name} with EPERM here; the probe needs other arguments`);
+      }
+    },
+  );
 
   for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register']) {
     test(`${name} is refused with EPERM`, () => {
-      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+      assert.ok(
+        expectedErrnos(name).includes(inside[name]!),
+        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
+      );
     });
   }
 
-  for (const name of ['userfaultfd', 'bpf', 'perf_event_open', 'keyctl', 'add_key', 'request_key', 'open_by_handle_at', 'name_to_handle_at']) {
+  for (const name of [
+    'userfaultfd',
+    'bpf',
+    'perf_event_open',
+    'keyctl',
+    'add_key',
+    'request_key',
+    'open_by_handle_at',
+    'name_to_handle_at',
+  ]) {
     test(`${name} is refused with EPERM`, () => {
-      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+      assert.ok(
+        expectedErrnos(name).includes(inside[name]!),
+        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
+      );
     });
   }
 
   test('kexec and kernel module calls are refused (EPERM, or ENOSYS where the kernel lacks them)', () => {
     for (const name of ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module']) {
-      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+      assert.ok(
+        expectedErrnos(name).includes(inside[name]!),
+        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
+      );
     }
   });
 
   test('unshare and setns are refused with EPERM', () => {
     for (const name of ['unshare', 'setns']) {
-      assert.ok(expectedErrnos(name).includes(inside[name]!), `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`);
+      assert.ok(
+        expectedErrnos(name).includes(inside[name]!),
+        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
+      );
     }
   });
 
   test('clone with a namespace flag is refused, a plain fork works', async () => {
-    const r = await py(session, [
-      'import ctypes, errno, os',
-      'libc = ctypes.CDLL(None, use_errno=True)',
-      'libc.syscall.restype = ctypes.c_long',
-      'for label, flags in [("newuser", 0x10000000 | 17), ("newns", 0x00020000 | 17)]:',
-      '    r = libc.syscall(ctypes.c_long(56), ctypes.c_long(flags), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0))',
-      '    if r == 0:',
-      '        os._exit(0)',
-      '    if r > 0:',
-      '        os.waitpid(r, 0)',
-      '    print(label, "created" if r > 0 else errno.errorcode[ctypes.get_errno()])',
-      'pid = os.fork()',
-      'if pid == 0:',
-      '    os._exit(7)',
-      'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
-    ].join('\n'));
+    const r = await py(
+      session,
+      [
+        'import ctypes, errno, os',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'libc.syscall.restype = ctypes.c_long',
+        'for label, flags in [("newuser", 0x10000000 | 17), ("newns", 0x00020000 | 17)]:',
+        '    r = libc.syscall(ctypes.c_long(56), ctypes.c_long(flags), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0))',
+        '    if r == 0:',
+        '        os._exit(0)',
+        '    if r > 0:',
+        '        os.waitpid(r, 0)',
+        '    print(label, "created" if r > 0 else errno.errorcode[ctypes.get_errno()])',
+        'pid = os.fork()',
+        'if pid == 0:',
+        '    os._exit(7)',
+        'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
+      ].join('\n'),
+    );
     assert.equal(r.out, 'newuser EPERM\nnewns EPERM\nfork 7\n', r.err);
   });
 });
@@ -215,7 +262,9 @@ describe('32-bit system calls from a 64-bit process', () => {
     // faults even without a filter: nothing can reach the filter's 32-bit rules to test them.
     // The unit tests check that the profile lists no 32-bit architecture.
     if (control32.i386Getpid !== 'ok') {
-      return t.skip(`int 0x80 does not work on this kernel even without a filter (control: ${control32.i386Getpid}); only the profile itself can be checked`);
+      return t.skip(
+        `int 0x80 does not work on this kernel even without a filter (control: ${control32.i386Getpid}); only the profile itself can be checked`,
+      );
     }
     assert.notEqual(inside32.i386Getpid, 'ok', `an i386 getpid ran in the sandbox: ${JSON.stringify(inside32)}`);
     assert.notEqual(inside32.i386SocketAfVsock, 'ok', `an AF_VSOCK socket was made through socketcall: ${JSON.stringify(inside32)}`);
@@ -225,35 +274,41 @@ describe('32-bit system calls from a 64-bit process', () => {
 
 describe('ordinary work', () => {
   test('sh, git, node and python3 run as usual', async () => {
-    const r = await sh(session, [
-      'set -e',
-      'echo "sh $(printf %s ok)"',
-      'cd /tmp && git init -q repo && cd repo',
-      'git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m first',
-      'echo x > new.txt',
-      'echo "git $(git status --porcelain)"',
-      'cd /workspace',
-      `node -e 'const { Worker } = require("worker_threads"); const fs = require("fs"); const cp = require("child_process");
+    const r = await sh(
+      session,
+      [
+        'set -e',
+        'echo "sh $(printf %s ok)"',
+        'cd /tmp && git init -q repo && cd repo',
+        'git -c user.name=t -c user.email=t@example.com commit -q --allow-empty -m first',
+        'echo x > new.txt',
+        'echo "git $(git status --porcelain)"',
+        'cd /workspace',
+        `node -e 'const { Worker } = require("worker_threads"); const fs = require("fs"); const cp = require("child_process");
         const w = new Worker("require(\\"worker_threads\\").parentPort.postMessage(6 * 7)", { eval: true });
         w.on("message", async (n) => { await fs.promises.readFile("src/app.js"); console.log("node", n, cp.execFileSync("echo", ["child"]).toString().trim()); });'`,
-      `python3 -c 'import subprocess, threading
+        `python3 -c 'import subprocess, threading
 out = []
 t = threading.Thread(target=lambda: out.append(subprocess.run(["echo", "child"], capture_output=True, text=True).stdout.strip()))
 t.start(); t.join()
 print("python", out[0])'`,
-    ].join('\n'));
+      ].join('\n'),
+    );
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out, 'sh ok\ngit ?? new.txt\nnode 42 child\npython child\n');
   });
 
   test('ptrace stays available to debuggers (it reaches the kernel, which finds no such process)', async () => {
-    const r = await py(session, [
-      'import ctypes, errno',
-      'libc = ctypes.CDLL(None, use_errno=True)',
-      'libc.syscall.restype = ctypes.c_long',
-      'r = libc.syscall(ctypes.c_long(101), ctypes.c_long(2), ctypes.c_long(999999), ctypes.c_long(0), ctypes.c_long(0))',
-      'print(errno.errorcode[ctypes.get_errno()] if r < 0 else "ok")',
-    ].join('\n'));
+    const r = await py(
+      session,
+      [
+        'import ctypes, errno',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'libc.syscall.restype = ctypes.c_long',
+        'r = libc.syscall(ctypes.c_long(101), ctypes.c_long(2), ctypes.c_long(999999), ctypes.c_long(0), ctypes.c_long(0))',
+        'print(errno.errorcode[ctypes.get_errno()] if r < 0 else "ok")',
+      ].join('\n'),
+    );
     assert.equal(r.out.trim(), 'ESRCH');
   });
 });

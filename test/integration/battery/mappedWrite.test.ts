@@ -40,16 +40,28 @@ it('a change written through a shared mapping after a scan found the file equal 
   try {
     const airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
     // config.txt is copied up to the upper layer; the mapper runs on in the background.
-    const started = await session.run(['sh', '-c', `cat > /tmp/m.py <<'PY'\n${MAPPER}\nPY\nsetsid python3 /tmp/m.py </dev/null >/dev/null 2>&1 &\nsleep 0.5`]);
+    const started = await session.run([
+      'sh',
+      '-c',
+      `cat > /tmp/m.py <<'PY'\n${MAPPER}\nPY\nsetsid python3 /tmp/m.py </dev/null >/dev/null 2>&1 &\nsleep 0.5`,
+    ]);
     assert.equal(started.exitCode, 0, started.stderr.toString());
     await sleep(2000);
     const before = await airlock.changes();
-    assert.deepEqual(before.entries.map((e) => e.path), [], 'equal to the base: no change yet');
+    assert.deepEqual(
+      before.entries.map((e) => e.path),
+      [],
+      'equal to the base: no change yet',
+    );
     await sleep(4000);
     const seen = await session.run(['cat', 'config.txt']);
     assert.equal(seen.stdout.toString(), 'EVIL!=no\n', 'the sandbox reads the new bytes');
     const later = await airlock.changes();
-    assert.deepEqual(later.entries.map((e) => `${e.kind} ${e.path}`), ['modified config.txt'], 'the change is hidden from review');
+    assert.deepEqual(
+      later.entries.map((e) => `${e.kind} ${e.path}`),
+      ['modified config.txt'],
+      'the change is hidden from review',
+    );
   } finally {
     await session.destroy();
   }

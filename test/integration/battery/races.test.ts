@@ -151,7 +151,10 @@ for (const strategy of ['overlay', 'copy'] as const) {
           violations.push({ strategy, operation, round, what: `canaries changed: ${changed.join('; ')}` });
           canaries.restore();
         }
-        for (const [where, root] of [['the real workspace', race.workspace], ['the base copy', race.session.snapshot.layout.base]] as const) {
+        for (const [where, root] of [
+          ['the real workspace', race.workspace],
+          ['the base copy', race.session.snapshot.layout.base],
+        ] as const) {
           for (const l of canaries.leaksInTree(root)) {
             if (seen.has(`${where} ${l}`)) continue;
             seen.add(`${where} ${l}`);
@@ -165,7 +168,11 @@ for (const strategy of ['overlay', 'copy'] as const) {
         }
         const report = output && typeof output === 'object' && 'report' in output ? (output as { report: unknown }).report : output;
         if (report && typeof report === 'object' && 'applied' in report && 'warnings' in report) {
-          for (const m of baseMismatches(report as Parameters<typeof baseMismatches>[0], race.session.snapshot.layout.base, race.workspace)) {
+          for (const m of baseMismatches(
+            report as Parameters<typeof baseMismatches>[0],
+            race.session.snapshot.layout.base,
+            race.workspace,
+          )) {
             violations.push({ strategy, operation, round, what: `the base does not hold what was applied: ${m}` });
           }
         }
@@ -178,7 +185,8 @@ for (const strategy of ['overlay', 'copy'] as const) {
       const stats = new Map<string, OperationStats>();
       const session = race.session;
       let latest: readonly string[] = [];
-      const pick = <T>(items: readonly T[], round: number, salt: number): T | undefined => (items.length ? items[(round * 7 + salt) % items.length] : undefined);
+      const pick = <T>(items: readonly T[], round: number, salt: number): T | undefined =>
+        items.length ? items[(round * 7 + salt) % items.length] : undefined;
       const pending = () => latest.filter((p) => p.startsWith('race/'));
       // In the overlay strategy, reverts run as a helper process in the container: slow, and
       // not a host-side walk, so they run every few rounds there.
@@ -207,7 +215,12 @@ for (const strategy of ['overlay', 'copy'] as const) {
           },
         },
         // Walks the base (and, for the overlay, looks up the sandbox's layer) by name while the swaps go on.
-        { name: 'record a deletion into the base', every: 1, repeat: 4, run: async (round) => session.snapshot.acceptIntoBase(pick(TARGETS, round, 4)!, { type: 'absent' }) },
+        {
+          name: 'record a deletion into the base',
+          every: 1,
+          repeat: 4,
+          run: async (round) => session.snapshot.acceptIntoBase(pick(TARGETS, round, 4)!, { type: 'absent' }),
+        },
         {
           name: 'apply --all',
           every: 1,
@@ -226,8 +239,17 @@ for (const strategy of ['overlay', 'copy'] as const) {
             return airlock.apply({ paths });
           },
         },
-        { name: 'revert in the sandbox', every: viaContainer, repeat: strategy === 'copy' ? 4 : 1, run: async (round) => session.snapshot.revertInSandbox(pick(TARGETS, round, 5)!) },
-        { name: 'discard', every: viaContainer, run: (round) => airlock.discard([pick(TARGETS, round, 6)!, ...[pick(pending(), round, 7)].filter((p): p is string => !!p)]) },
+        {
+          name: 'revert in the sandbox',
+          every: viaContainer,
+          repeat: strategy === 'copy' ? 4 : 1,
+          run: async (round) => session.snapshot.revertInSandbox(pick(TARGETS, round, 5)!),
+        },
+        {
+          name: 'discard',
+          every: viaContainer,
+          run: (round) => airlock.discard([pick(TARGETS, round, 6)!, ...[pick(pending(), round, 7)].filter((p): p is string => !!p)]),
+        },
         {
           name: 'review feedback (rejection undone in the copy)',
           every: viaContainer,
@@ -247,7 +269,9 @@ for (const strategy of ['overlay', 'copy'] as const) {
       try {
         for (let round = 0; round < ROUNDS && !hung && Date.now() - started < BATTERY_BUDGET_MS; round++) {
           rounds++;
-          for (const [op, time] of operations.flatMap((o) => Array.from({ length: round % o.every === 0 ? (o.repeat ?? 1) : 0 }, (_, i) => [o, i] as const))) {
+          for (const [op, time] of operations.flatMap((o) =>
+            Array.from({ length: round % o.every === 0 ? (o.repeat ?? 1) : 0 }, (_, i) => [o, i] as const),
+          )) {
             const s = stats.get(op.name) ?? { runs: 0, errors: 0, ms: 0 };
             stats.set(op.name, s);
             const t0 = Date.now();
@@ -276,7 +300,10 @@ for (const strategy of ['overlay', 'copy'] as const) {
       }
 
       // The base copy as the sandbox sees it, and the copy itself, hold nothing of the canaries.
-      const seen = await sh(session, 'find /run/agent-sandbox/base /workspace -type f -exec cat -- {} + 2>&1; find /run/agent-sandbox/base /workspace 2>&1');
+      const seen = await sh(
+        session,
+        'find /run/agent-sandbox/base /workspace -type f -exec cat -- {} + 2>&1; find /run/agent-sandbox/base /workspace 2>&1',
+      );
       check('reading the copy and the base from inside the sandbox (cat)', rounds, seen.out);
 
       assert.deepEqual(summarize(violations), [], `${violations.length} violation(s) of the host's no-follow rule`);
@@ -288,7 +315,9 @@ for (const strategy of ['overlay', 'copy'] as const) {
       const check = treeChecker(violations);
       const snapshot = race.session.snapshot;
       const names = ['race/fifo/data.txt', 'race/fifo/data.pipe'];
-      const loop = startSwapLoop(race.session, [{ kind: 'fifo', dir: `/workspace/${names[0]}`, link: `/workspace/${names[1]}`, content: 'a plain file' }]);
+      const loop = startSwapLoop(race.session, [
+        { kind: 'fifo', dir: `/workspace/${names[0]}`, link: `/workspace/${names[1]}`, content: 'a plain file' },
+      ]);
       await loop.started;
       const outcomes = { applied: 0, refused: 0, errors: 0 };
       let rounds = 0;
@@ -320,7 +349,9 @@ for (const strategy of ['overlay', 'copy'] as const) {
         try {
           if (hung) await withinMs(hung.pending, 60_000, 'the hung apply, after its FIFO was opened for writing').catch(() => undefined);
           const counts = await withinMs(loop.stop(), 60_000, 'stopping the swap loop');
-          t.diagnostic(`${strategy}: ${rounds} applies (${outcomes.applied} applied the file, ${outcomes.refused} refused, ${outcomes.errors} errors) while the sandbox made ${counts.swaps} file/FIFO swaps`);
+          t.diagnostic(
+            `${strategy}: ${rounds} applies (${outcomes.applied} applied the file, ${outcomes.refused} refused, ${outcomes.errors} errors) while the sandbox made ${counts.swaps} file/FIFO swaps`,
+          );
           assert.ok(counts.swaps > MIN_SWAPS, `the sandbox swapped only ${counts.swaps} times; the race was not exercised`);
         } finally {
           clearInterval(release);
@@ -353,11 +384,16 @@ for (const strategy of ['overlay', 'copy'] as const) {
         const grown = await growing.stop();
         if (hung) await withinMs(work, 120_000, 'the hung diff, after its file was cut to zero bytes').catch(() => undefined);
         read = bytesReadSoFar() - readBefore;
-        t.diagnostic(`${strategy}: ${grown.read ? `the host read the file, which then grew to ${(grown.largest / 2 ** 20).toFixed(0)} MiB` : 'the host never read the file'}; the host read ${(read / 2 ** 20).toFixed(1)} MiB in all, in ${Date.now() - started} ms${hung ? ' (hung until the file was cut)' : ''}`);
+        t.diagnostic(
+          `${strategy}: ${grown.read ? `the host read the file, which then grew to ${(grown.largest / 2 ** 20).toFixed(0)} MiB` : 'the host never read the file'}; the host read ${(read / 2 ** 20).toFixed(1)} MiB in all, in ${Date.now() - started} ms${hung ? ' (hung until the file was cut)' : ''}`,
+        );
         await race.session.recheckDiskCap();
       }
       assert.equal(hung, undefined, 'the host kept reading a file that grows without end');
-      assert.ok(read < GROWING_READ_CAP, `the host read ${read} bytes for the diff of a file that started at 3.6 MB: it followed the growth`);
+      assert.ok(
+        read < GROWING_READ_CAP,
+        `the host read ${read} bytes for the diff of a file that started at 3.6 MB: it followed the growth`,
+      );
       assert.ok(outcome && outcome.text.includes(rel), `the result does not name the file: ${outcome?.text}`);
     });
 
@@ -378,12 +414,16 @@ for (const strategy of ['overlay', 'copy'] as const) {
       // the real tree is the sandbox's content.
       await airlock.approveAll({ includeRisky: true });
       const report = await airlock.apply();
-      assert.ok(report.applied.some((a) => a.path === 'src/index.js'), JSON.stringify(report));
+      assert.ok(
+        report.applied.some((a) => a.path === 'src/index.js'),
+        JSON.stringify(report),
+      );
       for (const r of report.refused) assert.ok(r.reasons.join(' ').length > 0, `${r.path} refused without a reason`);
       assert.equal(fs.readFileSync(path.join(race.workspace, 'src/index.js'), 'utf8'), 'module.exports = 2;\n');
       for (const a of report.applied) {
         const real = path.join(race.workspace, a.path);
-        if (path.basename(a.path) === 'id_rsa' && fs.existsSync(real) && fs.lstatSync(real).isFile()) assert.match(fs.readFileSync(real, 'utf8'), /^id_rsa of the sandbox/, a.path);
+        if (path.basename(a.path) === 'id_rsa' && fs.existsSync(real) && fs.lstatSync(real).isFile())
+          assert.match(fs.readFileSync(real, 'utf8'), /^id_rsa of the sandbox/, a.path);
       }
       assert.equal((await airlock.changes()).get('src/index.js'), undefined, 'the applied edit is still pending');
 
@@ -391,7 +431,10 @@ for (const strategy of ['overlay', 'copy'] as const) {
       // already brought back may be refused, with its reason).
       const discarded = await airlock.discard('all');
       for (const f of discarded.failed) assert.ok(f.reason.length > 0, `${f.path} failed without a reason`);
-      assert.deepEqual((await airlock.changes()).entries.map((e) => e.path), []);
+      assert.deepEqual(
+        (await airlock.changes()).entries.map((e) => e.path),
+        [],
+      );
       assert.deepEqual(canaries.leaksInTree(race.workspace), []);
       assert.deepEqual(canaries.changes(), []);
     });
@@ -412,11 +455,22 @@ function summarize(violations: readonly Violation[]): string[] {
   });
 }
 
-function report(t: TestContext, strategy: SnapshotStrategy, rounds: number, counts: SwapCounts, stats: Map<string, OperationStats>, ms: number): void {
+function report(
+  t: TestContext,
+  strategy: SnapshotStrategy,
+  rounds: number,
+  counts: SwapCounts,
+  stats: Map<string, OperationStats>,
+  ms: number,
+): void {
   let total = 0;
   for (const s of stats.values()) total += s.runs;
-  t.diagnostic(`${strategy}: ${rounds} rounds, ${total} host operations in ${(ms / 1000).toFixed(1)} s while the sandbox made ${counts.swaps} swaps (${counts.failed} refused, ${counts.fallbacks} fallbacks to remove-and-recreate, ${counts.refreshes} content refreshes)`);
+  t.diagnostic(
+    `${strategy}: ${rounds} rounds, ${total} host operations in ${(ms / 1000).toFixed(1)} s while the sandbox made ${counts.swaps} swaps (${counts.failed} refused, ${counts.fallbacks} fallbacks to remove-and-recreate, ${counts.refreshes} content refreshes)`,
+  );
   for (const [name, s] of stats) {
-    t.diagnostic(`  ${name}: ${s.runs} runs, ${s.errors} errors, ${(s.ms / Math.max(1, s.runs)).toFixed(1)} ms each${s.firstError ? `; first error: ${s.firstError}` : ''}`);
+    t.diagnostic(
+      `  ${name}: ${s.runs} runs, ${s.errors} errors, ${(s.ms / Math.max(1, s.runs)).toFixed(1)} ms each${s.firstError ? `; first error: ${s.firstError}` : ''}`,
+    );
   }
 }

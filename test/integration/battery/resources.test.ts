@@ -25,12 +25,23 @@ after(() => battery?.dispose());
 
 /** The command lines of every process in the container but its init and keep-alive. */
 async function leftovers(): Promise<string[]> {
-  const r = await session.run(['/bin/sh', '-c', 'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); [ -n "$c" ] && echo "$c"; done']);
-  return r.stdout.toString().split('\n').map((l) => l.trim()).filter((l) => l && !/^\/sbin\/docker-init|^sleep infinity|^\/dev\/init/.test(l) && !l.includes('for p in /proc'));
+  const r = await session.run([
+    '/bin/sh',
+    '-c',
+    'for p in /proc/[0-9]*; do [ "${p#/proc/}" = "$$" ] && continue; c=$(tr "\\0" " " < $p/cmdline 2>/dev/null); [ -n "$c" ] && echo "$c"; done',
+  ]);
+  return r.stdout
+    .toString()
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\/sbin\/docker-init|^sleep infinity|^\/dev\/init/.test(l) && !l.includes('for p in /proc'));
 }
 
 function hostAnswers(): boolean {
-  return spawnSync('true', { timeout: 10_000 }).status === 0 && spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 20_000 }).status === 0;
+  return (
+    spawnSync('true', { timeout: 10_000 }).status === 0 &&
+    spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 20_000 }).status === 0
+  );
 }
 
 describe('resources', () => {
@@ -47,7 +58,10 @@ describe('resources', () => {
   test('a fork bomb that retries every failed fork is stopped by restarting the container; the copy survives', async () => {
     // This bomb keeps every pid slot taken, so nothing can be started inside to kill it.
     await sh(session, 'echo kept > /workspace/kept.txt');
-    const r = await session.run(['python3', '-c', 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass'], { timeoutSec: 3 });
+    const r = await session.run(
+      ['python3', '-c', 'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass'],
+      { timeoutSec: 3 },
+    );
     assert.equal(r.outcome, 'timeout', `outcome ${r.outcome}: ${r.message ?? ''}`);
     assert.match(r.message ?? '', /killed/);
     assert.ok(hostAnswers());
@@ -57,18 +71,22 @@ describe('resources', () => {
 
   test('the pids limit is what stops process creation', async () => {
     // Python survives a failed fork (a shell would exit), so it can count and clean up.
-    const r = await session.run(['python3', '-c', [
-      'import subprocess',
-      'procs = []',
-      'try:',
-      '    for _ in range(200):',
-      '        procs.append(subprocess.Popen(["sleep", "30"]))',
-      'except OSError as e:',
-      '    print("refused", e.strerror)',
-      'print("started", len(procs))',
-      'for p in procs:',
-      '    p.kill(); p.wait()',
-    ].join('\n')]);
+    const r = await session.run([
+      'python3',
+      '-c',
+      [
+        'import subprocess',
+        'procs = []',
+        'try:',
+        '    for _ in range(200):',
+        '        procs.append(subprocess.Popen(["sleep", "30"]))',
+        'except OSError as e:',
+        '    print("refused", e.strerror)',
+        'print("started", len(procs))',
+        'for p in procs:',
+        '    p.kill(); p.wait()',
+      ].join('\n'),
+    ]);
     assert.match(r.stdout.toString(), /refused Resource temporarily unavailable/);
     const started = Number(/started (\d+)/.exec(r.stdout.toString())?.[1]);
     assert.ok(started < LIMITS.pids, `started ${started} processes with a limit of ${LIMITS.pids}`);
@@ -83,22 +101,32 @@ describe('resources', () => {
     assert.equal(after.stdout.toString(), 'alive\n', 'the session survives an out-of-memory kill');
   });
 
-  test('CPU is capped at the policy\'s share', async () => {
-    const r = await sh(session, 'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"');
+  test("CPU is capped at the policy's share", async () => {
+    const r = await sh(
+      session,
+      'cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)"',
+    );
     const [quota, period] = r.out.trim().split(/\s+/).map(Number) as [number, number];
     assert.ok(quota > 0, `no CPU quota: ${r.out}`);
     assert.equal(quota / period, LIMITS.cpus);
   });
 
   test('CPU burners, including a detached one, are all killed by the timeout', async () => {
-    const r = await session.run(['/bin/sh', '-c', [
-      'burn() { while :; do :; done; }',
-      'burn & burn &',
-      // A double-forked burner in its own session, as a daemon would start itself.
-      'setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &',
-      'nohup sh -c "sleep 1; while :; do :; done" </dev/null >/dev/null 2>&1 &',
-      'wait',
-    ].join('\n')], { timeoutSec: 3 });
+    const r = await session.run(
+      [
+        '/bin/sh',
+        '-c',
+        [
+          'burn() { while :; do :; done; }',
+          'burn & burn &',
+          // A double-forked burner in its own session, as a daemon would start itself.
+          'setsid sh -c "while :; do :; done" </dev/null >/dev/null 2>&1 &',
+          'nohup sh -c "sleep 1; while :; do :; done" </dev/null >/dev/null 2>&1 &',
+          'wait',
+        ].join('\n'),
+      ],
+      { timeoutSec: 3 },
+    );
     assert.equal(r.outcome, 'timeout');
     assert.equal(r.exitCode, 124);
     assert.deepEqual(await leftovers(), []);
@@ -120,7 +148,10 @@ describe('resources', () => {
     };
     const freeBefore = stateFree();
     // Many files of 8 MiB, so that neither the single-file limit nor one failed write ends it.
-    const r = await sh(session, 'i=0; while [ $i -lt 40 ]; do dd if=/dev/zero of=/workspace/fill-$i bs=1M count=8 status=none || break; i=$((i+1)); done; echo "files $i"; du -sm /workspace | cut -f1');
+    const r = await sh(
+      session,
+      'i=0; while [ $i -lt 40 ]; do dd if=/dev/zero of=/workspace/fill-$i bs=1M count=8 status=none || break; i=$((i+1)); done; echo "files $i"; du -sm /workspace | cut -f1',
+    );
     const usedMb = Number(r.out.trim().split('\n').pop());
     const hostUsedMb = (freeBefore - stateFree()) / (1024 * 1024);
     assert.match(r.err, /No space left on device/, `the write was not stopped: ${r.out}`);

@@ -36,9 +36,10 @@ describe('the container runtime', () => {
       image: inspected.Config.Image,
       user: battery.session.user,
       policy: battery.policy,
-      workspace: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Type === 'volume'
-        ? { kind: 'volume', name: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Name! }
-        : { kind: 'bind', hostPath: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Source },
+      workspace:
+        inspected.Mounts.find((m) => m.Destination === '/workspace')!.Type === 'volume'
+          ? { kind: 'volume', name: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Name! }
+          : { kind: 'bind', hostPath: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Source },
       baseDir: `${battery.session.dir}/base`,
       // Every session has the person's tools volume, read-only.
       tools: { volume: toolsVolumeName(battery.session.user), writable: false },
@@ -61,7 +62,9 @@ describe('the container runtime', () => {
       });
       assert.equal(SandboxSession.find(workspace).state, undefined, 'a session record was left');
       assert.ok(!fs.existsSync(SandboxSession.find(workspace).dir), 'a session folder was left');
-      const containers = await (await connectEngine()).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
+      const containers = await (
+        await connectEngine()
+      ).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
       assert.deepEqual(containers, []);
       assert.deepEqual(mountsUnder(SandboxSession.find(workspace).dir), []);
     } finally {

@@ -116,9 +116,15 @@ describe('secrets in the workspace', () => {
     const status = await sh(session, 'cd /workspace && git status --porcelain=v1 --untracked-files=no && git log --format=%s');
     assert.equal(status.code, 0, status.err);
     assert.equal(status.out, 'first\n');
-    const remote = await sh(session, 'cd /workspace && git remote get-url origin && git config --get-regexp "^(credential|include|url)\\." ; true');
+    const remote = await sh(
+      session,
+      'cd /workspace && git remote get-url origin && git config --get-regexp "^(credential|include|url)\\." ; true',
+    );
     assert.equal(remote.out, 'https://github.com/acme/app.git\n');
-    const commit = await sh(session, 'cd /workspace && echo more >> src/app.js && git -c user.name=Agent -c user.email=agent@example.com commit -qam second && git log --format=%s');
+    const commit = await sh(
+      session,
+      'cd /workspace && echo more >> src/app.js && git -c user.name=Agent -c user.email=agent@example.com commit -qam second && git log --format=%s',
+    );
     assert.equal(commit.code, 0, commit.err);
     assert.equal(commit.out, 'second\nfirst\n');
   });

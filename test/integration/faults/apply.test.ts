@@ -74,13 +74,19 @@ describe('faults during apply', () => {
     const workspace = plainWorkspace(files);
     const policy = testPolicy();
     const { session } = await startSession({ workspaceRoot: workspace, policy });
-    await sh(session, 'cd /workspace/src && for f in file*.txt; do sed -i "s/old/new/" "$f"; done && for i in 0 1 2 3; do echo "added $i" > "added$i.txt"; done');
+    await sh(
+      session,
+      'cd /workspace/src && for f in file*.txt; do sed -i "s/old/new/" "$f"; done && for i in 0 1 2 3; do echo "added $i" > "added$i.txt"; done',
+    );
     const old = treeListing(workspace);
 
     const owner = spawnOwner(['apply', workspace, JSON.stringify(policy), '4']);
     const exit = await owner.exited;
     // tsx runs the script in a child node and passes its death on as exit code 137.
-    assert.ok(exit.signal === 'SIGKILL' || exit.code === 137, `the apply was not killed: ${JSON.stringify(exit)} ${owner.lines.join(' | ')}`);
+    assert.ok(
+      exit.signal === 'SIGKILL' || exit.code === 137,
+      `the apply was not killed: ${JSON.stringify(exit)} ${owner.lines.join(' | ')}`,
+    );
     assert.ok(owner.lines.includes('applying') && !owner.lines.includes('applied without a crash'));
 
     // What the crash left: every file fully old or fully new (temporary files aside).

@@ -97,7 +97,10 @@ describe('the engine restarts under a command', () => {
       }
       if (whileDown instanceof Error) assert.match(whileDown.message, /ECONNREFUSED|ENOENT|connect|not reachable/, String(whileDown));
       else assert.equal(whileDown.outcome, 'interrupted', 'a command "ran" with no engine');
-      await assert.rejects(startSession({ workspaceRoot: workspace, policy }), (err: unknown) => err instanceof SandboxError && err.code === 'ENGINE_UNREACHABLE');
+      await assert.rejects(
+        startSession({ workspaceRoot: workspace, policy }),
+        (err: unknown) => err instanceof SandboxError && err.code === 'ENGINE_UNREACHABLE',
+      );
 
       bringEngineBack();
       const again = await startSession({ workspaceRoot: workspace, policy });

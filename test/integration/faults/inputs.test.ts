@@ -87,7 +87,10 @@ describe('bad input', () => {
   test('a workspace folder that was deleted: a clear error, and apply does not recreate it', async () => {
     const gone = workspace();
     fs.rmSync(gone, { recursive: true });
-    await assert.rejects(startSession({ workspaceRoot: gone, policy: testPolicy() }), isSandboxError('WORKSPACE_INVALID', /does not exist/));
+    await assert.rejects(
+      startSession({ workspaceRoot: gone, policy: testPolicy() }),
+      isSandboxError('WORKSPACE_INVALID', /does not exist/),
+    );
 
     const ws = workspace({ 'a.txt': 'a\n' });
     const policy = testPolicy();
@@ -100,7 +103,8 @@ describe('bad input', () => {
       (report) => report,
       (err: unknown) => err as Error,
     );
-    if (!(outcome instanceof Error)) assert.equal(outcome.applied.length, 0, `applied into a deleted workspace: ${JSON.stringify(outcome.applied)}`);
+    if (!(outcome instanceof Error))
+      assert.equal(outcome.applied.length, 0, `applied into a deleted workspace: ${JSON.stringify(outcome.applied)}`);
     assert.ok(!fs.existsSync(ws), 'apply recreated the deleted workspace');
     await session.destroy();
   });
@@ -110,7 +114,10 @@ describe('bad input', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
     try {
-      await assert.rejects(startSession({ workspaceRoot: ws, policy: testPolicy() }), isSandboxError('ENGINE_UNREACHABLE', /not reachable/));
+      await assert.rejects(
+        startSession({ workspaceRoot: ws, policy: testPolicy() }),
+        isSandboxError('ENGINE_UNREACHABLE', /not reachable/),
+      );
     } finally {
       if (saved === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = saved;
@@ -137,13 +144,16 @@ describe('the person edits the same file as the agent', () => {
     fs.writeFileSync(real, lines.replace('line 28\n', 'line 28 (person)\n'));
     await airlock.decide('merge.txt', 'approved');
     const report = await airlock.apply({ paths: ['merge.txt'] });
-    assert.deepEqual(report.applied.map((a) => [a.path, a.status]), [['merge.txt', 'merged']]);
+    assert.deepEqual(
+      report.applied.map((a) => [a.path, a.status]),
+      [['merge.txt', 'merged']],
+    );
     const text = fs.readFileSync(real, 'utf8');
     assert.match(text, /line 2 \(agent\)/);
     assert.match(text, /line 28 \(person\)/);
   });
 
-  test('edits on the same lines are a reported conflict and the person\'s version stays', async () => {
+  test("edits on the same lines are a reported conflict and the person's version stays", async () => {
     await sh(battery.session, 'sed -i "s/^line 5$/line 5 (agent)/" /workspace/clash.txt');
     const real = path.join(battery.workspace, 'clash.txt');
     const mine = lines.replace('line 5\n', 'line 5 (person)\n');

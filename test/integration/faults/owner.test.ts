@@ -40,12 +40,20 @@ describe('the owning process dies', () => {
 
     const { session, outcome, collected } = await startSession({ workspaceRoot: workspace, policy });
     assert.equal(outcome, 'created');
-    assert.ok(collected.some((c) => c.startsWith('copy ') && c.includes(left.dir)), `the person was not told: ${JSON.stringify(collected)}`);
+    assert.ok(
+      collected.some((c) => c.startsWith('copy ') && c.includes(left.dir)),
+      `the person was not told: ${JSON.stringify(collected)}`,
+    );
     assert.notEqual(session.id, left.state!.id);
     assert.equal((await session.run(['/bin/sh', '-c', 'ls /workspace/pkg | wc -l'])).stdout.toString().trim(), '30');
     // Exactly one container and at most one capped file system for this workspace.
-    const containers = await (await connectEngine()).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
-    assert.deepEqual(containers.map((c) => c.Id), [session.containerId]);
+    const containers = await (
+      await connectEngine()
+    ).docker.listContainers({ all: true, filters: { label: [`dev.agent-sandbox.workspace=${fs.realpathSync(workspace)}`] } });
+    assert.deepEqual(
+      containers.map((c) => c.Id),
+      [session.containerId],
+    );
     assert.ok(mountsUnder(left.dir).filter((m) => m.endsWith('/capped')).length <= 1);
     await session.destroy();
     assert.deepEqual(mountsUnder(left.dir), [], 'destroy left a mount behind');
@@ -65,7 +73,10 @@ describe('the owning process dies', () => {
     assert.equal(outcome, 'reused', 'the person is told the running session was reattached');
     assert.equal(session.containerId, containerId);
     const changes = await session.snapshot.scan();
-    assert.ok(changes.some((c) => c.path === 'written-before-kill.txt'), 'what the command wrote before the kill was lost');
+    assert.ok(
+      changes.some((c) => c.path === 'written-before-kill.txt'),
+      'what the command wrote before the kill was lost',
+    );
     assert.ok(!fs.existsSync(`${workspace}/written-before-kill.txt`), 'a command wrote the real tree');
     const r = await session.run(['/bin/sh', '-c', 'cat /workspace/written-before-kill.txt']);
     assert.equal(r.stdout.toString(), 'partial\n');

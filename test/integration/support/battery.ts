@@ -21,8 +21,15 @@ export interface ShellResult {
 }
 
 /** Runs a shell snippet in the sandbox (the snippet is one argv element after `sh -c`). */
-export async function sh(session: SandboxSession, script: string, options: { timeoutSec?: number; args?: readonly string[] } = {}): Promise<ShellResult> {
-  const result = await session.run(['/bin/sh', '-c', script, 'sandbox-test', ...(options.args ?? [])], options.timeoutSec ? { timeoutSec: options.timeoutSec } : {});
+export async function sh(
+  session: SandboxSession,
+  script: string,
+  options: { timeoutSec?: number; args?: readonly string[] } = {},
+): Promise<ShellResult> {
+  const result = await session.run(
+    ['/bin/sh', '-c', script, 'sandbox-test', ...(options.args ?? [])],
+    options.timeoutSec ? { timeoutSec: options.timeoutSec } : {},
+  );
   return { code: result.exitCode, out: result.stdout.toString(), err: result.stderr.toString(), result };
 }
 
@@ -51,8 +58,22 @@ export function engineObjectsOf(stateDir: string): { containers: string[]; volum
       .filter(([id, dir]) => id && dir && dir.startsWith(`${stateDir}/`))
       .map(([id]) => id!);
   return {
-    containers: list(['ps', '-a', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}']),
-    volumes: list(['volume', 'ls', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}']),
+    containers: list([
+      'ps',
+      '-a',
+      '--filter',
+      'label=dev.agent-sandbox.managed=1',
+      '--format',
+      '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}',
+    ]),
+    volumes: list([
+      'volume',
+      'ls',
+      '--filter',
+      'label=dev.agent-sandbox.managed=1',
+      '--format',
+      '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}',
+    ]),
   };
 }
 
@@ -144,14 +165,17 @@ export function spawnOwner(args: readonly string[]): OwnerProcess {
     buffered = parts.pop()!;
     for (const line of parts) {
       lines.push(line);
-      for (const w of [...waiters]) if (w.pattern.test(line)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
+      for (const w of [...waiters])
+        if (w.pattern.test(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
     }
   });
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     lines,
@@ -168,11 +192,27 @@ export function spawnOwner(args: readonly string[]): OwnerProcess {
       const seen = lines.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; saw: ${lines.join(' | ')} ${stderr}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (l) => { clearTimeout(timer); resolve(l); } });
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; saw: ${lines.join(' | ')} ${stderr}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          pattern,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
         void exited.then(({ code, signal }) => {
           clearTimeout(timer);
-          reject(new Error(`the owner exited (${signal ?? code}) before printing ${pattern}; saw: ${lines.join(' | ')} ${stderr.split('\n').filter((l) => !/npm warn/.test(l)).join(' ')}`));
+          reject(
+            new Error(
+              `the owner exited (${signal ?? code}) before printing ${pattern}; saw: ${lines.join(' | ')} ${stderr
+                .split('\n')
+                .filter((l) => !/npm warn/.test(l))
+                .join(' ')}`,
+            ),
+          );
         });
       });
     },

@@ -203,12 +203,18 @@ export interface SwapLoop {
 let loops = 0;
 
 /** Starts the swap program in the sandbox; it runs until `stop` (or `maxSec`). */
-export function startSwapLoop(session: SandboxSession, pairs: readonly SwapPair[], options: { maxSec?: number; refreshSec?: number } = {}): SwapLoop {
+export function startSwapLoop(
+  session: SandboxSession,
+  pairs: readonly SwapPair[],
+  options: { maxSec?: number; refreshSec?: number } = {},
+): SwapLoop {
   const stopFile = `/tmp/agent-sandbox-race-stop-${process.pid}-${++loops}`;
   const maxSec = options.maxSec ?? 300;
   const spec = { stop: stopFile, maxSec, refreshSec: options.refreshSec ?? 0.05, pairs };
   // Niced, so that the host's side of the race gets the processor when both want it.
-  const running: Promise<RunResult> = session.run(['nice', '-n', '10', 'python3', '-c', SWAP_PROGRAM, JSON.stringify(spec)], { timeoutSec: maxSec + 60 });
+  const running: Promise<RunResult> = session.run(['nice', '-n', '10', 'python3', '-c', SWAP_PROGRAM, JSON.stringify(spec)], {
+    timeoutSec: maxSec + 60,
+  });
   // The pairs are set up once the first pair's folder (or file) exists.
   const started = (async () => {
     const first = pairs[0]!.dir;
@@ -349,7 +355,8 @@ export class Canaries {
       '.ssh/id_rsa': `-----BEGIN OPENSSH PRIVATE KEY-----\n${this.marker} root\n-----END OPENSSH PRIVATE KEY-----\n`,
       'important/report.txt': `must not be deleted: ${this.marker}\n`,
     };
-    for (const name of names) for (const [rel, content] of Object.entries(canaryFiles(this.marker, this.nameMarker, name))) this.files[`${name}/${rel}`] = content;
+    for (const name of names)
+      for (const [rel, content] of Object.entries(canaryFiles(this.marker, this.nameMarker, name))) this.files[`${name}/${rel}`] = content;
     this.hashes = new Set(Object.values(this.files).map((c) => createHash('sha256').update(c).digest('hex')));
     this.restore();
     this.expected = treeListing(this.root);
@@ -475,7 +482,10 @@ export function releaseFifoReaders(paths: readonly string[]): void {
 
 /** Bytes this process has read through read(2) and friends so far (/proc/self/io rchar). */
 export function bytesReadSoFar(): number {
-  const line = fs.readFileSync('/proc/self/io', 'utf8').split('\n').find((l) => l.startsWith('rchar:'));
+  const line = fs
+    .readFileSync('/proc/self/io', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('rchar:'));
   return Number(line?.split(':')[1]?.trim() ?? 0);
 }
 
@@ -505,7 +515,14 @@ export function describeEntry(root: string, rel: string): string {
  * right after it: the base must record what was applied, never what the sandbox holds by
  * then. Paths the apply warned about (not recorded) and partly applied files are skipped.
  */
-export function baseMismatches(report: { readonly applied: readonly { readonly path: string; readonly hunks?: readonly number[] }[]; readonly warnings: readonly string[] }, base: string, real: string): string[] {
+export function baseMismatches(
+  report: {
+    readonly applied: readonly { readonly path: string; readonly hunks?: readonly number[] }[];
+    readonly warnings: readonly string[];
+  },
+  base: string,
+  real: string,
+): string[] {
   const out: string[] = [];
   for (const a of report.applied) {
     if (a.hunks || report.warnings.some((w) => w.startsWith(`${a.path}: `))) continue;

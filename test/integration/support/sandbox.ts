@@ -21,7 +21,10 @@ export function isolateState(): { stateDir: string; configHome: string } {
   const stateDir = path.join(root, 'state');
   const configHome = path.join(root, 'config');
   fs.mkdirSync(path.join(configHome, 'agent-sandbox'), { recursive: true });
-  fs.writeFileSync(path.join(configHome, 'agent-sandbox', 'policy.json'), JSON.stringify({ baseImage: TEST_BASE_IMAGE, runtime: testRuntime() }));
+  fs.writeFileSync(
+    path.join(configHome, 'agent-sandbox', 'policy.json'),
+    JSON.stringify({ baseImage: TEST_BASE_IMAGE, runtime: testRuntime() }),
+  );
   process.env.AGENT_SANDBOX_STATE_DIR = stateDir;
   process.env.XDG_CONFIG_HOME = configHome;
   return { stateDir, configHome };
@@ -109,7 +112,10 @@ export function startCli(args: readonly string[]): RunningCli {
   };
 }
 
-export function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [CLI, ...args], { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -121,7 +127,15 @@ export function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv;
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr: stderr.split('\n').filter((l) => !/npm warn/i.test(l)).join('\n'), ms: Date.now() - started });
+      resolve({
+        code: code ?? -1,
+        stdout,
+        stderr: stderr
+          .split('\n')
+          .filter((l) => !/npm warn/i.test(l))
+          .join('\n'),
+        ms: Date.now() - started,
+      });
     });
     child.stdin.end(options.input ?? '');
   });
@@ -129,7 +143,19 @@ export function cli(args: readonly string[], options: { env?: NodeJS.ProcessEnv;
 
 /** Containers of this test process's state root, for clean-up and leak checks. */
 export function containersOf(stateDir: string): string[] {
-  const out = spawnSync('docker', ['ps', '-a', '--no-trunc', '--filter', 'label=dev.agent-sandbox.state-dir', '--format', '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
+  const out = spawnSync(
+    'docker',
+    [
+      'ps',
+      '-a',
+      '--no-trunc',
+      '--filter',
+      'label=dev.agent-sandbox.state-dir',
+      '--format',
+      '{{.ID}} {{.Label "dev.agent-sandbox.state-dir"}}',
+    ],
+    { encoding: 'utf8' },
+  );
   return out.stdout
     .split('\n')
     .filter((l) => l.includes(stateDir))
@@ -139,7 +165,14 @@ export function containersOf(stateDir: string): string[] {
 export function removeContainersOf(stateDir: string): void {
   const ids = containersOf(stateDir);
   if (ids.length) spawnSync('docker', ['rm', '-f', '-v', ...ids]);
-  const vols = spawnSync('docker', ['volume', 'ls', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}'], { encoding: 'utf8' });
-  const names = vols.stdout.split('\n').filter((l) => l.includes(stateDir)).map((l) => l.split(' ')[0]!);
+  const vols = spawnSync(
+    'docker',
+    ['volume', 'ls', '--filter', 'label=dev.agent-sandbox.managed=1', '--format', '{{.Name}} {{.Label "dev.agent-sandbox.state-dir"}}'],
+    { encoding: 'utf8' },
+  );
+  const names = vols.stdout
+    .split('\n')
+    .filter((l) => l.includes(stateDir))
+    .map((l) => l.split(' ')[0]!);
   if (names.length) spawnSync('docker', ['volume', 'rm', '-f', ...names]);
 }

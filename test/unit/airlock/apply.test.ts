@@ -31,16 +31,25 @@ test('partial approval: approving hunks 1 and 3 of three writes exactly those tw
   const base = lines(60);
   const ws = setup({ 'a.ts': base });
   write(ws.sandbox, 'a.ts', base.replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n').replace('line 57\n', 'LINE 57\n'));
-  assert.deepEqual((await ws.airlock.hunks('a.ts'))?.map((h) => h.index), [1, 2, 3]);
+  assert.deepEqual(
+    (await ws.airlock.hunks('a.ts'))?.map((h) => h.index),
+    [1, 2, 3],
+  );
 
   await ws.airlock.decide('a.ts', 'approved', { hunks: [1, 3] });
   await ws.airlock.decide('a.ts', 'rejected', { hunks: [2], reason: 'keep the old name' });
   const report = await ws.airlock.apply();
 
-  assert.deepEqual(report.applied.map((a) => [a.path, a.status, a.hunks]), [['a.ts', 'written', [1, 3]]]);
+  assert.deepEqual(
+    report.applied.map((a) => [a.path, a.status, a.hunks]),
+    [['a.ts', 'written', [1, 3]]],
+  );
   assert.equal(read(ws.real, 'a.ts'), base.replace('line 3\n', 'LINE 3\n').replace('line 57\n', 'LINE 57\n'));
   // What was written is now the base; the rejected hunk is all that is still pending.
-  assert.deepEqual(ws.view.accepted.map((a) => [a.rel, a.data?.toString()]), [['a.ts', read(ws.real, 'a.ts')]]);
+  assert.deepEqual(
+    ws.view.accepted.map((a) => [a.rel, a.data?.toString()]),
+    [['a.ts', read(ws.real, 'a.ts')]],
+  );
   const pending = await ws.airlock.hunks('a.ts');
   assert.equal(pending?.length, 1);
   assert.ok(pending![0]!.lines.includes('+LINE 30'));
@@ -68,13 +77,16 @@ test('the person edited another part of the file: both edits are merged', async 
   write(ws.real, 'a.ts', base.replace('line 2\n', 'person 2\n'));
   await ws.airlock.decide('a.ts', 'approved');
   const report = await ws.airlock.apply();
-  assert.deepEqual(report.applied.map((a) => [a.path, a.status]), [['a.ts', 'merged']]);
+  assert.deepEqual(
+    report.applied.map((a) => [a.path, a.status]),
+    [['a.ts', 'merged']],
+  );
   assert.equal(read(ws.real, 'a.ts'), base.replace('line 2\n', 'person 2\n').replace('line 35\n', 'agent 35\n'));
   // The whole file was applied, so the sandbox now holds the merged text too: nothing pending.
   assert.deepEqual((await ws.airlock.changes()).entries, []);
 });
 
-test('both edited the same line: a conflict is reported and the person\'s file is untouched', async () => {
+test("both edited the same line: a conflict is reported and the person's file is untouched", async () => {
   const base = lines(10);
   const ws = setup({ 'a.ts': base });
   write(ws.sandbox, 'a.ts', base.replace('line 5\n', 'agent 5\n'));
@@ -89,7 +101,10 @@ test('both edited the same line: a conflict is reported and the person\'s file i
   assert.equal(read(ws.real, 'a.ts'), theirs);
 
   const marked = await ws.airlock.apply({ onConflict: 'markers' });
-  assert.deepEqual(marked.applied.map((a) => a.status), ['markers']);
+  assert.deepEqual(
+    marked.applied.map((a) => a.status),
+    ['markers'],
+  );
   assert.match(read(ws.real, 'a.ts'), /<<<<<<< your tree\nperson 5\n\|\|\|\|\|\|\| snapshot\nline 5\n=======\nagent 5\n>>>>>>> sandbox\n/);
 });
 
@@ -102,7 +117,10 @@ test('conflict choices: keep theirs leaves the file, take sandbox overwrites it'
   await ws.airlock.approveAll({ includeRisky: false });
   const report = await ws.airlock.apply({ onConflict: { 'a.txt': 'keep-theirs', 'b.txt': 'take-sandbox' } });
   assert.deepEqual(report.keptTheirs, ['a.txt']);
-  assert.deepEqual(report.applied.map((a) => a.path), ['b.txt']);
+  assert.deepEqual(
+    report.applied.map((a) => a.path),
+    ['b.txt'],
+  );
   assert.equal(read(ws.real, 'a.txt'), 'person\n');
   assert.equal(read(ws.real, 'b.txt'), 'agent\n');
 });
@@ -148,15 +166,30 @@ test('unsafe changes never reach the real tree, each refused with its reason', a
   write(ws.sandbox, 'tool', '#!/bin/sh\n', 0o4755);
   execFileSync('mkfifo', [path.join(ws.sandbox, 'pipe')]);
   // A `..` path and an absolute path, as a broken or hostile snapshot could report them.
-  const dotdot: RawChange = { path: 'dir/../../evil.txt', rawPath: Buffer.from('dir/../../evil.txt'), validUtf8: true, kind: 'added', sandbox: { type: 'file', mode: 0o644, size: 4, mtimeMs: 0 } };
-  const absolute: RawChange = { path: '/tmp/evil.txt', rawPath: Buffer.from('/tmp/evil.txt'), validUtf8: true, kind: 'added', sandbox: { type: 'file', mode: 0o644, size: 4, mtimeMs: 0 } };
+  const dotdot: RawChange = {
+    path: 'dir/../../evil.txt',
+    rawPath: Buffer.from('dir/../../evil.txt'),
+    validUtf8: true,
+    kind: 'added',
+    sandbox: { type: 'file', mode: 0o644, size: 4, mtimeMs: 0 },
+  };
+  const absolute: RawChange = {
+    path: '/tmp/evil.txt',
+    rawPath: Buffer.from('/tmp/evil.txt'),
+    validUtf8: true,
+    kind: 'added',
+    sandbox: { type: 'file', mode: 0o644, size: 4, mtimeMs: 0 },
+  };
   const view = withExtraChanges(ws.view, [dotdot, absolute]);
   const airlock = new Airlock({ view, policy: DEFAULT_POLICY, stateDir: ws.state });
   const before = treeListing(ws.real);
 
   const approval = await airlock.approveAll({ includeRisky: true });
   for (const p of ['dir/escape', 'abs-escape', '.git/hooks/pre-commit', 'pipe', 'dir/../../evil.txt', '/tmp/evil.txt']) {
-    assert.ok(approval.skipped.some((s) => s.path === p && s.reasons[0]!.startsWith('never applied')), `${p} skipped by approve-all`);
+    assert.ok(
+      approval.skipped.some((s) => s.path === p && s.reasons[0]!.startsWith('never applied')),
+      `${p} skipped by approve-all`,
+    );
   }
   // Even with explicit decisions, apply refuses them.
   for (const p of ['dir/escape', 'abs-escape', '.git/hooks/pre-commit', 'pipe']) await airlock.decide(p, 'approved');
@@ -171,9 +204,13 @@ test('unsafe changes never reach the real tree, each refused with its reason', a
   assert.match(refused['linked/payload.txt']!, /"linked" is a symbolic link in your tree/);
   // Each refusal says which kind it is, so callers can count them without reading the text.
   const kinds = Object.fromEntries(report.refused.map((r) => [r.path, r.kind]));
-  for (const p of ['dir/escape', 'abs-escape', '.git/hooks/pre-commit', 'pipe', 'dir/../../evil.txt', '/tmp/evil.txt']) assert.equal(kinds[p], 'never-apply', p);
+  for (const p of ['dir/escape', 'abs-escape', '.git/hooks/pre-commit', 'pipe', 'dir/../../evil.txt', '/tmp/evil.txt'])
+    assert.equal(kinds[p], 'never-apply', p);
   assert.equal(kinds['linked/payload.txt'], 'unsafe-parent');
-  assert.ok(approval.skipped.every((s) => s.kind === 'never-apply'), 'approve-all with includeRisky skips only never-apply paths here');
+  assert.ok(
+    approval.skipped.every((s) => s.kind === 'never-apply'),
+    'approve-all with includeRisky skips only never-apply paths here',
+  );
   assert.deepEqual(fs.readdirSync(outside), []);
   assert.ok(!fs.existsSync(path.join(ws.dir, 'evil.txt')));
 
@@ -200,9 +237,16 @@ test('approve-all skips risky changes and says which and why', async () => {
   assert.match(skipped['package.json']!, /package scripts changed/);
   assert.match(skipped['run.sh']!, /new executable file/);
   assert.match(skipped['yarn.lock']!, /dependency lockfile/);
-  assert.deepEqual(result.skipped.map((s) => [s.path, s.kind]).sort(), [['package.json', 'risky'], ['run.sh', 'risky'], ['yarn.lock', 'risky']]);
+  assert.deepEqual(result.skipped.map((s) => [s.path, s.kind]).sort(), [
+    ['package.json', 'risky'],
+    ['run.sh', 'risky'],
+    ['yarn.lock', 'risky'],
+  ]);
   const report = await ws.airlock.apply();
-  assert.deepEqual(report.applied.map((a) => a.path), ['src/a.ts']);
+  assert.deepEqual(
+    report.applied.map((a) => a.path),
+    ['src/a.ts'],
+  );
   assert.ok(!fs.existsSync(path.join(ws.real, 'run.sh')));
 });
 
@@ -233,7 +277,13 @@ test('a crash between two files of an apply is rolled back by recover: every fil
 });
 
 test('undo restores the real tree byte for byte after added, modified, deleted and mode changes', async () => {
-  const ws = setup({ 'mod.txt': 'old\n', 'del.txt': 'delete me\n', 'exec.sh': '#!/bin/sh\n', 'keep.txt': 'same\n', 'sub/deep.txt': 'deep\n' });
+  const ws = setup({
+    'mod.txt': 'old\n',
+    'del.txt': 'delete me\n',
+    'exec.sh': '#!/bin/sh\n',
+    'keep.txt': 'same\n',
+    'sub/deep.txt': 'deep\n',
+  });
   fs.chmodSync(path.join(ws.real, 'exec.sh'), 0o644);
   fs.chmodSync(path.join(ws.base, 'exec.sh'), 0o644);
   fs.chmodSync(path.join(ws.sandbox, 'exec.sh'), 0o755);
@@ -252,14 +302,27 @@ test('undo restores the real tree byte for byte after added, modified, deleted a
   assert.ok(!fs.existsSync(path.join(ws.real, 'sub')));
   assert.equal(fs.readlinkSync(path.join(ws.real, 'new/link')), '../mod.txt');
   assert.equal(fs.statSync(path.join(ws.real, 'exec.sh')).mode & 0o777, 0o755);
-  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path), []);
+  assert.deepEqual(
+    (await ws.airlock.changes()).entries.map((e) => e.path),
+    [],
+  );
 
   const undo = await ws.airlock.undo();
   assert.equal(undo.undone, true, undo.message);
   assert.deepEqual(treeListing(ws.real), before);
   // The agent's changes are pending again, ready to be reviewed anew (exec.sh's mode too:
   // the base records the restored file with its mode).
-  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path).sort(), ['del.txt', 'exec.sh', 'mod.txt', 'new', 'new/dir', 'new/dir/added.bin', 'new/link', 'sub', 'sub/deep.txt']);
+  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path).sort(), [
+    'del.txt',
+    'exec.sh',
+    'mod.txt',
+    'new',
+    'new/dir',
+    'new/dir/added.bin',
+    'new/link',
+    'sub',
+    'sub/deep.txt',
+  ]);
   assert.equal((await ws.airlock.undo()).undone, false);
 });
 
@@ -289,7 +352,10 @@ test('discard reverts the sandbox side and clears decisions; feedback stays', as
   assert.equal(read(ws.sandbox, 'a.txt'), 'old\n');
   assert.ok(!fs.existsSync(path.join(ws.sandbox, 'b.txt')));
   assert.deepEqual((await ws.airlock.changes()).entries, []);
-  assert.deepEqual((await ws.airlock.feedback()).map((f) => [f.path, f.reason]), [['a.txt', 'wrong approach']]);
+  assert.deepEqual(
+    (await ws.airlock.feedback()).map((f) => [f.path, f.reason]),
+    [['a.txt', 'wrong approach']],
+  );
 });
 
 test('a file the person saves during an apply is never overwritten: the apply is rolled back whole', async () => {
@@ -302,7 +368,11 @@ test('a file the person saves during an apply is never overwritten: the apply is
   // The person saves b.txt in place right after the backups are taken (the journal
   // directory is flushed next), before anything is renamed into place.
   fs.promises.open = (async (...args: Parameters<typeof originalOpen>) => {
-    if (armed && String(args[0]).endsWith(`${path.sep}journal${path.sep}${path.basename(String(args[0]))}`) && !String(args[0]).includes('.tmp')) {
+    if (
+      armed &&
+      String(args[0]).endsWith(`${path.sep}journal${path.sep}${path.basename(String(args[0]))}`) &&
+      !String(args[0]).includes('.tmp')
+    ) {
       armed = false;
       fs.writeFileSync(path.join(ws.real, 'b.txt'), 'person saved\n');
     }
@@ -325,8 +395,19 @@ test('a folder the person already made is recorded before the files applied into
   fs.mkdirSync(path.join(ws.real, 'new'));
   await ws.airlock.approveAll({ includeRisky: false });
   const report = await ws.airlock.apply();
-  assert.deepEqual(report.applied.map((a) => [a.path, a.status]), [['new', 'unchanged'], ['new/deeper', 'created'], ['new/deeper/y.txt', 'created'], ['new/x.txt', 'created']]);
-  assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path), []);
+  assert.deepEqual(
+    report.applied.map((a) => [a.path, a.status]),
+    [
+      ['new', 'unchanged'],
+      ['new/deeper', 'created'],
+      ['new/deeper/y.txt', 'created'],
+      ['new/x.txt', 'created'],
+    ],
+  );
+  assert.deepEqual(
+    (await ws.airlock.changes()).entries.map((e) => e.path),
+    [],
+  );
 });
 
 test('type changes: a file becomes a folder, a folder becomes a file, a file becomes a symlink; undo restores', async () => {
@@ -372,7 +453,7 @@ test('a crash after the commit is finished by recover: the snapshot records what
   assert.ok(!fs.existsSync(path.join(ws.real, 'b.txt')));
 });
 
-test('partial apply merged with the person\'s edit: only unapproved hunks stay pending, and undo restores tree and review', async () => {
+test("partial apply merged with the person's edit: only unapproved hunks stay pending, and undo restores tree and review", async () => {
   const base = lines(60);
   const ws = setup({ 'a.ts': base });
   write(ws.sandbox, 'a.ts', base.replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n').replace('line 57\n', 'LINE 57\n'));
@@ -382,13 +463,25 @@ test('partial apply merged with the person\'s edit: only unapproved hunks stay p
 
   await ws.airlock.decide('a.ts', 'approved', { hunks: [1, 3] });
   const report = await ws.airlock.apply();
-  assert.deepEqual(report.applied.map((a) => [a.status, a.hunks]), [['merged', [1, 3]]]);
-  assert.equal(read(ws.real, 'a.ts'), base.replace('line 3\n', 'LINE 3\n').replace('line 15\n', 'person 15\n').replace('line 57\n', 'LINE 57\n'));
-  assert.deepEqual((await ws.airlock.hunks('a.ts'))!.map((h) => h.lines.filter((l) => /^[-+]/.test(l))), [['-line 30', '+LINE 30']]);
+  assert.deepEqual(
+    report.applied.map((a) => [a.status, a.hunks]),
+    [['merged', [1, 3]]],
+  );
+  assert.equal(
+    read(ws.real, 'a.ts'),
+    base.replace('line 3\n', 'LINE 3\n').replace('line 15\n', 'person 15\n').replace('line 57\n', 'LINE 57\n'),
+  );
+  assert.deepEqual(
+    (await ws.airlock.hunks('a.ts'))!.map((h) => h.lines.filter((l) => /^[-+]/.test(l))),
+    [['-line 30', '+LINE 30']],
+  );
 
   assert.equal((await ws.airlock.undo()).undone, true);
   assert.deepEqual(treeListing(ws.real), realBefore);
-  assert.deepEqual((await ws.airlock.hunks('a.ts'))!.map((h) => h.id), hunksBefore);
+  assert.deepEqual(
+    (await ws.airlock.hunks('a.ts'))!.map((h) => h.id),
+    hunksBefore,
+  );
 });
 
 test('a sandbox folder swapped for a symlink to a host path after the scan is never read or applied', async () => {

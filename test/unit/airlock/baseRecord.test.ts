@@ -36,7 +36,12 @@ function viewOf(ws: Workspace, kind: ViewKind): SnapshotView {
   const helpers = (): SandboxHelpers => {
     throw new Error('the copy strategy has no helpers');
   };
-  return new SessionSnapshot(ws.real, { root: ws.dir, base: ws.base, sandbox: ws.sandbox, work: path.join(ws.dir, 'work') }, 'copy', helpers);
+  return new SessionSnapshot(
+    ws.real,
+    { root: ws.dir, base: ws.base, sandbox: ws.sandbox, work: path.join(ws.dir, 'work') },
+    'copy',
+    helpers,
+  );
 }
 
 /**
@@ -74,7 +79,10 @@ for (const kind of ['directory view', 'copy-strategy snapshot'] as const) {
       write(ws.sandbox, 'a.txt', 'reviewed\n');
       await ws.airlock.approveAll({ includeRisky: false });
       const report = await ws.airlock.apply();
-      assert.deepEqual(report.applied.map((a) => a.path), ['a.txt']);
+      assert.deepEqual(
+        report.applied.map((a) => a.path),
+        ['a.txt'],
+      );
       assert.deepEqual(report.warnings, []);
       assert.equal(read(ws.real, 'a.txt'), 'reviewed\n');
       assert.equal(read(ws.base, 'a.txt'), 'reviewed\n');
@@ -110,7 +118,10 @@ for (const kind of ['directory view', 'copy-strategy snapshot'] as const) {
       write(ws.sandbox, 'dir/x.txt', 'x\n');
       await ws.airlock.approveAll({ includeRisky: false });
       const report = await ws.airlock.apply();
-      assert.deepEqual(report.applied.map((a) => a.path), ['dir', 'dir/x.txt']);
+      assert.deepEqual(
+        report.applied.map((a) => a.path),
+        ['dir', 'dir/x.txt'],
+      );
       assert.deepEqual(report.warnings, []);
       assert.deepEqual(treeListing(ws.base), treeListing(ws.real));
       const entry = (await ws.airlock.changes()).get('dir');
@@ -143,7 +154,10 @@ for (const kind of ['directory view', 'copy-strategy snapshot'] as const) {
       assert.equal(read(ws.real, 'b.txt'), 'the person saved this\n');
       assert.equal(read(ws.base, 'b.txt'), 'old\n');
       assert.equal(read(ws.base, 'a.txt'), 'new a\n');
-      assert.deepEqual((await ws.airlock.changes()).entries.map((e) => e.path), ['b.txt']);
+      assert.deepEqual(
+        (await ws.airlock.changes()).entries.map((e) => e.path),
+        ['b.txt'],
+      );
     });
   });
 }

@@ -21,17 +21,20 @@ async function changesOf(setupFiles: Record<string, string | Buffer>, mutate: (s
 }
 
 test('kinds: added, modified, deleted, type changes and mode-only changes', async () => {
-  const { set, get } = await changesOf({ 'mod.txt': 'a\n', 'del.txt': 'x\n', 'mode.sh': 'echo\n', 'tolink.txt': 't\n', 'todir': 'f\n', 'same.txt': 's\n' }, (sb) => {
-    fs.writeFileSync(path.join(sb, 'mod.txt'), 'b\n');
-    fs.rmSync(path.join(sb, 'del.txt'));
-    fs.writeFileSync(path.join(sb, 'new.txt'), 'n\n');
-    fs.chmodSync(path.join(sb, 'mode.sh'), 0o755);
-    fs.rmSync(path.join(sb, 'tolink.txt'));
-    fs.symlinkSync('mod.txt', path.join(sb, 'tolink.txt'));
-    fs.rmSync(path.join(sb, 'todir'));
-    fs.mkdirSync(path.join(sb, 'todir'));
-    fs.utimesSync(path.join(sb, 'same.txt'), new Date(0), new Date(0));
-  });
+  const { set, get } = await changesOf(
+    { 'mod.txt': 'a\n', 'del.txt': 'x\n', 'mode.sh': 'echo\n', 'tolink.txt': 't\n', todir: 'f\n', 'same.txt': 's\n' },
+    (sb) => {
+      fs.writeFileSync(path.join(sb, 'mod.txt'), 'b\n');
+      fs.rmSync(path.join(sb, 'del.txt'));
+      fs.writeFileSync(path.join(sb, 'new.txt'), 'n\n');
+      fs.chmodSync(path.join(sb, 'mode.sh'), 0o755);
+      fs.rmSync(path.join(sb, 'tolink.txt'));
+      fs.symlinkSync('mod.txt', path.join(sb, 'tolink.txt'));
+      fs.rmSync(path.join(sb, 'todir'));
+      fs.mkdirSync(path.join(sb, 'todir'));
+      fs.utimesSync(path.join(sb, 'same.txt'), new Date(0), new Date(0));
+    },
+  );
   assert.equal(get('mod.txt').kind, 'modified');
   assert.equal(get('del.txt').kind, 'deleted');
   assert.equal(get('new.txt').kind, 'added');
@@ -121,7 +124,10 @@ test('risk flags: policy patterns, executables, modes, package scripts, lockfile
       fs.writeFileSync(path.join(sb, 'plain.txt'), 'q\n');
     },
   );
-  const codes = (p: string) => get(p).risks.map((r) => r.code).sort();
+  const codes = (p: string) =>
+    get(p)
+      .risks.map((r) => r.code)
+      .sort();
   assert.deepEqual(codes('package.json'), ['policyPattern']);
   assert.deepEqual(codes('app/package.json'), ['packageScripts', 'policyPattern']);
   assert.equal(get('app/package.json').risks.find((r) => r.code === 'packageScripts')?.reason, 'package scripts changed');

@@ -16,7 +16,10 @@ const lines = (n: number) => Array.from({ length: n }, (_, i) => `line ${i + 1}\
 function setup() {
   const base = lines(60);
   const ws = makeWorkspace({ 'a.ts': base, 'package.json': '{"scripts":{}}\n', 'b.txt': 'b\n' }, tmpRoot);
-  fs.writeFileSync(path.join(ws.sandbox, 'a.ts'), base.replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n').replace('line 57\n', 'LINE 57\n'));
+  fs.writeFileSync(
+    path.join(ws.sandbox, 'a.ts'),
+    base.replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n').replace('line 57\n', 'LINE 57\n'),
+  );
   fs.writeFileSync(path.join(ws.sandbox, 'package.json'), '{"scripts":{"postinstall":"sh x"}}\n');
   fs.writeFileSync(path.join(ws.sandbox, 'b.txt'), 'agent b\n');
   const airlock = new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state });
@@ -40,10 +43,20 @@ test('changes lists kinds and risk flags; --json is machine-readable', async () 
   const plain = await run('changes');
   assert.equal(plain.code, 0);
   assert.match(plain.out, /^modified\s+a\.ts$/m);
-  assert.match(plain.out, /^modified\s+package\.json\s+\[risky: matches the risky pattern "package\.json"; risky: package scripts changed\]$/m);
+  assert.match(
+    plain.out,
+    /^modified\s+package\.json\s+\[risky: matches the risky pattern "package\.json"; risky: package scripts changed\]$/m,
+  );
   const json = await run('changes', '--json');
   const parsed = JSON.parse(json.out) as { path: string; kind: string; risks: unknown[] }[];
-  assert.deepEqual(parsed.map((e) => [e.path, e.kind, e.risks.length]), [['a.ts', 'modified', 0], ['b.txt', 'modified', 0], ['package.json', 'modified', 2]]);
+  assert.deepEqual(
+    parsed.map((e) => [e.path, e.kind, e.risks.length]),
+    [
+      ['a.ts', 'modified', 0],
+      ['b.txt', 'modified', 0],
+      ['package.json', 'modified', 2],
+    ],
+  );
 });
 
 test('diff prints a unified diff with hunk headers', async () => {

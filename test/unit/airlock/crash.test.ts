@@ -20,10 +20,14 @@ test('a process SIGKILLed in the middle of an apply leaves every file fully old 
   for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ws.sandbox, `src/f${String(i).padStart(2, '0')}.txt`), newContent(i));
   const before = treeListing(ws.real);
 
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'ops', '7'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'ops', '7'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   assert.equal(child.signal, 'SIGKILL', `the child was killed by its fault hook (stdout: ${child.stdout}, stderr: ${child.stderr})`);
 
   let newCount = 0;
@@ -63,7 +67,11 @@ test('a SIGKILL from outside while the batch of temporary files is written: no f
   const { ws } = manyChangedFiles(count);
   const before = treeListing(ws.real);
 
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'none', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'none', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -72,14 +80,17 @@ test('a SIGKILL from outside while the batch of temporary files is written: no f
   const watcher = fs.watch(path.join(ws.real, 'src'), (_event, file) => {
     if (file && String(file).startsWith('.agent-sandbox-') && tempsSeen++ === 0) child.kill('SIGKILL');
   });
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   watcher.close();
   assert.equal(exit.signal, 'SIGKILL', `the child was killed from outside (output: ${output})`);
   assert.ok(tempsSeen > 0, 'the kill came while temporary files were being written');
   assert.deepEqual(await journalStates(ws), ['prepared'], 'the journal was written and never committed');
 
   const left = treeListing(ws.real);
-  for (const [rel, what] of Object.entries(before)) assert.equal(left[rel], what, `${rel} is untouched: nothing is renamed before the batch is flushed`);
+  for (const [rel, what] of Object.entries(before))
+    assert.equal(left[rel], what, `${rel} is untouched: nothing is renamed before the batch is flushed`);
 
   const recovery = await new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state }).recover();
   assert.equal(recovery.rolledBack.length, 1);
@@ -92,14 +103,19 @@ test('a SIGKILL after every temporary file of the batch is written, before the f
   const { ws, name, newContent } = manyChangedFiles(count);
   const before = treeListing(ws.real);
 
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'temps', String(count)], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(__dirname, 'fixtures', 'applyAndDie.ts'), ws.real, ws.base, ws.sandbox, ws.state, 'temps', String(count)],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   assert.equal(child.signal, 'SIGKILL', `the child was killed by its fault hook (stdout: ${child.stdout}, stderr: ${child.stderr})`);
   const temps = fs.readdirSync(path.join(ws.real, 'src')).filter((n) => n.startsWith('.agent-sandbox-'));
   assert.equal(temps.length, count, 'every temporary file of the batch was there when the process died');
-  for (let i = 0; i < count; i++) assert.notEqual(fs.readFileSync(path.join(ws.real, name(i)), 'utf8'), newContent(i), `${name(i)} was not renamed yet`);
+  for (let i = 0; i < count; i++)
+    assert.notEqual(fs.readFileSync(path.join(ws.real, name(i)), 'utf8'), newContent(i), `${name(i)} was not renamed yet`);
   assert.deepEqual(await journalStates(ws), ['prepared']);
 
   const recovery = await new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state }).recover();

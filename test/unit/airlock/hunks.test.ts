@@ -15,7 +15,10 @@ test('distant changes become separate hunks with 1-based indices and content ids
   const base = lines(40);
   const changed = base.replace('line 2\n', 'LINE 2\n').replace('line 20\n', 'LINE 20\n').replace('line 38\n', 'LINE 38\n');
   const hunks = computeHunks(base, changed);
-  assert.deepEqual(hunks.map((h) => h.index), [1, 2, 3]);
+  assert.deepEqual(
+    hunks.map((h) => h.index),
+    [1, 2, 3],
+  );
   assert.equal(new Set(hunks.map((h) => h.id)).size, 3);
   assert.match(hunks[1]!.header, /^@@ -17,7 \+17,7 @@$/);
   assert.ok(hunks[1]!.lines.includes('-line 20') && hunks[1]!.lines.includes('+LINE 20'));
@@ -26,8 +29,14 @@ test('applying any subset of hunks writes exactly those and keeps the rest of th
   const changed = base.replace('line 2\n', 'LINE 2\n').replace('line 20\n', 'LINE 20\nextra\n').replace('line 38\n', '');
   const hunks = computeHunks(base, changed);
   assert.equal(hunks.length, 3);
-  assert.equal(applyHunks(base, hunks, () => true), changed);
-  assert.equal(applyHunks(base, hunks, () => false), base);
+  assert.equal(
+    applyHunks(base, hunks, () => true),
+    changed,
+  );
+  assert.equal(
+    applyHunks(base, hunks, () => false),
+    base,
+  );
   const oneAndThree = applyHunks(base, hunks, (h) => h.index !== 2);
   assert.equal(oneAndThree, base.replace('line 2\n', 'LINE 2\n').replace('line 38\n', ''));
 });
@@ -47,7 +56,10 @@ test('CRLF and a missing final newline survive a partial apply byte for byte', (
   const changed = 'A\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh\r\ni\r\nJ\n';
   const hunks = computeHunks(base, changed, 1);
   assert.equal(hunks.length, 2);
-  assert.equal(applyHunks(base, hunks, (h) => h.index === 2), 'a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh\r\ni\r\nJ\n');
+  assert.equal(
+    applyHunks(base, hunks, (h) => h.index === 2),
+    'a\r\nb\r\nc\r\nd\r\ne\r\nf\r\ng\r\nh\r\ni\r\nJ\n',
+  );
   assert.ok(hunks[1]!.lines.includes('\\ No newline at end of file'));
 });
 

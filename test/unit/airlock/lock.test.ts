@@ -20,7 +20,8 @@ function lockPath(): string {
 /** The pid a lock file names (its first line). */
 const pidIn = (lock: string) => fs.readFileSync(lock, 'utf8').split('\n')[0];
 
-const isBusy = (pattern: RegExp) => (err: unknown) => err instanceof SandboxError && err.code === 'SESSION_BUSY' && pattern.test(err.message);
+const isBusy = (pattern: RegExp) => (err: unknown) =>
+  err instanceof SandboxError && err.code === 'SESSION_BUSY' && pattern.test(err.message);
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -33,12 +34,18 @@ test('a contender that finds the lock created but its pid not yet written does n
   // The first contender has created the file and not written its pid yet.
   fs.writeFileSync(lock, '');
   let ran = false;
-  await assert.rejects(withFileLock(lock, async () => (ran = true)), isBusy(/being written/));
+  await assert.rejects(
+    withFileLock(lock, async () => (ran = true)),
+    isBusy(/being written/),
+  );
   assert.equal(ran, false);
   assert.ok(fs.existsSync(lock), "the other contender's lock was removed");
   // The first contender, a live process, finishes writing: still held by it.
   fs.writeFileSync(lock, String(process.ppid));
-  await assert.rejects(withFileLock(lock, async () => (ran = true)), isBusy(new RegExp(`process ${process.ppid}`)));
+  await assert.rejects(
+    withFileLock(lock, async () => (ran = true)),
+    isBusy(new RegExp(`process ${process.ppid}`)),
+  );
   assert.equal(ran, false);
   // It releases; now the second contender gets the lock.
   fs.rmSync(lock);
@@ -79,7 +86,10 @@ test("a dead process's lock is taken over; a live one's is respected", async () 
   fs.writeFileSync(lock, String(deadPid()));
   assert.equal(await withFileLock(lock, async () => pidIn(lock)), String(process.pid));
   fs.writeFileSync(lock, String(process.ppid));
-  await assert.rejects(withFileLock(lock, async () => 'ran'), isBusy(/process \d+/));
+  await assert.rejects(
+    withFileLock(lock, async () => 'ran'),
+    isBusy(/process \d+/),
+  );
   assert.equal(fs.readFileSync(lock, 'utf8'), String(process.ppid));
 });
 
@@ -88,7 +98,10 @@ test('two operations of the same process do not both hold the lock; a leftover w
   let release!: () => void;
   const first = withFileLock(lock, () => new Promise<void>((resolve) => (release = resolve)));
   await new Promise((resolve) => setTimeout(resolve, 50));
-  await assert.rejects(withFileLock(lock, async () => 'ran'), isBusy(new RegExp(`process ${process.pid}`)));
+  await assert.rejects(
+    withFileLock(lock, async () => 'ran'),
+    isBusy(new RegExp(`process ${process.pid}`)),
+  );
   release();
   await first;
   // A lock with this pid that this process does not hold is from an earlier process that had the same pid.
@@ -119,14 +132,20 @@ test('contending processes never hold the lock at the same time', async () => {
     ready.push(new Promise((resolve) => child.stdout.on('data', () => out.startsWith('ready\n') && resolve())));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     return new Promise<{ held: number; busy: number; overlaps: number }>((resolve, reject) =>
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`contender failed: ${err}`)))),
+      child.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`contender failed: ${err}`)),
+      ),
     );
   });
   // All start at once, once each has loaded.
   await Promise.race([Promise.all(ready), Promise.all(runs)]);
   fs.writeFileSync(go, '');
   const results = await Promise.all(runs);
-  const total = results.reduce((a, r) => ({ held: a.held + r.held, busy: a.busy + r.busy, overlaps: a.overlaps + r.overlaps }), { held: 0, busy: 0, overlaps: 0 });
+  const total = results.reduce((a, r) => ({ held: a.held + r.held, busy: a.busy + r.busy, overlaps: a.overlaps + r.overlaps }), {
+    held: 0,
+    busy: 0,
+    overlaps: 0,
+  });
   assert.equal(total.overlaps, 0, `two holders at once ${total.overlaps} times (${JSON.stringify(results)})`);
   assert.ok(total.held > 0 && total.busy > 0, `the contenders did not contend: ${JSON.stringify(results)}`);
   assert.ok(!fs.existsSync(lock));

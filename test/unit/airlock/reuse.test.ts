@@ -92,7 +92,10 @@ test('a sandbox change after approve-all that moves its size: apply builds the c
 
   const report = await ws.airlock.apply();
   assert.ok(ws.sandboxOpens() > opened, 'apply read the sandbox side again');
-  assert.deepEqual(report.applied.map((a) => a.path), [ws.name(1)]);
+  assert.deepEqual(
+    report.applied.map((a) => a.path),
+    [ws.name(1)],
+  );
   assert.equal(read(ws.real, ws.name(0)), 'old 0\n', 'the unreviewed content did not reach the real tree');
   assert.equal(read(ws.real, ws.name(1)), 'reviewed 1\n');
   assert.equal((await ws.airlock.changes()).get(ws.name(0))?.sandbox?.sha256, hash('never reviewed, and longer\n'));

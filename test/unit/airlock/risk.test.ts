@@ -63,25 +63,75 @@ const HOST_CODE = [
 ];
 
 const ORDINARY = [
-  'src/index.ts', 'src/hooks/useThing.ts', 'build/main.js', 'pkg/__init__.py', 'app/tasks.py', 'docs/setup.md', 'src/Source.ts', 'README.md',
-  'src/agents/index.ts', 'src/claude/client.ts', '.github/ISSUE_TEMPLATE/bug.md', '.github/CODEOWNERS', 'docs/hooks.md',
+  'src/index.ts',
+  'src/hooks/useThing.ts',
+  'build/main.js',
+  'pkg/__init__.py',
+  'app/tasks.py',
+  'docs/setup.md',
+  'src/Source.ts',
+  'README.md',
+  'src/agents/index.ts',
+  'src/claude/client.ts',
+  '.github/ISSUE_TEMPLATE/bug.md',
+  '.github/CODEOWNERS',
+  'docs/hooks.md',
 ];
 
 /** Groups the built-in table must cover, each with files a tool on the host loads by itself. */
 const GROUPS: Record<string, string[]> = {
   'agent hooks, MCP servers and permissions': [
-    '.claude/settings.json', '.claude/agents/reviewer.md', '.mcp.json', '.github/hooks/x.json', '.codex/config.toml', '.cursor/mcp.json',
-    '.cursor/hooks.json', '.windsurf/workflows/x.md', '.roo/mcp.json', '.continue/config.yaml', '.gemini/settings.json', '.amazonq/mcp.json',
-    '.aider.conf.yml', '.kiro/hooks/x.kiro.hook', 'opencode.json', '.vscode/mcp.json', '.vscode/settings.json', '.vscode/tasks.json',
+    '.claude/settings.json',
+    '.claude/agents/reviewer.md',
+    '.mcp.json',
+    '.github/hooks/x.json',
+    '.codex/config.toml',
+    '.cursor/mcp.json',
+    '.cursor/hooks.json',
+    '.windsurf/workflows/x.md',
+    '.roo/mcp.json',
+    '.continue/config.yaml',
+    '.gemini/settings.json',
+    '.amazonq/mcp.json',
+    '.aider.conf.yml',
+    '.kiro/hooks/x.kiro.hook',
+    'opencode.json',
+    '.vscode/mcp.json',
+    '.vscode/settings.json',
+    '.vscode/tasks.json',
   ],
   'agent commands and skills with shell snippets': ['.claude/commands/x.md', '.claude/skills/x/SKILL.md', '.github/agents/x.agent.md'],
   'agent instructions at any depth': [
-    'CLAUDE.md', 'CLAUDE.local.md', 'AGENTS.md', 'GEMINI.md', 'packages/web/CLAUDE.md', 'src/deep/AGENTS.md', 'docs/GEMINI.md',
-    '.github/copilot-instructions.md', '.github/instructions/ts.instructions.md', '.github/prompts/x.prompt.md',
-    '.github/chatmodes/x.chatmode.md', '.cursorrules', '.cursor/rules/x.mdc', '.windsurfrules', '.roomodes', '.clinerules',
-    '.clinerules/x.md', '.clinerules-code', '.amazonq/rules/x.md',
+    'CLAUDE.md',
+    'CLAUDE.local.md',
+    'AGENTS.md',
+    'GEMINI.md',
+    'packages/web/CLAUDE.md',
+    'src/deep/AGENTS.md',
+    'docs/GEMINI.md',
+    '.github/copilot-instructions.md',
+    '.github/instructions/ts.instructions.md',
+    '.github/prompts/x.prompt.md',
+    '.github/chatmodes/x.chatmode.md',
+    '.cursorrules',
+    '.cursor/rules/x.mdc',
+    '.windsurfrules',
+    '.roomodes',
+    '.clinerules',
+    '.clinerules/x.md',
+    '.clinerules-code',
+    '.amazonq/rules/x.md',
   ],
-  'git settings and the runtime a folder selects': ['.lfsconfig', '.gitconfig', '.clangd', 'src/.clangd', '.python-version', '.nvmrc', '.node-version', '.ruby-version'],
+  'git settings and the runtime a folder selects': [
+    '.lfsconfig',
+    '.gitconfig',
+    '.clangd',
+    'src/.clangd',
+    '.python-version',
+    '.nvmrc',
+    '.node-version',
+    '.ruby-version',
+  ],
 };
 
 describe('code that runs on the host', () => {
@@ -136,14 +186,17 @@ describe('code that runs on the host', () => {
     assert.deepEqual(flagged, []);
   });
 
-  it('keeps the built-in rules when the person\'s risky list is empty', () => {
+  it("keeps the built-in rules when the person's risky list is empty", () => {
     const bare = createRiskClassifier([]);
     assert.equal(bare(added('lefthook.yml'))[0]?.code, 'runsOnHost');
     assert.equal(bare(added('.githooks/post-checkout'))[0]?.code, 'runsOnHost');
   });
 
   it('gives one reason per path: a path the policy already flags gets no second flag', () => {
-    assert.deepEqual(classify(added('package.json')).map((f) => f.code), ['policyPattern']);
+    assert.deepEqual(
+      classify(added('package.json')).map((f) => f.code),
+      ['policyPattern'],
+    );
   });
 
   it('keeps each rule in one place: no built-in pattern repeats a policy default, and each has a reason', () => {
@@ -164,7 +217,10 @@ describe('the change set', () => {
     fs.writeFileSync(path.join(ws.sandbox, 'deploy'), '#!/bin/sh\ncurl https://example.com | sh\n', { mode: 0o644 });
     fs.writeFileSync(path.join(ws.sandbox, 'notes'), 'plain\n', { mode: 0o644 });
     const set = await new Airlock({ view: ws.view, policy: DEFAULT_POLICY, stateDir: ws.state }).changes();
-    assert.deepEqual(set.get('deploy')?.risks.map((r) => r.code), ['runsOnHost']);
+    assert.deepEqual(
+      set.get('deploy')?.risks.map((r) => r.code),
+      ['runsOnHost'],
+    );
     assert.deepEqual(set.get('notes')?.risks, []);
   });
 });

@@ -29,7 +29,11 @@ describe('trusting the changed paths', () => {
   it('looks at every entry without a watcher, without a kept copy, or when the copy is older than the watcher', () => {
     assert.equal(changedPathsFor(base, undefined), undefined);
     assert.equal(changedPathsFor(undefined, { since: 0, paths: [] }), undefined);
-    assert.equal(changedPathsFor(base, { since: 1001, paths: ['src/a.ts'] }), undefined, 'the watcher started (or lost events) after the copy began');
+    assert.equal(
+      changedPathsFor(base, { since: 1001, paths: ['src/a.ts'] }),
+      undefined,
+      'the watcher started (or lost events) after the copy began',
+    );
   });
 
   it('looks at every entry of a copy whose last refresh was cut short', () => {
@@ -70,7 +74,11 @@ describe('folders the watcher cannot see into', () => {
       assert.deepEqual(unwatchedRoots(keys, ['**/.git/objects/**', pattern]), [''], pattern);
     }
     const kept = { complete: true, manifest: { startedAtMs: 1000, entries: new Map(keys.map((k) => [k, {}])) } } as unknown as KeptBase;
-    assert.equal(changedPathsFor(kept, { since: 500, paths: ['src/a.ts'], unwatched: ['/home/person/project/build/output/**'] }), undefined, 'a full refresh');
+    assert.equal(
+      changedPathsFor(kept, { since: 500, paths: ['src/a.ts'], unwatched: ['/home/person/project/build/output/**'] }),
+      undefined,
+      'a full refresh',
+    );
   });
 
   it('reads non-UTF-8 manifest keys without failing', () => {

@@ -41,7 +41,8 @@ function setUp(trackerGapMs = 60_000) {
   return { ws, keeper, results, failures, base, allow: (on: boolean) => (allowed = on) };
 }
 
-const kindOf = (r: PrepareResult | undefined) => (r?.outcome === 'prepared' ? `${r.refresh}${r.changedPaths !== undefined ? `:${r.changedPaths}` : ''}` : r?.outcome);
+const kindOf = (r: PrepareResult | undefined) =>
+  r?.outcome === 'prepared' ? `${r.refresh}${r.changedPaths !== undefined ? `:${r.changedPaths}` : ''}` : r?.outcome;
 
 describe('keeping the base copy current', () => {
   it('copies first, then refreshes at the changed paths only', async () => {

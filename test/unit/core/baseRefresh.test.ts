@@ -25,7 +25,6 @@ function write(root: string, rel: string, content: string, mode?: number): void 
   if (mode !== undefined) fs.chmodSync(p, mode);
 }
 
-
 function workspace(): string {
   const ws = tmp('ws');
   write(ws, 'a.txt', 'alpha\n');
@@ -116,7 +115,10 @@ describe('keeping a base for the next session', () => {
     assert.ok(taken);
     assert.equal(taken.manifest.entries.size, report.manifest.entries.size);
     assert.equal(taken.complete, true, 'a base kept at the end of a session is complete');
-    assert.deepEqual(treeLines(layout.base), treeLines(path.join(ws)).filter((l) => !l.startsWith('.env')));
+    assert.deepEqual(
+      treeLines(layout.base),
+      treeLines(path.join(ws)).filter((l) => !l.startsWith('.env')),
+    );
     assert.ok(!fs.existsSync(baseCacheDirFor(layout.root)), 'the cache is emptied by taking it');
 
     await saveManifest(layout, 'key-1', report.manifest);

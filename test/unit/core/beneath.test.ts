@@ -58,7 +58,12 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 
 function copySnapshot(): { snapshot: SessionSnapshot; layout: SnapshotLayout } {
   const root = tmp('session');
-  const layout: SnapshotLayout = { root, base: path.join(root, 'base'), sandbox: path.join(root, 'sandbox'), work: path.join(root, 'work') };
+  const layout: SnapshotLayout = {
+    root,
+    base: path.join(root, 'base'),
+    sandbox: path.join(root, 'sandbox'),
+    work: path.join(root, 'work'),
+  };
   for (const side of [layout.base, layout.sandbox]) {
     write(side, 'a/b/c.txt', 'base\n');
     write(side, 'top.txt', 'top\n');
@@ -118,7 +123,10 @@ describe('a path with a symlink in any component is refused', () => {
         await assert.rejects(infoAt(root, rel), (err: unknown) => err instanceof ChangedUnderfoot && err.where === link);
       }
       await assert.rejects(openFileAt(root, rel), ChangedUnderfoot);
-      await assert.rejects(readFileContent(() => openFileAt(root, rel)), ChangedUnderfoot);
+      await assert.rejects(
+        readFileContent(() => openFileAt(root, rel)),
+        ChangedUnderfoot,
+      );
     });
   }
 
@@ -129,7 +137,10 @@ describe('a path with a symlink in any component is refused', () => {
     assert.equal((await readFileContent(() => openFileAt(root, 'sub/id_rsa'))).data?.toString(), 'sandbox file\n');
     fs.rmSync(path.join(root, 'sub'), { recursive: true });
     fs.symlinkSync(host, path.join(root, 'sub'));
-    await assert.rejects(readFileContent(() => openFileAt(root, 'sub/id_rsa')), /"sub" is no longer a folder/);
+    await assert.rejects(
+      readFileContent(() => openFileAt(root, 'sub/id_rsa')),
+      /"sub" is no longer a folder/,
+    );
   });
 });
 
@@ -142,12 +153,22 @@ describe('FIFOs never block', () => {
     write(base, 'same', 'same');
     execFileSync('mkfifo', [path.join(sandbox, 'fifo')]);
     await within(2000, assert.rejects(openFileAt(sandbox, 'fifo'), /not a regular file/));
-    await within(2000, assert.rejects(readFileContent(() => openFileAt(sandbox, 'fifo')), /not a regular file/));
+    await within(
+      2000,
+      assert.rejects(
+        readFileContent(() => openFileAt(sandbox, 'fifo')),
+        /not a regular file/,
+      ),
+    );
     // The scan lists the FIFO by lstat; it never opens it.
     fs.rmSync(path.join(sandbox, 'pipe'));
     execFileSync('mkfifo', [path.join(sandbox, 'pipe')]);
     const changes = await within(5000, scanFull(base, sandbox));
-    assert.deepEqual(changes.map((c) => `${c.kind} ${c.path} ${c.sandbox?.type ?? ''}`).sort(), ['added fifo fifo', 'deleted same ', 'modified pipe fifo']);
+    assert.deepEqual(changes.map((c) => `${c.kind} ${c.path} ${c.sandbox?.type ?? ''}`).sort(), [
+      'added fifo fifo',
+      'deleted same ',
+      'modified pipe fifo',
+    ]);
   });
 
   it('a file swapped for a FIFO after its lstat is refused by the content compare, not waited on', async () => {
@@ -156,7 +177,10 @@ describe('FIFOs never block', () => {
     const dir = await Dir.openRoot(root);
     try {
       write(root, 'file', 'abc');
-      await within(2000, assert.rejects(sameContent({ dir, name: Buffer.from('file') }, { dir, name: Buffer.from('fifo') }, 3), ChangedUnderfoot));
+      await within(
+        2000,
+        assert.rejects(sameContent({ dir, name: Buffer.from('file') }, { dir, name: Buffer.from('fifo') }, 3), ChangedUnderfoot),
+      );
     } finally {
       await dir.close();
     }
@@ -197,7 +221,10 @@ describe('copy strategy: discard and apply never go through a swapped parent', (
       fs.rmSync(path.join(layout.sandbox, 'a'), { recursive: true });
       fs.symlinkSync(relative ? path.relative(layout.sandbox, host) : host, path.join(layout.sandbox, 'a'));
       const before = listing(host);
-      await assert.rejects(snapshot.revertInSandbox('a/b/c.txt'), (err: unknown) => err instanceof SandboxError && /"a" is no longer a folder/.test(err.message));
+      await assert.rejects(
+        snapshot.revertInSandbox('a/b/c.txt'),
+        (err: unknown) => err instanceof SandboxError && /"a" is no longer a folder/.test(err.message),
+      );
       assert.deepEqual(listing(host), before);
       assert.equal(fs.readFileSync(path.join(host, 'b/c.txt'), 'utf8'), 'host file\n');
       // The link itself can be discarded: it is removed, and the folder comes back from the base.
@@ -242,7 +269,10 @@ describe('copy strategy: discard and apply never go through a swapped parent', (
     const snapshot = new SessionSnapshot(layout.root, layout, 'overlay', helpers);
     fs.rmSync(path.join(layout.sandbox, 'top.txt'));
     // Not in the sandbox's layer: the running sandbox would see the base change, so it is refused.
-    await assert.rejects(snapshot.acceptIntoBase('top.txt', { type: 'file', mode: 0o644, source: { data: Buffer.from('applied\n') } }), /no longer in the sandbox's own layer/);
+    await assert.rejects(
+      snapshot.acceptIntoBase('top.txt', { type: 'file', mode: 0o644, source: { data: Buffer.from('applied\n') } }),
+      /no longer in the sandbox's own layer/,
+    );
     assert.equal(fs.readFileSync(path.join(layout.base, 'top.txt'), 'utf8'), 'top\n');
     // Its own entry there, or a parent that is no folder, hides the base: recorded.
     await snapshot.acceptIntoBase('a/b/c.txt', { type: 'file', mode: 0o644, source: { data: Buffer.from('applied\n') } });
@@ -287,15 +317,21 @@ describe('bounded work', () => {
     write(upper, 'sub/id_rsa', 'sandbox\n');
     write(upper, 'real/id_rsa', 'sandbox\n');
     // Swaps "sub" between a real folder and a link to the host folder, as fast as it can.
-    const loop = spawn('sh', ['-c', `cd "${upper}" && while :; do mv sub real2 && ln -s "${host}" sub && rm sub && mv real2 sub; done`], { stdio: 'ignore' });
+    const loop = spawn('sh', ['-c', `cd "${upper}" && while :; do mv sub real2 && ln -s "${host}" sub && rm sub && mv real2 sub; done`], {
+      stdio: 'ignore',
+    });
     try {
       const deadline = Date.now() + 1500;
       let ok = 0;
       let clear = 0;
       while (Date.now() < deadline) {
         try {
-          const changes = await within(5000, scanOverlay(base, upper, async () => new Map()));
-          for (const c of changes) assert.ok(!c.path.startsWith('sub/') || c.sandbox?.type !== 'file' || c.sandbox.size === 'sandbox\n'.length);
+          const changes = await within(
+            5000,
+            scanOverlay(base, upper, async () => new Map()),
+          );
+          for (const c of changes)
+            assert.ok(!c.path.startsWith('sub/') || c.sandbox?.type !== 'file' || c.sandbox.size === 'sandbox\n'.length);
           ok++;
         } catch (err) {
           assert.ok(err instanceof SandboxError && err.code === 'SNAPSHOT_FAILED', `unexpected ${(err as Error).stack}`);

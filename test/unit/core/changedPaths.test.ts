@@ -22,7 +22,6 @@ function write(root: string, rel: string, content: string): void {
   fs.writeFileSync(p, content);
 }
 
-
 /** As if the copy had started long ago: nothing it recorded is too recent to trust. */
 function aged(manifest: BaseManifest): BaseManifest {
   return { ...manifest, startedAtMs: manifest.startedAtMs + 60_000 };
@@ -62,7 +61,11 @@ describe('refreshing only the changed paths', () => {
     const refreshed = await copyTree(ws, base, { isExcluded, previous: aged(first.manifest), changedPaths: ['src/a.txt', 'src/new.txt'] });
     assert.equal(fs.readFileSync(path.join(base, 'src/a.txt'), 'utf8'), 'a changed\n');
     assert.equal(fs.readFileSync(path.join(base, 'src/new.txt'), 'utf8'), 'new\n');
-    assert.equal(fs.readFileSync(path.join(base, 'outside.txt'), 'utf8'), 'outside\n', 'an entry outside the changed paths is not looked at');
+    assert.equal(
+      fs.readFileSync(path.join(base, 'outside.txt'), 'utf8'),
+      'outside\n',
+      'an entry outside the changed paths is not looked at',
+    );
     assert.equal(refreshed.copied, 2);
     const outsideKey = Buffer.from('outside.txt').toString('latin1');
     assert.deepEqual(refreshed.manifest.entries.get(outsideKey), first.manifest.entries.get(outsideKey), 'its record is carried over');
@@ -93,7 +96,11 @@ describe('refreshing only the changed paths', () => {
     assert.deepEqual(treeLines(base), treeLines(await freshCopyOf(ws)));
     assert.ok(!fs.existsSync(path.join(base, 'old/deep')), 'the deleted folder is gone from the copy');
     assert.equal(fs.readlinkSync(path.join(base, 'becomes-link.txt')), 'outside.txt');
-    assert.equal(fs.readlinkSync(path.join(base, 'folder-becomes-link')), 'src', 'widened to the folder that became a link, copied as a link');
+    assert.equal(
+      fs.readlinkSync(path.join(base, 'folder-becomes-link')),
+      'src',
+      'widened to the folder that became a link, copied as a link',
+    );
     assert.ok(!fs.existsSync(path.join(base, '.env.local')), 'an excluded path stays out even when reported');
     for (const gone of ['old/deep/x.txt', 'folder-becomes-link/inner.txt']) {
       assert.equal(refreshed.manifest.entries.has(Buffer.from(gone).toString('latin1')), false, `${gone} leaves the manifest`);
@@ -107,7 +114,9 @@ describe('refreshing only the changed paths', () => {
     const base = path.join(tmp('state'), 'base');
     const first = await copyTree(ws, base, { isExcluded });
     for (const bad of ['../x', '/etc/passwd', 'src//a.txt', '']) {
-      await assert.rejects(copyTree(ws, base, { isExcluded, previous: first.manifest, changedPaths: [bad] }), (err: Error) => err.message.includes(JSON.stringify(bad)));
+      await assert.rejects(copyTree(ws, base, { isExcluded, previous: first.manifest, changedPaths: [bad] }), (err: Error) =>
+        err.message.includes(JSON.stringify(bad)),
+      );
     }
   });
 

@@ -76,7 +76,7 @@ describe('path patterns follow the gitignore rules', () => {
     assert.equal(match('ops/.kube/cache'), undefined);
   });
 
-  it('a path inside a matched directory is matched by that directory\'s pattern', () => {
+  it("a path inside a matched directory is matched by that directory's pattern", () => {
     const match = compilePatterns(['secrets/']);
     assert.equal(match('secrets', true), 'secrets/');
     assert.equal(match('secrets/deep/file.txt'), 'secrets/');

@@ -97,7 +97,10 @@ describe('hardened container settings', () => {
   });
 
   it('puts the tools volume last on PATH, so nothing installed there shadows a program of the image', () => {
-    const pathVar = sandboxEnv(input).find((e) => e.startsWith('PATH='))!.slice('PATH='.length).split(':');
+    const pathVar = sandboxEnv(input)
+      .find((e) => e.startsWith('PATH='))!
+      .slice('PATH='.length)
+      .split(':');
     assert.equal(pathVar.at(-1), SANDBOX_TOOLS_BIN);
     assert.equal(pathVar.filter((p) => p.startsWith(SANDBOX_TOOLS_MOUNT)).length, 1);
   });
@@ -142,7 +145,13 @@ function inspectOf(options: ReturnType<typeof hardenedCreateOptions>): Docker.Co
       ...options.HostConfig,
       MaskedPaths: ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/timer_list', '/sys/firmware'],
     },
-    Mounts: options.HostConfig!.Mounts!.map((m) => ({ Type: m.Type, Source: m.Source, Name: m.Type === 'volume' ? m.Source : undefined, Destination: m.Target, RW: !m.ReadOnly })),
+    Mounts: options.HostConfig!.Mounts!.map((m) => ({
+      Type: m.Type,
+      Source: m.Source,
+      Name: m.Type === 'volume' ? m.Source : undefined,
+      Destination: m.Target,
+      RW: !m.ReadOnly,
+    })),
   } as unknown as Docker.ContainerInspectInfo;
 }
 
@@ -157,7 +166,11 @@ describe('hardening verification after create', () => {
     ['capabilities kept', (i) => ((i.HostConfig as { CapDrop?: string[] }).CapDrop = []), /capabilities are not all dropped/],
     ['a capability added', (i) => ((i.HostConfig as { CapAdd?: string[] }).CapAdd = ['SYS_ADMIN']), /capabilities were added: SYS_ADMIN/],
     ['no-new-privileges missing', (i) => ((i.HostConfig as { SecurityOpt?: string[] }).SecurityOpt = []), /no-new-privileges/],
-    ['seccomp unconfined', (i) => ((i.HostConfig as { SecurityOpt?: string[] }).SecurityOpt = ['no-new-privileges:true', 'seccomp=unconfined']), /seccomp/],
+    [
+      'seccomp unconfined',
+      (i) => ((i.HostConfig as { SecurityOpt?: string[] }).SecurityOpt = ['no-new-privileges:true', 'seccomp=unconfined']),
+      /seccomp/,
+    ],
     ['privileged', (i) => (i.HostConfig.Privileged = true), /privileged/],
     ['writable root', (i) => ((i.HostConfig as { ReadonlyRootfs?: boolean }).ReadonlyRootfs = false), /root file system is writable/],
     ['bridge network', (i) => (i.HostConfig.NetworkMode = 'bridge'), /network mode/],
@@ -169,20 +182,48 @@ describe('hardening verification after create', () => {
     ['no init', (i) => ((i.HostConfig as { Init?: boolean }).Init = false), /init/],
     ['kcore visible', (i) => ((i.HostConfig as { MaskedPaths?: string[] }).MaskedPaths = []), /\/proc\/kcore is not masked/],
     ['root user', (i) => (i.Config.User = '0:0'), /runs as root/],
-    ['docker socket mounted', (i) => i.Mounts.push({ Type: 'bind', Source: '/var/run/docker.sock', Destination: '/var/run/docker.sock' } as Docker.ContainerInspectInfo['Mounts'][number]), /docker\.sock/],
+    [
+      'docker socket mounted',
+      (i) =>
+        i.Mounts.push({
+          Type: 'bind',
+          Source: '/var/run/docker.sock',
+          Destination: '/var/run/docker.sock',
+        } as Docker.ContainerInspectInfo['Mounts'][number]),
+      /docker\.sock/,
+    ],
     ['host variable leaked', (i) => i.Config.Env.push('AWS_SECRET_ACCESS_KEY=x'), /AWS_SECRET_ACCESS_KEY/],
     ['label missing', (i) => (i.Config.Labels = {}), /label/],
-    ['the tools volume writable in a session', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.RW = true), /\/opt\/agent-tools is writable, expected read-only/],
-    ['the base copy writable', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_BASE_MOUNT)!.RW = true), /\/run\/agent-sandbox\/base is writable/],
-    ['the tools volume missing', (i) => (i.Mounts = i.Mounts.filter((m) => m.Destination !== SANDBOX_TOOLS_MOUNT)), /the mount at \/opt\/agent-tools is missing/],
-    ['another volume at the tools path', (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.Name = 'someone-elses'), /unexpected mount of someone-elses|holds someone-elses/],
+    [
+      'the tools volume writable in a session',
+      (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.RW = true),
+      /\/opt\/agent-tools is writable, expected read-only/,
+    ],
+    [
+      'the base copy writable',
+      (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_BASE_MOUNT)!.RW = true),
+      /\/run\/agent-sandbox\/base is writable/,
+    ],
+    [
+      'the tools volume missing',
+      (i) => (i.Mounts = i.Mounts.filter((m) => m.Destination !== SANDBOX_TOOLS_MOUNT)),
+      /the mount at \/opt\/agent-tools is missing/,
+    ],
+    [
+      'another volume at the tools path',
+      (i) => (i.Mounts.find((m) => m.Destination === SANDBOX_TOOLS_MOUNT)!.Name = 'someone-elses'),
+      /unexpected mount of someone-elses|holds someone-elses/,
+    ],
   ];
   for (const [name, change, problem] of tamper) {
     it(`refuses a container with ${name}`, () => {
       const inspected = structuredClone(inspectOf(expected));
       change(inspected);
       const problems = verifyHardening(inspected, expected, ['IMAGE_VAR=1']);
-      assert.ok(problems.some((p) => problem.test(p)), `expected a problem matching ${problem}, got ${JSON.stringify(problems)}`);
+      assert.ok(
+        problems.some((p) => problem.test(p)),
+        `expected a problem matching ${problem}, got ${JSON.stringify(problems)}`,
+      );
     });
   }
 });
@@ -204,9 +245,26 @@ const allowingRules = (profile: SeccompProfile, name: string): SeccompRule[] =>
 describe("the sandbox's seccomp profile", () => {
   const profile = JSON.parse(SANDBOX_SECCOMP_JSON) as SeccompProfile;
   const listed = [
-    'io_uring_setup', 'io_uring_enter', 'io_uring_register', 'userfaultfd', 'bpf', 'perf_event_open', 'keyctl', 'add_key',
-    'request_key', 'open_by_handle_at', 'name_to_handle_at', 'kexec_load', 'kexec_file_load', 'init_module', 'finit_module',
-    'delete_module', 'unshare', 'setns', 'socketcall', 'ipc',
+    'io_uring_setup',
+    'io_uring_enter',
+    'io_uring_register',
+    'userfaultfd',
+    'bpf',
+    'perf_event_open',
+    'keyctl',
+    'add_key',
+    'request_key',
+    'open_by_handle_at',
+    'name_to_handle_at',
+    'kexec_load',
+    'kexec_file_load',
+    'init_module',
+    'finit_module',
+    'delete_module',
+    'unshare',
+    'setns',
+    'socketcall',
+    'ipc',
   ];
 
   it('allows none of the high-risk calls, under any capability', () => {
@@ -218,7 +276,10 @@ describe("the sandbox's seccomp profile", () => {
     const base = engineDefault as SeccompProfile;
     const expected = [...allowedPairs(base)].filter((p) => !(p.split(' ')[0]! in DENIED_SYSCALLS));
     assert.deepEqual([...allowedPairs(profile)].sort(), expected.sort());
-    assert.deepEqual(profile.archMap.map((a) => a.architecture), base.archMap.map((a) => a.architecture));
+    assert.deepEqual(
+      profile.archMap.map((a) => a.architecture),
+      base.archMap.map((a) => a.architecture),
+    );
     const refusals = (p: SeccompProfile) => p.syscalls.filter((r) => r.action !== 'SCMP_ACT_ALLOW');
     assert.deepEqual(refusals(profile), refusals(base));
     // The everyday calls are all there.
@@ -241,11 +302,14 @@ describe("the sandbox's seccomp profile", () => {
     for (const name of ['socketcall', 'ipc']) assert.deepEqual(allowingRules(profile, name), [], `${name} is allowed`);
     // The socket rule is the one they would get around: AF_ALG (38) and AF_VSOCK (40) stay refused.
     const socket = allowingRules(profile, 'socket').filter((r) => !r.includes?.caps);
-    assert.deepEqual(socket.map((r) => r.args), [
-      [{ index: 0, value: 38, op: 'SCMP_CMP_LT' }],
-      [{ index: 0, value: 39, op: 'SCMP_CMP_EQ' }],
-      [{ index: 0, value: 40, op: 'SCMP_CMP_GT' }],
-    ]);
+    assert.deepEqual(
+      socket.map((r) => r.args),
+      [
+        [{ index: 0, value: 38, op: 'SCMP_CMP_LT' }],
+        [{ index: 0, value: 39, op: 'SCMP_CMP_EQ' }],
+        [{ index: 0, value: 40, op: 'SCMP_CMP_GT' }],
+      ],
+    );
   });
 
   it('takes the calls out of a default that allows them, also from rules gated by a capability', () => {
@@ -271,7 +335,10 @@ describe("the sandbox's seccomp profile", () => {
 
   it('keeps ptrace as the default has it: only on kernels where it cannot step around the filter', () => {
     const ptrace = allowingRules(profile, 'ptrace').filter((r) => !r.includes?.caps);
-    assert.deepEqual(ptrace.map((r) => r.includes), [{ minKernel: '4.8' }]);
+    assert.deepEqual(
+      ptrace.map((r) => r.includes),
+      [{ minKernel: '4.8' }],
+    );
   });
 
   it('keeps the namespace flags of clone refused and clone3 answering ENOSYS, so libc falls back to clone', () => {
@@ -293,18 +360,29 @@ describe('seccomp verification after create', () => {
 
   it("refuses a container the engine created without the sandbox's profile (its own default would apply)", () => {
     const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true']), expected, ['IMAGE_VAR=1']);
-    assert.ok(problems.some((p) => /seccomp profile is missing/.test(p)), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => /seccomp profile is missing/.test(p)),
+      JSON.stringify(problems),
+    );
   });
 
   it('refuses a different profile, naming both fingerprints', () => {
     const other = `seccomp=${JSON.stringify(engineDefault)}`;
     const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true', other]), expected, ['IMAGE_VAR=1']);
-    assert.ok(problems.some((p) => /seccomp profile is not the sandbox's \(sha256 [0-9a-f]{12}, expected [0-9a-f]{12}\)/.test(p)), JSON.stringify(problems));
+    assert.ok(
+      problems.some((p) => /seccomp profile is not the sandbox's \(sha256 [0-9a-f]{12}, expected [0-9a-f]{12}\)/.test(p)),
+      JSON.stringify(problems),
+    );
   });
 
   it('refuses a second seccomp setting next to ours', () => {
-    const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true', SANDBOX_SECCOMP_OPT, 'seccomp=unconfined']), expected, ['IMAGE_VAR=1']);
-    assert.ok(problems.some((p) => /more than one seccomp setting/.test(p)), JSON.stringify(problems));
+    const problems = verifyHardening(withSecurityOpt(['no-new-privileges:true', SANDBOX_SECCOMP_OPT, 'seccomp=unconfined']), expected, [
+      'IMAGE_VAR=1',
+    ]);
+    assert.ok(
+      problems.some((p) => /more than one seccomp setting/.test(p)),
+      JSON.stringify(problems),
+    );
   });
 
   it('checks the profile the same way under the gVisor runtime', () => {

@@ -28,7 +28,20 @@ describe('policy', () => {
   it('defaults exclude secrets, close the network and pass no host environment beyond locale and terminal', () => {
     const { policy } = resolvePolicy({});
     assert.equal(policy.network.mode, 'none');
-    for (const secret of ['.env*', '*.pem', '*.key', 'id_rsa*', 'id_ed25519*', '.npmrc', '.pypirc', '.netrc', '.git-credentials', '.aws/', '.ssh/', '*.tfstate']) {
+    for (const secret of [
+      '.env*',
+      '*.pem',
+      '*.key',
+      'id_rsa*',
+      'id_ed25519*',
+      '.npmrc',
+      '.pypirc',
+      '.netrc',
+      '.git-credentials',
+      '.aws/',
+      '.ssh/',
+      '*.tfstate',
+    ]) {
       assert.ok(policy.exclude.includes(secret), `${secret} is excluded by default`);
     }
     assert.deepEqual(policy.envAllowlist, ['LANG', 'LC_ALL', 'TZ', 'TERM']);
@@ -36,7 +49,9 @@ describe('policy', () => {
   });
 
   it('user settings may loosen limits and replace lists', () => {
-    const { policy, setBy } = resolvePolicy({ user: { raw: { memoryMb: 8192, envAllowlist: ['LANG', 'GOFLAGS'] }, origin: 'user settings' } });
+    const { policy, setBy } = resolvePolicy({
+      user: { raw: { memoryMb: 8192, envAllowlist: ['LANG', 'GOFLAGS'] }, origin: 'user settings' },
+    });
     assert.equal(policy.memoryMb, 8192);
     assert.deepEqual(policy.envAllowlist, ['LANG', 'GOFLAGS']);
     assert.equal(setBy.memoryMb.kind, 'user');
@@ -101,7 +116,9 @@ describe('policy', () => {
   });
 
   it('an invalid field is an error that names the field and the reason, never a fallback', () => {
-    const err = policyError(() => resolvePolicy({ user: { raw: { memoryMb: 'lots', pids: -1, surprise: true }, origin: 'user settings' } }));
+    const err = policyError(() =>
+      resolvePolicy({ user: { raw: { memoryMb: 'lots', pids: -1, surprise: true }, origin: 'user settings' } }),
+    );
     assert.match(err.message, /user settings/);
     assert.match(err.message, /memoryMb/);
     assert.match(err.message, /pids/);
@@ -114,7 +131,10 @@ describe('policy', () => {
   });
 
   it('the workspace file may only narrow the network: no ask, no presets, no credentials of its own', () => {
-    const user = { raw: { network: { mode: 'allowlist', allow: ['registry.npmjs.org'], presets: ['npm', 'github'], unlisted: 'deny' } }, origin: 'user settings' };
+    const user = {
+      raw: { network: { mode: 'allowlist', allow: ['registry.npmjs.org'], presets: ['npm', 'github'], unlisted: 'deny' } },
+      origin: 'user settings',
+    };
     const narrowed = resolvePolicy({ user, workspaceRoot: workspaceWith({ network: { presets: ['npm'], deny: ['evil.test'] } }) }).policy;
     assert.deepEqual(narrowed.network.presets, ['npm']);
     assert.deepEqual(narrowed.network.deny, ['evil.test']);
@@ -130,7 +150,9 @@ describe('policy', () => {
   });
 
   it('a malformed domain rule is an error when the policy loads', () => {
-    const err = policyError(() => resolvePolicy({ user: { raw: { network: { mode: 'allowlist', allow: ['exa mple.com'] } }, origin: 'user settings' } }));
+    const err = policyError(() =>
+      resolvePolicy({ user: { raw: { network: { mode: 'allowlist', allow: ['exa mple.com'] } }, origin: 'user settings' } }),
+    );
     assert.match(err.message, /user settings: network/);
   });
 
@@ -139,7 +161,12 @@ describe('policy', () => {
     const tightened = resolvePolicy({ workspaceSettings: workspaceSettings({ memoryMb: 512, exclude: ['private/'] }) }).policy;
     assert.equal(tightened.memoryMb, 512);
     assert.ok(tightened.exclude.includes('private/') && tightened.exclude.includes('.env*'));
-    for (const raw of [{ network: { mode: 'allowlist' } }, { memoryMb: 65536 }, { baseImage: 'other:latest' }, { envAllowlist: ['LANG', 'GITHUB_TOKEN'] }]) {
+    for (const raw of [
+      { network: { mode: 'allowlist' } },
+      { memoryMb: 65536 },
+      { baseImage: 'other:latest' },
+      { envAllowlist: ['LANG', 'GITHUB_TOKEN'] },
+    ]) {
       const err = policyError(() => resolvePolicy({ workspaceSettings: workspaceSettings(raw) }));
       assert.match(err.message, /this workspace's VS Code settings/);
       assert.match(err.hint ?? '', /may only tighten/);

@@ -60,33 +60,46 @@ describe('removing a tree the sandbox wrote', () => {
   });
 
   // Root may remove anything; the owner-rights step matters to a user who is not root.
-  it('as a user who is not root, removes the read-only folders it owns', { skip: process.getuid?.() !== 0 && 'needs root to switch to another user' }, () => {
-    const NOBODY = 65534;
-    const root = tmp('as-user');
-    fs.chmodSync(root, 0o755);
-    const make = (tree: string) => {
-      fs.mkdirSync(path.join(tree, 'ro', 'deeper'), { recursive: true });
-      fs.writeFileSync(path.join(tree, 'ro', 'deeper', 'f'), 'x');
-      for (const p of [tree, path.join(tree, 'ro'), path.join(tree, 'ro', 'deeper'), path.join(tree, 'ro', 'deeper', 'f')]) fs.chownSync(p, NOBODY, NOBODY);
-      fs.chmodSync(path.join(tree, 'ro', 'deeper'), 0o500);
-      fs.chmodSync(path.join(tree, 'ro'), 0o000);
-    };
-    const plain = path.join(root, 'plain');
-    const ours = path.join(root, 'ours');
-    make(plain);
-    make(ours);
-    fs.chownSync(root, NOBODY, NOBODY);
-    const asNobody = (code: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', env: { ...process.env, HOME: root } });
-    try {
-      // The tree really is one a plain recursive removal fails on.
-      const rm = asNobody(`require('node:fs').rmSync(${JSON.stringify(plain)}, { recursive: true, force: true })`);
-      assert.notEqual(rm.status, 0, 'a plain removal succeeded, so the tree tests nothing');
-      const teardown = path.join(__dirname, '..', '..', '..', 'src', 'core', 'session', 'teardown.ts');
-      const ok = asNobody(`require(${JSON.stringify(teardown)}).removeTree(${JSON.stringify(ours)}).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`);
-      assert.equal(ok.status, 0, ok.stderr);
-      assert.ok(!fs.existsSync(ours));
-    } finally {
-      fs.rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it(
+    'as a user who is not root, removes the read-only folders it owns',
+    { skip: process.getuid?.() !== 0 && 'needs root to switch to another user' },
+    () => {
+      const NOBODY = 65534;
+      const root = tmp('as-user');
+      fs.chmodSync(root, 0o755);
+      const make = (tree: string) => {
+        fs.mkdirSync(path.join(tree, 'ro', 'deeper'), { recursive: true });
+        fs.writeFileSync(path.join(tree, 'ro', 'deeper', 'f'), 'x');
+        for (const p of [tree, path.join(tree, 'ro'), path.join(tree, 'ro', 'deeper'), path.join(tree, 'ro', 'deeper', 'f')])
+          fs.chownSync(p, NOBODY, NOBODY);
+        fs.chmodSync(path.join(tree, 'ro', 'deeper'), 0o500);
+        fs.chmodSync(path.join(tree, 'ro'), 0o000);
+      };
+      const plain = path.join(root, 'plain');
+      const ours = path.join(root, 'ours');
+      make(plain);
+      make(ours);
+      fs.chownSync(root, NOBODY, NOBODY);
+      const asNobody = (code: string) =>
+        spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+          uid: NOBODY,
+          gid: NOBODY,
+          encoding: 'utf8',
+          env: { ...process.env, HOME: root },
+        });
+      try {
+        // The tree really is one a plain recursive removal fails on.
+        const rm = asNobody(`require('node:fs').rmSync(${JSON.stringify(plain)}, { recursive: true, force: true })`);
+        assert.notEqual(rm.status, 0, 'a plain removal succeeded, so the tree tests nothing');
+        const teardown = path.join(__dirname, '..', '..', '..', 'src', 'core', 'session', 'teardown.ts');
+        const ok = asNobody(
+          `require(${JSON.stringify(teardown)}).removeTree(${JSON.stringify(ours)}).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); })`,
+        );
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.ok(!fs.existsSync(ours));
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -112,23 +112,34 @@ describe('full scan (copy strategy)', () => {
 const isRoot = process.getuid?.() === 0;
 
 describe('overlay scan (upper layer only)', () => {
-  it('reads whiteouts as deletions and asks the merged view only about directories that may be opaque', { skip: isRoot ? false : 'needs root to make overlay whiteouts (character devices 0:0)' }, async () => {
-    const base = baseFixture();
-    const upper = tmp('upper');
-    // What overlayfs leaves in the upper layer after: edit a.txt, rm old.txt, add new.txt,
-    // `rm -rf src && mkdir src && echo w > src/w.ts` (src becomes opaque).
-    write(upper, 'a.txt', 'alpha changed\n');
-    execFileSync('mknod', [path.join(upper, 'old.txt'), 'c', '0', '0']);
-    write(upper, 'new.txt', 'new\n');
-    write(upper, 'src/w.ts', 'w\n');
-    const asked: string[] = [];
-    const changes = await scanOverlay(base, upper, async (dirs) => {
-      asked.push(...dirs);
-      return new Map([['src', new Set(['w.ts'])]]);
-    });
-    assert.deepEqual(asked, ['src']);
-    assert.deepEqual(summary(changes), ['added new.txt', 'added src/w.ts', 'deleted old.txt', 'deleted src/x.ts', 'deleted src/y.ts', 'modified a.txt']);
-  });
+  it(
+    'reads whiteouts as deletions and asks the merged view only about directories that may be opaque',
+    { skip: isRoot ? false : 'needs root to make overlay whiteouts (character devices 0:0)' },
+    async () => {
+      const base = baseFixture();
+      const upper = tmp('upper');
+      // What overlayfs leaves in the upper layer after: edit a.txt, rm old.txt, add new.txt,
+      // `rm -rf src && mkdir src && echo w > src/w.ts` (src becomes opaque).
+      write(upper, 'a.txt', 'alpha changed\n');
+      execFileSync('mknod', [path.join(upper, 'old.txt'), 'c', '0', '0']);
+      write(upper, 'new.txt', 'new\n');
+      write(upper, 'src/w.ts', 'w\n');
+      const asked: string[] = [];
+      const changes = await scanOverlay(base, upper, async (dirs) => {
+        asked.push(...dirs);
+        return new Map([['src', new Set(['w.ts'])]]);
+      });
+      assert.deepEqual(asked, ['src']);
+      assert.deepEqual(summary(changes), [
+        'added new.txt',
+        'added src/w.ts',
+        'deleted old.txt',
+        'deleted src/x.ts',
+        'deleted src/y.ts',
+        'modified a.txt',
+      ]);
+    },
+  );
 
   it('does not report base files of a non-opaque directory as deleted', async () => {
     const base = baseFixture();
@@ -164,7 +175,13 @@ describe('overlay scan (upper layer only)', () => {
       asked.push([...dirs].sort());
       return new Map([['src', new Set(['v.ts', 'w.ts'])]]);
     };
-    assert.deepEqual(summary(await scanOverlay(base, upper, listerAfter, memo)), ['added dir/more.txt', 'added src/v.ts', 'added src/w.ts', 'deleted src/x.ts', 'deleted src/y.ts']);
+    assert.deepEqual(summary(await scanOverlay(base, upper, listerAfter, memo)), [
+      'added dir/more.txt',
+      'added src/v.ts',
+      'added src/w.ts',
+      'deleted src/x.ts',
+      'deleted src/y.ts',
+    ]);
     assert.deepEqual(asked[1], ['src']);
 
     // dir made again in place (a new inode): asked again, and now its base entries are gone.
@@ -174,7 +191,14 @@ describe('overlay scan (upper layer only)', () => {
       asked.push([...dirs].sort());
       return new Map([['dir', new Set(['more.txt'])]]);
     };
-    assert.deepEqual(summary(await scanOverlay(base, upper, listerRemade, memo)), ['added dir/more.txt', 'added src/v.ts', 'added src/w.ts', 'deleted dir/inner.txt', 'deleted src/x.ts', 'deleted src/y.ts']);
+    assert.deepEqual(summary(await scanOverlay(base, upper, listerRemade, memo)), [
+      'added dir/more.txt',
+      'added src/v.ts',
+      'added src/w.ts',
+      'deleted dir/inner.txt',
+      'deleted src/x.ts',
+      'deleted src/y.ts',
+    ]);
     assert.deepEqual(asked[2], ['dir']);
   });
 

@@ -169,7 +169,10 @@ describe('git configuration scrub', () => {
     const out = scrubGitConfig(Buffer.from(CONFIG)).toString();
     assert.doesNotMatch(out, /S3cr3t/, `a token survived:\n${out}`);
     assert.doesNotMatch(out, /credential|include|extraheader|smtpPass|oauthToken|^#/im);
-    assert.match(out, /\[remote "origin"\]\n\turl = "https:\/\/github\.com\/acme\/app\.git"\n\tfetch = "\+refs\/heads\/\*:refs\/remotes\/origin\/\*"\n\tpushurl = "https:\/\/github\.com\/acme\/app\.git"/);
+    assert.match(
+      out,
+      /\[remote "origin"\]\n\turl = "https:\/\/github\.com\/acme\/app\.git"\n\tfetch = "\+refs\/heads\/\*:refs\/remotes\/origin\/\*"\n\tpushurl = "https:\/\/github\.com\/acme\/app\.git"/,
+    );
     assert.match(out, /url = "ssh:\/\/git@git\.example\.com\/acme\/app\.git"/, 'an ssh account name stays');
     assert.match(out, /url = "https:\/\/git\.example\.com\/app\.git"/, 'a query that carries a token goes');
     assert.match(out, /\[http\]\n\tsslVerify = "true"/);
@@ -207,13 +210,28 @@ describe('git configuration scrub', () => {
   });
 
   it('scrubs the configuration files of the repository, its submodules and worktrees, and nothing in its data', () => {
-    for (const p of ['.git/config', '.git/config.worktree', '.git/modules/lib/config', '.git/modules/a/modules/b/config', '.git/worktrees/w1/config.worktree', 'vendor/x/.git/config']) {
+    for (const p of [
+      '.git/config',
+      '.git/config.worktree',
+      '.git/modules/lib/config',
+      '.git/modules/a/modules/b/config',
+      '.git/worktrees/w1/config.worktree',
+      'vendor/x/.git/config',
+    ]) {
       assert.equal(gitFileTreatment(p), 'scrubConfig', p);
     }
     for (const p of ['.git/credentials', '.git/.git-credentials', '.git/modules/lib/credentials', '.git/.netrc']) {
       assert.equal(gitFileTreatment(p), 'leaveOut', p);
     }
-    for (const p of ['.git/refs/heads/config', '.git/logs/refs/heads/credentials-fix', '.git/HEAD', '.git/hooks/config', 'config', 'src/.gitconfig', '.git']) {
+    for (const p of [
+      '.git/refs/heads/config',
+      '.git/logs/refs/heads/credentials-fix',
+      '.git/HEAD',
+      '.git/hooks/config',
+      'config',
+      'src/.gitconfig',
+      '.git',
+    ]) {
       assert.equal(gitFileTreatment(p), undefined, p);
     }
   });
@@ -242,7 +260,7 @@ describe('the base copy of a repository', () => {
       .join('\n');
   }
 
-  it('holds git\'s configuration without credentials, and no credential file', async () => {
+  it("holds git's configuration without credentials, and no credential file", async () => {
     const ws = repoWorkspace();
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'secrets-base-'));
     try {
@@ -251,8 +269,11 @@ describe('the base copy of a repository', () => {
       assert.ok(!fs.existsSync(path.join(base, '.git', 'credentials')));
       assert.ok(report.excluded.includes('.git/credentials'));
       assert.match(fs.readFileSync(path.join(base, '.git', 'config'), 'utf8'), /url = "https:\/\/github\.com\/acme\/app\.git"/);
-      assert.match(fs.readFileSync(path.join(base, '.git', 'modules', 'lib', 'config'), 'utf8'), /url = "https:\/\/github\.com\/acme\/lib\.git"/);
-      assert.equal(fs.readFileSync(path.join(base, '.git', 'HEAD'), 'utf8'), 'ref: refs/heads/main\n', 'git\'s data is copied as it is');
+      assert.match(
+        fs.readFileSync(path.join(base, '.git', 'modules', 'lib', 'config'), 'utf8'),
+        /url = "https:\/\/github\.com\/acme\/lib\.git"/,
+      );
+      assert.equal(fs.readFileSync(path.join(base, '.git', 'HEAD'), 'utf8'), 'ref: refs/heads/main\n', "git's data is copied as it is");
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
       fs.rmSync(base, { recursive: true, force: true });
@@ -275,7 +296,10 @@ describe('the base copy of a repository', () => {
       const aged = { ...first.manifest, startedAtMs: first.manifest.startedAtMs + 60_000 };
       await copyTree(ws, base, { isExcluded: () => undefined, previous: aged });
       assert.doesNotMatch(allText(base), /C0pyT0ken/);
-      assert.match(fs.readFileSync(path.join(base, '.git', 'config'), 'utf8'), /\[remote "fork"\]\n\turl = "https:\/\/github\.com\/me\/app\.git"/);
+      assert.match(
+        fs.readFileSync(path.join(base, '.git', 'config'), 'utf8'),
+        /\[remote "fork"\]\n\turl = "https:\/\/github\.com\/me\/app\.git"/,
+      );
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
       fs.rmSync(base, { recursive: true, force: true });
@@ -290,7 +314,10 @@ describe('the base copy of a repository', () => {
       fs.symlinkSync('../shared-config', path.join(ws, '.git', 'config'));
       const report = await copyTree(ws, base, { isExcluded: () => undefined });
       assert.ok(!fs.existsSync(path.join(base, '.git', 'config')) && !isSymlink(path.join(base, '.git', 'config')));
-      assert.deepEqual(report.skipped.map((s) => s.path), ['.git/config']);
+      assert.deepEqual(
+        report.skipped.map((s) => s.path),
+        ['.git/config'],
+      );
     } finally {
       fs.rmSync(ws, { recursive: true, force: true });
       fs.rmSync(base, { recursive: true, force: true });

@@ -28,14 +28,22 @@ it('watches every folder but never through a symlink or into an excluded folder'
   fs.symlinkSync(outside, path.join(ws, 'link'));
   const seen: string[] = [];
   const lost: string[] = [];
-  const watcher = new TreeWatcher({ root: ws, isExcluded: compilePatterns(['.aws/']), onChange: (rel) => seen.push(rel), onLost: (r) => lost.push(r) });
+  const watcher = new TreeWatcher({
+    root: ws,
+    isExcluded: compilePatterns(['.aws/']),
+    onChange: (rel) => seen.push(rel),
+    onLost: (r) => lost.push(r),
+  });
   try {
     assert.equal(watcher.folders, 3, 'the root, src and src/deep');
     fs.writeFileSync(path.join(outside, 'x'), 'x');
     fs.writeFileSync(path.join(ws, '.aws', 'credentials'), 'x');
     fs.writeFileSync(path.join(ws, 'src', 'deep', 'a.ts'), 'a');
     await until(() => seen.includes('src/deep/a.ts'), `no event for src/deep/a.ts: ${seen.join(', ')}`);
-    assert.ok(!seen.some((s) => s.startsWith('link') || s.startsWith('.aws/')), `events through a link or from an excluded folder: ${seen.join(', ')}`);
+    assert.ok(
+      !seen.some((s) => s.startsWith('link') || s.startsWith('.aws/')),
+      `events through a link or from an excluded folder: ${seen.join(', ')}`,
+    );
 
     fs.mkdirSync(path.join(ws, 'new'));
     await until(() => seen.includes('new') && watcher.folders === 4, 'the new folder is reported and watched');
@@ -58,7 +66,12 @@ it('reports an edit inside a folder made again under the name of one renamed awa
   fs.writeFileSync(path.join(ws, 'a', 'f.txt'), 'one\n');
   const seen: string[] = [];
   const lost: string[] = [];
-  const watcher = new TreeWatcher({ root: ws, isExcluded: compilePatterns([]), onChange: (rel) => seen.push(rel), onLost: (r) => lost.push(r) });
+  const watcher = new TreeWatcher({
+    root: ws,
+    isExcluded: compilePatterns([]),
+    onChange: (rel) => seen.push(rel),
+    onLost: (r) => lost.push(r),
+  });
   try {
     // What `mv a a.old && mkdir a && cp a.old/f.txt a/` does: all before the watcher's events run.
     fs.renameSync(path.join(ws, 'a'), path.join(ws, 'a.old'));

@@ -67,8 +67,16 @@ describe('activating the parts', () => {
         throw new Error(name);
       },
     });
-    const activated = activateParts([fail('the status bar'), { name: 'the commands', create: () => undefined }, fail('the review panel'), fail('the sandbox terminals')]);
-    assert.deepEqual(activated.failed.map((f) => (f.error as Error).message), ['the status bar', 'the review panel', 'the sandbox terminals']);
+    const activated = activateParts([
+      fail('the status bar'),
+      { name: 'the commands', create: () => undefined },
+      fail('the review panel'),
+      fail('the sandbox terminals'),
+    ]);
+    assert.deepEqual(
+      activated.failed.map((f) => (f.error as Error).message),
+      ['the status bar', 'the review panel', 'the sandbox terminals'],
+    );
     assert.equal(
       activationFailureMessage(activated),
       'Agent Sandbox: the status bar, the review panel and the sandbox terminals did not start. The rest of the extension works. ' +

@@ -10,7 +10,11 @@ test('checks run at the interval read at start, restart replaces the timer, and 
   t.mock.timers.enable({ apis: ['setInterval'] });
   let checks = 0;
   let interval = 5000;
-  const timer = new HealthTimer(async () => void checks++, () => interval, { error: mock.fn() });
+  const timer = new HealthTimer(
+    async () => void checks++,
+    () => interval,
+    { error: mock.fn() },
+  );
   timer.start();
   t.mock.timers.tick(4999);
   assert.equal(checks, 0);

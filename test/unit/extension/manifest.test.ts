@@ -13,7 +13,8 @@ import { POLICY_SETTING_KEYS, userLayerFromSettings } from '../../../src/extensi
 
 const root = join(__dirname, '..', '..', '..');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const properties: Record<string, { default: unknown; scope?: string; markdownDescription?: string }> = manifest.contributes.configuration.properties;
+const properties: Record<string, { default: unknown; scope?: string; markdownDescription?: string }> =
+  manifest.contributes.configuration.properties;
 
 function policyValue(key: string): unknown {
   return key.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], DEFAULT_POLICY);
@@ -26,7 +27,10 @@ test('every policy field is a setting, with the core default and a description',
     .map((k) => k.slice('agentSandbox.'.length))
     .filter((k) => !NOT_POLICY.includes(k));
   assert.deepEqual([...POLICY_SETTING_KEYS].sort(), contributed.sort());
-  assert.ok(POLICY_SETTING_KEYS.includes('network.credentials') && POLICY_SETTING_KEYS.includes('memoryMb'), 'the keys come from the schema');
+  assert.ok(
+    POLICY_SETTING_KEYS.includes('network.credentials') && POLICY_SETTING_KEYS.includes('memoryMb'),
+    'the keys come from the schema',
+  );
   for (const key of POLICY_SETTING_KEYS) {
     const prop = properties[`agentSandbox.${key}`];
     assert.ok(prop, `agentSandbox.${key} is not contributed`);
@@ -38,7 +42,17 @@ test('every policy field is a setting, with the core default and a description',
 test('settings that decide what runs are machine-overridable and restricted in untrusted workspaces', () => {
   const restricted: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
   assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
-  for (const key of ['image', 'baseImage', 'runtime', 'user', 'envAllowlist', 'network.mode', 'network.allow', 'network.unlisted', 'network.presets']) {
+  for (const key of [
+    'image',
+    'baseImage',
+    'runtime',
+    'user',
+    'envAllowlist',
+    'network.mode',
+    'network.allow',
+    'network.unlisted',
+    'network.presets',
+  ]) {
     assert.equal(properties[`agentSandbox.${key}`]!.scope, 'machine-overridable', key);
     assert.ok(restricted.includes(`agentSandbox.${key}`), `${key} must be restricted`);
   }
@@ -57,7 +71,7 @@ test('the user layer nests network settings and leaves out what was not set', ()
   );
 });
 
-test('the command id list is the manifest\'s commands, both ways, each in the Agent Sandbox category', () => {
+test("the command id list is the manifest's commands, both ways, each in the Agent Sandbox category", () => {
   const contributed = manifest.contributes.commands as { command: string; category: string }[];
   for (const { command, category } of contributed) assert.equal(category, 'Agent Sandbox', command);
   assert.deepEqual(contributed.map((c) => c.command).sort(), [...CONTRIBUTED_COMMANDS].sort());
@@ -91,7 +105,10 @@ test('activation registers every contributed command and no other, and every par
     const context = fakeExtensionContext(root);
     main.activate(context as unknown as Parameters<typeof main.activate>[0]);
     assert.deepEqual(fake.recorded.notifications, [], fake.recorded.log.join('\n'));
-    assert.deepEqual(fake.recorded.log.filter((l) => l.startsWith('error:') || l.startsWith('warn:')), []);
+    assert.deepEqual(
+      fake.recorded.log.filter((l) => l.startsWith('error:') || l.startsWith('warn:')),
+      [],
+    );
     assert.deepEqual([...fake.recorded.commands].sort(), [...CONTRIBUTED_COMMANDS, ...INTERNAL_COMMANDS].sort());
     assert.equal(new Set(fake.recorded.commands).size, fake.recorded.commands.length, 'a command is registered twice');
     await main.deactivate();

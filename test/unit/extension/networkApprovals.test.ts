@@ -27,7 +27,10 @@ test('each button answers as it says, and a dismissed prompt denies', () => {
 
 test('approved domains join the allowlist once each; with no network they open nothing', () => {
   assert.equal(withApprovedDomains(allowlist, []), allowlist);
-  assert.deepEqual(withApprovedDomains(allowlist, ['example.com:8443', 'registry.npmjs.org']).network.allow, ['registry.npmjs.org', 'example.com:8443']);
+  assert.deepEqual(withApprovedDomains(allowlist, ['example.com:8443', 'registry.npmjs.org']).network.allow, [
+    'registry.npmjs.org',
+    'example.com:8443',
+  ]);
   assert.equal(DEFAULT_POLICY.network.mode, 'none');
   assert.equal(withApprovedDomains(DEFAULT_POLICY, ['example.com']), DEFAULT_POLICY);
   assert.deepEqual(withApproval(['a.example'], 'a.example'), ['a.example']);

@@ -68,7 +68,13 @@ test('hunk decisions make a file partial, keep their reason, and show in the dif
   await ws.service.state();
   const diff = await ws.service.diff('a.txt');
   assert.equal(diff.hunks.length, 2);
-  assert.deepEqual(diff.hunks[0]!.lines.filter((l) => l.type !== 'context').map((l) => [l.type, l.text]), [['del', 'line 3'], ['add', 'LINE 3']]);
+  assert.deepEqual(
+    diff.hunks[0]!.lines.filter((l) => l.type !== 'context').map((l) => [l.type, l.text]),
+    [
+      ['del', 'line 3'],
+      ['add', 'LINE 3'],
+    ],
+  );
   const update = await ws.service.setHunkDecision('a.txt', 1, 'rejected', 'keep it');
   assert.equal(update.files[0]!.decision, 'partial');
   assert.deepEqual(update.hunks?.decisions, [
@@ -139,5 +145,9 @@ test('after apply, a rejected hunk is undone in the sandbox copy, so the agent s
   assert.equal(fs.readFileSync(path.join(ws.sandbox, 'a.txt'), 'utf8'), expected, 'the rejected hunk left the copy');
   const state = await ws.service.state();
   assert.deepEqual(state.files, [], 'nothing is pending any more');
-  assert.deepEqual((await ws.airlock.feedback()).map((f) => f.reason), ['keep line 3'], 'the reason is still there for the agent');
+  assert.deepEqual(
+    (await ws.airlock.feedback()).map((f) => f.reason),
+    ['keep line 3'],
+    'the reason is still there for the agent',
+  );
 });

@@ -16,7 +16,10 @@ test('pending changes are counted in the text', () => {
 
 test('an unhealthy sandbox says why in words', () => {
   assert.equal(statusBarText({ mode: 'error', reason: 'engine unreachable' }), '$(error) Sandbox: error (engine unreachable)');
-  assert.equal(statusBarText({ mode: 'degraded', reason: 'container stopped', pending: 2 }), '$(warning) Sandbox: degraded (container stopped) $(diff) 2 pending');
+  assert.equal(
+    statusBarText({ mode: 'degraded', reason: 'container stopped', pending: 2 }),
+    '$(warning) Sandbox: degraded (container stopped) $(diff) 2 pending',
+  );
   assert.equal(reasonForCode('ENGINE_UNREACHABLE'), 'engine unreachable');
   assert.equal(reasonForCode('IMAGE_MISSING'), 'image missing');
   assert.equal(reasonForCode(undefined), 'failed');
@@ -28,7 +31,10 @@ test('Restricted Mode shows on the off item and in its tooltip', () => {
 });
 
 test('the tooltip says what the sandbox enforces and that unhealthy means fail closed', () => {
-  const tip = statusBarTooltip({ mode: 'error', reason: 'engine unreachable', detail: 'The Docker engine does not answer.' }, DEFAULT_POLICY);
+  const tip = statusBarTooltip(
+    { mode: 'error', reason: 'engine unreachable', detail: 'The Docker engine does not answer.' },
+    DEFAULT_POLICY,
+  );
   assert.match(tip, /The Docker engine does not answer\./);
   assert.match(tip, /refuse to run until the sandbox is healthy again \(fail closed\)/);
   assert.match(tip, /Network: no network/);
@@ -41,8 +47,14 @@ test('the background copy shows its progress, says a click cancels it, and words
   assert.equal(busy.text, '$(sync~spin) Sandbox copy: 12,345');
   assert.match(busy.tooltip, /12,345 entries so far.*Click to cancel/);
   assert.equal(describePreparing({ kind: 'preparing', entries: 0 }).text, '$(sync~spin) Sandbox copy');
-  const done = describePreparing({ kind: 'done', result: { outcome: 'prepared', cacheDir: '/s', refresh: 'changed', changedPaths: 3, entries: 10, copied: 2, ms: 1500 } });
+  const done = describePreparing({
+    kind: 'done',
+    result: { outcome: 'prepared', cacheDir: '/s', refresh: 'changed', changedPaths: 3, entries: 10, copied: 2, ms: 1500 },
+  });
   assert.equal(done.tooltip, 'Workspace copy refreshed at 3 changed paths: 10 entries, 2 copied, in 1.5 s.');
-  assert.equal(describePreparing({ kind: 'done', result: { outcome: 'skipped', reason: 'the workspace has a sandbox session' } }).tooltip, 'Nothing prepared: the workspace has a sandbox session.');
+  assert.equal(
+    describePreparing({ kind: 'done', result: { outcome: 'skipped', reason: 'the workspace has a sandbox session' } }).tooltip,
+    'Nothing prepared: the workspace has a sandbox session.',
+  );
   assert.match(describePreparing({ kind: 'failed', message: 'EACCES' }).tooltip, /failed: EACCES.*still starts/);
 });

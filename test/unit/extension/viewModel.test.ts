@@ -19,7 +19,11 @@ test('a modified file carries both sizes, its decision and no mode change when t
 
 test('a deletion reports the base size; a mode change its octal modes; binary, oversized and never-apply are flagged', () => {
   assert.equal(toFileItem(fileEntry({ path: 'gone', kind: 'deleted', base: side(7) }), 'pending', 0).size, 7);
-  const modes = toFileItem(fileEntry({ path: 'run.sh', kind: 'modeChanged', base: side(5, 0o100644), sandbox: side(5, 0o100755) }), 'pending', 0);
+  const modes = toFileItem(
+    fileEntry({ path: 'run.sh', kind: 'modeChanged', base: side(5, 0o100644), sandbox: side(5, 0o100755) }),
+    'pending',
+    0,
+  );
   assert.equal(modes.oldMode, '644');
   assert.equal(modes.newMode, '755');
   const odd = toFileItem(
@@ -71,9 +75,26 @@ test('totals count kinds, risks and decisions', () => {
   const files = [
     toFileItem(fileEntry({ path: 'a', kind: 'added', sandbox: side(1) }), 'approved', 0),
     toFileItem(fileEntry({ path: 'b', kind: 'deleted', base: side(1), risks: [{ code: 'lockfile', reason: 'lock' }] }), 'pending', 0),
-    toFileItem(fileEntry({ path: 'c', kind: 'modeChanged', base: side(1), sandbox: side(1, 0o100755) }), 'rejected', 0, conflictInfo('both changed', true)),
+    toFileItem(
+      fileEntry({ path: 'c', kind: 'modeChanged', base: side(1), sandbox: side(1, 0o100755) }),
+      'rejected',
+      0,
+      conflictInfo('both changed', true),
+    ),
   ];
-  assert.deepEqual(totalsOf(files), { files: 3, added: 1, modified: 1, deleted: 1, risky: 1, neverApply: 0, approved: 1, rejected: 1, partial: 0, pending: 1, conflicts: 1 });
+  assert.deepEqual(totalsOf(files), {
+    files: 3,
+    added: 1,
+    modified: 1,
+    deleted: 1,
+    risky: 1,
+    neverApply: 0,
+    approved: 1,
+    rejected: 1,
+    partial: 0,
+    pending: 1,
+    conflicts: 1,
+  });
 });
 
 test('conflict markers are offered only when both sides are text', () => {

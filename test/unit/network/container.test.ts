@@ -29,7 +29,7 @@ test('relative host paths are refused', () => {
   assert.throws(() => networkContainerAdditions({ mode: 'allowlist' }, '/state/net', { forwarderScript: 'media/f.js' }), /absolute/);
 });
 
-test('by default the forwarder comes from the product\'s media folder', () => {
+test("by default the forwarder comes from the product's media folder", () => {
   const a = networkContainerAdditions({ mode: 'allowlist' }, '/state/s1/net');
   assert.match(a.extraMounts[1]!.hostPath, /media[\\/]net-forwarder\.js$/);
 });

@@ -61,7 +61,9 @@ async function proxyWith(credentials: HostCredential[]): Promise<{ proxy: Egress
 
 describe('credentials and plain HTTP', () => {
   test('by default a credential is not added to a plain HTTP request, so an echoing upstream cannot return it', async () => {
-    const credentials = resolveCredentials([{ domain: 'echo.test', header: 'Authorization', env: 'ECHO_TOKEN', prefix: 'Bearer ' }], { ECHO_TOKEN: SECRET });
+    const credentials = resolveCredentials([{ domain: 'echo.test', header: 'Authorization', env: 'ECHO_TOKEN', prefix: 'Bearer ' }], {
+      ECHO_TOKEN: SECRET,
+    });
     const { proxy, records } = await proxyWith(credentials);
     const answer = await proxyGet(proxy.socketPath, `http://echo.test:${echoPort}/whoami`);
     assert.equal(answer.status, 200);
@@ -76,7 +78,9 @@ describe('credentials and plain HTTP', () => {
   });
 
   test('a rule that says allowPlainHttp is added to plain HTTP requests too', async () => {
-    const credentials = resolveCredentials([{ domain: 'echo.test', header: 'X-Api-Key', env: 'ECHO_TOKEN', allowPlainHttp: true }], { ECHO_TOKEN: SECRET });
+    const credentials = resolveCredentials([{ domain: 'echo.test', header: 'X-Api-Key', env: 'ECHO_TOKEN', allowPlainHttp: true }], {
+      ECHO_TOKEN: SECRET,
+    });
     assert.equal(credentials[0]!.allowPlainHttp, true);
     const { proxy, records } = await proxyWith(credentials);
     const answer = await proxyGet(proxy.socketPath, `http://echo.test:${echoPort}/whoami`);
@@ -90,7 +94,9 @@ describe('credentials and plain HTTP', () => {
     assert.deepEqual(resolvePolicy({ user }).policy.network.credentials, [credential]);
     const attempts = [
       { workspaceSettings: { raw: { network: { credentials: [credential] } }, origin: 'workspace settings' } },
-      { workspaceSettings: { raw: { network: { credentials: [{ ...credential, allowPlainHttp: false }] } }, origin: 'workspace settings' } },
+      {
+        workspaceSettings: { raw: { network: { credentials: [{ ...credential, allowPlainHttp: false }] } }, origin: 'workspace settings' },
+      },
     ];
     for (const attempt of attempts) {
       assert.throws(
@@ -101,7 +107,13 @@ describe('credentials and plain HTTP', () => {
   });
 
   test('allowPlainHttp must be a boolean', () => {
-    const user = { raw: { network: { credentials: [{ domain: 'echo.test', header: 'Authorization', env: 'ECHO_TOKEN', allowPlainHttp: 'yes' }] } }, origin: 'user settings' };
-    assert.throws(() => resolvePolicy({ user }), (err: unknown) => err instanceof SandboxError && /allowPlainHttp/.test(err.message));
+    const user = {
+      raw: { network: { credentials: [{ domain: 'echo.test', header: 'Authorization', env: 'ECHO_TOKEN', allowPlainHttp: 'yes' }] } },
+      origin: 'user settings',
+    };
+    assert.throws(
+      () => resolvePolicy({ user }),
+      (err: unknown) => err instanceof SandboxError && /allowPlainHttp/.test(err.message),
+    );
   });
 });

@@ -30,7 +30,11 @@ export async function startTestServer(): Promise<TestServer> {
   return {
     port: (server.address() as AddressInfo).port,
     seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -43,7 +47,13 @@ export interface ProxyAnswer {
 /** Sends an absolute-form request through the proxy's UNIX socket. */
 export function proxyGet(socketPath: string, url: string, headers: Record<string, string> = {}): Promise<ProxyAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: url, method: 'GET', headers: { host: url.startsWith('http') ? new URL(url).host : 'proxy', ...headers }, agent: false });
+    const req = http.request({
+      socketPath,
+      path: url,
+      method: 'GET',
+      headers: { host: url.startsWith('http') ? new URL(url).host : 'proxy', ...headers },
+      agent: false,
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

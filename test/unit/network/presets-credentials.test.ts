@@ -23,13 +23,17 @@ test('presets expand without duplicates, and an unknown name says which ones exi
 });
 
 test('credentials are read from the host environment and belong to one host', () => {
-  const creds = resolveCredentials([{ domain: 'Registry.Example', header: 'Authorization', env: 'REG_TOKEN', prefix: 'Bearer ' }], { REG_TOKEN: 'abc' });
+  const creds = resolveCredentials([{ domain: 'Registry.Example', header: 'Authorization', env: 'REG_TOKEN', prefix: 'Bearer ' }], {
+    REG_TOKEN: 'abc',
+  });
   assert.deepEqual(creds, [{ domain: 'registry.example', header: 'Authorization', value: 'Bearer abc' }]);
   assert.equal(credentialsFor(creds, 'registry.example', 'tls').length, 1);
   assert.equal(credentialsFor(creds, 'evil.registry.example', 'tls').length, 0);
   // Over plain HTTP only when the rule says so.
   assert.equal(credentialsFor(creds, 'registry.example', 'plain-http').length, 0);
-  const plain = resolveCredentials([{ domain: 'registry.example', header: 'Authorization', env: 'REG_TOKEN', allowPlainHttp: true }], { REG_TOKEN: 'abc' });
+  const plain = resolveCredentials([{ domain: 'registry.example', header: 'Authorization', env: 'REG_TOKEN', allowPlainHttp: true }], {
+    REG_TOKEN: 'abc',
+  });
   assert.equal(credentialsFor(plain, 'registry.example', 'plain-http').length, 1);
 });
 

@@ -80,7 +80,9 @@ describe('plain HTTP through the proxy', () => {
   });
 
   test('a credential allowed over plain HTTP goes only to its domain and replaces what the client sent', async () => {
-    const { proxy, records } = await proxyWith({ credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN, allowPlainHttp: true }] });
+    const { proxy, records } = await proxyWith({
+      credentials: [{ domain: 'allowed.test', header: 'Authorization', value: TOKEN, allowPlainHttp: true }],
+    });
     const before = server.seen.length;
     await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/a`, { authorization: 'Bearer forged' });
     await proxyGet(proxy.socketPath, `http://second.test:${server.port}/b`);
@@ -113,7 +115,11 @@ describe('plain HTTP through the proxy', () => {
   test('names resolving to private or metadata addresses are refused even when allowed by name', async () => {
     const { proxy, records } = await proxyWith({
       rules: compileRules({ allow: ['private.test:*', 'metadata.test:*', 'mixed.test:*'], deny: [] }),
-      resolver: mapResolver({ 'private.test': ['10.0.0.5'], 'metadata.test': ['169.254.169.254'], 'mixed.test': ['8.8.8.8', '192.168.0.1'] }),
+      resolver: mapResolver({
+        'private.test': ['10.0.0.5'],
+        'metadata.test': ['169.254.169.254'],
+        'mixed.test': ['8.8.8.8', '192.168.0.1'],
+      }),
     });
     assert.equal((await proxyGet(proxy.socketPath, 'http://private.test/')).status, 403);
     assert.match(records.at(-1)!.reason, /10\.0\.0\.5 \(private\)/);
@@ -158,9 +164,10 @@ describe('plain HTTP through the proxy', () => {
   test('protocol upgrades are refused and logged, even to an allowed host', async () => {
     const { proxy, records } = await proxyWith();
     const before = server.seen.length;
-    const res = await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/ws`, { connection: 'Upgrade', upgrade: 'websocket' }).catch(
-      (err: Error) => ({ status: -1, body: err.message, headers: {} }),
-    );
+    const res = await proxyGet(proxy.socketPath, `http://allowed.test:${server.port}/ws`, {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+    }).catch((err: Error) => ({ status: -1, body: err.message, headers: {} }));
     assert.equal(res.status, 403);
     assert.equal(records.at(-1)!.decision, 'deny');
     assert.match(records.at(-1)!.reason, /upgrades/);
@@ -220,7 +227,10 @@ describe('asking a person', () => {
     const { proxy, records } = await proxyWith({ rules: askRules, resolver: askResolver, onAsk });
     const url = `http://ask.test:${server.port}/`;
     const results = await Promise.all([proxyGet(proxy.socketPath, url), proxyGet(proxy.socketPath, url)]);
-    assert.deepEqual(results.map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200],
+    );
     assert.equal((await proxyGet(proxy.socketPath, url)).status, 200);
     assert.equal(asked.length, 1);
     assert.deepEqual(asked[0], { method: 'GET', host: 'ask.test', port: server.port });
@@ -247,7 +257,9 @@ describe('asking a person', () => {
     answer = async () => 'deny';
     assert.equal((await proxyGet(proxy.socketPath, url)).status, 403);
     assert.equal(records.at(-1)!.answer, 'deny');
-    answer = async () => { throw new Error('prompt failed'); };
+    answer = async () => {
+      throw new Error('prompt failed');
+    };
     assert.equal((await proxyGet(proxy.socketPath, url)).status, 403);
     answer = () => new Promise(() => undefined);
     assert.equal((await proxyGet(proxy.socketPath, url)).status, 403);
@@ -255,7 +267,14 @@ describe('asking a person', () => {
 
   test('a denied host is never put to a person', async () => {
     let asks = 0;
-    const { proxy } = await proxyWith({ rules: askRules, resolver: askResolver, onAsk: async () => { asks++; return 'allow-once'; } });
+    const { proxy } = await proxyWith({
+      rules: askRules,
+      resolver: askResolver,
+      onAsk: async () => {
+        asks++;
+        return 'allow-once';
+      },
+    });
     assert.equal((await proxyGet(proxy.socketPath, `http://blocked.test:${server.port}/`)).status, 403);
     assert.equal(asks, 0);
   });
@@ -320,7 +339,11 @@ describe('the log and the socket', () => {
 
   test('a socket path too long for the kernel is a clear error', async () => {
     await assert.rejects(
-      startEgressProxy({ socketPath: path.join(dir, 'x'.repeat(120), 'proxy.sock'), rules: compileRules({ allow: [], deny: [] }), log: () => undefined }),
+      startEgressProxy({
+        socketPath: path.join(dir, 'x'.repeat(120), 'proxy.sock'),
+        rules: compileRules({ allow: [], deny: [] }),
+        log: () => undefined,
+      }),
       /socket path is too long/,
     );
   });

@@ -81,7 +81,11 @@ test('bad rules are errors that name the rule and the fix', () => {
 });
 
 test('the rule for a host the person allowed "always" matches exactly that host and port', () => {
-  for (const [host, port] of [['api.example.com', 8443], ['2001:db8::1', 443], ['203.0.113.7', 80]] as const) {
+  for (const [host, port] of [
+    ['api.example.com', 8443],
+    ['2001:db8::1', 443],
+    ['203.0.113.7', 80],
+  ] as const) {
     const rules = compileRules({ allow: [ruleForHostPort(host, port)], deny: [] });
     assert.equal(decide(rules, host, port).verdict, 'allow', `${host}:${port}`);
     assert.equal(decide(rules, host, port + 1).verdict, 'deny', `${host}:${port + 1}`);

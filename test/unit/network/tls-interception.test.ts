@@ -31,11 +31,18 @@ before(async () => {
   sessionCa = await createTlsAuthority(path.join(dir, 'session-ca'), ['allowed.test']);
   const serverCert = await upstreamCa.leafFor('allowed.test');
   const plainCert = await upstreamCa.leafFor('plain.test');
-  upstream = https.createServer({ key: serverCert.key, cert: serverCert.cert, SNICallback: (name, cb) => cb(null, tls.createSecureContext(name === 'plain.test' ? plainCert : serverCert)) }, (req, res) => {
-    seen.push(req.headers);
-    res.writeHead(200, { connection: 'close' });
-    res.end(`secure hello to ${req.headers.host}`);
-  });
+  upstream = https.createServer(
+    {
+      key: serverCert.key,
+      cert: serverCert.cert,
+      SNICallback: (name, cb) => cb(null, tls.createSecureContext(name === 'plain.test' ? plainCert : serverCert)),
+    },
+    (req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { connection: 'close' });
+      res.end(`secure hello to ${req.headers.host}`);
+    },
+  );
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   upstreamPort = (upstream.address() as AddressInfo).port;
   proxy = await startEgressProxy({
@@ -59,14 +66,21 @@ after(async () => {
 });
 
 /** CONNECT through the proxy, then TLS with `ca` as the only trusted root, then GET /. */
-function httpsThroughProxy(host: string, ca: string, headers: Record<string, string> = {}, socketPath = proxy.socketPath): Promise<{ body: string; issuer: string }> {
+function httpsThroughProxy(
+  host: string,
+  ca: string,
+  headers: Record<string, string> = {},
+  socketPath = proxy.socketPath,
+): Promise<{ body: string; issuer: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ socketPath, method: 'CONNECT', path: `${host}:${upstreamPort}`, agent: false });
     req.on('connect', (res: http.IncomingMessage, socket: net.Socket) => {
       if (res.statusCode !== 200) return reject(new Error(`CONNECT ${res.statusCode}`));
       const secure = tls.connect({ socket, servername: host, ca }, () => {
         const issuer = secure.getPeerCertificate().issuer.CN as string;
-        const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+        const extra = Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
         secure.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`);
         const chunks: Buffer[] = [];
         secure.on('data', (c: Buffer) => chunks.push(c));
@@ -125,12 +139,35 @@ test('the session CA cannot vouch for any other name', async () => {
   // the CA is name-constrained to the credential hosts.
   const keyDir = path.join(dir, 'session-ca');
   const forged = path.join(dir, 'forged.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', path.join(dir, 'forged.key'), '-out', forged, '-days', '1', '-subj', '/CN=plain.test',
-    '-CA', path.join(keyDir, 'ca.pem'), '-CAkey', path.join(keyDir, 'ca.key'),
-    '-addext', 'subjectAltName=DNS:plain.test', '-addext', 'basicConstraints=critical,CA:FALSE',
-  ], { stdio: 'pipe' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      path.join(dir, 'forged.key'),
+      '-out',
+      forged,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=plain.test',
+      '-CA',
+      path.join(keyDir, 'ca.pem'),
+      '-CAkey',
+      path.join(keyDir, 'ca.key'),
+      '-addext',
+      'subjectAltName=DNS:plain.test',
+      '-addext',
+      'basicConstraints=critical,CA:FALSE',
+    ],
+    { stdio: 'pipe' },
+  );
   const verify = (cert: string) => spawnSync('openssl', ['verify', '-CAfile', path.join(keyDir, 'ca.pem'), cert], { encoding: 'utf8' });
   const forgedResult = verify(forged);
   assert.notEqual(forgedResult.status, 0);

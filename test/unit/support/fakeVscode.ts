@@ -104,7 +104,16 @@ function outputChannel(name: string, recorded: Recorded) {
 }
 
 function statusBarItem() {
-  return { text: '', tooltip: undefined, command: undefined, name: undefined, backgroundColor: undefined, show: () => undefined, hide: () => undefined, dispose: () => undefined };
+  return {
+    text: '',
+    tooltip: undefined,
+    command: undefined,
+    name: undefined,
+    backgroundColor: undefined,
+    show: () => undefined,
+    hide: () => undefined,
+    dispose: () => undefined,
+  };
 }
 
 export function createFakeVscode(): { readonly module: Record<string, unknown>; readonly recorded: Recorded } {

@@ -26,7 +26,15 @@ export function resolveRelative(from: string, specifier: string): string | undef
   const base = path.resolve(path.dirname(from), specifier);
   // `./x.js` names `./x.ts` under Node16 resolution.
   const stem = base.replace(/\.(js|mjs|cjs)$/, '');
-  const candidates = [base, `${stem}.ts`, `${stem}.tsx`, `${stem}.mts`, `${stem}.cts`, path.join(base, 'index.ts'), path.join(base, 'index.tsx')];
+  const candidates = [
+    base,
+    `${stem}.ts`,
+    `${stem}.tsx`,
+    `${stem}.mts`,
+    `${stem}.cts`,
+    path.join(base, 'index.ts'),
+    path.join(base, 'index.tsx'),
+  ];
   return candidates.find((c) => SOURCE.test(c) && fs.existsSync(c) && fs.statSync(c).isFile());
 }
 
@@ -134,6 +142,9 @@ export function describeCycle(graph: ImportGraph, component: readonly string[], 
   for (let node = closing; node && node !== start; node = previous.get(node)) chain.splice(1, 0, node);
   chain.push(start);
   const names = chain.map((f) => path.relative(relativeTo, f));
-  const rest = component.length > chain.length - 1 ? ` (the component has ${component.length} files: ${component.map((f) => path.relative(relativeTo, f)).join(', ')})` : '';
+  const rest =
+    component.length > chain.length - 1
+      ? ` (the component has ${component.length} files: ${component.map((f) => path.relative(relativeTo, f)).join(', ')})`
+      : '';
   return `${names.join(' → ')}${rest}`;
 }

@@ -7,14 +7,28 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { AGENT_NAMES, claimedCells, provesRoute, readLedger, renderRoutesTable, ROUTE_NAMES, unprovenCells, type AgentId, type RouteId, type RouteProof } from '../../agents/support/routes';
+import {
+  AGENT_NAMES,
+  claimedCells,
+  provesRoute,
+  readLedger,
+  renderRoutesTable,
+  ROUTE_NAMES,
+  unprovenCells,
+  type AgentId,
+  type RouteId,
+  type RouteProof,
+} from '../../agents/support/routes';
 
 const README = path.join(__dirname, '..', '..', '..', 'README.md');
 
 describe('agents × routes table', () => {
   it('is in the README exactly as rendered from the claims', () => {
     const readme = fs.readFileSync(README, 'utf8');
-    assert.ok(readme.includes(renderRoutesTable()), 'README.md does not hold the current table: paste the output of renderRoutesTable() into its "For agents" section');
+    assert.ok(
+      readme.includes(renderRoutesTable()),
+      'README.md does not hold the current table: paste the output of renderRoutesTable() into its "For agents" section',
+    );
   });
 
   it('finds every claim unproven in an empty ledger, and none once each is proven', () => {
@@ -46,7 +60,8 @@ describe('agents × routes table', () => {
     const claimed = new Set(claimedCells().map((c) => `${c.agent}/${c.route}`));
     for (const agent of Object.keys(AGENT_NAMES) as AgentId[]) {
       for (const route of Object.keys(ROUTE_NAMES) as RouteId[]) {
-        if (!claimed.has(`${agent}/${route}`)) assert.throws(() => provesRoute(agent, route, 'x', async () => {}), /does not claim/, `${agent}/${route}`);
+        if (!claimed.has(`${agent}/${route}`))
+          assert.throws(() => provesRoute(agent, route, 'x', async () => {}), /does not claim/, `${agent}/${route}`);
       }
     }
   });

@@ -10,13 +10,17 @@ import { codexPreToolUseHookHash, codexPreToolUseHookKey } from '../../../src/co
 
 const HOOK = { matcher: '*', command: '/bin/sh /x/bin/agent-sandbox hook claude || exit 2', timeoutSec: 30 };
 
-test("the hash of a PreToolUse command hook is the one Codex computes", () => {
+test('the hash of a PreToolUse command hook is the one Codex computes', () => {
   assert.equal(codexPreToolUseHookHash(HOOK), 'sha256:2ae565ef5fedab4d5bc615198c66301294988377312c5d64e2145630cf349219');
 });
 
 test('any change to the command, the matcher or the timeout changes the hash', () => {
   const base = codexPreToolUseHookHash(HOOK);
-  for (const changed of [{ ...HOOK, command: `${HOOK.command} ` }, { ...HOOK, matcher: 'Bash' }, { ...HOOK, timeoutSec: 31 }]) {
+  for (const changed of [
+    { ...HOOK, command: `${HOOK.command} ` },
+    { ...HOOK, matcher: 'Bash' },
+    { ...HOOK, timeoutSec: 31 },
+  ]) {
     assert.notEqual(codexPreToolUseHookHash(changed), base, JSON.stringify(changed));
   }
 });

@@ -46,7 +46,10 @@ describe('copy reads: names and expiry', () => {
 
   it('bounds the folder by the default count', () => {
     const now = 5_000;
-    const entries = Array.from({ length: COPY_READS_KEPT * 2 }, (_, i) => ({ name: `r1-${i.toString(16).padStart(16, '0')}`, mtimeMs: now - i }));
+    const entries = Array.from({ length: COPY_READS_KEPT * 2 }, (_, i) => ({
+      name: `r1-${i.toString(16).padStart(16, '0')}`,
+      mtimeMs: now - i,
+    }));
     assert.equal(entries.length - entriesToExpire(entries, now, COPY_READS_KEPT, 60_000).length, COPY_READS_KEPT - 1);
   });
 });

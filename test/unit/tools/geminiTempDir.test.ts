@@ -25,7 +25,7 @@ describe("Gemini CLI's project temp folder", () => {
     assert.equal(geminiReadsDir(temp), path.join(temp, 'agent-sandbox-reads'));
   });
 
-  it("is found through ~/.gemini/projects.json when the transcript path is empty", () => {
+  it('is found through ~/.gemini/projects.json when the transcript path is empty', () => {
     fs.writeFileSync(path.join(home, '.gemini', 'projects.json'), JSON.stringify({ projects: { [project]: 'my-project' } }));
     assert.equal(geminiProjectTempDir(project, '', home), temp);
     assert.equal(geminiProjectTempDir(project, undefined, home), temp);

@@ -16,11 +16,17 @@ const payload = (toolName: string, toolInput: Record<string, unknown>) => ({ eve
 
 describe('planning copy reads', () => {
   it('leaves every other tool to the rest of the plan', () => {
-    for (const tool of ['Bash', 'Edit', 'WebFetch', 'read_file', 'bash', 'edit']) assert.equal(planCopyRead(payload(tool, { file_path: 'a' })), undefined);
+    for (const tool of ['Bash', 'Edit', 'WebFetch', 'read_file', 'bash', 'edit'])
+      assert.equal(planCopyRead(payload(tool, { file_path: 'a' })), undefined);
   });
 
   it("plans Copilot's view as a read of its path, and its grep and glob as searches", () => {
-    assert.deepEqual(planCopyRead(payload('view', { path: 'notes.md', view_range: [1, 2] })), { kind: 'copyRead', tool: 'view', field: 'path', target: 'notes.md' });
+    assert.deepEqual(planCopyRead(payload('view', { path: 'notes.md', view_range: [1, 2] })), {
+      kind: 'copyRead',
+      tool: 'view',
+      field: 'path',
+      target: 'notes.md',
+    });
     assert.deepEqual(planCopyRead(payload('grep', { pattern: 'x' })), { kind: 'copySearch', tool: 'grep', target: '.' });
     assert.deepEqual(planCopyRead(payload('glob', { pattern: '*.ts', path: 'src' })), { kind: 'copySearch', tool: 'glob', target: 'src' });
   });
@@ -103,13 +109,26 @@ describe('answers that need no sandbox', () => {
   const ws = path.join(dir, 'ws');
 
   it('refuses a Read in the agent folder when no sandbox covers it, as the shell is refused', async () => {
-    const answer = await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(ws, 'notes.md') }, ws, undefined, {});
+    const answer = await answerCopyRead(
+      { kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(ws, 'notes.md') },
+      ws,
+      undefined,
+      {},
+    );
     assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');
     assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /no sandbox for .*agent-sandbox start/);
   });
 
   it('lets a Read outside the agent folder pass when no sandbox covers it', async () => {
-    assert.equal(await answerCopyRead({ kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(dir, 'elsewhere.txt') }, ws, undefined, {}), undefined);
+    assert.equal(
+      await answerCopyRead(
+        { kind: 'copyRead', tool: 'Read', field: 'file_path', target: path.join(dir, 'elsewhere.txt') },
+        ws,
+        undefined,
+        {},
+      ),
+      undefined,
+    );
   });
 
   it('refuses a search inside the workspace, also through a host link to it, and lets one outside pass', async () => {
@@ -122,11 +141,26 @@ describe('answers that need no sandbox', () => {
   });
 
   it("refuses Gemini's read_file when no folder it accepts could be found, naming run_shell_command", async () => {
-    const answer = await answerCopyRead({ kind: 'copyRead', tool: 'read_file', field: 'file_path', target: 'notes.md' }, ws, ws, {}, { unavailable: 'no temp folder.' });
+    const answer = await answerCopyRead(
+      { kind: 'copyRead', tool: 'read_file', field: 'file_path', target: 'notes.md' },
+      ws,
+      ws,
+      {},
+      { unavailable: 'no temp folder.' },
+    );
     assert.equal(answer?.hookSpecificOutput.permissionDecision, 'deny');
     assert.match(answer!.hookSpecificOutput.permissionDecisionReason, /notes\.md was not read: no temp folder/);
     // Outside the workspace it is not the copy's: it passes as before.
-    assert.equal(await answerCopyRead({ kind: 'copyRead', tool: 'read_file', field: 'file_path', target: path.join(dir, 'elsewhere.txt') }, ws, ws, {}, { unavailable: 'x' }), undefined);
+    assert.equal(
+      await answerCopyRead(
+        { kind: 'copyRead', tool: 'read_file', field: 'file_path', target: path.join(dir, 'elsewhere.txt') },
+        ws,
+        ws,
+        {},
+        { unavailable: 'x' },
+      ),
+      undefined,
+    );
   });
 
   it('refuses a Read of the workspace folder itself, naming ls', async () => {

@@ -48,15 +48,27 @@ describe('the sandboxed argv', () => {
   });
 
   it('starts in a subfolder through an argument, never by splicing', () => {
-    assert.deepEqual(sandboxArgv('pwd', 'src/a b'), ['sh', '-c', 'cd -- "$1" || exit 126; exec sh -c "$2"', 'agent-sandbox-cd', 'src/a b', 'pwd']);
+    assert.deepEqual(sandboxArgv('pwd', 'src/a b'), [
+      'sh',
+      '-c',
+      'cd -- "$1" || exit 126; exec sh -c "$2"',
+      'agent-sandbox-cd',
+      'src/a b',
+      'pwd',
+    ]);
   });
 
   it('answers in the shared hookSpecificOutput shape, keeping the other input fields', () => {
-    const answer = rewriteAnswer({ command: 'ls', description: 'list', timeout: 5 }, 'NEW', { decision: 'allow', additionalContext: 'ctx' });
+    const answer = rewriteAnswer({ command: 'ls', description: 'list', timeout: 5 }, 'NEW', {
+      decision: 'allow',
+      additionalContext: 'ctx',
+    });
     assert.deepEqual(answer.hookSpecificOutput.updatedInput, { command: 'NEW', description: 'list', timeout: 5 });
     assert.equal(answer.hookSpecificOutput.permissionDecision, 'allow');
     assert.equal(answer.hookSpecificOutput.additionalContext, 'ctx');
-    assert.deepEqual(denyAnswer('why'), { hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'why' } });
+    assert.deepEqual(denyAnswer('why'), {
+      hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: 'why' },
+    });
   });
 });
 
@@ -64,7 +76,10 @@ describe('hook configuration', () => {
   it('names the files each agent reads', () => {
     assert.equal(hookConfigPath('/p', 'claude'), '/p/.claude/settings.local.json');
     assert.equal(hookConfigPath('/p', 'vscode'), '/p/.github/hooks/agent-sandbox.json');
-    assert.equal(hookCommandLine('/home/dev/.local/state/agent-sandbox/bin/agent-sandbox', 'claude'), '/bin/sh /home/dev/.local/state/agent-sandbox/bin/agent-sandbox hook claude || exit 2');
+    assert.equal(
+      hookCommandLine('/home/dev/.local/state/agent-sandbox/bin/agent-sandbox', 'claude'),
+      '/bin/sh /home/dev/.local/state/agent-sandbox/bin/agent-sandbox hook claude || exit 2',
+    );
   });
 
   it('adds our Claude Code entry and keeps every other setting and hook', () => {
@@ -82,7 +97,10 @@ describe('hook configuration', () => {
     const again = mergeHookConfig(merged, 'claude', '/bin/sh /s/bin/agent-sandbox hook claude || exit 2');
     assert.equal((again.hooks as { PreToolUse: unknown[] }).PreToolUse.length, 2);
     const third = mergeHookConfig(again, 'claude', '/bin/sh /t/bin/agent-sandbox hook claude || exit 2');
-    assert.deepEqual((third.hooks as { PreToolUse: { hooks: { command: string }[] }[] }).PreToolUse.map((e) => e.hooks[0]!.command), ['audit.sh', '/bin/sh /t/bin/agent-sandbox hook claude || exit 2']);
+    assert.deepEqual(
+      (third.hooks as { PreToolUse: { hooks: { command: string }[] }[] }).PreToolUse.map((e) => e.hooks[0]!.command),
+      ['audit.sh', '/bin/sh /t/bin/agent-sandbox hook claude || exit 2'],
+    );
     assert.equal(existing.hooks.PreToolUse.length, 1, 'the input is not modified');
   });
 
@@ -106,8 +124,17 @@ describe('the CLI invocation in rewritten commands', () => {
   it('carries only plain fields into the rewritten input, so a deeply nested one cannot break the answer', () => {
     let nested: unknown = [];
     for (let i = 0; i < 200_000; i++) nested = [nested];
-    const answer = rewriteAnswer({ command: 'ls', description: 'list', timeout: 5, run_in_background: false, extra: nested }, '/s/bin/agent-sandbox run-pending p0', { decision: 'allow' });
-    assert.deepEqual(answer.hookSpecificOutput.updatedInput, { command: '/s/bin/agent-sandbox run-pending p0', description: 'list', timeout: 5, run_in_background: false });
+    const answer = rewriteAnswer(
+      { command: 'ls', description: 'list', timeout: 5, run_in_background: false, extra: nested },
+      '/s/bin/agent-sandbox run-pending p0',
+      { decision: 'allow' },
+    );
+    assert.deepEqual(answer.hookSpecificOutput.updatedInput, {
+      command: '/s/bin/agent-sandbox run-pending p0',
+      description: 'list',
+      timeout: 5,
+      run_in_background: false,
+    });
     assert.doesNotThrow(() => JSON.stringify(answer));
   });
 });

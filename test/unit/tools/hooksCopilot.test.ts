@@ -20,7 +20,8 @@ import { ensureLauncher, LAUNCHER_HOOK_LIMIT_SEC } from '../../../src/core/tools
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'hooks');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
-const plan = (toolName: string, toolInput: Record<string, unknown> = {}) => planHook({ event: 'PreToolUse', toolName, toolInput, format: 'copilot' });
+const plan = (toolName: string, toolInput: Record<string, unknown> = {}) =>
+  planHook({ event: 'PreToolUse', toolName, toolInput, format: 'copilot' });
 const reasonOf = (p: ReturnType<typeof plan>) => (p.kind === 'deny' ? p.reason : '');
 
 describe('Copilot hook payloads', () => {
@@ -46,7 +47,9 @@ describe('Copilot hook payloads', () => {
   });
 
   it('keeps the Claude-like payload (what Copilot CLI sends for a PascalCase PreToolUse entry) in the Claude format', () => {
-    const p = parseHookPayload(JSON.stringify({ hook_event_name: 'PreToolUse', cwd: '/p', tool_name: 'bash', tool_input: { command: 'ls' } }));
+    const p = parseHookPayload(
+      JSON.stringify({ hook_event_name: 'PreToolUse', cwd: '/p', tool_name: 'bash', tool_input: { command: 'ls' } }),
+    );
     assert.equal(p.format, 'claude');
     assert.equal(planHook(p).kind, 'shell');
   });
@@ -99,10 +102,21 @@ describe('Copilot tools', () => {
 
 describe('Copilot answers', () => {
   it('are flat: permissionDecision, permissionDecisionReason, modifiedArgs with every other argument kept, additionalContext', () => {
-    const answer = answerIn('copilot', rewriteAnswer({ command: 'ls', description: 'list', mode: 'async', detach: true }, 'NEW', { decision: 'allow', additionalContext: 'ctx' }));
+    const answer = answerIn(
+      'copilot',
+      rewriteAnswer({ command: 'ls', description: 'list', mode: 'async', detach: true }, 'NEW', {
+        decision: 'allow',
+        additionalContext: 'ctx',
+      }),
+    );
     assert.deepEqual(Object.keys(answer).sort(), ['additionalContext', 'modifiedArgs', 'permissionDecision', 'permissionDecisionReason']);
     assert.equal((answer as { permissionDecision: string }).permissionDecision, 'allow');
-    assert.deepEqual((answer as { modifiedArgs: unknown }).modifiedArgs, { command: 'NEW', description: 'list', mode: 'async', detach: true });
+    assert.deepEqual((answer as { modifiedArgs: unknown }).modifiedArgs, {
+      command: 'NEW',
+      description: 'list',
+      mode: 'async',
+      detach: true,
+    });
     assert.deepEqual(answerIn('copilot', denyAnswer('why')), { permissionDecision: 'deny', permissionDecisionReason: 'why' });
     assert.deepEqual(answerIn('claude', denyAnswer('why')), denyAnswer('why'));
   });
@@ -134,7 +148,9 @@ describe('agent-sandbox hook copilot', () => {
   });
 
   it('answers a Claude-like question in the Claude format, whichever format its command line names', async () => {
-    const r = await runHook(JSON.stringify({ hook_event_name: 'PreToolUse', cwd: '/p', tool_name: 'create', tool_input: { path: '/p/a' } }));
+    const r = await runHook(
+      JSON.stringify({ hook_event_name: 'PreToolUse', cwd: '/p', tool_name: 'create', tool_input: { path: '/p/a' } }),
+    );
     const answer = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision: string } };
     assert.equal(answer.hookSpecificOutput?.permissionDecision, 'deny');
     const back = await runHook(fixture('copilot-pretooluse-create.json'), ['vscode']);
@@ -152,16 +168,32 @@ describe('Copilot hook configuration', () => {
   });
 
   it('is written in Copilot format, with a timeout longer than the hook takes to give up', () => {
-    assert.deepEqual(mergeHookConfig(undefined, 'copilot', line), { version: 1, hooks: { preToolUse: [{ type: 'command', bash: line, timeoutSec: HOOK_TIMEOUT_SEC }] } });
+    assert.deepEqual(mergeHookConfig(undefined, 'copilot', line), {
+      version: 1,
+      hooks: { preToolUse: [{ type: 'command', bash: line, timeoutSec: HOOK_TIMEOUT_SEC }] },
+    });
     // Copilot runs a call whose hook timed out: the watchdog and the launcher must answer first.
     assert.ok(HOOK_WATCHDOG_MS / 1000 < LAUNCHER_HOOK_LIMIT_SEC && LAUNCHER_HOOK_LIMIT_SEC + 2 < HOOK_TIMEOUT_SEC);
   });
 
   it('keeps everything else in the file and replaces only its own entry', () => {
-    const existing = { version: 1, disableAllHooks: false, hooks: { preToolUse: [{ type: 'command', bash: './audit.sh' }], sessionStart: [{ type: 'command', bash: 'echo hi' }] } };
+    const existing = {
+      version: 1,
+      disableAllHooks: false,
+      hooks: { preToolUse: [{ type: 'command', bash: './audit.sh' }], sessionStart: [{ type: 'command', bash: 'echo hi' }] },
+    };
     const once = mergeHookConfig(existing, 'copilot', '/bin/sh /a/bin/agent-sandbox hook copilot || exit 2');
     const twice = mergeHookConfig(once, 'copilot', line);
-    assert.deepEqual(twice, { ...existing, hooks: { ...existing.hooks, preToolUse: [{ type: 'command', bash: './audit.sh' }, { type: 'command', bash: line, timeoutSec: HOOK_TIMEOUT_SEC }] } });
+    assert.deepEqual(twice, {
+      ...existing,
+      hooks: {
+        ...existing.hooks,
+        preToolUse: [
+          { type: 'command', bash: './audit.sh' },
+          { type: 'command', bash: line, timeoutSec: HOOK_TIMEOUT_SEC },
+        ],
+      },
+    });
     assert.equal(existing.hooks.preToolUse.length, 1, 'the input is not modified');
   });
 });
@@ -185,6 +217,9 @@ describe('the launcher, for a Copilot hook', () => {
     assert.equal(c.status, 2);
     assert.equal((JSON.parse(c.stdout) as { permissionDecision?: string }).permissionDecision, 'deny');
     const claude = spawnSync(crashing, ['hook', 'claude'], { input: '{}', encoding: 'utf8' });
-    assert.equal((JSON.parse(claude.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision, 'deny');
+    assert.equal(
+      (JSON.parse(claude.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision,
+      'deny',
+    );
   });
 });

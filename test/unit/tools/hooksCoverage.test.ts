@@ -39,7 +39,18 @@ describe('tools the hook covers', () => {
   }
 
   // Tools of other servers whose names only start like ours, including `agent_sandbox_x`'s.
-  for (const tool of ['mcp__github__create_issue', 'deploy_script_runner', 'shell_exec', 'WriteMemory', 'future_terminal_tool', 'mcp_fs_delete_file', 'NotebookPatch', 'mcp_agent_sandbox_x_delete_file', 'mcp__agent_sandbox__run_shell', 'agentSandbox_runShell']) {
+  for (const tool of [
+    'mcp__github__create_issue',
+    'deploy_script_runner',
+    'shell_exec',
+    'WriteMemory',
+    'future_terminal_tool',
+    'mcp_fs_delete_file',
+    'NotebookPatch',
+    'mcp_agent_sandbox_x_delete_file',
+    'mcp__agent_sandbox__run_shell',
+    'agentSandbox_runShell',
+  ]) {
     it(`denies the unknown tool ${tool}, whose name says it runs or writes`, () => {
       const p = plan(tool);
       assert.equal(p.kind, 'deny');
@@ -47,15 +58,39 @@ describe('tools the hook covers', () => {
     });
   }
 
-  for (const tool of ['WebFetch', 'TodoWrite', 'WaitForMcpServers', 'Task', 'read_file', 'grep_search', 'manage_todo_list', 'get_terminal_output', 'agentSandbox_runCommand', 'mcp__agent-sandbox__run_command', 'mcp__agent_sandbox__write_file', 'mcp_agent-sandbox_edit_file', 'mcp__docs__lookup']) {
+  for (const tool of [
+    'WebFetch',
+    'TodoWrite',
+    'WaitForMcpServers',
+    'Task',
+    'read_file',
+    'grep_search',
+    'manage_todo_list',
+    'get_terminal_output',
+    'agentSandbox_runCommand',
+    'mcp__agent-sandbox__run_command',
+    'mcp__agent_sandbox__write_file',
+    'mcp_agent-sandbox_edit_file',
+    'mcp__docs__lookup',
+  ]) {
     it(`passes ${tool}, which only reads, acts in the agent itself or acts in the sandbox`, () => {
       assert.equal(plan(tool).kind, 'pass');
     });
   }
 
   it("plans Claude Code's Read and searches against the sandbox copy instead of passing them to the host", () => {
-    assert.deepEqual(plan('Read', { file_path: '/ws/a.ts', offset: 3 }), { kind: 'copyRead', tool: 'Read', field: 'file_path', target: '/ws/a.ts' });
-    assert.deepEqual(plan('NotebookRead', { notebook_path: 'n.ipynb' }), { kind: 'copyRead', tool: 'NotebookRead', field: 'notebook_path', target: 'n.ipynb' });
+    assert.deepEqual(plan('Read', { file_path: '/ws/a.ts', offset: 3 }), {
+      kind: 'copyRead',
+      tool: 'Read',
+      field: 'file_path',
+      target: '/ws/a.ts',
+    });
+    assert.deepEqual(plan('NotebookRead', { notebook_path: 'n.ipynb' }), {
+      kind: 'copyRead',
+      tool: 'NotebookRead',
+      field: 'notebook_path',
+      target: 'n.ipynb',
+    });
     assert.deepEqual(plan('Glob', { pattern: '**/*.ts' }), { kind: 'copySearch', tool: 'Glob', target: '.' });
     assert.deepEqual(plan('Grep', { pattern: 'x', path: 'src' }), { kind: 'copySearch', tool: 'Grep', target: 'src' });
     assert.deepEqual(plan('LS', { path: '/ws' }), { kind: 'copySearch', tool: 'LS', target: '/ws' });
@@ -127,14 +162,21 @@ describe('tools the hook covers', () => {
   it('passes an unknown tool a person listed in allowTools, and only that one', () => {
     const allowTools = new Set(['mcp__playwright__browser_click']);
     assert.equal(planHook({ event: 'PreToolUse', toolName: 'mcp__playwright__browser_click', toolInput: {} }, { allowTools }).kind, 'pass');
-    assert.equal(planHook({ event: 'PreToolUse', toolName: 'mcp__playwright__browser_evaluate', toolInput: {} }, { allowTools }).kind, 'deny');
+    assert.equal(
+      planHook({ event: 'PreToolUse', toolName: 'mcp__playwright__browser_evaluate', toolInput: {} }, { allowTools }).kind,
+      'deny',
+    );
     // The list never opens the shell route or host edits.
-    assert.equal(planHook({ event: 'PreToolUse', toolName: 'Bash', toolInput: { command: 'ls' } }, { allowTools: new Set(['Bash']) }).kind, 'shell');
+    assert.equal(
+      planHook({ event: 'PreToolUse', toolName: 'Bash', toolInput: { command: 'ls' } }, { allowTools: new Set(['Bash']) }).kind,
+      'shell',
+    );
     assert.equal(planHook({ event: 'PreToolUse', toolName: 'Write', toolInput: {} }, { allowTools: new Set(['Write']) }).kind, 'deny');
   });
 
   it('treats every shell tool as a shell, and refuses a command with a NUL byte instead of failing', () => {
-    for (const tool of ['Bash', 'run_in_terminal', 'runInTerminal']) assert.deepEqual(plan(tool, { command: 'ls' }), { kind: 'shell', command: 'ls' });
+    for (const tool of ['Bash', 'run_in_terminal', 'runInTerminal'])
+      assert.deepEqual(plan(tool, { command: 'ls' }), { kind: 'shell', command: 'ls' });
     const nul = plan('Bash', { command: 'echo a\0b' });
     assert.equal(nul.kind, 'deny');
     assert.match(nul.kind === 'deny' ? nul.reason : '', /NUL/);

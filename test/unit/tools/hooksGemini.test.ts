@@ -12,8 +12,23 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { hookCommand } from '../../../src/cli/hook';
-import { CLAUDE_MATCHER, HOOK_TIMEOUT_SEC, HOOK_WATCHDOG_MS, hookCommandLine, hookConfigPath, mergeHookConfig } from '../../../src/core/tools/hookConfig';
-import { answerIn, denyAnswer, formatOfDialect, HOOK_DIALECTS, parseHookPayload, planHook, rewriteAnswer } from '../../../src/core/tools/hooks';
+import {
+  CLAUDE_MATCHER,
+  HOOK_TIMEOUT_SEC,
+  HOOK_WATCHDOG_MS,
+  hookCommandLine,
+  hookConfigPath,
+  mergeHookConfig,
+} from '../../../src/core/tools/hookConfig';
+import {
+  answerIn,
+  denyAnswer,
+  formatOfDialect,
+  HOOK_DIALECTS,
+  parseHookPayload,
+  planHook,
+  rewriteAnswer,
+} from '../../../src/core/tools/hooks';
 import { ensureLauncher } from '../../../src/core/tools/launcher';
 
 /** What Gemini CLI 0.61 sends for a tool call (recorded, session id shortened). */
@@ -54,8 +69,14 @@ describe('Gemini hook payloads', () => {
   });
 
   it('starts a shell call in its dir_path, relative to the project or absolute', () => {
-    assert.equal(parseHookPayload(geminiInput('run_shell_command', { command: 'ls', dir_path: 'src/lib' })).cwd, '/home/dev/project/src/lib');
-    assert.equal(parseHookPayload(geminiInput('run_shell_command', { command: 'ls', dir_path: '/home/dev/project/test' })).cwd, '/home/dev/project/test');
+    assert.equal(
+      parseHookPayload(geminiInput('run_shell_command', { command: 'ls', dir_path: 'src/lib' })).cwd,
+      '/home/dev/project/src/lib',
+    );
+    assert.equal(
+      parseHookPayload(geminiInput('run_shell_command', { command: 'ls', dir_path: '/home/dev/project/test' })).cwd,
+      '/home/dev/project/test',
+    );
     assert.equal(parseHookPayload(geminiInput('run_shell_command', { command: 'ls', dir_path: '' })).cwd, '/home/dev/project');
   });
 
@@ -91,7 +112,8 @@ describe('Gemini tools', () => {
     const payload = parseHookPayload(geminiInput('read_file', { file_path: 'notes.md', offset: 3, limit: 10 }));
     assert.equal(payload.transcriptPath, '/home/dev/.gemini/tmp/project/chats/session.jsonl');
     assert.deepEqual(planHook(payload), { kind: 'copyRead', tool: 'read_file', field: 'file_path', target: 'notes.md' });
-    for (const bad of [{}, { file_path: '' }, { file_path: 'a\0b' }, { file_path: 7 }]) assert.match(reasonOf(plan('read_file', bad)), /no usable "file_path"/);
+    for (const bad of [{}, { file_path: '' }, { file_path: 'a\0b' }, { file_path: 7 }])
+      assert.match(reasonOf(plan('read_file', bad)), /no usable "file_path"/);
   });
 
   it('refuses its searches and listings, which read the real workspace and not the copy, naming what reads the copy', () => {
@@ -109,13 +131,28 @@ describe('Gemini tools', () => {
   });
 
   it('passes the web, the agent-internal tools and the sandbox MCP tools; judges other MCP tools by their names', () => {
-    for (const tool of ['web_fetch', 'google_web_search', 'write_todos', 'update_topic', 'enter_plan_mode', 'exit_plan_mode', 'ask_user', 'list_background_processes', 'read_background_output', 'tracker_create_task']) {
+    for (const tool of [
+      'web_fetch',
+      'google_web_search',
+      'write_todos',
+      'update_topic',
+      'enter_plan_mode',
+      'exit_plan_mode',
+      'ask_user',
+      'list_background_processes',
+      'read_background_output',
+      'tracker_create_task',
+    ]) {
       assert.equal(plan(tool).kind, 'pass', tool);
     }
-    for (const tool of ['mcp_agent-sandbox_write_file', 'mcp_agent-sandbox_run_command', 'mcp_agent-sandbox_read_file']) assert.equal(plan(tool).kind, 'pass', tool);
+    for (const tool of ['mcp_agent-sandbox_write_file', 'mcp_agent-sandbox_run_command', 'mcp_agent-sandbox_read_file'])
+      assert.equal(plan(tool).kind, 'pass', tool);
     assert.equal(plan('mcp_github_get_issue').kind, 'pass');
     assert.equal(plan('mcp_db_execute_sql').kind, 'deny');
-    assert.equal(planHook(parseHookPayload(geminiInput('mcp_db_execute_sql', {})), { allowTools: new Set(['mcp_db_execute_sql']) }).kind, 'pass');
+    assert.equal(
+      planHook(parseHookPayload(geminiInput('mcp_db_execute_sql', {})), { allowTools: new Set(['mcp_db_execute_sql']) }).kind,
+      'pass',
+    );
   });
 
   it("does not take other agents' names as Gemini's: their shell and read tools are unknown here", () => {
@@ -127,7 +164,13 @@ describe('Gemini tools', () => {
 
 describe('Gemini answers', () => {
   it('are decision, reason and hookSpecificOutput.tool_input, the command replaced and the other arguments kept', () => {
-    const answer = answerIn('gemini', rewriteAnswer({ command: 'ls', description: 'list', dir_path: 'src', is_background: false }, 'NEW', { decision: 'allow', additionalContext: 'ctx' }));
+    const answer = answerIn(
+      'gemini',
+      rewriteAnswer({ command: 'ls', description: 'list', dir_path: 'src', is_background: false }, 'NEW', {
+        decision: 'allow',
+        additionalContext: 'ctx',
+      }),
+    );
     assert.deepEqual(Object.keys(answer).sort(), ['decision', 'hookSpecificOutput', 'reason']);
     assert.deepEqual(answer, {
       decision: 'allow',
@@ -183,13 +226,20 @@ describe('Gemini hook configuration', () => {
   it('is .gemini/settings.json, a BeforeTool entry for every tool with a timeout in milliseconds longer than the watchdog', () => {
     assert.equal(hookConfigPath('/p', 'gemini'), '/p/.gemini/settings.json');
     assert.deepEqual(mergeHookConfig(undefined, 'gemini', line), {
-      hooks: { BeforeTool: [{ matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', name: 'agent-sandbox', command: line, timeout: HOOK_TIMEOUT_SEC * 1000 }] }] },
+      hooks: {
+        BeforeTool: [
+          { matcher: CLAUDE_MATCHER, hooks: [{ type: 'command', name: 'agent-sandbox', command: line, timeout: HOOK_TIMEOUT_SEC * 1000 }] },
+        ],
+      },
     });
     assert.ok(HOOK_WATCHDOG_MS < HOOK_TIMEOUT_SEC * 1000);
   });
 
   it('keeps the other settings and hooks and replaces only its own entry', () => {
-    const existing = { model: { name: 'gemini-2.5-pro' }, hooks: { BeforeTool: [{ matcher: 'write_file', hooks: [{ type: 'command', command: './audit.sh' }] }], AfterTool: [] } };
+    const existing = {
+      model: { name: 'gemini-2.5-pro' },
+      hooks: { BeforeTool: [{ matcher: 'write_file', hooks: [{ type: 'command', command: './audit.sh' }] }], AfterTool: [] },
+    };
     const once = mergeHookConfig(existing, 'gemini', hookCommandLine('/a/bin/agent-sandbox', 'gemini'));
     const twice = mergeHookConfig(once, 'gemini', line);
     const before = (twice.hooks as { BeforeTool: unknown[] }).BeforeTool;

@@ -94,7 +94,10 @@ describe('the stable launcher', () => {
 
   it('refuses a state folder whose path some shell would read specially, naming the fix', () => {
     for (const dir of ['/tmp/my state', "/tmp/o'neil", '/tmp/$HOME', '/tmp/a;b', '/tmp/é', '/tmp/a~b', '/tmp/{a}']) {
-      assert.throws(() => ensureLauncher([process.execPath, script], { AGENT_SANDBOX_STATE_DIR: dir }), (err: unknown) => err instanceof UnsafeStatePathError && /AGENT_SANDBOX_STATE_DIR/.test(err.message));
+      assert.throws(
+        () => ensureLauncher([process.execPath, script], { AGENT_SANDBOX_STATE_DIR: dir }),
+        (err: unknown) => err instanceof UnsafeStatePathError && /AGENT_SANDBOX_STATE_DIR/.test(err.message),
+      );
     }
   });
 

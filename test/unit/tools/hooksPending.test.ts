@@ -68,7 +68,10 @@ describe('the pending-command store', () => {
     assert.equal(fs.statSync(path.join(dir, `${id}.json`)).mode & 0o777, 0o600);
     assert.deepEqual(takePendingCommand(id, env), { root: '/w', subdir: 'src/a b', command });
     assert.throws(() => takePendingCommand(id, env), /no pending command .*Nothing was run/);
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n !== 'last-sweep'), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n !== 'last-sweep'),
+      [],
+    );
   });
 
   it('refuses malformed ids, NUL bytes, folders above the root and expired entries', () => {

@@ -41,9 +41,79 @@ function generator(seed: number): (n: number) => number {
 
 /** Pieces that mean something to some shell: POSIX, zsh, fish, PowerShell, and unicode look-alikes. */
 const PIECES = [
-  "'", '"', '\\', "\\'", "'\\''", '$', '$x', '${x}', '$(id)', '`', '`id`', '(id)', '{a,b}', '{}', '[ab]', '*', '?', '~', '~root', '=ls', '#', '%', '%1', '^',
-  '!', '!!', ';', '&', '&&', '|', '||', '>', '<', '>>', '2>&1', '<(id)', '\n', '\r', '\t', ' ', '  ', '--%', '@(', '@{', '$env:PATH', '$()', '`n', '`0',
-  ',', '::', '‘', '’', '“', '”', '＇', '＂', 'é', 'ü', '✓', '😀', '\u2028', '\u00a0', '\u202e', '\u200b', '\ud800', 'a', 'b', 'x', '0', '-', '--', '.', '/',
+  "'",
+  '"',
+  '\\',
+  "\\'",
+  "'\\''",
+  '$',
+  '$x',
+  '${x}',
+  '$(id)',
+  '`',
+  '`id`',
+  '(id)',
+  '{a,b}',
+  '{}',
+  '[ab]',
+  '*',
+  '?',
+  '~',
+  '~root',
+  '=ls',
+  '#',
+  '%',
+  '%1',
+  '^',
+  '!',
+  '!!',
+  ';',
+  '&',
+  '&&',
+  '|',
+  '||',
+  '>',
+  '<',
+  '>>',
+  '2>&1',
+  '<(id)',
+  '\n',
+  '\r',
+  '\t',
+  ' ',
+  '  ',
+  '--%',
+  '@(',
+  '@{',
+  '$env:PATH',
+  '$()',
+  '`n',
+  '`0',
+  ',',
+  '::',
+  '‘',
+  '’',
+  '“',
+  '”',
+  '＇',
+  '＂',
+  'é',
+  'ü',
+  '✓',
+  '😀',
+  '\u2028',
+  '\u00a0',
+  '\u202e',
+  '\u200b',
+  '\ud800',
+  'a',
+  'b',
+  'x',
+  '0',
+  '-',
+  '--',
+  '.',
+  '/',
 ];
 
 function hostile(random: (n: number) => number): string {
@@ -57,7 +127,8 @@ function hostile(random: (n: number) => number): string {
 function launcherCandidate(random: (n: number) => number, base: string): string {
   const alphabet = 'abcXYZ019_.-/';
   let tail = '';
-  for (let i = 0, n = 1 + random(12); i < n; i++) tail += random(8) === 0 ? PIECES[random(PIECES.length)]! : alphabet[random(alphabet.length)]!;
+  for (let i = 0, n = 1 + random(12); i < n; i++)
+    tail += random(8) === 0 ? PIECES[random(PIECES.length)]! : alphabet[random(alphabet.length)]!;
   return `${base}/${tail}/agent-sandbox`;
 }
 
@@ -66,7 +137,12 @@ function wordsInShell(shell: string, lines: readonly string[], dir: string): str
   const script = path.join(dir, `split.${shell}`);
   // An empty word ends each line's record; no word of a handed-back line can be empty.
   fs.writeFileSync(script, lines.map((l) => `printf '%s\\0' ${l}; printf '%s\\0' ''\n`).join(''));
-  const r = spawnSync(shell, [...(QUIET[shell] ?? []), script], { cwd: dir, encoding: 'buffer', env: { PATH: process.env.PATH, HOME: dir }, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(shell, [...(QUIET[shell] ?? []), script], {
+    cwd: dir,
+    encoding: 'buffer',
+    env: { PATH: process.env.PATH, HOME: dir },
+    maxBuffer: 256 * 1024 * 1024,
+  });
   assert.equal(r.status, 0, `${shell}: ${r.stderr.toString().slice(0, 500)}`);
   const records = r.stdout.toString('utf8').split('\0\0');
   return records.slice(0, -1).map((rec) => rec.split('\0'));
@@ -135,7 +211,11 @@ describe('the handed-back line across shells', () => {
         t.skip(`${shell} is not installed (run .ci/ensure-shells)`);
         return;
       }
-      const words = wordsInShell(shell, cases.map((c) => c.line), dir);
+      const words = wordsInShell(
+        shell,
+        cases.map((c) => c.line),
+        dir,
+      );
       assert.equal(words.length, cases.length);
       const mismatches = cases.filter((c, i) => JSON.stringify(words[i]) !== JSON.stringify(c.argv));
       assert.equal(mismatches.length, 0, `${shell}: ${mismatches.length} mismatches, first ${JSON.stringify(mismatches[0])}`);
@@ -152,10 +232,20 @@ describe('the handed-back line across shells', () => {
       const sample = cases.slice(0, 50).map((c) => pendingCommandLine(launcher, c.id));
       const script = path.join(dir, `run.${shell}`);
       fs.writeFileSync(script, sample.map((l) => `${l}\n`).join(''));
-      const r = spawnSync(shell, [...(QUIET[shell] ?? []), script], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+      const r = spawnSync(shell, [...(QUIET[shell] ?? []), script], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: dir },
+      });
       assert.equal(r.status, 0, r.stderr);
-      const got = r.stdout.split('\0\0').slice(0, -1).map((rec) => rec.split('\0'));
-      assert.deepEqual(got, sample.map((l) => l.split(' ')));
+      const got = r.stdout
+        .split('\0\0')
+        .slice(0, -1)
+        .map((rec) => rec.split('\0'));
+      assert.deepEqual(
+        got,
+        sample.map((l) => l.split(' ')),
+      );
     });
   }
 
@@ -166,6 +256,9 @@ describe('the handed-back line across shells', () => {
       if (!Buffer.from(entry.command).equals(Buffer.from(c.command)) || entry.root !== c.root || entry.subdir !== c.subdir) mismatches++;
     }
     assert.equal(mismatches, 0);
-    assert.deepEqual(fs.readdirSync(path.join(env.AGENT_SANDBOX_STATE_DIR!, 'pending')).filter((n) => n !== 'last-sweep'), []);
+    assert.deepEqual(
+      fs.readdirSync(path.join(env.AGENT_SANDBOX_STATE_DIR!, 'pending')).filter((n) => n !== 'last-sweep'),
+      [],
+    );
   });
 });

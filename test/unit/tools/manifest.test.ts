@@ -15,12 +15,19 @@ const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..
 describe('package.json agent contributions', () => {
   it('declares every language model tool with the schema and description the code uses', () => {
     const declared = manifest.contributes.languageModelTools ?? [];
-    assert.deepEqual(declared.map((t) => t.name), TOOL_DEFINITIONS.map((d) => d.lmName));
+    assert.deepEqual(
+      declared.map((t) => t.name),
+      TOOL_DEFINITIONS.map((d) => d.lmName),
+    );
     for (const def of TOOL_DEFINITIONS) {
       const tool = declared.find((t) => t.name === def.lmName)!;
       assert.equal(tool.modelDescription, def.description, def.name);
       assert.equal(tool.toolReferenceName, def.referenceName, def.name);
-      assert.deepEqual(tool.inputSchema, inputJsonSchema(def), `${def.name}: regenerate the manifest's inputSchema from src/core/tools/definitions.ts`);
+      assert.deepEqual(
+        tool.inputSchema,
+        inputJsonSchema(def),
+        `${def.name}: regenerate the manifest's inputSchema from src/core/tools/definitions.ts`,
+      );
     }
   });
 
@@ -29,7 +36,10 @@ describe('package.json agent contributions', () => {
     const source = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'src', 'extension', 'agents', 'mcpProvider.ts'), 'utf8');
     const id = /MCP_PROVIDER_ID = '([^']+)'/.exec(source)?.[1];
     assert.ok(id);
-    assert.deepEqual(manifest.contributes.mcpServerDefinitionProviders?.map((p) => p.id), [id]);
+    assert.deepEqual(
+      manifest.contributes.mcpServerDefinitionProviders?.map((p) => p.id),
+      [id],
+    );
     const commands = manifest.contributes.commands.map((c) => c.command);
     assert.ok(commands.includes('agentSandbox.writeHookConfiguration'));
     assert.ok(commands.includes('agentSandbox.runAgent'));

@@ -22,7 +22,11 @@ describe('sandboxRelativePath', () => {
 
   it('refuses .., empty paths, NUL bytes and the root itself', () => {
     for (const bad of ['../x', 'a/../../x', 'a/..', '/workspace/../etc', '', '   ', 'a\0b', '.', '/workspace']) {
-      assert.throws(() => sandboxRelativePath(bad, ROOT), (err: unknown) => err instanceof SandboxError && err.code === 'UNSAFE_PATH' && !!err.hint, bad);
+      assert.throws(
+        () => sandboxRelativePath(bad, ROOT),
+        (err: unknown) => err instanceof SandboxError && err.code === 'UNSAFE_PATH' && !!err.hint,
+        bad,
+      );
     }
     assert.equal(sandboxRelativePath('.', ROOT, { allowRoot: true }), '');
   });

@@ -21,7 +21,12 @@ process.env.AGENT_SANDBOX_CLI = path.join(base, 'cli.js');
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await main(argv, { out: (s) => (out += s), err: (s) => (err += s), stdout: (b) => (out += b.toString()), stderr: (b) => (err += b.toString()) });
+  const code = await main(argv, {
+    out: (s) => (out += s),
+    err: (s) => (err += s),
+    stdout: (b) => (out += b.toString()),
+    stderr: (b) => (err += b.toString()),
+  });
   return { code, out, err };
 }
 
@@ -39,7 +44,7 @@ describe('agent-sandbox setup', () => {
     assert.equal(fs.existsSync(path.join(base, 'state', 'bin', 'agent-sandbox')), false);
   });
 
-  it('writes the block and the launcher it names, and --undo gives the person\'s file back', async () => {
+  it("writes the block and the launcher it names, and --undo gives the person's file back", async () => {
     fs.mkdirSync(path.dirname(config), { recursive: true });
     fs.writeFileSync(config, 'model = "o4"\n');
     const r = await cli('--workspace', ws, 'setup', 'codex');

@@ -5,7 +5,10 @@ import { shellJoin, shellQuote } from '../../../src/core/tools/shellQuote';
 
 /** What a real POSIX shell makes of a line: the argv it splits it into. */
 function splitByShell(line: string, shell = '/bin/sh'): string[] {
-  const r = spawnSync(shell, ['-c', `for a in ${line}; do printf '%s\\0' "$a"; done`], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/nonexistent-home' } });
+  const r = spawnSync(shell, ['-c', `for a in ${line}; do printf '%s\\0' "$a"; done`], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: '/nonexistent-home' },
+  });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.split('\0').slice(0, -1);
 }
@@ -38,7 +41,7 @@ const NASTY = [
   '!bang',
   '#hash',
   "'''",
-  '\\\'',
+  "\\'",
   'ünïcødé ✓',
   '{a,b}',
   '^caret',

@@ -4,7 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
-import { KEY_PLACEHOLDER, keyPlaceholders, KNOWN_AGENTS, missingForAgent, networkWithAgentAccess } from '../../../src/core/tools/agentLaunch';
+import {
+  KEY_PLACEHOLDER,
+  keyPlaceholders,
+  KNOWN_AGENTS,
+  missingForAgent,
+  networkWithAgentAccess,
+} from '../../../src/core/tools/agentLaunch';
 import { approvalNeeded } from '../../../src/core/tools/approval';
 import { TOOL_DEFINITIONS } from '../../../src/core/tools/definitions';
 import { describeFeedback, FeedbackDelivery } from '../../../src/core/tools/feedback';
@@ -39,7 +45,10 @@ describe('tool results', () => {
   });
 
   it('says what happened: exit code, files, output, dropped bytes and the reminder', () => {
-    const text = describeRun('make', run({ exitCode: 2, stdout: Buffer.from('out\n'), stderr: Buffer.from('boom\n'), droppedBytes: 77, changedFiles: ['a.c', 'b.c'] }));
+    const text = describeRun(
+      'make',
+      run({ exitCode: 2, stdout: Buffer.from('out\n'), stderr: Buffer.from('boom\n'), droppedBytes: 77, changedFiles: ['a.c', 'b.c'] }),
+    );
     assert.match(text, /"make" exited with code 2 after 1\.2 s/);
     assert.match(text, /Files changed in the sandbox copy \(2\): a\.c, b\.c/);
     assert.match(text, /stdout \(truncated: 77 bytes dropped\):\nout/);
@@ -83,7 +92,10 @@ describe('approval', () => {
 
   it('asks before commands only when the sandbox has network access', () => {
     assert.equal(approvalNeeded('run_command', { command: 'ls' }, DEFAULT_POLICY), undefined);
-    const open = { ...DEFAULT_POLICY, network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['registry.npmjs.org'], deny: [] } };
+    const open = {
+      ...DEFAULT_POLICY,
+      network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['registry.npmjs.org'], deny: [] },
+    };
     assert.match(approvalNeeded('run_command', { command: 'ls' }, open)!.reason, /registry\.npmjs\.org/);
     assert.equal(approvalNeeded('read_file', { path: 'package.json' }, open), undefined);
   });
@@ -92,18 +104,32 @@ describe('approval', () => {
 describe('agent launch checks', () => {
   it('says what claude lacks in a closed sandbox', () => {
     const missing = missingForAgent(['claude'], DEFAULT_POLICY, false);
-    assert.deepEqual(missing.map((m) => m.what), ['program', 'network', 'credentials']);
+    assert.deepEqual(
+      missing.map((m) => m.what),
+      ['program', 'network', 'credentials'],
+    );
     assert.match(missing[1]!.message, /api\.anthropic\.com/);
     assert.match(missing[1]!.message, /"anthropic" preset/);
   });
 
   it('is satisfied when the program, the API host and a key are there', () => {
     const hostEnv = { OPENAI_API_KEY: 'sk-test' };
-    const policy = { ...DEFAULT_POLICY, network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['*.openai.com'], deny: [] }, envAllowlist: ['OPENAI_API_KEY'] };
+    const policy = {
+      ...DEFAULT_POLICY,
+      network: { ...DEFAULT_POLICY.network, mode: 'allowlist' as const, allow: ['*.openai.com'], deny: [] },
+      envAllowlist: ['OPENAI_API_KEY'],
+    };
     assert.deepEqual(missingForAgent(['/usr/local/bin/codex', '--full-auto'], policy, true, hostEnv), []);
     const denied = { ...policy, network: { ...policy.network, deny: ['api.openai.com'] } };
-    assert.deepEqual(missingForAgent(['codex'], denied, true, hostEnv).map((m) => m.what), ['network']);
-    assert.deepEqual(missingForAgent(['codex'], policy, true, {}).map((m) => m.what), ['credentials'], 'an allowlisted variable that is not set passes nothing');
+    assert.deepEqual(
+      missingForAgent(['codex'], denied, true, hostEnv).map((m) => m.what),
+      ['network'],
+    );
+    assert.deepEqual(
+      missingForAgent(['codex'], policy, true, {}).map((m) => m.what),
+      ['credentials'],
+      'an allowlisted variable that is not set passes nothing',
+    );
     assert.deepEqual(missingForAgent(['aider'], DEFAULT_POLICY, true, {}), [], 'unknown agents are only checked for the program');
   });
 
@@ -117,7 +143,10 @@ describe('agent launch checks', () => {
     const policy = { ...DEFAULT_POLICY, network };
     assert.deepEqual(missingForAgent(['claude'], policy, true, { ANTHROPIC_API_KEY: 'sk-ant-x' }), []);
     const unset = missingForAgent(['claude'], policy, true, {});
-    assert.deepEqual(unset.map((m) => m.what), ['credentials']);
+    assert.deepEqual(
+      unset.map((m) => m.what),
+      ['credentials'],
+    );
     assert.match(unset[0]!.message, /ANTHROPIC_API_KEY is not set/);
     const closed = missingForAgent(['claude'], DEFAULT_POLICY, false, {});
     assert.match(closed[0]!.message, /agent-sandbox tools install claude/);
@@ -138,7 +167,11 @@ describe('review feedback for agents', () => {
   ];
 
   it('says what was rejected, why, and what was undone', () => {
-    const text = describeFeedback(items, { revertedFiles: ['dist/out.js'], revertedHunks: [{ path: 'src/a.ts', hunks: [2] }], failed: [{ path: 'x', reason: 'gone' }] });
+    const text = describeFeedback(items, {
+      revertedFiles: ['dist/out.js'],
+      revertedHunks: [{ path: 'src/a.ts', hunks: [2] }],
+      failed: [{ path: 'x', reason: 'gone' }],
+    });
     assert.match(text, /src\/a\.ts, hunk 2: reason: "keep a"/);
     assert.match(text, /^ {4}\+b$/m);
     assert.match(text, /dist\/out\.js \(the whole change to this file\): no reason given/);

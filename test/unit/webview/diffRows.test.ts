@@ -20,11 +20,16 @@ describe('buildDiffModel', () => {
 
   it('counts added and removed lines and the longest line', () => {
     const model = buildDiffModel(
-      diffOf({ index: 1, header: '@@ -1 +1 @@', decision: 'pending', lines: [
-        { type: 'del', text: 'old', oldNo: 1 },
-        { type: 'add', text: 'a much longer new line', newNo: 1 },
-        { type: 'context', text: '', oldNo: 2, newNo: 2 },
-      ] }),
+      diffOf({
+        index: 1,
+        header: '@@ -1 +1 @@',
+        decision: 'pending',
+        lines: [
+          { type: 'del', text: 'old', oldNo: 1 },
+          { type: 'add', text: 'a much longer new line', newNo: 1 },
+          { type: 'context', text: '', oldNo: 2, newNo: 2 },
+        ],
+      }),
     );
     assert.equal(model.added, 1);
     assert.equal(model.removed, 1);

@@ -28,8 +28,21 @@ describe('buildFileRows', () => {
   it('lists groups in order with their files, positions and sizes', () => {
     const rows = buildFileRows(files, EMPTY_FILTER, new Set());
     assert.deepEqual(
-      rows.map((row) => (row.type === 'group' ? `[${row.group} ${row.count}]` : `${files[row.fileIndex].path} ${row.posInGroup}/${row.groupSize}`)),
-      ['[conflicts 1]', 'src/c.ts 1/1', '[risky 1]', '.github/workflows/ci.yml 1/1', '[changes 2]', 'src/a.ts 1/2', 'src/b.ts 2/2', '[neverApply 2]', '.env 1/2', 'bin/run.sh 2/2'],
+      rows.map((row) =>
+        row.type === 'group' ? `[${row.group} ${row.count}]` : `${files[row.fileIndex].path} ${row.posInGroup}/${row.groupSize}`,
+      ),
+      [
+        '[conflicts 1]',
+        'src/c.ts 1/1',
+        '[risky 1]',
+        '.github/workflows/ci.yml 1/1',
+        '[changes 2]',
+        'src/a.ts 1/2',
+        'src/b.ts 2/2',
+        '[neverApply 2]',
+        '.env 1/2',
+        'bin/run.sh 2/2',
+      ],
     );
   });
 

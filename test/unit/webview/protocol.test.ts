@@ -38,10 +38,19 @@ describe('parseWebviewMessage', () => {
       [{ kind: 'reply', id: 1 }, /message\.kind: expected "request"/],
       [{ kind: 'request', id: -1, method: 'ready', params: {} }, /message\.id: expected a non-negative integer/],
       [{ kind: 'request', id: 1, method: 'rm -rf', params: {} }, /message\.method: expected one of ready, refresh/],
-      [{ kind: 'request', id: 1, method: 'setHunkDecision', params: { path: 'a', hunk: 0, decision: 'approved' } }, /message\.params\.hunk: expected an integer ≥ 1, got number/],
-      [{ kind: 'request', id: 1, method: 'setFileDecision', params: { path: 'a', decision: 'partial' } }, /message\.params\.decision: expected one of pending, approved, rejected/],
+      [
+        { kind: 'request', id: 1, method: 'setHunkDecision', params: { path: 'a', hunk: 0, decision: 'approved' } },
+        /message\.params\.hunk: expected an integer ≥ 1, got number/,
+      ],
+      [
+        { kind: 'request', id: 1, method: 'setFileDecision', params: { path: 'a', decision: 'partial' } },
+        /message\.params\.decision: expected one of pending, approved, rejected/,
+      ],
       [{ kind: 'request', id: 1, method: 'resolveConflict', params: { path: 'a', choice: 'ours' } }, /message\.params\.choice/],
-      [{ kind: 'request', id: 1, method: 'requestDiff', params: { path: ['a'] } }, /message\.params\.path: expected a string, got an array/],
+      [
+        { kind: 'request', id: 1, method: 'requestDiff', params: { path: ['a'] } },
+        /message\.params\.path: expected a string, got an array/,
+      ],
     ];
     for (const [message, pattern] of cases) {
       const parsed = parseWebviewMessage(message);
@@ -92,7 +101,10 @@ describe('parseHostMessage', () => {
   });
 
   it('checks notifications', () => {
-    assert.equal(parseHostMessage({ kind: 'notification', method: 'progress', params: { busy: true, done: 1, total: 4 } }, methodOf).ok, true);
+    assert.equal(
+      parseHostMessage({ kind: 'notification', method: 'progress', params: { busy: true, done: 1, total: 4 } }, methodOf).ok,
+      true,
+    );
     assert.equal(parseHostMessage({ kind: 'notification', method: 'state', params: { state: validState } }, methodOf).ok, true);
     const bad = parseHostMessage({ kind: 'notification', method: 'applyResult', params: { result: { applied: [] } } }, methodOf);
     assert.equal(bad.ok, false);

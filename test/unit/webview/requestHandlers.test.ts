@@ -6,10 +6,23 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { handleRequest, parseWebviewMessage, REVIEW_PROTOCOL_VERSION, type ApplyResult, type RequestHandlers, type ReviewState } from '../../../src/protocol/review';
+import {
+  handleRequest,
+  parseWebviewMessage,
+  REVIEW_PROTOCOL_VERSION,
+  type ApplyResult,
+  type RequestHandlers,
+  type ReviewState,
+} from '../../../src/protocol/review';
 import { file, totals } from './fixtures';
 
-const state: ReviewState = { protocolVersion: REVIEW_PROTOCOL_VERSION, generation: 1, files: [file('a.ts')], totals: totals({ files: 1, pending: 1 }), policy: { title: 'test', items: [] } };
+const state: ReviewState = {
+  protocolVersion: REVIEW_PROTOCOL_VERSION,
+  generation: 1,
+  files: [file('a.ts')],
+  totals: totals({ files: 1, pending: 1 }),
+  policy: { title: 'test', items: [] },
+};
 const applied: ApplyResult = { applied: ['a.ts'], merged: [], conflicts: [], refused: [] };
 const update = { files: [file('a.ts', { decision: 'approved' })], totals: totals({ files: 1, approved: 1 }) };
 

@@ -104,7 +104,10 @@ describe('approveAllExclusions', () => {
 
 describe('summariseTotals', () => {
   it('counts partial files as pending and mentions conflicts only when there are some', () => {
-    assert.equal(summariseTotals(totals({ files: 5, approved: 1, rejected: 1, pending: 2, partial: 1 })), '5 changed · 1 approved · 1 rejected · 3 pending');
+    assert.equal(
+      summariseTotals(totals({ files: 5, approved: 1, rejected: 1, pending: 2, partial: 1 })),
+      '5 changed · 1 approved · 1 rejected · 3 pending',
+    );
     assert.match(summariseTotals(totals({ conflicts: 2 })), /2 in conflict$/);
   });
 });

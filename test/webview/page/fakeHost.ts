@@ -38,7 +38,10 @@ interface PageGlobals {
     addEventListener(type: string, listener: (event: Record<string, unknown>) => void): void;
     querySelector(selector: string): unknown;
   };
-  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: { childList: boolean; subtree: boolean }): void; disconnect(): void };
+  MutationObserver: new (callback: () => void) => {
+    observe(target: unknown, options: { childList: boolean; subtree: boolean }): void;
+    disconnect(): void;
+  };
   acquireVsCodeApi?: () => unknown;
   __reviewProbe?: Probe;
 }

@@ -55,7 +55,18 @@ export interface FakeHostMemory {
   conflicts: string[];
 }
 
-const KINDS: readonly ChangeKind[] = ['added', 'deleted', 'modeChanged', 'typeChanged', 'modified', 'modified', 'modified', 'modified', 'modified', 'modified'];
+const KINDS: readonly ChangeKind[] = [
+  'added',
+  'deleted',
+  'modeChanged',
+  'typeChanged',
+  'modified',
+  'modified',
+  'modified',
+  'modified',
+  'modified',
+  'modified',
+];
 
 function fileDecision(hunks: readonly Decision[]): FileDecision {
   if (hunks.length === 0) return 'pending';
@@ -131,7 +142,9 @@ export class FakeReviewHost {
         ...(tooLarge ? { tooLarge: true, size: 48_000_000 } : {}),
         decision: 'pending',
         hunkCount,
-        ...(i === 1 ? { conflict: { detail: '2 conflicting regions', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] as const } } : {}),
+        ...(i === 1
+          ? { conflict: { detail: '2 conflicting regions', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] as const } }
+          : {}),
       };
       records.push({
         item,
@@ -152,7 +165,9 @@ export class FakeReviewHost {
       }
     }
     const present = new Set(this.records.map((r) => r.item.path));
-    const gone = this.generate().map((r) => r.item.path).filter((p) => !present.has(p));
+    const gone = this.generate()
+      .map((r) => r.item.path)
+      .filter((p) => !present.has(p));
     const conflicts = this.records.filter((r) => r.item.conflict).map((r) => r.item.path);
     return { generation: this.generation, decisions, gone, conflicts };
   }
@@ -170,7 +185,11 @@ export class FakeReviewHost {
       this.syncDecision(record);
       const inConflict = memory.conflicts.includes(record.item.path);
       if (!inConflict && record.item.conflict) record.item = { ...record.item, conflict: undefined };
-      if (inConflict && !record.item.conflict) record.item = { ...record.item, conflict: { detail: 'the real file changed', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] } };
+      if (inConflict && !record.item.conflict)
+        record.item = {
+          ...record.item,
+          conflict: { detail: 'the real file changed', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] },
+        };
     }
   }
 
@@ -196,7 +215,19 @@ export class FakeReviewHost {
   }
 
   totals(): Totals {
-    const t = { files: 0, added: 0, modified: 0, deleted: 0, risky: 0, neverApply: 0, approved: 0, rejected: 0, partial: 0, pending: 0, conflicts: 0 };
+    const t = {
+      files: 0,
+      added: 0,
+      modified: 0,
+      deleted: 0,
+      risky: 0,
+      neverApply: 0,
+      approved: 0,
+      rejected: 0,
+      partial: 0,
+      pending: 0,
+      conflicts: 0,
+    };
     for (const { item } of this.records) {
       t.files++;
       if (item.kind === 'added') t.added++;
@@ -286,7 +317,12 @@ export class FakeReviewHost {
   }
 
   private apply(): ApplyResult {
-    const result = { applied: [] as string[], merged: [] as string[], conflicts: [] as ApplyResult['conflicts'][number][], refused: [] as { path: string; reason: string }[] };
+    const result = {
+      applied: [] as string[],
+      merged: [] as string[],
+      conflicts: [] as ApplyResult['conflicts'][number][],
+      refused: [] as { path: string; reason: string }[],
+    };
     const remaining: FileRecord[] = [];
     for (const record of this.records) {
       const { item } = record;
@@ -296,7 +332,10 @@ export class FakeReviewHost {
         result.refused.push({ path: item.path, reason: item.neverApply });
         remaining.push(record);
       } else if (record.conflictsOnApply || item.conflict) {
-        const conflict = item.conflict ?? { detail: 'the real file changed since the sandbox started', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] as const };
+        const conflict = item.conflict ?? {
+          detail: 'the real file changed since the sandbox started',
+          choices: ['keep-theirs', 'take-sandbox', 'write-markers'] as const,
+        };
         result.conflicts.push({ path: item.path, detail: conflict.detail, choices: conflict.choices });
         record.item = { ...item, conflict };
         remaining.push(record);
@@ -316,7 +355,9 @@ export class FakeReviewHost {
    * answer of the wrong result type does not compile. Synchronous, as the page posts the
    * reply right after.
    */
-  private readonly answers: { readonly [M in RequestMethod]: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M> } = {
+  private readonly answers: {
+    readonly [M in RequestMethod]: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M>;
+  } = {
     ready: () => this.state(),
     refresh: () => this.state(),
     requestDiff: ({ path }) => this.diff(this.find(path)),
@@ -336,7 +377,9 @@ export class FakeReviewHost {
       return this.update([record], record);
     },
     approveAll: () => {
-      const changed = this.records.filter((r) => r.item.decision === 'pending' && r.item.risks.length === 0 && r.item.neverApply === undefined);
+      const changed = this.records.filter(
+        (r) => r.item.decision === 'pending' && r.item.risks.length === 0 && r.item.neverApply === undefined,
+      );
       changed.forEach((r) => this.setAll(r, 'approved'));
       const skippedRisky = this.records.filter((r) => r.item.risks.length > 0 && r.item.neverApply === undefined).length;
       const skippedNeverApply = this.records.filter((r) => r.item.neverApply !== undefined).length;
@@ -368,12 +411,18 @@ export class FakeReviewHost {
       this.records = this.records.filter((r) => r !== record);
       this.generation++;
       const path = record.item.path;
-      return choice === 'keep-theirs' ? { applied: [], merged: [], conflicts: [], refused: [] } : { applied: [path], merged: [], conflicts: [], refused: [] };
+      return choice === 'keep-theirs'
+        ? { applied: [], merged: [], conflicts: [], refused: [] }
+        : { applied: [path], merged: [], conflicts: [], refused: [] };
     },
   };
 
-  private answer<M extends RequestMethod>(message: RequestMessage<M>, notify: (notification: NotificationMessage) => void): RequestResult<M> {
-    const answer: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M> = this.answers[message.method];
+  private answer<M extends RequestMethod>(
+    message: RequestMessage<M>,
+    notify: (notification: NotificationMessage) => void,
+  ): RequestResult<M> {
+    const answer: (params: RequestParams<M>, notify: (notification: NotificationMessage) => void) => RequestResult<M> =
+      this.answers[message.method];
     return answer(message.params, notify);
   }
 
@@ -383,7 +432,12 @@ export class FakeReviewHost {
     try {
       return { kind: 'reply', id: message.id, ok: true, result: this.answer(message, notify) };
     } catch (error) {
-      return { kind: 'reply', id: message.id, ok: false, error: { message: error instanceof Error ? error.message : String(error), hint: 'Refresh the panel.' } };
+      return {
+        kind: 'reply',
+        id: message.id,
+        ok: false,
+        error: { message: error instanceof Error ? error.message : String(error), hint: 'Refresh the panel.' },
+      };
     }
   }
 }

@@ -7,13 +7,7 @@
  */
 // Before the toolkit: it reads the page's nonce when its module is evaluated.
 import './toolkitNonce';
-import {
-  provideVSCodeDesignSystem,
-  vsCodeButton,
-  vsCodeCheckbox,
-  vsCodeProgressRing,
-  vsCodeTextField,
-} from '@vscode/webview-ui-toolkit';
+import { provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeProgressRing, vsCodeTextField } from '@vscode/webview-ui-toolkit';
 
 let registered = false;
 
@@ -23,10 +17,5 @@ export function registerComponents(): void {
   // No vsCodeBadge: FAST's badge template carries a `style` attribute binding, which the
   // panel's CSP (no 'unsafe-inline' styles) reports as a violation. Badges are plain
   // elements styled by review.css instead (see createBadge).
-  provideVSCodeDesignSystem().register(
-    vsCodeButton(),
-    vsCodeCheckbox(),
-    vsCodeProgressRing(),
-    vsCodeTextField(),
-  );
+  provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeCheckbox(), vsCodeProgressRing(), vsCodeTextField());
 }

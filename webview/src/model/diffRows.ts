@@ -5,8 +5,7 @@
 import type { DiffLine, FileDiff } from '../../../src/protocol/review';
 
 export type DiffRow =
-  | { readonly type: 'hunk'; readonly hunk: number }
-  | { readonly type: 'line'; readonly hunk: number; readonly line: DiffLine };
+  { readonly type: 'hunk'; readonly hunk: number } | { readonly type: 'line'; readonly hunk: number; readonly line: DiffLine };
 
 export interface DiffModel {
   readonly rows: readonly DiffRow[];

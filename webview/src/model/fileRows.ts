@@ -56,11 +56,7 @@ function matches(file: FileItem, filter: ListFilter, needle: string): boolean {
  * Builds the flat row list. `collapsed` holds the groups the person closed; groups with no
  * matching files are left out entirely.
  */
-export function buildFileRows(
-  files: readonly FileItem[],
-  filter: ListFilter,
-  collapsed: ReadonlySet<GroupId>,
-): ListRow[] {
+export function buildFileRows(files: readonly FileItem[], filter: ListFilter, collapsed: ReadonlySet<GroupId>): ListRow[] {
   const needle = filter.text.trim().toLowerCase();
   const members: Record<GroupId, number[]> = { conflicts: [], risky: [], changes: [], neverApply: [] };
   for (let i = 0; i < files.length; i++) {
@@ -74,9 +70,7 @@ export function buildFileRows(
     const expanded = !collapsed.has(group);
     rows.push({ type: 'group', group, count: indices.length, expanded });
     if (!expanded) continue;
-    indices.forEach((fileIndex, i) =>
-      rows.push({ type: 'file', group, fileIndex, posInGroup: i + 1, groupSize: indices.length }),
-    );
+    indices.forEach((fileIndex, i) => rows.push({ type: 'file', group, fileIndex, posInGroup: i + 1, groupSize: indices.length }));
   }
   return rows;
 }

@@ -3,13 +3,7 @@
  * fold the host's replies into it. The host is the authority on decisions: the webview
  * never guesses a decision, it shows what the reply says.
  */
-import type {
-  DecisionUpdate,
-  FileDiff,
-  FileItem,
-  ReviewState,
-  Totals,
-} from '../../../src/protocol/review';
+import type { DecisionUpdate, FileDiff, FileItem, ReviewState, Totals } from '../../../src/protocol/review';
 import { isExcludedFromApproveAll } from './fileRows';
 
 export interface ReviewData {

@@ -43,9 +43,7 @@ export function restoreViewState(raw: unknown): PersistedViewState {
     ? value.collapsedGroups.filter((g): g is GroupId => (GROUP_ORDER as readonly unknown[]).includes(g))
     : [];
   const focusedHunk =
-    typeof value.focusedHunk === 'number' && Number.isInteger(value.focusedHunk) && value.focusedHunk >= 1
-      ? value.focusedHunk
-      : undefined;
+    typeof value.focusedHunk === 'number' && Number.isInteger(value.focusedHunk) && value.focusedHunk >= 1 ? value.focusedHunk : undefined;
   return {
     version: 1,
     selectedPath: typeof value.selectedPath === 'string' ? value.selectedPath : undefined,
@@ -54,9 +52,7 @@ export function restoreViewState(raw: unknown): PersistedViewState {
     collapsedGroups: [...new Set(collapsed)],
     filter: {
       text: typeof filter.text === 'string' ? filter.text : '',
-      decision: (DECISION_FILTERS as readonly unknown[]).includes(filter.decision)
-        ? (filter.decision as DecisionFilter)
-        : 'all',
+      decision: (DECISION_FILTERS as readonly unknown[]).includes(filter.decision) ? (filter.decision as DecisionFilter) : 'all',
     },
     focusedHunk,
   };

@@ -42,12 +42,7 @@ export function computeWindow(input: WindowInput): RowWindow {
  * The scrollTop that brings row `index` fully into view with the least movement, or
  * undefined when it is already visible.
  */
-export function scrollTopToReveal(
-  index: number,
-  scrollTop: number,
-  viewportHeight: number,
-  rowHeight: number,
-): number | undefined {
+export function scrollTopToReveal(index: number, scrollTop: number, viewportHeight: number, rowHeight: number): number | undefined {
   const top = index * rowHeight;
   const bottom = top + rowHeight;
   if (top < scrollTop) return top;

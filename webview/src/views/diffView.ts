@@ -211,8 +211,10 @@ export class DiffView {
     this.meta.textContent = facts.join(' · ');
     const notes: HTMLElement[] = [];
     if (file.neverApply !== undefined) notes.push(el('li', { className: 'note-never', text: `Never applied: ${file.neverApply}` }));
-    for (const risk of file.risks) notes.push(el('li', { className: 'note-risk', text: `Needs a closer look (${risk.code}): ${risk.reason}` }));
-    if (file.validUtf8 === false) notes.push(el('li', { className: 'note-info', text: 'The file name is not valid UTF-8; it is shown approximately.' }));
+    for (const risk of file.risks)
+      notes.push(el('li', { className: 'note-risk', text: `Needs a closer look (${risk.code}): ${risk.reason}` }));
+    if (file.validUtf8 === false)
+      notes.push(el('li', { className: 'note-info', text: 'The file name is not valid UTF-8; it is shown approximately.' }));
     this.notes.replaceChildren(...notes);
     const decidable = file.neverApply === undefined;
     setDisabled(this.fileButtons[0], !decidable);
@@ -243,7 +245,11 @@ export class DiffView {
   }
 
   private showInfo(file: FileItem, diff: FileDiff): void {
-    const what = diff.binary ? 'Binary file: no text diff.' : diff.tooLarge ? 'Too large to show as a diff.' : 'No content changes to show.';
+    const what = diff.binary
+      ? 'Binary file: no text diff.'
+      : diff.tooLarge
+        ? 'Too large to show as a diff.'
+        : 'No content changes to show.';
     const rows: [string, string][] = [];
     if (diff.oldSize !== undefined) rows.push(['Size before', `${formatSize(diff.oldSize)} (${diff.oldSize} bytes)`]);
     if (diff.newSize !== undefined) rows.push(['Size after', `${formatSize(diff.newSize)} (${diff.newSize} bytes)`]);
@@ -291,7 +297,8 @@ export class DiffView {
       case 'approve':
       case 'reject': {
         const hunk = this.focusedHunkView();
-        if (file !== undefined && hunk !== undefined) this.events.decideHunk(file.path, hunk, command.type === 'approve' ? 'approved' : 'rejected');
+        if (file !== undefined && hunk !== undefined)
+          this.events.decideHunk(file.path, hunk, command.type === 'approve' ? 'approved' : 'rejected');
         return;
       }
       case 'nativeDiff':

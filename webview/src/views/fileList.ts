@@ -142,7 +142,14 @@ export class FileList {
       previous.length === this.rows.length &&
       previous.every((row, i) => {
         const next = this.rows[i];
-        return row.type === next.type && (row.type === 'group' ? row.group === (next as typeof row).group && row.count === (next as typeof row).count && row.expanded === (next as typeof row).expanded : row.fileIndex === (next as typeof row).fileIndex);
+        return (
+          row.type === next.type &&
+          (row.type === 'group'
+            ? row.group === (next as typeof row).group &&
+              row.count === (next as typeof row).count &&
+              row.expanded === (next as typeof row).expanded
+            : row.fileIndex === (next as typeof row).fileIndex)
+        );
       });
     const hadFocus = this.tree.contains(document.activeElement);
     if (sameShape) {
@@ -170,7 +177,9 @@ export class FileList {
   private indexOfKey(key: RowKey | undefined): number {
     if (key === undefined) return -1;
     return this.rows.findIndex((row) =>
-      'group' in key ? row.type === 'group' && row.group === key.group : row.type === 'file' && this.files[row.fileIndex]?.path === key.path,
+      'group' in key
+        ? row.type === 'group' && row.group === key.group
+        : row.type === 'file' && this.files[row.fileIndex]?.path === key.path,
     );
   }
 

@@ -54,12 +54,7 @@ export function renderGroupRow(row: HTMLElement, item: Extract<ListRow, { type: 
   setBadgeText(badge, String(item.count));
 }
 
-export function renderFileRow(
-  row: HTMLElement,
-  item: Extract<ListRow, { type: 'file' }>,
-  file: FileItem,
-  selected: boolean,
-): void {
+export function renderFileRow(row: HTMLElement, item: Extract<ListRow, { type: 'file' }>, file: FileItem, selected: boolean): void {
   if (row.dataset.rowType !== 'file') {
     row.replaceChildren(
       el('span', { className: 'kind' }),

@@ -22,16 +22,12 @@ export class ReasonPrompt {
       maxLength: MAX_REASON_LENGTH,
     });
     this.field.element.classList.add('reason-field');
-    this.element = el(
-      'div',
-      { className: 'reason-prompt', attrs: { role: 'group', 'aria-labelledby': 'reason-heading', hidden: '' } },
-      [
-        this.heading,
-        this.field.element,
-        createButton('Reject', { onClick: () => this.confirm() }),
-        createButton('Cancel', { appearance: 'secondary', onClick: () => this.close() }),
-      ],
-    );
+    this.element = el('div', { className: 'reason-prompt', attrs: { role: 'group', 'aria-labelledby': 'reason-heading', hidden: '' } }, [
+      this.heading,
+      this.field.element,
+      createButton('Reject', { onClick: () => this.confirm() }),
+      createButton('Cancel', { appearance: 'secondary', onClick: () => this.close() }),
+    ]);
     this.element.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {
         event.preventDefault();

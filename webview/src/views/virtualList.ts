@@ -31,10 +31,14 @@ export class VirtualList {
   constructor(private readonly options: VirtualListOptions) {
     this.sizer = el('div', { className: 'virtual-sizer', attrs: { role: 'none' } });
     options.viewport.append(this.sizer);
-    options.viewport.addEventListener('scroll', () => {
-      this.scheduleRender();
-      options.onScroll?.(options.viewport.scrollTop);
-    }, { passive: true });
+    options.viewport.addEventListener(
+      'scroll',
+      () => {
+        this.scheduleRender();
+        options.onScroll?.(options.viewport.scrollTop);
+      },
+      { passive: true },
+    );
     new ResizeObserver(() => this.scheduleRender()).observe(options.viewport);
   }
 
@@ -73,8 +77,7 @@ export class VirtualList {
   /** Scrolls the least needed to show `index` and renders it at once (so it can take focus). */
   reveal(index: number, align: 'nearest' | 'top' = 'nearest'): void {
     const { viewport, rowHeight } = this.options;
-    const target =
-      align === 'top' ? index * rowHeight : scrollTopToReveal(index, viewport.scrollTop, viewport.clientHeight, rowHeight);
+    const target = align === 'top' ? index * rowHeight : scrollTopToReveal(index, viewport.scrollTop, viewport.clientHeight, rowHeight);
     if (target !== undefined) viewport.scrollTop = target;
     this.render();
   }

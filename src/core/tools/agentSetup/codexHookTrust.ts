@@ -31,7 +31,11 @@ function sortedKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value && typeof value === 'object') {
     const object = value as { readonly [key: string]: Json };
-    return Object.fromEntries(Object.keys(object).sort().map((k) => [k, sortedKeys(object[k]!)]));
+    return Object.fromEntries(
+      Object.keys(object)
+        .sort()
+        .map((k) => [k, sortedKeys(object[k]!)]),
+    );
   }
   return value;
 }
@@ -43,7 +47,9 @@ export function codexPreToolUseHookHash(hook: CodexCommandHook): string {
     matcher: hook.matcher,
     hooks: [{ type: 'command', command: hook.command, timeout: hook.timeoutSec, async: false }],
   };
-  return `sha256:${createHash('sha256').update(JSON.stringify(sortedKeys(identity))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify(sortedKeys(identity)))
+    .digest('hex')}`;
 }
 
 /** Codex's key for the first handler of the `groupIndex`-th PreToolUse group of `configFile`. */

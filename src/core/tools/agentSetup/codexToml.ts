@@ -229,10 +229,14 @@ function assertNoConflict(statements: readonly Statement[], file: string, hookKe
     if (s.kind === 'key' && (same(s.path, ['mcp_servers']) || same(s.path, ['hooks']) || same(s.path, ['hooks', 'PreToolUse']))) {
       throw fix(s, `sets ${s.path.join('.')} as an inline value, to which the set-up cannot add its own table`);
     }
-    if (s.kind === 'key' && same(s.path, ['hooks', 'state'])) throw fix(s, 'sets hooks.state as an inline value, to which the set-up cannot add the trust record of its hook');
-    if (startsWith(s.path, ['hooks', 'state', hookKey])) throw fix(s, `already holds Codex's hook state for ${hookKey}, which the set-up writes for its own hook`);
-    if (s.kind === 'table' && same(s.path, ['hooks', 'PreToolUse'])) throw fix(s, 'makes hooks.PreToolUse a single table; Codex expects [[hooks.PreToolUse]] groups');
-    if (s.kind === 'array-table' && (same(s.path, ['mcp_servers']) || same(s.path, ['hooks']))) throw fix(s, `makes ${s.path.join('.')} an array of tables`);
+    if (s.kind === 'key' && same(s.path, ['hooks', 'state']))
+      throw fix(s, 'sets hooks.state as an inline value, to which the set-up cannot add the trust record of its hook');
+    if (startsWith(s.path, ['hooks', 'state', hookKey]))
+      throw fix(s, `already holds Codex's hook state for ${hookKey}, which the set-up writes for its own hook`);
+    if (s.kind === 'table' && same(s.path, ['hooks', 'PreToolUse']))
+      throw fix(s, 'makes hooks.PreToolUse a single table; Codex expects [[hooks.PreToolUse]] groups');
+    if (s.kind === 'array-table' && (same(s.path, ['mcp_servers']) || same(s.path, ['hooks'])))
+      throw fix(s, `makes ${s.path.join('.')} an array of tables`);
     if (s.kind === 'key' && s.path[s.path.length - 1] === 'command' && /\bhook claude( \|\| exit 2)?["']/.test(s.text)) {
       throw fix(s, 'already runs the agent-sandbox hook outside the set-up block (it would run twice)');
     }
@@ -262,7 +266,11 @@ function locateBlock(text: string, file: string): Located {
  * The file's new text with our block added or refreshed in place. `file` is the config.toml's
  * absolute path; the block's hook is numbered after the person's PreToolUse groups above it.
  */
-export function codexConfigWithSetup(before: string | undefined, file: string, input: Omit<CodexBlockInput, 'configFile' | 'groupIndex'>): string {
+export function codexConfigWithSetup(
+  before: string | undefined,
+  file: string,
+  input: Omit<CodexBlockInput, 'configFile' | 'groupIndex'>,
+): string {
   const text = before ?? '';
   const located = locateBlock(text, file);
   const { lines } = located;
@@ -270,7 +278,9 @@ export function codexConfigWithSetup(before: string | undefined, file: string, i
   const statements = scanToml(outside.join('\n'), file);
   // Lines before the block keep their numbers in `outside`; all of them come first when the block is appended.
   const blockLine = located.block ? located.block.begin + 1 : Infinity;
-  const groupIndex = statements.filter((s) => s.kind === 'array-table' && same(s.path, ['hooks', 'PreToolUse']) && s.line < blockLine).length;
+  const groupIndex = statements.filter(
+    (s) => s.kind === 'array-table' && same(s.path, ['hooks', 'PreToolUse']) && s.line < blockLine,
+  ).length;
   const blockInput: CodexBlockInput = { ...input, configFile: file, groupIndex };
   assertNoConflict(statements, file, codexBlockHookKey(blockInput));
   const block = codexBlock(blockInput);

@@ -53,10 +53,15 @@ export function geminiSwitchOff(file: string, text: string): string | undefined 
   const config = parseJsonSettings(file, text) ?? {};
   const hooksConfig = config.hooksConfig;
   if (hooksConfig === undefined) return undefined;
-  if (!isObject(hooksConfig)) throw new SetupFileError(`In ${file}, "hooksConfig" is not a JSON object. Fix it, then run the set-up again; nothing was written.`);
-  if (hooksConfig.enabled === false) return refusal(file, 'sets "hooksConfig": {"enabled": false}', 'Remove "enabled" from "hooksConfig" (or set it to true).');
+  if (!isObject(hooksConfig))
+    throw new SetupFileError(`In ${file}, "hooksConfig" is not a JSON object. Fix it, then run the set-up again; nothing was written.`);
+  if (hooksConfig.enabled === false)
+    return refusal(file, 'sets "hooksConfig": {"enabled": false}', 'Remove "enabled" from "hooksConfig" (or set it to true).');
   const disabled = hooksConfig.disabled;
-  if (disabled !== undefined && !Array.isArray(disabled)) throw new SetupFileError(`In ${file}, "hooksConfig.disabled" is not a JSON array. Fix it, then run the set-up again; nothing was written.`);
+  if (disabled !== undefined && !Array.isArray(disabled))
+    throw new SetupFileError(
+      `In ${file}, "hooksConfig.disabled" is not a JSON array. Fix it, then run the set-up again; nothing was written.`,
+    );
   if (disabled?.includes(MCP_SERVER_NAME)) {
     return refusal(file, `lists "${MCP_SERVER_NAME}" in "hooksConfig.disabled"`, `Remove "${MCP_SERVER_NAME}" from that list.`);
   }
@@ -70,13 +75,17 @@ export function codexSwitchOff(file: string, text: string): string | undefined {
     const value = s.text.slice(s.text.indexOf('=') + 1);
     const dotted = s.path.length === 2 && s.path[0] === 'features' && s.path[1] === 'codex_hooks' && /^\s*false\b/.test(value);
     const inline = s.path.length === 1 && s.path[0] === 'features' && /\bcodex_hooks\s*=\s*false\b/.test(value);
-    if (dotted || inline) return refusal(file, `line ${s.line} (${s.text}) sets [features] codex_hooks = false`, 'Remove that line (or set it to true).');
+    if (dotted || inline)
+      return refusal(file, `line ${s.line} (${s.text}) sets [features] codex_hooks = false`, 'Remove that line (or set it to true).');
   }
   return undefined;
 }
 
 /** The files, workspace and user level, whose switches can turn this agent's hook off. */
-export function switchFiles(agent: 'claude' | 'codex' | 'gemini', roots: { workspaceRoot: string; userHome: string; codexHome: string }): SwitchFile[] {
+export function switchFiles(
+  agent: 'claude' | 'codex' | 'gemini',
+  roots: { workspaceRoot: string; userHome: string; codexHome: string },
+): SwitchFile[] {
   const { workspaceRoot: ws, userHome, codexHome } = roots;
   switch (agent) {
     case 'claude':
@@ -87,7 +96,10 @@ export function switchFiles(agent: 'claude' | 'codex' | 'gemini', roots: { works
         path.join(userHome, '.claude', 'settings.local.json'),
       ].map((p) => ({ path: p, read: claudeSwitchOff }));
     case 'gemini':
-      return [path.join(ws, '.gemini', 'settings.json'), path.join(userHome, '.gemini', 'settings.json')].map((p) => ({ path: p, read: geminiSwitchOff }));
+      return [path.join(ws, '.gemini', 'settings.json'), path.join(userHome, '.gemini', 'settings.json')].map((p) => ({
+        path: p,
+        read: geminiSwitchOff,
+      }));
     case 'codex':
       return [path.join(codexHome, 'config.toml'), path.join(ws, '.codex', 'config.toml')].map((p) => ({ path: p, read: codexSwitchOff }));
   }

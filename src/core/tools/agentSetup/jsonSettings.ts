@@ -31,9 +31,12 @@ export function parseJsonSettings(file: string, text: string | undefined): JsonO
   try {
     parsed = JSON.parse(text) as unknown;
   } catch (err) {
-    throw new SetupFileError(`${file} is not valid JSON (${(err as Error).message}). Fix or move it, then run the set-up again; nothing was written.`);
+    throw new SetupFileError(
+      `${file} is not valid JSON (${(err as Error).message}). Fix or move it, then run the set-up again; nothing was written.`,
+    );
   }
-  if (!isObject(parsed)) throw new SetupFileError(`${file} does not hold a JSON object. Fix or move it, then run the set-up again; nothing was written.`);
+  if (!isObject(parsed))
+    throw new SetupFileError(`${file} does not hold a JSON object. Fix or move it, then run the set-up again; nothing was written.`);
   return parsed;
 }
 
@@ -45,14 +48,16 @@ export function formatJsonSettings(config: JsonObject | undefined): string | und
 function objectAt(config: JsonObject, key: string, file: string): JsonObject {
   const value = config[key];
   if (value === undefined) return {};
-  if (!isObject(value)) throw new SetupFileError(`In ${file}, "${key}" is not a JSON object. Fix it, then run the set-up again; nothing was written.`);
+  if (!isObject(value))
+    throw new SetupFileError(`In ${file}, "${key}" is not a JSON object. Fix it, then run the set-up again; nothing was written.`);
   return value;
 }
 
 function arrayAt(config: JsonObject, key: string, file: string): unknown[] {
   const value = config[key];
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new SetupFileError(`In ${file}, "${key}" is not a JSON array. Fix it, then run the set-up again; nothing was written.`);
+  if (!Array.isArray(value))
+    throw new SetupFileError(`In ${file}, "${key}" is not a JSON array. Fix it, then run the set-up again; nothing was written.`);
   return value;
 }
 

@@ -130,7 +130,8 @@ export function setupRoot(agent: SetupAgent, ctx: Pick<SetupContext, 'workspaceR
  */
 export function assertNoLinkBetween(root: string, file: string): void {
   const rel = path.relative(root, path.dirname(file));
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new SetupFileError(`${file} is not inside ${root}; the set-up writes only there.`);
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new SetupFileError(`${file} is not inside ${root}; the set-up writes only there.`);
   let dir = root;
   for (const name of rel ? rel.split(path.sep) : []) {
     dir = path.join(dir, name);
@@ -146,7 +147,8 @@ export function assertNoLinkBetween(root: string, file: string): void {
         `${dir} is a symbolic link. The set-up writes ${file} only through real folders, so that it cannot write somewhere else; replace the link by a folder (copy what it points to), then run again. Nothing was written.`,
       );
     }
-    if (!st.isDirectory()) throw new SetupFileError(`${dir} is not a folder, so ${file} cannot be written; move it away, then run again. Nothing was written.`);
+    if (!st.isDirectory())
+      throw new SetupFileError(`${dir} is not a folder, so ${file} cannot be written; move it away, then run again. Nothing was written.`);
   }
 }
 
@@ -161,10 +163,13 @@ export function readSettingsFile(file: string, root?: string): string | undefine
     throw err;
   }
   if (st.isSymbolicLink()) {
-    throw new SetupFileError(`${file} is a symbolic link. The set-up edits only regular files, so that it cannot write somewhere else; replace the link by the file it points to, then run again.`);
+    throw new SetupFileError(
+      `${file} is a symbolic link. The set-up edits only regular files, so that it cannot write somewhere else; replace the link by the file it points to, then run again.`,
+    );
   }
   if (!st.isFile()) throw new SetupFileError(`${file} is not a regular file; move it away, then run again.`);
-  if (st.size > MAX_SETTINGS_BYTES) throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
+  if (st.size > MAX_SETTINGS_BYTES)
+    throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
   return readNoFollow(file);
 }
 
@@ -174,7 +179,8 @@ function readNoFollow(file: string): string {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new SetupFileError(`${file} is not a regular file; move it away, then run again.`);
-    if (st.size > MAX_SETTINGS_BYTES) throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
+    if (st.size > MAX_SETTINGS_BYTES)
+      throw new SetupFileError(`${file} is larger than ${MAX_SETTINGS_BYTES} bytes, which no settings file is; check it, then run again.`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -227,23 +233,42 @@ function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transf
     case 'claude':
       return undo
         ? [
-            jsonTransform((c, f) => withoutListed(withoutHookEntry(c, f, 'PreToolUse', 'claude'), f, 'enabledMcpjsonServers', MCP_SERVER_NAME)),
+            jsonTransform((c, f) =>
+              withoutListed(withoutHookEntry(c, f, 'PreToolUse', 'claude'), f, 'enabledMcpjsonServers', MCP_SERVER_NAME),
+            ),
             jsonTransform((c, f) => withoutMcpServer(c, f, 'mcpServers')),
           ]
         : [
             jsonTransform((c, f) =>
-              withListed(withHookEntry(c, f, 'PreToolUse', claudeHookEntry(hookCommandLine(ctx.launcher, 'claude')), 'claude'), f, 'enabledMcpjsonServers', MCP_SERVER_NAME),
+              withListed(
+                withHookEntry(c, f, 'PreToolUse', claudeHookEntry(hookCommandLine(ctx.launcher, 'claude')), 'claude'),
+                f,
+                'enabledMcpjsonServers',
+                MCP_SERVER_NAME,
+              ),
             ),
             jsonTransform((c, f) => withMcpServer(c, f, 'mcpServers', mcpServer(ctx))),
           ];
     case 'codex':
-      return [undo ? codexConfigWithoutSetup : (before, file) => codexConfigWithSetup(before, file, { launcher: ctx.launcher, hookLine: hookCommandLine(ctx.launcher, 'claude') })];
+      return [
+        undo
+          ? codexConfigWithoutSetup
+          : (before, file) =>
+              codexConfigWithSetup(before, file, { launcher: ctx.launcher, hookLine: hookCommandLine(ctx.launcher, 'claude') }),
+      ];
     case 'gemini': {
       const event = 'BeforeTool';
       return [
         undo
           ? jsonTransform((c, f) => withoutMcpServer(withoutHookEntry(c, f, event, GEMINI_DIALECT), f, 'mcpServers'))
-          : jsonTransform((c, f) => withMcpServer(withHookEntry(c, f, event, geminiHookEntry(hookCommandLine(ctx.launcher, GEMINI_DIALECT)), GEMINI_DIALECT), f, 'mcpServers', mcpServer(ctx))),
+          : jsonTransform((c, f) =>
+              withMcpServer(
+                withHookEntry(c, f, event, geminiHookEntry(hookCommandLine(ctx.launcher, GEMINI_DIALECT)), GEMINI_DIALECT),
+                f,
+                'mcpServers',
+                mcpServer(ctx),
+              ),
+            ),
       ];
     }
   }
@@ -252,7 +277,9 @@ function transforms(agent: SetupAgent, ctx: SetupContext, undo: boolean): Transf
 function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[] {
   if (undo) {
     return agent === 'codex'
-      ? ["The hook's trust record goes with the block. A trust you gave the hook yourself in Codex's /hooks screen, kept under [hooks.state] outside the block, is yours and stays (it no longer matches any hook)."]
+      ? [
+          "The hook's trust record goes with the block. A trust you gave the hook yourself in Codex's /hooks screen, kept under [hooks.state] outside the block, is yours and stays (it no longer matches any hook).",
+        ]
       : [];
   }
   switch (agent) {
@@ -263,12 +290,14 @@ function warnings(agent: SetupAgent, ctx: SetupContext, undo: boolean): string[]
       ];
     case 'codex': {
       const out = [
-        "Codex runs shell commands in its own sandbox, which cannot reach the container engine, so every command the hook hands back would fail. Let Agent Sandbox confine them instead: start Codex with `--sandbox danger-full-access` (or set sandbox_mode = \"danger-full-access\" in config.toml). This is not written for you.",
+        'Codex runs shell commands in its own sandbox, which cannot reach the container engine, so every command the hook hands back would fail. Let Agent Sandbox confine them instead: start Codex with `--sandbox danger-full-access` (or set sandbox_mode = "danger-full-access" in config.toml). This is not written for you.',
         "Codex runs a hook only when config.toml holds its trust record; the block holds Codex's record for exactly the hook it adds (what Codex's /hooks screen writes after review), so confirming this diff is trusting the hook. If the hook's line is changed by hand, or a [[hooks.PreToolUse]] group is added above the block, the record no longer matches and Codex skips the hook without a word: shell commands then run on this machine, outside the sandbox. Run the set-up again, or trust the hook in /hooks.",
         'The MCP server serves the folder Codex is started in; a folder without a running sandbox gets its tools refused with the reason.',
       ];
       if (fs.existsSync(path.join(ctx.codexHome, 'hooks.json'))) {
-        out.push(`${path.join(ctx.codexHome, 'hooks.json')} exists too: Codex runs the hooks of both files. If it holds an agent-sandbox hook, every call is checked twice; remove one of them.`);
+        out.push(
+          `${path.join(ctx.codexHome, 'hooks.json')} exists too: Codex runs the hooks of both files. If it holds an agent-sandbox hook, every call is checked twice; remove one of them.`,
+        );
       }
       return out;
     }
@@ -319,7 +348,10 @@ function makeFoldersBelow(root: string, dir: string): void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const st = fs.lstatSync(at);
-    if (!st.isDirectory()) throw new SetupFileError(`${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; the set-up writes only through real folders. Nothing more was written.`);
+    if (!st.isDirectory())
+      throw new SetupFileError(
+        `${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; the set-up writes only through real folders. Nothing more was written.`,
+      );
   }
 }
 
@@ -335,7 +367,9 @@ export class StalePlanError extends Error {
 export function applySetupPlan(plan: SetupPlan): void {
   for (const edit of plan.edits) {
     if (readSettingsFile(edit.path, plan.root) !== edit.before) {
-      throw new StalePlanError(`${edit.path} changed since the set-up was planned; nothing more was written. Run the set-up again to see the new diff.`);
+      throw new StalePlanError(
+        `${edit.path} changed since the set-up was planned; nothing more was written. Run the set-up again to see the new diff.`,
+      );
     }
   }
   for (const edit of plan.edits) {
