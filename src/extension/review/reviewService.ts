@@ -21,7 +21,8 @@ import {
   type FileItem,
   type ReviewState,
 } from '../../protocol/review';
-import { combineDecisions, conflictInfo, policySummary, toFileItem, toHunkView, totalsOf } from './viewModel';
+import { totalsOf } from '../../protocol/review';
+import { combineDecisions, conflictInfo, policySummary, toFileItem, toHunkView } from './viewModel';
 
 export interface ReviewServiceDeps {
   /** The airlock of the workspace's session, or undefined when there is none. */

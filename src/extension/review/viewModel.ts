@@ -13,7 +13,6 @@ import type {
   FileItem,
   HunkView,
   PolicySummary,
-  Totals,
 } from '../../protocol/review';
 
 /** What the view model needs to know about one file's decisions. */
@@ -60,33 +59,6 @@ export function toFileItem(entry: ChangeEntry, decision: FileDecision, hunkCount
   if (!Buffer.from(entry.path, 'utf8').equals(entry.rawPath)) item.validUtf8 = false;
   if (conflict) item.conflict = conflict;
   return item;
-}
-
-export function totalsOf(files: readonly FileItem[]): Totals {
-  const t = {
-    files: 0,
-    added: 0,
-    modified: 0,
-    deleted: 0,
-    risky: 0,
-    neverApply: 0,
-    approved: 0,
-    rejected: 0,
-    partial: 0,
-    pending: 0,
-    conflicts: 0,
-  };
-  for (const f of files) {
-    t.files++;
-    if (f.kind === 'added') t.added++;
-    else if (f.kind === 'deleted') t.deleted++;
-    else t.modified++;
-    if (f.risks.length) t.risky++;
-    if (f.neverApply) t.neverApply++;
-    t[f.decision]++;
-    if (f.conflict) t.conflicts++;
-  }
-  return t;
 }
 
 export function policySummary(policy: Policy): PolicySummary {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChangeEntry } from '../../../src/core/airlock';
-import { combineDecisions, conflictInfo, diffLines, toFileItem, totalsOf } from '../../../src/extension/review/viewModel';
+import { totalsOf } from '../../../src/protocol/review';
+import { combineDecisions, conflictInfo, diffLines, toFileItem } from '../../../src/extension/review/viewModel';
 
 function fileEntry(over: Partial<ChangeEntry> & Pick<ChangeEntry, 'path' | 'kind'>): ChangeEntry {
   return { rawPath: Buffer.from(over.path), risks: [], neverApply: [], fingerprint: 'f', ...over } as ChangeEntry;

@@ -1,5 +1,5 @@
 /** Small builders for the webview's view-model types, used by the unit tests. */
-import type { FileItem, HunkView, Totals } from '../../../src/protocol/review';
+import { emptyTotals, type FileItem, type HunkView, type Totals } from '../../../src/protocol/review';
 
 export function file(path: string, overrides: Partial<FileItem> = {}): FileItem {
   return { path, kind: 'modified', size: 100, risks: [], decision: 'pending', hunkCount: 1, ...overrides };
@@ -21,18 +21,5 @@ export function hunk(index: number, lines: number, overrides: Partial<HunkView> 
 }
 
 export function totals(overrides: Partial<Totals> = {}): Totals {
-  return {
-    files: 0,
-    added: 0,
-    modified: 0,
-    deleted: 0,
-    risky: 0,
-    neverApply: 0,
-    approved: 0,
-    rejected: 0,
-    partial: 0,
-    pending: 0,
-    conflicts: 0,
-    ...overrides,
-  };
+  return { ...emptyTotals(), ...overrides };
 }

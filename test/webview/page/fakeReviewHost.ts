@@ -23,6 +23,7 @@ import {
   type RequestResult,
   type ReviewState,
   type Totals,
+  totalsOf,
 } from '../../../src/protocol/review';
 
 export interface FakeHostConfig {
@@ -215,30 +216,7 @@ export class FakeReviewHost {
   }
 
   totals(): Totals {
-    const t = {
-      files: 0,
-      added: 0,
-      modified: 0,
-      deleted: 0,
-      risky: 0,
-      neverApply: 0,
-      approved: 0,
-      rejected: 0,
-      partial: 0,
-      pending: 0,
-      conflicts: 0,
-    };
-    for (const { item } of this.records) {
-      t.files++;
-      if (item.kind === 'added') t.added++;
-      else if (item.kind === 'deleted') t.deleted++;
-      else t.modified++;
-      if (item.risks.length > 0) t.risky++;
-      if (item.neverApply !== undefined) t.neverApply++;
-      if (item.conflict) t.conflicts++;
-      t[item.decision]++;
-    }
-    return t;
+    return totalsOf(this.records.map((r) => r.item));
   }
 
   state(): ReviewState {
