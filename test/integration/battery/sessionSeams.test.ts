@@ -48,7 +48,7 @@ describe('the session helper runs the moved scripts with their inputs as argumen
     // The file exists under its literal name in the copy, and the command substitutions never ran.
     const listed = await sh(session, 'ls -1 /workspace');
     assert.ok(listed.out.split('\n').includes(hostile), listed.out);
-    const ran = await sh(session, "find / /workspace /tmp "$HOME" -xdev -name 'pwned*' 2>/dev/null; true");
+    const ran = await sh(session, "find / /workspace /tmp ~ -xdev -name 'pwned*' 2>/dev/null; true");
     assert.equal(ran.out, '', `the path ran as a command: ${ran.out}`);
     assert.deepEqual(treeListing(battery.workspace), before, 'the real workspace changed');
   });
