@@ -62,7 +62,10 @@ describe('the session helper runs the moved scripts with their inputs as argumen
   });
 
   test('a read through a symlinked folder is refused with the link named, not followed', async () => {
-    assert.equal((await sh(session, 'mkdir -p /tmp/elsewhere && echo secret > /tmp/elsewhere/s && ln -s /tmp/elsewhere /workspace/link')).code, 0);
+    assert.equal(
+      (await sh(session, 'mkdir -p /tmp/elsewhere && echo secret > /tmp/elsewhere/s && ln -s /tmp/elsewhere /workspace/link')).code,
+      0,
+    );
     const r = await session.helper(READ_FILE_SCRIPT, ['link/s', '1000']);
     assert.equal(r.exitCode, FILE_EXIT.symlink);
     assert.equal(r.stderr.toString(), 'link');
@@ -80,7 +83,15 @@ describe('the session helper runs the moved scripts with their inputs as argumen
 
   test('a growing file is read only up to the size checked, in bounded time', async () => {
     // A process in the sandbox appends without end while the host reads.
-    assert.equal((await sh(session, 'echo start > /workspace/grow; (while :; do echo more; done >> /workspace/grow) >/dev/null 2>&1 & echo $! > /tmp/grow.pid')).code, 0);
+    assert.equal(
+      (
+        await sh(
+          session,
+          'echo start > /workspace/grow; (while :; do echo more; done >> /workspace/grow) >/dev/null 2>&1 & echo $! > /tmp/grow.pid',
+        )
+      ).code,
+      0,
+    );
     try {
       const { value, ms } = await timed(() => tryReadSandboxFile(session, 'grow'));
       assert.ok(ms < BOUND_MS, `the read took ${ms} ms`);

@@ -31,9 +31,12 @@ function label(message: unknown): string {
 
 function refused(message: unknown): string {
   let parsed: ReturnType<typeof parseWebviewMessage>;
-  assert.doesNotThrow(() => {
-    parsed = parseWebviewMessage(message);
-  }, `threw on ${label(message)}`);
+  assert.doesNotThrow(
+    () => {
+      parsed = parseWebviewMessage(message);
+    },
+    `threw on ${label(message)}`,
+  );
   assert.equal(parsed!.ok, false, `accepted ${label(message)}`);
   return parsed!.ok ? '' : parsed!.error;
 }
