@@ -167,9 +167,12 @@ export class SandboxSession {
     return path.join(this.dir, OVER_DISK_CAP_MARK);
   }
 
-  /** Runs an argv in the sandbox. The argv is never joined into a shell line. */
-  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    // The disk cap is checked after every command; a session over it refuses more work.
+  /**
+   * Refuses work that would add to the copy while the session is over its disk cap: commands
+   * (run) and the file tools' writes. Reads, listing, apply and discard go on, since they are
+   * how the person gets back under it.
+   */
+  refuseIfOverDiskCap(): void {
     if (this.isOverDiskCap()) {
       throw new SandboxError(
         'DISK_CAP_EXCEEDED',
@@ -177,6 +180,12 @@ export class SandboxSession {
         'Review and apply or discard the pending changes, or reset the sandbox.',
       );
     }
+  }
+
+  /** Runs an argv in the sandbox. The argv is never joined into a shell line. */
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    // The disk cap is checked after every command; a session over it refuses more work.
+    this.refuseIfOverDiskCap();
     const startedAt = Date.now();
     const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;
     // One tracker for the whole call, even if another object takes it over meanwhile.

@@ -183,6 +183,9 @@ function auditFileTool(session: SandboxSession, tool: string, rel: string): void
 }
 
 async function writeFile(session: SandboxSession, input: z.infer<typeof WriteFileInput>): Promise<ToolOutcome> {
+  // The agent's writes stop at the disk cap as its commands do (the person's rejections,
+  // which write the base back, go on: they are how the copy gets back under it).
+  session.refuseIfOverDiskCap();
   const rel = sandboxRelativePath(input.path, session.workspaceRoot);
   const existed = await existsInSandbox(session, rel);
   const bytes = Buffer.from(input.content, 'utf8');
@@ -202,6 +205,7 @@ function countOccurrences(text: string, needle: string): number {
 }
 
 async function editFile(session: SandboxSession, input: z.infer<typeof EditFileInput>): Promise<ToolOutcome> {
+  session.refuseIfOverDiskCap();
   const rel = sandboxRelativePath(input.path, session.workspaceRoot);
   const bytes = await readSandboxFile(session, rel);
   if (looksBinary(bytes)) return errorOutcome(`${rel} is a binary file; edit_file only edits text.`);

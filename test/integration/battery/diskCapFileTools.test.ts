@@ -3,12 +3,8 @@
  * over its soft cap is marked, and from then on `run` refuses every command until changes
  * are applied or discarded (README, "The disk cap"). The editor's language model tools see
  * the mark through the health check. The MCP server and the hooks attach for each call
- * without a health check, and their write_file and edit_file write through the session's
- * helper, which does not look at the mark.
- *
- * This file reproduces the gap: it passes while the file tools write past the mark. Once they
- * refuse, flip its last assertions (each write_file answers an error naming the disk cap,
- * and no file is written).
+ * without a health check: their write_file and edit_file must refuse on their own, as `run`
+ * does, and write nothing.
  *
  * The mark is written here the way `run` writes it after a command that crossed the cap,
  * so that the test does not depend on whether this machine can make the hard cap.
@@ -21,7 +17,7 @@ import { SandboxError } from '../../../src/core/errors';
 import { STATE_FILE } from '../../../src/core/session/state';
 import { invokeTool } from '../../../src/core/tools/handlers';
 import { attachingToolHost } from '../../../src/core/tools/sessionHost';
-import { sh, startBatterySession, type BatterySession } from '../support/battery';
+import { startBatterySession, type BatterySession } from '../support/battery';
 
 let battery: BatterySession;
 
@@ -31,7 +27,7 @@ before(async () => {
 
 after(() => battery?.dispose());
 
-test('a session over its soft disk cap refuses commands, and its MCP write_file writes on (reproduction)', async (t) => {
+test("a session over its soft disk cap refuses commands and the file tools' writes alike", async (t) => {
   const { session, workspace, policy } = battery;
   fs.writeFileSync(path.join(session.dir, 'over-disk-cap'), String(5 * 1024 * 1024));
   assert.equal(session.isOverDiskCap(), true);
@@ -47,18 +43,22 @@ test('a session over its soft disk cap refuses commands, and its MCP write_file 
   const host = attachingToolHost(workspace, () => policy);
   try {
     const content = 'x'.repeat(1024 * 1024);
-    const outcomes: Awaited<ReturnType<typeof invokeTool>>[] = [];
-    for (let i = 0; i < 3; i++) outcomes.push(await invokeTool(host, 'write_file', { path: `past-the-cap-${i}.txt`, content }));
-    for (const outcome of outcomes) assert.equal(outcome.isError, false, outcome.text);
-    // run is still refused: only the file tools go on.
-    await assert.rejects(
-      () => sh(session, 'true'),
-      (err: unknown) => err instanceof SandboxError && err.code === 'DISK_CAP_EXCEEDED',
-    );
     for (let i = 0; i < 3; i++) {
-      const r = await session.helper({ name: 'agent-sandbox-test-size', text: 'wc -c < "/workspace/$1"' }, [`past-the-cap-${i}.txt`]);
-      assert.equal(r.stdout.toString().trim(), String(1024 * 1024), `past-the-cap-${i}.txt`);
+      const outcome = await invokeTool(host, 'write_file', { path: `past-the-cap-${i}.txt`, content });
+      assert.equal(outcome.isError, true, outcome.text);
+      assert.match(outcome.text, /disk cap of 4 MiB/);
     }
+    const edit = await invokeTool(host, 'edit_file', { path: 'small.txt', oldText: 'small', newText: 'x'.repeat(1024 * 1024) });
+    assert.equal(edit.isError, true, edit.text);
+    assert.match(edit.text, /disk cap of 4 MiB/);
+    // Reads go on: they are how the person and the agent see what to discard.
+    const read = await invokeTool(host, 'read_file', { path: 'small.txt' });
+    assert.equal(read.isError, false, read.text);
+    assert.match(read.text, /small/);
+
+    const listing = await session.helper({ name: 'agent-sandbox-test-list', text: 'ls -A /workspace; wc -c < /workspace/small.txt' }, []);
+    assert.doesNotMatch(listing.stdout.toString(), /past-the-cap/);
+    assert.match(listing.stdout.toString(), /\n6\n$/, 'small.txt keeps its 6 bytes');
   } finally {
     await host.close();
   }
