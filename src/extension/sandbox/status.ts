@@ -136,7 +136,7 @@ export type TooltipCommand = (typeof TOOLTIP_COMMANDS)[number];
 
 /** Escapes text so markdown shows it as written (a `[x](command:…)` in a message stays text). */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~$]/g, '\\$&');
+  return text.replace(/[\\`*_{}[\]()#!|<>~$]/g, '\\$&');
 }
 
 /**
