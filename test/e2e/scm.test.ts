@@ -158,7 +158,7 @@ test(
         await readStatusBarItem(page, '4 pending', 30_000);
 
         // The Source Control view: each file in one group; the new executable needs a closer look.
-        await runCommand(page, 'View: Show Source Control');
+        await runCommand(page, 'Source Control: Focus on Changes View');
         await waitForGroups(page, { 'Needs a Closer Look': ['deploy.sh'], Pending: ['created.txt', 'notes.txt', 'obsolete.txt'] });
         // The closer-look group offers no Approve All; the Pending group does.
         const groupRow = (label: string) =>
@@ -182,7 +182,7 @@ test(
         assert.ok(!existsSync(join(workspace, 'created.txt')), 'approving must not write the real tree');
 
         // The gutter of the real notes.txt marks the two lines the sandbox would change.
-        await runCommand(page, 'View: Show Explorer');
+        await runCommand(page, /^(File: )?Focus on Files Explorer$/);
         const notesInExplorer = page
           .locator('.explorer-folders-view .monaco-list-row')
           .filter({ hasText: /^notes\.txt/ })
@@ -195,8 +195,26 @@ test(
           .waitFor({ timeout: timeouts.ui });
         const gutter = page.locator('.editor-instance .monaco-editor .margin-view-overlays .dirty-diff-glyph');
         await gutter.first().waitFor({ timeout: 30_000 });
-        const marked = await gutter.count();
-        assert.ok(marked >= 2, `the gutter should mark lines 3 and 30 (saw ${marked} marks)`);
+        // Line 3 is in view at the top; line 30 after moving to the end (the top mark scrolls away).
+        const markTop = async () => (await gutter.first().boundingBox())?.y ?? -1;
+        const line3 = page
+          .locator('.editor-instance .monaco-editor .view-line')
+          .filter({ hasText: /^line\s3$/ })
+          .first();
+        assert.ok(Math.abs((await markTop()) - ((await line3.boundingBox())?.y ?? 0)) < 4, 'the gutter mark should sit on line 3');
+        await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+End');
+        const line30 = page
+          .locator('.editor-instance .monaco-editor .view-line')
+          .filter({ hasText: /^line\s30$/ })
+          .first();
+        await line30.waitFor({ timeout: timeouts.ui });
+        const deadline = Date.now() + timeouts.ui;
+        while (Math.abs((await markTop()) - ((await line30.boundingBox())?.y ?? 0)) >= 4) {
+          if (Date.now() > deadline) throw new Error('the gutter marks no change on line 30');
+          await new Promise((done) => setTimeout(done, 200));
+        }
+        await page.keyboard.press('Control+Home');
         // The Explorer badge on the pending file, and none on a file the sandbox left alone.
         const badge = await badgeOf(notesInExplorer);
         assert.match(badge, /"S"/, `notes.txt should carry the sandbox badge (saw ${badge || 'nothing'})`);
@@ -209,7 +227,7 @@ test(
         assert.doesNotMatch(readmeBadge, /"S"/);
 
         // The Source Control view with the gutter beside it, for the README.
-        await runCommand(page, 'View: Show Source Control');
+        await runCommand(page, 'Source Control: Focus on Changes View');
         await waitForGroups(page, {
           'Needs a Closer Look': ['deploy.sh'],
           Pending: ['notes.txt', 'obsolete.txt'],
