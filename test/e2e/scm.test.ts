@@ -270,6 +270,11 @@ test(
         await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
         await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
         await readStatusBarItem(page, 'Sandbox: on');
+        // The view's badge and the panel's header count the same pending files.
+        const header = await panel.locator('.totals').first().textContent();
+        assert.match(header ?? '', /4 changed · 1 approved · 1 rejected · 2 pending/);
+        const scmBadge = page.locator('.part.activitybar .action-item').filter({ has: page.locator('[aria-label^="Source Control"]') });
+        assert.equal((await scmBadge.locator('.badge-content').first().textContent())?.trim(), '2');
         await session.screenshot('review-from-status-bar');
       },
     );

@@ -90,8 +90,9 @@ export class SandboxSourceControl extends Disposable implements vscode.QuickDiff
   private render(): void {
     const { groups, totals } = this.model.current;
     for (const id of SCM_GROUPS) this.groups[id].resourceStates = groups[id].map((f) => this.resourceOf(f));
-    // The view's badge counts what still waits for a decision, as the panel's "pending" total.
-    this.scm.count = totals.pending;
+    // The view's badge counts what still waits for a decision, as the panel's header counts
+    // "pending": undecided files and files decided only in parts.
+    this.scm.count = totals.pending + totals.partial;
   }
 
   private resourceOf(file: FileItem): vscode.SourceControlResourceState {
