@@ -28,9 +28,16 @@ export const CONTRIBUTED_COMMANDS = [
   'agentSandbox.writeHookConfiguration',
   'agentSandbox.cancelPrepare',
   'agentSandbox.runAgent',
+  'agentSandbox.approveChange',
+  'agentSandbox.rejectChange',
+  'agentSandbox.approveGroup',
+  'agentSandbox.openInReviewPanel',
 ] as const;
 
-/** Commands only the extension's own UI runs (the status bar item's click); not in the manifest. */
-export const INTERNAL_COMMANDS = ['agentSandbox.statusBarClicked'] as const;
+/**
+ * Commands only the extension's own UI runs (the status bar item's click, a click on a file in
+ * the Source Control view); not in the manifest.
+ */
+export const INTERNAL_COMMANDS = ['agentSandbox.statusBarClicked', 'agentSandbox.scmOpenDiff'] as const;
 
 export type CommandId = (typeof CONTRIBUTED_COMMANDS)[number] | (typeof INTERNAL_COMMANDS)[number];

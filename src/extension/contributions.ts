@@ -1,7 +1,8 @@
 /**
  * What the extension contributes, in order: the sandbox controller, the status bar, the
  * background copy of the workspace, context keys, commands, sandbox terminals, the
- * native-diff content provider, the review panel serializer, the agent entry points, the
+ * native-diff content provider, the Source Control view (with quick diff and Explorer
+ * decorations), the review panel serializer, the agent entry points, the
  * notice after a policy change, and resuming the sandbox of the last session. Each is a part
  * of its own (see activation.ts); the parts after the controller need it.
  */
@@ -14,6 +15,7 @@ import { SandboxContentProvider } from './review/contentProvider';
 import { registerReviewPanelSerializer } from './review/panel';
 import { BaseWarmer } from './sandbox/baseWarmer';
 import { SandboxController } from './sandbox/controller';
+import { SandboxScm } from './scm';
 import { affectsPolicy } from './settings';
 import { SandboxStatusBar } from './statusBar';
 import { registerSandboxTerminals } from './terminal/sandboxPty';
@@ -45,6 +47,11 @@ export function contributions(context: vscode.ExtensionContext, logger: Logger):
     { name: 'the commands', requires, create: () => new SandboxCommands(controller(), logger, extensionUri) },
     { name: 'the sandbox terminals', requires, create: () => registerSandboxTerminals(controller(), logger) },
     { name: 'the diff view of changes', requires, create: () => new SandboxContentProvider(controller()) },
+    {
+      name: 'the Source Control view of changes',
+      requires,
+      create: () => new SandboxScm({ extensionUri, controller: controller(), logger }),
+    },
     { name: 'the review panel', requires, create: () => registerReviewPanelSerializer({ extensionUri, controller: controller(), logger }) },
     ...agentContributions(context, () => ({ controller: controller(), logger, extensionUri }), requires),
     { name: 'the notice after a policy change', requires, create: () => policyChangeNotice(controller()) },

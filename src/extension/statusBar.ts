@@ -1,12 +1,13 @@
 /**
- * The status bar toggle: the sandbox mode with a codicon, the reason in words when it is not
- * healthy, and the pending count. Clicking it toggles sandbox mode (or, when the sandbox is
- * on but unhealthy, offers to retry or turn it off).
+ * The status bar item: the sandbox mode with a codicon, the reason in words when it is not
+ * healthy, and the pending count. Clicking it opens review when changes are pending, and
+ * otherwise toggles sandbox mode (or, when the sandbox is on but unhealthy, offers to retry
+ * or turn it off). Its markdown tooltip links to review, start/stop, the policy and the logs.
  */
 import * as vscode from 'vscode';
 import type { Policy } from '../core/policy';
 import type { SandboxController } from './sandbox/controller';
-import { statusBarText, statusBarTooltip, type SandboxStatus } from './sandbox/status';
+import { statusBarText, statusBarTooltipMarkdown, TOOLTIP_COMMANDS, type SandboxStatus, type TooltipCommand } from './sandbox/status';
 import { Disposable } from './util/disposable';
 
 export const STATUS_ITEM_ID = 'agentSandbox.status';
@@ -35,7 +36,10 @@ export class SandboxStatusBar extends Disposable {
       policy = undefined;
     }
     this.item.text = statusBarText(status);
-    this.item.tooltip = statusBarTooltip(status, policy);
+    const tooltip = new vscode.MarkdownString(statusBarTooltipMarkdown(status, policy, linkLabels()));
+    // Only the links the tooltip itself puts there may run, with no arguments.
+    tooltip.isTrusted = { enabledCommands: [...TOOLTIP_COMMANDS] };
+    this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: statusBarText(status).replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
     this.item.backgroundColor =
       status.mode === 'error'
@@ -44,4 +48,14 @@ export class SandboxStatusBar extends Disposable {
           ? new vscode.ThemeColor('statusBarItem.warningBackground')
           : undefined;
   }
+}
+
+function linkLabels(): Record<TooltipCommand, string> {
+  return {
+    'agentSandbox.reviewChanges': vscode.l10n.t('Review Changes'),
+    'agentSandbox.start': vscode.l10n.t('Start Sandbox'),
+    'agentSandbox.stop': vscode.l10n.t('Stop Sandbox'),
+    'agentSandbox.showPolicy': vscode.l10n.t('Show Policy'),
+    'agentSandbox.showLogs': vscode.l10n.t('Show Logs'),
+  };
 }

@@ -4,7 +4,7 @@ import { ReviewPanel, type ReviewPanelDeps } from '../review/panel';
 import type { SandboxController } from '../sandbox/controller';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
 import type { CommandId } from '../commandIds';
-import { registerCommand } from '../util/commands';
+import { executeCommand, registerCommand } from '../util/commands';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
@@ -80,9 +80,17 @@ export class SandboxCommands extends Disposable {
     await this.guard('Resetting the sandbox failed', () => this.controller.reset());
   }
 
-  /** The status bar item: toggles, or offers the way out when the sandbox is on but unhealthy. */
+  /**
+   * The status bar item: with changes pending it opens review (the count is what the person
+   * clicks on; turning the sandbox off stays in the tooltip and the palette), otherwise it
+   * toggles, or offers the way out when the sandbox is on but unhealthy.
+   */
   private async statusBarClicked(): Promise<void> {
     const status = this.controller.status;
+    if ((status.mode === 'off' || status.mode === 'on') && (status.pending ?? 0) > 0) {
+      await executeCommand('agentSandbox.reviewChanges');
+      return;
+    }
     if (status.mode === 'off' || status.mode === 'on') {
       await this.guard('Toggling sandbox mode failed', () => this.controller.toggle());
       return;

@@ -39,7 +39,12 @@ export interface StartOptions {
 export class SandboxController extends Disposable {
   private current: SandboxStatus = { mode: 'off' };
   private session: SandboxSession | undefined;
-  private airlockOf: { dir: string; airlock: Airlock } | undefined;
+  /**
+   * The airlock last handed out, with the session it runs over (undefined: over the copy of a
+   * stopped session). An airlock opened before the session came back cannot run discards in
+   * its container, so it is replaced once the session is there, even for the same folder.
+   */
+  private airlockOf: { dir: string; session: SandboxSession | undefined; airlock: Airlock } | undefined;
   private starting: Promise<void> | undefined;
   private baseChangesSource: BaseChangesSource | undefined;
 
@@ -373,8 +378,8 @@ export class SandboxController extends Disposable {
     const root = this.workspaceRoot;
     if (!root) return undefined;
     if (this.session) {
-      if (this.airlockOf?.dir !== this.session.dir || !this.airlockOf) {
-        this.airlockOf = { dir: this.session.dir, airlock: this.session.airlock() };
+      if (this.airlockOf?.dir !== this.session.dir || this.airlockOf.session !== this.session) {
+        this.airlockOf = { dir: this.session.dir, session: this.session, airlock: this.session.airlock() };
       }
       return this.airlockOf.airlock;
     }
@@ -386,8 +391,8 @@ export class SandboxController extends Disposable {
     }
     const opened = openSnapshotOnly(root, policy);
     if (!opened) return undefined;
-    if (this.airlockOf?.dir !== opened.dir) {
-      this.airlockOf = { dir: opened.dir, airlock: opened.airlock() };
+    if (this.airlockOf?.dir !== opened.dir || this.airlockOf.session !== undefined) {
+      this.airlockOf = { dir: opened.dir, session: undefined, airlock: opened.airlock() };
     }
     return this.airlockOf.airlock;
   }

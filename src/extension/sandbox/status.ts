@@ -95,14 +95,20 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
       lines.push(
         status.restricted
           ? 'Agent Sandbox is off. This folder is in Restricted Mode: trust it to start the sandbox.'
-          : 'Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.',
+          : (status.pending ?? 0) > 0
+            ? 'Agent Sandbox is off. Click to review the pending changes. Agent tools refuse to run while it is off.'
+            : 'Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.',
       );
       break;
     case 'starting':
       lines.push(`Agent Sandbox is starting${status.reason ? `: ${status.reason}` : ''}.`);
       break;
     case 'on':
-      lines.push('Agent Sandbox is on. Click to turn it off (pending changes are kept).');
+      lines.push(
+        (status.pending ?? 0) > 0
+          ? 'Agent Sandbox is on. Click to review the pending changes.'
+          : 'Agent Sandbox is on. Click to turn it off (pending changes are kept).',
+      );
       break;
     case 'degraded':
     case 'error':
@@ -114,6 +120,56 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
   if (policy) lines.push('', ...enforcementSummary(policy));
   return lines.join('\n');
 }
+
+/**
+ * The commands the markdown tooltip links to. The tooltip's MarkdownString trusts exactly
+ * these, so no other `command:` link in it (from an error message, say) can run.
+ */
+export const TOOLTIP_COMMANDS = [
+  'agentSandbox.reviewChanges',
+  'agentSandbox.start',
+  'agentSandbox.stop',
+  'agentSandbox.showPolicy',
+  'agentSandbox.showLogs',
+] as const;
+export type TooltipCommand = (typeof TOOLTIP_COMMANDS)[number];
+
+/** Escapes text so markdown shows it as written (a `[x](command:…)` in a message stays text). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#!|<>~$]/g, '\\$&');
+}
+
+/**
+ * The tooltip as markdown: the words of `statusBarTooltip`, escaped, then links to what a
+ * person does next. Turning the sandbox off stays one click away here now that a click on
+ * the item opens review when changes are pending. `labels` are the links' words (localized
+ * by the caller).
+ */
+export function statusBarTooltipMarkdown(
+  status: SandboxStatus,
+  policy: Policy | undefined,
+  labels: Readonly<Record<TooltipCommand, string>> = DEFAULT_LINK_LABELS,
+): string {
+  const words = statusBarTooltip(status, policy)
+    .split('\n')
+    .map((line) => escapeMarkdown(line))
+    .join('\n\n');
+  const links: TooltipCommand[] = [];
+  if (status.pending !== undefined && status.pending > 0) links.push('agentSandbox.reviewChanges');
+  if (status.mode !== 'off') links.push('agentSandbox.stop');
+  else if (!status.restricted) links.push('agentSandbox.start');
+  links.push('agentSandbox.showPolicy', 'agentSandbox.showLogs');
+  const line = links.map((id) => `[${escapeMarkdown(labels[id])}](command:${id})`).join(' · ');
+  return `${words}\n\n---\n\n${line}`;
+}
+
+export const DEFAULT_LINK_LABELS: Readonly<Record<TooltipCommand, string>> = {
+  'agentSandbox.reviewChanges': 'Review Changes',
+  'agentSandbox.start': 'Start Sandbox',
+  'agentSandbox.stop': 'Stop Sandbox',
+  'agentSandbox.showPolicy': 'Show Policy',
+  'agentSandbox.showLogs': 'Show Logs',
+};
 
 /** The background copy's status bar item (shown while it works) and its log line. */
 export function describePreparing(activity: KeeperActivity): { text: string; tooltip: string } {

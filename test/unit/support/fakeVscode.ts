@@ -134,6 +134,13 @@ export function createFakeVscode(): { readonly module: Record<string, unknown>; 
       constructor(readonly id: string) {}
     },
     McpStdioServerDefinition: class {},
+    MarkdownString: class {
+      isTrusted: unknown = undefined;
+      constructor(readonly value = '') {}
+    },
+    l10n: strict('l10n', {
+      t: (message: string, ...args: unknown[]) => message.replace(/\{(\d+)\}/g, (_m, i: string) => String(args[Number(i)])),
+    }),
     commands: strict('commands', {
       registerCommand: (id: string) => {
         recorded.commands.push(id);
