@@ -1,6 +1,7 @@
 /** Palette commands over the airlock without the panel: apply approved, discard all, undo. */
 import * as vscode from 'vscode';
 import { SandboxError } from '../../core/errors';
+import { applyConfirmation } from '../review/applyConfirmation';
 import { dirtyPathsUnder } from '../review/panel';
 import { ReviewService } from '../review/reviewService';
 import type { SandboxController } from '../sandbox/controller';
@@ -20,9 +21,18 @@ export function reviewServiceFor(controller: SandboxController): ReviewService {
 
 export async function applyApproved(controller: SandboxController, logger: Logger): Promise<void> {
   try {
+    const service = reviewServiceFor(controller);
+    const confirmation = applyConfirmation((await service.state()).totals);
+    if (!confirmation) {
+      const pick = await vscode.window.showInformationMessage('Agent Sandbox: no change is approved yet.', 'Review Changes');
+      if (pick) await executeCommand('agentSandbox.reviewChanges');
+      return;
+    }
+    const pick = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Apply');
+    if (pick !== 'Apply') return;
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: applying approved changes' },
-      () => reviewServiceFor(controller).apply(),
+      () => service.apply(),
     );
     const parts = [`${result.applied.length} written`];
     if (result.merged.length) parts.push(`${result.merged.length} merged with your edits`);
