@@ -8,12 +8,11 @@
 // Guard: before anything else this file makes sure its tools exist, through the .ci scripts
 // (chromium, Docker engine, the local base image) and the harness (code-server).
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Docker from 'dockerode';
 import type { Page } from 'playwright-core';
 import {
   clearNotifications,
@@ -31,14 +30,13 @@ import {
   webviewFrame,
   withSession,
   type Session,
+  removeSandboxesUnder,
 } from './harness';
 import { COMPONENT_SELECTOR } from '../../webview/src/components/classes';
 import { buildLmToolsCallerVsix, lmToolsCallerFiles } from './fixtures/lmToolsCaller';
 import { assertLmToolsReachReview } from './fixtures/lmToolsScenario';
-import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
 const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const STATE_LABEL = 'dev.agent-sandbox.state-dir';
 const REVIEW_TITLE = 'Review Sandbox Changes';
 /** Starting may build the hardened image on first use. */
 const START_TIMEOUT_MS = 240_000;
@@ -52,36 +50,12 @@ before(async () => {
 });
 
 after(async () => {
-  await removeSandboxes(stateRoots);
+  await removeSandboxesUnder(stateRoots);
   rmSync(scratch, { recursive: true, force: true });
   for (const dir of stateRoots) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Removes the containers, volumes and capped file systems the extension created under these state roots. */
-async function removeSandboxes(roots: readonly string[]): Promise<void> {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const ours = (labels: Record<string, string> | undefined) => roots.some((r) => labels?.[STATE_LABEL]?.startsWith(r));
-  for (const c of await docker.listContainers({ all: true })) {
-    if (ours(c.Labels))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined);
-  }
-  for (const v of (await docker.listVolumes()).Volumes ?? []) {
-    if (ours(v.Labels ?? undefined))
-      await docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => undefined);
-  }
-  for (const root of roots) {
-    const sessions = join(root, 'sessions');
-    if (!existsSync(sessions)) continue;
-    for (const name of readdirSync(sessions)) await unmountCappedFs(join(sessions, name)).catch(() => undefined);
-  }
-}
-
 /** A workspace with a 40-line text file (two far-apart edits make two hunks) and a file to delete. */
 function makeWorkspace(name: string): string {
   const dir = join(scratch, name);

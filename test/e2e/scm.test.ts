@@ -6,11 +6,10 @@
 // badge on a pending file, read the status bar's markdown tooltip, and click its pending
 // count to land in the review panel. Nothing of this writes the real tree.
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Docker from 'dockerode';
 import type { Locator, Page } from 'playwright-core';
 import {
   clickStatusBarItem,
@@ -25,11 +24,10 @@ import {
   waitForTerminalText,
   webviewFrame,
   withSession,
+  removeSandboxesUnder,
 } from './harness';
-import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
 const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const STATE_LABEL = 'dev.agent-sandbox.state-dir';
 const REVIEW_TITLE = 'Review Sandbox Changes';
 /** Starting may build the hardened image on first use. */
 const START_TIMEOUT_MS = 240_000;
@@ -43,23 +41,7 @@ before(async () => {
 });
 
 after(async () => {
-  // The containers, volumes and capped file systems the extension created under our state root.
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  const ours = (labels: Record<string, string> | undefined) => labels?.[STATE_LABEL]?.startsWith(stateRoot) === true;
-  for (const c of await docker.listContainers({ all: true }))
-    if (ours(c.Labels))
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(() => undefined);
-  for (const v of (await docker.listVolumes()).Volumes ?? [])
-    if (ours(v.Labels ?? undefined))
-      await docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => undefined);
-  const sessions = join(stateRoot, 'sessions');
-  if (existsSync(sessions)) for (const name of readdirSync(sessions)) await unmountCappedFs(join(sessions, name)).catch(() => undefined);
+  await removeSandboxesUnder([stateRoot]);
   rmSync(scratch, { recursive: true, force: true });
   rmSync(stateRoot, { recursive: true, force: true });
 });

@@ -3,6 +3,7 @@
 export { launchBrowser, chromiumArgs, type BrowserSession } from './browser';
 export { closeQuickInput, openCommandPalette, pickQuickPickItem, runCommand } from './commands';
 export { defaultUserSettings, ensureCodeServer, startCodeServer, type CodeServer, type CodeServerOptions } from './codeServer';
+export { removeSandboxesUnder, STATE_LABEL } from './engineCleanup';
 export { clearNotifications, clickNotificationButton, waitForNotification } from './notifications';
 export { artifactsDir, artifactsRoot, repoRoot } from './paths';
 export { prepareProductVsix } from './product';
