@@ -6,7 +6,8 @@
 # 1. makes sure a Docker engine runs and the local base image exists (.ci/ensure-docker,
 #    .ci/ensure-base-image), since the sandbox needs both and no registry may be reachable;
 # 2. builds the extension and packages it into a .vsix, as a release would;
-# 3. creates a small demo workspace (kept between runs; your edits there stay);
+# 3. creates a small Node.js demo workspace (test/demo-workspace.sh; kept between runs, your
+#    edits there stay) on which npm install, npm test and edits work inside the sandbox;
 # 4. opens it in desktop VS Code when `code` is on PATH, otherwise starts the browser VS Code
 #    (code-server) on 127.0.0.1 with the extension installed and prints the URL to open.
 #
@@ -45,43 +46,8 @@ node build.mjs >&2
 log "packaging $VSIX"
 node node_modules/@vscode/vsce/vsce package --no-dependencies --allow-missing-repository --skip-license --out "$VSIX" >&2
 
-if [ ! -d "$WORKSPACE" ]; then
-  log "creating the demo workspace $WORKSPACE"
-  mkdir -p "$WORKSPACE/src" "$WORKSPACE/.vscode"
-  cat >"$WORKSPACE/README.md" <<'EOF'
-# Agent Sandbox demo
-
-1. Trust this folder when VS Code asks (the sandbox does not start in Restricted Mode).
-2. Click "Sandbox: off" in the status bar to turn the sandbox on.
-3. Run "Agent Sandbox: New Sandbox Terminal" and change some files, for example:
-   sed -i 's/Hello/Hello from the sandbox/' src/greet.js && echo notes > notes.txt && rm old.txt
-4. Your files are untouched. Run "Agent Sandbox: Review Changes", approve or reject
-   hunks, then "Apply approved".
-EOF
-  cat >"$WORKSPACE/src/greet.js" <<'EOF'
-// A tiny module to change from the sandbox.
-function greet(name) {
-  return `Hello, ${name}!`;
-}
-
-function farewell(name) {
-  return `Goodbye, ${name}.`;
-}
-
-module.exports = { greet, farewell };
-EOF
-  printf 'This file is here to be deleted from the sandbox.\n' >"$WORKSPACE/old.txt"
-fi
-# Earlier versions of this script wrote a package.json that was not valid JSON; replace it.
-if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$WORKSPACE/package.json" 2>/dev/null; then
-  cat >"$WORKSPACE/package.json" <<'EOF'
-{
-  "name": "demo",
-  "version": "1.0.0",
-  "scripts": { "test": "node -e \"const { greet } = require('./src/greet'); console.log(greet('sandbox'))\"" }
-}
-EOF
-fi
+log "making the demo workspace $WORKSPACE (files already there are kept)"
+bash "$REPO_ROOT/test/demo-workspace.sh" "$WORKSPACE"
 if command -v code >/dev/null 2>&1 && [ "${AGENT_SANDBOX_DEMO_BROWSER:-0}" != "1" ]; then
   log "installing the extension into desktop VS Code"
   code --install-extension "$VSIX" --force >&2
