@@ -184,7 +184,7 @@ export function auditRow(r: AuditRecord, t: Translate = plainTranslate): AuditRo
       if (r.terminal) parts.push(t('terminal {0}', r.terminal));
       break;
     case 'terminal-input':
-      parts.push(`${r.terminal ?? '?'}$ ${r.input ?? ''}`);
+      parts.push(r.input !== undefined ? `${r.terminal ?? '?'}$ ${r.input}` : t('terminal {0}', r.terminal ?? '?'));
       break;
     case 'terminal-close':
       if (r.terminal) parts.push(t('terminal {0}', r.terminal));

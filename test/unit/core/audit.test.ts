@@ -117,6 +117,10 @@ describe('the audit log for people', () => {
   it('describes terminal records, and keeps a typed line on one row', () => {
     assert.equal(auditRow(rec({ event: 'terminal-open', terminal: 'ab12cd', outcome: 'opened' })).details, 'terminal ab12cd');
     assert.equal(auditRow(rec({ event: 'terminal-input', terminal: 'ab12cd', input: 'ls\x1b[A' })).details, 'ab12cd$ ls\\x1b[A');
+    assert.equal(
+      auditRow(rec({ event: 'terminal-input', terminal: 'ab12cd', detail: 'typed while the terminal did not echo' })).details,
+      'terminal ab12cd; typed while the terminal did not echo',
+    );
     const close = auditRow(rec({ event: 'terminal-close', terminal: 'ab12cd', exitCode: 0, outcome: 'exited' }));
     assert.equal(close.outcome, 'exit 0');
     assert.equal(close.event, 'terminal close');
