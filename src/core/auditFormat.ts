@@ -204,11 +204,14 @@ export interface AuditDocumentOptions {
   readonly rawFile: string;
   readonly workspace?: string;
   readonly t?: Translate;
+  /** The view follows the log as it grows (the extension's document). */
+  readonly live?: boolean;
 }
 
 /** The whole log as a text table, newest first. */
 export function formatAuditLog(records: readonly AuditRecord[], options: AuditDocumentOptions): string {
   const t = options.t ?? plainTranslate;
+  const recordCount = plural(records.length, t('{0} record', records.length), t('{0} records', records.length));
   const rows = records.map((r) => auditRow(r, t)).reverse();
   const head: AuditRow = { time: t('Time (local)'), event: t('Event'), outcome: t('Outcome'), details: t('Details') };
   const widths = {
@@ -221,10 +224,9 @@ export function formatAuditLog(records: readonly AuditRecord[], options: AuditDo
   const out = [
     options.workspace ? t('Agent Sandbox audit log of {0}', options.workspace) : t('Agent Sandbox audit log'),
     t('Raw log (one JSON record per line): {0}', options.rawFile),
-    t(
-      '{0}, newest first. Read-only view; it follows the log as it grows.',
-      plural(records.length, t('{0} record', records.length), t('{0} records', records.length)),
-    ),
+    options.live
+      ? t('{0}, newest first. Read-only view; it follows the log as it grows.', recordCount)
+      : t('{0}, newest first.', recordCount),
     '',
     line(head),
     line({

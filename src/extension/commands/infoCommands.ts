@@ -70,6 +70,7 @@ export async function openAuditLog(controller: SandboxController, logger: Logger
         formatAuditLog(readAudit(file), {
           rawFile: vscode.Uri.file(file).toString(),
           workspace,
+          live: true,
           t: (message, ...args) => vscode.l10n.t(message, ...args),
         }),
     });

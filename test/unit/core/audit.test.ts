@@ -135,7 +135,8 @@ describe('the audit log for people', () => {
     const lines = text.split('\n');
     assert.equal(lines[0], 'Agent Sandbox audit log of /w');
     assert.equal(lines[1], 'Raw log (one JSON record per line): file:///state/audit.jsonl');
-    assert.match(lines[2]!, /^2 records, newest first/);
+    assert.equal(lines[2], '2 records, newest first.');
+    assert.match(formatAuditLog(records, { rawFile: 'f', live: true }).split('\n')[2]!, /it follows the log as it grows/);
     assert.match(lines[4]!, /^Time \(local\)\s+Event\s+Outcome\s+Details$/);
     assert.match(lines[6]!, /command\s+exit 0\s+\$ true$/);
     assert.match(lines[7]!, /start\s+created$/);
