@@ -1,12 +1,12 @@
 /** The CLI's commands, each a small function over the shared core. */
-import * as path from 'node:path';
 import { readAudit } from '../core/audit';
+import { formatAuditLog } from '../core/auditFormat';
 import { connectEngine } from '../core/engine/connection';
 import { describeError, SandboxError } from '../core/errors';
 import { attachSandbox, startSandbox } from '../core/session/network';
 import { attachSession, resetSession } from '../core/session/lifecycle';
 import { SandboxSession } from '../core/session/session';
-import { resolveWorkspace } from '../core/session/workspace';
+import { auditFileOf, resolveWorkspace } from '../core/session/workspace';
 import { parseArgs, UsageError } from './args';
 import type { Command } from './context';
 import { runAirlockCommand } from './airlockCommands';
@@ -138,9 +138,16 @@ const reset: Command = async ({ workspace, args, io }) => {
 };
 
 const audit: Command = async ({ workspace, args, io }) => {
-  parseArgs(args, [], []);
-  const { dir } = SandboxSession.find(workspace);
-  for (const record of readAudit(path.join(dir, 'audit.jsonl'))) io.out(`${JSON.stringify(record)}\n`);
+  const parsed = parseArgs(args, [], ['json']);
+  const root = resolveWorkspace(workspace);
+  const { dir } = SandboxSession.find(root);
+  const file = auditFileOf(dir);
+  const records = readAudit(file);
+  if (parsed.flags.has('json')) {
+    for (const record of records) io.out(`${JSON.stringify(record)}\n`);
+  } else {
+    io.out(formatAuditLog(records, { rawFile: file, workspace: root }));
+  }
   return 0;
 };
 

@@ -29,7 +29,7 @@ Commands:
                                 refuses while changes are pending unless --force (remove --help)
   gc [--orphans]                remove what crashed runs left behind (--orphans: also sessions of
                                 workspace folders that are gone)
-  audit                         print the session's audit log
+  audit [--json]                print the session's audit log, newest first (--json: the raw records, oldest first)
   mcp [--start]                 serve the sandbox's tools over MCP on stdio (--start: start the sandbox first)
   hook claude|vscode|copilot|gemini [--ask] [--allow-host-edits] [--allow-tools A,B]
                                 answer an agent's pre-tool-use hook on stdin: shell calls are

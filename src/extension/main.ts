@@ -4,6 +4,7 @@
  * deactivation awaits the parts' asynchronous shutdowns before VS Code disposes the rest.
  */
 import * as vscode from 'vscode';
+import { setAuditFailureSink } from '../core/audit';
 import { activateParts, activationFailureMessage, shutdownAll, type AsyncShutdown } from './activation';
 import { contributions } from './contributions';
 import { Logger } from './util/logger';
@@ -14,6 +15,7 @@ export function activate(context: vscode.ExtensionContext): void {
   // First, and outside the parts: a failing part is reported here.
   const logger = new Logger();
   context.subscriptions.push(logger);
+  setAuditFailureSink((message) => logger.error(message));
   const activated = activateParts(contributions(context, logger));
   context.subscriptions.push(...activated.disposables);
   running = { logger, shutdowns: activated.shutdowns };

@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { appendAudit, type AuditEntry } from '../audit';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
 import { reopenPath } from '../fs/beneath';
@@ -44,6 +45,8 @@ export interface AirlockOptions {
   readonly policy: Pick<Policy, 'risky'>;
   /** A directory of the airlock's own in the session's state (review decisions, journals, lock). */
   readonly stateDir: string;
+  /** The session's audit log and id: applies, undos, rejections and discards are recorded there. */
+  readonly audit?: { readonly file: string; readonly session: string };
 }
 
 export interface ApplyOptions {
@@ -113,8 +116,10 @@ export class Airlock {
   /** The change set built last, with the scan it was built from (see scanMatch.ts). */
   private last?: { readonly built: BuiltChangeSet; readonly raws: readonly RawChange[] };
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly auditTo: AirlockOptions['audit'];
 
   constructor(options: AirlockOptions) {
+    this.auditTo = options.audit;
     this.view = options.view;
     this.root = path.resolve(options.view.workspaceRoot);
     this.dir = path.resolve(options.stateDir);
@@ -171,7 +176,21 @@ export class Airlock {
   }
 
   async review(): Promise<Review> {
-    return Review.load(this.dir);
+    return Review.load(this.dir, (rejections) => {
+      for (const r of rejections)
+        this.audit({
+          event: 'reject',
+          files: [r.path],
+          ...(r.hunk ? { hunks: [r.hunk] } : {}),
+          ...(r.reason ? { reason: r.reason } : {}),
+          outcome: 'rejected',
+        });
+    });
+  }
+
+  /** Appends to the session's audit log (never throws; see core/audit.ts). */
+  private audit(entry: Omit<AuditEntry, 'session'>): void {
+    if (this.auditTo) appendAudit(this.auditTo.file, { session: this.auditTo.session, ...entry });
   }
 
   /** Approves, rejects or resets a whole file, or some of its hunks (1-based indices). */
@@ -260,7 +279,29 @@ export class Airlock {
 
   /** Writes the approved changes into the real tree: merged, atomic per file, journaled across files. */
   apply(options: ApplyOptions = {}): Promise<ApplyReport> {
-    return this.exclusive(() => this.applyLocked(options));
+    return this.exclusive(async () => {
+      let report: ApplyReport;
+      try {
+        report = await this.applyLocked(options);
+      } catch (err) {
+        this.audit({ event: 'apply', outcome: 'failed', detail: (err as Error).message });
+        throw err;
+      }
+      this.audit({
+        event: 'apply',
+        outcome: report.applied.length
+          ? report.conflicts.length || report.refused.length
+            ? 'partly applied'
+            : 'applied'
+          : 'nothing applied',
+        files: report.applied.map((a) => a.path),
+        ...(report.conflicts.length ? { conflicts: report.conflicts.map((c) => c.path) } : {}),
+        ...(report.refused.length ? { refused: report.refused.map((r) => r.path) } : {}),
+        ...(report.journalId ? { journal: report.journalId } : {}),
+        ...(applyDetail(report) ? { detail: applyDetail(report) } : {}),
+      });
+      return report;
+    });
   }
 
   private async applyLocked(options: ApplyOptions): Promise<ApplyReport> {
@@ -426,105 +467,141 @@ export class Airlock {
   /** Resolves what a crash left behind: unfinished applies roll back, committed ones finish recording. */
   recover(): Promise<RecoveryReport> {
     return this.exclusive(async () => {
-      const rolledBack: string[] = [];
-      const finished: string[] = [];
-      const problems: string[] = [];
-      for (const id of await this.journals.list()) {
-        const record = await this.journals.read(id);
-        if (!record) {
-          // Stopped before the journal was written: the real tree was not touched.
-          await this.journals.remove(id);
-          continue;
-        }
-        const state = await this.journals.state(id);
-        if (state === 'prepared') {
-          const left = await rollbackJournal(this.journals, record);
-          if (left.length) problems.push(...left);
-          else rolledBack.push(id);
-        } else if (state === 'committed') {
-          if (record.undoes) await this.journals.setState(record.undoes, 'undone');
-          problems.push(...(await this.acceptJournal(record)));
-          await this.journals.setState(id, 'accepted');
-          finished.push(id);
-        }
+      const report = await this.recoverLocked();
+      if (report.rolledBack.length || report.finished.length || report.problems.length) {
+        this.audit({
+          event: 'recover',
+          outcome: report.problems.length ? 'problems' : 'recovered',
+          detail: [
+            report.rolledBack.length ? `rolled back interrupted apply ${report.rolledBack.join(', ')}` : '',
+            report.finished.length ? `finished recording ${report.finished.join(', ')}` : '',
+            ...report.problems,
+          ]
+            .filter(Boolean)
+            .join('; '),
+        });
       }
-      await this.pruneJournals();
-      return { rolledBack, finished, problems };
+      return report;
     });
+  }
+
+  private async recoverLocked(): Promise<RecoveryReport> {
+    const rolledBack: string[] = [];
+    const finished: string[] = [];
+    const problems: string[] = [];
+    for (const id of await this.journals.list()) {
+      const record = await this.journals.read(id);
+      if (!record) {
+        // Stopped before the journal was written: the real tree was not touched.
+        await this.journals.remove(id);
+        continue;
+      }
+      const state = await this.journals.state(id);
+      if (state === 'prepared') {
+        const left = await rollbackJournal(this.journals, record);
+        if (left.length) problems.push(...left);
+        else rolledBack.push(id);
+      } else if (state === 'committed') {
+        if (record.undoes) await this.journals.setState(record.undoes, 'undone');
+        problems.push(...(await this.acceptJournal(record)));
+        await this.journals.setState(id, 'accepted');
+        finished.push(id);
+      }
+    }
+    await this.pruneJournals();
+    return { rolledBack, finished, problems };
   }
 
   /** Restores the real tree to exactly what it was before the last apply. */
   undo(options: { force?: boolean } = {}): Promise<UndoReport> {
     return this.exclusive(async () => {
-      const target = await this.lastUndoable();
-      if (!target)
-        return {
-          undone: false,
-          paths: [],
-          changedSinceApply: [],
-          message: 'Nothing to undo: no apply has been made in this session, or it was already undone.',
-        };
-
-      const changed: string[] = [];
-      const current = new Map<string, RealState>();
-      for (const op of latestPerPath(target.ops)) {
-        const real = await readRealState(this.root, op.rel);
-        current.set(op.rel, real);
-        if (!realStateMatches(real, op.after)) changed.push(op.rel);
+      let report: UndoReport;
+      try {
+        report = await this.undoLocked(options);
+      } catch (err) {
+        this.audit({ event: 'undo', outcome: 'failed', detail: (err as Error).message });
+        throw err;
       }
-      if (changed.length && !options.force) {
-        return {
-          undone: false,
-          journalId: target.id,
-          paths: [],
-          changedSinceApply: changed,
-          message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.`,
-        };
-      }
-
-      const parents = new ParentChecker(this.root);
-      const planned: PlannedOp[] = [];
-      const restores = firstBeforePerPath(target.ops);
-      const becomesDirectory = new Set(restores.filter((r) => r.before.type === 'directory').map((r) => r.rel));
-      for (const { rel, before, accept, baseBefore } of restores) {
-        const prefixes = rel
-          .split('/')
-          .slice(0, -1)
-          .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
-        for (const prefix of prefixes) {
-          const verdict = await parents.checkOne(prefix);
-          if (verdict === 'absent' || verdict === undefined) continue;
-          // A file this undo turns back into a folder is fine; a symlink never is.
-          if (becomesDirectory.has(prefix) && !verdict.includes('symbolic link')) break;
-          throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${verdict}.`, 'Move that entry out of the way, then undo again.');
-        }
-        const after = toTarget(before, (name) => this.journals.backupPath(target.id, name));
-        const real = current.get(rel) ?? (await readRealState(this.root, rel));
-        if (accept === 'none' || baseBefore === undefined) {
-          planned.push({ rel, before: real, after, accept: undoAccept(before, accept) });
-        } else if (baseBefore === null) {
-          planned.push({ rel, before: real, after, accept: 'deleted' });
-        } else {
-          // The snapshot's base goes back to what it was, so the change shows as it did before the apply.
-          const acceptContent = await fs.promises.readFile(this.journals.backupPath(target.id, baseBefore));
-          planned.push({ rel, before: real, after, accept: 'written', acceptContent });
-        }
-      }
-      const id = newJournalId();
-      const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });
-      await this.journals.setState(target.id, 'undone');
-      const warnings = await this.acceptJournal(record);
-      await this.journals.setState(id, 'accepted');
-      this.last = undefined;
-      const paths = planned.map((p) => p.rel);
-      return {
-        undone: true,
-        journalId: target.id,
-        paths,
-        changedSinceApply: changed,
-        message: `Undid the last apply (${paths.length} path${paths.length === 1 ? '' : 's'}).${warnings.length ? ` ${warnings.join('; ')}` : ''}`,
-      };
+      this.audit({
+        event: 'undo',
+        outcome: report.undone ? 'undone' : report.journalId ? 'refused' : 'nothing to undo',
+        files: report.undone ? report.paths : report.changedSinceApply,
+        ...(report.journalId ? { journal: report.journalId } : {}),
+        ...(!report.undone || options.force ? { detail: `${report.message}${options.force ? ' (forced)' : ''}` } : {}),
+      });
+      return report;
     });
+  }
+
+  private async undoLocked(options: { force?: boolean }): Promise<UndoReport> {
+    const target = await this.lastUndoable();
+    if (!target)
+      return {
+        undone: false,
+        paths: [],
+        changedSinceApply: [],
+        message: 'Nothing to undo: no apply has been made in this session, or it was already undone.',
+      };
+
+    const changed: string[] = [];
+    const current = new Map<string, RealState>();
+    for (const op of latestPerPath(target.ops)) {
+      const real = await readRealState(this.root, op.rel);
+      current.set(op.rel, real);
+      if (!realStateMatches(real, op.after)) changed.push(op.rel);
+    }
+    if (changed.length && !options.force) {
+      return {
+        undone: false,
+        journalId: target.id,
+        paths: [],
+        changedSinceApply: changed,
+        message: `Undo refused: ${changed.length} path${changed.length === 1 ? ' was' : 's were'} changed since the apply; undoing would lose those edits.`,
+      };
+    }
+
+    const parents = new ParentChecker(this.root);
+    const planned: PlannedOp[] = [];
+    const restores = firstBeforePerPath(target.ops);
+    const becomesDirectory = new Set(restores.filter((r) => r.before.type === 'directory').map((r) => r.rel));
+    for (const { rel, before, accept, baseBefore } of restores) {
+      const prefixes = rel
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+      for (const prefix of prefixes) {
+        const verdict = await parents.checkOne(prefix);
+        if (verdict === 'absent' || verdict === undefined) continue;
+        // A file this undo turns back into a folder is fine; a symlink never is.
+        if (becomesDirectory.has(prefix) && !verdict.includes('symbolic link')) break;
+        throw new SandboxError('UNSAFE_PATH', `Cannot undo ${rel}: ${verdict}.`, 'Move that entry out of the way, then undo again.');
+      }
+      const after = toTarget(before, (name) => this.journals.backupPath(target.id, name));
+      const real = current.get(rel) ?? (await readRealState(this.root, rel));
+      if (accept === 'none' || baseBefore === undefined) {
+        planned.push({ rel, before: real, after, accept: undoAccept(before, accept) });
+      } else if (baseBefore === null) {
+        planned.push({ rel, before: real, after, accept: 'deleted' });
+      } else {
+        // The snapshot's base goes back to what it was, so the change shows as it did before the apply.
+        const acceptContent = await fs.promises.readFile(this.journals.backupPath(target.id, baseBefore));
+        planned.push({ rel, before: real, after, accept: 'written', acceptContent });
+      }
+    }
+    const id = newJournalId();
+    const record = await commitTransaction(this.journals, this.root, planned, { kind: 'undo', id, undoes: target.id });
+    await this.journals.setState(target.id, 'undone');
+    const warnings = await this.acceptJournal(record);
+    await this.journals.setState(id, 'accepted');
+    this.last = undefined;
+    const paths = planned.map((p) => p.rel);
+    return {
+      undone: true,
+      journalId: target.id,
+      paths,
+      changedSinceApply: changed,
+      message: `Undid the last apply (${paths.length} path${paths.length === 1 ? '' : 's'}).${warnings.length ? ` ${warnings.join('; ')}` : ''}`,
+    };
   }
 
   private async lastUndoable(): Promise<JournalRecord | undefined> {
@@ -575,9 +652,29 @@ export class Airlock {
       if (paths === 'all') review.clearAll();
       await review.save();
       this.last = undefined;
+      this.audit({
+        event: 'discard',
+        outcome: failed.length ? (discarded.length ? 'partly discarded' : 'failed') : 'discarded',
+        files: discarded,
+        ...(failed.length ? { refused: failed.map((f) => f.path), detail: failed.map((f) => `${f.path}: ${f.reason}`).join('; ') } : {}),
+      });
       return { discarded, failed };
     });
   }
+}
+
+/** What an apply's audit record says besides its lists of paths. */
+function applyDetail(report: ApplyReport): string {
+  return [
+    report.keptTheirs.length ? `kept your version of ${report.keptTheirs.join(', ')}` : '',
+    report.notApproved.length
+      ? `${report.notApproved.length} requested path${report.notApproved.length === 1 ? ' was' : 's were'} not approved`
+      : '',
+    ...report.applied.filter((a) => a.status === 'merged').map((a) => `${a.path} merged with your edits`),
+    ...report.warnings,
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** A committed path checked for recording: the entry to record and what the real one looked like, or why not. */

@@ -36,31 +36,46 @@ interface ReviewFile {
   feedback: FeedbackItem[];
 }
 
+/** A rejection made on a Review object, reported once it is saved (for the audit log). */
+export interface Rejection {
+  readonly path: string;
+  /** The hunk's 1-based index, absent for the whole file. */
+  readonly hunk?: number;
+  readonly reason?: string;
+}
+
 export class Review {
+  /** Rejections made since the last save. */
+  private rejections: Rejection[] = [];
+
   private constructor(
     private readonly file: string,
     private data: ReviewFile,
+    private readonly onRejected?: (rejections: readonly Rejection[]) => void,
   ) {}
 
-  static async load(stateDir: string): Promise<Review> {
+  static async load(stateDir: string, onRejected?: (rejections: readonly Rejection[]) => void): Promise<Review> {
     const file = path.join(stateDir, 'review.json');
     try {
       const parsed = JSON.parse(await fs.promises.readFile(file, 'utf8')) as ReviewFile;
       if (parsed.version !== 1 || typeof parsed.files !== 'object') throw new Error('unknown format');
       parsed.feedback ??= [];
-      return new Review(file, parsed);
+      return new Review(file, parsed, onRejected);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         // Keep the unreadable file for inspection instead of overwriting it silently.
         await fs.promises.rename(file, `${file}.unreadable-${Date.now()}`).catch(() => undefined);
       }
-      return new Review(file, { version: 1, files: {}, feedback: [] });
+      return new Review(file, { version: 1, files: {}, feedback: [] }, onRejected);
     }
   }
 
   async save(): Promise<void> {
     await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
     await writeFileAtomic(this.file, JSON.stringify(this.data));
+    const saved = this.rejections;
+    this.rejections = [];
+    if (saved.length) this.onRejected?.(saved);
   }
 
   private record(p: string): FileRecord {
@@ -77,7 +92,10 @@ export class Review {
     }
     const at = new Date().toISOString();
     this.data.files[entry.path] = { fingerprint: entry.fingerprint, file: { state, reason, at }, hunks: {} };
-    if (state === 'rejected') this.addFeedback({ path: entry.path, reason, at });
+    if (state === 'rejected') {
+      this.addFeedback({ path: entry.path, reason, at });
+      this.rejections.push({ path: entry.path, ...(reason ? { reason } : {}) });
+    }
   }
 
   decideHunk(entry: ChangeEntry, hunk: Hunk, state: DecisionState, reason?: string): void {
@@ -95,6 +113,7 @@ export class Review {
         reason,
         at,
       });
+      this.rejections.push({ path: entry.path, hunk: hunk.index, ...(reason ? { reason } : {}) });
     }
   }
 

@@ -166,7 +166,7 @@ export function openSnapshotOnly(workspaceRoot: string, policy: Policy, env: Nod
     },
     owner,
   );
-  return { dir, state, snapshot, airlock: () => airlockOver(snapshot, policy, dir) };
+  return { dir, state, snapshot, airlock: () => airlockOver(snapshot, policy, dir, state.id) };
 }
 
 /**

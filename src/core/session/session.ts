@@ -68,9 +68,13 @@ export interface SessionParts {
 /** The mark a session over its disk cap leaves in its folder: commands are refused while it is there. */
 const OVER_DISK_CAP_MARK = 'over-disk-cap';
 
-/** The airlock over a session's snapshot, with its state where the CLI and the extension keep it. */
-export function airlockOver(view: SnapshotView, policy: Policy, sessionDir: string): Airlock {
-  return new Airlock({ view, policy, stateDir: airlockDirOf(sessionDir) });
+/**
+ * The airlock over a session's snapshot, with its state where the CLI and the extension keep it;
+ * with the session's id, what it does is recorded in the session's audit log.
+ */
+export function airlockOver(view: SnapshotView, policy: Policy, sessionDir: string, sessionId?: string): Airlock {
+  const audit = sessionId ? { audit: { file: auditFileOf(sessionDir), session: sessionId } } : {};
+  return new Airlock({ view, policy, stateDir: airlockDirOf(sessionDir), ...audit });
 }
 
 export class SandboxSession {
@@ -134,7 +138,7 @@ export class SandboxSession {
    * exclusive operations (apply, discard, undo) holds for every caller.
    */
   airlock(): Airlock {
-    this.#airlock ??= airlockOver(this.snapshot, this.policy, this.dir);
+    this.#airlock ??= airlockOver(this.snapshot, this.policy, this.dir, this.id);
     return this.#airlock;
   }
 

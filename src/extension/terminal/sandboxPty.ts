@@ -12,6 +12,7 @@ import * as vscode from 'vscode';
 import { describeError } from '../../core/errors';
 import { KILL_MARKED_SCRIPT, TERMINAL_SHELL_SCRIPT } from '../../core/session/scripts';
 import type { SandboxSession } from '../../core/session/session';
+import { recordTerminal, type TerminalAudit } from '../audit/terminalRecorder';
 import type { SandboxController } from '../sandbox/controller';
 import type { Logger } from '../util/logger';
 
@@ -33,6 +34,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
   /** Set when the terminal only shows a refusal and closes on the next key. */
   private refused = false;
   private closed = false;
+  private audit: TerminalAudit | undefined;
 
   constructor(
     private readonly controller: SandboxController,
@@ -71,6 +73,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
         await this.killShell();
         return;
       }
+      this.audit = recordTerminal(session, exec, stream);
       this.writeEmitter.fire(
         `${DIM}Agent Sandbox: this shell runs in the sandbox (${session.id}); your files change only when you apply reviewed changes.${RESET}\r\n`,
       );
@@ -133,6 +136,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
       this.closeEmitter.fire(1);
       return;
     }
+    this.audit?.input(data);
     this.stream?.write(data);
   }
 
