@@ -13,6 +13,7 @@ import {
 } from '../../src/protocol/review';
 import { el } from './dom';
 import { HostConnection, HostRequestError } from './hostConnection';
+import { t } from './l10n';
 import { fileAt, withDecisionUpdate, withDiff, withState, type ReviewData } from './model/reviewData';
 import { restoreViewState, type PersistedViewState } from './model/viewState';
 import { ApplyResultView } from './views/applyResultView';
@@ -70,6 +71,7 @@ export class ReviewApp {
         decideHunk: (path, hunk, decision) => this.decideHunk(path, hunk, decision),
         nativeDiff: (path) => void this.openNativeDiff(path),
         resolveConflict: (path, choice) => void this.resolveConflict(path, choice),
+        mergeInEditor: (path) => void this.mergeInEditor(path),
         back: () => this.fileList.focus(),
         scrolled: () => this.saveIntentSoon(),
         hunkFocused: (hunk, position, count) => {
@@ -79,7 +81,10 @@ export class ReviewApp {
       },
       this.reasonPrompt.element,
     );
-    this.applyResult = new ApplyResultView((path, choice) => void this.resolveConflict(path, choice));
+    this.applyResult = new ApplyResultView(
+      (path, choice) => void this.resolveConflict(path, choice),
+      (path) => void this.mergeInEditor(path),
+    );
     root.replaceChildren(
       this.toolbar.element,
       this.applyResult.element,
@@ -248,13 +253,35 @@ export class ReviewApp {
   private async resolveConflict(path: string, choice: ConflictChoice): Promise<void> {
     const result = await this.guard('resolve the conflict', this.host.request('resolveConflict', { path, choice }));
     if (result === undefined) return;
+    if (result.cancelled === true) {
+      this.status.say(t('Nothing changed: {0} stays in conflict.', path));
+      return;
+    }
     this.showApplyResult(result);
+    await this.refresh();
+  }
+
+  private async mergeInEditor(path: string): Promise<void> {
+    const outcome = await this.guard(t('open the merge editor'), this.host.request('mergeInEditor', { path }));
+    if (outcome === undefined) return;
+    if (outcome.opened === 'mergeEditor') {
+      this.status.say(t('The merge editor is open for {0}. Complete the merge there, then choose "Keep my version".', path));
+      return;
+    }
+    if (outcome.result !== undefined) this.applyResult.show(outcome.result);
+    this.status.say(
+      t('No merge editor here: {0} was written with conflict markers and opened in the editor. Resolve the markers and save.', path),
+    );
     await this.refresh();
   }
 
   private async discard(): Promise<void> {
     const result = await this.guard('discard the changes', this.host.request('discard', {}));
     if (result === undefined) return;
+    if (result.cancelled === true) {
+      this.status.say(t('Nothing was discarded.'));
+      return;
+    }
     this.status.say(`Discarded ${result.discarded} change${result.discarded === 1 ? '' : 's'}.`);
     await this.refresh();
   }

@@ -20,6 +20,8 @@ import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { openNativeDiff } from './contentProvider';
+import { confirmDiscard, confirmTakeSandbox } from './dialogs';
+import { MineSnapshots, openMergeEditor } from './mergeEditor';
 import { reviewHtml } from './html';
 import { ReviewService } from './reviewService';
 
@@ -65,6 +67,7 @@ export class ReviewPanel extends Disposable {
   private static current: ReviewPanel | undefined;
   private readonly service: ReviewService;
   private readonly handlers: RequestHandlers;
+  private readonly snapshots = this._register(new MineSnapshots());
   private ready = false;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -124,7 +127,12 @@ export class ReviewPanel extends Disposable {
       },
     });
     this.handlers = this.requestHandlers(this.service);
-    panel.webview.html = reviewHtml(panel.webview, deps.extensionUri, (base, ...parts) => vscode.Uri.joinPath(base, ...parts));
+    panel.webview.html = reviewHtml(
+      panel.webview,
+      deps.extensionUri,
+      (base, ...parts) => vscode.Uri.joinPath(base, ...parts),
+      vscode.l10n.bundle,
+    );
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((data: unknown) => void this.receive(data)));
     this._register(controller.onDidChangeChanges(() => this.schedulePush()));
@@ -200,9 +208,26 @@ export class ReviewPanel extends Disposable {
       approveAll: async () => this.thenPush(await s.approveAll()),
       rejectAll: async () => this.thenPush(await s.rejectAll()),
       apply: () => this.withProgress('Applying approved changes', async () => this.report(await s.apply())),
-      resolveConflict: ({ path, choice }) =>
-        this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path, choice }))),
-      discard: () => this.withProgress('Discarding every change', () => s.discard()),
+      resolveConflict: async ({ path, choice }) => {
+        if (choice === 'take-sandbox' && !(await confirmTakeSandbox(path)))
+          return { applied: [], merged: [], conflicts: [], refused: [], cancelled: true };
+        return this.withProgress(vscode.l10n.t('Resolving the conflict'), async () => this.report(await s.apply({ path, choice })));
+      },
+      mergeInEditor: async ({ path }) => {
+        if (!(await s.has(path))) throw new SandboxError('UNSAFE_PATH', vscode.l10n.t('"{0}" has no pending change any more.', path));
+        if (await openMergeEditor(this.snapshots, this.deps.controller.workspaceRoot, path)) return { opened: 'mergeEditor' as const };
+        // No merge editor here: the merge with conflict markers goes through apply, then opens.
+        const result = this.report(await s.apply({ path, choice: 'write-markers' }));
+        const root = this.deps.controller.workspaceRoot;
+        if (root && result.conflicts.length === 0 && result.refused.length === 0)
+          await vscode.window.showTextDocument(vscode.Uri.joinPath(vscode.Uri.file(root), ...path.split('/')));
+        return { opened: 'markers' as const, result };
+      },
+      discard: async () => {
+        const pending = (await s.state()).totals.files;
+        if (!(await confirmDiscard(pending))) return { discarded: 0, cancelled: true };
+        return this.withProgress(vscode.l10n.t('Discarding every change'), () => s.discard());
+      },
       openNativeDiff: async ({ path }) => {
         if (!(await s.has(path))) return { opened: false };
         await openNativeDiff(path);
