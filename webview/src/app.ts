@@ -12,6 +12,7 @@ import {
   type ReviewState,
 } from '../../src/protocol/review';
 import { el } from './dom';
+import { keepTabInside } from './focusCycle';
 import { HostConnection, HostRequestError } from './hostConnection';
 import { t } from './l10n';
 import { fileAt, withDecisionUpdate, withDiff, withState, type ReviewData } from './model/reviewData';
@@ -19,6 +20,7 @@ import { restoreViewState, type PersistedViewState } from './model/viewState';
 import { ApplyResultView } from './views/applyResultView';
 import { DiffView } from './views/diffView';
 import { FileList } from './views/fileList';
+import { KeysHelp } from './views/keysHelp';
 import { ReasonPrompt } from './views/reasonPrompt';
 import { StatusRegion } from './views/statusRegion';
 import { Toolbar } from './views/toolbar';
@@ -37,6 +39,7 @@ export class ReviewApp {
   private readonly reasonPrompt = new ReasonPrompt();
   private readonly applyResult: ApplyResultView;
   private readonly status = new StatusRegion();
+  private readonly keysHelp = new KeysHelp();
   private diffRequest = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** Restores scroll and hunk focus once, for the first diff shown after a reload. */
@@ -90,7 +93,9 @@ export class ReviewApp {
       this.applyResult.element,
       el('div', { className: 'panes' }, [this.fileList.element, this.diffView.element]),
       this.status.element,
+      this.keysHelp.element,
     );
+    keepTabInside(root);
     this.host.on('state', ({ state }) => this.applyState(state));
     this.host.on('progress', (progress) => this.toolbar.setProgress(progress));
     this.host.on('applyResult', ({ result }) => this.showApplyResult(result));
