@@ -56,14 +56,31 @@ async function assertClean({ page, errors }: WatchedPage): Promise<void> {
   await page.close();
 }
 
+/** The page globals the functions below read (this file compiles without the DOM library). */
+interface DomElement {
+  tagName: string;
+  textContent: string | null;
+  contains(other: DomElement): boolean;
+}
+interface DomView {
+  document: {
+    activeElement: DomElement | null;
+    body: DomElement;
+    getElementById(id: string): DomElement | null;
+    querySelectorAll(selector: string): ArrayLike<DomElement>;
+    querySelector(selector: string): DomElement | null;
+  };
+}
+
 /** A description of the focused element that tells tab stops apart. */
 function focusedKey(page: Page): Promise<string> {
   return page.evaluate(() => {
-    const active = document.activeElement as HTMLElement | null;
+    const { document } = globalThis as unknown as DomView;
+    const active = document.activeElement;
     if (active === null || active === document.body) return 'body';
     const root = document.getElementById('review-root');
     const inside = root?.contains(active) === true;
-    const all = [...document.querySelectorAll('*')];
+    const all = Array.from(document.querySelectorAll('*'));
     return `${inside ? 'in' : 'OUT'}:${active.tagName.toLowerCase()}#${all.indexOf(active)}:${(active.textContent ?? '').trim().slice(0, 30)}`;
   });
 }
@@ -146,7 +163,9 @@ describe('review panel keys, dialogs and contrast in Chromium', () => {
 
     await panel.locator('.ui-button', { hasText: 'Merge in the editor' }).click();
     assert.deepEqual((await waitForRequest(page, 'mergeInEditor')).params, { path: conflictPath });
-    await page.waitForFunction(() => /merge editor is open/.test(document.querySelector('.status')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /merge editor is open/.test((globalThis as unknown as DomView).document.querySelector('.status')?.textContent ?? ''),
+    );
 
     // Discard: one click asks the host, which asks the person in VS Code's own dialog.
     await page.locator('.toolbar .ui-button', { hasText: 'Discard' }).click();

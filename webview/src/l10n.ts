@@ -15,7 +15,7 @@ export function setBundle(value: unknown): void {
 }
 
 /** Reads the bundle the host put on `<body data-l10n="…">`, if any. */
-export function loadBundleFrom(body: HTMLElement): void {
+export function loadBundleFrom(body: { readonly dataset: { readonly l10n?: string } }): void {
   const raw = body.dataset.l10n;
   if (raw === undefined) return;
   try {
