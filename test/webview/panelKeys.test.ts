@@ -173,3 +173,117 @@ describe('review panel keys, dialogs and contrast in Chromium', () => {
     await assertClean(watched);
   });
 });
+
+/** What the contrast check found for one piece of text. */
+interface ContrastSample {
+  readonly text: string;
+  readonly where: string;
+  readonly color: string;
+  readonly background: string;
+  readonly ratio: number;
+}
+
+/**
+ * Every piece of text shown in the page (outside the toolkit's own components, which theme
+ * themselves) with its rendered colour against the background it is drawn on, as WCAG's
+ * contrast ratio. Backgrounds with alpha are composited over what lies under them.
+ */
+async function measureContrast(page: Page): Promise<ContrastSample[]> {
+  // The test runner's compiler names inner functions with a `__name` helper the page lacks.
+  await page.evaluate('window.__name = (f) => f');
+  return page.evaluate(() => {
+    interface Styled {
+      tagName: string;
+      className: unknown;
+      parentElement: Styled | null;
+      childNodes: ArrayLike<{ nodeType: number; textContent: string | null }>;
+      closest(selector: string): Styled | null;
+      getClientRects(): ArrayLike<unknown>;
+    }
+    interface Win {
+      document: { querySelectorAll(selector: string): ArrayLike<Styled>; documentElement: Styled };
+      getComputedStyle(element: Styled): { color: string; backgroundColor: string; visibility: string; opacity: string };
+    }
+    const win = globalThis as unknown as Win;
+    const parse = (css: string): [number, number, number, number] => {
+      const m = /rgba?\(([^)]+)\)/.exec(css);
+      if (!m) return [0, 0, 0, 0];
+      const parts = m[1]
+        .split(/[ ,/]+/)
+        .filter(Boolean)
+        .map(Number);
+      return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+    };
+    const over = (top: number[], under: number[]): number[] => {
+      const a = top[3];
+      return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat(1);
+    };
+    const luminance = (rgb: number[]) => {
+      const lin = rgb.slice(0, 3).map((v) => {
+        const c = v / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+    };
+    const backgroundOf = (element: Styled): number[] => {
+      const layers: number[][] = [];
+      for (let e: Styled | null = element; e !== null; e = e.parentElement) {
+        const bg = parse(win.getComputedStyle(e).backgroundColor);
+        if (bg[3] > 0) layers.push(bg);
+        if (bg[3] >= 1) break;
+      }
+      let result = [255, 255, 255, 1];
+      for (const layer of layers.reverse()) result = over(layer, result);
+      return result;
+    };
+    const samples: ContrastSample[] = [];
+    for (const element of Array.from(win.document.querySelectorAll('#review-root *'))) {
+      const own = Array.from(element.childNodes)
+        .filter((n) => n.nodeType === 3)
+        .map((n) => n.textContent ?? '')
+        .join('')
+        .trim();
+      if (own === '' || element.getClientRects().length === 0) continue;
+      if (element.closest('[hidden], vscode-button, vscode-checkbox, vscode-text-field, vscode-progress-ring') !== null) continue;
+      const style = win.getComputedStyle(element);
+      if (style.visibility === 'hidden') continue;
+      const background = backgroundOf(element);
+      const color = over(parse(style.color), background);
+      const [l1, l2] = [luminance(color), luminance(background)].sort((a, b) => b - a);
+      samples.push({
+        text: own.slice(0, 40),
+        where: `${element.tagName.toLowerCase()}.${String(element.className).split(' ').join('.')}`,
+        color: style.color,
+        background: `rgb(${background.slice(0, 3).map(Math.round).join(', ')})`,
+        ratio: Math.round(((l1 + 0.05) / (l2 + 0.05)) * 100) / 100,
+      });
+    }
+    return samples;
+  });
+}
+
+describe('review panel text contrast (WCAG AA, 4.5:1)', () => {
+  for (const theme of ['light', 'dark'] as const) {
+    it(`every text in the ${theme} default theme meets 4.5:1, approved and conflict included`, async () => {
+      const watched = await openPanel({ files: 40, theme });
+      const { page } = watched;
+      // Decisions of every kind on screen: approve all, reject one, and open the conflict.
+      await page.locator('.toolbar .ui-button', { hasText: 'Approve all' }).click();
+      await page.waitForSelector('.file-row .decision-approved');
+      const conflictRow = page.locator('.file-row', { has: page.locator('.tag-conflict') }).first();
+      await conflictRow.click();
+      await page.locator('.conflict-panel').waitFor({ state: 'visible' });
+      const samples = await measureContrast(page);
+      const approved = samples.filter((s) => s.where.includes('decision-approved'));
+      assert.ok(approved.length > 0, 'approved files are on screen');
+      assert.ok(samples.length > 30, `text was measured (${samples.length} pieces)`);
+      const failing = samples.filter((s) => s.ratio < 4.5);
+      assert.deepEqual(
+        failing.map((s) => `${s.where} "${s.text}": ${s.color} on ${s.background} = ${s.ratio}:1`),
+        [],
+        `${theme}: text below 4.5:1`,
+      );
+      await assertClean(watched);
+    });
+  }
+});
