@@ -79,7 +79,7 @@ export class ReviewPanel extends Disposable {
     }
     const panel = vscode.window.createWebviewPanel(
       REVIEW_VIEW_TYPE,
-      REVIEW_TITLE,
+      vscode.l10n.t('Review Sandbox Changes'),
       vscode.ViewColumn.Active,
       ReviewPanel.options(deps.extensionUri),
     );
@@ -173,7 +173,8 @@ export class ReviewPanel extends Disposable {
     if (!parsed.ok) {
       this.deps.logger.warn(`Review panel sent a malformed message: ${parsed.error}`);
       const id = (data as { id?: unknown } | null)?.id;
-      if (typeof id === 'number') this.post({ kind: 'reply', id, ok: false, error: { message: `Malformed request: ${parsed.error}` } });
+      if (typeof id === 'number')
+        this.post({ kind: 'reply', id, ok: false, error: { message: vscode.l10n.t('Malformed request: {0}', parsed.error) } });
       return;
     }
     const request = parsed.value;
@@ -207,7 +208,7 @@ export class ReviewPanel extends Disposable {
       // Bulk decisions change hunks of the open diff too: a fresh state makes the panel refetch it.
       approveAll: async () => this.thenPush(await s.approveAll()),
       rejectAll: async () => this.thenPush(await s.rejectAll()),
-      apply: () => this.withProgress('Applying approved changes', async () => this.report(await s.apply())),
+      apply: () => this.withProgress(vscode.l10n.t('Applying approved changes'), async () => this.report(await s.apply())),
       resolveConflict: async ({ path, choice }) => {
         if (choice === 'take-sandbox' && !(await confirmTakeSandbox(path)))
           return { applied: [], merged: [], conflicts: [], refused: [], cancelled: true };
