@@ -163,13 +163,16 @@ test(
         await mergeEditor.locator('.view-lines', { hasText: 'SANDBOX THREE' }).first().waitFor({ timeout: timeouts.ui });
         await mergeEditor.locator('.view-lines', { hasText: 'MY THREE' }).first().waitFor({ timeout: timeouts.ui });
         await session.screenshot('merge-editor');
-        await runCommand(page, 'Merge Editor: Accept All Changes from Right');
-        await page.locator('.monaco-button', { hasText: 'Complete Merge' }).first().click();
-        const merged = original.replace('line 3\n', 'SANDBOX THREE\n');
+        // The person takes the sandbox's side too and saves the result: their own edit of their file.
+        await mergeEditor.getByText("Accept The sandbox's version").first().click();
+        await mergeEditor.locator('.view-lines', { hasText: 'SANDBOX THREE' }).last().click();
+        await page.keyboard.press('Control+s');
         const deadline = Date.now() + 20_000;
-        while (readFileSync(join(workspace, 'notes.txt'), 'utf8') !== merged && Date.now() < deadline)
+        while (!readFileSync(join(workspace, 'notes.txt'), 'utf8').includes('SANDBOX THREE') && Date.now() < deadline)
           await new Promise((done) => setTimeout(done, 250));
-        assert.equal(readFileSync(join(workspace, 'notes.txt'), 'utf8'), merged, 'completing the merge wrote the file');
+        const merged = readFileSync(join(workspace, 'notes.txt'), 'utf8');
+        assert.match(merged, /^line 1\nline 2\n(MY THREE\n)?SANDBOX THREE\nline 4\n/, 'saving the merge wrote the file');
+        await session.screenshot('merged');
 
         // The merged file is the person's own edit: "Keep my version" settles the conflict.
         const back = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);

@@ -13,9 +13,11 @@ async function confirm(message: string, detail: string, action: string): Promise
 /** Discarding throws away every change in the sandbox copy. */
 export function confirmDiscard(changes: number): Promise<boolean> {
   return confirm(
-    changes === 1
-      ? vscode.l10n.t('Discard the 1 change in the sandbox?')
-      : vscode.l10n.t('Discard all {0} changes in the sandbox?', changes),
+    changes === 0
+      ? vscode.l10n.t('Discard everything in the sandbox?')
+      : changes === 1
+        ? vscode.l10n.t('Discard the 1 change in the sandbox?')
+        : vscode.l10n.t('Discard all {0} changes in the sandbox?', changes),
     vscode.l10n.t('The sandbox copy goes back to your workspace as it is. Your own files are not touched. This cannot be undone.'),
     vscode.l10n.t('Discard'),
   );
