@@ -244,7 +244,7 @@ describe('review panel in Chromium', () => {
       /^Applied \d+, merged \d+, [1-9]\d* in conflict, 0 refused$/,
     );
     const choices = page.locator('.conflict-list li').first().locator(COMPONENT_SELECTOR.button);
-    assert.deepEqual(await choices.allTextContents(), ['Keep theirs', 'Take sandbox', 'Write markers']);
+    assert.deepEqual(await choices.allTextContents(), ['Keep my version', "Take the sandbox's", 'Merge in the editor']);
     const conflictPath = await page.locator('.conflict-list li .result-path').first().textContent();
     await choices.nth(1).click();
     const resolve = await waitForRequest(page, 'resolveConflict');

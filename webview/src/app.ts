@@ -12,12 +12,15 @@ import {
   type ReviewState,
 } from '../../src/protocol/review';
 import { el } from './dom';
+import { keepTabInside } from './focusCycle';
 import { HostConnection, HostRequestError } from './hostConnection';
+import { t } from './l10n';
 import { fileAt, withDecisionUpdate, withDiff, withState, type ReviewData } from './model/reviewData';
 import { restoreViewState, type PersistedViewState } from './model/viewState';
 import { ApplyResultView } from './views/applyResultView';
 import { DiffView } from './views/diffView';
 import { FileList } from './views/fileList';
+import { KeysHelp } from './views/keysHelp';
 import { ReasonPrompt } from './views/reasonPrompt';
 import { StatusRegion } from './views/statusRegion';
 import { Toolbar } from './views/toolbar';
@@ -36,6 +39,7 @@ export class ReviewApp {
   private readonly reasonPrompt = new ReasonPrompt();
   private readonly applyResult: ApplyResultView;
   private readonly status = new StatusRegion();
+  private readonly keysHelp = new KeysHelp();
   private diffRequest = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** Restores scroll and hunk focus once, for the first diff shown after a reload. */
@@ -70,6 +74,7 @@ export class ReviewApp {
         decideHunk: (path, hunk, decision) => this.decideHunk(path, hunk, decision),
         nativeDiff: (path) => void this.openNativeDiff(path),
         resolveConflict: (path, choice) => void this.resolveConflict(path, choice),
+        mergeInEditor: (path) => void this.mergeInEditor(path),
         back: () => this.fileList.focus(),
         scrolled: () => this.saveIntentSoon(),
         hunkFocused: (hunk, position, count) => {
@@ -79,13 +84,18 @@ export class ReviewApp {
       },
       this.reasonPrompt.element,
     );
-    this.applyResult = new ApplyResultView((path, choice) => void this.resolveConflict(path, choice));
+    this.applyResult = new ApplyResultView(
+      (path, choice) => void this.resolveConflict(path, choice),
+      (path) => void this.mergeInEditor(path),
+    );
     root.replaceChildren(
       this.toolbar.element,
       this.applyResult.element,
       el('div', { className: 'panes' }, [this.fileList.element, this.diffView.element]),
       this.status.element,
+      this.keysHelp.element,
     );
+    keepTabInside(root);
     this.host.on('state', ({ state }) => this.applyState(state));
     this.host.on('progress', (progress) => this.toolbar.setProgress(progress));
     this.host.on('applyResult', ({ result }) => this.showApplyResult(result));
@@ -248,13 +258,35 @@ export class ReviewApp {
   private async resolveConflict(path: string, choice: ConflictChoice): Promise<void> {
     const result = await this.guard('resolve the conflict', this.host.request('resolveConflict', { path, choice }));
     if (result === undefined) return;
+    if (result.cancelled === true) {
+      this.status.say(t('Nothing changed: {0} stays in conflict.', path));
+      return;
+    }
     this.showApplyResult(result);
+    await this.refresh();
+  }
+
+  private async mergeInEditor(path: string): Promise<void> {
+    const outcome = await this.guard(t('open the merge editor'), this.host.request('mergeInEditor', { path }));
+    if (outcome === undefined) return;
+    if (outcome.opened === 'mergeEditor') {
+      this.status.say(t('The merge editor is open for {0}. Complete the merge there, then choose "Keep my version".', path));
+      return;
+    }
+    if (outcome.result !== undefined) this.applyResult.show(outcome.result);
+    this.status.say(
+      t('No merge editor here: {0} was written with conflict markers and opened in the editor. Resolve the markers and save.', path),
+    );
     await this.refresh();
   }
 
   private async discard(): Promise<void> {
     const result = await this.guard('discard the changes', this.host.request('discard', {}));
     if (result === undefined) return;
+    if (result.cancelled === true) {
+      this.status.say(t('Nothing was discarded.'));
+      return;
+    }
     this.status.say(`Discarded ${result.discarded} change${result.discarded === 1 ? '' : 's'}.`);
     await this.refresh();
   }

@@ -4,6 +4,7 @@
  */
 import { registerComponents } from './components';
 import { ReviewApp } from './app';
+import { loadBundleFrom } from './l10n';
 import { connectToHost } from './vscodeApi';
 
 function rootElement(): HTMLElement {
@@ -15,6 +16,7 @@ function rootElement(): HTMLElement {
   return root;
 }
 
+loadBundleFrom(document.body);
 registerComponents();
 const app = new ReviewApp(connectToHost(), rootElement());
 window.addEventListener('message', (event: MessageEvent) => app.receive(event.data));

@@ -72,8 +72,11 @@ export function reviewHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
   joinPath: (base: vscode.Uri, ...parts: string[]) => vscode.Uri,
+  l10nBundle?: Readonly<Record<string, string>>,
 ): string {
   return reviewPageHtml({
+    // The panel translates its strings with the extension's bundle (webview/src/l10n.ts).
+    ...(l10nBundle ? { bodyAttributes: { 'data-l10n': JSON.stringify(l10nBundle) } } : {}),
     cspSource: webview.cspSource,
     nonce: newNonce(),
     scripts: [webview.asWebviewUri(joinPath(extensionUri, 'dist', 'webview', 'review.js')).toString()],

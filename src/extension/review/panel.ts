@@ -20,6 +20,8 @@ import type { SandboxController } from '../sandbox/controller';
 import { Disposable } from '../util/disposable';
 import type { Logger } from '../util/logger';
 import { openNativeDiff } from './contentProvider';
+import { confirmDiscard, confirmTakeSandbox } from './dialogs';
+import { MineSnapshots, openMergeEditor } from './mergeEditor';
 import { reviewHtml } from './html';
 import { ReviewService } from './reviewService';
 
@@ -65,6 +67,7 @@ export class ReviewPanel extends Disposable {
   private static current: ReviewPanel | undefined;
   private readonly service: ReviewService;
   private readonly handlers: RequestHandlers;
+  private readonly snapshots = this._register(new MineSnapshots());
   private ready = false;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -76,7 +79,7 @@ export class ReviewPanel extends Disposable {
     }
     const panel = vscode.window.createWebviewPanel(
       REVIEW_VIEW_TYPE,
-      REVIEW_TITLE,
+      vscode.l10n.t('Review Sandbox Changes'),
       vscode.ViewColumn.Active,
       ReviewPanel.options(deps.extensionUri),
     );
@@ -124,7 +127,12 @@ export class ReviewPanel extends Disposable {
       },
     });
     this.handlers = this.requestHandlers(this.service);
-    panel.webview.html = reviewHtml(panel.webview, deps.extensionUri, (base, ...parts) => vscode.Uri.joinPath(base, ...parts));
+    panel.webview.html = reviewHtml(
+      panel.webview,
+      deps.extensionUri,
+      (base, ...parts) => vscode.Uri.joinPath(base, ...parts),
+      vscode.l10n.bundle,
+    );
     this._register(panel.onDidDispose(() => this.dispose()));
     this._register(panel.webview.onDidReceiveMessage((data: unknown) => void this.receive(data)));
     this._register(controller.onDidChangeChanges(() => this.schedulePush()));
@@ -165,7 +173,8 @@ export class ReviewPanel extends Disposable {
     if (!parsed.ok) {
       this.deps.logger.warn(`Review panel sent a malformed message: ${parsed.error}`);
       const id = (data as { id?: unknown } | null)?.id;
-      if (typeof id === 'number') this.post({ kind: 'reply', id, ok: false, error: { message: `Malformed request: ${parsed.error}` } });
+      if (typeof id === 'number')
+        this.post({ kind: 'reply', id, ok: false, error: { message: vscode.l10n.t('Malformed request: {0}', parsed.error) } });
       return;
     }
     const request = parsed.value;
@@ -199,10 +208,27 @@ export class ReviewPanel extends Disposable {
       // Bulk decisions change hunks of the open diff too: a fresh state makes the panel refetch it.
       approveAll: async () => this.thenPush(await s.approveAll()),
       rejectAll: async () => this.thenPush(await s.rejectAll()),
-      apply: () => this.withProgress('Applying approved changes', async () => this.report(await s.apply())),
-      resolveConflict: ({ path, choice }) =>
-        this.withProgress('Resolving the conflict', async () => this.report(await s.apply({ path, choice }))),
-      discard: () => this.withProgress('Discarding every change', () => s.discard()),
+      apply: () => this.withProgress(vscode.l10n.t('Applying approved changes'), async () => this.report(await s.apply())),
+      resolveConflict: async ({ path, choice }) => {
+        if (choice === 'take-sandbox' && !(await confirmTakeSandbox(path)))
+          return { applied: [], merged: [], conflicts: [], refused: [], cancelled: true };
+        return this.withProgress(vscode.l10n.t('Resolving the conflict'), async () => this.report(await s.apply({ path, choice })));
+      },
+      mergeInEditor: async ({ path }) => {
+        if (!(await s.has(path))) throw new SandboxError('UNSAFE_PATH', vscode.l10n.t('"{0}" has no pending change any more.', path));
+        if (await openMergeEditor(this.snapshots, this.deps.controller.workspaceRoot, path)) return { opened: 'mergeEditor' as const };
+        // No merge editor here: the merge with conflict markers goes through apply, then opens.
+        const result = this.report(await s.apply({ path, choice: 'write-markers' }));
+        const root = this.deps.controller.workspaceRoot;
+        if (root && result.conflicts.length === 0 && result.refused.length === 0)
+          await vscode.window.showTextDocument(vscode.Uri.joinPath(vscode.Uri.file(root), ...path.split('/')));
+        return { opened: 'markers' as const, result };
+      },
+      discard: async () => {
+        const pending = (await s.state()).totals.files;
+        if (!(await confirmDiscard(pending))) return { discarded: 0, cancelled: true };
+        return this.withProgress(vscode.l10n.t('Discarding every change'), () => s.discard());
+      },
       openNativeDiff: async ({ path }) => {
         if (!(await s.has(path))) return { opened: false };
         await openNativeDiff(path);

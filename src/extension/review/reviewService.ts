@@ -47,6 +47,9 @@ const RESOLUTION: Readonly<Record<ConflictChoice, ConflictResolution>> = {
   'write-markers': 'markers',
 };
 
+/** The reason recorded on a sandbox change the person set aside by keeping their own version. */
+export const KEPT_YOURS_REASON = 'you kept your version after a conflict';
+
 export const UNSAVED_REASON = 'has unsaved edits in an editor; save or revert them, then apply again';
 
 export class ReviewService {
@@ -247,6 +250,8 @@ export class ReviewService {
     if (paths.length) {
       report = await airlock.apply({ paths, ...(only ? { onConflict: { [only.path]: RESOLUTION[only.choice] } } : {}) });
     }
+    // "Keep my version" drops the sandbox's change to that file: it counts as rejected from now on.
+    for (const p of report?.keptTheirs ?? []) await airlock.decide(p, 'rejected', { reason: KEPT_YOURS_REASON });
     // What was approved is in the real tree now; what was rejected leaves the copy.
     await this.deps.reconcileRejections?.();
     await this.deps.afterTreeChange();

@@ -43,9 +43,19 @@ export const reviewRequests = {
   approveAll: { params: noParams, result: approveAllResultSchema },
   rejectAll: { params: noParams, result: decisionUpdateSchema },
   apply: { params: noParams, result: applyResultSchema },
-  discard: { params: noParams, result: record({ discarded: count() }) },
+  /** The host asks the person first (a modal dialog); `cancelled` when they said no. */
+  discard: { params: noParams, result: record({ discarded: count(), cancelled: optional(flag()) }) },
   openNativeDiff: { params: pathParams, result: record({ opened: flag() }) },
   resolveConflict: { params: record({ path: text(), choice: conflictChoiceSchema }), result: applyResultSchema },
+  /**
+   * Opens VS Code's merge editor for a conflict (base: the copy's start, left: the person's
+   * file now, right: the sandbox's, result: the real file). `markers`: the merge editor could
+   * not open, so the merge was written with conflict markers through apply and opened instead.
+   */
+  mergeInEditor: {
+    params: pathParams,
+    result: record({ opened: oneOf(['mergeEditor', 'markers'] as const), result: optional(applyResultSchema) }),
+  },
 } as const;
 
 type RequestSchemas = typeof reviewRequests;

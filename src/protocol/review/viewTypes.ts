@@ -215,6 +215,8 @@ export const applyResultSchema = record({
   conflicts: list(record({ path: text(), detail: text(), choices: list(conflictChoiceSchema) })),
   /** Not written, with the reason (policy, a failed check, ...). */
   refused: list(record({ path: text(), reason: text() })),
+  /** The person declined the confirmation; nothing was done. */
+  cancelled: optional(flag()),
 });
 export type ApplyResult = z.infer<typeof applyResultSchema>;
 

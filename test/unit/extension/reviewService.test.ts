@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { Airlock } from '../../../src/core/airlock';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { reconcileRejections } from '../../../src/core/tools/feedback';
-import { ReviewService, UNSAVED_REASON } from '../../../src/extension/review/reviewService';
+import { KEPT_YOURS_REASON, ReviewService, UNSAVED_REASON } from '../../../src/extension/review/reviewService';
 import { makeWorkspace } from '../airlock/dirSnapshot';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'review-service-'));
@@ -118,6 +118,30 @@ test('a conflict comes back with the choices the airlock offers, and a choice re
   const resolved = await ws.service.apply({ path: 'c.txt', choice: 'take-sandbox' });
   assert.deepEqual(resolved.conflicts, []);
   assert.equal(fs.readFileSync(path.join(ws.real, 'c.txt'), 'utf8'), 'one\nSANDBOX\nthree\n');
+});
+
+test('a merge the person saved in their file is kept as their own edit: the sandbox change is set aside, nothing written', async () => {
+  const ws = setup({ 'm.txt': 'one\ntwo\nthree\n' });
+  write(ws.sandbox, 'm.txt', 'one\nSANDBOX\nthree\n');
+  write(ws.real, 'm.txt', 'one\nMINE\nthree\n');
+  await ws.service.state();
+  await ws.service.setFileDecision('m.txt', 'approved');
+  assert.equal((await ws.service.apply()).conflicts.length, 1);
+  // What the merge editor writes when the person completes the merge: their own edit.
+  write(ws.real, 'm.txt', 'one\nMINE and SANDBOX\nthree\n');
+  const kept = await ws.service.apply({ path: 'm.txt', choice: 'keep-theirs' });
+  assert.deepEqual(kept.conflicts, []);
+  assert.deepEqual(kept.applied, []);
+  assert.equal(fs.readFileSync(path.join(ws.real, 'm.txt'), 'utf8'), 'one\nMINE and SANDBOX\nthree\n', 'the merged file stays');
+  const state = await ws.service.state();
+  const item = state.files.find((f) => f.path === 'm.txt');
+  assert.ok(item === undefined || item.decision === 'rejected', `the sandbox change is set aside (${item?.decision})`);
+  assert.equal(item?.conflict, undefined, 'the conflict is gone');
+  // A later apply does not bring the conflict (or the sandbox's version) back.
+  const again = await ws.service.apply();
+  assert.deepEqual(again.conflicts, []);
+  assert.equal(fs.readFileSync(path.join(ws.real, 'm.txt'), 'utf8'), 'one\nMINE and SANDBOX\nthree\n');
+  assert.match(KEPT_YOURS_REASON, /kept your version/);
 });
 
 test('binary files are shown as such, with hashes and no hunks', async () => {

@@ -102,6 +102,7 @@ describe('forged review requests', () => {
       discard: () => assert.fail('discard'),
       openNativeDiff: () => assert.fail('openNativeDiff'),
       resolveConflict: (params) => ((seen.resolveConflict = params), applied),
+      mergeInEditor: () => assert.fail('mergeInEditor'),
     };
     const forged = [
       request('approveAll', { includeRisky: true, paths: ['.git/hooks/pre-commit'] }),

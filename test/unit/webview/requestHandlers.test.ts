@@ -39,6 +39,7 @@ const handlers: RequestHandlers = {
   discard: () => ({ discarded: 3 }),
   openNativeDiff: ({ path }) => ({ opened: path === 'a.ts' }),
   resolveConflict: ({ path }) => ({ ...applied, applied: [path] }),
+  mergeInEditor: ({ path }) => (path === 'a.ts' ? { opened: 'mergeEditor' } : { opened: 'markers', result: applied }),
 };
 
 describe('request handlers', () => {

@@ -393,6 +393,10 @@ export class FakeReviewHost {
         ? { applied: [], merged: [], conflicts: [], refused: [] }
         : { applied: [path], merged: [], conflicts: [], refused: [] };
     },
+    mergeInEditor: ({ path }) => {
+      this.find(path);
+      return { opened: 'mergeEditor' };
+    },
   };
 
   private answer<M extends RequestMethod>(

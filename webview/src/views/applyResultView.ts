@@ -5,17 +5,15 @@
 import type { ApplyResult, ConflictChoice } from '../../../src/protocol/review';
 import { createButton } from '../components';
 import { el } from '../dom';
-
-const CHOICE_LABELS: Readonly<Record<ConflictChoice, string>> = {
-  'keep-theirs': 'Keep theirs',
-  'take-sandbox': 'Take sandbox',
-  'write-markers': 'Write markers',
-};
+import { conflictButtons } from './conflictChoices';
 
 export class ApplyResultView {
   readonly element: HTMLElement;
 
-  constructor(private readonly onResolve: (path: string, choice: ConflictChoice) => void) {
+  constructor(
+    private readonly onResolve: (path: string, choice: ConflictChoice) => void,
+    private readonly onMerge: (path: string) => void = () => undefined,
+  ) {
     this.element = el('section', { className: 'apply-result', attrs: { 'aria-label': 'Last apply', hidden: '' } });
   }
 
@@ -34,13 +32,7 @@ export class ApplyResultView {
           el('li', {}, [
             el('span', { className: 'result-path', text: conflict.path }),
             el('span', { className: 'result-reason', text: conflict.detail }),
-            ...conflict.choices.map((choice) =>
-              createButton(CHOICE_LABELS[choice], {
-                appearance: 'secondary',
-                ariaLabel: `${CHOICE_LABELS[choice]} for ${conflict.path}`,
-                onClick: () => this.onResolve(conflict.path, choice),
-              }),
-            ),
+            ...conflictButtons(conflict.path, conflict.choices, { resolve: this.onResolve, mergeInEditor: this.onMerge }, true),
           ]),
         );
       }

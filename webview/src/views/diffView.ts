@@ -10,6 +10,7 @@ import { el } from '../dom';
 import { buildDiffModel, type DiffModel } from '../model/diffRows';
 import { DECISION_LABELS, KIND_LABELS, formatSize } from '../model/format';
 import { diffCommandFor, nextHunk } from '../model/keyboard';
+import { conflictButtons, conflictExplanation } from './conflictChoices';
 import { renderHunkRow, renderLineRow } from './diffRow';
 import { VirtualList } from './virtualList';
 
@@ -20,16 +21,11 @@ export interface DiffViewEvents {
   decideHunk(path: string, hunk: HunkView, decision: 'approved' | 'rejected'): void;
   nativeDiff(path: string): void;
   resolveConflict(path: string, choice: ConflictChoice): void;
+  mergeInEditor(path: string): void;
   back(): void;
   scrolled(scrollTop: number): void;
   hunkFocused(hunk: HunkView, position: number, count: number): void;
 }
-
-const CHOICE_LABELS: Readonly<Record<ConflictChoice, { label: string; title: string }>> = {
-  'keep-theirs': { label: 'Keep theirs', title: 'Keep the real tree as it is now; drop the sandbox change' },
-  'take-sandbox': { label: 'Take sandbox', title: 'Overwrite with the sandbox version' },
-  'write-markers': { label: 'Write conflict markers', title: 'Write the merge with <<<<<<< markers to resolve by hand' },
-};
 
 export class DiffView {
   readonly element: HTMLElement;
@@ -229,17 +225,14 @@ export class DiffView {
     if (conflict === undefined) return;
     this.conflictPanel.setAttribute('aria-label', `Conflict in ${file.path}`);
     this.conflictPanel.replaceChildren(
-      el('p', { className: 'conflict-detail', text: `Conflict: the real file changed since the sandbox started. ${conflict.detail}` }),
+      el('p', { className: 'conflict-detail', text: conflictExplanation(conflict.detail, conflict.choices.includes('write-markers')) }),
       el(
         'div',
         { className: 'conflict-choices' },
-        conflict.choices.map((choice) =>
-          createButton(CHOICE_LABELS[choice].label, {
-            appearance: choice === 'write-markers' ? 'secondary' : 'primary',
-            title: CHOICE_LABELS[choice].title,
-            onClick: () => this.events.resolveConflict(file.path, choice),
-          }),
-        ),
+        conflictButtons(file.path, conflict.choices, {
+          resolve: (path, choice) => this.events.resolveConflict(path, choice),
+          mergeInEditor: (path) => this.events.mergeInEditor(path),
+        }),
       ),
     );
   }

@@ -4,6 +4,7 @@
  */
 import { createButton, createTextField, type TextField } from '../components';
 import { el } from '../dom';
+import { t } from '../l10n';
 
 export const MAX_REASON_LENGTH = 500;
 
@@ -17,16 +18,16 @@ export class ReasonPrompt {
   constructor() {
     this.heading = el('span', { className: 'reason-heading', attrs: { id: 'reason-heading' } });
     this.field = createTextField({
-      label: 'Reason (optional)',
-      placeholder: 'Why is this rejected? (optional)',
+      label: t('Reason (optional)'),
+      placeholder: t('Why is this rejected? (optional)'),
       maxLength: MAX_REASON_LENGTH,
     });
     this.field.element.classList.add('reason-field');
     this.element = el('div', { className: 'reason-prompt', attrs: { role: 'group', 'aria-labelledby': 'reason-heading', hidden: '' } }, [
       this.heading,
       this.field.element,
-      createButton('Reject', { onClick: () => this.confirm() }),
-      createButton('Cancel', { appearance: 'secondary', onClick: () => this.close() }),
+      createButton(t('Reject'), { onClick: () => this.confirm() }),
+      createButton(t('Cancel'), { appearance: 'secondary', onClick: () => this.close() }),
     ]);
     this.element.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') {

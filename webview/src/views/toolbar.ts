@@ -6,6 +6,7 @@
 import type { FileItem, PolicySummary, Progress, Totals } from '../../../src/protocol/review';
 import { createButton, createProgressRing, setButtonLabel, setDisabled } from '../components';
 import { el } from '../dom';
+import { t } from '../l10n';
 import { approveAllExclusions, summariseTotals } from '../model/reviewData';
 
 export interface ToolbarEvents {
@@ -15,9 +16,6 @@ export interface ToolbarEvents {
   discard(): void;
   refresh(): void;
 }
-
-/** How long "Discard" waits for its confirming second click. */
-const DISCARD_CONFIRM_MS = 4000;
 
 export class Toolbar {
   readonly element: HTMLElement;
@@ -29,8 +27,6 @@ export class Toolbar {
   private readonly discard: HTMLElement;
   private readonly busy: HTMLElement;
   private readonly busyLabel: HTMLElement;
-  private discardArmedUntil = 0;
-  private discardTimer: ReturnType<typeof setTimeout> | undefined;
   private readOnly = false;
   private working = false;
 
@@ -44,8 +40,8 @@ export class Toolbar {
     this.approveAll.setAttribute('aria-describedby', 'approve-all-note');
     this.discard = createButton('Discard…', {
       appearance: 'secondary',
-      title: 'Throw away every change in the sandbox (asks for a second click)',
-      onClick: () => this.onDiscard(events),
+      title: t('Throw away every change in the sandbox (VS Code asks you to confirm)'),
+      onClick: () => events.discard(),
     });
     this.buttons = [
       this.approveAll,
@@ -102,23 +98,5 @@ export class Toolbar {
     const list = el('dl', { className: 'policy-items' });
     for (const item of policy.items) list.append(el('dt', { text: item.label }), el('dd', { text: item.value }));
     this.policy.replaceChildren(el('summary', { text: `Policy: ${policy.title}` }), list);
-  }
-
-  private onDiscard(events: ToolbarEvents): void {
-    const now = Date.now();
-    if (now < this.discardArmedUntil) {
-      this.disarmDiscard();
-      events.discard();
-      return;
-    }
-    this.discardArmedUntil = now + DISCARD_CONFIRM_MS;
-    setButtonLabel(this.discard, 'Click again to discard everything');
-    this.discardTimer = setTimeout(() => this.disarmDiscard(), DISCARD_CONFIRM_MS);
-  }
-
-  private disarmDiscard(): void {
-    this.discardArmedUntil = 0;
-    if (this.discardTimer !== undefined) clearTimeout(this.discardTimer);
-    setButtonLabel(this.discard, 'Discard…');
   }
 }
