@@ -107,9 +107,9 @@ describe('summariseTotals', () => {
   it('shows the one pending count, files decided in parts apart, and conflicts only when there are some', () => {
     assert.equal(
       summariseTotals(totals({ files: 5, approved: 1, rejected: 1, pending: 2, partial: 1 })),
-      '5 changed · 2 pending · 1 approved · 1 rejected · 1 decided in parts',
+      '5 changed · 1 approved · 1 rejected · 2 pending · 1 decided in parts',
     );
-    assert.equal(summariseTotals(totals({ files: 1, pending: 1 })), '1 changed · 1 pending · 0 approved · 0 rejected');
+    assert.equal(summariseTotals(totals({ files: 1, pending: 1 })), '1 changed · 0 approved · 0 rejected · 1 pending');
     assert.match(summariseTotals(totals({ conflicts: 2 })), /2 in conflict$/);
   });
 });

@@ -82,7 +82,7 @@ export function approveAllExclusions(files: readonly FileItem[]): { risky: numbe
 
 /** The header's counts; "pending" is `totals.pending`, the count the status bar and Source Control show. */
 export function summariseTotals(totals: Totals): string {
-  const parts = [`${totals.files} changed`, `${totals.pending} pending`, `${totals.approved} approved`, `${totals.rejected} rejected`];
+  const parts = [`${totals.files} changed`, `${totals.approved} approved`, `${totals.rejected} rejected`, `${totals.pending} pending`];
   if (totals.partial > 0) parts.push(`${totals.partial} decided in parts`);
   if (totals.conflicts > 0) parts.push(`${totals.conflicts} in conflict`);
   return parts.join(' · ');
