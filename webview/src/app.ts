@@ -253,6 +253,9 @@ export class ReviewApp {
     const openFile = open === undefined ? undefined : fileAt(this.data, open);
     if (openFile !== undefined) this.diffView.updateFile(openFile);
     if (this.data.diff !== undefined) this.diffView.updateDiff(this.data.diff);
+    // A bulk decision names the open file but not its hunks: their decisions come from the host.
+    if (openFile?.decision === 'partial' && update.hunks === undefined && update.files.some((f) => f.path === open))
+      void this.refreshDiff(openFile.path);
   }
 
   private async approveAll(): Promise<void> {
