@@ -56,9 +56,15 @@ export async function applyApproved(controller: SandboxController, logger: Logge
 }
 
 export async function discardAll(controller: SandboxController, logger: Logger): Promise<void> {
-  const pending = controller.status.pending ?? 0;
+  // Every change not yet applied, decided or not (the status bar's count is only the undecided ones).
+  let pending = controller.status.pending ?? 0;
+  try {
+    if (controller.airlock()) pending = (await reviewServiceFor(controller).state()).totals.files;
+  } catch {
+    // The status bar's count stands in when the change set cannot be read.
+  }
   const confirm = await vscode.window.showWarningMessage(
-    `Discard all ${pending} pending change${pending === 1 ? '' : 's'} in the sandbox?`,
+    `Discard all ${pending} change${pending === 1 ? '' : 's'} in the sandbox?`,
     {
       modal: true,
       detail: 'The sandbox copy goes back to your workspace as it was when the sandbox started. Your own files are not touched.',
