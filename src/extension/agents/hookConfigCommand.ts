@@ -8,10 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
+import { SandboxError } from '../../core/errors';
 import { ensureLauncher, planHookFile, type PlannedHookFile } from '../../core/tools/hookConfig';
 import type { HookDialect } from '../../core/tools/hooks';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 import { bundledCli } from './cliInvocation';
 
 export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';
@@ -63,7 +64,15 @@ export function planHookFiles(root: string, dialects: readonly HookDialect[], la
 export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?: HookDialect[]): Promise<boolean> {
   const root = deps.controller.workspaceRoot;
   if (!root) {
-    void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; hook configuration is written into the workspace.');
+    await showError(
+      deps.logger,
+      vscode.l10n.t('No hook configuration was written'),
+      new SandboxError(
+        'WORKSPACE_INVALID',
+        vscode.l10n.t('No folder is open.'),
+        vscode.l10n.t('Open a folder first; hook configuration is written into the workspace.'),
+      ),
+    );
     return false;
   }
   const dialects = preset ?? (await vscode.window.showQuickPick(CHOICES, { title: 'Write hook configuration for which agent?' }))?.dialects;
@@ -72,7 +81,7 @@ export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?:
   try {
     planned = planHookFiles(root, dialects, refreshLauncher(deps));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('No hook configuration was written'), err);
     return false;
   }
   const detail = planned.map((p) => `${path.relative(root, p.file)}:\n${p.content}`).join('\n');

@@ -7,7 +7,6 @@
  * and reach the API through the allowlist with the key added by the host proxy.
  */
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
 import { WHICH_SCRIPT } from '../../core/session/scripts';
 import type { SandboxSession } from '../../core/session/session';
 import { knownAgentOf, missingForAgent } from '../../core/tools/agentLaunch';
@@ -15,6 +14,7 @@ import { grantAgentNetwork, installAgentTool } from './agentSetup';
 import { shellJoin } from '../../core/tools/shellQuote';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 
 export const RUN_AGENT_COMMAND = 'agentSandbox.runAgent';
 const LAST_AGENT_KEY = 'agentSandbox.lastAgentCommand';
@@ -86,7 +86,7 @@ export async function runAgentInSandbox(
   try {
     session = await deps.controller.requireHealthy();
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The agent was not started'), err);
     return undefined;
   }
   await context.workspaceState.update(LAST_AGENT_KEY, line.trim());
@@ -121,7 +121,7 @@ export async function runAgentInSandbox(
       try {
         session = await deps.controller.requireHealthy();
       } catch (err) {
-        void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+        await showError(deps.logger, vscode.l10n.t('The agent was not started'), err);
         return undefined;
       }
     }

@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
+import { SandboxError } from '../../core/errors';
 import {
   AGENT_NAMES,
   applySetupPlan,
@@ -20,6 +20,7 @@ import {
 } from '../../core/tools/agentSetup';
 import { launcherPath } from '../../core/tools/launcher';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 import { refreshLauncher, writeHookConfiguration } from './hookConfigCommand';
 import type { SetupPreviewProvider } from './setupPreview';
 
@@ -73,7 +74,15 @@ export async function runAgentSetup(
 ): Promise<boolean> {
   const root = deps.controller.workspaceRoot;
   if (!root) {
-    void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; an agent is set up for a workspace.');
+    await showError(
+      deps.logger,
+      vscode.l10n.t('No agent was set up'),
+      new SandboxError(
+        'WORKSPACE_INVALID',
+        vscode.l10n.t('No folder is open.'),
+        vscode.l10n.t('Open a folder first; an agent is set up for a workspace.'),
+      ),
+    );
     return false;
   }
   const picked: Choice | undefined = preset
@@ -90,7 +99,7 @@ export async function runAgentSetup(
     const launcher = undo ? launcherPath() : refreshLauncher(deps);
     plan = planAgentSetup(agent, { workspaceRoot: root, launcher, codexHome: codexHome() }, undo);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The set-up of {0} could not be planned', AGENT_NAMES[agent]), err);
     return false;
   }
   if (!plan.edits.length) {
@@ -112,7 +121,7 @@ export async function runAgentSetup(
   try {
     applySetupPlan(plan);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The set-up of {0} was not written', AGENT_NAMES[agent]), err);
     return false;
   }
   for (const e of plan.edits)
