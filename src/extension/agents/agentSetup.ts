@@ -20,7 +20,7 @@ export async function installAgentTool(deps: AgentEntryPointDeps, what: string):
     await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Agent Sandbox: installing ${what} into the tools volume`,
+        title: vscode.l10n.t('Agent Sandbox: installing {0} into the tools volume', what),
         cancellable: true,
       },
       async (progress, token) => {

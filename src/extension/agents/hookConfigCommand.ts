@@ -75,7 +75,8 @@ export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?:
     );
     return false;
   }
-  const dialects = preset ?? (await vscode.window.showQuickPick(CHOICES, { title: 'Write hook configuration for which agent?' }))?.dialects;
+  const dialects =
+    preset ?? (await vscode.window.showQuickPick(CHOICES, { title: vscode.l10n.t('Write hook configuration for which agent?') }))?.dialects;
   if (!dialects?.length) return false;
   let planned: PlannedHookFile[];
   try {
@@ -85,19 +86,29 @@ export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?:
     return false;
   }
   const detail = planned.map((p) => `${path.relative(root, p.file)}:\n${p.content}`).join('\n');
+  const write = vscode.l10n.t('Write');
   const pick = await vscode.window.showInformationMessage(
-    `Agent Sandbox will write ${planned.length === 1 ? 'this file' : 'these files'}, so that the agent's shell commands run in the sandbox and its direct file edits are refused:`,
+    planned.length === 1
+      ? vscode.l10n.t(
+          "Agent Sandbox will write this file, so that the agent's shell commands run in the sandbox and its direct file edits are refused:",
+        )
+      : vscode.l10n.t(
+          "Agent Sandbox will write these files, so that the agent's shell commands run in the sandbox and its direct file edits are refused:",
+        ),
     { modal: true, detail },
-    'Write',
+    write,
   );
-  if (pick !== 'Write') return false;
+  if (pick !== write) return false;
   for (const p of planned) {
     await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
     await fs.promises.writeFile(p.file, p.content);
     deps.logger.info(`Wrote hook configuration ${p.file}.`);
   }
   void vscode.window.showInformationMessage(
-    `Agent Sandbox: wrote ${planned.map((p) => path.relative(root, p.file)).join(' and ')}. Agents pick it up in their next session.`,
+    vscode.l10n.t(
+      'Agent Sandbox: wrote {0}. Agents pick it up in their next session.',
+      planned.map((p) => path.relative(root, p.file)).join(vscode.l10n.t(' and ')),
+    ),
   );
   return true;
 }

@@ -88,7 +88,9 @@ export async function runAgentSetup(
   const picked: Choice | undefined = preset
     ? { label: AGENT_NAMES[preset], agent: preset }
     : await vscode.window.showQuickPick(choices(root, undo), {
-        title: undo ? 'Remove the Agent Sandbox set-up of which agent?' : 'Set up which agent to work through Agent Sandbox?',
+        title: undo
+          ? vscode.l10n.t('Remove the Agent Sandbox set-up of which agent?')
+          : vscode.l10n.t('Set up which agent to work through Agent Sandbox?'),
       });
   if (!picked) return false;
   if ('hookOnly' in picked) return writeHookConfiguration(deps, [picked.hookOnly]);
@@ -104,16 +106,24 @@ export async function runAgentSetup(
   }
   if (!plan.edits.length) {
     void vscode.window.showInformationMessage(
-      `Agent Sandbox: ${AGENT_NAMES[agent]} ${undo ? 'has no Agent Sandbox set-up to remove' : 'is already set up; nothing to change'}.`,
+      undo
+        ? vscode.l10n.t('Agent Sandbox: {0} has no Agent Sandbox set-up to remove.', AGENT_NAMES[agent])
+        : vscode.l10n.t('Agent Sandbox: {0} is already set up; nothing to change.', AGENT_NAMES[agent]),
     );
     return false;
   }
-  await preview.show(plan.edits, undo ? `${AGENT_NAMES[agent]}: removing the set-up` : `${AGENT_NAMES[agent]}: set-up`);
-  const action = undo ? 'Remove' : 'Write';
+  await preview.show(
+    plan.edits,
+    undo ? vscode.l10n.t('{0}: removing the set-up', AGENT_NAMES[agent]) : vscode.l10n.t('{0}: set-up', AGENT_NAMES[agent]),
+  );
+  const action = undo ? vscode.l10n.t('Remove') : vscode.l10n.t('Write');
   const pick = await vscode.window.showWarningMessage(
     undo
-      ? `Agent Sandbox will remove what it added for ${AGENT_NAMES[agent]} (the diff is open):`
-      : `Agent Sandbox will set up ${AGENT_NAMES[agent]} so that its shell commands and file edits go through the sandbox (the diff is open):`,
+      ? vscode.l10n.t('Agent Sandbox will remove what it added for {0} (the diff is open):', AGENT_NAMES[agent])
+      : vscode.l10n.t(
+          'Agent Sandbox will set up {0} so that its shell commands and file edits go through the sandbox (the diff is open):',
+          AGENT_NAMES[agent],
+        ),
     { modal: true, detail: summary(plan, root) },
     action,
   );
@@ -130,8 +140,8 @@ export async function runAgentSetup(
     );
   void vscode.window.showInformationMessage(
     undo
-      ? `Agent Sandbox: removed the set-up of ${AGENT_NAMES[agent]}.`
-      : `Agent Sandbox: ${AGENT_NAMES[agent]} is set up; it picks the hook and the server up in its next session.`,
+      ? vscode.l10n.t('Agent Sandbox: removed the set-up of {0}.', AGENT_NAMES[agent])
+      : vscode.l10n.t('Agent Sandbox: {0} is set up; it picks the hook and the server up in its next session.', AGENT_NAMES[agent]),
   );
   return true;
 }

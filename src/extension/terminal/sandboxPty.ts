@@ -31,6 +31,9 @@ export class SandboxPty implements vscode.Pseudoterminal {
   private readonly closeEmitter = new vscode.EventEmitter<number | void>();
   readonly onDidWrite = this.writeEmitter.event;
   readonly onDidClose = this.closeEmitter.event;
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires once the shell is up and takes input (after the greeting), whatever the display language. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
 
   private readonly marker = crypto.randomBytes(8).toString('hex');
   private exec: Docker.Exec | undefined;
@@ -96,6 +99,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
         ended();
       });
       await this.resize();
+      this.readyEmitter.fire();
       this.logger.info(`Sandbox terminal opened in ${session.id}.`);
     } catch (err) {
       this.logger.error('Opening a sandbox terminal failed', err);
@@ -185,6 +189,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
     this.stream?.destroy();
     void this.killShell();
     this.writeEmitter.dispose();
+    this.readyEmitter.dispose();
   }
 
   /** Closing the terminal ends the shell and everything it started, not just the connection. */
@@ -200,7 +205,10 @@ export class SandboxPty implements vscode.Pseudoterminal {
   }
 }
 
-export function createSandboxTerminalOptions(controller: SandboxController, logger: Logger): vscode.ExtensionTerminalOptions {
+export function createSandboxTerminalOptions(
+  controller: SandboxController,
+  logger: Logger,
+): vscode.ExtensionTerminalOptions & { readonly pty: SandboxPty } {
   return {
     name: vscode.l10n.t('Agent Sandbox'),
     pty: new SandboxPty(controller, logger),
