@@ -1,7 +1,7 @@
 // Everyday things as a person meets them, in one code-server session against the real
 // engine: a keybinding (Ctrl+Alt+S M, Toggle Sandbox Mode) in Restricted Mode gives an error
 // whose "Trust Folder…" button leads to trusting the folder; the getting-started walkthrough
-// opens with its trust step done; a setting reads with its human title in the Settings UI;
+// opens with its five steps; a setting reads with its human title in the Settings UI;
 // and a sandbox terminal ends with "Sandbox stopped", not an exit-code error, when the
 // sandbox is stopped.
 import assert from 'node:assert/strict';
@@ -78,7 +78,7 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
       await runCommand(page, 'View: Close All Editors'); // the Workspace Trust editor
       await clearNotifications(page);
 
-      // The walkthrough, from the palette, with the trust step already done.
+      // The walkthrough, from the palette, its first step with its Trust Folder… button.
       await runCommand(page, 'Welcome: Open Walkthrough...');
       await page.keyboard.type('Get Started with Agent Sandbox');
       await page
@@ -98,11 +98,7 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
       ]) {
         await walkthrough.getByText(step, { exact: true }).first().waitFor({ timeout: timeouts.ui });
       }
-      await walkthrough
-        .locator('.getting-started-step.complete')
-        .filter({ hasText: 'Trust the folder' })
-        .first()
-        .waitFor({ timeout: timeouts.ui });
+      await walkthrough.getByRole('button', { name: 'Trust Folder…' }).first().waitFor({ timeout: timeouts.ui });
       await page.mouse.move(5, 300);
       const shot = join(session.artifacts, 'walkthrough.png');
       await page.locator('.part.editor').first().screenshot({ path: shot, timeout: 10_000 });
@@ -112,9 +108,10 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
 
       // A setting in the Settings UI: its section title and its human title.
       await runCommand(page, 'Preferences: Open Settings (UI)');
-      const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea').first();
-      await search.waitFor({ timeout: timeouts.ui });
-      await search.fill('agentSandbox.memoryMb');
+      // The search box has the focus when the editor opens.
+      await page.locator('.settings-editor .suggest-input-container').first().waitFor({ timeout: timeouts.ui });
+      await page.locator('.settings-editor .suggest-input-container').first().click();
+      await page.keyboard.type('agentSandbox.memoryMb');
       const row = page.locator('.settings-editor .setting-item-contents').filter({ hasText: 'Memory (MiB).' }).first();
       await row.waitFor({ timeout: timeouts.ui });
       assert.match(await row.innerText(), /Memory limit of the container, in MiB/);
