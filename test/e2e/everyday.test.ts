@@ -121,7 +121,8 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
         .first()
         .waitFor({ timeout: timeouts.ui });
       await session.screenshot('setting-title');
-      await page.locator('.part.sidebar').first().click(); // out of the search box, which keeps F1
+      await page.keyboard.press('Escape');
+      await page.locator('.part.sidebar').first().click({ force: true }); // out of the search box, which keeps F1
 
       // A sandbox terminal; stopping the sandbox ends it with "Sandbox stopped" and no exit-code error.
       await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
