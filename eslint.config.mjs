@@ -60,14 +60,6 @@ export default tseslint.config(
     },
   },
   {
-    // Not converted to vscode.l10n.t yet (owned elsewhere): the notification rule is left out
-    // here until it is; the other rules still hold. Remove this block once it passes.
-    files: ['src/extension/commands/infoCommands.ts'],
-    rules: {
-      'no-restricted-syntax': ['error', ARGV_NOT_TEMPLATE, ...SESSION_OWNS_CONTAINER, TYPED_COMMANDS],
-    },
-  },
-  {
     files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': [
