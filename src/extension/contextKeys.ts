@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { SandboxController } from './sandbox/controller';
+import { hasChangesToReview } from './sandbox/status';
 import { Disposable } from './util/disposable';
 
 export class SandboxContextKeys extends Disposable {
@@ -20,7 +21,8 @@ export class SandboxContextKeys extends Disposable {
     void vscode.commands.executeCommand('setContext', 'agentSandbox.mode', status.mode);
     void vscode.commands.executeCommand('setContext', 'agentSandbox.running', status.mode === 'on');
     void vscode.commands.executeCommand('setContext', 'agentSandbox.hasSession', hasSession);
-    void vscode.commands.executeCommand('setContext', 'agentSandbox.hasPendingChanges', (status.pending ?? 0) > 0);
+    // Changes not applied yet, pending or decided: apply and discard have something to do.
+    void vscode.commands.executeCommand('setContext', 'agentSandbox.hasPendingChanges', hasChangesToReview(status));
     // Undo needs the journal of a session; the command itself says when there is nothing to undo.
     void vscode.commands.executeCommand('setContext', 'agentSandbox.canUndo', hasSession);
   }

@@ -215,10 +215,12 @@ test(
         assert.doesNotMatch(applied, /LINE THREE/);
         assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
         // The rejected hunk is undone in the copy (the agent sees the decision); the held README
-        // stays in the sandbox, approved (decided, so not counted as pending); the rest left.
+        // stays in the sandbox, approved (decided, so not counted as pending, but still to apply);
+        // the rest left.
         await panel.locator('.file-row[data-path="README.md"] .decision-approved').waitFor({ timeout: 30_000 });
         await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ state: 'detached', timeout: 30_000 });
         await waitForStatusBarItemGone(page, /\d+ pending/, 30_000);
+        await readStatusBarItem(page, '1 to apply', 30_000);
         await session.screenshot('applied');
       },
     );

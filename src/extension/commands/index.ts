@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { ReviewPanel, type ReviewPanelDeps } from '../review/panel';
 import type { SandboxController } from '../sandbox/controller';
+import { hasChangesToReview } from '../sandbox/status';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
 import type { CommandId } from '../commandIds';
 import { executeCommand, registerCommand } from '../util/commands';
@@ -82,7 +83,8 @@ export class SandboxCommands extends Disposable {
   }
 
   private async reset(): Promise<void> {
-    const pending = this.controller.status.pending ?? 0;
+    const status = this.controller.status;
+    const pending = status.unapplied ?? status.pending ?? 0;
     const reset = vscode.l10n.t('Reset');
     const pick = await vscode.window.showWarningMessage(
       vscode.l10n.t('Reset the sandbox?'),
@@ -95,10 +97,10 @@ export class SandboxCommands extends Disposable {
               )
             : pending === 1
               ? vscode.l10n.t(
-                  'The container and its copy of the workspace are removed, with 1 pending change that was not applied; a new sandbox starts from your workspace as it is now.',
+                  'The container and its copy of the workspace are removed, with 1 change that was not applied; a new sandbox starts from your workspace as it is now.',
                 )
               : vscode.l10n.t(
-                  'The container and its copy of the workspace are removed, with {0} pending changes that were not applied; a new sandbox starts from your workspace as it is now.',
+                  'The container and its copy of the workspace are removed, with {0} changes that were not applied; a new sandbox starts from your workspace as it is now.',
                   pending,
                 ),
       },
@@ -109,13 +111,13 @@ export class SandboxCommands extends Disposable {
   }
 
   /**
-   * The status bar item: with changes pending it opens review (the count is what the person
+   * The status bar item: with changes not applied yet (pending or decided) it opens review (the count is what the person
    * clicks on; turning the sandbox off stays in the tooltip and the palette), otherwise it
    * toggles, or offers the way out when the sandbox is on but unhealthy.
    */
   private async statusBarClicked(): Promise<void> {
     const status = this.controller.status;
-    if ((status.mode === 'off' || status.mode === 'on') && (status.pending ?? 0) > 0) {
+    if ((status.mode === 'off' || status.mode === 'on') && hasChangesToReview(status)) {
       await executeCommand('agentSandbox.reviewChanges');
       return;
     }

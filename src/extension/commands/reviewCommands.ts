@@ -66,7 +66,7 @@ export async function applyApproved(controller: SandboxController, logger: Logge
 
 export async function discardAll(controller: SandboxController, logger: Logger): Promise<void> {
   // Every change not yet applied, decided or not (the status bar's count is only the undecided ones).
-  let pending = controller.status.pending ?? 0;
+  let pending = controller.status.unapplied ?? controller.status.pending ?? 0;
   try {
     if (controller.airlock()) pending = (await reviewServiceFor(controller).state()).totals.files;
   } catch {

@@ -22,7 +22,7 @@ import type { Logger } from '../util/logger';
 import { probeHealth } from './health';
 import { HealthTimer } from './healthTimer';
 import { NetworkApprovals } from './networkApprovals';
-import { countPending, PendingRefresh, REFRESH_DELAY_MS } from './pendingRefresh';
+import { countChanges, PendingRefresh, REFRESH_DELAY_MS } from './pendingRefresh';
 import { recoverInterruptedApplies, startWorkspaceSandbox, withStartProgress, type BaseChangesSource } from './sandboxStart';
 import { ServedNetwork } from './servedNetwork';
 import { SessionRemoval } from './sessionRemoval';
@@ -421,8 +421,10 @@ export class SandboxController extends Disposable {
   }
 
   private async scanOnce(): Promise<void> {
-    const pending = await countPending(this.airlock(), this.logger);
-    if (pending !== this.current.pending) this.update({ pending });
+    const counts = await countChanges(this.airlock(), this.logger);
+    const pending = counts?.pending;
+    const unapplied = counts?.unapplied;
+    if (pending !== this.current.pending || unapplied !== this.current.unapplied) this.update({ pending, unapplied });
     this.changesEmitter.fire();
   }
 

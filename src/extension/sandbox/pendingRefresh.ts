@@ -52,24 +52,36 @@ export class PendingRefresh {
   }
 }
 
-/**
- * The number of files still waiting for a decision in the airlock's copy, counted as the review
- * panel and the Source Control view count them (`pendingCount`); undefined when there is no
- * copy or the scan failed (logged).
- */
-export async function countPending(
+/** The copy's changes as the status bar counts them. */
+export interface ChangeCounts {
+  /** Files still waiting for a decision, counted as the review panel and the Source Control view count them (`pendingCount`). */
+  readonly pending: number;
+  /** Every reviewable file not applied yet, decided or not. */
+  readonly unapplied: number;
+}
+
+/** The copy's pending and unapplied changes; undefined when there is no copy or the scan failed (logged). */
+export async function countChanges(
   airlock: Pick<Airlock, 'changes' | 'review' | 'hunks'> | undefined,
   logger: Pick<Logger, 'error'>,
-): Promise<number | undefined> {
+): Promise<ChangeCounts | undefined> {
   if (!airlock) return undefined;
   try {
     const set = await airlock.changes();
     const review = await airlock.review();
     const decisions = [];
     for (const entry of reviewableEntries(set.entries)) decisions.push(await decisionOf(airlock, entry, review));
-    return pendingCount(decisions);
+    return { pending: pendingCount(decisions), unapplied: decisions.length };
   } catch (err) {
     logger.error('Scanning the pending changes failed', err);
     return undefined;
   }
+}
+
+/** The number of files still waiting for a decision (see `countChanges`). */
+export async function countPending(
+  airlock: Pick<Airlock, 'changes' | 'review' | 'hunks'> | undefined,
+  logger: Pick<Logger, 'error'>,
+): Promise<number | undefined> {
+  return (await countChanges(airlock, logger))?.pending;
 }

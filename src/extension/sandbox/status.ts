@@ -21,8 +21,13 @@ export interface SandboxStatus {
   readonly reason?: string;
   /** The full message and hint, for tooltips and refusals. */
   readonly detail?: string;
-  /** Pending changes in the sandbox copy; undefined when unknown. */
+  /** Changes in the sandbox copy still waiting for a decision (`pendingCount`); undefined when unknown. */
   readonly pending?: number;
+  /**
+   * Every change in the sandbox copy not applied yet, decided or not; undefined when unknown.
+   * With none pending, decided changes still wait for apply: review opens for them too.
+   */
+  readonly unapplied?: number;
   /** True while the workspace is in Restricted Mode (not trusted). */
   readonly restricted?: boolean;
 }
@@ -65,12 +70,24 @@ const ICONS: Readonly<Record<SandboxMode, string>> = {
   error: '$(error)',
 };
 
+/** True when the copy holds changes not applied yet (pending or decided): a click opens review. */
+export function hasChangesToReview(status: SandboxStatus): boolean {
+  return (status.unapplied ?? status.pending ?? 0) > 0;
+}
+
+/** Decided changes waiting for apply when none is pending (the status bar shows them instead). */
+function decidedWaiting(status: SandboxStatus): number {
+  if ((status.pending ?? 0) > 0) return 0;
+  return status.unapplied ?? 0;
+}
+
 /** The status bar text: icon, mode, the reason in words, and the pending count. */
 export function statusBarText(status: SandboxStatus): string {
   const parts = [`${ICONS[status.mode]} Sandbox: ${status.mode}`];
   if (status.mode === 'off' && status.restricted) parts.push('(Restricted Mode)');
   if ((status.mode === 'degraded' || status.mode === 'error') && status.reason) parts.push(`(${status.reason})`);
   if (status.pending !== undefined && status.pending > 0) parts.push(`$(diff) ${status.pending} pending`);
+  else if (decidedWaiting(status) > 0) parts.push(`$(check-all) ${decidedWaiting(status)} to apply`);
   return parts.join(' ');
 }
 
@@ -95,8 +112,8 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
       lines.push(
         status.restricted
           ? 'Agent Sandbox is off. This folder is in Restricted Mode: trust it to start the sandbox.'
-          : (status.pending ?? 0) > 0
-            ? 'Agent Sandbox is off. Click to review the pending changes. Agent tools refuse to run while it is off.'
+          : hasChangesToReview(status)
+            ? 'Agent Sandbox is off. Click to review the changes. Agent tools refuse to run while it is off.'
             : 'Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.',
       );
       break;
@@ -105,8 +122,8 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
       break;
     case 'on':
       lines.push(
-        (status.pending ?? 0) > 0
-          ? 'Agent Sandbox is on. Click to review the pending changes.'
+        hasChangesToReview(status)
+          ? 'Agent Sandbox is on. Click to review the changes.'
           : 'Agent Sandbox is on. Click to turn it off (pending changes are kept).',
       );
       break;
@@ -117,6 +134,8 @@ export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefin
       break;
   }
   if (status.pending !== undefined) lines.push(`${status.pending} pending change${status.pending === 1 ? '' : 's'} to review.`);
+  const waiting = decidedWaiting(status);
+  if (waiting > 0) lines.push(`${waiting} decided change${waiting === 1 ? '' : 's'} not applied yet.`);
   if (policy) lines.push('', ...enforcementSummary(policy));
   return lines.join('\n');
 }
@@ -155,7 +174,7 @@ export function statusBarTooltipMarkdown(
     .map((line) => escapeMarkdown(line))
     .join('\n\n');
   const links: TooltipCommand[] = [];
-  if (status.pending !== undefined && status.pending > 0) links.push('agentSandbox.reviewChanges');
+  if (hasChangesToReview(status)) links.push('agentSandbox.reviewChanges');
   if (status.mode !== 'off') links.push('agentSandbox.stop');
   else if (!status.restricted) links.push('agentSandbox.start');
   links.push('agentSandbox.showPolicy', 'agentSandbox.showLogs');

@@ -3,7 +3,7 @@
 // logged and shown as unknown.
 import assert from 'node:assert/strict';
 import { mock, test } from 'node:test';
-import { countPending, PendingRefresh, REFRESH_DELAY_MS } from '../../../src/extension/sandbox/pendingRefresh';
+import { countChanges, countPending, PendingRefresh, REFRESH_DELAY_MS } from '../../../src/extension/sandbox/pendingRefresh';
 
 /** A scan that finishes only when the test says so, counting how many started. */
 function gatedScans() {
@@ -94,6 +94,7 @@ test('the count is the undecided entries; no airlock or a failing scan is unknow
     hunks: async () => undefined,
   };
   assert.equal(await countPending(airlock as never, logger), 2);
+  assert.deepEqual(await countChanges(airlock as never, logger), { pending: 2, unapplied: 3 }, 'the decided file still waits for apply');
   assert.equal(await countPending(undefined, logger), undefined);
   assert.equal(logger.error.mock.callCount(), 0);
   assert.equal(await countPending({ changes: async () => Promise.reject(new Error('EIO')) } as never, logger), undefined);

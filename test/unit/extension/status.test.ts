@@ -14,6 +14,12 @@ test('pending changes are counted in the text', () => {
   assert.equal(statusBarText({ mode: 'off', pending: 1 }), '$(circle-slash) Sandbox: off $(diff) 1 pending');
 });
 
+test('with nothing pending, decided changes waiting for apply are counted instead', () => {
+  assert.equal(statusBarText({ mode: 'on', pending: 0, unapplied: 2 }), '$(shield) Sandbox: on $(check-all) 2 to apply');
+  assert.equal(statusBarText({ mode: 'on', pending: 1, unapplied: 3 }), '$(shield) Sandbox: on $(diff) 1 pending', 'pending comes first');
+  assert.equal(statusBarText({ mode: 'on', pending: 0, unapplied: 0 }), '$(shield) Sandbox: on');
+});
+
 test('an unhealthy sandbox says why in words', () => {
   assert.equal(statusBarText({ mode: 'error', reason: 'engine unreachable' }), '$(error) Sandbox: error (engine unreachable)');
   assert.equal(

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
-import { escapeMarkdown, statusBarTooltipMarkdown, TOOLTIP_COMMANDS } from '../../../src/extension/sandbox/status';
+import { escapeMarkdown, hasChangesToReview, statusBarTooltipMarkdown, TOOLTIP_COMMANDS } from '../../../src/extension/sandbox/status';
 
 const links = (md: string) => [...md.matchAll(/\[([^\]]*)\]\(command:([^)]*)\)/g)].map((m) => `${m[1]}=${m[2]}`);
 
 test('with changes pending, the tooltip links to review first and keeps stopping one click away', () => {
   const md = statusBarTooltipMarkdown({ mode: 'on', pending: 7 }, DEFAULT_POLICY);
-  assert.match(md, /Click to review the pending changes\./);
+  assert.match(md, /Click to review the changes\./);
   assert.deepEqual(links(md), [
     'Review Changes=agentSandbox.reviewChanges',
     'Stop Sandbox=agentSandbox.stop',
@@ -47,4 +47,15 @@ test('link labels come from the caller (localized words)', () => {
     'agentSandbox.showLogs': 'Protokolle',
   });
   assert.deepEqual(links(md).slice(0, 2), ['Änderungen prüfen=agentSandbox.reviewChanges', 'Stoppen=agentSandbox.stop']);
+});
+
+test('decided changes not applied yet keep the review link and a click on the item opens review', () => {
+  const status = { mode: 'on', pending: 0, unapplied: 2 } as const;
+  const md = statusBarTooltipMarkdown(status, undefined);
+  assert.match(md, /Click to review the changes\./);
+  assert.match(md, /2 decided changes not applied yet\./);
+  assert.equal(links(md)[0], 'Review Changes=agentSandbox.reviewChanges');
+  assert.equal(hasChangesToReview(status), true);
+  assert.equal(hasChangesToReview({ mode: 'on', pending: 0, unapplied: 0 }), false);
+  assert.equal(hasChangesToReview({ mode: 'off', pending: 1 }), true, 'an older status without the unapplied count still counts pending');
 });
