@@ -11,23 +11,22 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { COMPONENT_SELECTOR } from '../../webview/src/components/classes';
 import {
-  clickStatusBarItem,
+  E2E_BASE_IMAGE,
+  openSandboxTerminal,
   prepareProductVsix,
   readStatusBarItem,
   removeSandboxesUnder,
   repoRoot,
+  REVIEW_PANEL_TITLE,
   runCommand,
   timeouts,
-  trustWorkspace,
+  trustAndStartSandbox,
   typeInTerminal,
   waitForTerminalText,
   webviewFrame,
   withSession,
 } from './harness';
 
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const REVIEW_TITLE = 'Review Sandbox Changes';
-const START_TIMEOUT_MS = 180_000;
 const SECRET = 'hunter2-not-for-the-log';
 
 let vsixPath = '';
@@ -85,18 +84,14 @@ test('the audit log shows terminal commands, a rejection and an apply in a read-
       vsixPaths: [vsixPath],
       workspaceFolder: workspace,
       userSettings: { 'agentSandbox.healthCheckIntervalSec': 1, 'files.autoSave': 'off' },
-      machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
+      machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
       env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
     },
     async (session) => {
       const { page } = session;
-      await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      await trustWorkspace(page);
-      await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+      await trustAndStartSandbox(page);
 
-      await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
-      await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
+      await openSandboxTerminal(page);
       await typeInTerminal(
         page,
         "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 25$/LINE 25/' notes.txt && echo hello > greeting.txt && echo step-$((6*7))",
@@ -111,7 +106,7 @@ test('the audit log shows terminal commands, a rejection and an apply in a read-
 
       // Review: reject the first hunk of notes.txt with a reason, approve the rest, apply.
       await runCommand(page, 'Agent Sandbox: Review Changes');
-      const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+      const panel = await webviewFrame(page, REVIEW_PANEL_TITLE, timeouts.extensionReady);
       const notesRow = panel.locator('.file-row[data-path="notes.txt"]');
       await notesRow.waitFor({ timeout: timeouts.ui });
       await notesRow.click();

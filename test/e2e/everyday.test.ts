@@ -13,6 +13,7 @@ import {
   clearNotifications,
   clickNotificationButton,
   clickStatusBarItem,
+  E2E_BASE_IMAGE,
   isRestricted,
   prepareProductVsix,
   readStatusBarItem,
@@ -20,16 +21,13 @@ import {
   removeSandboxesUnder,
   repoRoot,
   runCommand,
+  SANDBOX_START_TIMEOUT_MS,
   timeouts,
   waitForNotification,
   waitForStatusBarItemGone,
   waitForTerminalText,
   withSession,
 } from './harness';
-
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-/** Starting may build the hardened image on first use. */
-const START_TIMEOUT_MS = 240_000;
 
 let vsixPath = '';
 const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-everyday-'));
@@ -55,7 +53,7 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
       vsixPaths: [vsixPath],
       workspaceFolder: workspace,
       userSettings: { 'agentSandbox.healthCheckIntervalSec': 1 },
-      machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
+      machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
       env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
     },
     async (session) => {
@@ -126,7 +124,7 @@ test('keybinding, fix button, walkthrough, settings title and a terminal that en
 
       // A sandbox terminal; stopping the sandbox ends it with "Sandbox stopped" and no exit-code error.
       await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+      await readStatusBarItem(page, 'Sandbox: on', SANDBOX_START_TIMEOUT_MS);
       await clearNotifications(page);
       await page.locator('.part.sidebar').first().click();
       await page.keyboard.press('Control+Alt+S');

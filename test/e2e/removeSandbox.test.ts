@@ -20,11 +20,13 @@ import {
   clearNotifications,
   clickStatusBarItem,
   closeQuickInput,
+  E2E_BASE_IMAGE,
   pickQuickPickItem,
   prepareProductVsix,
   readStatusBarItem,
   repoRoot,
   runCommand,
+  SANDBOX_START_TIMEOUT_MS,
   timeouts,
   trustWorkspace,
   waitForNotification,
@@ -35,10 +37,7 @@ import { runTool } from './harness/runTool';
 import { SANDBOX_TOOLS_BIN } from '../../src/core/engine/hardening';
 import { unmountCappedFs } from '../../src/core/snapshot/diskCap';
 
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
 const STATE_LABEL = 'dev.agent-sandbox.state-dir';
-/** Starting may build the hardened image on first use. */
-const START_TIMEOUT_MS = 240_000;
 
 let vsixPath = '';
 const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-remove-'));
@@ -117,7 +116,7 @@ test(
         workspaceFolder: workspace,
         userSettings: { 'agentSandbox.healthCheckIntervalSec': 1 },
         // No registry is reachable in CI: build the sandbox image on the local base image.
-        machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
+        machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
         env,
       },
       async (s) => {
@@ -125,7 +124,7 @@ test(
         await readStatusBarItem(page, 'Sandbox: off (Restricted Mode)', timeouts.extensionReady);
         await trustWorkspace(page);
         await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-        await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+        await readStatusBarItem(page, 'Sandbox: on', SANDBOX_START_TIMEOUT_MS);
         const started = await containersOfThisTest();
         assert.equal(
           started.filter((c) => c.State === 'running').length,

@@ -14,11 +14,15 @@ import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
   clickStatusBarItem,
+  E2E_BASE_IMAGE,
+  openSandboxTerminal,
   prepareProductVsix,
   readStatusBarItem,
   removeSandboxesUnder,
   repoRoot,
+  REVIEW_PANEL_TITLE,
   runCommand,
+  SANDBOX_START_TIMEOUT_MS,
   timeouts,
   trustWorkspace,
   typeInTerminal,
@@ -26,10 +30,6 @@ import {
   webviewFrame,
   withSession,
 } from './harness';
-
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const REVIEW_TITLE = 'Review Sandbox Changes';
-const START_TIMEOUT_MS = 240_000;
 
 let vsixPath = '';
 const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-conflict-'));
@@ -74,7 +74,7 @@ test(
         vsixPaths: [vsixPath],
         workspaceFolder: workspace,
         userSettings: { 'agentSandbox.healthCheckIntervalSec': 1 },
-        machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
+        machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
         env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
       },
       async (session) => {
@@ -83,11 +83,10 @@ test(
         await readStatusBarItem(page, 'Sandbox: off', 150_000);
         await trustWorkspace(page);
         await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-        await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+        await readStatusBarItem(page, 'Sandbox: on', SANDBOX_START_TIMEOUT_MS);
 
         // The sandbox changes line 3; then the person changes the same line in their file.
-        await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
-        await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
+        await openSandboxTerminal(page);
         await typeInTerminal(page, "sed -i 's/^line 3$/SANDBOX THREE/' notes.txt && echo done-$((6*7))");
         await waitForTerminalText(page, 'done-42');
         await readStatusBarItem(page, '1 pending', 30_000);
@@ -95,7 +94,7 @@ test(
         writeFileSync(join(workspace, 'notes.txt'), mine);
 
         await runCommand(page, 'Agent Sandbox: Review Changes');
-        const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+        const panel = await webviewFrame(page, REVIEW_PANEL_TITLE, timeouts.extensionReady);
         const row = panel.locator('.file-row[data-path="notes.txt"]');
         await row.waitFor({ timeout: timeouts.ui });
 
@@ -175,7 +174,7 @@ test(
         await session.screenshot('merged');
 
         // The merged file is the person's own edit: "Keep my version" settles the conflict.
-        const back = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+        const back = await webviewFrame(page, REVIEW_PANEL_TITLE, timeouts.extensionReady);
         await runCommand(page, 'Agent Sandbox: Review Changes');
         await back
           .locator('.conflict-panel .ui-button, .conflict-list .ui-button', { hasText: 'Keep my version' })

@@ -12,24 +12,22 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  clickStatusBarItem,
+  E2E_BASE_IMAGE,
+  openSandboxTerminal,
   prepareProductVsix,
   readStatusBarItem,
   removeSandboxesUnder,
   repoRoot,
+  REVIEW_PANEL_TITLE,
   runCommand,
+  SANDBOX_START_TIMEOUT_MS,
   timeouts,
-  trustWorkspace,
+  trustAndStartSandbox,
   typeInTerminal,
   waitForTerminalText,
   webviewFrame,
   withSession,
 } from './harness';
-
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const REVIEW_TITLE = 'Review Sandbox Changes';
-/** Starting may build the hardened image on first use. */
-const START_TIMEOUT_MS = 240_000;
 
 let vsixPath = '';
 const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-review-'));
@@ -92,163 +90,163 @@ async function screenshotTo(page: Page, artifacts: string, name: string): Promis
   copyFileSync(shot, join(repoRoot, 'media', 'screenshots', `${name}.png`));
 }
 
-test('the review panel counts, marks and explains decisions as a person meets them', { timeout: 4 * 60_000 + START_TIMEOUT_MS }, () => {
-  const workspace = join(scratch, 'review');
-  mkdirSync(workspace, { recursive: true });
-  writeFileSync(join(workspace, 'notes.txt'), lines(40));
-  writeFileSync(join(workspace, 'other.txt'), lines(40));
-  writeFileSync(join(workspace, 'package.json'), '{"name":"demo"}\n');
-  return withSession(
-    {
-      name: 'review-panel',
-      vsixPaths: [vsixPath],
-      workspaceFolder: workspace,
-      userSettings: {
-        'agentSandbox.healthCheckIntervalSec': 1,
-        'scm.defaultViewMode': 'list',
-        'workbench.colorTheme': 'Default Dark+',
+test(
+  'the review panel counts, marks and explains decisions as a person meets them',
+  { timeout: 4 * 60_000 + SANDBOX_START_TIMEOUT_MS },
+  () => {
+    const workspace = join(scratch, 'review');
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, 'notes.txt'), lines(40));
+    writeFileSync(join(workspace, 'other.txt'), lines(40));
+    writeFileSync(join(workspace, 'package.json'), '{"name":"demo"}\n');
+    return withSession(
+      {
+        name: 'review-panel',
+        vsixPaths: [vsixPath],
+        workspaceFolder: workspace,
+        userSettings: {
+          'agentSandbox.healthCheckIntervalSec': 1,
+          'scm.defaultViewMode': 'list',
+          'workbench.colorTheme': 'Default Dark+',
+        },
+        machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
+        env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
       },
-      machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
-      env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
-    },
-    async (session) => {
-      const { page } = session;
-      await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      await trustWorkspace(page);
-      await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-      await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+      async (session) => {
+        const { page } = session;
+        await trustAndStartSandbox(page);
 
-      await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
-      await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
-      await typeInTerminal(
-        page,
-        "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && sed -i -e 's/^line 5$/LINE FIVE/' -e 's/^line 35$/LINE THIRTY-FIVE/' other.txt && mkdir -p newdir/sub emptydir && echo made > newdir/sub/file.txt && printf '#!/bin/sh\\necho deploy\\n' > deploy.sh && chmod +x deploy.sh && printf '{\"name\":\"demo\",\"scripts\":{\"postinstall\":\"echo hi\"}}\\n' > package.json && echo done-$((6*7))",
-      );
-      await waitForTerminalText(page, 'done-42');
-      // Six changes: newdir and newdir/sub exist only as parents of newdir/sub/file.txt.
-      await readStatusBarItem(page, '6 pending', 30_000);
+        await openSandboxTerminal(page);
+        await typeInTerminal(
+          page,
+          "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && sed -i -e 's/^line 5$/LINE FIVE/' -e 's/^line 35$/LINE THIRTY-FIVE/' other.txt && mkdir -p newdir/sub emptydir && echo made > newdir/sub/file.txt && printf '#!/bin/sh\\necho deploy\\n' > deploy.sh && chmod +x deploy.sh && printf '{\"name\":\"demo\",\"scripts\":{\"postinstall\":\"echo hi\"}}\\n' > package.json && echo done-$((6*7))",
+        );
+        await waitForTerminalText(page, 'done-42');
+        // Six changes: newdir and newdir/sub exist only as parents of newdir/sub/file.txt.
+        await readStatusBarItem(page, '6 pending', 30_000);
 
-      await runCommand(page, 'Agent Sandbox: Review Changes');
-      const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
-      await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
-      await expectPending(page, panel, 6);
-      assert.match((await panel.locator('.totals').textContent()) ?? '', /^6 changed · 0 approved · 0 rejected · 6 pending$/);
+        await runCommand(page, 'Agent Sandbox: Review Changes');
+        const panel = await webviewFrame(page, REVIEW_PANEL_TITLE, timeouts.extensionReady);
+        await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
+        await expectPending(page, panel, 6);
+        assert.match((await panel.locator('.totals').textContent()) ?? '', /^6 changed · 0 approved · 0 rejected · 6 pending$/);
 
-      // No 0-byte folder rows: the parents are not listed; the empty new folder is a folder.
-      const paths = await panel
-        .locator('.file-row')
-        .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { path: string } }).dataset.path));
-      assert.deepEqual([...paths].sort(), ['deploy.sh', 'emptydir', 'newdir/sub/file.txt', 'notes.txt', 'other.txt', 'package.json']);
-      assert.equal(await panel.locator('.file-row[data-path="emptydir"] .file-size').textContent(), 'folder');
-      assert.ok(!(await panel.locator('.file-row .file-size').allTextContents()).includes('0 B'));
+        // No 0-byte folder rows: the parents are not listed; the empty new folder is a folder.
+        const paths = await panel
+          .locator('.file-row')
+          .evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { path: string } }).dataset.path));
+        assert.deepEqual([...paths].sort(), ['deploy.sh', 'emptydir', 'newdir/sub/file.txt', 'notes.txt', 'other.txt', 'package.json']);
+        assert.equal(await panel.locator('.file-row[data-path="emptydir"] .file-size').textContent(), 'folder');
+        assert.ok(!(await panel.locator('.file-row .file-size').allTextContents()).includes('0 B'));
 
-      // Plain risk badges with a tooltip that explains them.
-      const deployBadge = panel.locator('.file-row[data-path="deploy.sh"] .tag-risk', { hasText: 'New executable' });
-      assert.match((await deployBadge.getAttribute('title')) ?? '', /can be run as a program/);
-      const scriptsBadge = panel.locator('.file-row[data-path="package.json"] .tag-risk', { hasText: 'Changes package scripts' });
-      assert.match((await scriptsBadge.getAttribute('title')) ?? '', /run on your machine/);
-      const allBadges = await panel.locator('.tag-risk').allTextContents();
-      for (const text of allBadges) assert.doesNotMatch(text, /^[a-z]+[A-Z]\w*$/, `a badge shows an internal id: ${text}`);
+        // Plain risk badges with a tooltip that explains them.
+        const deployBadge = panel.locator('.file-row[data-path="deploy.sh"] .tag-risk', { hasText: 'New executable' });
+        assert.match((await deployBadge.getAttribute('title')) ?? '', /can be run as a program/);
+        const scriptsBadge = panel.locator('.file-row[data-path="package.json"] .tag-risk', { hasText: 'Changes package scripts' });
+        assert.match((await scriptsBadge.getAttribute('title')) ?? '', /run on your machine/);
+        const allBadges = await panel.locator('.tag-risk').allTextContents();
+        for (const text of allBadges) assert.doesNotMatch(text, /^[a-z]+[A-Z]\w*$/, `a badge shows an internal id: ${text}`);
 
-      // Nothing approved: Apply is neither primary nor enabled, and says why.
-      const apply = panel.locator('.toolbar .ui-button', { hasText: /^\s*Apply/ });
-      assert.equal(await apply.getAttribute('disabled'), '');
-      assert.equal(await apply.getAttribute('appearance'), 'secondary');
-      assert.match((await panel.locator('.apply-note').textContent()) ?? '', /^Nothing is approved yet/);
+        // Nothing approved: Apply is neither primary nor enabled, and says why.
+        const apply = panel.locator('.toolbar .ui-button', { hasText: /^\s*Apply/ });
+        assert.equal(await apply.getAttribute('disabled'), '');
+        assert.equal(await apply.getAttribute('appearance'), 'secondary');
+        assert.match((await panel.locator('.apply-note').textContent()) ?? '', /^Nothing is approved yet/);
 
-      // notes.txt: approve one hunk, reject the other with a reason. Decided, not pending.
-      await panel.locator('.file-row[data-path="notes.txt"]').click();
-      await panel.locator('.hunk-row[data-hunk="2"]').waitFor({ timeout: timeouts.ui });
-      await panel.locator('.diff-body').focus();
-      await page.keyboard.press('a');
-      await panel.locator('.hunk-row[data-hunk="1"].hunk-approved').waitFor({ timeout: timeouts.ui });
-      await page.keyboard.press('n');
-      await page.keyboard.press('r');
-      await panel.locator('.reason-prompt:not([hidden])').waitFor({ timeout: timeouts.ui });
-      await page.keyboard.type('keep line 30 as it was');
-      await page.keyboard.press('Enter');
-      await panel.locator('.hunk-row[data-hunk="2"].hunk-rejected').waitFor({ timeout: timeouts.ui });
-      assert.equal(await panel.locator('.file-row[data-path="notes.txt"] .decision').textContent(), '± part approved');
-      await expectPending(page, panel, 5);
+        // notes.txt: approve one hunk, reject the other with a reason. Decided, not pending.
+        await panel.locator('.file-row[data-path="notes.txt"]').click();
+        await panel.locator('.hunk-row[data-hunk="2"]').waitFor({ timeout: timeouts.ui });
+        await panel.locator('.diff-body').focus();
+        await page.keyboard.press('a');
+        await panel.locator('.hunk-row[data-hunk="1"].hunk-approved').waitFor({ timeout: timeouts.ui });
+        await page.keyboard.press('n');
+        await page.keyboard.press('r');
+        await panel.locator('.reason-prompt:not([hidden])').waitFor({ timeout: timeouts.ui });
+        await page.keyboard.type('keep line 30 as it was');
+        await page.keyboard.press('Enter');
+        await panel.locator('.hunk-row[data-hunk="2"].hunk-rejected').waitFor({ timeout: timeouts.ui });
+        assert.equal(await panel.locator('.file-row[data-path="notes.txt"] .decision').textContent(), '± part approved');
+        await expectPending(page, panel, 5);
 
-      // Decided hunks look decided: a mark, the words, dimmed lines.
-      assert.equal(await panel.locator('.hunk-row[data-hunk="1"] .decision-glyph').textContent(), '✓');
-      assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .decision-glyph').textContent(), '✗');
-      assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .decision-text').textContent(), '2/2 rejected');
-      assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .hunk-reason').textContent(), 'Reason: keep line 30 as it was');
-      const opacity = await panel
-        .locator('.line-row.decided')
-        .first()
-        .evaluate((e) => (globalThis as unknown as BrowserGlobals).getComputedStyle(e).opacity);
-      assert.ok(Number(opacity) < 1, `decided lines are dimmed (opacity ${opacity})`);
+        // Decided hunks look decided: a mark, the words, dimmed lines.
+        assert.equal(await panel.locator('.hunk-row[data-hunk="1"] .decision-glyph').textContent(), '✓');
+        assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .decision-glyph').textContent(), '✗');
+        assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .decision-text').textContent(), '2/2 rejected');
+        assert.equal(await panel.locator('.hunk-row[data-hunk="2"] .hunk-reason').textContent(), 'Reason: keep line 30 as it was');
+        const opacity = await panel
+          .locator('.line-row.decided')
+          .first()
+          .evaluate((e) => (globalThis as unknown as BrowserGlobals).getComputedStyle(e).opacity);
+        assert.ok(Number(opacity) < 1, `decided lines are dimmed (opacity ${opacity})`);
 
-      // other.txt: a whole-file rejection marks every hunk rejected and shows its reason.
-      await panel.locator('.file-row[data-path="other.txt"]').click();
-      await panel.locator('.diff-title', { hasText: /^other\.txt$/ }).waitFor({ timeout: timeouts.ui });
-      await panel.locator('.hunk-row[data-hunk="2"]').waitFor({ timeout: timeouts.ui });
-      await panel.locator('.diff-actions .ui-button', { hasText: 'Reject file' }).click();
-      await panel.locator('.reason-prompt:not([hidden])').waitFor({ timeout: timeouts.ui });
-      await page.keyboard.type('wrong approach');
-      await page.keyboard.press('Enter');
-      await panel.locator('.note-reason').waitFor({ timeout: timeouts.ui });
-      assert.equal(await panel.locator('.note-reason').textContent(), 'Rejected: wrong approach');
-      await waitFor(
-        'the hunks of other.txt',
-        () => panel.locator('.hunk-row .decision-text').allTextContents(),
-        (t) => t.length === 2 && t.every((x) => x.endsWith('rejected')),
-      );
-      assert.deepEqual(await panel.locator('.hunk-row .hunk-reason').allTextContents(), [
-        'Reason: wrong approach',
-        'Reason: wrong approach',
-      ]);
-      await expectPending(page, panel, 4);
-      assert.match(
-        (await panel.locator('.totals').textContent()) ?? '',
-        /^6 changed · 0 approved · 1 rejected · 4 pending · 1 decided in parts$/,
-      );
+        // other.txt: a whole-file rejection marks every hunk rejected and shows its reason.
+        await panel.locator('.file-row[data-path="other.txt"]').click();
+        await panel.locator('.diff-title', { hasText: /^other\.txt$/ }).waitFor({ timeout: timeouts.ui });
+        await panel.locator('.hunk-row[data-hunk="2"]').waitFor({ timeout: timeouts.ui });
+        await panel.locator('.diff-actions .ui-button', { hasText: 'Reject file' }).click();
+        await panel.locator('.reason-prompt:not([hidden])').waitFor({ timeout: timeouts.ui });
+        await page.keyboard.type('wrong approach');
+        await page.keyboard.press('Enter');
+        await panel.locator('.note-reason').waitFor({ timeout: timeouts.ui });
+        assert.equal(await panel.locator('.note-reason').textContent(), 'Rejected: wrong approach');
+        await waitFor(
+          'the hunks of other.txt',
+          () => panel.locator('.hunk-row .decision-text').allTextContents(),
+          (t) => t.length === 2 && t.every((x) => x.endsWith('rejected')),
+        );
+        assert.deepEqual(await panel.locator('.hunk-row .hunk-reason').allTextContents(), [
+          'Reason: wrong approach',
+          'Reason: wrong approach',
+        ]);
+        await expectPending(page, panel, 4);
+        assert.match(
+          (await panel.locator('.totals').textContent()) ?? '',
+          /^6 changed · 0 approved · 1 rejected · 4 pending · 1 decided in parts$/,
+        );
 
-      // Apply says what it will do before doing it.
-      await waitFor(
-        'the apply note',
-        async () => (await panel.locator('.apply-note').textContent()) ?? '',
-        (t) => t.startsWith('Apply 1 change'),
-      );
-      assert.match(
-        (await panel.locator('.apply-note').textContent()) ?? '',
-        /^Apply 1 change to your workspace; 2 rejected changes will be removed from the sandbox\. 4 pending files stay in the sandbox\.$/,
-      );
-      assert.equal(await apply.getAttribute('disabled'), null);
-      assert.equal(await apply.getAttribute('appearance'), 'primary');
-      assert.equal(readFileSync(join(workspace, 'notes.txt'), 'utf8'), lines(40), 'deciding must not write the real tree');
+        // Apply says what it will do before doing it.
+        await waitFor(
+          'the apply note',
+          async () => (await panel.locator('.apply-note').textContent()) ?? '',
+          (t) => t.startsWith('Apply 1 change'),
+        );
+        assert.match(
+          (await panel.locator('.apply-note').textContent()) ?? '',
+          /^Apply 1 change to your workspace; 2 rejected changes will be removed from the sandbox\. 4 pending files stay in the sandbox\.$/,
+        );
+        assert.equal(await apply.getAttribute('disabled'), null);
+        assert.equal(await apply.getAttribute('appearance'), 'primary');
+        assert.equal(readFileSync(join(workspace, 'notes.txt'), 'utf8'), lines(40), 'deciding must not write the real tree');
 
-      // Screenshots with notes.txt's decided hunks on screen, in Dark+ and Light+.
-      await panel.locator('.file-row[data-path="notes.txt"]').click();
-      await panel.locator('.hunk-row[data-hunk="2"].hunk-rejected').waitFor({ timeout: timeouts.ui });
-      await screenshotTo(page, session.artifacts, 'review-panel-dark');
-      await runCommand(page, 'Preferences: Color Theme');
-      await page.keyboard.type('Light+');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light+' }).first().waitFor({ timeout: timeouts.ui });
-      await page.keyboard.press('Enter');
-      await waitFor(
-        'the light theme in the panel',
-        () => panel.locator('body').evaluate((b) => (globalThis as unknown as BrowserGlobals).getComputedStyle(b).backgroundColor),
-        (c) => c === 'rgb(255, 255, 255)',
-      );
-      await screenshotTo(page, session.artifacts, 'review-panel-light');
+        // Screenshots with notes.txt's decided hunks on screen, in Dark+ and Light+.
+        await panel.locator('.file-row[data-path="notes.txt"]').click();
+        await panel.locator('.hunk-row[data-hunk="2"].hunk-rejected').waitFor({ timeout: timeouts.ui });
+        await screenshotTo(page, session.artifacts, 'review-panel-dark');
+        await runCommand(page, 'Preferences: Color Theme');
+        await page.keyboard.type('Light+');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light+' }).first().waitFor({ timeout: timeouts.ui });
+        await page.keyboard.press('Enter');
+        await waitFor(
+          'the light theme in the panel',
+          () => panel.locator('body').evaluate((b) => (globalThis as unknown as BrowserGlobals).getComputedStyle(b).backgroundColor),
+          (c) => c === 'rgb(255, 255, 255)',
+        );
+        await screenshotTo(page, session.artifacts, 'review-panel-light');
 
-      // "Open in Review Panel" from the Source Control view selects that file.
-      await runCommand(page, 'Source Control: Focus on Changes View');
-      const row = page
-        .locator('.scm-view .monaco-list-row')
-        .filter({ has: page.locator('.resource .label-name', { hasText: /^deploy\.sh$/ }) })
-        .first();
-      await row.waitFor({ timeout: timeouts.ui });
-      await row.hover();
-      await row.locator('.action-label[aria-label="Open in Review Panel"]').click();
-      await panel.locator('.file-row.selected[data-path="deploy.sh"]').waitFor({ timeout: timeouts.ui });
-      await panel.locator('.diff-title', { hasText: /^deploy\.sh$/ }).waitFor({ timeout: timeouts.ui });
-      assert.ok(!existsSync(join(workspace, 'deploy.sh')), 'nothing reached the real tree');
-      await session.screenshot('open-in-review-panel');
-    },
-  );
-});
+        // "Open in Review Panel" from the Source Control view selects that file.
+        await runCommand(page, 'Source Control: Focus on Changes View');
+        const row = page
+          .locator('.scm-view .monaco-list-row')
+          .filter({ has: page.locator('.resource .label-name', { hasText: /^deploy\.sh$/ }) })
+          .first();
+        await row.waitFor({ timeout: timeouts.ui });
+        await row.hover();
+        await row.locator('.action-label[aria-label="Open in Review Panel"]').click();
+        await panel.locator('.file-row.selected[data-path="deploy.sh"]').waitFor({ timeout: timeouts.ui });
+        await panel.locator('.diff-title', { hasText: /^deploy\.sh$/ }).waitFor({ timeout: timeouts.ui });
+        assert.ok(!existsSync(join(workspace, 'deploy.sh')), 'nothing reached the real tree');
+        await session.screenshot('open-in-review-panel');
+      },
+    );
+  },
+);

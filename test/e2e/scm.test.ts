@@ -13,24 +13,22 @@ import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import {
   clickStatusBarItem,
+  E2E_BASE_IMAGE,
+  openSandboxTerminal,
   prepareProductVsix,
   readStatusBarItem,
+  removeSandboxesUnder,
   repoRoot,
+  REVIEW_PANEL_TITLE,
   runCommand,
   statusBarItem,
   timeouts,
-  trustWorkspace,
+  trustAndStartSandbox,
   typeInTerminal,
   waitForTerminalText,
   webviewFrame,
   withSession,
-  removeSandboxesUnder,
 } from './harness';
-
-const BASE_IMAGE = 'agent-sandbox-base:bookworm';
-const REVIEW_TITLE = 'Review Sandbox Changes';
-/** Starting may build the hardened image on first use. */
-const START_TIMEOUT_MS = 240_000;
 
 let vsixPath = '';
 const scratch = mkdtempSync(join(tmpdir(), 'agent-sandbox-e2e-scm-'));
@@ -120,18 +118,14 @@ test(
         vsixPaths: [vsixPath],
         workspaceFolder: workspace,
         userSettings: { 'agentSandbox.healthCheckIntervalSec': 1, 'scm.defaultViewMode': 'list' },
-        machineSettings: { 'agentSandbox.baseImage': BASE_IMAGE },
+        machineSettings: { 'agentSandbox.baseImage': E2E_BASE_IMAGE },
         env: { AGENT_SANDBOX_STATE_DIR: stateRoot },
       },
       async (session) => {
         const { page } = session;
-        await readStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-        await trustWorkspace(page);
-        await clickStatusBarItem(page, 'Sandbox: off', timeouts.extensionReady);
-        await readStatusBarItem(page, 'Sandbox: on', START_TIMEOUT_MS);
+        await trustAndStartSandbox(page);
 
-        await runCommand(page, 'Agent Sandbox: New Sandbox Terminal');
-        await waitForTerminalText(page, 'sandbox:/workspace$', 30_000);
+        await openSandboxTerminal(page);
         await typeInTerminal(
           page,
           "sed -i -e 's/^line 3$/LINE THREE/' -e 's/^line 30$/LINE THIRTY/' notes.txt && echo created by the agent > created.txt && rm obsolete.txt && printf '#!/bin/sh\\necho deploy\\n' > deploy.sh && chmod +x deploy.sh && echo done-$((6*7))",
@@ -248,7 +242,7 @@ test(
           await hover.locator('a', { hasText: label }).first().waitFor({ timeout: timeouts.ui });
         await page.mouse.move(900, 500);
         await clickStatusBarItem(page, 'pending');
-        const panel = await webviewFrame(page, REVIEW_TITLE, timeouts.extensionReady);
+        const panel = await webviewFrame(page, REVIEW_PANEL_TITLE, timeouts.extensionReady);
         await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ timeout: timeouts.ui });
         await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
         await readStatusBarItem(page, 'Sandbox: on');

@@ -6,7 +6,14 @@ export { defaultUserSettings, ensureCodeServer, startCodeServer, type CodeServer
 export { removeSandboxesUnder, STATE_LABEL } from './engineCleanup';
 export { clearNotifications, clickNotificationButton, waitForNotification } from './notifications';
 export { artifactsDir, artifactsRoot, repoRoot } from './paths';
-export { prepareProductVsix } from './product';
+export {
+  E2E_BASE_IMAGE,
+  openSandboxTerminal,
+  prepareProductVsix,
+  REVIEW_PANEL_TITLE,
+  SANDBOX_START_TIMEOUT_MS,
+  trustAndStartSandbox,
+} from './product';
 export { screenshot } from './screenshots';
 export { startSession, withSession, type Session, type SessionOptions } from './session';
 export {
