@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditRecord } from '../../../src/core/audit';
-import { auditRow, formatAuditLog, visible } from '../../../src/core/auditFormat';
+import { auditJsonLine, auditRow, formatAuditLog, visible } from '../../../src/core/auditFormat';
 
 const C1_AND_BIDI = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
@@ -36,6 +36,11 @@ describe('sandbox-chosen names in the readable audit log', () => {
     ];
     const table = formatAuditLog(records, { rawFile: '/tmp/audit.jsonl' });
     assert.ok(!C1_AND_BIDI.test(table), JSON.stringify(table));
-    for (const r of records) assert.ok(!C1_AND_BIDI.test(JSON.stringify(auditRow(r))));
+    for (const r of records) {
+      assert.ok(!C1_AND_BIDI.test(JSON.stringify(auditRow(r))));
+      // The CLI's --json lines too, and they still read back as the same record.
+      assert.ok(!C1_AND_BIDI.test(auditJsonLine(r)), auditJsonLine(r));
+      assert.deepEqual(JSON.parse(auditJsonLine(r)), r);
+    }
   });
 });
