@@ -30,6 +30,13 @@ const TYPED_COMMANDS = {
   message: 'Register commands with registerCommand from src/extension/util/commands.ts, which takes only a CommandId.',
 };
 
+// What a person reads goes through vscode.l10n.t (package.nls.json holds the manifest's
+// strings): a notification's message is never a bare string or template literal.
+const NOTIFICATION_LOCALIZED = ['Information', 'Warning', 'Error'].map((level) => ({
+  selector: `CallExpression[callee.object.object.name='vscode'][callee.object.property.name='window'][callee.property.name='show${level}Message'] > :matches(Literal, TemplateLiteral).arguments:first-child`,
+  message: `Localize the message: vscode.window.show${level}Message(vscode.l10n.t('...', ...)).`,
+}));
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.test-artifacts/**', '.cache/**'] },
   ...tseslint.configs.recommended,
@@ -49,7 +56,7 @@ export default tseslint.config(
   {
     files: ['src/extension/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', ARGV_NOT_TEMPLATE, ...SESSION_OWNS_CONTAINER, TYPED_COMMANDS],
+      'no-restricted-syntax': ['error', ARGV_NOT_TEMPLATE, ...SESSION_OWNS_CONTAINER, TYPED_COMMANDS, ...NOTIFICATION_LOCALIZED],
     },
   },
   {

@@ -68,13 +68,14 @@ export function contributions(context: vscode.ExtensionContext, logger: Logger):
 function policyChangeNotice(controller: SandboxController): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((e) => {
     if (affectsPolicy(e) && controller.status.mode !== 'off') {
+      const restart = vscode.l10n.t('Restart Sandbox');
       void vscode.window
         .showInformationMessage(
-          'Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).',
-          'Restart Sandbox',
+          vscode.l10n.t('Agent Sandbox: the policy settings changed. Start the sandbox again to run with them (pending changes are kept).'),
+          restart,
         )
         .then((pick) => {
-          if (pick === 'Restart Sandbox') void executeCommand('agentSandbox.start');
+          if (pick === restart) void executeCommand('agentSandbox.start');
         });
     }
   });

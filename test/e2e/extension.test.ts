@@ -26,6 +26,7 @@ import {
   trustWorkspace,
   typeInTerminal,
   waitForNotification,
+  waitForStatusBarItemGone,
   waitForTerminalText,
   webviewFrame,
   withSession,
@@ -193,7 +194,7 @@ test(
         await panel.locator('.file-row[data-path="created.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
         await keepScreenshot(session, '.part.editor', 'review-panel');
 
-        await panel.getByRole('button', { name: 'Apply approved' }).click();
+        await panel.getByRole('button', { name: /^Apply \d+ changes?$/ }).click();
         await waitUntil(
           () => existsSync(join(workspace, 'created.txt')) && !existsSync(join(workspace, 'obsolete.txt')),
           30_000,
@@ -214,8 +215,10 @@ test(
         assert.doesNotMatch(applied, /LINE THREE/);
         assert.equal(readFileSync(join(workspace, 'created.txt'), 'utf8'), 'created by the agent\n');
         // The rejected hunk is undone in the copy (the agent sees the decision); the held README
-        // stays pending; the rest left the pending set.
-        await readStatusBarItem(page, '1 pending', 30_000);
+        // stays in the sandbox, approved (decided, so not counted as pending); the rest left.
+        await panel.locator('.file-row[data-path="README.md"] .decision-approved').waitFor({ timeout: 30_000 });
+        await panel.locator('.file-row[data-path="notes.txt"]').waitFor({ state: 'detached', timeout: 30_000 });
+        await waitForStatusBarItemGone(page, /\d+ pending/, 30_000);
         await session.screenshot('applied');
       },
     );

@@ -193,9 +193,9 @@ describe('review panel in Chromium', () => {
     const request = await waitForRequest(page, 'setHunkDecision');
     assert.deepEqual(request.params, { path, hunk: 2, decision: 'rejected', reason });
     await page.waitForSelector('.hunk-row[data-hunk="2"] .decision-rejected');
-    assert.equal(await page.locator('.hunk-row[data-hunk="2"] .hunk-reason').textContent(), reason);
+    assert.equal(await page.locator('.hunk-row[data-hunk="2"] .hunk-reason').textContent(), `Reason: ${reason}`);
     assert.equal(await page.locator('script:not([src])').count(), 0, 'the reason stayed text');
-    assert.equal(await page.locator(`.file-row[data-path="${path}"] .decision`).textContent(), 'partly approved');
+    assert.equal(await page.locator(`.file-row[data-path="${path}"] .decision`).textContent(), '• pending 1/5');
     assert.equal(await page.locator('.reason-prompt').isHidden(), true);
 
     // The Reject button on a hunk row goes through the same prompt; Escape cancels it.
@@ -204,6 +204,132 @@ describe('review panel in Chromium', () => {
     await page.keyboard.press('Escape');
     assert.equal(await page.locator('.reason-prompt').isHidden(), true);
     assert.equal((await received(page)).filter((m) => m.method === 'setHunkDecision').length, 1, 'a cancelled prompt sends nothing');
+    await assertClean(watched);
+  });
+
+  it('counts a file decided in parts as decided, dims decided hunks, and shows a whole-file rejection with its reason', async () => {
+    const watched = await openPanel({ files: 60 });
+    const { page } = watched;
+    const header = () => page.locator('.totals').textContent();
+    const pendingOf = (text: string | null) => Number(/· (\d+) pending/.exec(text ?? '')?.[1]);
+    const before = pendingOf(await header());
+    assert.ok(before > 10, `the header counts pending files (saw "${await header()}")`);
+
+    // Nothing approved: Apply is a disabled, non-primary button that says why.
+    const apply = page.locator(COMPONENT_SELECTOR.button, { hasText: /^Apply/ });
+    assert.equal(await apply.getAttribute('disabled'), '');
+    assert.equal(await apply.getAttribute('appearance'), 'secondary');
+    assert.match((await page.locator('.apply-note').textContent()) ?? '', /^Nothing is approved yet/);
+
+    // Decide every hunk of one file, some approved, some rejected.
+    const path = 'src/module-6/component-6.ts';
+    await page.locator(`.file-row[data-path="${path}"]`).click();
+    await page.waitForSelector('.hunk-row');
+    await page.locator('.diff-body').focus();
+    for (let h = 1; h <= 5; h++) {
+      if (h > 1) await page.keyboard.press('n');
+      if (h === 3) {
+        await page.keyboard.press('r');
+        await page.waitForSelector('.reason-prompt:not([hidden])');
+        await page.keyboard.type('not this one');
+        await page.keyboard.press('Enter');
+        await page.waitForSelector('.hunk-row[data-hunk="3"].hunk-rejected');
+        await page.locator('.diff-body').focus();
+      } else {
+        await page.keyboard.press('a');
+        await page.waitForSelector(`.hunk-row[data-hunk="${h}"].hunk-approved`);
+      }
+    }
+    const row = page.locator(`.file-row[data-path="${path}"]`);
+    assert.equal(await row.locator('.decision').textContent(), '± part approved');
+    assert.match((await row.getAttribute('aria-label')) ?? '', /decided: part approved, part rejected/);
+    assert.equal(pendingOf(await header()), before - 1, 'the file left the pending count');
+    assert.match((await header()) ?? '', /1 decided in parts/);
+    // The header and the list's "Undecided only" filter count the same files.
+    const files = await hostFiles(page);
+    assert.equal(
+      files.filter((f) => f.decision === 'pending' || (f.decision === 'partial' && f.hunkTally!.pending > 0)).length,
+      before - 1,
+    );
+
+    // Decided hunks look decided: a mark, words for screen readers, dimmed lines.
+    const approvedHunk = page.locator('.hunk-row[data-hunk="1"]');
+    assert.equal(await approvedHunk.locator('.decision-glyph').textContent(), '✓');
+    assert.equal(await approvedHunk.locator('.decision-glyph').getAttribute('aria-hidden'), 'true');
+    assert.equal(await approvedHunk.locator('.decision-text').textContent(), '1/5 approved');
+    assert.equal(await page.locator('.hunk-row[data-hunk="3"] .decision-glyph').textContent(), '✗');
+    const opacity = await page.evaluate('getComputedStyle(document.querySelector(".line-row.decided")).opacity');
+    assert.ok(Number(opacity) < 1, `decided lines are dimmed (opacity ${String(opacity)})`);
+
+    // Apply now says what it will do before doing it.
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageView).document.querySelector('.apply-note')?.textContent?.startsWith('Apply 1 change') === true,
+    );
+    assert.equal(await apply.getAttribute('disabled'), null);
+    assert.equal(await apply.getAttribute('appearance'), 'primary');
+    assert.equal((await apply.textContent())?.trim(), 'Apply 1 change');
+    assert.match((await page.locator('.apply-note').textContent()) ?? '', /1 rejected change will be removed from the sandbox/);
+
+    // A whole-file rejection marks every hunk rejected and shows its reason.
+    const other = 'src/module-8/component-8.ts';
+    await page.locator(`.file-row[data-path="${other}"]`).click();
+    await page.waitForSelector(`.diff-title:text-is("${other}")`);
+    await page.waitForSelector('.hunk-row');
+    await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Reject file…' }).click();
+    await page.waitForSelector('.reason-prompt:not([hidden])');
+    await page.keyboard.type('wrong approach');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.note-reason');
+    assert.equal(await page.locator('.note-reason').textContent(), 'Rejected: wrong approach');
+    const hunkStates = await page.locator('.hunk-row .decision-text').allTextContents();
+    assert.ok(
+      hunkStates.length > 0 && hunkStates.every((t) => t.endsWith('rejected')),
+      `every hunk is rejected (${hunkStates.join(', ')})`,
+    );
+    const reasons = await page.locator('.hunk-row .hunk-reason').allTextContents();
+    assert.ok(reasons.every((t) => t === 'Reason: wrong approach'));
+    assert.match((await page.locator(`.file-row[data-path="${other}"]`).getAttribute('aria-label')) ?? '', /reason: wrong approach/);
+    await assertClean(watched);
+  });
+
+  it('names risks in plain words with an explaining tooltip, shows an empty folder as a folder, and reveals a file on request', async () => {
+    const watched = await openPanel({ files: 60 });
+    const { page } = watched;
+    const badges = await page.locator('.tag-risk').allTextContents();
+    assert.ok(badges.length > 0);
+    for (const text of badges) assert.doesNotMatch(text, /policyPattern|newExecutable|packageScripts|executableBitChanged/);
+    assert.ok(badges.includes('Matches your policy'), `badges: ${[...new Set(badges)].join(', ')}`);
+    const title = (await page.locator('.tag-risk', { hasText: 'Matches your policy' }).first().getAttribute('title')) ?? '';
+    assert.match(title, /pattern your sandbox policy marks/);
+    assert.match(title, /Here: matches the risky pattern/);
+
+    const folder = page.locator('.file-row[data-path="src/module-20/new-folder"]');
+    assert.equal(await folder.locator('.file-size').textContent(), 'folder');
+    const sizes = await page.locator('.file-row .file-size').allTextContents();
+    assert.ok(!sizes.includes('0 B'), 'no row reads "0 B"');
+
+    // "Open in Review Panel": the host asks to show a file; it is selected and its diff opens.
+    const wanted = 'src/module-9/component-9.ts';
+    await page.evaluate(
+      `window.__reviewProbe.notify({ kind: 'notification', method: 'reveal', params: { path: ${JSON.stringify(wanted)} } })`,
+    );
+    await page.waitForSelector(`.file-row.selected[data-path="${wanted}"]`);
+    await page.waitForSelector(`.diff-title:text-is("${wanted}")`);
+    await page.waitForSelector('.hunk-row');
+    await assertClean(watched);
+  });
+
+  it('keeps status and summary text whole in a narrow panel', async () => {
+    const watched = await openPanel({ files: 60 });
+    const { page } = watched;
+    await page.setViewportSize({ width: 360, height: 700 });
+    for (const selector of ['.totals', '.apply-note', '.approve-all-note', '.status']) {
+      const cut = await page.evaluate(
+        `(() => { const e = document.querySelector(${JSON.stringify(selector)}); return e === null ? 'missing' : e.scrollWidth > e.clientWidth + 1 ? 'cut' : getComputedStyle(e).textOverflow; })()`,
+      );
+      assert.ok(cut !== 'cut' && cut !== 'missing' && cut !== 'ellipsis', `${selector} is ${String(cut)}`);
+    }
+    await page.screenshot({ path: path.join(ARTIFACTS, 'review-narrow.png') });
     await assertClean(watched);
   });
 
@@ -230,14 +356,14 @@ describe('review panel in Chromium', () => {
       .locator('.file-row', { has: page.locator('.tag-risk') })
       .locator('.decision')
       .allTextContents();
-    assert.ok(riskyRowDecisions.length > 0 && riskyRowDecisions.every((d) => d === 'pending'));
+    assert.ok(riskyRowDecisions.length > 0 && riskyRowDecisions.every((d) => d === '• pending'));
     assert.match(
       (await page.locator('.status').textContent()) ?? '',
       /skipped \d+ that need a closer look and \d+ that policy never applies/,
     );
 
     // Applying shows what happened and offers the three choices for a conflict.
-    await page.locator(COMPONENT_SELECTOR.button, { hasText: 'Apply approved' }).click();
+    await page.locator(COMPONENT_SELECTOR.button, { hasText: /Apply \d+ changes/ }).click();
     await page.waitForSelector('.apply-result:not([hidden]) .conflict-list');
     assert.match(
       (await page.locator('.apply-result h2').textContent()) ?? '',

@@ -8,6 +8,7 @@ import {
   type ApplyResult,
   type ConflictChoice,
   type DecisionUpdate,
+  type FileItem,
   type HunkView,
   type ReviewState,
 } from '../../src/protocol/review';
@@ -25,6 +26,10 @@ import { ReasonPrompt } from './views/reasonPrompt';
 import { StatusRegion } from './views/statusRegion';
 import { Toolbar } from './views/toolbar';
 import type { VsCodeApi } from './vscodeApi';
+
+function decidedDifferently(a: FileItem, b: FileItem): boolean {
+  return a.decision !== b.decision || a.reason !== b.reason || JSON.stringify(a.hunkTally) !== JSON.stringify(b.hunkTally);
+}
 
 /** Scroll positions are saved at most this often; other intent is saved at once. */
 const SCROLL_SAVE_DELAY_MS = 200;
@@ -99,6 +104,7 @@ export class ReviewApp {
     this.host.on('state', ({ state }) => this.applyState(state));
     this.host.on('progress', (progress) => this.toolbar.setProgress(progress));
     this.host.on('applyResult', ({ result }) => this.showApplyResult(result));
+    this.host.on('reveal', ({ path }) => void this.reveal(path));
   }
 
   /** Feed every `message` event's data here. */
@@ -135,6 +141,8 @@ export class ReviewApp {
 
   private applyState(state: ReviewState): void {
     const previousDiff = this.data?.diff;
+    const previousFile =
+      this.data === undefined || this.view.selectedPath === undefined ? undefined : fileAt(this.data, this.view.selectedPath);
     this.data = withState(this.data, state);
     this.toolbar.setState(state.files, state.totals, state.policy, state.readOnly === true);
     this.fileList.setFiles(state.files);
@@ -148,8 +156,29 @@ export class ReviewApp {
       this.saveIntent();
     } else if (file !== undefined && this.diffView.currentPath() === file.path) {
       this.diffView.updateFile(file);
+      // Same change set, but a decision made elsewhere (Source Control view, a command): fresh hunk decisions.
+      if (previousFile !== undefined && this.data.diff !== undefined && decidedDifferently(previousFile, file))
+        void this.refreshDiff(file.path);
       if (previousDiff !== undefined && this.data.diff === undefined) void this.openFile(file.path, false);
     }
+  }
+
+  /** Refetches the open diff's hunk decisions; the diff stays where the person scrolled. */
+  private async refreshDiff(path: string): Promise<void> {
+    const diff = await this.guard('load the diff', this.host.request('requestDiff', { path }));
+    if (diff === undefined || this.data === undefined || this.diffView.currentPath() !== path) return;
+    this.data = withDiff(this.data, diff);
+    if (this.data.diff?.path === path) this.diffView.updateDiff(this.data.diff);
+  }
+
+  /** The host asks to show a file (Open in Review Panel): select it in the list and open its diff. */
+  private async reveal(path: string): Promise<void> {
+    if (this.data === undefined || fileAt(this.data, path) === undefined) {
+      this.status.say(`${path} has no pending change to review.`);
+      return;
+    }
+    this.fileList.revealPath(path);
+    await this.openFile(path, false);
   }
 
   private async openFile(path: string, focusDiff: boolean): Promise<void> {
@@ -234,6 +263,9 @@ export class ReviewApp {
     const openFile = open === undefined ? undefined : fileAt(this.data, open);
     if (openFile !== undefined) this.diffView.updateFile(openFile);
     if (this.data.diff !== undefined) this.diffView.updateDiff(this.data.diff);
+    // A bulk decision names the open file but not its hunks: their decisions come from the host.
+    if (openFile?.decision === 'partial' && update.hunks === undefined && update.files.some((f) => f.path === open))
+      void this.refreshDiff(openFile.path);
   }
 
   private async approveAll(): Promise<void> {

@@ -8,11 +8,10 @@
  */
 import * as vscode from 'vscode';
 import { installTool } from '../../core/agentTools/install';
-import { describeError } from '../../core/errors';
 import { networkWithAgentAccess, type KnownAgent } from '../../core/tools/agentLaunch';
 import { SETTINGS_SECTION } from '../settings';
-import { executeCommand } from '../util/commands';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 
 /** Installs `what` (claude, codex or an npm spec) into the tools volume; true when it worked. */
 export async function installAgentTool(deps: AgentEntryPointDeps, what: string): Promise<boolean> {
@@ -21,7 +20,7 @@ export async function installAgentTool(deps: AgentEntryPointDeps, what: string):
     await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Agent Sandbox: installing ${what} into the tools volume`,
+        title: vscode.l10n.t('Agent Sandbox: installing {0} into the tools volume', what),
         cancellable: true,
       },
       async (progress, token) => {
@@ -46,10 +45,7 @@ export async function installAgentTool(deps: AgentEntryPointDeps, what: string):
     );
     return true;
   } catch (err) {
-    deps.logger.error(`Installing ${what} into the tools volume failed`, err);
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${what} was not installed. ${describeError(err)}`, 'Show Logs').then((pick) => {
-      if (pick === 'Show Logs') void executeCommand('agentSandbox.showLogs');
-    });
+    await showError(deps.logger, vscode.l10n.t('{0} was not installed into the tools volume', what), err);
     return false;
   }
 }
@@ -70,8 +66,7 @@ export async function grantAgentNetwork(deps: AgentEntryPointDeps, name: string,
     await deps.controller.start();
     return true;
   } catch (err) {
-    deps.logger.error(`Setting up the network for ${name} failed`, err);
-    void vscode.window.showErrorMessage(`Agent Sandbox: the network for ${name} was not set up. ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The network for {0} was not set up', name), err);
     return false;
   }
 }

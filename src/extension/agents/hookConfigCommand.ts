@@ -8,10 +8,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
+import { SandboxError } from '../../core/errors';
 import { ensureLauncher, planHookFile, type PlannedHookFile } from '../../core/tools/hookConfig';
 import type { HookDialect } from '../../core/tools/hooks';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 import { bundledCli } from './cliInvocation';
 
 export const WRITE_HOOK_CONFIG_COMMAND = 'agentSandbox.writeHookConfiguration';
@@ -63,32 +64,51 @@ export function planHookFiles(root: string, dialects: readonly HookDialect[], la
 export async function writeHookConfiguration(deps: AgentEntryPointDeps, preset?: HookDialect[]): Promise<boolean> {
   const root = deps.controller.workspaceRoot;
   if (!root) {
-    void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; hook configuration is written into the workspace.');
+    await showError(
+      deps.logger,
+      vscode.l10n.t('No hook configuration was written'),
+      new SandboxError(
+        'WORKSPACE_INVALID',
+        vscode.l10n.t('No folder is open.'),
+        vscode.l10n.t('Open a folder first; hook configuration is written into the workspace.'),
+      ),
+    );
     return false;
   }
-  const dialects = preset ?? (await vscode.window.showQuickPick(CHOICES, { title: 'Write hook configuration for which agent?' }))?.dialects;
+  const dialects =
+    preset ?? (await vscode.window.showQuickPick(CHOICES, { title: vscode.l10n.t('Write hook configuration for which agent?') }))?.dialects;
   if (!dialects?.length) return false;
   let planned: PlannedHookFile[];
   try {
     planned = planHookFiles(root, dialects, refreshLauncher(deps));
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('No hook configuration was written'), err);
     return false;
   }
   const detail = planned.map((p) => `${path.relative(root, p.file)}:\n${p.content}`).join('\n');
+  const write = vscode.l10n.t('Write');
   const pick = await vscode.window.showInformationMessage(
-    `Agent Sandbox will write ${planned.length === 1 ? 'this file' : 'these files'}, so that the agent's shell commands run in the sandbox and its direct file edits are refused:`,
+    planned.length === 1
+      ? vscode.l10n.t(
+          "Agent Sandbox will write this file, so that the agent's shell commands run in the sandbox and its direct file edits are refused:",
+        )
+      : vscode.l10n.t(
+          "Agent Sandbox will write these files, so that the agent's shell commands run in the sandbox and its direct file edits are refused:",
+        ),
     { modal: true, detail },
-    'Write',
+    write,
   );
-  if (pick !== 'Write') return false;
+  if (pick !== write) return false;
   for (const p of planned) {
     await fs.promises.mkdir(path.dirname(p.file), { recursive: true });
     await fs.promises.writeFile(p.file, p.content);
     deps.logger.info(`Wrote hook configuration ${p.file}.`);
   }
   void vscode.window.showInformationMessage(
-    `Agent Sandbox: wrote ${planned.map((p) => path.relative(root, p.file)).join(' and ')}. Agents pick it up in their next session.`,
+    vscode.l10n.t(
+      'Agent Sandbox: wrote {0}. Agents pick it up in their next session.',
+      planned.map((p) => path.relative(root, p.file)).join(vscode.l10n.t(' and ')),
+    ),
   );
   return true;
 }

@@ -7,7 +7,6 @@
  * and reach the API through the allowlist with the key added by the host proxy.
  */
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
 import { WHICH_SCRIPT } from '../../core/session/scripts';
 import type { SandboxSession } from '../../core/session/session';
 import { knownAgentOf, missingForAgent } from '../../core/tools/agentLaunch';
@@ -15,12 +14,10 @@ import { grantAgentNetwork, installAgentTool } from './agentSetup';
 import { shellJoin } from '../../core/tools/shellQuote';
 import { createSandboxTerminalOptions } from '../terminal/sandboxPty';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 
 export const RUN_AGENT_COMMAND = 'agentSandbox.runAgent';
 const LAST_AGENT_KEY = 'agentSandbox.lastAgentCommand';
-/** The sandbox terminal's greeting: the shell is up and takes input after it. */
-const SHELL_READY_MARK = 'this shell runs in the sandbox';
-const NETWORK_BUTTON = 'Set Up Network and Key';
 
 /** Splits a simple command line into argv (whitespace-separated, no shell syntax). */
 export function agentArgv(line: string): string[] {
@@ -35,18 +32,18 @@ async function programInSandbox(session: SandboxSession, program: string): Promi
 async function askForAgent(context: vscode.ExtensionContext): Promise<string | undefined> {
   const last = context.workspaceState.get<string>(LAST_AGENT_KEY);
   const items: vscode.QuickPickItem[] = [
-    ...(last && !['claude', 'codex'].includes(last) ? [{ label: last, description: 'last used' }] : []),
-    { label: 'claude', description: last === 'claude' ? 'Claude Code (last used)' : 'Claude Code' },
-    { label: 'codex', description: last === 'codex' ? 'Codex CLI (last used)' : 'Codex CLI' },
-    { label: 'Other command...', alwaysShow: true },
+    ...(last && !['claude', 'codex'].includes(last) ? [{ label: last, description: vscode.l10n.t('last used') }] : []),
+    { label: 'claude', description: last === 'claude' ? vscode.l10n.t('Claude Code (last used)') : 'Claude Code' },
+    { label: 'codex', description: last === 'codex' ? vscode.l10n.t('Codex CLI (last used)') : 'Codex CLI' },
   ];
-  const pick = await vscode.window.showQuickPick(items, { title: 'Run which agent in the sandbox?' });
+  const other: vscode.QuickPickItem = { label: vscode.l10n.t('Other command...'), alwaysShow: true };
+  const pick = await vscode.window.showQuickPick([...items, other], { title: vscode.l10n.t('Run which agent in the sandbox?') });
   if (!pick) return undefined;
-  if (pick.label !== 'Other command...') return pick.label;
+  if (pick !== other) return pick.label;
   return vscode.window.showInputBox({
-    title: 'Agent command line (runs in the sandbox)',
+    title: vscode.l10n.t('Agent command line (runs in the sandbox)'),
     value: last ?? '',
-    placeHolder: 'for example: aider --model sonnet',
+    placeHolder: vscode.l10n.t('for example: aider --model sonnet'),
   });
 }
 
@@ -59,8 +56,8 @@ function terminalStarting(deps: AgentEntryPointDeps, name: string, commandLine: 
     onDidWrite: inner.onDidWrite,
     onDidClose: inner.onDidClose,
     open: (dims) => {
-      const sub = inner.onDidWrite((text) => {
-        if (sent || !text.includes(SHELL_READY_MARK)) return;
+      const sub = inner.onDidBecomeReady(() => {
+        if (sent) return;
         sent = true;
         sub.dispose();
         inner.handleInput?.(`${commandLine}\r`);
@@ -86,7 +83,7 @@ export async function runAgentInSandbox(
   try {
     session = await deps.controller.requireHealthy();
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The agent was not started'), err);
     return undefined;
   }
   await context.workspaceState.update(LAST_AGENT_KEY, line.trim());
@@ -98,22 +95,24 @@ export async function runAgentInSandbox(
     deps.logger.warn(`Run agent ${argv[0]}: missing ${missing.map((m) => m.what).join(', ')}.`);
     const detail = missing.map((m) => `• ${m.message}`).join('\n\n');
     const known = knownAgentOf(argv);
-    const install = !found && round < 3 ? (known ? `Install ${known.name}` : 'Install from npm...') : undefined;
-    const network = known && round < 3 && missing.some((m) => m.what !== 'program') ? NETWORK_BUTTON : undefined;
-    const buttons = [install, network, found ? 'Open Anyway' : undefined].filter((b): b is string => b !== undefined);
+    const install =
+      !found && round < 3 ? (known ? vscode.l10n.t('Install {0}', known.name) : vscode.l10n.t('Install from npm...')) : undefined;
+    const network = known && round < 3 && missing.some((m) => m.what !== 'program') ? vscode.l10n.t('Set Up Network and Key') : undefined;
+    const openAnyway = vscode.l10n.t('Open Anyway');
+    const buttons = [install, network, found ? openAnyway : undefined].filter((b): b is string => b !== undefined);
     const pick = await vscode.window.showWarningMessage(
-      `Agent Sandbox: ${argv[0]} is not ready to run in the sandbox.`,
+      vscode.l10n.t('Agent Sandbox: {0} is not ready to run in the sandbox.', argv[0]!),
       { modal: true, detail },
       ...buttons,
     );
-    if (pick === 'Open Anyway') break;
+    if (pick === openAnyway) break;
     if (pick === undefined) return undefined;
     if (pick === install) {
       const what = known
         ? known.name
         : await vscode.window.showInputBox({
-            title: `npm package that provides "${argv[0]}"`,
-            placeHolder: 'for example: @scope/tool@1.2.3',
+            title: vscode.l10n.t('npm package that provides "{0}"', argv[0]!),
+            placeHolder: vscode.l10n.t('for example: @scope/tool@1.2.3'),
           });
       if (!what || !(await installAgentTool(deps, what))) return undefined;
     } else if (pick === network && known) {
@@ -121,7 +120,7 @@ export async function runAgentInSandbox(
       try {
         session = await deps.controller.requireHealthy();
       } catch (err) {
-        void vscode.window.showErrorMessage(`Agent Sandbox: the agent was not started. ${describeError(err)}`);
+        await showError(deps.logger, vscode.l10n.t('The agent was not started'), err);
         return undefined;
       }
     }

@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { describeError } from '../../core/errors';
+import { SandboxError } from '../../core/errors';
 import {
   AGENT_NAMES,
   applySetupPlan,
@@ -20,6 +20,7 @@ import {
 } from '../../core/tools/agentSetup';
 import { launcherPath } from '../../core/tools/launcher';
 import type { AgentEntryPointDeps } from './deps';
+import { showError } from '../util/notify';
 import { refreshLauncher, writeHookConfiguration } from './hookConfigCommand';
 import type { SetupPreviewProvider } from './setupPreview';
 
@@ -73,13 +74,23 @@ export async function runAgentSetup(
 ): Promise<boolean> {
   const root = deps.controller.workspaceRoot;
   if (!root) {
-    void vscode.window.showErrorMessage('Agent Sandbox: open a folder first; an agent is set up for a workspace.');
+    await showError(
+      deps.logger,
+      vscode.l10n.t('No agent was set up'),
+      new SandboxError(
+        'WORKSPACE_INVALID',
+        vscode.l10n.t('No folder is open.'),
+        vscode.l10n.t('Open a folder first; an agent is set up for a workspace.'),
+      ),
+    );
     return false;
   }
   const picked: Choice | undefined = preset
     ? { label: AGENT_NAMES[preset], agent: preset }
     : await vscode.window.showQuickPick(choices(root, undo), {
-        title: undo ? 'Remove the Agent Sandbox set-up of which agent?' : 'Set up which agent to work through Agent Sandbox?',
+        title: undo
+          ? vscode.l10n.t('Remove the Agent Sandbox set-up of which agent?')
+          : vscode.l10n.t('Set up which agent to work through Agent Sandbox?'),
       });
   if (!picked) return false;
   if ('hookOnly' in picked) return writeHookConfiguration(deps, [picked.hookOnly]);
@@ -90,21 +101,29 @@ export async function runAgentSetup(
     const launcher = undo ? launcherPath() : refreshLauncher(deps);
     plan = planAgentSetup(agent, { workspaceRoot: root, launcher, codexHome: codexHome() }, undo);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The set-up of {0} could not be planned', AGENT_NAMES[agent]), err);
     return false;
   }
   if (!plan.edits.length) {
     void vscode.window.showInformationMessage(
-      `Agent Sandbox: ${AGENT_NAMES[agent]} ${undo ? 'has no Agent Sandbox set-up to remove' : 'is already set up; nothing to change'}.`,
+      undo
+        ? vscode.l10n.t('Agent Sandbox: {0} has no Agent Sandbox set-up to remove.', AGENT_NAMES[agent])
+        : vscode.l10n.t('Agent Sandbox: {0} is already set up; nothing to change.', AGENT_NAMES[agent]),
     );
     return false;
   }
-  await preview.show(plan.edits, undo ? `${AGENT_NAMES[agent]}: removing the set-up` : `${AGENT_NAMES[agent]}: set-up`);
-  const action = undo ? 'Remove' : 'Write';
+  await preview.show(
+    plan.edits,
+    undo ? vscode.l10n.t('{0}: removing the set-up', AGENT_NAMES[agent]) : vscode.l10n.t('{0}: set-up', AGENT_NAMES[agent]),
+  );
+  const action = undo ? vscode.l10n.t('Remove') : vscode.l10n.t('Write');
   const pick = await vscode.window.showWarningMessage(
     undo
-      ? `Agent Sandbox will remove what it added for ${AGENT_NAMES[agent]} (the diff is open):`
-      : `Agent Sandbox will set up ${AGENT_NAMES[agent]} so that its shell commands and file edits go through the sandbox (the diff is open):`,
+      ? vscode.l10n.t('Agent Sandbox will remove what it added for {0} (the diff is open):', AGENT_NAMES[agent])
+      : vscode.l10n.t(
+          'Agent Sandbox will set up {0} so that its shell commands and file edits go through the sandbox (the diff is open):',
+          AGENT_NAMES[agent],
+        ),
     { modal: true, detail: summary(plan, root) },
     action,
   );
@@ -112,7 +131,7 @@ export async function runAgentSetup(
   try {
     applySetupPlan(plan);
   } catch (err) {
-    void vscode.window.showErrorMessage(`Agent Sandbox: ${describeError(err)}`);
+    await showError(deps.logger, vscode.l10n.t('The set-up of {0} was not written', AGENT_NAMES[agent]), err);
     return false;
   }
   for (const e of plan.edits)
@@ -121,8 +140,8 @@ export async function runAgentSetup(
     );
   void vscode.window.showInformationMessage(
     undo
-      ? `Agent Sandbox: removed the set-up of ${AGENT_NAMES[agent]}.`
-      : `Agent Sandbox: ${AGENT_NAMES[agent]} is set up; it picks the hook and the server up in its next session.`,
+      ? vscode.l10n.t('Agent Sandbox: removed the set-up of {0}.', AGENT_NAMES[agent])
+      : vscode.l10n.t('Agent Sandbox: {0} is set up; it picks the hook and the server up in its next session.', AGENT_NAMES[agent]),
   );
   return true;
 }

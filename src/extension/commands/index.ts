@@ -23,23 +23,20 @@ export class SandboxCommands extends Disposable {
     extensionUri: vscode.Uri,
   ) {
     super();
-    this.commandOutput = this._register(vscode.window.createOutputChannel('Agent Sandbox: Command Output'));
+    this.commandOutput = this._register(vscode.window.createOutputChannel(vscode.l10n.t('Agent Sandbox: Command Output')));
     const c = controller;
     const l = logger;
     const reviewDeps: ReviewPanelDeps = { extensionUri, controller, logger };
-    this.register('agentSandbox.start', () => this.guard('The sandbox did not start', () => c.start()));
-    this.register('agentSandbox.stop', () => this.guard('Stopping the sandbox failed', () => c.stop()));
+    this.register('agentSandbox.start', () => this.guard(vscode.l10n.t('The sandbox did not start'), () => c.start()));
+    this.register('agentSandbox.stop', () => this.guard(vscode.l10n.t('Stopping the sandbox failed'), () => c.stop()));
     this.register('agentSandbox.reset', () => this.reset());
     this.register('agentSandbox.remove', () => removeSandbox(c, l));
-    this.register('agentSandbox.toggle', () => this.guard('Toggling sandbox mode failed', () => c.toggle()));
+    this.register('agentSandbox.toggle', () => this.guard(vscode.l10n.t('Toggling sandbox mode failed'), () => c.toggle()));
     this.register('agentSandbox.statusBarClicked', () => this.statusBarClicked());
     this.register('agentSandbox.runCommand', (line?: unknown) =>
       runCommandInSandbox(c, l, this.commandOutput, typeof line === 'string' ? line : undefined),
     );
-    this.register('agentSandbox.newTerminal', () => {
-      const terminal = vscode.window.createTerminal(createSandboxTerminalOptions(c, l));
-      terminal.show();
-    });
+    this.register('agentSandbox.newTerminal', () => this.newTerminal());
     this.register('agentSandbox.reviewChanges', () => {
       ReviewPanel.show(reviewDeps);
     });
@@ -49,7 +46,9 @@ export class SandboxCommands extends Disposable {
     this.register('agentSandbox.showPolicy', () => showPolicy(c, l));
     this.register('agentSandbox.openAuditLog', () => openAuditLog(c, l));
     const networkLog = this._register(new NetworkLogView(c));
-    this.register('agentSandbox.showNetworkLog', () => this.guard('Could not show the network log', () => networkLog.show()));
+    this.register('agentSandbox.showNetworkLog', () =>
+      this.guard(vscode.l10n.t('Could not show the network log'), () => networkLog.show()),
+    );
     this.register('agentSandbox.showLogs', () => l.show());
     this.register('agentSandbox.refreshChanges', () => c.refreshPending());
   }
@@ -66,18 +65,47 @@ export class SandboxCommands extends Disposable {
     }
   }
 
+  /**
+   * A sandbox terminal, when the sandbox can run one; otherwise the reason, with its fix as a
+   * button (Start Sandbox, Trust Folder…), and no terminal (a keybinding reaches this while
+   * the palette hides the command).
+   */
+  private async newTerminal(): Promise<void> {
+    try {
+      await this.controller.requireHealthy();
+    } catch (err) {
+      await showError(this.logger, vscode.l10n.t('No sandbox terminal was opened'), err);
+      return;
+    }
+    const terminal = vscode.window.createTerminal(createSandboxTerminalOptions(this.controller, this.logger));
+    terminal.show();
+  }
+
   private async reset(): Promise<void> {
     const pending = this.controller.status.pending ?? 0;
+    const reset = vscode.l10n.t('Reset');
     const pick = await vscode.window.showWarningMessage(
-      'Reset the sandbox?',
+      vscode.l10n.t('Reset the sandbox?'),
       {
         modal: true,
-        detail: `The container and its copy of the workspace are removed${pending ? `, with ${pending} pending change${pending === 1 ? '' : 's'} that were not applied` : ''}; a new sandbox starts from your workspace as it is now.`,
+        detail:
+          pending === 0
+            ? vscode.l10n.t(
+                'The container and its copy of the workspace are removed; a new sandbox starts from your workspace as it is now.',
+              )
+            : pending === 1
+              ? vscode.l10n.t(
+                  'The container and its copy of the workspace are removed, with 1 pending change that was not applied; a new sandbox starts from your workspace as it is now.',
+                )
+              : vscode.l10n.t(
+                  'The container and its copy of the workspace are removed, with {0} pending changes that were not applied; a new sandbox starts from your workspace as it is now.',
+                  pending,
+                ),
       },
-      'Reset',
+      reset,
     );
-    if (pick !== 'Reset') return;
-    await this.guard('Resetting the sandbox failed', () => this.controller.reset());
+    if (pick !== reset) return;
+    await this.guard(vscode.l10n.t('Resetting the sandbox failed'), () => this.controller.reset());
   }
 
   /**
@@ -92,21 +120,29 @@ export class SandboxCommands extends Disposable {
       return;
     }
     if (status.mode === 'off' || status.mode === 'on') {
-      await this.guard('Toggling sandbox mode failed', () => this.controller.toggle());
+      await this.guard(vscode.l10n.t('Toggling sandbox mode failed'), () => this.controller.toggle());
       return;
     }
     if (status.mode === 'starting') {
-      void vscode.window.showInformationMessage('Agent Sandbox is starting; see the notification for progress.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox is starting; see the notification for progress.'));
       return;
     }
+    const retry = vscode.l10n.t('Retry');
+    const turnOff = vscode.l10n.t('Turn Off');
+    const showLogs = vscode.l10n.t('Show Logs');
     const pick = await vscode.window.showWarningMessage(
-      `Agent Sandbox is ${status.mode}${status.reason ? ` (${status.reason})` : ''}: ${status.detail ?? ''} Agent tools refuse to run until it is healthy.`,
-      'Retry',
-      'Turn Off',
-      'Show Logs',
+      vscode.l10n.t(
+        'Agent Sandbox is {0}{1}: {2} Agent tools refuse to run until it is healthy.',
+        status.mode,
+        status.reason ? ` (${status.reason})` : '',
+        status.detail ?? '',
+      ),
+      retry,
+      turnOff,
+      showLogs,
     );
-    if (pick === 'Retry') await this.guard('The sandbox did not start', () => this.controller.start());
-    else if (pick === 'Turn Off') await this.guard('Stopping the sandbox failed', () => this.controller.stop());
-    else if (pick === 'Show Logs') this.logger.show();
+    if (pick === retry) await this.guard(vscode.l10n.t('The sandbox did not start'), () => this.controller.start());
+    else if (pick === turnOff) await this.guard(vscode.l10n.t('Stopping the sandbox failed'), () => this.controller.stop());
+    else if (pick === showLogs) this.logger.show();
   }
 }

@@ -24,53 +24,77 @@ export async function applyApproved(controller: SandboxController, logger: Logge
     const service = reviewServiceFor(controller);
     const confirmation = applyConfirmation((await service.state()).totals);
     if (!confirmation) {
-      const pick = await vscode.window.showInformationMessage('Agent Sandbox: no change is approved yet.', 'Review Changes');
-      if (pick) await executeCommand('agentSandbox.reviewChanges');
+      const review = vscode.l10n.t('Review Changes');
+      const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox: no change is approved yet.'), review);
+      if (pick === review) await executeCommand('agentSandbox.reviewChanges');
       return;
     }
-    const pick = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, 'Apply');
-    if (pick !== 'Apply') return;
+    const apply = vscode.l10n.t('Apply');
+    const pick = await vscode.window.showWarningMessage(confirmation.message, { modal: true, detail: confirmation.detail }, apply);
+    if (pick !== apply) return;
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Agent Sandbox: applying approved changes' },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Agent Sandbox: applying approved changes') },
       () => service.apply(),
     );
-    const parts = [`${result.applied.length} written`];
-    if (result.merged.length) parts.push(`${result.merged.length} merged with your edits`);
-    if (result.conflicts.length) parts.push(`${result.conflicts.length} in conflict`);
+    const parts = [vscode.l10n.t('{0} written', result.applied.length)];
+    if (result.merged.length) parts.push(vscode.l10n.t('{0} merged with your edits', result.merged.length));
+    if (result.conflicts.length) parts.push(vscode.l10n.t('{0} in conflict', result.conflicts.length));
     if (result.refused.length)
       parts.push(
-        `${result.refused.length} refused (${result.refused
-          .slice(0, 2)
-          .map((r) => `${r.path}: ${r.reason}`)
-          .join('; ')})`,
+        vscode.l10n.t(
+          '{0} refused ({1})',
+          result.refused.length,
+          result.refused
+            .slice(0, 2)
+            .map((r) => `${r.path}: ${r.reason}`)
+            .join('; '),
+        ),
       );
     logger.info(`Apply from the palette: ${parts.join(', ')}.`);
-    const message = `Agent Sandbox: applied — ${parts.join(', ')}.`;
+    const message = vscode.l10n.t('Agent Sandbox: applied — {0}.', parts.join(', '));
     const needsLook = result.conflicts.length > 0 || result.refused.length > 0;
+    const review = vscode.l10n.t('Review Changes');
     if (needsLook)
-      void vscode.window.showWarningMessage(message, 'Review Changes').then((pick) => pick && executeCommand('agentSandbox.reviewChanges'));
+      void vscode.window
+        .showWarningMessage(message, review)
+        .then((pick) => pick === review && executeCommand('agentSandbox.reviewChanges'));
     else void vscode.window.showInformationMessage(message);
   } catch (err) {
-    await showError(logger, 'Applying failed; your files were left as they were', err);
+    await showError(logger, vscode.l10n.t('Applying failed; your files were left as they were'), err);
   }
 }
 
 export async function discardAll(controller: SandboxController, logger: Logger): Promise<void> {
-  const pending = controller.status.pending ?? 0;
+  // Every change not yet applied, decided or not (the status bar's count is only the undecided ones).
+  let pending = controller.status.pending ?? 0;
+  try {
+    if (controller.airlock()) pending = (await reviewServiceFor(controller).state()).totals.files;
+  } catch {
+    // The status bar's count stands in when the change set cannot be read.
+  }
+  const discardAllLabel = vscode.l10n.t('Discard All');
   const confirm = await vscode.window.showWarningMessage(
-    `Discard all ${pending} pending change${pending === 1 ? '' : 's'} in the sandbox?`,
+    pending === 1
+      ? vscode.l10n.t('Discard the 1 change in the sandbox?')
+      : vscode.l10n.t('Discard all {0} changes in the sandbox?', pending),
     {
       modal: true,
-      detail: 'The sandbox copy goes back to your workspace as it was when the sandbox started. Your own files are not touched.',
+      detail: vscode.l10n.t(
+        'The sandbox copy goes back to your workspace as it was when the sandbox started. Your own files are not touched.',
+      ),
     },
-    'Discard All',
+    discardAllLabel,
   );
-  if (confirm !== 'Discard All') return;
+  if (confirm !== discardAllLabel) return;
   try {
     const { discarded } = await reviewServiceFor(controller).discard();
-    void vscode.window.showInformationMessage(`Agent Sandbox: discarded ${discarded} change${discarded === 1 ? '' : 's'}.`);
+    void vscode.window.showInformationMessage(
+      discarded === 1
+        ? vscode.l10n.t('Agent Sandbox: discarded 1 change.')
+        : vscode.l10n.t('Agent Sandbox: discarded {0} changes.', discarded),
+    );
   } catch (err) {
-    await showError(logger, 'Discarding failed', err);
+    await showError(logger, vscode.l10n.t('Discarding failed'), err);
   }
 }
 
@@ -78,25 +102,31 @@ export async function undoLastApply(controller: SandboxController, logger: Logge
   try {
     const airlock = controller.airlock();
     if (!airlock)
-      throw new SandboxError('SESSION_NOT_RUNNING', 'There is no sandbox session in this workspace, so there is no apply to undo.');
+      throw new SandboxError(
+        'SESSION_NOT_RUNNING',
+        vscode.l10n.t('There is no sandbox session in this workspace, so there is no apply to undo.'),
+      );
     let report = await airlock.undo();
     if (!report.undone && report.changedSinceApply.length) {
+      const undoAnyway = vscode.l10n.t('Undo Anyway');
       const pick = await vscode.window.showWarningMessage(
         report.message,
         {
           modal: true,
-          detail: `Changed since the apply: ${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}. Undoing anyway restores them to before the apply and loses those edits.`,
+          detail: vscode.l10n.t(
+            'Changed since the apply: {0}. Undoing anyway restores them to before the apply and loses those edits.',
+            `${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}`,
+          ),
         },
-        'Undo Anyway',
+        undoAnyway,
       );
-      if (pick !== 'Undo Anyway') return;
+      if (pick !== undoAnyway) return;
       report = await airlock.undo({ force: true });
     }
     logger.info(`Undo: ${report.message}`);
     await controller.afterTreeChange();
-    if (report.undone) void vscode.window.showInformationMessage(`Agent Sandbox: ${report.message}`);
-    else void vscode.window.showInformationMessage(`Agent Sandbox: ${report.message}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox: {0}', report.message));
   } catch (err) {
-    await showError(logger, 'Undo failed', err);
+    await showError(logger, vscode.l10n.t('Undo failed'), err);
   }
 }

@@ -18,14 +18,14 @@ export async function runCommandInSandbox(
   try {
     await controller.requireHealthy();
   } catch (err) {
-    await showError(logger, 'Nothing was run', err);
+    await showError(logger, vscode.l10n.t('Nothing was run'), err);
     return;
   }
   const line =
     given ??
     (await vscode.window.showInputBox({
-      title: 'Run Command in Sandbox',
-      prompt: 'A shell command line, run with sh -c inside the sandbox (not on your machine)',
+      title: vscode.l10n.t('Run Command in Sandbox'),
+      prompt: vscode.l10n.t('A shell command line, run with sh -c inside the sandbox (not on your machine)'),
       placeHolder: 'npm test',
       ignoreFocusOut: true,
     }));
@@ -36,7 +36,7 @@ export async function runCommandInSandbox(
     const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Agent Sandbox: running ${line.length > 60 ? `${line.slice(0, 57)}…` : line}`,
+        title: vscode.l10n.t('Agent Sandbox: running {0}', line.length > 60 ? `${line.slice(0, 57)}…` : line),
         cancellable: true,
       },
       async (_progress, token) => {
@@ -53,18 +53,24 @@ export async function runCommandInSandbox(
         }
       },
     );
-    const summary = `exit code ${result.exitCode}${result.message ? ` — ${result.message}` : ''}`;
+    const summary = `${vscode.l10n.t('exit code {0}', result.exitCode)}${result.message ? ` — ${result.message}` : ''}`;
     output.appendLine(`[${summary}]`);
     const changed = result.changedFiles.length;
-    const message = `Agent Sandbox: the command finished with ${summary}.${changed ? ` ${changed} path${changed === 1 ? '' : 's'} changed in the sandbox.` : ''}`;
-    const action = changed ? 'Review Changes' : undefined;
+    const finished = vscode.l10n.t('Agent Sandbox: the command finished with {0}.', summary);
+    const message =
+      changed === 0
+        ? finished
+        : changed === 1
+          ? `${finished} ${vscode.l10n.t('1 path changed in the sandbox.')}`
+          : `${finished} ${vscode.l10n.t('{0} paths changed in the sandbox.', changed)}`;
+    const action = changed ? vscode.l10n.t('Review Changes') : undefined;
     // Not awaited: the command is done when the command is; the message waits for the person.
     const shown =
       result.exitCode === 0
         ? vscode.window.showInformationMessage(message, ...(action ? [action] : []))
         : vscode.window.showWarningMessage(message, ...(action ? [action] : []));
-    void shown.then((pick) => pick === 'Review Changes' && executeCommand('agentSandbox.reviewChanges'));
+    void shown.then((pick) => pick !== undefined && pick === action && executeCommand('agentSandbox.reviewChanges'));
   } catch (err) {
-    await showError(logger, 'The command could not run in the sandbox', err);
+    await showError(logger, vscode.l10n.t('The command could not run in the sandbox'), err);
   }
 }

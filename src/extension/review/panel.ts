@@ -70,6 +70,8 @@ export class ReviewPanel extends Disposable {
   private readonly snapshots = this._register(new MineSnapshots());
   private ready = false;
   private pushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A file to select once the webview is ready. */
+  private revealPath: string | undefined;
 
   static show(deps: ReviewPanelDeps): ReviewPanel {
     if (ReviewPanel.current) {
@@ -91,6 +93,12 @@ export class ReviewPanel extends Disposable {
     ReviewPanel.current?.dispose();
     panel.webview.options = ReviewPanel.options(deps.extensionUri);
     return new ReviewPanel(panel, deps);
+  }
+
+  /** Selects `path` in the panel and shows its diff (now, or as soon as the webview is ready). */
+  reveal(path: string): void {
+    if (this.ready) this.notify({ kind: 'notification', method: 'reveal', params: { path } });
+    else this.revealPath = path;
   }
 
   static get instance(): ReviewPanel | undefined {
@@ -182,6 +190,10 @@ export class ReviewPanel extends Disposable {
       const result = await handleRequest(this.handlers, request);
       if (request.method === 'ready') this.ready = true;
       this.post({ kind: 'reply', id: request.id, ok: true, result });
+      if (request.method === 'ready' && this.revealPath !== undefined) {
+        this.reveal(this.revealPath);
+        this.revealPath = undefined;
+      }
     } catch (err) {
       this.deps.logger.error(`Review panel request "${request.method}" failed`, err);
       this.post({
@@ -203,8 +215,9 @@ export class ReviewPanel extends Disposable {
       ready: () => s.state(),
       refresh: () => s.state(),
       requestDiff: ({ path }) => s.diff(path),
-      setFileDecision: ({ path, decision, reason }) => s.setFileDecision(path, decision, reason),
-      setHunkDecision: ({ path, hunk, decision, reason }) => s.setHunkDecision(path, hunk, decision, reason),
+      // Decisions change the pending count: the status bar and the Source Control view rescan.
+      setFileDecision: async ({ path, decision, reason }) => this.thenRecount(await s.setFileDecision(path, decision, reason)),
+      setHunkDecision: async ({ path, hunk, decision, reason }) => this.thenRecount(await s.setHunkDecision(path, hunk, decision, reason)),
       // Bulk decisions change hunks of the open diff too: a fresh state makes the panel refetch it.
       approveAll: async () => this.thenPush(await s.approveAll()),
       rejectAll: async () => this.thenPush(await s.rejectAll()),
@@ -237,8 +250,14 @@ export class ReviewPanel extends Disposable {
     };
   }
 
+  private thenRecount<T>(result: T): T {
+    void this.deps.controller.refreshPending();
+    return result;
+  }
+
   private thenPush<T>(result: T): T {
     this.schedulePush(50);
+    void this.deps.controller.refreshPending();
     return result;
   }
 

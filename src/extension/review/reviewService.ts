@@ -21,8 +21,9 @@ import {
   type FileItem,
   type ReviewState,
 } from '../../protocol/review';
-import { totalsOf } from '../../protocol/review';
-import { combineDecisions, conflictInfo, policySummary, toFileItem, toHunkView } from './viewModel';
+import { hasApproved, totalsOf } from '../../protocol/review';
+import { decisionOf, isFolder, reviewableEntries } from './decisions';
+import { conflictInfo, policySummary, toFileItem, toHunkView } from './viewModel';
 
 export interface ReviewServiceDeps {
   /** The airlock of the workspace's session, or undefined when there is none. */
@@ -54,6 +55,8 @@ export const UNSAVED_REASON = 'has unsaved edits in an editor; save or revert th
 
 export class ReviewService {
   private generation = 0;
+  /** The paths and fingerprints of the last scan: the generation moves only when they change. */
+  private signature = '';
   private changeSet: ChangeSet | undefined;
   private items = new Map<string, FileItem>();
   /** Conflicts from the last apply, shown with their choices until resolved. */
@@ -80,13 +83,17 @@ export class ReviewService {
       this.changeSet = await airlock.changes();
       const review = await airlock.review();
       files = [];
-      for (const entry of this.changeSet.entries) files.push(await this.itemFor(airlock, entry, review));
+      for (const entry of reviewableEntries(this.changeSet.entries)) files.push(await this.itemFor(airlock, entry, review));
       for (const p of [...this.conflicts.keys()]) if (!this.changeSet.get(p)) this.conflicts.delete(p);
     } else {
       this.changeSet = undefined;
     }
     this.items = new Map(files.map((f) => [f.path, f]));
-    this.generation++;
+    // Decisions alone do not change hunks: the same change set keeps its generation, so an open
+    // diff (and where the person scrolled in it) stays valid across a decision's rescan.
+    const signature = JSON.stringify(this.changeSet?.entries.map((e) => [e.path, e.fingerprint]) ?? null);
+    if (signature !== this.signature || this.generation === 0) this.generation++;
+    this.signature = signature;
     let policy: Policy | undefined;
     try {
       policy = this.deps.policy();
@@ -104,17 +111,12 @@ export class ReviewService {
   }
 
   private async itemFor(airlock: Airlock, entry: ChangeEntry, review: Awaited<ReturnType<Airlock['review']>>): Promise<FileItem> {
-    let decision: FileItem['decision'] = review.fileDecision(entry).state;
-    let hunkCount = 0;
-    if (review.hasHunkDecisions(entry.path)) {
-      // Only files with per-hunk decisions pay for a hunk split here; the rest on demand.
-      const hunks = await airlock.hunks(entry.path);
-      if (hunks) {
-        hunkCount = hunks.length;
-        decision = combineDecisions(hunks.map((h) => review.hunkDecision(entry, h).state));
-      }
-    }
-    return toFileItem(entry, decision, hunkCount, this.conflicts.get(entry.path));
+    const info = await decisionOf(airlock, entry, review);
+    return toFileItem(entry, info.decision, info.hunkCount, this.conflicts.get(entry.path), {
+      ...(info.reason !== undefined ? { reason: info.reason } : {}),
+      ...(info.hunkTally ? { hunkTally: info.hunkTally } : {}),
+      ...(isFolder(entry) ? { folder: true } : {}),
+    });
   }
 
   private async entry(path: string): Promise<{ airlock: Airlock; entry: ChangeEntry }> {
@@ -230,7 +232,7 @@ export class ReviewService {
     const airlock = this.requireAirlock();
     const set = await airlock.changes();
     const review = await airlock.review();
-    for (const entry of set.entries) {
+    for (const entry of reviewableEntries(set.entries)) {
       if (review.fileDecision(entry).state === 'pending' && !review.hasHunkDecisions(entry.path)) review.decideFile(entry, 'rejected');
     }
     await review.save();
@@ -280,8 +282,8 @@ export class ReviewService {
   }
 
   private isApprovedSomewhere(path: string): boolean {
-    const d = this.items.get(path)?.decision;
-    return d === 'approved' || d === 'partial' || d === undefined;
+    const item = this.items.get(path);
+    return item === undefined || hasApproved(item);
   }
 
   async discard(): Promise<{ discarded: number }> {

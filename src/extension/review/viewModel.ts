@@ -33,7 +33,13 @@ export function combineDecisions(states: readonly DecisionState[]): FileDecision
   return states.every((s) => s === first) ? first : 'partial';
 }
 
-export function toFileItem(entry: ChangeEntry, decision: FileDecision, hunkCount: number, conflict?: ConflictInfo): FileItem {
+export function toFileItem(
+  entry: ChangeEntry,
+  decision: FileDecision,
+  hunkCount: number,
+  conflict?: ConflictInfo,
+  extra: Pick<FileItem, 'reason' | 'hunkTally' | 'folder'> = {},
+): FileItem {
   const base = entry.base?.entry;
   const sandbox = entry.sandbox?.entry;
   const written = entry.kind === 'deleted' ? base : (sandbox ?? base);
@@ -58,6 +64,9 @@ export function toFileItem(entry: ChangeEntry, decision: FileDecision, hunkCount
   if (sides.some((s) => s?.content === 'tooLarge')) item.tooLarge = true;
   if (!Buffer.from(entry.path, 'utf8').equals(entry.rawPath)) item.validUtf8 = false;
   if (conflict) item.conflict = conflict;
+  if (extra.reason !== undefined) item.reason = extra.reason;
+  if (extra.hunkTally) item.hunkTally = extra.hunkTally;
+  if (extra.folder) item.folder = true;
   return item;
 }
 

@@ -45,11 +45,22 @@ export class NetworkApprovals extends Disposable {
   /** Puts a domain no rule names to the person (policy network.unlisted = "ask"). */
   private async ask(request: AskRequest): Promise<AskAnswer> {
     this.logger.info(`network: the sandbox asks to reach ${request.host}:${request.port} (${request.method})`);
-    const pick = await vscode.window.showWarningMessage(
-      `Agent Sandbox: a command in the sandbox wants to reach ${request.host}:${request.port}, which no network rule allows.`,
-      ...ASK_CHOICES,
+    // The buttons in the person's language, answered by position (ASK_CHOICES is the English).
+    const labels = [
+      vscode.l10n.t('Allow Once'),
+      vscode.l10n.t('Allow for This Session'),
+      vscode.l10n.t('Always for This Workspace'),
+      vscode.l10n.t('Deny'),
+    ];
+    const picked = await vscode.window.showWarningMessage(
+      vscode.l10n.t(
+        'Agent Sandbox: a command in the sandbox wants to reach {0}, which no network rule allows.',
+        `${request.host}:${request.port}`,
+      ),
+      ...labels,
     );
-    const answer = answerForChoice(pick);
+    const index = picked === undefined ? -1 : labels.indexOf(picked);
+    const answer = answerForChoice(index >= 0 ? ASK_CHOICES[index] : undefined);
     if (answer === 'allow-workspace') {
       await this.stored.setNetworkApprovals(withApproval(this.stored.networkApprovals, ruleForHostPort(request.host, request.port)));
     }

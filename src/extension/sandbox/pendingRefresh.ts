@@ -5,6 +5,8 @@
  * here, so the coalescing is unit-tested.
  */
 import type { Airlock } from '../../core/airlock';
+import { pendingCount } from '../../protocol/review';
+import { decisionOf, reviewableEntries } from '../review/decisions';
 import type { Logger } from '../util/logger';
 
 export const REFRESH_DELAY_MS = 600;
@@ -50,14 +52,22 @@ export class PendingRefresh {
   }
 }
 
-/** The number of pending changes in the airlock's copy; undefined when there is none or the scan failed (logged). */
+/**
+ * The number of files still waiting for a decision in the airlock's copy, counted as the review
+ * panel and the Source Control view count them (`pendingCount`); undefined when there is no
+ * copy or the scan failed (logged).
+ */
 export async function countPending(
-  airlock: Pick<Airlock, 'changes'> | undefined,
+  airlock: Pick<Airlock, 'changes' | 'review' | 'hunks'> | undefined,
   logger: Pick<Logger, 'error'>,
 ): Promise<number | undefined> {
   if (!airlock) return undefined;
   try {
-    return (await airlock.changes()).entries.length;
+    const set = await airlock.changes();
+    const review = await airlock.review();
+    const decisions = [];
+    for (const entry of reviewableEntries(set.entries)) decisions.push(await decisionOf(airlock, entry, review));
+    return pendingCount(decisions);
   } catch (err) {
     logger.error('Scanning the pending changes failed', err);
     return undefined;

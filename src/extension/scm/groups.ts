@@ -3,20 +3,22 @@
  * grouping is unit-tested. The groups follow the review panel's own file list (the same
  * `FileItem`s and the same `totalsOf`), so the view and the panel cannot disagree.
  */
-import { totalsOf, type FileItem, type Totals } from '../../protocol/review';
+import { decisionStatus, totalsOf, type FileItem, type Totals } from '../../protocol/review';
 
 /**
  * closerLook: risky, never to be applied, or in conflict with the real tree; never approved in
- * bulk. pending: not decided yet, or decided in parts (hunks disagree). approved, rejected:
- * decided as a whole.
+ * bulk. pending: something in the file waits for a decision (`isPending`, the count on the
+ * view's badge). approved: approved as a whole, or decided in parts (every hunk decided, some
+ * approved: apply writes those). rejected: rejected as a whole.
  */
 export const SCM_GROUPS = ['closerLook', 'pending', 'approved', 'rejected'] as const;
 export type ScmGroupId = (typeof SCM_GROUPS)[number];
 
 export function groupOf(file: FileItem): ScmGroupId {
   if (file.risks.length > 0 || file.neverApply !== undefined || file.conflict !== undefined) return 'closerLook';
-  if (file.decision === 'approved') return 'approved';
-  if (file.decision === 'rejected') return 'rejected';
+  const status = decisionStatus(file);
+  if (status === 'approved' || status === 'mixed') return 'approved';
+  if (status === 'rejected') return 'rejected';
   return 'pending';
 }
 

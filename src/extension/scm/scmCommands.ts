@@ -44,8 +44,11 @@ export class ScmCommands extends Disposable {
     this.register('agentSandbox.approveChange', (...args: unknown[]) => this.decide(args, 'approved'));
     this.register('agentSandbox.rejectChange', (...args: unknown[]) => this.decide(args, 'rejected'));
     this.register('agentSandbox.approveGroup', (group?: unknown) => this.approveGroup(group));
-    this.register('agentSandbox.openInReviewPanel', () => {
-      ReviewPanel.show(this.deps);
+    this.register('agentSandbox.openInReviewPanel', (...args: unknown[]) => {
+      // Opens the panel with the clicked (or the active editor's) file selected.
+      const path = this.pathsOf(args)[0];
+      const panel = ReviewPanel.show(this.deps);
+      if (path !== undefined) panel.reveal(path);
     });
     this.register('agentSandbox.scmOpenDiff', (...args: unknown[]) => this.openDiff(args));
   }

@@ -5,7 +5,7 @@
  * change in it.
  */
 import * as vscode from 'vscode';
-import type { FileItem } from '../../protocol/review';
+import { isPending, type FileItem } from '../../protocol/review';
 import { SANDBOX_SCHEME, sideUri } from '../review/contentProvider';
 import { Disposable } from '../util/disposable';
 import { resourceContextValue, SCM_GROUPS, type ScmGroupId } from './groups';
@@ -57,7 +57,7 @@ function decisionWords(file: FileItem): string {
     case 'rejected':
       return vscode.l10n.t('rejected');
     case 'partial':
-      return vscode.l10n.t('decided in parts');
+      return isPending(file) ? vscode.l10n.t('partly decided, pending review') : vscode.l10n.t('decided in parts');
     default:
       return vscode.l10n.t('pending review');
   }
@@ -90,9 +90,9 @@ export class SandboxSourceControl extends Disposable implements vscode.QuickDiff
   private render(): void {
     const { groups, totals } = this.model.current;
     for (const id of SCM_GROUPS) this.groups[id].resourceStates = groups[id].map((f) => this.resourceOf(f));
-    // The view's badge counts what still waits for a decision, as the panel's header counts
-    // "pending": undecided files and files decided only in parts.
-    this.scm.count = totals.pending + totals.partial;
+    // The view's badge is the one "pending" count (totalsOf), as the panel's header and the
+    // status bar show it: a file whose hunks are all decided counts as decided.
+    this.scm.count = totals.pending;
   }
 
   private resourceOf(file: FileItem): vscode.SourceControlResourceState {

@@ -2,7 +2,10 @@
  * A terminal whose shell runs inside the sandbox: a Pseudoterminal over an engine exec with a
  * TTY. Keys go to the container's TTY as typed (Ctrl+C reaches the foreground process as
  * SIGINT through the TTY), resizes follow the panel, and the shell's exit code closes the
- * terminal. When the sandbox cannot run, the terminal says why and runs nothing.
+ * terminal. When the sandbox stops under the shell (Stop Sandbox, Reset, or its container
+ * stopped or removed outside the extension) the terminal ends normally with "Sandbox
+ * stopped" rather than as a failed process. When the sandbox cannot run, the terminal says
+ * why and runs nothing.
  */
 import * as crypto from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
@@ -15,23 +18,30 @@ import type { SandboxSession } from '../../core/session/session';
 import { recordTerminal, type TerminalAudit } from '../audit/terminalRecorder';
 import type { SandboxController } from '../sandbox/controller';
 import type { Logger } from '../util/logger';
+import { decideShellEnd } from './shellEnd';
 
 const RED = '\x1b[31m';
 const DIM = '\x1b[2m';
+const YELLOW = '\x1b[33m';
 const RESET = '\x1b[0m';
+/** Bounded: a hung engine must not keep a closed shell's terminal waiting. */
+const END_PROBE_TIMEOUT_MS = 3000;
 
 export class SandboxPty implements vscode.Pseudoterminal {
   private readonly writeEmitter = new vscode.EventEmitter<string>();
   private readonly closeEmitter = new vscode.EventEmitter<number | void>();
   readonly onDidWrite = this.writeEmitter.event;
   readonly onDidClose = this.closeEmitter.event;
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires once the shell is up and takes input (after the greeting), whatever the display language. */
+  readonly onDidBecomeReady = this.readyEmitter.event;
 
   private readonly marker = crypto.randomBytes(8).toString('hex');
   private exec: Docker.Exec | undefined;
   private stream: Duplex | undefined;
   private session: SandboxSession | undefined;
   private dimensions: vscode.TerminalDimensions | undefined;
-  /** Set when the terminal only shows a refusal and closes on the next key. */
+  /** Set when the terminal only shows a message (a refusal, or the sandbox stopped) and closes on the next key. */
   private refused = false;
   private closed = false;
   private audit: TerminalAudit | undefined;
@@ -75,7 +85,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
       }
       this.audit = recordTerminal(session, exec, stream);
       this.writeEmitter.fire(
-        `${DIM}Agent Sandbox: this shell runs in the sandbox (${session.id}); your files change only when you apply reviewed changes.${RESET}\r\n`,
+        `${DIM}${vscode.l10n.t('Agent Sandbox: this shell runs in the sandbox ({0}); your files change only when you apply reviewed changes.', session.id)}${RESET}\r\n`,
       );
       const decoder = new StringDecoder('utf8');
       stream.on('data', (chunk: Buffer) => {
@@ -92,10 +102,11 @@ export class SandboxPty implements vscode.Pseudoterminal {
         ended();
       });
       await this.resize();
+      this.readyEmitter.fire();
       this.logger.info(`Sandbox terminal opened in ${session.id}.`);
     } catch (err) {
       this.logger.error('Opening a sandbox terminal failed', err);
-      this.refuse(`Could not open a shell in the sandbox: ${describeError(err)}`);
+      this.refuse(vscode.l10n.t('Could not open a shell in the sandbox: {0}', describeError(err)));
     }
   }
 
@@ -103,9 +114,9 @@ export class SandboxPty implements vscode.Pseudoterminal {
     this.refused = true;
     const lines = message.split('\n').map((l) => `${RED}${l}${RESET}`);
     this.writeEmitter.fire(
-      `${RED}Agent Sandbox: this terminal cannot run anything, because the sandbox is not available.${RESET}\r\n` +
+      `${RED}${vscode.l10n.t('Agent Sandbox: this terminal cannot run anything, because the sandbox is not available.')}${RESET}\r\n` +
         `${lines.join('\r\n')}\r\n` +
-        `${DIM}Nothing runs on your machine instead. Press any key to close this terminal.${RESET}\r\n`,
+        `${DIM}${vscode.l10n.t('Nothing runs on your machine instead. Press any key to close this terminal.')}${RESET}\r\n`,
     );
   }
 
@@ -113,27 +124,49 @@ export class SandboxPty implements vscode.Pseudoterminal {
   private async onShellEnded(exec: Docker.Exec): Promise<void> {
     if (this.ending) return;
     this.ending = true;
-    let code: number | undefined;
+    let exitCode: number | undefined;
     try {
       const info = await exec.inspect();
-      code = info.Running ? undefined : (info.ExitCode ?? undefined);
+      exitCode = info.Running ? undefined : (info.ExitCode ?? undefined);
     } catch {
-      code = undefined;
+      exitCode = undefined;
     }
+    const session = this.session;
+    // Stop and Reset switch the controller away from this session before they stop its
+    // container, so by now the controller already says so; a container stopped or removed
+    // behind the extension's back is seen by looking at it.
+    const sessionGone = this.controller.status.mode === 'off' || this.controller.runningSession !== session;
+    const container = sessionGone || !session ? undefined : (await session.probe(END_PROBE_TIMEOUT_MS)).container;
     this.controller.scheduleRefresh(0);
     if (this.closed) return;
-    if (code === undefined) {
-      this.writeEmitter.fire(`\r\n${RED}Agent Sandbox: the connection to the sandbox was lost; the shell's result is unknown.${RESET}\r\n`);
-      this.closeEmitter.fire(1);
+    const end = decideShellEnd({ sessionGone, exitCode, container });
+    if (end.kind === 'sandboxStopped') {
+      // A normal end: VS Code shows no "terminated with exit code" error for it. The terminal
+      // stays with the message, so the person sees why the shell is gone.
+      this.refused = true;
+      this.logger.info('A sandbox terminal ended because the sandbox stopped.');
+      this.writeEmitter.fire(
+        `\r\n${YELLOW}${vscode.l10n.t('Sandbox stopped')}${RESET}\r\n` +
+          `${DIM}${vscode.l10n.t('The sandbox was stopped, so this shell ended; pending changes are kept for review. Press any key to close this terminal.')}${RESET}\r\n`,
+      );
+    } else if (end.kind === 'exited') {
+      if (end.code !== 0) {
+        this.writeEmitter.fire(`\r\n${RED}${vscode.l10n.t('Agent Sandbox: the shell exited with code {0}.', end.code)}${RESET}\r\n`);
+      }
+      this.closeEmitter.fire(end.code);
     } else {
-      this.closeEmitter.fire(code);
+      this.writeEmitter.fire(
+        `\r\n${RED}${vscode.l10n.t("Agent Sandbox: the connection to the sandbox was lost; the shell's result is unknown.")}${RESET}\r\n`,
+      );
+      this.closeEmitter.fire(1);
     }
   }
 
   handleInput(data: string): void {
     if (this.refused) {
       this.closed = true;
-      this.closeEmitter.fire(1);
+      // Closing a terminal that only showed a message is no failure of a process.
+      this.closeEmitter.fire();
       return;
     }
     this.audit?.input(data);
@@ -160,6 +193,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
     this.stream?.destroy();
     void this.killShell();
     this.writeEmitter.dispose();
+    this.readyEmitter.dispose();
   }
 
   /** Closing the terminal ends the shell and everything it started, not just the connection. */
@@ -175,9 +209,12 @@ export class SandboxPty implements vscode.Pseudoterminal {
   }
 }
 
-export function createSandboxTerminalOptions(controller: SandboxController, logger: Logger): vscode.ExtensionTerminalOptions {
+export function createSandboxTerminalOptions(
+  controller: SandboxController,
+  logger: Logger,
+): vscode.ExtensionTerminalOptions & { readonly pty: SandboxPty } {
   return {
-    name: 'Agent Sandbox',
+    name: vscode.l10n.t('Agent Sandbox'),
     pty: new SandboxPty(controller, logger),
     iconPath: new vscode.ThemeIcon('shield'),
   };

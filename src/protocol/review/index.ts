@@ -6,5 +6,5 @@
 export * from './viewTypes';
 export * from './messages';
 export { parseHostMessage, parseWebviewMessage, type Parsed } from './parse';
-export { emptyTotals, totalsOf } from './totals';
+export { decisionStatus, emptyTotals, hasApproved, hasRejected, isPending, pendingCount, totalsOf, type DecisionStatus } from './totals';
 export { handleRequest, type RequestHandler, type RequestHandlers } from './handlers';

@@ -69,6 +69,8 @@ export const reviewNotifications = {
   state: record({ state: reviewStateSchema }),
   progress: progressSchema,
   applyResult: record({ result: applyResultSchema }),
+  /** Select this file and show its diff (e.g. "Open in Review Panel" from the Source Control view). */
+  reveal: pathParams,
 } as const;
 
 type NotificationSchemas = typeof reviewNotifications;

@@ -61,11 +61,22 @@ export const fileItemSchema = record({
   /** False when the file name is not valid UTF-8 (the shown `path` is lossy). */
   validUtf8: optional(flag()),
   decision: fileDecisionSchema,
+  /** The reason given with a whole-file decision (a rejection's "why"). */
+  reason: optional(text()),
+  /** For a `partial` file: how many of its hunks are approved, rejected and still pending. */
+  hunkTally: optional(record({ approved: count(), rejected: count(), pending: count() })),
+  /** The path is a folder (shown as a folder, not as a size). */
+  folder: optional(flag()),
   hunkCount: count(),
   conflict: optional(conflictInfoSchema),
 });
 export type FileItem = z.infer<typeof fileItemSchema>;
 
+/**
+ * The change set's counts, made by `totalsOf` only (see totals.ts). `approved`, `rejected`,
+ * `partial` (decided in parts: every hunk decided, some approved, some rejected) and
+ * `pending` (something still waits for a decision) partition the files.
+ */
 export const totalsSchema = record({
   files: count(),
   added: count(),
@@ -78,6 +89,10 @@ export const totalsSchema = record({
   partial: count(),
   pending: count(),
   conflicts: count(),
+  /** Files apply will write (something in them is approved). */
+  toApply: count(),
+  /** Files with rejected changes, which apply undoes in the sandbox. */
+  toUndo: count(),
 });
 export type Totals = z.infer<typeof totalsSchema>;
 

@@ -2,7 +2,7 @@
 // and description, settings that decide what runs are machine-overridable and restricted in
 // untrusted workspaces, and the command ids, the manifest and the registrations agree.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,11 +10,12 @@ import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { CONTRIBUTED_COMMANDS, INTERNAL_COMMANDS } from '../../../src/extension/commandIds';
 import { createFakeVscode, fakeExtensionContext, installFakeVscode } from '../support/fakeVscode';
 import { POLICY_SETTING_KEYS, userLayerFromSettings } from '../../../src/extension/settingsLayer';
+import { resolvedManifest, settingProperties } from '../support/manifestStrings';
 
 const root = join(__dirname, '..', '..', '..');
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const properties: Record<string, { default: unknown; scope?: string; markdownDescription?: string }> =
-  manifest.contributes.configuration.properties;
+// Titles and descriptions as VS Code shows them: the %key% placeholders resolved.
+const manifest = resolvedManifest;
+const properties: Record<string, { default: unknown; scope?: string; markdownDescription?: string }> = settingProperties(manifest);
 
 function policyValue(key: string): unknown {
   return key.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], DEFAULT_POLICY);

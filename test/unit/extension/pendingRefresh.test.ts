@@ -80,9 +80,20 @@ test('a burst of scheduled refreshes becomes one scan after the delay; dispose d
   assert.equal(scans, 1, 'a disposed refresher does not scan');
 });
 
-test('the count is the airlock entries; no airlock or a failing scan is unknown, and the failure is logged', async () => {
+test('the count is the undecided entries; no airlock or a failing scan is unknown, and the failure is logged', async () => {
   const logger = { error: mock.fn() };
-  assert.equal(await countPending({ changes: async () => ({ entries: [{}, {}, {}] }) } as never, logger), 3);
+  const entry = (path: string) => ({ path, kind: 'modified' });
+  const decided = new Set(['b']);
+  const review = {
+    fileDecision: (e: { path: string }) => ({ state: decided.has(e.path) ? 'approved' : 'pending' }),
+    hasHunkDecisions: () => false,
+  };
+  const airlock = {
+    changes: async () => ({ entries: [entry('a'), entry('b'), entry('c')] }),
+    review: async () => review,
+    hunks: async () => undefined,
+  };
+  assert.equal(await countPending(airlock as never, logger), 2);
   assert.equal(await countPending(undefined, logger), undefined);
   assert.equal(logger.error.mock.callCount(), 0);
   assert.equal(await countPending({ changes: async () => Promise.reject(new Error('EIO')) } as never, logger), undefined);

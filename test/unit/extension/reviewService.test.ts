@@ -10,6 +10,8 @@ import { Airlock } from '../../../src/core/airlock';
 import { DEFAULT_POLICY } from '../../../src/core/policy';
 import { reconcileRejections } from '../../../src/core/tools/feedback';
 import { KEPT_YOURS_REASON, ReviewService, UNSAVED_REASON } from '../../../src/extension/review/reviewService';
+import { countPending } from '../../../src/extension/sandbox/pendingRefresh';
+import { groupFiles } from '../../../src/extension/scm/groups';
 import { makeWorkspace } from '../airlock/dirSnapshot';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'review-service-'));
@@ -58,8 +60,11 @@ test('the state lists each change with its kind, sizes, risks and a policy summa
   assert.equal(state.totals.files, 4);
   assert.equal(state.totals.risky, 1);
   assert.match(state.policy.title, /no network/);
+  const same = await ws.service.state();
+  assert.equal(same.generation, state.generation, 'the same change set keeps its generation (an open diff stays valid)');
+  write(ws.sandbox, 'more.txt', 'more\n');
   const next = await ws.service.state();
-  assert.ok(next.generation > state.generation, 'every state is a new generation');
+  assert.ok(next.generation > state.generation, 'a changed change set is a new generation');
 });
 
 test('hunk decisions make a file partial, keep their reason, and show in the diff', async () => {
@@ -174,4 +179,76 @@ test('after apply, a rejected hunk is undone in the sandbox copy, so the agent s
     ['keep line 3'],
     'the reason is still there for the agent',
   );
+});
+
+test('one pending count: a file decided in parts is decided, and the status bar counts as the panel does', async () => {
+  const ws = setup({ 'a.txt': lines(40), 'b.txt': 'b\n' });
+  write(ws.sandbox, 'a.txt', lines(40).replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n'));
+  write(ws.sandbox, 'b.txt', 'B\n');
+  await ws.service.state();
+  await ws.service.setHunkDecision('a.txt', 1, 'approved');
+  const half = await ws.service.setHunkDecision('a.txt', 2, 'rejected', 'no');
+  assert.deepEqual(half.files[0]!.hunkTally, { approved: 1, rejected: 1, pending: 0 });
+  assert.equal(half.totals.pending, 1, 'only b.txt waits');
+  assert.equal(half.totals.partial, 1);
+  const logger = { error: () => undefined };
+  assert.equal(await countPending(ws.airlock, logger), 1, 'the status bar says the same');
+  const state = await ws.service.state();
+  assert.equal(state.totals.pending, 1);
+  assert.equal(groupFiles(state.files).totals.pending, 1, 'and so does the Source Control badge');
+  assert.equal(state.totals.toApply, 1);
+  assert.equal(state.totals.toUndo, 1);
+});
+
+test('a whole-file rejection marks its hunks rejected with its reason', async () => {
+  const ws = setup({ 'a.txt': lines(40), 'n.txt': 'x\n' });
+  write(ws.sandbox, 'a.txt', lines(40).replace('line 3\n', 'LINE 3\n').replace('line 30\n', 'LINE 30\n'));
+  write(ws.sandbox, 'new.txt', 'new\n');
+  await ws.service.state();
+  const update = await ws.service.setFileDecision('a.txt', 'rejected', 'wrong approach');
+  assert.equal(update.files[0]!.reason, 'wrong approach');
+  assert.deepEqual(
+    update.hunks?.decisions.map((d) => [d.decision, d.reason]),
+    [
+      ['rejected', 'wrong approach'],
+      ['rejected', 'wrong approach'],
+    ],
+  );
+  const diff = await ws.service.diff('a.txt');
+  assert.deepEqual(
+    diff.hunks.map((h) => [h.decision, h.reason]),
+    [
+      ['rejected', 'wrong approach'],
+      ['rejected', 'wrong approach'],
+    ],
+  );
+  // A new file applies as a whole; its shown hunk carries the file's decision.
+  const added = await ws.service.setFileDecision('new.txt', 'rejected', 'not wanted');
+  assert.equal(added.files[0]!.reason, 'not wanted');
+  assert.deepEqual(
+    (await ws.service.diff('new.txt')).hunks.map((h) => [h.decision, h.reason]),
+    [['rejected', 'not wanted']],
+  );
+});
+
+test('folders made only as parents of new files are not listed; an empty new folder is a folder, not 0 bytes', async () => {
+  const ws = setup({ 'keep.txt': 'k\n' });
+  write(ws.sandbox, 'deep/er/file.txt', 'f\n');
+  fs.mkdirSync(path.join(ws.sandbox, 'empty'));
+  const state = await ws.service.state();
+  const paths = state.files.map((f) => f.path).sort();
+  assert.deepEqual(paths, ['deep/er/file.txt', 'empty']);
+  const empty = state.files.find((f) => f.path === 'empty')!;
+  assert.equal(empty.folder, true);
+  assert.equal(state.files.find((f) => f.path === 'deep/er/file.txt')!.folder, undefined);
+  assert.equal(state.totals.pending, 2);
+  assert.equal(await countPending(ws.airlock, { error: () => undefined }), 2);
+  // Approving the file alone applies it with its parent folders.
+  await ws.service.setFileDecision('deep/er/file.txt', 'approved');
+  const result = await ws.service.apply();
+  assert.deepEqual(
+    result.applied.filter((p) => p.endsWith('.txt')),
+    ['deep/er/file.txt'],
+  );
+  assert.equal(fs.readFileSync(path.join(ws.real, 'deep/er/file.txt'), 'utf8'), 'f\n');
 });

@@ -16,7 +16,8 @@ const files: FileItem[] = [
   file('clash.txt', { conflict: { detail: '1 conflicting region', choices: ['keep-theirs'] }, decision: 'approved' }),
   file('ok.txt', { decision: 'approved' }),
   file('no.txt', { decision: 'rejected', kind: 'deleted' }),
-  file('mixed.txt', { decision: 'partial', hunkCount: 2 }),
+  file('mixed.txt', { decision: 'partial', hunkCount: 2, hunkTally: { approved: 1, rejected: 0, pending: 1 } }),
+  file('split.txt', { decision: 'partial', hunkCount: 2, hunkTally: { approved: 1, rejected: 1, pending: 0 } }),
 ];
 
 test('risky, never-apply and conflicting files need a closer look whatever their decision', () => {
@@ -26,10 +27,11 @@ test('risky, never-apply and conflicting files need a closer look whatever their
   assert.equal(groupOf(file('x', { risks: [{ code: 'ci-config', reason: 'CI' }], decision: 'rejected' })), 'closerLook');
 });
 
-test('other files group by decision; a file decided in parts stays pending', () => {
+test('other files group by decision; a file with undecided hunks stays pending, one decided in parts is not', () => {
   assert.equal(groupOf(files[5]!), 'approved');
   assert.equal(groupOf(files[6]!), 'rejected');
   assert.equal(groupOf(files[7]!), 'pending');
+  assert.equal(groupOf(files[8]!), 'approved', 'every hunk decided, one approved: apply writes it');
   assert.equal(groupOf(files[0]!), 'pending');
 });
 
@@ -47,7 +49,8 @@ test('every file is in exactly one group, sorted by path, and the totals are the
     ['.env', 'clash.txt', 'run.sh'],
   );
   assert.deepEqual(totals, totalsOf(files));
-  assert.equal(totals.pending, 3, 'src/a.ts, src/b.ts and run.sh wait for a decision');
+  assert.equal(totals.pending, 4, 'src/a.ts, src/b.ts, run.sh and mixed.txt wait for a decision');
+  assert.equal(totals.pending, groups.pending.length + 1, 'the badge is the Pending group plus the undecided closer-look file');
 });
 
 test('approve all of a group takes only undecided files of the Pending group', () => {

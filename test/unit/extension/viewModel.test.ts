@@ -95,6 +95,8 @@ test('totals count kinds, risks and decisions', () => {
     partial: 0,
     pending: 1,
     conflicts: 1,
+    toApply: 1,
+    toUndo: 1,
   });
 });
 

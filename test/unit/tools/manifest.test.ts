@@ -3,8 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { inputJsonSchema, TOOL_DEFINITIONS } from '../../../src/core/tools/definitions';
+import { resolvedManifest } from '../support/manifestStrings';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+// Titles as VS Code shows them: the %key% placeholders resolved from package.nls.json.
+const manifest = resolvedManifest as {
   contributes: {
     languageModelTools?: { name: string; toolReferenceName: string; modelDescription: string; inputSchema: unknown }[];
     mcpServerDefinitionProviders?: { id: string }[];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FileDiff, ReviewState } from '../../../src/protocol/review';
 import {
+  applyWording,
   approveAllExclusions,
   fileAt,
   summariseTotals,
@@ -103,11 +104,45 @@ describe('approveAllExclusions', () => {
 });
 
 describe('summariseTotals', () => {
-  it('counts partial files as pending and mentions conflicts only when there are some', () => {
+  it('shows the one pending count, files decided in parts apart, and conflicts only when there are some', () => {
     assert.equal(
       summariseTotals(totals({ files: 5, approved: 1, rejected: 1, pending: 2, partial: 1 })),
-      '5 changed · 1 approved · 1 rejected · 3 pending',
+      '5 changed · 1 approved · 1 rejected · 2 pending · 1 decided in parts',
     );
+    assert.equal(summariseTotals(totals({ files: 1, pending: 1 })), '1 changed · 0 approved · 0 rejected · 1 pending');
     assert.match(summariseTotals(totals({ conflicts: 2 })), /2 in conflict$/);
+  });
+});
+
+describe('applyWording', () => {
+  it('says how many changes apply writes and how many rejected ones leave the sandbox', () => {
+    const words = applyWording(totals({ files: 9, toApply: 6, toUndo: 2, pending: 1 }));
+    assert.equal(words.enabled, true);
+    assert.equal(words.label, 'Apply 6 changes');
+    assert.match(words.note, /^Apply 6 changes to your workspace; 2 rejected changes will be removed from the sandbox\./);
+    assert.match(words.note, /1 pending file stays in the sandbox/);
+    assert.match(applyWording(totals({ toApply: 1 })).note, /^Apply 1 change to your workspace; nothing is removed from the sandbox\.$/);
+  });
+
+  it('is not enabled with nothing approved, and says why', () => {
+    const words = applyWording(totals({ files: 3, pending: 2, rejected: 1, toUndo: 1 }));
+    assert.equal(words.enabled, false);
+    assert.match(words.note, /Nothing is approved yet/);
+    assert.match(words.note, /1 rejected change will be removed from the sandbox/);
+  });
+});
+
+describe('withDecisionUpdate of a file that applies as a whole', () => {
+  it('marks every shown hunk with the file decision and its reason', () => {
+    const data = withDiff(withState(undefined, state(1)), diffA);
+    const rejected = file('a.ts', { hunkCount: 0, decision: 'rejected', reason: 'not this way' });
+    const next = withDecisionUpdate(data, { files: [rejected], totals: totals({ files: 2, rejected: 1, pending: 1 }) });
+    assert.deepEqual(
+      next.diff?.hunks.map((h) => [h.decision, h.reason]),
+      [
+        ['rejected', 'not this way'],
+        ['rejected', 'not this way'],
+      ],
+    );
   });
 });

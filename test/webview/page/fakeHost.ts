@@ -25,6 +25,8 @@ interface Probe {
   /** How long the fake host took to generate the last diff (not the panel's cost). */
   diffGeneratedMs?: number;
   stateWrites: number;
+  /** Pushes a notification as the host would (e.g. `reveal` from "Open in Review Panel"). */
+  notify?: (message: NotificationMessage) => void;
 }
 
 interface PageGlobals {
@@ -96,6 +98,8 @@ function whenPresent(selector: string, record: (time: number) => void): void {
   });
   observer.observe(page.document, { childList: true, subtree: true });
 }
+
+probe.notify = (message) => setTimeout(() => deliver(message), 0);
 
 whenPresent('.file-row', (time) => {
   probe.listPaintedAt = time;

@@ -23,6 +23,8 @@ import {
   type RequestResult,
   type ReviewState,
   type Totals,
+  hasApproved,
+  isPending,
   totalsOf,
 } from '../../../src/protocol/review';
 
@@ -121,15 +123,18 @@ export class FakeReviewHost {
       const kind = binary ? 'modified' : KINDS[i % KINDS.length];
       const risks =
         i % 25 === 3
-          ? [{ code: 'ci-config', reason: 'CI workflow: runs with repository secrets' }]
+          ? [{ code: 'policyPattern', reason: 'matches the risky pattern ".github/workflows/**"' }]
           : kind === 'modeChanged'
-            ? [{ code: 'executable', reason: 'became executable (644 → 755)' }]
+            ? [{ code: 'executableBitChanged', reason: 'made executable' }]
             : [];
       const neverApply = i % 100 === 7 ? 'matches never-apply pattern **/.env*' : undefined;
       if (hugeDiffLines !== undefined && !hugeAssigned && risks.length === 0 && !neverApply && lines > 0 && i > 2) {
         lines = hugeDiffLines;
         hugeAssigned = true;
       }
+      // One new, empty folder: listed as a folder, never as "0 B".
+      const folder = i === 20 && kind === 'added';
+      if (folder) lines = 0;
       const hunkCount = Math.ceil(lines / linesPerHunk);
       const item: FileItem = {
         path,
@@ -143,6 +148,7 @@ export class FakeReviewHost {
         ...(tooLarge ? { tooLarge: true, size: 48_000_000 } : {}),
         decision: 'pending',
         hunkCount,
+        ...(folder ? { path: 'src/module-20/new-folder', folder: true, size: 0 } : {}),
         ...(i === 1
           ? { conflict: { detail: '2 conflicting regions', choices: ['keep-theirs', 'take-sandbox', 'write-markers'] as const } }
           : {}),
@@ -201,7 +207,11 @@ export class FakeReviewHost {
   }
 
   private syncDecision(record: FileRecord): void {
-    record.item = { ...record.item, decision: fileDecision(record.hunkDecisions) };
+    const decision = fileDecision(record.hunkDecisions);
+    const { hunkTally: _tally, reason: _reason, ...rest } = record.item;
+    const tally = { approved: 0, rejected: 0, pending: 0 };
+    for (const d of record.hunkDecisions) tally[d]++;
+    record.item = { ...rest, decision, ...(decision === 'partial' ? { hunkTally: tally } : {}) };
   }
 
   private setAll(record: FileRecord, decision: Decision, reason?: string): void {
@@ -210,9 +220,12 @@ export class FakeReviewHost {
     if (record.hunkDecisions.length === 0) {
       // Binary and oversized files have no hunks; keep the file decision itself.
       record.item = { ...record.item, decision };
-      return;
+    } else {
+      this.syncDecision(record);
     }
-    this.syncDecision(record);
+    // A whole-file decision carries its reason, as the real host's does.
+    const { reason: _old, ...rest } = record.item;
+    record.item = decision !== 'pending' && reason !== undefined ? { ...rest, reason } : rest;
   }
 
   totals(): Totals {
@@ -304,7 +317,7 @@ export class FakeReviewHost {
     const remaining: FileRecord[] = [];
     for (const record of this.records) {
       const { item } = record;
-      if (item.decision !== 'approved' && item.decision !== 'partial') {
+      if (!hasApproved(item)) {
         remaining.push(record);
       } else if (item.neverApply !== undefined) {
         result.refused.push({ path: item.path, reason: item.neverApply });
@@ -364,7 +377,7 @@ export class FakeReviewHost {
       return { ...this.update(changed), skippedRisky, skippedNeverApply };
     },
     rejectAll: () => {
-      const changed = this.records.filter((r) => r.item.decision === 'pending' || r.item.decision === 'partial');
+      const changed = this.records.filter((r) => isPending(r.item));
       changed.forEach((r) => this.setAll(r, 'rejected'));
       return this.update(changed);
     },

@@ -3,7 +3,7 @@
  * need, filtered by the person's filter, with collapsible groups. Pure, so it is unit-tested
  * and cheap to recompute for thousands of files.
  */
-import type { FileItem } from '../../../src/protocol/review';
+import { isPending, type FileItem } from '../../../src/protocol/review';
 
 /**
  * Conflicts first (they block an apply), then files that need a closer look (never part of
@@ -47,8 +47,9 @@ export function isExcludedFromApproveAll(file: FileItem): boolean {
 
 function matches(file: FileItem, filter: ListFilter, needle: string): boolean {
   if (needle !== '' && !file.path.toLowerCase().includes(needle)) return false;
-  if (filter.decision === 'pending') return file.decision === 'pending' || file.decision === 'partial';
-  if (filter.decision === 'decided') return file.decision === 'approved' || file.decision === 'rejected';
+  // The same "pending" as the header's count, the Source Control badge and the status bar.
+  if (filter.decision === 'pending') return isPending(file);
+  if (filter.decision === 'decided') return !isPending(file);
   return true;
 }
 

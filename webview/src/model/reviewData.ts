@@ -3,7 +3,7 @@
  * fold the host's replies into it. The host is the authority on decisions: the webview
  * never guesses a decision, it shows what the reply says.
  */
-import type { DecisionUpdate, FileDiff, FileItem, ReviewState, Totals } from '../../../src/protocol/review';
+import { type DecisionUpdate, type FileDiff, type FileItem, type ReviewState, type Totals } from '../../../src/protocol/review';
 import { isExcludedFromApproveAll } from './fileRows';
 
 export interface ReviewData {
@@ -45,7 +45,12 @@ export function withDecisionUpdate(data: ReviewData, update: DecisionUpdate): Re
   }
   const state: ReviewState = { ...data.state, files, totals: update.totals };
   let diff = data.diff;
-  if (diff !== undefined && update.hunks !== undefined && update.hunks.path === diff.path) {
+  const wholeFile = diff === undefined ? undefined : update.files.find((f) => f.path === diff?.path);
+  if (diff !== undefined && update.hunks === undefined && wholeFile !== undefined && wholeFile.decision !== 'partial') {
+    // A file that applies as a whole: its shown hunks carry the file's decision and reason.
+    const { decision, reason } = wholeFile;
+    diff = { ...diff, hunks: diff.hunks.map((hunk) => ({ ...hunk, decision, reason })) };
+  } else if (diff !== undefined && update.hunks !== undefined && update.hunks.path === diff.path) {
     const byIndex = new Map(update.hunks.decisions.map((d) => [d.index, d]));
     diff = {
       ...diff,
@@ -75,13 +80,38 @@ export function approveAllExclusions(files: readonly FileItem[]): { risky: numbe
   return { risky, neverApply };
 }
 
+/** The header's counts; "pending" is `totals.pending`, the count the status bar and Source Control show. */
 export function summariseTotals(totals: Totals): string {
-  const parts = [
-    `${totals.files} changed`,
-    `${totals.approved} approved`,
-    `${totals.rejected} rejected`,
-    `${totals.pending + totals.partial} pending`,
-  ];
+  const parts = [`${totals.files} changed`, `${totals.approved} approved`, `${totals.rejected} rejected`, `${totals.pending} pending`];
+  if (totals.partial > 0) parts.push(`${totals.partial} decided in parts`);
   if (totals.conflicts > 0) parts.push(`${totals.conflicts} in conflict`);
   return parts.join(' · ');
+}
+
+/**
+ * What "Apply" will do, said before it is done: how many files it writes and how many files'
+ * rejected changes it undoes in the sandbox (counted in files, as the header counts).
+ */
+export function applyWording(totals: Totals): { label: string; note: string; enabled: boolean } {
+  const n = totals.toApply;
+  const undo = totals.toUndo;
+  const plural = (k: number, one: string, many: string) => (k === 1 ? one : many);
+  const undoText =
+    undo > 0
+      ? `${undo} rejected ${plural(undo, 'change', 'changes')} will be removed from the sandbox`
+      : 'nothing is removed from the sandbox';
+  if (n === 0) {
+    return {
+      label: 'Apply approved',
+      note: `Nothing is approved yet, so Apply has nothing to write. Approve changes first${undo > 0 ? `; then ${undoText}` : ''}.`,
+      enabled: false,
+    };
+  }
+  const pending =
+    totals.pending > 0 ? ` ${totals.pending} pending ${plural(totals.pending, 'file stays', 'files stay')} in the sandbox.` : '';
+  return {
+    label: `Apply ${n} ${plural(n, 'change', 'changes')}`,
+    note: `Apply ${n} ${plural(n, 'change', 'changes')} to your workspace; ${undoText}.${pending}`,
+    enabled: true,
+  };
 }

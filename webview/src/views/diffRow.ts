@@ -9,12 +9,17 @@ export interface HunkActions {
 }
 
 const HUNK_DECISION_TEXT = { pending: 'pending', approved: 'approved', rejected: 'rejected' } as const;
+/** A mark that shows a decided hunk at a glance; the words say the same for screen readers. */
+const HUNK_DECISION_GLYPH = { pending: '', approved: '✓', rejected: '✗' } as const;
 
 export function renderHunkRow(row: HTMLElement, hunk: HunkView, hunkCount: number, focused: boolean, actions: HunkActions): void {
   if (row.dataset.rowType !== 'hunk' || row.dataset.hunk !== String(hunk.index)) {
     row.replaceChildren(
       el('span', { className: 'hunk-header' }),
-      el('span', { className: 'hunk-decision' }),
+      el('span', { className: 'hunk-decision' }, [
+        el('span', { className: 'decision-glyph', attrs: { 'aria-hidden': 'true' } }),
+        el('span', { className: 'decision-text' }),
+      ]),
       el('span', { className: 'hunk-reason' }),
       createButton('Approve', {
         appearance: 'secondary',
@@ -37,9 +42,14 @@ export function renderHunkRow(row: HTMLElement, hunk: HunkView, hunkCount: numbe
   const [header, decision, reason] = Array.from(row.children) as HTMLElement[];
   setText(header, hunk.header);
   decision.className = `hunk-decision decision-${hunk.decision}`;
-  setText(decision, `${hunk.index}/${hunkCount} ${HUNK_DECISION_TEXT[hunk.decision]}`);
-  setText(reason, hunk.reason ?? '');
+  const [glyph, words] = Array.from(decision.children) as HTMLElement[];
+  setText(glyph, HUNK_DECISION_GLYPH[hunk.decision]);
+  setText(words, `${hunk.index}/${hunkCount} ${HUNK_DECISION_TEXT[hunk.decision]}`);
+  setText(reason, hunk.reason === undefined ? '' : `Reason: ${hunk.reason}`);
   reason.title = hunk.reason ?? '';
+  row.classList.toggle('decided', hunk.decision !== 'pending');
+  row.classList.toggle('hunk-approved', hunk.decision === 'approved');
+  row.classList.toggle('hunk-rejected', hunk.decision === 'rejected');
   row.classList.toggle('focused', focused);
   row.setAttribute('aria-current', String(focused));
 }
@@ -54,7 +64,12 @@ function lineNumber(value: number | undefined): string {
   return value === undefined ? '' : String(value);
 }
 
-export function renderLineRow(row: HTMLElement, diffRow: Extract<DiffRow, { type: 'line' }>, inFocusedHunk: boolean): void {
+export function renderLineRow(
+  row: HTMLElement,
+  diffRow: Extract<DiffRow, { type: 'line' }>,
+  inFocusedHunk: boolean,
+  decision: HunkView['decision'] = 'pending',
+): void {
   if (row.dataset.rowType !== 'line') {
     row.replaceChildren(
       el('span', { className: 'line-no old', attrs: { 'aria-hidden': 'true' } }),
@@ -67,6 +82,9 @@ export function renderLineRow(row: HTMLElement, diffRow: Extract<DiffRow, { type
   const { line } = diffRow;
   row.className = `virtual-row diff-row line-row line-${line.type}`;
   row.classList.toggle('in-focused-hunk', inFocusedHunk);
+  // A decided hunk's lines are dimmed; rejected ones also struck through (see review.css).
+  row.classList.toggle('decided', decision !== 'pending');
+  row.classList.toggle('hunk-rejected', decision === 'rejected');
   const [oldNo, newNo, marker, text] = Array.from(row.children) as HTMLElement[];
   setText(oldNo, lineNumber(line.oldNo));
   setText(newNo, lineNumber(line.newNo));

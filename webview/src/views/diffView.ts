@@ -8,7 +8,7 @@ import type { ConflictChoice, FileDiff, FileItem, HunkView } from '../../../src/
 import { createButton, setDisabled } from '../components';
 import { el } from '../dom';
 import { buildDiffModel, type DiffModel } from '../model/diffRows';
-import { DECISION_LABELS, KIND_LABELS, formatSize } from '../model/format';
+import { KIND_LABELS, decisionLabel, formatSize, riskBadge } from '../model/format';
 import { diffCommandFor, nextHunk } from '../model/keyboard';
 import { conflictButtons, conflictExplanation } from './conflictChoices';
 import { renderHunkRow, renderLineRow } from './diffRow';
@@ -199,16 +199,18 @@ export class DiffView {
     const file = this.file;
     if (file === undefined) return;
     this.title.textContent = file.path;
-    const facts = [KIND_LABELS[file.kind], DECISION_LABELS[file.decision]];
+    const facts = [KIND_LABELS[file.kind], decisionLabel(file)];
     if (file.oldSize !== undefined && file.oldSize !== file.size) facts.push(`${formatSize(file.oldSize)} → ${formatSize(file.size)}`);
     else facts.push(formatSize(file.size));
     if (file.oldMode !== undefined || file.newMode !== undefined) facts.push(`mode ${file.oldMode ?? '—'} → ${file.newMode ?? '—'}`);
     if (file.hunkCount > 0) facts.push(`${file.hunkCount} hunk${file.hunkCount === 1 ? '' : 's'}`);
     this.meta.textContent = facts.join(' · ');
     const notes: HTMLElement[] = [];
+    if (file.reason !== undefined && file.decision !== 'pending')
+      notes.push(el('li', { className: 'note-reason', text: `${file.decision === 'rejected' ? 'Rejected' : 'Approved'}: ${file.reason}` }));
     if (file.neverApply !== undefined) notes.push(el('li', { className: 'note-never', text: `Never applied: ${file.neverApply}` }));
     for (const risk of file.risks)
-      notes.push(el('li', { className: 'note-risk', text: `Needs a closer look (${risk.code}): ${risk.reason}` }));
+      notes.push(el('li', { className: 'note-risk', text: `Needs a closer look (${riskBadge(risk).label}): ${risk.reason}` }));
     if (file.validUtf8 === false)
       notes.push(el('li', { className: 'note-info', text: 'The file name is not valid UTF-8; it is shown approximately.' }));
     this.notes.replaceChildren(...notes);
@@ -272,7 +274,7 @@ export class DiffView {
         },
       });
     } else {
-      renderLineRow(row, item, item.hunk === this.focusedHunk);
+      renderLineRow(row, item, item.hunk === this.focusedHunk, diff.hunks[item.hunk]?.decision);
     }
   }
 

@@ -2,19 +2,35 @@
  * Renders one row of the file list (a group header or a file) into a recycled element.
  * Everything untrusted goes in as text.
  */
-import type { FileItem } from '../../../src/protocol/review';
+import { decisionStatus, type FileItem } from '../../../src/protocol/review';
 import { createBadge, setBadgeText } from '../components';
 import { el, setText } from '../dom';
-import { DECISION_LABELS, KIND_LABELS, KIND_LETTERS, formatSize, splitPath } from '../model/format';
+import { KIND_LABELS, KIND_LETTERS, decisionGlyph, decisionLabel, formatSize, riskBadge, splitPath } from '../model/format';
 import { GROUP_LABELS, type ListRow } from '../model/fileRows';
 
 function riskSummary(file: FileItem): string {
-  return file.risks.map((risk) => risk.reason).join('; ');
+  return file.risks.map((risk) => `${riskBadge(risk).label} (${risk.reason})`).join('; ');
+}
+
+/** The size column: a folder is a folder, not "0 B". */
+function sizeText(file: FileItem): string {
+  return file.folder === true ? 'folder' : formatSize(file.size);
+}
+
+/** The decision column, short: the full words are in the row's accessible name and tooltip. */
+function shortDecision(file: FileItem): string {
+  const status = decisionStatus(file);
+  if (status === 'mixed') return 'part approved';
+  const tally = file.decision === 'partial' ? file.hunkTally : undefined;
+  if (status === 'pending' && tally !== undefined)
+    return `pending ${tally.approved + tally.rejected}/${tally.approved + tally.rejected + tally.pending}`;
+  return status;
 }
 
 /** A short accessible name: the path, then what a sighted reviewer sees in the badges. */
 function fileLabel(file: FileItem): string {
-  const parts = [file.path, KIND_LABELS[file.kind], formatSize(file.size), DECISION_LABELS[file.decision]];
+  const parts = [file.path, KIND_LABELS[file.kind], sizeText(file), decisionLabel(file)];
+  if (file.reason !== undefined) parts.push(`reason: ${file.reason}`);
   if (file.conflict) parts.push(`conflict: ${file.conflict.detail}`);
   if (file.neverApply !== undefined) parts.push(`never applied: ${file.neverApply}`);
   if (file.risks.length > 0) parts.push(`needs a closer look: ${riskSummary(file)}`);
@@ -74,14 +90,20 @@ export function renderFileRow(row: HTMLElement, item: Extract<ListRow, { type: '
   setText(kind, KIND_LETTERS[file.kind]);
   setText(nameEl, name);
   setText(dirEl, dir);
-  setText(size, formatSize(file.size));
-  decision.className = `decision decision-${file.decision}`;
-  setText(decision, DECISION_LABELS[file.decision]);
+  setText(size, sizeText(file));
+  const status = decisionStatus(file);
+  decision.className = `decision decision-${file.decision} status-${status}`;
+  setText(decision, `${decisionGlyph(status)} ${shortDecision(file)}`);
+  decision.title = file.reason === undefined ? decisionLabel(file) : `${decisionLabel(file)}: ${file.reason}`;
+  row.classList.toggle('decided', status !== 'pending');
 
   const tags: HTMLElement[] = [];
   if (file.conflict) tags.push(tag('conflict', 'conflict', file.conflict.detail));
   if (file.neverApply !== undefined) tags.push(tag('never apply', 'never', file.neverApply));
-  for (const risk of file.risks) tags.push(tag(risk.code, 'risk', risk.reason));
+  for (const risk of file.risks) {
+    const badge = riskBadge(risk);
+    tags.push(tag(badge.label, 'risk', badge.tooltip));
+  }
   if (file.binary) tags.push(tag('binary', 'info'));
   if (file.tooLarge) tags.push(tag('too large', 'info'));
   if (file.validUtf8 === false) tags.push(tag('non-UTF-8 name', 'info', 'The file name is not valid UTF-8; it is shown approximately.'));

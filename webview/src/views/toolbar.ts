@@ -7,7 +7,7 @@ import type { FileItem, PolicySummary, Progress, Totals } from '../../../src/pro
 import { createButton, createProgressRing, setButtonLabel, setDisabled } from '../components';
 import { el } from '../dom';
 import { t } from '../l10n';
-import { approveAllExclusions, summariseTotals } from '../model/reviewData';
+import { applyWording, approveAllExclusions, summariseTotals } from '../model/reviewData';
 
 export interface ToolbarEvents {
   approveAll(): void;
@@ -23,6 +23,10 @@ export class Toolbar {
   private readonly policy: HTMLElement;
   private readonly approveAll: HTMLElement;
   private readonly approveAllNote: HTMLElement;
+  private readonly applyButton: HTMLElement;
+  private readonly applyNote: HTMLElement;
+  /** Apply has something to write (an approved change). */
+  private applyEnabled = false;
   private readonly buttons: HTMLElement[];
   private readonly discard: HTMLElement;
   private readonly busy: HTMLElement;
@@ -38,6 +42,13 @@ export class Toolbar {
       onClick: () => events.approveAll(),
     });
     this.approveAll.setAttribute('aria-describedby', 'approve-all-note');
+    this.applyNote = el('span', { className: 'apply-note', attrs: { id: 'apply-note' } });
+    this.applyButton = createButton('Apply approved', {
+      appearance: 'secondary',
+      title: 'Write the approved changes to the workspace',
+      onClick: () => events.apply(),
+    });
+    this.applyButton.setAttribute('aria-describedby', 'apply-note');
     this.discard = createButton('Discard…', {
       appearance: 'secondary',
       title: t('Throw away every change in the sandbox (VS Code asks you to confirm)'),
@@ -46,10 +57,7 @@ export class Toolbar {
     this.buttons = [
       this.approveAll,
       createButton('Reject all', { appearance: 'secondary', onClick: () => events.rejectAll() }),
-      createButton('Apply approved', {
-        title: 'Write the approved changes to the workspace',
-        onClick: () => events.apply(),
-      }),
+      this.applyButton,
       this.discard,
       createButton('Refresh', { appearance: 'secondary', title: 'Rescan the sandbox for changes', onClick: () => events.refresh() }),
     ];
@@ -59,6 +67,7 @@ export class Toolbar {
     this.element = el('header', { className: 'toolbar' }, [
       el('div', { className: 'toolbar-row' }, [el('h1', { className: 'panel-title', text: 'Review sandbox changes' }), this.totals]),
       el('div', { className: 'toolbar-row actions' }, [...this.buttons, this.busy, this.busyLabel]),
+      this.applyNote,
       this.approveAllNote,
       this.policy,
     ]);
@@ -77,6 +86,13 @@ export class Toolbar {
         ? `Approve all skips ${parts.join(' and ')}; decide those one by one.`
         : 'Approve all never includes files that need a closer look.';
     this.approveAll.title = this.approveAllNote.textContent;
+    const apply = applyWording(totals);
+    this.applyEnabled = apply.enabled;
+    setButtonLabel(this.applyButton, apply.label);
+    // Primary only when it has something to write; with nothing approved it is a disabled secondary button.
+    this.applyButton.setAttribute('appearance', apply.enabled ? 'primary' : 'secondary');
+    this.applyNote.textContent = apply.note;
+    this.applyButton.title = apply.note;
     this.renderPolicy(policy);
     this.syncDisabled();
   }
@@ -92,6 +108,7 @@ export class Toolbar {
   private syncDisabled(): void {
     // Refresh stays usable; everything that changes decisions or files waits.
     this.buttons.forEach((button, i) => setDisabled(button, this.working || (this.readOnly && i !== 3 && i !== 4)));
+    if (!this.applyEnabled) setDisabled(this.applyButton, true);
   }
 
   private renderPolicy(policy: PolicySummary): void {
