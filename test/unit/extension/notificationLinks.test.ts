@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SandboxError } from '../../../src/core/errors';
+import { plainForNotification } from '../../../src/extension/util/plainText';
 import { createFakeVscode, installFakeVscode } from '../support/fakeVscode';
 
 /** The pattern VS Code uses to find links in a notification's message. */
@@ -30,8 +31,7 @@ test('an error naming a sandbox file shows no link', async () => {
   }
 });
 
-test('plain text for a notification keeps what it says and loses every link', async () => {
-  const { plainForNotification } = await import('../../../src/extension/util/plainText');
+test('plain text for a notification keeps what it says and loses every link', () => {
   for (const text of [HOSTILE_NAME, 'a/[x](https://example.invalid/p)', '[x](file:///etc/passwd "title")', '[[x]](command:a)']) {
     const plain = plainForNotification(text);
     assert.doesNotMatch(plain, NOTIFICATION_LINK, plain);
