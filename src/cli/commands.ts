@@ -1,6 +1,6 @@
 /** The CLI's commands, each a small function over the shared core. */
 import { readAudit } from '../core/audit';
-import { formatAuditLog } from '../core/auditFormat';
+import { auditJsonLine, formatAuditLog } from '../core/auditFormat';
 import { connectEngine } from '../core/engine/connection';
 import { describeError, SandboxError } from '../core/errors';
 import { attachSandbox, startSandbox } from '../core/session/network';
@@ -144,7 +144,7 @@ const audit: Command = async ({ workspace, args, io }) => {
   const file = auditFileOf(dir);
   const records = readAudit(file);
   if (parsed.flags.has('json')) {
-    for (const record of records) io.out(`${JSON.stringify(record)}\n`);
+    for (const record of records) io.out(`${auditJsonLine(record)}\n`);
   } else {
     io.out(formatAuditLog(records, { rawFile: file, workspace: root }));
   }

@@ -43,6 +43,8 @@ interface Pending {
   readonly typed: string;
   readonly edited: boolean;
   window: string;
+  /** Output since the line's last printable key: that key's echo must be in it. */
+  tail: string;
   timer?: ReturnType<typeof setTimeout>;
 }
 
@@ -68,6 +70,8 @@ export class TerminalLineRecorder {
   private edited = false;
   /** Output since the first key of the current line. */
   private window = '';
+  /** Output since the last printable key of the current line. */
+  private tail = '';
   private started = false;
   private escape: string | undefined;
   private readonly pending: Pending[] = [];
@@ -106,14 +110,32 @@ export class TerminalLineRecorder {
       else if (ch >= ' ') {
         if (this.buffer.length < LINE_CAP) this.buffer += ch;
         this.typed += ch;
+        this.tail = '';
       }
     }
   }
 
   output(text: string): void {
-    if (this.started) this.window = (this.window + text).slice(-WINDOW_CAP);
+    if (this.started) {
+      this.window = (this.window + text).slice(-WINDOW_CAP);
+      this.tail = (this.tail + text).slice(-WINDOW_CAP);
+    }
+    if (this.pending.length === 1) {
+      // One line waiting (typed, or a password pasted): its echo comes before the newline
+      // that ends it; what a program prints after that newline (an error message, the next
+      // prompt) is no echo, so it is not looked at.
+      const p = this.pending[0]!;
+      const newline = text.indexOf('\n');
+      const echo = newline < 0 ? text : text.slice(0, newline);
+      p.window = (p.window + echo).slice(-WINDOW_CAP);
+      p.tail = (p.tail + echo).slice(-WINDOW_CAP);
+      if (newline >= 0) this.finish(p);
+      return;
+    }
+    // Several lines pasted at once: the later lines' echo follows the earlier lines' output.
     for (const p of [...this.pending]) {
       p.window = (p.window + text).slice(-WINDOW_CAP);
+      p.tail = (p.tail + text).slice(-WINDOW_CAP);
       if (/[\r\n]/.test(text)) this.finish(p);
     }
   }
@@ -124,7 +146,13 @@ export class TerminalLineRecorder {
   }
 
   private enter(): void {
-    const p: Pending = { text: this.buffer, typed: this.typed, edited: this.edited, window: this.started ? this.window : '' };
+    const p: Pending = {
+      text: this.buffer,
+      typed: this.typed,
+      edited: this.edited,
+      window: this.started ? this.window : '',
+      tail: this.started ? this.tail : '',
+    };
     this.resetLine();
     if (!p.text && !p.edited) return;
     this.pending.push(p);
@@ -137,6 +165,7 @@ export class TerminalLineRecorder {
     this.typed = '';
     this.edited = false;
     this.window = '';
+    this.tail = '';
     this.started = false;
   }
 
@@ -145,7 +174,9 @@ export class TerminalLineRecorder {
     if (i < 0) return;
     this.pending.splice(i, 1);
     if (p.timer) clearTimeout(p.timer);
-    if (p.typed && !echoed(p.typed, p.window)) {
+    // Every key came back in order, and the last one after it was typed (output that was on
+    // its way before, such as a prompt printed over keys typed ahead, is no echo of it).
+    if (p.typed && !(echoed(p.typed, p.window) && echoed([...p.typed].slice(-1).join(''), p.tail))) {
       this.emit({ note: NOT_ECHOED_NOTE });
       return;
     }

@@ -8,6 +8,7 @@ import type { SandboxController } from '../sandbox/controller';
 import { executeCommand } from '../util/commands';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
+import { plainForNotification } from '../util/plainText';
 
 export function reviewServiceFor(controller: SandboxController): ReviewService {
   return new ReviewService({
@@ -51,7 +52,8 @@ export async function applyApproved(controller: SandboxController, logger: Logge
         ),
       );
     logger.info(`Apply from the palette: ${parts.join(', ')}.`);
-    const message = vscode.l10n.t('Agent Sandbox: applied — {0}.', parts.join(', '));
+    // The refused files' names come from the sandbox: shown as plain text, never as links.
+    const message = plainForNotification(vscode.l10n.t('Agent Sandbox: applied — {0}.', parts.join(', ')));
     const needsLook = result.conflicts.length > 0 || result.refused.length > 0;
     const review = vscode.l10n.t('Review Changes');
     if (needsLook)
@@ -110,12 +112,14 @@ export async function undoLastApply(controller: SandboxController, logger: Logge
     if (!report.undone && report.changedSinceApply.length) {
       const undoAnyway = vscode.l10n.t('Undo Anyway');
       const pick = await vscode.window.showWarningMessage(
-        report.message,
+        plainForNotification(report.message),
         {
           modal: true,
-          detail: vscode.l10n.t(
-            'Changed since the apply: {0}. Undoing anyway restores them to before the apply and loses those edits.',
-            `${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}`,
+          detail: plainForNotification(
+            vscode.l10n.t(
+              'Changed since the apply: {0}. Undoing anyway restores them to before the apply and loses those edits.',
+              `${report.changedSinceApply.slice(0, 10).join(', ')}${report.changedSinceApply.length > 10 ? ', …' : ''}`,
+            ),
           ),
         },
         undoAnyway,
@@ -125,7 +129,7 @@ export async function undoLastApply(controller: SandboxController, logger: Logge
     }
     logger.info(`Undo: ${report.message}`);
     await controller.afterTreeChange();
-    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox: {0}', report.message));
+    void vscode.window.showInformationMessage(plainForNotification(vscode.l10n.t('Agent Sandbox: {0}', report.message)));
   } catch (err) {
     await showError(logger, vscode.l10n.t('Undo failed'), err);
   }

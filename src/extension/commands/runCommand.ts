@@ -8,6 +8,7 @@ import type { SandboxController } from '../sandbox/controller';
 import { executeCommand } from '../util/commands';
 import type { Logger } from '../util/logger';
 import { showError } from '../util/notify';
+import { plainForNotification } from '../util/plainText';
 
 export async function runCommandInSandbox(
   controller: SandboxController,
@@ -57,12 +58,13 @@ export async function runCommandInSandbox(
     output.appendLine(`[${summary}]`);
     const changed = result.changedFiles.length;
     const finished = vscode.l10n.t('Agent Sandbox: the command finished with {0}.', summary);
-    const message =
+    const message = plainForNotification(
       changed === 0
         ? finished
         : changed === 1
           ? `${finished} ${vscode.l10n.t('1 path changed in the sandbox.')}`
-          : `${finished} ${vscode.l10n.t('{0} paths changed in the sandbox.', changed)}`;
+          : `${finished} ${vscode.l10n.t('{0} paths changed in the sandbox.', changed)}`,
+    );
     const action = changed ? vscode.l10n.t('Review Changes') : undefined;
     // Not awaited: the command is done when the command is; the message waits for the person.
     const shown =

@@ -4,9 +4,11 @@
  * person can answer it.
  */
 import * as vscode from 'vscode';
+import { plainForNotification } from '../util/plainText';
 
 async function confirm(message: string, detail: string, action: string): Promise<boolean> {
-  const answer = await vscode.window.showWarningMessage(message, { modal: true, detail }, action);
+  // Messages may name sandbox files: plain text, never links.
+  const answer = await vscode.window.showWarningMessage(plainForNotification(message), { modal: true, detail }, action);
   return answer === action;
 }
 

@@ -243,6 +243,16 @@ export class ReviewService {
   /** Applies what is approved, except files with unsaved edits in an editor (reported as refused). */
   async apply(only?: { path: string; choice: ConflictChoice }): Promise<ApplyResult> {
     const airlock = this.requireAirlock();
+    if (only?.choice === 'keep-theirs') {
+      // "Keep my version" never writes the person's file, even when it no longer conflicts
+      // (a merge that declined some sandbox changes, a file put back): the sandbox's change
+      // to it is set aside, nothing is applied.
+      await airlock.decide(only.path, 'rejected', { reason: KEPT_YOURS_REASON });
+      await this.deps.reconcileRejections?.();
+      await this.deps.afterTreeChange();
+      this.conflicts.delete(only.path);
+      return { applied: [], merged: [], conflicts: [], refused: [] };
+    }
     const set = await airlock.changes();
     const dirty = this.deps.dirtyPaths();
     const candidates = only ? [only.path] : set.entries.map((e) => e.path);

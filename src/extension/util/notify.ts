@@ -7,6 +7,7 @@ import { describeError, SandboxError } from '../../core/errors';
 import { executeCommand } from './commands';
 import { ENGINE_DOCS_URL, fixActionsFor, type FixAction } from './fixActions';
 import type { Logger } from './logger';
+import { plainForNotification } from './plainText';
 
 function fixLabel(action: FixAction): string {
   switch (action) {
@@ -70,14 +71,17 @@ export function fixesFor(err: unknown): FixAction[] {
 export async function showError(logger: Logger, what: string, err: unknown): Promise<void> {
   logger.error(what, err);
   if (err instanceof SandboxError && err.code === 'CANCELLED') {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox: {0}', err.message));
+    void vscode.window.showInformationMessage(plainForNotification(vscode.l10n.t('Agent Sandbox: {0}', err.message)));
     return;
   }
   const fixes = fixesFor(err);
   const labels = fixes.map(fixLabel);
   // Not awaited: a command that failed is finished; the message stays for the person.
   void vscode.window
-    .showErrorMessage(vscode.l10n.t('Agent Sandbox: {0}. {1}', what, describeError(err).replace(/\n/g, ' ')), ...labels)
+    .showErrorMessage(
+      plainForNotification(vscode.l10n.t('Agent Sandbox: {0}. {1}', what, describeError(err).replace(/\n/g, ' '))),
+      ...labels,
+    )
     .then((choice) => {
       const index = choice === undefined ? -1 : labels.indexOf(choice);
       if (index >= 0) void runFix(fixes[index]!, logger);
