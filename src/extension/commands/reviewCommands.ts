@@ -16,6 +16,7 @@ export function reviewServiceFor(controller: SandboxController): ReviewService {
     dirtyPaths: () => dirtyPathsUnder(controller.workspaceRoot),
     running: () => controller.runningSession !== undefined,
     afterTreeChange: () => controller.afterTreeChange(),
+    translate: (message, ...args) => vscode.l10n.t(message, ...args),
   });
 }
 
