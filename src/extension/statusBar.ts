@@ -6,6 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { Policy } from '../core/policy';
+import type { Translate } from '../core/auditFormat';
 import type { SandboxController } from './sandbox/controller';
 import { statusBarText, statusBarTooltipMarkdown, TOOLTIP_COMMANDS, type SandboxStatus, type TooltipCommand } from './sandbox/status';
 import { Disposable } from './util/disposable';
@@ -35,12 +36,13 @@ export class SandboxStatusBar extends Disposable {
     } catch {
       policy = undefined;
     }
-    this.item.text = statusBarText(status);
-    const tooltip = new vscode.MarkdownString(statusBarTooltipMarkdown(status, policy, linkLabels()));
+    const text = statusBarText(status, l10nT);
+    this.item.text = text;
+    const tooltip = new vscode.MarkdownString(statusBarTooltipMarkdown(status, policy, linkLabels(), l10nT));
     // Only the links the tooltip itself puts there may run, with no arguments.
     tooltip.isTrusted = { enabledCommands: [...TOOLTIP_COMMANDS] };
     this.item.tooltip = tooltip;
-    this.item.accessibilityInformation = { label: statusBarText(status).replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
+    this.item.accessibilityInformation = { label: text.replace(/\$\([^)]*\)\s*/g, ''), role: 'button' };
     this.item.backgroundColor =
       status.mode === 'error'
         ? new vscode.ThemeColor('statusBarItem.errorBackground')
@@ -49,6 +51,9 @@ export class SandboxStatusBar extends Disposable {
           : undefined;
   }
 }
+
+/** `vscode.l10n.t` as the pure status module's translate function. */
+const l10nT: Translate = (message, ...args) => vscode.l10n.t(message, ...args);
 
 function linkLabels(): Record<TooltipCommand, string> {
   return {

@@ -55,10 +55,10 @@ export class ReviewApp {
     root: HTMLElement,
   ) {
     this.view = restoreViewState(api.getState());
-    this.host = new HostConnection(api, (problem) => this.status.error(`The panel received a malformed message: ${problem}`));
+    this.host = new HostConnection(api, (problem) => this.status.error(t('The panel received a malformed message: {0}', problem)));
     this.toolbar = new Toolbar({
       approveAll: () => void this.approveAll(),
-      rejectAll: () => void this.decisionRequest(this.host.request('rejectAll', {}), 'Rejected every pending file.'),
+      rejectAll: () => void this.decisionRequest(this.host.request('rejectAll', {}), t('Rejected every pending file.')),
       apply: () => void this.apply(),
       discard: () => void this.discard(),
       refresh: () => void this.refresh(),
@@ -83,7 +83,7 @@ export class ReviewApp {
         back: () => this.fileList.focus(),
         scrolled: () => this.saveIntentSoon(),
         hunkFocused: (hunk, position, count) => {
-          this.status.say(`Hunk ${position} of ${count}, ${hunk.decision}${hunk.reason ? `: ${hunk.reason}` : ''}`);
+          this.status.say(hunkAnnouncement(hunk, position, count));
           this.saveIntent();
         },
       },
@@ -113,16 +113,20 @@ export class ReviewApp {
   }
 
   async start(): Promise<void> {
-    this.status.say('Loading changes…');
+    this.status.say(t('Loading changes…'));
     const selected = this.view.selectedPath;
     if (selected !== undefined) {
       this.pendingDiffRestore = { path: selected, scrollTop: this.view.diffScrollTop, focusedHunk: this.view.focusedHunk };
     }
-    const state = await this.guard('load the changes', this.host.request('ready', { protocolVersion: REVIEW_PROTOCOL_VERSION }));
+    const state = await this.guard(t('load the changes'), this.host.request('ready', { protocolVersion: REVIEW_PROTOCOL_VERSION }));
     if (state === undefined) return;
     if (state.protocolVersion !== REVIEW_PROTOCOL_VERSION) {
       this.status.error(
-        `The panel speaks protocol ${REVIEW_PROTOCOL_VERSION} but the extension answered with ${state.protocolVersion}. Reload the window to update the panel.`,
+        t(
+          'The panel speaks protocol {0} but the extension answered with {1}. Reload the window to update the panel.',
+          REVIEW_PROTOCOL_VERSION,
+          state.protocolVersion,
+        ),
       );
     }
     this.applyState(state);
@@ -134,7 +138,7 @@ export class ReviewApp {
     } else {
       this.pendingDiffRestore = undefined;
     }
-    this.status.say(`${state.totals.files} changed file${state.totals.files === 1 ? '' : 's'} to review.`);
+    this.status.say(state.totals.files === 1 ? t('1 changed file to review.') : t('{0} changed files to review.', state.totals.files));
     // Lets tests and the host's smoke checks know the first state has been rendered.
     document.body.dataset.ready = 'true';
   }
@@ -165,7 +169,7 @@ export class ReviewApp {
 
   /** Refetches the open diff's hunk decisions; the diff stays where the person scrolled. */
   private async refreshDiff(path: string): Promise<void> {
-    const diff = await this.guard('load the diff', this.host.request('requestDiff', { path }));
+    const diff = await this.guard(t('load the diff'), this.host.request('requestDiff', { path }));
     if (diff === undefined || this.data === undefined || this.diffView.currentPath() !== path) return;
     this.data = withDiff(this.data, diff);
     if (this.data.diff?.path === path) this.diffView.updateDiff(this.data.diff);
@@ -174,7 +178,7 @@ export class ReviewApp {
   /** The host asks to show a file (Open in Review Panel): select it in the list and open its diff. */
   private async reveal(path: string): Promise<void> {
     if (this.data === undefined || fileAt(this.data, path) === undefined) {
-      this.status.say(`${path} has no pending change to review.`);
+      this.status.say(t('{0} has no pending change to review.', path));
       return;
     }
     this.fileList.revealPath(path);
@@ -195,7 +199,7 @@ export class ReviewApp {
     }
     const ticket = ++this.diffRequest;
     this.diffView.showLoading(file);
-    const diff = await this.guard('load the diff', this.host.request('requestDiff', { path }));
+    const diff = await this.guard(t('load the diff'), this.host.request('requestDiff', { path }));
     // A newer selection wins over a slow reply for an older one.
     if (diff === undefined || ticket !== this.diffRequest || this.data === undefined) return;
     this.data = withDiff(this.data, diff);
@@ -210,44 +214,46 @@ export class ReviewApp {
   private decideFile(path: string, decision: 'approved' | 'rejected'): void {
     const file = this.data === undefined ? undefined : fileAt(this.data, path);
     if (file?.neverApply !== undefined) {
-      this.status.say(`${path} is never applied: ${file.neverApply}`);
+      this.status.say(t('{0} is never applied: {1}', path, file.neverApply));
       return;
     }
     if (decision === 'approved') {
-      void this.decisionRequest(this.host.request('setFileDecision', { path, decision }), `Approved ${path}.`);
+      void this.decisionRequest(this.host.request('setFileDecision', { path, decision }), t('Approved {0}.', path));
       return;
     }
     this.reasonPrompt.open(
-      `file ${path}`,
+      t('Reject file {0}', path),
       (reason) =>
         void this.decisionRequest(
           this.host.request('setFileDecision', reason === undefined ? { path, decision } : { path, decision, reason }),
-          `Rejected ${path}.`,
+          t('Rejected {0}.', path),
         ),
     );
   }
 
   private decideHunk(path: string, hunk: HunkView, decision: 'approved' | 'rejected'): void {
-    const done = (verb: string) => `${verb} hunk ${hunk.index} of ${path}.`;
     if (decision === 'approved') {
-      void this.decisionRequest(this.host.request('setHunkDecision', { path, hunk: hunk.index, decision }), done('Approved'));
+      void this.decisionRequest(
+        this.host.request('setHunkDecision', { path, hunk: hunk.index, decision }),
+        t('Approved hunk {0} of {1}.', hunk.index, path),
+      );
       return;
     }
     this.reasonPrompt.open(
-      `hunk ${hunk.index} of ${path}`,
+      t('Reject hunk {0} of {1}', hunk.index, path),
       (reason) =>
         void this.decisionRequest(
           this.host.request(
             'setHunkDecision',
             reason === undefined ? { path, hunk: hunk.index, decision } : { path, hunk: hunk.index, decision, reason },
           ),
-          done('Rejected'),
+          t('Rejected hunk {0} of {1}.', hunk.index, path),
         ),
     );
   }
 
   private async decisionRequest(request: Promise<DecisionUpdate>, success: string): Promise<void> {
-    const update = await this.guard('record the decision', request);
+    const update = await this.guard(t('record the decision'), request);
     if (update === undefined) return;
     this.foldDecision(update);
     this.status.say(success);
@@ -269,26 +275,36 @@ export class ReviewApp {
   }
 
   private async approveAll(): Promise<void> {
-    const result = await this.guard('approve all', this.host.request('approveAll', {}));
+    const result = await this.guard(t('approve all'), this.host.request('approveAll', {}));
     if (result === undefined) return;
     this.foldDecision(result);
     const approved = result.files.filter((f) => f.decision === 'approved').length;
     this.status.say(
-      `Approved ${approved} file${approved === 1 ? '' : 's'}; skipped ${result.skippedRisky} that need a closer look` +
-        ` and ${result.skippedNeverApply} that policy never applies.`,
+      approved === 1
+        ? t(
+            'Approved 1 file; skipped {0} that need a closer look and {1} that policy never applies.',
+            result.skippedRisky,
+            result.skippedNeverApply,
+          )
+        : t(
+            'Approved {0} files; skipped {1} that need a closer look and {2} that policy never applies.',
+            approved,
+            result.skippedRisky,
+            result.skippedNeverApply,
+          ),
     );
   }
 
   private async apply(): Promise<void> {
-    this.status.say('Applying approved changes…');
-    const result = await this.guard('apply the approved changes', this.host.request('apply', {}));
+    this.status.say(t('Applying approved changes…'));
+    const result = await this.guard(t('apply the approved changes'), this.host.request('apply', {}));
     if (result === undefined) return;
     this.showApplyResult(result);
     await this.refresh();
   }
 
   private async resolveConflict(path: string, choice: ConflictChoice): Promise<void> {
-    const result = await this.guard('resolve the conflict', this.host.request('resolveConflict', { path, choice }));
+    const result = await this.guard(t('resolve the conflict'), this.host.request('resolveConflict', { path, choice }));
     if (result === undefined) return;
     if (result.cancelled === true) {
       this.status.say(t('Nothing changed: {0} stays in conflict.', path));
@@ -313,37 +329,42 @@ export class ReviewApp {
   }
 
   private async discard(): Promise<void> {
-    const result = await this.guard('discard the changes', this.host.request('discard', {}));
+    const result = await this.guard(t('discard the changes'), this.host.request('discard', {}));
     if (result === undefined) return;
     if (result.cancelled === true) {
       this.status.say(t('Nothing was discarded.'));
       return;
     }
-    this.status.say(`Discarded ${result.discarded} change${result.discarded === 1 ? '' : 's'}.`);
+    this.status.say(result.discarded === 1 ? t('Discarded 1 change.') : t('Discarded {0} changes.', result.discarded));
     await this.refresh();
   }
 
   private async refresh(): Promise<void> {
-    const state = await this.guard('refresh the changes', this.host.request('refresh', {}));
+    const state = await this.guard(t('refresh the changes'), this.host.request('refresh', {}));
     if (state === undefined) return;
     // applyState drops a diff of an older generation and refetches it for the selected file.
     this.applyState(state);
   }
 
   private async openNativeDiff(path: string): Promise<void> {
-    const result = await this.guard('open the diff editor', this.host.request('openNativeDiff', { path }));
-    if (result !== undefined && !result.opened) this.status.say(`The diff editor could not open ${path}.`);
+    const result = await this.guard(t('open the diff editor'), this.host.request('openNativeDiff', { path }));
+    if (result !== undefined && !result.opened) this.status.say(t('The diff editor could not open {0}.', path));
   }
 
   private showApplyResult(result: ApplyResult): void {
     this.applyResult.show(result);
     this.status.say(
-      `Applied ${result.applied.length}, merged ${result.merged.length}, ` +
-        `${result.conflicts.length} in conflict, ${result.refused.length} refused.`,
+      t(
+        'Applied {0}, merged {1}, {2} in conflict, {3} refused.',
+        result.applied.length,
+        result.merged.length,
+        result.conflicts.length,
+        result.refused.length,
+      ),
     );
   }
 
-  /** Runs a request; a failure is shown (with the host's hint) instead of thrown. */
+  /** Runs a request; a failure is shown (with the host's hint) instead of thrown. `what` is translated by the caller. */
   private async guard<T>(what: string, request: Promise<T>): Promise<T | undefined> {
     try {
       const result = await request;
@@ -351,7 +372,7 @@ export class ReviewApp {
       return result;
     } catch (error) {
       const hint = error instanceof HostRequestError && error.reply.hint ? ` ${error.reply.hint}` : '';
-      this.status.error(`Could not ${what}: ${error instanceof Error ? error.message : String(error)}.${hint}`);
+      this.status.error(t('Could not {0}: {1}.', what, error instanceof Error ? error.message : String(error)) + hint);
       return undefined;
     }
   }
@@ -376,5 +397,18 @@ export class ReviewApp {
   private saveIntentSoon(): void {
     if (this.saveTimer !== undefined) return;
     this.saveTimer = setTimeout(() => this.saveIntent(), SCROLL_SAVE_DELAY_MS);
+  }
+}
+
+/** What the status says when a hunk takes focus: its place, its decision and any reason. */
+function hunkAnnouncement(hunk: HunkView, position: number, count: number): string {
+  const reason = hunk.reason ?? '';
+  switch (hunk.decision) {
+    case 'approved':
+      return reason ? t('Hunk {0} of {1}, approved: {2}', position, count, reason) : t('Hunk {0} of {1}, approved', position, count);
+    case 'rejected':
+      return reason ? t('Hunk {0} of {1}, rejected: {2}', position, count, reason) : t('Hunk {0} of {1}, rejected', position, count);
+    default:
+      return reason ? t('Hunk {0} of {1}, pending: {2}', position, count, reason) : t('Hunk {0} of {1}, pending', position, count);
   }
 }

@@ -15,6 +15,7 @@ import {
   type WebviewToHostMessage,
 } from '../../src/protocol/review';
 import type { VsCodeApi } from './vscodeApi';
+import { t } from './l10n';
 
 export class HostRequestError extends Error {
   constructor(
@@ -53,7 +54,7 @@ export class HostConnection {
       const pending = typeof id === 'number' ? this.pending.get(id) : undefined;
       if (pending !== undefined && typeof id === 'number') {
         this.pending.delete(id);
-        pending.reject(new HostRequestError(pending.method, { message: `Malformed reply: ${parsed.error}` }));
+        pending.reject(new HostRequestError(pending.method, { message: t('Malformed reply: {0}', parsed.error) }));
       }
       return;
     }

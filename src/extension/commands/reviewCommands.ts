@@ -17,13 +17,14 @@ export function reviewServiceFor(controller: SandboxController): ReviewService {
     dirtyPaths: () => dirtyPathsUnder(controller.workspaceRoot),
     running: () => controller.runningSession !== undefined,
     afterTreeChange: () => controller.afterTreeChange(),
+    translate: (message, ...args) => vscode.l10n.t(message, ...args),
   });
 }
 
 export async function applyApproved(controller: SandboxController, logger: Logger): Promise<void> {
   try {
     const service = reviewServiceFor(controller);
-    const confirmation = applyConfirmation((await service.state()).totals);
+    const confirmation = applyConfirmation((await service.state()).totals, (message, ...args) => vscode.l10n.t(message, ...args));
     if (!confirmation) {
       const review = vscode.l10n.t('Review Changes');
       const pick = await vscode.window.showInformationMessage(vscode.l10n.t('Agent Sandbox: no change is approved yet.'), review);

@@ -126,6 +126,7 @@ export class ReviewPanel extends Disposable {
       dirtyPaths: () => dirtyPathsUnder(controller.workspaceRoot),
       running: () => controller.runningSession !== undefined,
       afterTreeChange: () => controller.afterTreeChange(),
+      translate: (message, ...args) => vscode.l10n.t(message, ...args),
       reconcileRejections: async () => {
         const session = controller.runningSession;
         const airlock = controller.airlock();

@@ -7,6 +7,7 @@
 import type { Airlock, ApplyReport, ChangeEntry, ChangeSet, ConflictResolution, Hunk } from '../../core/airlock';
 import { readFileContent } from '../../core/airlock/content';
 import { computeHunks } from '../../core/airlock/hunks';
+import { plainTranslate, type Translate } from '../../core/auditFormat';
 import { SandboxError } from '../../core/errors';
 import type { Policy } from '../../core/policy';
 import {
@@ -40,6 +41,8 @@ export interface ReviewServiceDeps {
    * decision (absent when no sandbox runs).
    */
   reconcileRejections?(): Promise<void>;
+  /** Translates the words the service puts in the state (the policy summary); plain English when absent. */
+  translate?: Translate;
 }
 
 const RESOLUTION: Readonly<Record<ConflictChoice, ConflictResolution>> = {
@@ -105,7 +108,9 @@ export class ReviewService {
       generation: this.generation,
       files,
       totals: totalsOf(files),
-      policy: policy ? policySummary(policy) : { title: 'the policy is invalid (see Show Policy)', items: [] },
+      policy: policy
+        ? policySummary(policy, this.deps.translate)
+        : { title: (this.deps.translate ?? plainTranslate)('the policy is invalid (see Show Policy)'), items: [] },
       ...(airlock ? {} : { readOnly: true }),
     };
   }

@@ -3,6 +3,7 @@
  * Pure (no `vscode`): the unit tests feed it change entries and check what the panel gets.
  */
 import type { ChangeEntry, DecisionState, Hunk, RiskFlag as CoreRisk } from '../../core/airlock';
+import { plainTranslate, type Translate } from '../../core/auditFormat';
 import type { Policy } from '../../core/policy';
 import type {
   ConflictChoice,
@@ -70,16 +71,21 @@ export function toFileItem(
   return item;
 }
 
-export function policySummary(policy: Policy): PolicySummary {
+/** The policy in the panel's header; the words go through `t` (the panel passes `vscode.l10n.t`). */
+export function policySummary(policy: Policy, t: Translate = plainTranslate): PolicySummary {
+  const allow = policy.network.allow.join(', ');
   return {
-    title: policy.network.mode === 'none' ? 'no network, hardened container' : 'allowlisted network, hardened container',
+    title: policy.network.mode === 'none' ? t('no network, hardened container') : t('allowlisted network, hardened container'),
     items: [
-      { label: 'Network', value: policy.network.mode === 'none' ? 'none' : `allowlist: ${policy.network.allow.join(', ') || '(empty)'}` },
-      { label: 'Limits', value: `${policy.cpus} CPU, ${policy.memoryMb} MiB, ${policy.pids} processes` },
-      { label: 'Command timeout', value: `${policy.commandTimeoutSec} s` },
-      { label: 'Disk cap', value: `${policy.diskCapMb} MiB of changes` },
-      { label: 'Environment passed in', value: policy.envAllowlist.join(', ') || 'none' },
-      { label: 'Left out of the copy', value: `${policy.exclude.length} patterns` },
+      {
+        label: t('Network'),
+        value: policy.network.mode === 'none' ? t('none') : allow ? t('allowlist: {0}', allow) : t('allowlist: (empty)'),
+      },
+      { label: t('Limits'), value: t('{0} CPU, {1} MiB, {2} processes', policy.cpus, policy.memoryMb, policy.pids) },
+      { label: t('Command timeout'), value: t('{0} s', policy.commandTimeoutSec) },
+      { label: t('Disk cap'), value: t('{0} MiB of changes', policy.diskCapMb) },
+      { label: t('Environment passed in'), value: policy.envAllowlist.join(', ') || t('none') },
+      { label: t('Left out of the copy'), value: t('{0} patterns', policy.exclude.length) },
     ],
   };
 }

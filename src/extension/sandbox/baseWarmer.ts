@@ -135,7 +135,7 @@ export class BaseWarmer extends Disposable {
   }
 
   private show(activity: KeeperActivity): void {
-    const line = describePreparing(activity);
+    const line = describePreparing(activity, (message, ...args) => vscode.l10n.t(message, ...args));
     if (activity.kind === 'preparing') {
       this.item.text = line.text;
       this.item.tooltip = line.tooltip;

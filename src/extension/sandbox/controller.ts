@@ -193,7 +193,7 @@ export class SandboxController extends Disposable {
       } else {
         this.setMode(
           'error',
-          reasonForCode(code),
+          reasonForCode(code, (message, ...args) => vscode.l10n.t(message, ...args)),
           err instanceof SandboxError ? err.describe().replace(/\n/g, ' ') : (err as Error).message,
         );
       }

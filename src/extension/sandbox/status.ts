@@ -1,8 +1,9 @@
 /**
  * The sandbox's state as a person sees it: a mode, a short reason in words when it is not
  * healthy, and the count of pending changes. Pure: no `vscode` here, so the words are
- * unit-tested.
+ * unit-tested; they go through `t`, which the extension sets to `vscode.l10n.t`.
  */
+import { plainTranslate, type Translate } from '../../core/auditFormat';
 import type { SandboxErrorCode } from '../../core/errors';
 import type { Policy } from '../../core/policy';
 import type { KeeperActivity } from '../../core/snapshot/baseKeeper';
@@ -33,32 +34,32 @@ export interface SandboxStatus {
 }
 
 /** Short words for an error code, for the status bar. */
-export function reasonForCode(code: SandboxErrorCode | undefined): string {
+export function reasonForCode(code: SandboxErrorCode | undefined, t: Translate = plainTranslate): string {
   switch (code) {
     case 'ENGINE_UNREACHABLE':
-      return 'engine unreachable';
+      return t('engine unreachable');
     case 'IMAGE_MISSING':
-      return 'image missing';
+      return t('image missing');
     case 'IMAGE_BUILD_FAILED':
-      return 'image build failed';
+      return t('image build failed');
     case 'HARDENING_NOT_APPLIED':
-      return 'hardening not applied';
+      return t('hardening not applied');
     case 'POLICY_INVALID':
-      return 'invalid policy';
+      return t('invalid policy');
     case 'WORKSPACE_INVALID':
-      return 'no usable workspace';
+      return t('no usable workspace');
     case 'SESSION_NOT_RUNNING':
-      return 'container stopped';
+      return t('container stopped');
     case 'SESSION_BUSY':
-      return 'session busy';
+      return t('session busy');
     case 'SNAPSHOT_FAILED':
-      return 'workspace copy failed';
+      return t('workspace copy failed');
     case 'DISK_CAP_EXCEEDED':
-      return 'disk cap reached';
+      return t('disk cap reached');
     case 'CANCELLED':
-      return 'start cancelled';
+      return t('start cancelled');
     default:
-      return 'failed';
+      return t('failed');
   }
 }
 
@@ -82,61 +83,95 @@ function decidedWaiting(status: SandboxStatus): number {
 }
 
 /** The status bar text: icon, mode, the reason in words, and the pending count. */
-export function statusBarText(status: SandboxStatus): string {
-  const parts = [`${ICONS[status.mode]} Sandbox: ${status.mode}`];
-  if (status.mode === 'off' && status.restricted) parts.push('(Restricted Mode)');
-  if ((status.mode === 'degraded' || status.mode === 'error') && status.reason) parts.push(`(${status.reason})`);
-  if (status.pending !== undefined && status.pending > 0) parts.push(`$(diff) ${status.pending} pending`);
-  else if (decidedWaiting(status) > 0) parts.push(`$(check-all) ${decidedWaiting(status)} to apply`);
+/** The mode in the status bar's words. */
+function modeText(mode: SandboxMode, t: Translate): string {
+  switch (mode) {
+    case 'off':
+      return t('Sandbox: off');
+    case 'starting':
+      return t('Sandbox: starting');
+    case 'on':
+      return t('Sandbox: on');
+    case 'degraded':
+      return t('Sandbox: degraded');
+    case 'error':
+      return t('Sandbox: error');
+  }
+}
+
+export function statusBarText(status: SandboxStatus, t: Translate = plainTranslate): string {
+  const parts = [`${ICONS[status.mode]} ${modeText(status.mode, t)}`];
+  if (status.mode === 'off' && status.restricted) parts.push(t('(Restricted Mode)'));
+  if ((status.mode === 'degraded' || status.mode === 'error') && status.reason) parts.push(t('({0})', status.reason));
+  if (status.pending !== undefined && status.pending > 0) parts.push(`$(diff) ${t('{0} pending', status.pending)}`);
+  else if (decidedWaiting(status) > 0) parts.push(`$(check-all) ${t('{0} to apply', decidedWaiting(status))}`);
   return parts.join(' ');
 }
 
 /** What the sandbox enforces, in a few lines, for the tooltip. */
-export function enforcementSummary(policy: Policy): string[] {
+export function enforcementSummary(policy: Policy, t: Translate = plainTranslate): string[] {
   const network =
     policy.network.mode === 'none'
-      ? 'no network'
-      : `network only to ${policy.network.allow.length ? policy.network.allow.join(', ') : '(nothing allowed yet)'}`;
+      ? t('no network')
+      : policy.network.allow.length
+        ? t('network only to {0}', policy.network.allow.join(', '))
+        : t('network only to (nothing allowed yet)');
+  const env = policy.envAllowlist.join(', ');
+  const patterns = `${policy.exclude.slice(0, 4).join(', ')}${policy.exclude.length > 4 ? ', …' : ''}`;
   return [
-    'Commands run in a hardened container on a throwaway copy of the workspace; nothing reaches your files until you approve it.',
-    `Limits: ${policy.cpus} CPU, ${policy.memoryMb} MiB memory, ${policy.pids} processes, ${policy.commandTimeoutSec} s per command, ${policy.diskCapMb} MiB of changes.`,
-    `Network: ${network}. Non-root user, no capabilities, read-only image, no host environment except ${policy.envAllowlist.join(', ') || 'nothing'}.`,
-    `Left out of the copy: ${policy.exclude.length} secret patterns (${policy.exclude.slice(0, 4).join(', ')}${policy.exclude.length > 4 ? ', …' : ''}).`,
+    t('Commands run in a hardened container on a throwaway copy of the workspace; nothing reaches your files until you approve it.'),
+    t(
+      'Limits: {0} CPU, {1} MiB memory, {2} processes, {3} s per command, {4} MiB of changes.',
+      policy.cpus,
+      policy.memoryMb,
+      policy.pids,
+      policy.commandTimeoutSec,
+      policy.diskCapMb,
+    ),
+    env
+      ? t('Network: {0}. Non-root user, no capabilities, read-only image, no host environment except {1}.', network, env)
+      : t('Network: {0}. Non-root user, no capabilities, read-only image, no host environment except nothing.', network),
+    t('Left out of the copy: {0} secret patterns ({1}).', policy.exclude.length, patterns),
   ];
 }
 
-export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefined): string {
+export function statusBarTooltip(status: SandboxStatus, policy: Policy | undefined, t: Translate = plainTranslate): string {
   const lines: string[] = [];
   switch (status.mode) {
     case 'off':
       lines.push(
         status.restricted
-          ? 'Agent Sandbox is off. This folder is in Restricted Mode: trust it to start the sandbox.'
+          ? t('Agent Sandbox is off. This folder is in Restricted Mode: trust it to start the sandbox.')
           : hasChangesToReview(status)
-            ? 'Agent Sandbox is off. Click to review the changes. Agent tools refuse to run while it is off.'
-            : 'Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.',
+            ? t('Agent Sandbox is off. Click to review the changes. Agent tools refuse to run while it is off.')
+            : t('Agent Sandbox is off. Click to turn sandbox mode on. Agent tools refuse to run while it is off.'),
       );
       break;
     case 'starting':
-      lines.push(`Agent Sandbox is starting${status.reason ? `: ${status.reason}` : ''}.`);
+      lines.push(status.reason ? t('Agent Sandbox is starting: {0}.', status.reason) : t('Agent Sandbox is starting.'));
       break;
     case 'on':
       lines.push(
         hasChangesToReview(status)
-          ? 'Agent Sandbox is on. Click to review the changes.'
-          : 'Agent Sandbox is on. Click to turn it off (pending changes are kept).',
+          ? t('Agent Sandbox is on. Click to review the changes.')
+          : t('Agent Sandbox is on. Click to turn it off (pending changes are kept).'),
       );
       break;
     case 'degraded':
     case 'error':
-      lines.push(`Agent Sandbox is ${status.mode}: ${status.detail ?? status.reason ?? 'unknown problem'}`);
-      lines.push('Agent tools refuse to run until the sandbox is healthy again (fail closed). Click for options.');
+      lines.push(
+        status.mode === 'degraded'
+          ? t('Agent Sandbox is degraded: {0}', status.detail ?? status.reason ?? t('unknown problem'))
+          : t('Agent Sandbox is error: {0}', status.detail ?? status.reason ?? t('unknown problem')),
+      );
+      lines.push(t('Agent tools refuse to run until the sandbox is healthy again (fail closed). Click for options.'));
       break;
   }
-  if (status.pending !== undefined) lines.push(`${status.pending} pending change${status.pending === 1 ? '' : 's'} to review.`);
+  if (status.pending !== undefined)
+    lines.push(status.pending === 1 ? t('1 pending change to review.') : t('{0} pending changes to review.', status.pending));
   const waiting = decidedWaiting(status);
-  if (waiting > 0) lines.push(`${waiting} decided change${waiting === 1 ? '' : 's'} not applied yet.`);
-  if (policy) lines.push('', ...enforcementSummary(policy));
+  if (waiting > 0) lines.push(waiting === 1 ? t('1 decided change not applied yet.') : t('{0} decided changes not applied yet.', waiting));
+  if (policy) lines.push('', ...enforcementSummary(policy, t));
   return lines.join('\n');
 }
 
@@ -168,8 +203,9 @@ export function statusBarTooltipMarkdown(
   status: SandboxStatus,
   policy: Policy | undefined,
   labels: Readonly<Record<TooltipCommand, string>> = DEFAULT_LINK_LABELS,
+  t: Translate = plainTranslate,
 ): string {
-  const words = statusBarTooltip(status, policy)
+  const words = statusBarTooltip(status, policy, t)
     .split('\n')
     .map((line) => escapeMarkdown(line))
     .join('\n\n');
@@ -191,23 +227,33 @@ export const DEFAULT_LINK_LABELS: Readonly<Record<TooltipCommand, string>> = {
 };
 
 /** The background copy's status bar item (shown while it works) and its log line. */
-export function describePreparing(activity: KeeperActivity): { text: string; tooltip: string } {
+export function describePreparing(activity: KeeperActivity, t: Translate = plainTranslate): { text: string; tooltip: string } {
   switch (activity.kind) {
     case 'preparing': {
-      const so = activity.entries ? ` (${activity.entries.toLocaleString('en-US')} entries so far)` : '';
+      const entries = activity.entries ? activity.entries.toLocaleString('en-US') : undefined;
       return {
-        text: `$(sync~spin) Sandbox copy${activity.entries ? `: ${activity.entries.toLocaleString('en-US')}` : ''}`,
-        tooltip: `Agent Sandbox is preparing the workspace copy in the background${so}, so that the sandbox starts fast. Click to cancel; a start takes over from there.`,
+        text: `$(sync~spin) ${entries ? t('Sandbox copy: {0}', entries) : t('Sandbox copy')}`,
+        tooltip: entries
+          ? t(
+              'Agent Sandbox is preparing the workspace copy in the background ({0} entries so far), so that the sandbox starts fast. Click to cancel; a start takes over from there.',
+              entries,
+            )
+          : t(
+              'Agent Sandbox is preparing the workspace copy in the background, so that the sandbox starts fast. Click to cancel; a start takes over from there.',
+            ),
       };
     }
     case 'done':
       return { text: '', tooltip: describePrepare(activity.result) };
     case 'cancelled':
-      return { text: '', tooltip: 'Preparing the workspace copy was cancelled.' };
+      return { text: '', tooltip: t('Preparing the workspace copy was cancelled.') };
     case 'failed':
       return {
         text: '',
-        tooltip: `Preparing the workspace copy in the background failed: ${activity.message} The sandbox still starts; it makes the copy then.`,
+        tooltip: t(
+          'Preparing the workspace copy in the background failed: {0} The sandbox still starts; it makes the copy then.',
+          activity.message,
+        ),
       };
   }
 }

@@ -4,6 +4,7 @@
  * and cheap to recompute for thousands of files.
  */
 import { isPending, type FileItem } from '../../../src/protocol/review';
+import { t } from '../l10n';
 
 /**
  * Conflicts first (they block an apply), then files that need a closer look (never part of
@@ -12,12 +13,19 @@ import { isPending, type FileItem } from '../../../src/protocol/review';
 export type GroupId = 'conflicts' | 'risky' | 'changes' | 'neverApply';
 export const GROUP_ORDER: readonly GroupId[] = ['conflicts', 'risky', 'changes', 'neverApply'];
 
-export const GROUP_LABELS: Readonly<Record<GroupId, string>> = {
-  conflicts: 'Conflicts',
-  risky: 'Needs a closer look',
-  changes: 'Changes',
-  neverApply: 'Never applied (policy)',
-};
+/** A group's heading, translated when called. */
+export function groupLabel(group: GroupId): string {
+  switch (group) {
+    case 'conflicts':
+      return t('Conflicts');
+    case 'risky':
+      return t('Needs a closer look');
+    case 'changes':
+      return t('Changes');
+    case 'neverApply':
+      return t('Never applied (policy)');
+  }
+}
 
 export type DecisionFilter = 'all' | 'pending' | 'decided';
 

@@ -4,6 +4,7 @@
  * never guesses a decision, it shows what the reply says.
  */
 import { type DecisionUpdate, type FileDiff, type FileItem, type ReviewState, type Totals } from '../../../src/protocol/review';
+import { t } from '../l10n';
 import { isExcludedFromApproveAll } from './fileRows';
 
 export interface ReviewData {
@@ -82,9 +83,14 @@ export function approveAllExclusions(files: readonly FileItem[]): { risky: numbe
 
 /** The header's counts; "pending" is `totals.pending`, the count the status bar and Source Control show. */
 export function summariseTotals(totals: Totals): string {
-  const parts = [`${totals.files} changed`, `${totals.approved} approved`, `${totals.rejected} rejected`, `${totals.pending} pending`];
-  if (totals.partial > 0) parts.push(`${totals.partial} decided in parts`);
-  if (totals.conflicts > 0) parts.push(`${totals.conflicts} in conflict`);
+  const parts = [
+    t('{0} changed', totals.files),
+    t('{0} approved', totals.approved),
+    t('{0} rejected', totals.rejected),
+    t('{0} pending', totals.pending),
+  ];
+  if (totals.partial > 0) parts.push(t('{0} decided in parts', totals.partial));
+  if (totals.conflicts > 0) parts.push(t('{0} in conflict', totals.conflicts));
   return parts.join(' · ');
 }
 
@@ -95,23 +101,38 @@ export function summariseTotals(totals: Totals): string {
 export function applyWording(totals: Totals): { label: string; note: string; enabled: boolean } {
   const n = totals.toApply;
   const undo = totals.toUndo;
-  const plural = (k: number, one: string, many: string) => (k === 1 ? one : many);
-  const undoText =
-    undo > 0
-      ? `${undo} rejected ${plural(undo, 'change', 'changes')} will be removed from the sandbox`
-      : 'nothing is removed from the sandbox';
   if (n === 0) {
-    return {
-      label: 'Apply approved',
-      note: `Nothing is approved yet, so Apply has nothing to write. Approve changes first${undo > 0 ? `; then ${undoText}` : ''}.`,
-      enabled: false,
-    };
+    let note: string;
+    if (undo === 0) note = t('Nothing is approved yet, so Apply has nothing to write. Approve changes first.');
+    else if (undo === 1)
+      note = t(
+        'Nothing is approved yet, so Apply has nothing to write. Approve changes first; then 1 rejected change will be removed from the sandbox.',
+      );
+    else
+      note = t(
+        'Nothing is approved yet, so Apply has nothing to write. Approve changes first; then {0} rejected changes will be removed from the sandbox.',
+        undo,
+      );
+    return { label: t('Apply approved'), note, enabled: false };
   }
-  const pending =
-    totals.pending > 0 ? ` ${totals.pending} pending ${plural(totals.pending, 'file stays', 'files stay')} in the sandbox.` : '';
-  return {
-    label: `Apply ${n} ${plural(n, 'change', 'changes')}`,
-    note: `Apply ${n} ${plural(n, 'change', 'changes')} to your workspace; ${undoText}.${pending}`,
-    enabled: true,
-  };
+  const label = n === 1 ? t('Apply 1 change') : t('Apply {0} changes', n);
+  let note: string;
+  if (undo === 0)
+    note =
+      n === 1
+        ? t('Apply 1 change to your workspace; nothing is removed from the sandbox.')
+        : t('Apply {0} changes to your workspace; nothing is removed from the sandbox.', n);
+  else if (undo === 1)
+    note =
+      n === 1
+        ? t('Apply 1 change to your workspace; 1 rejected change will be removed from the sandbox.')
+        : t('Apply {0} changes to your workspace; 1 rejected change will be removed from the sandbox.', n);
+  else
+    note =
+      n === 1
+        ? t('Apply 1 change to your workspace; {0} rejected changes will be removed from the sandbox.', undo)
+        : t('Apply {0} changes to your workspace; {1} rejected changes will be removed from the sandbox.', n, undo);
+  if (totals.pending === 1) note += t(' 1 pending file stays in the sandbox.');
+  else if (totals.pending > 1) note += t(' {0} pending files stay in the sandbox.', totals.pending);
+  return { label, note, enabled: true };
 }

@@ -5,6 +5,7 @@
 import type { ApplyResult, ConflictChoice } from '../../../src/protocol/review';
 import { createButton } from '../components';
 import { el } from '../dom';
+import { t } from '../l10n';
 import { conflictButtons } from './conflictChoices';
 
 export class ApplyResultView {
@@ -14,15 +15,19 @@ export class ApplyResultView {
     private readonly onResolve: (path: string, choice: ConflictChoice) => void,
     private readonly onMerge: (path: string) => void = () => undefined,
   ) {
-    this.element = el('section', { className: 'apply-result', attrs: { 'aria-label': 'Last apply', hidden: '' } });
+    this.element = el('section', { className: 'apply-result', attrs: { 'aria-label': t('Last apply'), hidden: '' } });
   }
 
   show(result: ApplyResult): void {
     const sections: HTMLElement[] = [
       el('h2', {
-        text:
-          `Applied ${result.applied.length}, merged ${result.merged.length}, ` +
-          `${result.conflicts.length} in conflict, ${result.refused.length} refused`,
+        text: t(
+          'Applied {0}, merged {1}, {2} in conflict, {3} refused',
+          result.applied.length,
+          result.merged.length,
+          result.conflicts.length,
+          result.refused.length,
+        ),
       }),
     ];
     if (result.conflicts.length > 0) {
@@ -48,9 +53,9 @@ export class ApplyResultView {
           ]),
         );
       }
-      sections.push(el('h3', { text: 'Refused' }), list);
+      sections.push(el('h3', { text: t('Refused') }), list);
     }
-    sections.push(createButton('Dismiss', { appearance: 'secondary', onClick: () => (this.element.hidden = true) }));
+    sections.push(createButton(t('Dismiss'), { appearance: 'secondary', onClick: () => (this.element.hidden = true) }));
     this.element.replaceChildren(...sections);
     this.element.hidden = false;
   }

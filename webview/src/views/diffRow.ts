@@ -2,13 +2,23 @@
 import type { HunkView } from '../../../src/protocol/review';
 import { createButton } from '../components';
 import { el, setText } from '../dom';
+import { t } from '../l10n';
 import { LINE_MARKERS, type DiffRow } from '../model/diffRows';
 
 export interface HunkActions {
   decide(hunk: HunkView, decision: 'approved' | 'rejected'): void;
 }
 
-const HUNK_DECISION_TEXT = { pending: 'pending', approved: 'approved', rejected: 'rejected' } as const;
+function hunkPosition(index: number, count: number, decision: HunkView['decision']): string {
+  switch (decision) {
+    case 'approved':
+      return t('{0}/{1} approved', index, count);
+    case 'rejected':
+      return t('{0}/{1} rejected', index, count);
+    default:
+      return t('{0}/{1} pending', index, count);
+  }
+}
 /** A mark that shows a decided hunk at a glance; the words say the same for screen readers. */
 const HUNK_DECISION_GLYPH = { pending: '', approved: '✓', rejected: '✗' } as const;
 
@@ -21,16 +31,16 @@ export function renderHunkRow(row: HTMLElement, hunk: HunkView, hunkCount: numbe
         el('span', { className: 'decision-text' }),
       ]),
       el('span', { className: 'hunk-reason' }),
-      createButton('Approve', {
+      createButton(t('Approve'), {
         appearance: 'secondary',
-        title: 'Approve this hunk (a)',
-        ariaLabel: `Approve hunk ${hunk.index}`,
+        title: t('Approve this hunk (a)'),
+        ariaLabel: t('Approve hunk {0}', hunk.index),
         onClick: () => actions.decide(currentHunk(row, hunk), 'approved'),
       }),
-      createButton('Reject…', {
+      createButton(t('Reject…'), {
         appearance: 'secondary',
-        title: 'Reject this hunk, with an optional reason (r)',
-        ariaLabel: `Reject hunk ${hunk.index}`,
+        title: t('Reject this hunk, with an optional reason (r)'),
+        ariaLabel: t('Reject hunk {0}', hunk.index),
         onClick: () => actions.decide(currentHunk(row, hunk), 'rejected'),
       }),
     );
@@ -44,8 +54,8 @@ export function renderHunkRow(row: HTMLElement, hunk: HunkView, hunkCount: numbe
   decision.className = `hunk-decision decision-${hunk.decision}`;
   const [glyph, words] = Array.from(decision.children) as HTMLElement[];
   setText(glyph, HUNK_DECISION_GLYPH[hunk.decision]);
-  setText(words, `${hunk.index}/${hunkCount} ${HUNK_DECISION_TEXT[hunk.decision]}`);
-  setText(reason, hunk.reason === undefined ? '' : `Reason: ${hunk.reason}`);
+  setText(words, hunkPosition(hunk.index, hunkCount, hunk.decision));
+  setText(reason, hunk.reason === undefined ? '' : t('Reason: {0}', hunk.reason));
   reason.title = hunk.reason ?? '';
   row.classList.toggle('decided', hunk.decision !== 'pending');
   row.classList.toggle('hunk-approved', hunk.decision === 'approved');

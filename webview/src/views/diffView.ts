@@ -7,8 +7,9 @@
 import type { ConflictChoice, FileDiff, FileItem, HunkView } from '../../../src/protocol/review';
 import { createButton, setDisabled } from '../components';
 import { el } from '../dom';
+import { t } from '../l10n';
 import { buildDiffModel, type DiffModel } from '../model/diffRows';
-import { KIND_LABELS, decisionLabel, formatSize, riskBadge } from '../model/format';
+import { decisionLabel, formatSize, kindLabel, riskBadge } from '../model/format';
 import { diffCommandFor, nextHunk } from '../model/keyboard';
 import { conflictButtons, conflictExplanation } from './conflictChoices';
 import { renderHunkRow, renderLineRow } from './diffRow';
@@ -46,22 +47,22 @@ export class DiffView {
     private readonly events: DiffViewEvents,
     reasonPrompt: HTMLElement,
   ) {
-    this.title = el('h2', { className: 'diff-title', text: 'No file selected' });
+    this.title = el('h2', { className: 'diff-title', text: t('No file selected') });
     this.meta = el('div', { className: 'diff-meta' });
     this.notes = el('ul', { className: 'diff-notes' });
     this.fileButtons = [
-      createButton('Approve file', {
-        title: 'Approve every hunk of this file (a in the file list)',
+      createButton(t('Approve file'), {
+        title: t('Approve every hunk of this file (a in the file list)'),
         onClick: () => this.file && this.events.decideFile(this.file.path, 'approved'),
       }),
-      createButton('Reject file…', {
+      createButton(t('Reject file…'), {
         appearance: 'secondary',
-        title: 'Reject this file, with an optional reason (r in the file list)',
+        title: t('Reject this file, with an optional reason (r in the file list)'),
         onClick: () => this.file && this.events.decideFile(this.file.path, 'rejected'),
       }),
-      createButton('Open diff editor', {
+      createButton(t('Open diff editor'), {
         appearance: 'secondary',
-        title: "Open in VS Code's diff editor (o)",
+        title: t("Open in VS Code's diff editor (o)"),
         onClick: () => this.file && this.events.nativeDiff(this.file.path),
       }),
     ];
@@ -69,9 +70,9 @@ export class DiffView {
     this.infoPanel = el('div', { className: 'info-panel', attrs: { hidden: '' } });
     this.body = el('div', {
       className: 'diff-body virtual-viewport',
-      attrs: { role: 'region', tabindex: '0', 'aria-label': 'Diff' },
+      attrs: { role: 'region', tabindex: '0', 'aria-label': t('Diff') },
     });
-    this.element = el('section', { className: 'diff-pane', attrs: { 'aria-label': 'Diff' } }, [
+    this.element = el('section', { className: 'diff-pane', attrs: { 'aria-label': t('Diff') } }, [
       el('header', { className: 'diff-header' }, [
         this.title,
         el('div', { className: 'diff-actions' }, this.fileButtons),
@@ -120,8 +121,8 @@ export class DiffView {
     this.file = undefined;
     this.diff = undefined;
     this.model = undefined;
-    this.title.textContent = 'No file selected';
-    this.meta.textContent = 'Select a file in the list (Enter) to see its changes.';
+    this.title.textContent = t('No file selected');
+    this.meta.textContent = t('Select a file in the list (Enter) to see its changes.');
     this.notes.replaceChildren();
     this.fileButtons.forEach((button) => setDisabled(button, true));
     this.conflictPanel.hidden = true;
@@ -136,7 +137,7 @@ export class DiffView {
     this.model = undefined;
     this.renderHeader();
     this.infoPanel.hidden = false;
-    this.infoPanel.replaceChildren(el('p', { text: 'Loading diff…' }));
+    this.infoPanel.replaceChildren(el('p', { text: t('Loading diff…') }));
     this.body.hidden = true;
     this.list.setRowCount(0);
   }
@@ -158,8 +159,13 @@ export class DiffView {
     this.model = buildDiffModel(diff);
     this.body.setAttribute(
       'aria-label',
-      `Diff of ${file.path}: ${diff.hunks.length} hunks, ${this.model.added} added and ${this.model.removed} removed lines. ` +
-        'n and p move between hunks, a approves, r rejects, o opens the diff editor, Escape returns to the list.',
+      t(
+        'Diff of {0}: {1} hunks, {2} added and {3} removed lines. n and p move between hunks, a approves, r rejects, o opens the diff editor, Escape returns to the list.',
+        file.path,
+        diff.hunks.length,
+        this.model.added,
+        this.model.removed,
+      ),
     );
     // One width for every row, from the longest line, so rows line up while scrolling sideways.
     this.body.style.setProperty('--diff-content-width', `calc(${this.model.maxLineLength + 2}ch + var(--diff-gutter-width))`);
@@ -199,20 +205,26 @@ export class DiffView {
     const file = this.file;
     if (file === undefined) return;
     this.title.textContent = file.path;
-    const facts = [KIND_LABELS[file.kind], decisionLabel(file)];
-    if (file.oldSize !== undefined && file.oldSize !== file.size) facts.push(`${formatSize(file.oldSize)} → ${formatSize(file.size)}`);
+    const facts = [kindLabel(file.kind), decisionLabel(file)];
+    if (file.oldSize !== undefined && file.oldSize !== file.size)
+      facts.push(t('{0} → {1}', formatSize(file.oldSize), formatSize(file.size)));
     else facts.push(formatSize(file.size));
-    if (file.oldMode !== undefined || file.newMode !== undefined) facts.push(`mode ${file.oldMode ?? '—'} → ${file.newMode ?? '—'}`);
-    if (file.hunkCount > 0) facts.push(`${file.hunkCount} hunk${file.hunkCount === 1 ? '' : 's'}`);
+    if (file.oldMode !== undefined || file.newMode !== undefined) facts.push(t('mode {0} → {1}', file.oldMode ?? '—', file.newMode ?? '—'));
+    if (file.hunkCount > 0) facts.push(file.hunkCount === 1 ? t('1 hunk') : t('{0} hunks', file.hunkCount));
     this.meta.textContent = facts.join(' · ');
     const notes: HTMLElement[] = [];
     if (file.reason !== undefined && file.decision !== 'pending')
-      notes.push(el('li', { className: 'note-reason', text: `${file.decision === 'rejected' ? 'Rejected' : 'Approved'}: ${file.reason}` }));
-    if (file.neverApply !== undefined) notes.push(el('li', { className: 'note-never', text: `Never applied: ${file.neverApply}` }));
+      notes.push(
+        el('li', {
+          className: 'note-reason',
+          text: file.decision === 'rejected' ? t('Rejected: {0}', file.reason) : t('Approved: {0}', file.reason),
+        }),
+      );
+    if (file.neverApply !== undefined) notes.push(el('li', { className: 'note-never', text: t('Never applied: {0}', file.neverApply) }));
     for (const risk of file.risks)
-      notes.push(el('li', { className: 'note-risk', text: `Needs a closer look (${riskBadge(risk).label}): ${risk.reason}` }));
+      notes.push(el('li', { className: 'note-risk', text: t('Needs a closer look ({0}): {1}', riskBadge(risk).label, risk.reason) }));
     if (file.validUtf8 === false)
-      notes.push(el('li', { className: 'note-info', text: 'The file name is not valid UTF-8; it is shown approximately.' }));
+      notes.push(el('li', { className: 'note-info', text: t('The file name is not valid UTF-8; it is shown approximately.') }));
     this.notes.replaceChildren(...notes);
     const decidable = file.neverApply === undefined;
     setDisabled(this.fileButtons[0], !decidable);
@@ -225,7 +237,7 @@ export class DiffView {
     const conflict = file.conflict;
     this.conflictPanel.hidden = conflict === undefined;
     if (conflict === undefined) return;
-    this.conflictPanel.setAttribute('aria-label', `Conflict in ${file.path}`);
+    this.conflictPanel.setAttribute('aria-label', t('Conflict in {0}', file.path));
     this.conflictPanel.replaceChildren(
       el('p', { className: 'conflict-detail', text: conflictExplanation(conflict.detail, conflict.choices.includes('write-markers')) }),
       el(
@@ -241,22 +253,23 @@ export class DiffView {
 
   private showInfo(file: FileItem, diff: FileDiff): void {
     const what = diff.binary
-      ? 'Binary file: no text diff.'
+      ? t('Binary file: no text diff.')
       : diff.tooLarge
-        ? 'Too large to show as a diff.'
-        : 'No content changes to show.';
+        ? t('Too large to show as a diff.')
+        : t('No content changes to show.');
     const rows: [string, string][] = [];
-    if (diff.oldSize !== undefined) rows.push(['Size before', `${formatSize(diff.oldSize)} (${diff.oldSize} bytes)`]);
-    if (diff.newSize !== undefined) rows.push(['Size after', `${formatSize(diff.newSize)} (${diff.newSize} bytes)`]);
-    if (diff.hashes?.base !== undefined) rows.push(['Hash before', diff.hashes.base]);
-    if (diff.hashes?.sandbox !== undefined) rows.push(['Hash after', diff.hashes.sandbox]);
-    if (file.oldMode !== undefined || file.newMode !== undefined) rows.push(['Mode', `${file.oldMode ?? '—'} → ${file.newMode ?? '—'}`]);
+    if (diff.oldSize !== undefined) rows.push([t('Size before'), t('{0} ({1} bytes)', formatSize(diff.oldSize), diff.oldSize)]);
+    if (diff.newSize !== undefined) rows.push([t('Size after'), t('{0} ({1} bytes)', formatSize(diff.newSize), diff.newSize)]);
+    if (diff.hashes?.base !== undefined) rows.push([t('Hash before'), diff.hashes.base]);
+    if (diff.hashes?.sandbox !== undefined) rows.push([t('Hash after'), diff.hashes.sandbox]);
+    if (file.oldMode !== undefined || file.newMode !== undefined)
+      rows.push([t('Mode'), t('{0} → {1}', file.oldMode ?? '—', file.newMode ?? '—')]);
     const list = el('dl', { className: 'info-facts' });
     for (const [term, value] of rows) list.append(el('dt', { text: term }), el('dd', { text: value }));
     this.infoPanel.replaceChildren(
       el('p', { className: 'info-what', text: what }),
       list,
-      el('p', { className: 'info-hint', text: 'Use "Open diff editor" to compare the two sides in VS Code.' }),
+      el('p', { className: 'info-hint', text: t('Use "Open diff editor" to compare the two sides in VS Code.') }),
     );
     this.infoPanel.hidden = false;
   }

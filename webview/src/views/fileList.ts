@@ -7,6 +7,7 @@
 import type { FileItem } from '../../../src/protocol/review';
 import { createCheckbox, createTextField, type Checkbox, type TextField } from '../components';
 import { el } from '../dom';
+import { t } from '../l10n';
 import { buildFileRows, type GroupId, type ListFilter, type ListRow } from '../model/fileRows';
 import { listCommandFor, nextActiveRow } from '../model/keyboard';
 import { renderFileRow, renderGroupRow } from './fileRow';
@@ -47,21 +48,21 @@ export class FileList {
     this.filter = initial.filter;
     this.collapsed = new Set(initial.collapsed);
     this.filterField = createTextField({
-      label: 'Filter files',
-      placeholder: 'Filter by path',
+      label: t('Filter files'),
+      placeholder: t('Filter by path'),
       value: initial.filter.text,
       onInput: (text) => this.setFilter({ ...this.filter, text }),
     });
     this.filterField.element.classList.add('filter-field');
-    this.pendingOnly = createCheckbox('Undecided only', initial.filter.decision === 'pending', (checked) =>
+    this.pendingOnly = createCheckbox(t('Undecided only'), initial.filter.decision === 'pending', (checked) =>
       this.setFilter({ ...this.filter, decision: checked ? 'pending' : 'all' }),
     );
     this.tree = el('div', {
       className: 'file-tree virtual-viewport',
-      attrs: { role: 'tree', 'aria-label': 'Changed files', tabindex: '0' },
+      attrs: { role: 'tree', 'aria-label': t('Changed files'), tabindex: '0' },
     });
     this.emptyNote = el('p', { className: 'empty-note', attrs: { hidden: '' } });
-    this.element = el('section', { className: 'file-list', attrs: { 'aria-label': 'Changed files' } }, [
+    this.element = el('section', { className: 'file-list', attrs: { 'aria-label': t('Changed files') } }, [
       el('div', { className: 'file-list-controls' }, [this.filterField.element, this.pendingOnly.element]),
       this.emptyNote,
       this.tree,
@@ -165,7 +166,7 @@ export class FileList {
     if (hadFocus && !sameShape) this.focusActive();
     const filtered = this.files.length > 0 && this.rows.length === 0;
     this.emptyNote.hidden = !(filtered || this.files.length === 0);
-    this.emptyNote.textContent = this.files.length === 0 ? 'No changes in the sandbox.' : 'No file matches the filter.';
+    this.emptyNote.textContent = this.files.length === 0 ? t('No changes in the sandbox.') : t('No file matches the filter.');
   }
 
   private keyOf(index: number): RowKey | undefined {

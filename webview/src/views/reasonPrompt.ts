@@ -46,9 +46,10 @@ export class ReasonPrompt {
     return !this.element.hidden;
   }
 
-  open(what: string, onConfirm: (reason: string | undefined) => void): void {
+  /** `heading` is the whole, translated heading (e.g. "Reject file a.ts"). */
+  open(heading: string, onConfirm: (reason: string | undefined) => void): void {
     this.returnFocus = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
-    this.heading.textContent = `Reject ${what}`;
+    this.heading.textContent = heading;
     this.field.setValue('');
     this.onConfirm = onConfirm;
     this.element.hidden = false;

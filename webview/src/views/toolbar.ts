@@ -9,6 +9,19 @@ import { el } from '../dom';
 import { t } from '../l10n';
 import { applyWording, approveAllExclusions, summariseTotals } from '../model/reviewData';
 
+/** What approve-all leaves alone, in whole sentences so each can be translated as one. */
+function approveAllNote(risky: number, neverApply: number): string {
+  if (risky > 0 && neverApply > 0)
+    return t(
+      'Approve all skips {0} that need a closer look and {1} that policy never applies; decide those one by one.',
+      risky,
+      neverApply,
+    );
+  if (risky > 0) return t('Approve all skips {0} that need a closer look; decide those one by one.', risky);
+  if (neverApply > 0) return t('Approve all skips {0} that policy never applies; decide those one by one.', neverApply);
+  return t('Approve all never includes files that need a closer look.');
+}
+
 export interface ToolbarEvents {
   approveAll(): void;
   rejectAll(): void;
@@ -38,34 +51,34 @@ export class Toolbar {
     this.totals = el('p', { className: 'totals' });
     this.policy = el('details', { className: 'policy' });
     this.approveAllNote = el('span', { className: 'approve-all-note', attrs: { id: 'approve-all-note' } });
-    this.approveAll = createButton('Approve all', {
+    this.approveAll = createButton(t('Approve all'), {
       onClick: () => events.approveAll(),
     });
     this.approveAll.setAttribute('aria-describedby', 'approve-all-note');
     this.applyNote = el('span', { className: 'apply-note', attrs: { id: 'apply-note' } });
-    this.applyButton = createButton('Apply approved', {
+    this.applyButton = createButton(t('Apply approved'), {
       appearance: 'secondary',
-      title: 'Write the approved changes to the workspace',
+      title: t('Write the approved changes to the workspace'),
       onClick: () => events.apply(),
     });
     this.applyButton.setAttribute('aria-describedby', 'apply-note');
-    this.discard = createButton('Discard…', {
+    this.discard = createButton(t('Discard…'), {
       appearance: 'secondary',
       title: t('Throw away every change in the sandbox (VS Code asks you to confirm)'),
       onClick: () => events.discard(),
     });
     this.buttons = [
       this.approveAll,
-      createButton('Reject all', { appearance: 'secondary', onClick: () => events.rejectAll() }),
+      createButton(t('Reject all'), { appearance: 'secondary', onClick: () => events.rejectAll() }),
       this.applyButton,
       this.discard,
-      createButton('Refresh', { appearance: 'secondary', title: 'Rescan the sandbox for changes', onClick: () => events.refresh() }),
+      createButton(t('Refresh'), { appearance: 'secondary', title: t('Rescan the sandbox for changes'), onClick: () => events.refresh() }),
     ];
-    this.busy = createProgressRing('Working');
+    this.busy = createProgressRing(t('Working'));
     this.busy.hidden = true;
     this.busyLabel = el('span', { className: 'busy-label' });
     this.element = el('header', { className: 'toolbar' }, [
-      el('div', { className: 'toolbar-row' }, [el('h1', { className: 'panel-title', text: 'Review sandbox changes' }), this.totals]),
+      el('div', { className: 'toolbar-row' }, [el('h1', { className: 'panel-title', text: t('Review sandbox changes') }), this.totals]),
       el('div', { className: 'toolbar-row actions' }, [...this.buttons, this.busy, this.busyLabel]),
       this.applyNote,
       this.approveAllNote,
@@ -77,14 +90,9 @@ export class Toolbar {
     this.readOnly = readOnly;
     this.totals.textContent = summariseTotals(totals);
     const skipped = approveAllExclusions(files);
-    const parts: string[] = [];
-    if (skipped.risky > 0) parts.push(`${skipped.risky} that need a closer look`);
-    if (skipped.neverApply > 0) parts.push(`${skipped.neverApply} that policy never applies`);
-    setButtonLabel(this.approveAll, parts.length > 0 ? 'Approve all safe' : 'Approve all');
-    this.approveAllNote.textContent =
-      parts.length > 0
-        ? `Approve all skips ${parts.join(' and ')}; decide those one by one.`
-        : 'Approve all never includes files that need a closer look.';
+    const skipsAny = skipped.risky > 0 || skipped.neverApply > 0;
+    setButtonLabel(this.approveAll, skipsAny ? t('Approve all safe') : t('Approve all'));
+    this.approveAllNote.textContent = approveAllNote(skipped.risky, skipped.neverApply);
     this.approveAll.title = this.approveAllNote.textContent;
     const apply = applyWording(totals);
     this.applyEnabled = apply.enabled;
@@ -100,8 +108,9 @@ export class Toolbar {
   setProgress(progress: Progress): void {
     this.working = progress.busy;
     this.busy.hidden = !progress.busy;
-    const amount = progress.total !== undefined ? ` ${progress.done ?? 0}/${progress.total}` : '';
-    this.busyLabel.textContent = progress.busy ? `${progress.label ?? 'Working…'}${amount}` : '';
+    const label = progress.label ?? t('Working…');
+    const amount = progress.total !== undefined ? t('{0} {1}/{2}', label, progress.done ?? 0, progress.total) : label;
+    this.busyLabel.textContent = progress.busy ? amount : '';
     this.syncDisabled();
   }
 
@@ -114,6 +123,6 @@ export class Toolbar {
   private renderPolicy(policy: PolicySummary): void {
     const list = el('dl', { className: 'policy-items' });
     for (const item of policy.items) list.append(el('dt', { text: item.label }), el('dd', { text: item.value }));
-    this.policy.replaceChildren(el('summary', { text: `Policy: ${policy.title}` }), list);
+    this.policy.replaceChildren(el('summary', { text: t('Policy: {0}', policy.title) }), list);
   }
 }
