@@ -118,7 +118,7 @@ test('the audit log shows terminal commands, a rejection and an apply in a read-
       await panel.getByText('keep line 3 as it is').first().waitFor({ timeout: timeouts.ui });
       await panel.getByRole('button', { name: /^Approve all/ }).click();
       await panel.locator('.file-row[data-path="greeting.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
-      await panel.getByRole('button', { name: 'Apply approved' }).click();
+      await panel.getByRole('button', { name: /^Apply \d+ changes?$/ }).click();
       const deadline = Date.now() + 30_000;
       while (!existsSync(join(workspace, 'greeting.txt'))) {
         if (Date.now() > deadline) throw new Error('apply did not write greeting.txt');

@@ -130,7 +130,7 @@ test(
         await row.click();
         await panel.locator('.diff-actions .ui-button', { hasText: 'Approve file' }).click();
         await panel.locator('.file-row[data-path="notes.txt"] .decision-approved').waitFor({ timeout: timeouts.ui });
-        await panel.locator('.toolbar .ui-button', { hasText: 'Apply approved' }).click();
+        await panel.getByRole('button', { name: /^Apply \d+ changes?$/ }).click();
         const conflictPanel = panel.locator('.conflict-panel');
         await conflictPanel.waitFor({ state: 'visible', timeout: 30_000 });
         assert.deepEqual(await conflictPanel.locator('.ui-button').allTextContents(), [
