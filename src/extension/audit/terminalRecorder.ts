@@ -187,6 +187,8 @@ export class TerminalLineRecorder {
 export interface TerminalAudit {
   /** The keys sent to the terminal, as given to the pseudoterminal's handleInput. */
   input(data: string): void;
+  /** The terminal was closed: records its end now, whether or not the stream reports it. */
+  end(): void;
 }
 
 /**
@@ -227,7 +229,7 @@ export function recordTerminal(session: SandboxSession, exec: Docker.Exec, strea
   stream.once('end', end);
   stream.once('close', end);
   stream.once('error', end);
-  return { input: (data) => recorder.input(data) };
+  return { input: (data) => recorder.input(data), end };
 }
 
 /** The shell's exit code, once it has exited (asked twice, a moment apart); undefined when it is unknown. */

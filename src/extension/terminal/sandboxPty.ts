@@ -190,6 +190,7 @@ export class SandboxPty implements vscode.Pseudoterminal {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.audit?.end();
     this.stream?.destroy();
     void this.killShell();
     this.writeEmitter.dispose();
