@@ -6,40 +6,18 @@
  * Run: npx tsx --test test/webview/review.test.ts   (needs .ci/ensure-browser)
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { FileItem, RequestMessage } from '../../src/protocol/review';
 import { COMPONENT_SELECTOR } from '../../webview/src/components/classes';
-import { launchBrowser, type Browser, type WatchedPage } from './browser';
-import { startHarness, type Harness, type PanelOptions } from './harness';
+import type { WatchedPage } from './browser';
+import { usePanelSuite, WEBVIEW_ARTIFACTS } from './panelSuite';
 import { HOSTILE_NAME } from './page/fakeReviewHost';
 import { THEMES } from './themes';
 
-const ARTIFACTS = path.resolve(__dirname, '..', '..', '.test-artifacts', 'webview');
-
-let harness: Harness;
-let browser: Browser;
-
-before(async () => {
-  harness = await startHarness();
-  browser = await launchBrowser();
-  await mkdir(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await harness?.close();
-});
-
-async function openPanel(options: PanelOptions = {}): Promise<WatchedPage> {
-  const watched = await browser.newPage();
-  watched.page.setDefaultTimeout(10_000);
-  await watched.page.goto(harness.url(options));
-  await watched.page.waitForSelector('body[data-ready="true"]');
-  return watched;
-}
+const ARTIFACTS = WEBVIEW_ARTIFACTS;
+const openPanel = usePanelSuite();
 
 /** Requests the fake host received, in order. */
 function received(page: Page): Promise<RequestMessage[]> {
