@@ -3,6 +3,7 @@
  * Exit codes: 0 done, 1 error, 2 usage, 3 conflicts or refusals (nothing lost, something left).
  */
 import { describeError } from '../core/errors';
+import { terminalJson, visibleLines } from '../core/terminalText';
 import type { Airlock, ApplyReport, ConflictResolution } from '../core/airlock';
 
 export type AirlockCommandName = 'changes' | 'diff' | 'apply' | 'discard' | 'undo';
@@ -67,7 +68,9 @@ export function parsePathSpec(spec: string): { path: string; hunks?: number[] } 
   return { path: spec };
 }
 
-export async function runAirlockCommand(name: AirlockCommandName, args: string[], airlock: Airlock, io: CommandIo): Promise<number> {
+export async function runAirlockCommand(name: AirlockCommandName, args: string[], airlock: Airlock, terminal: CommandIo): Promise<number> {
+  // Names, reasons and diff lines come from the sandbox: nothing in them may act on the terminal.
+  const io: CommandIo = { out: (s) => terminal.out(visibleLines(s)), err: (s) => terminal.err(visibleLines(s)) };
   try {
     switch (name) {
       case 'changes':
@@ -118,7 +121,7 @@ async function changes(args: string[], airlock: Airlock, io: CommandIo): Promise
       risks: e.risks,
       neverApply: e.neverApply,
     }));
-    io.out(JSON.stringify(json, null, 2));
+    io.out(terminalJson(json, 2));
     return EXIT_OK;
   }
   if (!set.entries.length) {

@@ -4,6 +4,7 @@
  * the extension sets to its localisation function and the CLI leaves as is.
  */
 import type { AuditRecord } from './audit';
+import { terminalJson, visible } from './terminalText';
 
 /** A localisation function in the style of vscode.l10n.t: `{0}`, `{1}`... are replaced by the arguments. */
 export type Translate = (message: string, ...args: (string | number | boolean)[]) => string;
@@ -36,30 +37,9 @@ export function quoteArgv(argv: readonly string[]): string {
   return argv.map((a) => (a !== '' && /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
-/**
- * Control characters shown visibly, so a row stays one line and acts on no terminal: C0 and
- * C1 controls (U+009B is a CSI to many terminals) and the bidirectional marks, overrides and
- * isolates that would make a name read differently from what it is.
- */
-export function visible(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\t') return '\\t';
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
-
-/**
- * One record as a JSON line for a terminal: valid JSON, with the characters `visible` shows
- * (C1 controls, bidirectional marks) escaped as \\uXXXX, which JSON.stringify leaves raw.
- */
+/** One record as a JSON line for a terminal (see terminalJson). */
 export function auditJsonLine(record: AuditRecord): string {
-  return JSON.stringify(record).replace(
-    /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return terminalJson(record);
 }
 
 function listPaths(paths: readonly string[] | undefined, t: Translate): string {

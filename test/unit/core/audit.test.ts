@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { appendAudit, readAudit, setAuditFailureSink, type AuditRecord } from '../../../src/core/audit';
-import { auditRow, formatAuditLog, localTime, quoteArgv, visible } from '../../../src/core/auditFormat';
+import { auditRow, formatAuditLog, localTime, quoteArgv } from '../../../src/core/auditFormat';
+import { visible } from '../../../src/core/terminalText';
 
 const T = '2026-12-02T14:03:04.000Z';
 const rec = (r: Omit<AuditRecord, 'time' | 'session'>): AuditRecord => ({ time: T, session: 's-1', ...r });

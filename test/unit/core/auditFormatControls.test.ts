@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuditRecord } from '../../../src/core/audit';
-import { auditJsonLine, auditRow, formatAuditLog, visible } from '../../../src/core/auditFormat';
+import { auditJsonLine, auditRow, formatAuditLog } from '../../../src/core/auditFormat';
+import { visible } from '../../../src/core/terminalText';
 
 const C1_AND_BIDI = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
