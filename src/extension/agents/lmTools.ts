@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { SandboxError } from '../../core/errors';
+import { fencedCodeBlock } from '../util/plainText';
 import { approvalNeeded } from '../../core/tools/approval';
 import { TOOL_DEFINITIONS, type ToolDefinition } from '../../core/tools/definitions';
 import { invokeTool, type ToolHost, type ToolOutcome } from '../../core/tools/handlers';
@@ -69,7 +70,7 @@ export function registerLanguageModelTools(deps: AgentEntryPointDeps): vscode.Di
         if (need) {
           const message = new vscode.MarkdownString();
           message.appendText(need.reason);
-          if (def.name === 'run_command') message.appendCodeblock(str(input, 'command'), 'sh');
+          if (def.name === 'run_command') message.appendMarkdown(fencedCodeBlock(str(input, 'command'), 'sh'));
           return { ...prepared, confirmationMessages: { title: need.title, message } };
         }
         return prepared;
