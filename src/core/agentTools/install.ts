@@ -29,6 +29,7 @@ import { NETWORK_PRESETS } from '../network/presets';
 import { parseRule } from '../network/rules';
 import { openSessionNetwork, type SessionNetwork } from '../network/sessionNetwork';
 import { stateRoot } from '../paths';
+import { withResolvedRuntime } from '../engine/runtimes';
 import type { Policy } from '../policy';
 import { resolveUser } from '../session/workspace';
 import { processAlive } from '../session/state';
@@ -162,7 +163,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
   const pkg = toolPackageOf(options.what);
   const registry = options.registry === undefined ? hostNpmRegistry(env) : validRegistry(options.registry, 'the registry given');
   const { user } = resolveUser(options.policy);
-  const { docker } = await connectEngine();
+  const { docker, info } = await connectEngine();
   const image = await ensureImage(docker, options.policy, options.progress);
   const volume = await ensureToolsVolume(docker, user, env);
   await clearStaleInstallers(docker, volume);
@@ -212,7 +213,12 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       stateDir: dir,
       image: image.name,
       user,
-      policy: { ...options.policy, network: { ...options.policy.network, ...network } },
+      // The installer runs under the runtime the sandbox runs under (with what it needs for the proxy).
+      policy: withResolvedRuntime(
+        { ...options.policy, network: { ...options.policy.network, ...network } },
+        info.runtimeEntries,
+        info.defaultRuntime,
+      ).policy,
       tools: { volume, writable: true },
       extraMounts: net.additions.extraMounts,
       extraEnv: net.additions.extraEnv,

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { SandboxError } from '../errors';
+import type { RuntimeEntry } from './runtimes';
 
 export interface EngineEndpoint {
   /** As a person would write it: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
@@ -70,6 +71,8 @@ export interface EngineInfo {
   readonly os: string;
   readonly storageDriver: string;
   readonly runtimes: readonly string[];
+  /** Each registered runtime with the program and arguments the engine runs it with. */
+  readonly runtimeEntries: readonly RuntimeEntry[];
   readonly defaultRuntime: string;
   readonly cgroupVersion: string;
 }
@@ -111,7 +114,7 @@ export async function connectEngine(
       (docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }),
       timeout,
     ])) as Record<string, unknown>;
-    const runtimes = Object.keys((raw.Runtimes as Record<string, unknown> | undefined) ?? {});
+    const runtimeEntries = runtimeEntriesOf(raw.Runtimes);
     return {
       docker,
       info: {
@@ -119,7 +122,8 @@ export async function connectEngine(
         version: String(raw.ServerVersion ?? 'unknown'),
         os: String(raw.OSType ?? 'linux'),
         storageDriver: String(raw.Driver ?? ''),
-        runtimes,
+        runtimes: runtimeEntries.map((r) => r.name),
+        runtimeEntries,
         defaultRuntime: String(raw.DefaultRuntime ?? 'runc'),
         cgroupVersion: String(raw.CgroupVersion ?? '1'),
       },
@@ -139,4 +143,14 @@ export async function connectEngine(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `docker info`'s Runtimes (`{"runsc": {"path": ..., "runtimeArgs": [...]}}`) as entries. */
+export function runtimeEntriesOf(raw: unknown): RuntimeEntry[] {
+  if (!raw || typeof raw !== 'object') return [];
+  return Object.entries(raw as Record<string, unknown>).map(([name, value]) => {
+    const v = (value ?? {}) as { path?: unknown; runtimeArgs?: unknown };
+    const args = Array.isArray(v.runtimeArgs) ? v.runtimeArgs.filter((a): a is string => typeof a === 'string') : [];
+    return { name, path: typeof v.path === 'string' ? v.path : name, args };
+  });
 }

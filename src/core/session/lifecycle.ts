@@ -13,6 +13,7 @@ import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
 import { ensureImage, type EnsuredImage } from '../engine/image';
+import { withResolvedRuntime } from '../engine/runtimes';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
 import { toolsVolumeName } from '../agentTools/volume';
@@ -65,8 +66,9 @@ export async function startSession(options: SessionOptions): Promise<Started & {
   const env = options.env ?? process.env;
   const workspaceRoot = resolveWorkspace(options.workspaceRoot);
   const { docker, info } = await connectEngine();
-  assertRuntimeAvailable(options.policy, info);
   assertLocalEngine(info);
+  // The policy's runtime choice becomes the registered runtime that can run this sandbox.
+  options = { ...options, policy: withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime).policy };
   const collected = await collectGarbage(docker, env);
   const dir = sessionDirFor(workspaceRoot, env);
   // A missing image is found before any copy or record exists, so it leaves nothing behind.
@@ -359,16 +361,6 @@ function describeRefresh(report: { refresh: string; changedPaths?: number; copie
         ? `kept base refreshed at ${report.changedPaths ?? 0} changed paths`
         : 'kept base refreshed, every entry looked at';
   return `${how}, ${report.copied} entries copied`;
-}
-
-/** A runtime the engine does not know would fail at create, or worse run elsewhere: refuse first. */
-function assertRuntimeAvailable(policy: Policy, info: EngineInfo): void {
-  if (!policy.runtime || info.runtimes.includes(policy.runtime)) return;
-  throw new SandboxError(
-    'POLICY_INVALID',
-    `The container runtime "${policy.runtime}" set in the sandbox policy is not registered with the Docker engine (it has: ${info.runtimes.join(', ') || 'none listed'}). The sandbox was not started.`,
-    "Install the runtime and register it in the engine's daemon.json \"runtimes\" (for example gVisor's runsc), or clear the policy's runtime to use the engine's default.",
-  );
 }
 
 /**
