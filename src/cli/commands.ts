@@ -14,6 +14,7 @@ import { hookCommand, hookConfigCommand, runPendingCommand } from './hook';
 import { mcpCommand } from './mcp';
 import { prepareCommand } from './prepare';
 import { gcCommand, removeCommand } from './removeCommands';
+import { runtimeCommand } from './runtimeCommands';
 import { setupCommand } from './setup';
 import { loadCliPolicy } from './policyLoader';
 import { toolsCommand } from './tools';
@@ -190,4 +191,5 @@ export const COMMANDS: Record<string, Command> = {
   setup: setupCommand,
   'run-pending': (ctx) => runPendingCommand(ctx, run),
   tools: toolsCommand,
+  runtime: runtimeCommand,
 };

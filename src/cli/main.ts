@@ -44,6 +44,8 @@ Commands:
                                 install an agent CLI into your tools volume (npm runs in a
                                 hardened container through the proxy's npm preset); every
                                 sandbox has it on PATH, read-only
+  runtime setup gvisor          register gVisor's runsc with the local engine as the sandbox
+                                needs it (runtime --help for more)
 `;
 
 function extractWorkspace(argv: string[]): { workspace: string; argv: string[] } {
