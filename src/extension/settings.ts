@@ -7,7 +7,13 @@
  */
 import * as vscode from 'vscode';
 import { resolvePolicy, type Policy, type PolicyProvenance } from '../core/policy';
-import { POLICY_SETTING_KEYS, userLayerFromSettings, type SettingValue } from './settingsLayer';
+import {
+  CUSTOM_RUNTIME_SETTING,
+  POLICY_SETTING_KEYS,
+  runtimeFromSettings,
+  userLayerFromSettings,
+  type SettingValue,
+} from './settingsLayer';
 
 export { POLICY_SETTING_KEYS, userLayerFromSettings };
 
@@ -20,13 +26,17 @@ export function setPolicySettings(config: vscode.WorkspaceConfiguration = vscode
 } {
   const user: SettingValue[] = [];
   const workspace: SettingValue[] = [];
+  const custom = config.inspect(CUSTOM_RUNTIME_SETTING);
   for (const key of POLICY_SETTING_KEYS) {
     const inspected = config.inspect(key);
     if (!inspected) continue;
-    if (inspected.globalValue !== undefined) user.push({ key, value: inspected.globalValue });
+    // The runtime choice "custom" takes its name from the custom runtime setting of the same layer.
+    const value = (v: unknown, name: unknown) => (key === 'runtime' ? runtimeFromSettings(v, name) : v);
+    if (inspected.globalValue !== undefined) user.push({ key, value: value(inspected.globalValue, custom?.globalValue) });
     // The folder's value wins over the workspace's, as VS Code reads them.
     const fromWorkspace = inspected.workspaceFolderValue !== undefined ? inspected.workspaceFolderValue : inspected.workspaceValue;
-    if (fromWorkspace !== undefined) workspace.push({ key, value: fromWorkspace });
+    const customFromWorkspace = custom?.workspaceFolderValue !== undefined ? custom.workspaceFolderValue : custom?.workspaceValue;
+    if (fromWorkspace !== undefined) workspace.push({ key, value: value(fromWorkspace, customFromWorkspace) });
   }
   return { user, workspace };
 }
@@ -53,7 +63,7 @@ export function healthCheckIntervalMs(): number {
 
 /** True when a change of configuration touches the sandbox policy. */
 export function affectsPolicy(event: vscode.ConfigurationChangeEvent): boolean {
-  return POLICY_SETTING_KEYS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
+  return [...POLICY_SETTING_KEYS, CUSTOM_RUNTIME_SETTING].some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
 }
 
 export type { Policy };

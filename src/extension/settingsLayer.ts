@@ -29,3 +29,15 @@ export function userLayerFromSettings(values: readonly SettingValue[]): Record<s
   }
   return Object.keys(layer).length ? layer : undefined;
 }
+
+/** The setting that names the runtime when `agentSandbox.runtime` is "custom". */
+export const CUSTOM_RUNTIME_SETTING = 'customRuntime';
+
+/**
+ * The policy's runtime from the runtime choice and the custom name set beside it. "custom"
+ * without a name stays "custom", which the start refuses with a message that says so.
+ */
+export function runtimeFromSettings(choice: unknown, customName: unknown): unknown {
+  if (choice !== 'custom') return choice;
+  return typeof customName === 'string' && customName.trim() !== '' ? customName.trim() : choice;
+}

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { readAudit } from '../../core/audit';
 import { formatAuditLog } from '../../core/auditFormat';
+import { runtimeChoiceLabel } from '../../core/engine/runtimes';
 import type { Policy } from '../../core/policy';
 import { auditFileOf } from '../../core/session/workspace';
 import { readOnlyDocuments } from '../docs/readOnlyDocuments';
@@ -24,6 +25,7 @@ export function describePolicy(policy: Policy, setBy: Readonly<Record<string, { 
     const source = setBy[key];
     const value = JSON.stringify(policy[key]);
     lines.push(`  // ${vscode.l10n.t('{0}: set by {1}', key, source ? source.origin : vscode.l10n.t('built-in defaults'))}`);
+    if (key === 'runtime') lines.push(`  // ${vscode.l10n.t('runs under: {0}', runtimeChoiceLabel(policy.runtime))}`);
     lines.push(`  ${JSON.stringify(key)}: ${value}${i < keys.length - 1 ? ',' : ''}`);
   });
   lines.push('}');

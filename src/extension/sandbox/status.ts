@@ -4,6 +4,7 @@
  * unit-tested; they go through `t`, which the extension sets to `vscode.l10n.t`.
  */
 import { plainTranslate, type Translate } from '../../core/auditFormat';
+import { runtimeChoiceLabel } from '../../core/engine/runtimes';
 import type { SandboxErrorCode } from '../../core/errors';
 import type { Policy } from '../../core/policy';
 import type { KeeperActivity } from '../../core/snapshot/baseKeeper';
@@ -120,6 +121,7 @@ export function enforcementSummary(policy: Policy, t: Translate = plainTranslate
   const patterns = `${policy.exclude.slice(0, 4).join(', ')}${policy.exclude.length > 4 ? ', …' : ''}`;
   return [
     t('Commands run in a hardened container on a throwaway copy of the workspace; nothing reaches your files until you approve it.'),
+    t('Runtime: {0}.', runtimeChoiceLabel(policy.runtime)),
     t(
       'Limits: {0} CPU, {1} MiB memory, {2} processes, {3} s per command, {4} MiB of changes.',
       policy.cpus,

@@ -23,7 +23,7 @@ function policyValue(key: string): unknown {
 
 test('every policy field is a setting, with the core default and a description', () => {
   // Both ways: no policy field without a setting, and no setting that the policy lacks.
-  const NOT_POLICY = ['healthCheckIntervalSec', 'prepareInBackground'];
+  const NOT_POLICY = ['healthCheckIntervalSec', 'prepareInBackground', 'customRuntime'];
   const contributed = Object.keys(properties)
     .map((k) => k.slice('agentSandbox.'.length))
     .filter((k) => !NOT_POLICY.includes(k));
@@ -47,6 +47,7 @@ test('settings that decide what runs are machine-overridable and restricted in u
     'image',
     'baseImage',
     'runtime',
+    'customRuntime',
     'user',
     'envAllowlist',
     'network.mode',
