@@ -71,6 +71,15 @@ run_suite() {
 run_suite "Unit tests" test/unit/**/*.test.ts
 run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
   test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
+# gVisor: registered by the product's own setup command, then the runtime, network and
+# gVisor cases under it. The rest of the battery does not yet run under runsc (see the README).
+step "Registering gVisor (runsc) with the engine"
+if bash .ci/ensure-runsc; then
+  AGENT_SANDBOX_TEST_RUNTIME=gvisor run_suite "Integration tests under gVisor (runsc)" --test-concurrency=1 \
+    test/integration/gvisor/*.test.ts test/integration/battery/runtime.test.ts test/integration/network.test.ts
+else
+  SUITES_FAILED+=("gVisor set-up"); FAILED=$((FAILED + 1))
+fi
 # Each passing real-agent test that proves a claim of the README's agents × routes table
 # records it here; a claim without a passing proof fails the run.
 export AGENT_SANDBOX_ROUTE_LEDGER="$PWD/$ARTIFACTS/agent-routes.jsonl"

@@ -16,6 +16,8 @@ export interface BenchConfig {
   readonly apply: { readonly files: number; readonly runs: number };
   readonly memory: { readonly files: number; readonly runs: number };
   readonly reviewPanel: { readonly files: number; readonly lines: number; readonly runs: number };
+  /** runc against gVisor on the small workspace (measured when the engine has gVisor). */
+  readonly runtimes: { readonly starts: number; readonly commands: number; readonly work: number };
 }
 
 export const FULL: BenchConfig = {
@@ -31,6 +33,7 @@ export const FULL: BenchConfig = {
   apply: { files: 1_000, runs: 3 },
   memory: { files: 2_000, runs: 2 },
   reviewPanel: { files: 2_000, lines: 100_000, runs: 3 },
+  runtimes: { starts: 3, commands: 30, work: 3 },
 };
 
 export const SMOKE: BenchConfig = {
@@ -46,4 +49,5 @@ export const SMOKE: BenchConfig = {
   apply: { files: 10, runs: 2 },
   memory: { files: 20, runs: 1 },
   reviewPanel: { files: 50, lines: 500, runs: 1 },
+  runtimes: { starts: 1, commands: 2, work: 1 },
 };

@@ -26,6 +26,7 @@ import { measureCommandOverhead } from './figures/commandOverhead';
 import { measureInSandboxWork } from './figures/inSandboxWork';
 import { measureMemory } from './figures/memory';
 import { measurePreparedStart } from './figures/preparedStart';
+import { measureRuntimes } from './figures/runtimes';
 import { measureReviewPanelFigures } from './figures/reviewPanel';
 import type { Figure } from './measure';
 import { BackgroundLoad, withLoadRecord } from './load';
@@ -42,6 +43,7 @@ const GROUPS = [
   'commandOverhead',
   'commandAfterInstall',
   'memory',
+  'runtimes',
   'reviewPanel',
 ] as const;
 type Group = (typeof GROUPS)[number];
@@ -109,6 +111,7 @@ async function measureAll(ctx: BenchContext, config: BenchConfig, want: (group: 
         await smallSession.destroy();
       }
     }
+    await measure('runtimes', () => measureRuntimes(ctx, small, config.small.label, config.runtimes));
   }
 
   await measure('reviewPanel', () => measureReviewPanelFigures(ctx, config.reviewPanel));

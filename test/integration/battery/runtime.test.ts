@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import { toolsVolumeName } from '../../../src/core/agentTools/volume';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { hardenedCreateOptions, verifyHardening } from '../../../src/core/engine/hardening';
+import { withResolvedRuntime } from '../../../src/core/engine/runtimes';
 import { SandboxError } from '../../../src/core/errors';
 import { startSession } from '../../../src/core/session/lifecycle';
 import { SandboxSession } from '../../../src/core/session/session';
-import { makeWorkspace, testPolicy, testRuntime } from '../support/sandbox';
+import { makeWorkspace, testPolicy } from '../support/sandbox';
 import { mountsUnder, startBatterySession, type BatterySession } from '../support/battery';
 
 let battery: BatterySession;
@@ -27,15 +28,16 @@ describe('the container runtime', () => {
   test('the session runs under the configured runtime, with every hardening setting verified', async () => {
     const { docker, info } = await connectEngine();
     const inspected = await docker.getContainer(battery.session.containerId).inspect();
-    const expectedRuntime = testRuntime() || info.defaultRuntime;
-    assert.equal(inspected.HostConfig.Runtime, expectedRuntime);
+    // A choice such as "gvisor" runs under the registered runtime that fits the session.
+    const resolved = withResolvedRuntime(battery.policy, info.runtimeEntries, info.defaultRuntime);
+    assert.equal(inspected.HostConfig.Runtime, resolved.policy.runtime || info.defaultRuntime);
     const expected = hardenedCreateOptions({
       sessionId: battery.session.id,
       workspaceRoot: battery.session.workspaceRoot,
       stateDir: battery.session.dir,
       image: inspected.Config.Image,
       user: battery.session.user,
-      policy: battery.policy,
+      policy: resolved.policy,
       workspace:
         inspected.Mounts.find((m) => m.Destination === '/workspace')!.Type === 'volume'
           ? { kind: 'volume', name: inspected.Mounts.find((m) => m.Destination === '/workspace')!.Name! }
