@@ -25,6 +25,7 @@ import { DEFAULT_POLICY, type Policy } from '../../src/core/policy';
 import { startSession } from '../../src/core/session/lifecycle';
 import { SandboxSession } from '../../src/core/session/session';
 import { resolveUser } from '../../src/core/session/workspace';
+import { testRuntime, testUnderGvisor } from './support/sandbox';
 
 const IMAGE = process.env.AGENT_SANDBOX_BASE_IMAGE ?? 'agent-sandbox-base:bookworm';
 const TOKEN = `Bearer sandbox-test-${randomBytes(12).toString('hex')}`;
@@ -41,8 +42,14 @@ async function run(session: SandboxSession, argv: string[]): Promise<RunResult> 
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
+/**
+ * The errno of a connect to an address without a route: Linux says ENETUNREACH; gVisor's
+ * own network stack, which has only loopback too, says EHOSTUNREACH.
+ */
+const NO_ROUTE = testUnderGvisor() ? 'EHOSTUNREACH' : 'ENETUNREACH';
+
 function policyWith(network: Pick<Policy['network'], 'mode' | 'allow' | 'deny'>): Policy {
-  return { ...structuredClone(DEFAULT_POLICY), image: IMAGE, network: { ...DEFAULT_POLICY.network, ...network } };
+  return { ...structuredClone(DEFAULT_POLICY), image: IMAGE, runtime: testRuntime(), network: { ...DEFAULT_POLICY.network, ...network } };
 }
 
 function makeWorkspace(name: string): string {
@@ -175,7 +182,11 @@ describe('network mode none', () => {
   });
 
   test('only loopback exists, and there is no route', async () => {
-    assert.equal((await run(container, ['ls', '/sys/class/net'])).stdout.trim(), 'lo');
+    // gVisor's sysfs has no network class; its /proc/net/dev lists the interfaces instead.
+    const interfaces = testUnderGvisor()
+      ? (await run(container, ['sh', '-c', "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"])).stdout.trim()
+      : (await run(container, ['ls', '/sys/class/net'])).stdout.trim();
+    assert.equal(interfaces, 'lo');
     const routes = (await run(container, ['cat', '/proc/net/route'])).stdout.trim().split('\n');
     assert.equal(routes.length, 1, `only the header line: ${routes.join(' | ')}`);
   });
@@ -183,7 +194,7 @@ describe('network mode none', () => {
   test('TCP to any non-loopback address has no route', async () => {
     const target = gateway!;
     const res = await run(container, ['python3', '-c', PY_CONNECT, target, String(hostListener!.port)]);
-    assert.equal(res.stdout.trim(), 'ENETUNREACH', res.stderr);
+    assert.equal(res.stdout.trim(), NO_ROUTE, res.stderr);
   });
 
   test('DNS resolution fails', async () => {
@@ -343,7 +354,7 @@ describe('network mode allowlist', () => {
 
     const target = gateway!;
     const direct = await run(container, ['python3', '-c', PY_CONNECT, target, String(hostListener!.port)]);
-    assert.equal(direct.stdout.trim(), 'ENETUNREACH');
+    assert.equal(direct.stdout.trim(), NO_ROUTE);
     const nodeDirect = await run(container, [
       'node',
       '-e',
@@ -351,7 +362,7 @@ describe('network mode allowlist', () => {
       target,
       String(hostListener!.port),
     ]);
-    assert.equal(nodeDirect.stdout.trim(), 'ENETUNREACH');
+    assert.equal(nodeDirect.stdout.trim(), NO_ROUTE);
 
     const dns = await run(container, ['getent', 'hosts', 'example.com']);
     assert.notEqual(dns.code, 0);

@@ -9,9 +9,14 @@
  * sandbox is then the filter's answer, not the kernel's. A call the kernel lacks (ENOSYS in
  * the control) may answer either, as the filter may or may not see it first.
  *
- * Under gVisor (AGENT_SANDBOX_TEST_RUNTIME=runsc) the calls reach gVisor's own kernel, which
- * lacks several of them (ENOSYS) and applies the profile itself only when runsc is
- * registered with --oci-seccomp; a call it implements and lets through fails here.
+ * Under gVisor (AGENT_SANDBOX_TEST_RUNTIME=gvisor) the calls never reach the host's kernel:
+ * gVisor's own kernel answers them (it emulates io_uring, keeps its own keyrings and
+ * namespaces). runsc loads the sandbox's seccomp profile (--oci-seccomp) into the
+ * container's first process only; the commands the sandbox runs are started next to it
+ * (`docker exec`) and do not carry it. So under gVisor each probe must get exactly the
+ * answer gVisor's kernel gives without any filter (the control, same runtime), and a test
+ * pins that the filter sits on the first process and not on commands: if runsc starts
+ * filtering commands, it fails and the EPERM checks apply again.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -20,7 +25,7 @@ import { connectEngine } from '../../../src/core/engine/connection';
 import { seccompProblem } from '../../../src/core/engine/seccomp';
 import type { SandboxSession } from '../../../src/core/session/session';
 import { py, sh, startBatterySession, type BatterySession } from '../support/battery';
-import { testRuntime } from '../support/sandbox';
+import { testEngineRuntime, testUnderGvisor } from '../support/sandbox';
 
 /** Call name -> [x86_64 number, arguments]; a string argument is the address of a zeroed 256-byte buffer. */
 const PROBES: Record<string, [number, (number | 'buffer')[]]> = {
@@ -111,7 +116,7 @@ const PY_I386_PROBE = [
 
 /** A program in a container of the same image, user and capabilities, without a syscall filter. */
 function runControl(image: string, user: string, program: string, ...args: string[]): Record<string, string> {
-  const runtime = testRuntime();
+  const runtime = testEngineRuntime();
   const r = spawnSync(
     'docker',
     [
@@ -163,12 +168,34 @@ function expectedErrnos(name: string): string[] {
   return control[name] === 'ENOSYS' ? ['EPERM', 'ENOSYS'] : ['EPERM'];
 }
 
+const gvisor = testUnderGvisor();
+
+/** The probe's check: EPERM from the filter, or under gVisor exactly gVisor's own kernel's answer. */
+function assertProbe(name: string): void {
+  if (gvisor) {
+    assert.equal(
+      inside[name],
+      control[name],
+      `${name}: ${inside[name]} in the sandbox, ${control[name]} from gVisor's kernel without a filter`,
+    );
+    return;
+  }
+  assert.ok(
+    expectedErrnos(name).includes(inside[name]!),
+    `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
+  );
+}
+
+function probeTitle(name: string): string {
+  return gvisor ? `${name} is answered by gVisor's own kernel, never the host's` : `${name} is refused with EPERM`;
+}
+
 describe('high-risk system calls', () => {
   test("the engine reports the sandbox's own seccomp profile, as it was passed", () => {
     assert.equal(seccompProblem(securityOpt), undefined);
   });
 
-  const otherRuntime = testRuntime() !== '' && testRuntime() !== 'runc';
+  const otherRuntime = testEngineRuntime() !== '' && testEngineRuntime() !== 'runc';
   test(
     'without a filter, the kernel answers each probe with something other than EPERM',
     { skip: otherRuntime && 'the runtime answers from its own kernel' },
@@ -181,12 +208,7 @@ describe('high-risk system calls', () => {
   );
 
   for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register']) {
-    test(`${name} is refused with EPERM`, () => {
-      assert.ok(
-        expectedErrnos(name).includes(inside[name]!),
-        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
-      );
-    });
+    test(probeTitle(name), () => assertProbe(name));
   }
 
   for (const name of [
@@ -199,54 +221,54 @@ describe('high-risk system calls', () => {
     'open_by_handle_at',
     'name_to_handle_at',
   ]) {
-    test(`${name} is refused with EPERM`, () => {
-      assert.ok(
-        expectedErrnos(name).includes(inside[name]!),
-        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
-      );
-    });
+    test(probeTitle(name), () => assertProbe(name));
   }
 
   test('kexec and kernel module calls are refused (EPERM, or ENOSYS where the kernel lacks them)', () => {
-    for (const name of ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module']) {
-      assert.ok(
-        expectedErrnos(name).includes(inside[name]!),
-        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
-      );
-    }
+    for (const name of ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module']) assertProbe(name);
   });
 
-  test('unshare and setns are refused with EPERM', () => {
-    for (const name of ['unshare', 'setns']) {
-      assert.ok(
-        expectedErrnos(name).includes(inside[name]!),
-        `${name}: ${inside[name]} in the sandbox (kernel without filter: ${control[name]})`,
-      );
-    }
+  test(gvisor ? "unshare and setns are answered by gVisor's own kernel" : 'unshare and setns are refused with EPERM', () => {
+    for (const name of ['unshare', 'setns']) assertProbe(name);
   });
 
-  test('clone with a namespace flag is refused, a plain fork works', async () => {
-    const r = await py(
-      session,
-      [
-        'import ctypes, errno, os',
-        'libc = ctypes.CDLL(None, use_errno=True)',
-        'libc.syscall.restype = ctypes.c_long',
-        'for label, flags in [("newuser", 0x10000000 | 17), ("newns", 0x00020000 | 17)]:',
-        '    r = libc.syscall(ctypes.c_long(56), ctypes.c_long(flags), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0))',
-        '    if r == 0:',
-        '        os._exit(0)',
-        '    if r > 0:',
-        '        os.waitpid(r, 0)',
-        '    print(label, "created" if r > 0 else errno.errorcode[ctypes.get_errno()])',
-        'pid = os.fork()',
-        'if pid == 0:',
-        '    os._exit(7)',
-        'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
-      ].join('\n'),
-    );
-    assert.equal(r.out, 'newuser EPERM\nnewns EPERM\nfork 7\n', r.err);
-  });
+  test(
+    gvisor
+      ? "clone with a namespace flag makes gVisor's own namespace, a plain fork works"
+      : 'clone with a namespace flag is refused, a plain fork works',
+    async () => {
+      const r = await py(
+        session,
+        [
+          'import ctypes, errno, os',
+          'libc = ctypes.CDLL(None, use_errno=True)',
+          'libc.syscall.restype = ctypes.c_long',
+          'for label, flags in [("newuser", 0x10000000 | 17), ("newns", 0x00020000 | 17)]:',
+          '    r = libc.syscall(ctypes.c_long(56), ctypes.c_long(flags), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0), ctypes.c_long(0))',
+          '    if r == 0:',
+          '        os._exit(0)',
+          '    if r > 0:',
+          '        os.waitpid(r, 0)',
+          '    print(label, "created" if r > 0 else errno.errorcode[ctypes.get_errno()])',
+          'pid = os.fork()',
+          'if pid == 0:',
+          '    os._exit(7)',
+          'print("fork", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))',
+        ].join('\n'),
+      );
+      // Under gVisor the namespaces are gVisor's kernel's own (the host's kernel makes none).
+      assert.equal(r.out, gvisor ? 'newuser created\nnewns created\nfork 7\n' : 'newuser EPERM\nnewns EPERM\nfork 7\n', r.err);
+    },
+  );
+
+  test(
+    'under gVisor the filter is on the first process, not on the commands the sandbox runs',
+    { skip: !gvisor && 'runc filters every process' },
+    async () => {
+      const r = await sh(session, 'grep ^Seccomp: /proc/1/status /proc/self/status');
+      assert.equal(r.out, '/proc/1/status:Seccomp:\t2\n/proc/self/status:Seccomp:\t0\n', r.err);
+    },
+  );
 });
 
 describe('32-bit system calls from a 64-bit process', () => {

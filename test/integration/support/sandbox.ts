@@ -35,6 +35,18 @@ export function testRuntime(): string {
   return process.env.AGENT_SANDBOX_TEST_RUNTIME ?? '';
 }
 
+/** Whether the tests run under gVisor ("gvisor", the setting's choice, or a runsc entry's name). */
+export function testUnderGvisor(): boolean {
+  const runtime = testRuntime();
+  return runtime === 'gvisor' || runtime.startsWith('runsc');
+}
+
+/** The engine runtime for a plain `docker run` next to the sandbox ("gvisor" is runsc there). */
+export function testEngineRuntime(): string {
+  const runtime = testRuntime();
+  return runtime === 'gvisor' ? 'runsc' : runtime;
+}
+
 export function testPolicy(overrides: Partial<Policy> = {}): Policy {
   return { ...structuredClone(DEFAULT_POLICY), baseImage: TEST_BASE_IMAGE, runtime: testRuntime(), ...overrides };
 }
