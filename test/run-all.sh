@@ -76,7 +76,8 @@ run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
 step "Registering gVisor (runsc) with the engine"
 if bash .ci/ensure-runsc; then
   AGENT_SANDBOX_TEST_RUNTIME=gvisor run_suite "Integration tests under gVisor (runsc)" --test-concurrency=1 \
-    test/integration/gvisor/*.test.ts test/integration/battery/runtime.test.ts test/integration/network.test.ts
+    test/integration/gvisor/*.test.ts test/integration/battery/runtime.test.ts test/integration/battery/kernel.test.ts \
+    test/integration/network.test.ts
 else
   SUITES_FAILED+=("gVisor set-up"); FAILED=$((FAILED + 1))
 fi
