@@ -6,10 +6,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import * as tar from 'tar-stream';
 import { Dir } from '../../../src/core/fs/beneath';
 import { type ArchiveLimits, DEFAULT_ARCHIVE_LIMITS, unpackArchive } from '../../../src/core/snapshot/archiveReader';
+
+const made: string[] = [];
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-reader-'));
+  made.push(dir);
+  return dir;
+}
 
 type Item = Partial<tar.Headers> & { name: string; data?: string };
 
@@ -21,7 +32,7 @@ function archive(items: Item[]): Readable {
 }
 
 async function unpack(items: Item[], limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS, strip = 0) {
-  const top = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-reader-'));
+  const top = tempDir();
   const mirror = path.join(top, 'mirror');
   const outside = path.join(top, 'outside');
   fs.mkdirSync(mirror);
@@ -79,7 +90,7 @@ describe('unpacking an archive from a remote sandbox', () => {
   }
 
   it('never writes through a symlink the archive made', async () => {
-    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-reader-'));
+    const top = tempDir();
     const outside = path.join(top, 'outside');
     fs.mkdirSync(outside);
     const { mirror, error } = await unpack([
@@ -92,7 +103,7 @@ describe('unpacking an archive from a remote sandbox', () => {
   });
 
   it('replaces a symlink already in the mirror instead of writing through it', async () => {
-    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-reader-'));
+    const top = tempDir();
     const target = path.join(top, 'target');
     fs.writeFileSync(target, 'host file');
     const { mirror, error } = await unpack([
@@ -137,7 +148,7 @@ describe('unpacking an archive from a remote sandbox', () => {
   });
 
   it('gives up on an archive that never ends, in bounded time', async () => {
-    const mirror = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-reader-'));
+    const mirror = tempDir();
     const root = await Dir.openRoot(mirror);
     const stalled = new PassThrough();
     stalled.write(Buffer.alloc(512 * 3));

@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { dockerFor, resolveEndpoint } from '../../../src/core/engine/connection';
 import { isLoopbackHost, readKnownHostKeys, sshOptionsFor, tcpOptionsFor } from '../../../src/core/engine/remoteEndpoint';
 import { SandboxError } from '../../../src/core/errors';
@@ -13,8 +13,19 @@ import { SandboxError } from '../../../src/core/errors';
 const KEY_A = Buffer.from('host key a').toString('base64');
 const KEY_B = Buffer.from('host key b').toString('base64');
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
 function tempHome(knownHosts?: string, withKey = true): string {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-endpoint-'));
+  const home = tempDir('remote-endpoint-');
   fs.mkdirSync(path.join(home, '.ssh'));
   if (knownHosts !== undefined) fs.writeFileSync(path.join(home, '.ssh', 'known_hosts'), knownHosts);
   if (withKey) fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'not a real key');
@@ -52,7 +63,7 @@ describe('remote engine endpoints', () => {
   });
 
   it('uses TLS with the certificates in DOCKER_CERT_PATH, and says which file is missing', () => {
-    const certs = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-certs-'));
+    const certs = tempDir('remote-certs-');
     for (const name of ['ca.pem', 'cert.pem', 'key.pem']) fs.writeFileSync(path.join(certs, name), name);
     const options = tcpOptionsFor('tcp://10.0.0.5:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs }, tempHome());
     assert.equal(options.protocol, 'https');
