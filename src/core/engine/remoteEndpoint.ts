@@ -7,6 +7,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,7 +99,12 @@ export function tcpOptionsFor(url: string, env: NodeJS.ProcessEnv, home: string)
       );
     }
   };
-  return { host, port: Number(parsed.port || 2376), protocol: 'https', ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  // No TLS session resumption: a front that verifies client certificates may refuse a resumed
+  // session outright (a TLS alert on the second connection), and a full handshake per
+  // connection costs little next to a kept-alive one.
+  const agent = new https.Agent({ ...tls, keepAlive: true, maxCachedSessions: 0 });
+  return { host, port: Number(parsed.port || 2376), protocol: 'https', ...tls, agent } as Docker.DockerOptions;
 }
 
 interface KnownKeys {
