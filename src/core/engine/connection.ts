@@ -102,7 +102,8 @@ export function engineUnreachable(endpoint: EngineEndpoint, reason: string, caus
 /** Connects and checks the engine within `timeoutMs`; never hangs on a dead socket. */
 export async function connectEngine(
   endpoint: EngineEndpoint = resolveEndpoint(),
-  timeoutMs = 5000,
+  // Over ssh the first answer waits for a key exchange and the far side starting its docker CLI.
+  timeoutMs = endpoint.url.startsWith('ssh://') ? 20_000 : 5000,
 ): Promise<{ docker: Docker; info: EngineInfo }> {
   if (endpoint.url.startsWith('unix://')) {
     const socket = endpoint.url.slice('unix://'.length);
