@@ -52,7 +52,7 @@ run_suite() {
   local name="$1"; shift
   step "$name"
   local log="$ARTIFACTS/$(echo "$name" | tr ' A-Z' '-a-z').log"
-  npx tsx --test --test-reporter=spec "$@" 2>&1 | tee "$log"
+  ${SUITE_WRAPPER:-} npx tsx --test --test-reporter=spec "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local pass fail skip
   pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
@@ -81,6 +81,13 @@ if bash .ci/ensure-runsc; then
 else
   SUITES_FAILED+=("gVisor set-up"); FAILED=$((FAILED + 1))
 fi
+# This machine's engine behind sshd and a TLS front, reached as a remote engine would be.
+REMOTE_ENGINE="$(bash .ci/ensure-remote-engine)" || die "no remote engine endpoints"
+REMOTE_SSH_HOST="$(sed -n 's/^REMOTE_SSH_HOST=//p' <<<"$REMOTE_ENGINE")"
+REMOTE_TLS_HOST="$(sed -n 's/^REMOTE_TLS_HOST=//p' <<<"$REMOTE_ENGINE")"
+REMOTE_TLS_CERT_PATH="$(sed -n 's/^REMOTE_TLS_CERT_PATH=//p' <<<"$REMOTE_ENGINE")"
+export REMOTE_SSH_HOST REMOTE_TLS_HOST REMOTE_TLS_CERT_PATH
+SUITE_WRAPPER="bash .ci/without-local-engine" run_suite "Integration tests against a remote engine (ssh, TLS)" --test-concurrency=1 test/integration/remote/*.test.ts
 # Each passing real-agent test that proves a claim of the README's agents × routes table
 # records it here; a claim without a passing proof fails the run.
 export AGENT_SANDBOX_ROUTE_LEDGER="$PWD/$ARTIFACTS/agent-routes.jsonl"

@@ -10,13 +10,18 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import { SandboxError } from '../errors';
 import type { RuntimeEntry } from './runtimes';
+import { sshOptionsFor, tcpOptionsFor } from './remoteEndpoint';
 
 export interface EngineEndpoint {
   /** As a person would write it: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
   readonly url: string;
   /** Where the endpoint came from, for messages. */
   readonly source: 'DOCKER_HOST' | 'docker context' | 'default';
-  /** Whether files on this machine can be bind-mounted by path (a local engine). */
+  /**
+   * Whether files on this machine can be bind-mounted by path (a local engine). Only a unix
+   * socket or named pipe counts: a TCP or ssh endpoint is treated as another machine even
+   * when it is this one, so nothing depends on sharing a file system with it.
+   */
   readonly local: boolean;
 }
 
@@ -57,12 +62,18 @@ function hostOfCurrentContext(env: NodeJS.ProcessEnv, home: string): string | un
   }
 }
 
-export function dockerFor(endpoint: EngineEndpoint): Docker {
+/** The client for an endpoint; ssh and TLS settings come from `env` and `home` as the docker CLI reads them. */
+export function dockerFor(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): Docker {
   const url = endpoint.url;
   if (url.startsWith('unix://')) return new Docker({ socketPath: url.slice('unix://'.length) });
   if (url.startsWith('npipe://')) return new Docker({ socketPath: url.slice('npipe://'.length) });
-  const parsed = new URL(url.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: parsed.hostname, port: Number(parsed.port || 2375), protocol: 'http' });
+  if (url.startsWith('ssh://')) return new Docker(sshOptionsFor(url, env, home));
+  if (url.startsWith('tcp://')) return new Docker(tcpOptionsFor(url, env, home));
+  throw new SandboxError(
+    'ENGINE_UNREACHABLE',
+    `The Docker engine address ${url} (from ${endpoint.source}) is not one the sandbox can use.`,
+    'Use unix://, npipe://, ssh://user@host or tcp://host:port with TLS in DOCKER_HOST.',
+  );
 }
 
 export interface EngineInfo {
@@ -94,7 +105,8 @@ export function engineUnreachable(endpoint: EngineEndpoint, reason: string, caus
 /** Connects and checks the engine within `timeoutMs`; never hangs on a dead socket. */
 export async function connectEngine(
   endpoint: EngineEndpoint = resolveEndpoint(),
-  timeoutMs = 5000,
+  // Over ssh the first answer waits for a key exchange and the far side starting its docker CLI.
+  timeoutMs = endpoint.url.startsWith('ssh://') ? 20_000 : 5000,
 ): Promise<{ docker: Docker; info: EngineInfo }> {
   if (endpoint.url.startsWith('unix://')) {
     const socket = endpoint.url.slice('unix://'.length);
