@@ -80,6 +80,21 @@ function signalEngine(): void {
       'Reload the engine yourself (sudo systemctl reload docker, or restart Docker Desktop).',
     );
   }
+  // Signalled as root: only a real process id, and only dockerd's (a stale or tampered pid
+  // file must not send SIGHUP to this process group, to every process, or to a stranger).
+  let command = '';
+  try {
+    command = Number.isInteger(pid) && pid > 1 ? fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() : '';
+  } catch {
+    // No such process.
+  }
+  if (command !== 'dockerd') {
+    throw new SandboxError(
+      'ENGINE_UNREACHABLE',
+      `${DOCKERD_PID} does not name a running dockerd; the configuration was written but the engine was not told.`,
+      'Reload the engine yourself (sudo systemctl reload docker), then run this again to check.',
+    );
+  }
   process.kill(pid, 'SIGHUP');
 }
 

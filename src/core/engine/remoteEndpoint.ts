@@ -136,8 +136,16 @@ export function readKnownHostKeys(file: string, host: string, port: number): Kno
     if (marker && marker !== '@revoked') continue;
     const [names, , key] = fields;
     if (!names || !key) continue;
-    if (!names.split(',').some((pattern) => nameMatches(pattern, name))) continue;
-    (marker === '@revoked' ? out.revoked : out.trusted).push(key);
+    // A revoked key is revoked for every host, whatever its pattern says (`@revoked * KEY`).
+    if (marker === '@revoked') {
+      out.revoked.push(key);
+      continue;
+    }
+    const patterns = names.split(',');
+    // A negated pattern that names this host takes the line away from it, as in OpenSSH.
+    if (patterns.some((pattern) => pattern.startsWith('!') && nameMatches(pattern.slice(1), name))) continue;
+    if (!patterns.some((pattern) => nameMatches(pattern, name))) continue;
+    out.trusted.push(key);
   }
   return out;
 }

@@ -50,47 +50,69 @@ export function isGvisor(entry: Pick<RuntimeEntry, 'path'>): boolean {
   return path.basename(entry.path) === 'runsc';
 }
 
-/** runsc's flags as a map: `--network=none`, `-network=none` and `--network none` alike. */
-export function runscFlags(args: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const match = /^--?([A-Za-z0-9-]+)(?:=(.*))?$/.exec(args[i]!);
-    if (!match) continue;
-    const name = match[1]!;
-    let value = match[2];
-    if (value === undefined) {
-      const next = args[i + 1];
-      // A bare boolean flag is followed by another flag or nothing.
-      if (next !== undefined && !next.startsWith('-') && !BOOLEAN_FLAGS.has(name)) {
-        value = next;
-        i++;
-      } else {
-        value = 'true';
-      }
+/**
+ * runsc's flags as a map, read the way the sandbox can be sure of: `--name=value`, or a bare
+ * `--name` of a known boolean flag. runsc's own parser gives a value flag written without
+ * `=` the next argument, even one that starts with a dash, so `--debug-log --oci-seccomp`
+ * would swallow the seccomp flag; such arguments are listed in `unreadable` and the entry
+ * is not trusted.
+ */
+export function runscFlags(args: readonly string[]): Map<string, string> & { unreadable: string[] } {
+  const flags = Object.assign(new Map<string, string>(), { unreadable: [] as string[] });
+  for (const arg of args) {
+    const match = /^--?([A-Za-z0-9-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) {
+      flags.unreadable.push(arg);
+      continue;
     }
-    flags.set(name, value);
+    const name = match[1]!;
+    const value = match[2];
+    if (value === undefined && !BOOLEAN_FLAGS.has(name)) {
+      flags.unreadable.push(arg);
+      continue;
+    }
+    flags.set(name, value ?? 'true');
   }
   return flags;
 }
 
-const BOOLEAN_FLAGS = new Set(['oci-seccomp', 'debug', 'strace', 'ignore-cgroups', 'rootless']);
+const BOOLEAN_FLAGS = new Set(['oci-seccomp', 'debug', 'strace', 'ignore-cgroups', 'rootless', 'allow-flag-override', 'fsgofer-host-uds']);
+
+/** runsc flags that weaken what the sandbox relies on; an entry with one is never used. */
+const WEAKENING_FLAGS = new Set([
+  'ignore-cgroups',
+  'allow-flag-override',
+  'rootless',
+  'net-raw',
+  'TESTONLY-unsafe-nonroot',
+  'host-settings',
+]);
 
 /** What a runsc entry lacks for this sandbox, in words; empty when it fits. */
 export function gvisorShortfalls(entry: RuntimeEntry, needs: RuntimeNeeds): string[] {
   const flags = runscFlags(entry.args);
   const missing: string[] = [];
+  if (flags.unreadable.length)
+    missing.push(`arguments it cannot be sure how runsc reads (${flags.unreadable.join(' ')}; write them as --name=value)`);
+  const weakening = [...flags.keys()].filter((name) => WEAKENING_FLAGS.has(name) && flags.get(name) !== 'false');
+  if (weakening.length) missing.push(`none of ${weakening.map((n) => `--${n}`).join(', ')} (they weaken the sandbox)`);
   if (flags.get('network') !== 'none') missing.push('--network=none (runsc refuses a container without a network otherwise)');
   if (flags.get('oci-seccomp') !== 'true') missing.push("--oci-seccomp (runsc ignores the sandbox's seccomp filter otherwise)");
-  const uds = flags.get('host-uds') ?? (flags.get('fsgofer-host-uds') === 'true' ? 'all' : 'none');
+  const uds = hostUds(flags);
   if (needs.hostSockets && uds !== 'open' && uds !== 'all') {
     missing.push("--host-uds=open (the allowlist network's proxy is a host socket)");
   }
   return missing;
 }
 
+/** runsc's host socket permission, with the deprecated spelling counted. */
+function hostUds(flags: Map<string, string>): string {
+  return flags.get('host-uds') ?? (flags.get('fsgofer-host-uds') === 'true' ? 'all' : 'none');
+}
+
 /** How much an entry allows beyond what is needed: fewer is better. */
 function excess(entry: RuntimeEntry): number {
-  const uds = runscFlags(entry.args).get('host-uds') ?? 'none';
+  const uds = hostUds(runscFlags(entry.args));
   return uds === 'none' ? 0 : uds === 'open' ? 1 : 2;
 }
 

@@ -83,12 +83,16 @@ describe('remote engine endpoints', () => {
         `@revoked host.example ssh-ed25519 ${KEY_B}`,
         `@cert-authority host.example ssh-ed25519 ${KEY_B}`,
         `*.example ssh-ed25519 ${KEY_B}`,
+        `neg.example,!neg.example ssh-ed25519 ${KEY_A}`,
       ].join('\n'),
     );
     const file = path.join(home, '.ssh', 'known_hosts');
+    // A revoked key is revoked for every host, whatever the line's pattern.
     assert.deepEqual(readKnownHostKeys(file, 'host.example', 22), { trusted: [KEY_A], revoked: [KEY_B] });
-    assert.deepEqual(readKnownHostKeys(file, 'host.example', 2222), { trusted: [KEY_B], revoked: [] });
-    assert.deepEqual(readKnownHostKeys(file, 'unknown.example', 22), { trusted: [], revoked: [] });
+    assert.deepEqual(readKnownHostKeys(file, 'host.example', 2222), { trusted: [KEY_B], revoked: [KEY_B] });
+    assert.deepEqual(readKnownHostKeys(file, 'unknown.example', 22), { trusted: [], revoked: [KEY_B] });
+    // A negated pattern takes the line away from the host it names.
+    assert.deepEqual(readKnownHostKeys(file, 'neg.example', 22).trusted, []);
   });
 
   it('refuses an ssh host whose key was never recorded, instead of trusting it on first use', () => {
@@ -100,6 +104,12 @@ describe('remote engine endpoints', () => {
 
   it('refuses ssh when there is neither an agent nor a key', () => {
     assert.throws(() => sshOptionsFor('ssh://me@host.example', {}, tempHome(`host.example ssh-ed25519 ${KEY_A}`, false)), /no ssh key/);
+  });
+
+  it('a key revoked with a wildcard pattern is refused even where a plain line trusts it', () => {
+    const home = tempHome([`host.example ssh-ed25519 ${KEY_A}`, `@revoked * ssh-ed25519 ${KEY_A}`].join('\n'));
+    const keys = readKnownHostKeys(path.join(home, '.ssh', 'known_hosts'), 'host.example', 22);
+    assert.deepEqual(keys.revoked, [KEY_A]);
   });
 
   it('accepts only the recorded, unrevoked host key', () => {

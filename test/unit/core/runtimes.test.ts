@@ -28,12 +28,26 @@ function refusal(fn: () => unknown): SandboxError {
   assert.fail('expected a refusal');
 }
 
-test('runsc flags are read in every spelling runsc accepts', () => {
-  const flags = runscFlags(['-network=none', '--oci-seccomp', '--host-uds', 'open', '--platform=ptrace']);
+test('runsc flags are read only where their meaning is certain', () => {
+  const flags = runscFlags(['-network=none', '--oci-seccomp', '--platform=ptrace']);
   assert.equal(flags.get('network'), 'none');
   assert.equal(flags.get('oci-seccomp'), 'true');
-  assert.equal(flags.get('host-uds'), 'open');
   assert.equal(flags.get('platform'), 'ptrace');
+  assert.deepEqual(flags.unreadable, []);
+  // runsc gives `--debug-log` the next argument as its value, swallowing --oci-seccomp.
+  assert.deepEqual(runscFlags(['--debug-log', '--oci-seccomp', '--host-uds', 'open']).unreadable, ['--debug-log', '--host-uds', 'open']);
+});
+
+test('an entry whose arguments are unreadable or weaken the sandbox is never picked', () => {
+  const swallowed: RuntimeEntry = { name: 'runsc', path: '/usr/bin/runsc', args: ['--debug-log', '--oci-seccomp', '--network=none'] };
+  assert.match(refusal(() => resolveRuntime('gvisor', [runc, swallowed], 'runc', noSockets)).message, /cannot be sure how runsc reads/);
+  for (const flag of ['--ignore-cgroups', '--allow-flag-override']) {
+    const weak: RuntimeEntry = { name: 'runsc', path: '/usr/bin/runsc', args: [...gv.args, flag] };
+    assert.match(refusal(() => resolveRuntime('gvisor', [runc, weak], 'runc', noSockets)).message, /weaken the sandbox/, flag);
+  }
+  // The deprecated spelling of host sockets counts as allowing more than a plain entry.
+  const oldUds: RuntimeEntry = { name: 'a-runsc', path: '/usr/bin/runsc', args: [...gv.args, '--fsgofer-host-uds'] };
+  assert.equal(resolveRuntime('gvisor', [runc, oldUds, gv], 'runc', noSockets).name, 'runsc');
 });
 
 test('gVisor picks the registered runsc entry with the fewest extras that fits the session', () => {
