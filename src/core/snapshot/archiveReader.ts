@@ -99,11 +99,15 @@ export async function unpackArchive(
 ): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = [];
   let bytes = 0;
-  // Capped before parsing, so no header the parser buffers (pax, long names) can be larger.
+  const headers = new HeaderGuard();
+  // Capped before parsing: the archive's size, and the size of each header the parser would
+  // buffer whole (pax records, GNU long names), so none can exhaust memory.
   const cap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
       if (bytes > limits.maxBytes) return done(hostile(`it is larger than ${limits.maxBytes} bytes`));
+      const tooLarge = headers.push(chunk);
+      if (tooLarge) return done(hostile(tooLarge));
       done(null, chunk);
     },
   });
@@ -194,4 +198,115 @@ async function unpackEntry(
   } finally {
     if (parent !== root) await parent.close();
   }
+}
+
+/** The largest header the parser may buffer whole: pax records ('x', 'g') and GNU long names ('L', 'K'). */
+export const MAX_META_HEADER_BYTES = 1024 * 1024;
+
+const BLOCK = 512;
+
+/**
+ * Follows the archive's 512-byte framing as it streams past and reports a metadata header
+ * larger than MAX_META_HEADER_BYTES before the parser starts buffering it. Data blocks are
+ * skipped by each header's size; a header whose size cannot be read is refused.
+ */
+class HeaderGuard {
+  #skip = 0;
+  #partial: Buffer = Buffer.alloc(0);
+  /** The pax header being read (its records may change the next entry's size). */
+  #pax: Buffer[] | undefined;
+  #paxLeft = 0;
+  /** The size a pax record gave the next entry, which overrides its header's field. */
+  #nextSize: number | undefined;
+
+  /** A reason to refuse the archive, or undefined. */
+  push(chunk: Buffer): string | undefined {
+    let offset = 0;
+    while (offset < chunk.length) {
+      if (this.#skip > 0) {
+        const n = Math.min(this.#skip, chunk.length - offset);
+        if (this.#pax && this.#paxLeft > 0) {
+          const keep = chunk.subarray(offset, offset + Math.min(n, this.#paxLeft));
+          this.#pax.push(Buffer.from(keep));
+          this.#paxLeft -= keep.length;
+        }
+        this.#skip -= n;
+        offset += n;
+        if (this.#skip === 0 && this.#pax) {
+          const problem = this.#endPax(Buffer.concat(this.#pax));
+          this.#pax = undefined;
+          if (problem) return problem;
+        }
+        continue;
+      }
+      const need = BLOCK - this.#partial.length;
+      const take = chunk.subarray(offset, offset + need);
+      offset += take.length;
+      this.#partial = this.#partial.length ? Buffer.concat([this.#partial, take]) : Buffer.from(take);
+      if (this.#partial.length < BLOCK) return undefined;
+      const header = this.#partial;
+      this.#partial = Buffer.alloc(0);
+      const problem = this.#header(header);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+
+  #header(block: Buffer): string | undefined {
+    if (block.every((b) => b === 0)) return undefined; // end-of-archive padding
+    const type = String.fromCharCode(block[156]!);
+    const field = headerSize(block.subarray(124, 136));
+    if (field === undefined) return 'an entry has a size that cannot be read';
+    const meta = type === 'x' || type === 'g' || type === 'L' || type === 'K';
+    if (meta && field > MAX_META_HEADER_BYTES)
+      return `a header of ${field} bytes (over ${MAX_META_HEADER_BYTES}) would have to be held whole`;
+    let size = field;
+    if (!meta && this.#nextSize !== undefined) {
+      size = this.#nextSize;
+      this.#nextSize = undefined;
+    }
+    this.#skip = Math.ceil(size / BLOCK) * BLOCK;
+    if (type === 'x' && size > 0) {
+      this.#pax = [];
+      this.#paxLeft = size;
+    } else if (type === 'x') {
+      this.#nextSize = undefined;
+    }
+    return undefined;
+  }
+
+  /** Reads a pax header's records ("LEN key=value\n") for the size of the entry that follows. */
+  #endPax(records: Buffer): string | undefined {
+    const text = records.toString('latin1');
+    let at = 0;
+    while (at < text.length) {
+      const space = text.indexOf(' ', at);
+      const len = space > at ? Number(text.slice(at, space)) : NaN;
+      if (!Number.isInteger(len) || len <= 0 || at + len > text.length) break;
+      const record = text.slice(space + 1, at + len - 1);
+      const eq = record.indexOf('=');
+      if (eq > 0 && record.slice(0, eq) === 'size') {
+        const value = record.slice(eq + 1);
+        if (!/^[0-9]+$/.test(value) || Number(value) > Number.MAX_SAFE_INTEGER) return 'a pax header gives a size that cannot be read';
+        this.#nextSize = Number(value);
+      }
+      at += len;
+    }
+    return undefined;
+  }
+}
+
+/** A tar size field: octal digits, or base-256 when the first byte's high bit is set. */
+function headerSize(field: Buffer): number | undefined {
+  if (field[0]! & 0x80) {
+    let value = 0n;
+    for (let i = 1; i < field.length; i++) value = (value << 8n) + BigInt(field[i]!);
+    return value > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(value);
+  }
+  const text = field
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
+  if (text === '') return 0;
+  return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
 }

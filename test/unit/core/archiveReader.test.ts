@@ -158,3 +158,76 @@ describe('unpacking an archive from a remote sandbox', () => {
     await root.close();
   });
 });
+
+/** One raw 512-byte tar header block of `type` with `size`, checksummed as tar does. */
+function rawHeader(name: string, type: string, size: number): Buffer {
+  const block = Buffer.alloc(512);
+  block.write(name, 0, 'latin1');
+  block.write('0000644\0', 100, 'latin1');
+  block.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+  block.write('00000000000\0', 136, 'latin1');
+  block.write(type, 156, 'latin1');
+  block.write('ustar\0', 257, 'latin1');
+  block.write('00', 263, 'latin1');
+  block.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of block) sum += b;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  return block;
+}
+
+function padded(data: Buffer): Buffer {
+  return Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
+async function unpackRaw(chunks: Buffer[]) {
+  const top = tempDir();
+  const root = await Dir.openRoot(top);
+  try {
+    await unpackArchive(Readable.from(chunks), root);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  } finally {
+    await root.close();
+  }
+}
+
+describe('headers the parser would hold whole', () => {
+  for (const type of ['x', 'L']) {
+    it(`refuses a ${type === 'x' ? 'pax' : 'GNU long-name'} header over 1 MiB before it is buffered`, { timeout: 10_000 }, async () => {
+      const size = 64 * 1024 * 1024;
+      // Only the header block is sent, then the stream would go on: the refusal must not wait for the body.
+      const body = new PassThrough();
+      body.write(rawHeader('h', type, size));
+      body.write(Buffer.alloc(4096, 0x41));
+      const top = tempDir();
+      const root = await Dir.openRoot(top);
+      const started = Date.now();
+      try {
+        await assert.rejects(unpackArchive(body, root), /header of 67108864 bytes/);
+      } finally {
+        await root.close();
+      }
+      assert.ok(Date.now() - started < 5000, 'the refusal came at once');
+    });
+  }
+
+  it('follows a pax size record, so a large header cannot hide inside what the field calls empty', async () => {
+    // The pax record says the next file holds 1024 bytes though its header says 0; inside
+    // those bytes sits what would look like a huge long-name header if framing went by the field.
+    const pax = Buffer.from('13 size=1024\n', 'latin1');
+    const hidden = Buffer.concat([rawHeader('decoy', '0', 0), Buffer.alloc(512, 0x42)]);
+    const afterIt = rawHeader('h', 'L', 64 * 1024 * 1024);
+    const error = await unpackRaw([rawHeader('p', 'x', pax.length), padded(pax), rawHeader('f', '0', 0), hidden, afterIt]);
+    assert.ok(error, 'the archive was accepted');
+    assert.match(error.message, /header of 67108864 bytes/);
+  });
+
+  it('still reads pax headers of ordinary size (long names)', async () => {
+    const long = `${'d'.repeat(120)}/${'f'.repeat(120)}`;
+    const { mirror, error } = await unpack([{ name: long, data: 'x' }]);
+    assert.equal(error, undefined);
+    assert.equal(fs.readFileSync(path.join(mirror, long), 'utf8'), 'x');
+  });
+});
