@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { connectEngine } from '../core/engine/connection';
 import { DAEMON_JSON, mergeRuntimes, writeDaemonJson } from '../core/engine/daemonConfig';
-import { GVISOR_ENTRIES, gvisorShortfalls } from '../core/engine/runtimes';
+import { daemonEntry, GVISOR_ENTRIES } from '../core/engine/runtimes';
 import { SandboxError } from '../core/errors';
 import { UsageError } from './args';
 import type { CommandContext } from './context';
@@ -54,13 +54,12 @@ export async function runtimeCommand({ args, io }: CommandContext): Promise<numb
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const merged = mergeRuntimes(text, GVISOR_ENTRIES, file);
+  const names = GVISOR_ENTRIES.map((e) => e.name).join(' and ');
   if (merged.changed) {
     writeDaemonJson(merged.text, file);
-    io.out(
-      `Registered ${GVISOR_ENTRIES.map((e) => e.name).join(' and ')} in ${file}${merged.replaced.length ? ` (replaced ${merged.replaced.join(', ')})` : ''}.\n`,
-    );
+    io.out(`Registered ${names} in ${file}${merged.replaced.length ? ` (replaced ${merged.replaced.join(', ')})` : ''}.\n`);
   } else {
-    io.out(`${file} already registers ${GVISOR_ENTRIES.map((e) => e.name).join(' and ')}.\n`);
+    io.out(`${file} already registers ${names}.\n`);
   }
   if (!reload) return 0;
   if (merged.changed) signalEngine();
@@ -102,9 +101,10 @@ async function waitForEntries(timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { info } = await connectEngine();
+    // Listed exactly as registered: the engine has read the new daemon.json.
     const ready = GVISOR_ENTRIES.every((want) => {
       const have = info.runtimeEntries.find((r) => r.name === want.name);
-      return have !== undefined && gvisorShortfalls(have, { hostSockets: want.args.some((a) => a.startsWith('--host-uds')) }).length === 0;
+      return have !== undefined && JSON.stringify(daemonEntry(have)) === JSON.stringify(daemonEntry(want));
     });
     if (ready) return;
     if (Date.now() > deadline) {

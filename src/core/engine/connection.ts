@@ -81,7 +81,6 @@ export interface EngineInfo {
   readonly version: string;
   readonly os: string;
   readonly storageDriver: string;
-  readonly runtimes: readonly string[];
   /** Each registered runtime with the program and arguments the engine runs it with. */
   readonly runtimeEntries: readonly RuntimeEntry[];
   readonly defaultRuntime: string;
@@ -134,7 +133,6 @@ export async function connectEngine(
         version: String(raw.ServerVersion ?? 'unknown'),
         os: String(raw.OSType ?? 'linux'),
         storageDriver: String(raw.Driver ?? ''),
-        runtimes: runtimeEntries.map((r) => r.name),
         runtimeEntries,
         defaultRuntime: String(raw.DefaultRuntime ?? 'runc'),
         cgroupVersion: String(raw.CgroupVersion ?? '1'),

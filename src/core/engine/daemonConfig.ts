@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SandboxError } from '../errors';
-import type { RuntimeEntry } from './runtimes';
+import { daemonEntry, type RuntimeEntry } from './runtimes';
 
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 
@@ -47,7 +47,7 @@ export function mergeRuntimes(text: string | undefined, entries: readonly Runtim
   const replaced: string[] = [];
   let changed = false;
   for (const entry of entries) {
-    const want = { path: entry.path, runtimeArgs: [...entry.args] };
+    const want = daemonEntry(entry);
     const have = runtimes[entry.name];
     if (JSON.stringify(have) === JSON.stringify(want)) continue;
     if (have !== undefined) replaced.push(entry.name);

@@ -183,9 +183,14 @@ function gvisorSetupHint(needs: RuntimeNeeds): string {
   return `Run \`sudo agent-sandbox runtime setup gvisor\` (it installs nothing; it registers runsc with the engine), or add to /etc/docker/daemon.json: ${daemonRuntimesJson(wanted)} and reload the engine (SIGHUP to dockerd).`;
 }
 
+/** An entry as daemon.json's "runtimes" holds it under its name. */
+export function daemonEntry(entry: RuntimeEntry): { path: string; runtimeArgs: string[] } {
+  return { path: entry.path, runtimeArgs: [...entry.args] };
+}
+
 /** The daemon.json "runtimes" entries, as one line of JSON. */
 export function daemonRuntimesJson(entries: readonly RuntimeEntry[]): string {
-  return JSON.stringify({ runtimes: Object.fromEntries(entries.map((e) => [e.name, { path: e.path, runtimeArgs: e.args }])) });
+  return JSON.stringify({ runtimes: Object.fromEntries(entries.map((e) => [e.name, daemonEntry(e)])) });
 }
 
 /** The policy with its runtime choice replaced by the registered name that runs it. */

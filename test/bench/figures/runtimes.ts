@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEngine } from '../../../src/core/engine/connection';
 import { resolveRuntime } from '../../../src/core/engine/runtimes';
-import { startSession as startSandboxSession } from '../../../src/core/session/lifecycle';
 import type { SandboxSession } from '../../../src/core/session/session';
-import { stateEnv, type BenchContext } from '../context';
+import { startSession, type BenchContext } from '../context';
 import { figure, timed, type Figure } from '../measure';
 import type { GeneratedWorkspace } from '../workspace';
 
@@ -46,10 +45,10 @@ export async function measureRuntimes(
     let session: SandboxSession | undefined;
     for (let i = 0; i < runs.starts; i++) {
       const stateDir = fs.mkdtempSync(path.join(ctx.root, `state-${runtime}-`));
-      const started = await timed(() => startSandboxSession({ workspaceRoot: ws.root, policy, env: stateEnv(stateDir) }));
+      const started = await timed(() => startSession({ ...ctx, policy }, ws.root, stateDir));
       results[runtime].start.push(started.ms);
-      if (i < runs.starts - 1) await started.value.session.destroy();
-      else session = started.value.session;
+      if (i < runs.starts - 1) await started.value.destroy();
+      else session = started.value;
     }
     try {
       await session!.run(['true']);
