@@ -12,6 +12,12 @@ export const LABELS = {
   session: `${LABEL_PREFIX}.session`,
   workspace: `${LABEL_PREFIX}.workspace`,
   stateDir: `${LABEL_PREFIX}.state-dir`,
+  /**
+   * On a remote session's container and volume: the machine that made them. An engine other
+   * machines use too holds their sessions, under the same state folder names; garbage
+   * collection judges only its own (see gc.ts).
+   */
+  origin: `${LABEL_PREFIX}.origin`,
   /** On the tools volume and its installer containers: the sandbox user they belong to. */
   toolsUser: `${LABEL_PREFIX}.tools-user`,
   /** On an installer container: the tools volume it writes. */
@@ -78,6 +84,8 @@ export interface HardenedContainerInput {
   readonly extraEnv?: Readonly<Record<string, string>>;
   /** The host environment, of which only `policy.envAllowlist` passes. */
   readonly hostEnv: NodeJS.ProcessEnv;
+  /** The machine that makes a session on a remote engine (LABELS.origin). */
+  readonly origin?: string;
 }
 
 /** The environment the sandbox sees: fixed values plus the allowlisted host variables. */
@@ -153,12 +161,25 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
   return config;
 }
 
-export function sandboxLabels(input: Pick<HardenedContainerInput, 'sessionId' | 'workspaceRoot' | 'stateDir'>): Record<string, string> {
+export function sandboxLabels(
+  input: Pick<HardenedContainerInput, 'sessionId' | 'workspaceRoot' | 'stateDir' | 'origin'>,
+): Record<string, string> {
   return {
     [LABELS.managed]: '1',
     [LABELS.session]: input.sessionId,
     [LABELS.workspace]: input.workspaceRoot,
     [LABELS.stateDir]: input.stateDir,
+    ...(input.origin ? { [LABELS.origin]: input.origin } : {}),
+  };
+}
+
+/** The labels of a session's workspace volume (an overlay's, or a remote engine's own). */
+export function sandboxVolumeLabels(sessionId: string, stateDir: string, origin?: string): Record<string, string> {
+  return {
+    [LABELS.managed]: '1',
+    [LABELS.session]: sessionId,
+    [LABELS.stateDir]: stateDir,
+    ...(origin ? { [LABELS.origin]: origin } : {}),
   };
 }
 

@@ -6,7 +6,13 @@ import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import { ensureToolsVolume, toolsVolumeName } from '../agentTools/volume';
 import { isNotFound } from '../engine/connection';
-import { hardenedCreateOptions, LABELS, verifyHardening, type ContainerCreateOptions, type WorkspaceMount } from '../engine/hardening';
+import {
+  hardenedCreateOptions,
+  sandboxVolumeLabels,
+  verifyHardening,
+  type ContainerCreateOptions,
+  type WorkspaceMount,
+} from '../engine/hardening';
 import type { EnsuredImage } from '../engine/image';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
@@ -15,6 +21,7 @@ import type { CopyReport } from '../snapshot/copy';
 import { layoutOf, prepareSnapshotFolders } from '../snapshot/sessionSnapshot';
 import type { SessionOptions } from './options';
 import { writeState, type SessionState } from './state';
+import { machineOrigin } from './workspace';
 import { removeTree, tearDownSession } from './teardown';
 
 /** Everything making a session's container depends on, passed as one. */
@@ -36,9 +43,12 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
   const { state, dir, options, env } = ctx;
   const layout = layoutOf(dir);
   const workspace: WorkspaceMount =
-    state.strategy === 'overlay'
-      ? { kind: 'volume', name: state.volumeName ?? volumeNameFor(state.id) }
-      : { kind: 'bind', hostPath: layout.sandbox };
+    state.strategy === 'copy'
+      ? { kind: 'bind', hostPath: layout.sandbox }
+      : { kind: 'volume', name: state.volumeName ?? volumeNameFor(state.id) };
+  // A remote engine mounts nothing of this machine: its workspace is a volume the base is
+  // shipped into, and the overlay strategy's read-only view of the base does not exist there.
+  const remote = state.strategy === 'remote';
   return hardenedCreateOptions({
     sessionId: state.id,
     workspaceRoot: state.workspaceRoot,
@@ -47,13 +57,14 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
     user: state.user,
     policy: ctx.policy,
     workspace,
-    baseDir: layout.base,
+    ...(remote ? {} : { baseDir: layout.base }),
     // Agent CLIs installed with `agent-sandbox tools install`; read-only here, so nothing a
     // session runs can change what later sessions start.
     tools: { volume: toolsVolumeName(state.user, env), writable: false },
     ...(options.extraMounts ? { extraMounts: options.extraMounts } : {}),
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     hostEnv: env,
+    ...(remote ? { origin: machineOrigin(env) } : {}),
   });
 }
 
@@ -125,27 +136,56 @@ export async function createContainer(ctx: ContainerContext): Promise<void> {
   await startCreated(ctx);
 }
 
-/** Creates the session's container (and its overlay volume) and checks its hardening; does not start it. */
+/**
+ * Creates a remote session's container on a volume of the engine's own, ships the base copy
+ * into it through the archive endpoint before anything runs there, and starts it.
+ */
+export async function createRemoteContainer(ctx: ContainerContext, ship: (containerId: string) => Promise<void>): Promise<void> {
+  await createHardenedContainer(ctx);
+  await ship(ctx.state.containerId!);
+  await startCreated(ctx);
+}
+
+/** Creates the session's container (and its volume) and checks its hardening; does not start it. */
 async function createHardenedContainer(ctx: ContainerContext): Promise<void> {
   const { docker, state, dir, env } = ctx;
   const layout = layoutOf(dir);
-  if (state.strategy === 'overlay') {
+  if (state.strategy === 'remote' && state.volumeName) {
+    // A remote session's volume holds its files (an overlay's only names folders here): a
+    // new container goes on the same volume, and a volume gone is a session lost.
+    await docker
+      .getVolume(state.volumeName)
+      .inspect()
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+        throw new SandboxError(
+          'SESSION_NOT_RUNNING',
+          `The sandbox's volume ${state.volumeName} is gone from the remote engine, with the sandbox's files.`,
+          'Reset the sandbox ("Agent Sandbox: Reset Sandbox" or `agent-sandbox reset`) to start again from the workspace.',
+        );
+      });
+  } else if (state.strategy !== 'copy') {
     state.volumeName = volumeNameFor(state.id);
     try {
       await docker.getVolume(state.volumeName).remove({ force: true });
     } catch {
       // Not there: the usual case.
     }
-    // The engine mounts the overlay when the container starts, not here.
+    // The engine mounts the overlay when the container starts, not here. A remote engine's
+    // volume is a plain one of its own.
     await docker.createVolume({
       Name: state.volumeName,
       Driver: 'local',
-      DriverOpts: {
-        type: 'overlay',
-        device: 'overlay',
-        o: `lowerdir=${layout.base},upperdir=${layout.sandbox},workdir=${layout.work},redirect_dir=off,metacopy=off,index=off`,
-      },
-      Labels: { [LABELS.managed]: '1', [LABELS.session]: state.id, [LABELS.stateDir]: dir },
+      ...(state.strategy === 'overlay'
+        ? {
+            DriverOpts: {
+              type: 'overlay',
+              device: 'overlay',
+              o: `lowerdir=${layout.base},upperdir=${layout.sandbox},workdir=${layout.work},redirect_dir=off,metacopy=off,index=off`,
+            },
+          }
+        : {}),
+      Labels: sandboxVolumeLabels(state.id, dir, state.strategy === 'remote' ? machineOrigin(env) : undefined),
     });
   }
   await ensureToolsVolume(docker, state.user, env);

@@ -10,6 +10,7 @@ import { stateRoot } from '../paths';
 import { collectStaleSessions, type Collection } from './collector';
 import type { JudgeOptions } from './staleSessions';
 import { processAlive, readState } from './state';
+import { machineOrigin } from './workspace';
 import { sessionLockHolder } from './teardown';
 
 const BASE_CACHE_MAX_IDLE_MS = 14 * 86_400_000;
@@ -26,6 +27,12 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
 }
 
 /** collectGarbage, with the stale sessions it left alone (in use) and those it could not remove. */
+/** Whether an object labelled with a machine (a remote session's) was made by this one. */
+function ours(labels: Record<string, string> | undefined, env: NodeJS.ProcessEnv): boolean {
+  const origin = labels?.[LABELS.origin];
+  return origin === undefined || origin === machineOrigin(env);
+}
+
 export async function collectGarbageReport(
   docker: Docker,
   env: NodeJS.ProcessEnv = process.env,
@@ -36,8 +43,9 @@ export async function collectGarbageReport(
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
   for (const c of containers) {
     const dir = c.Labels[LABELS.stateDir];
-    // Sessions of another state root (another user or test run) are not ours to judge.
-    if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    // Sessions of another state root (another user or test run) are not ours to judge, nor
+    // those another machine made on a remote engine it shares with this one.
+    if (!dir || path.dirname(dir) !== sessionsRoot || !ours(c.Labels, env)) continue;
     // A session being started, stopped or removed right now is not judged from half a picture.
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
@@ -54,7 +62,7 @@ export async function collectGarbageReport(
   const volumes = (await docker.listVolumes({ filters: { label: [`${LABELS.managed}=1`] } })).Volumes ?? [];
   for (const v of volumes) {
     const dir = v.Labels?.[LABELS.stateDir];
-    if (!dir || path.dirname(dir) !== sessionsRoot) continue;
+    if (!dir || path.dirname(dir) !== sessionsRoot || !ours(v.Labels, env)) continue;
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
     if (!state || state.volumeName !== v.Name) {

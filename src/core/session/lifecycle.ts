@@ -13,6 +13,7 @@ import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
 import { ensureImage, type EnsuredImage } from '../engine/image';
+import { SANDBOX_WORKDIR } from '../engine/hardening';
 import { withResolvedRuntime } from '../engine/runtimes';
 import { SandboxError } from '../errors';
 import type { Policy } from '../policy';
@@ -21,11 +22,13 @@ import { canHardCap, ensureCappedFsMounted } from '../snapshot/diskCap';
 import type { BaseChanges } from '../snapshot/baseChanges';
 import { baseCopySpec } from '../snapshot/baseCopySpec';
 import { prepareRunning } from '../snapshot/prepareMark';
+import { packFolder, shipBase } from '../snapshot/remoteSide';
 import { createSnapshotFiles, layoutOf, SessionSnapshot, type Owner, type SnapshotStrategy } from '../snapshot/sessionSnapshot';
 import {
   assertHardened,
   ContainerSideFailure,
   createContainer,
+  createRemoteContainer,
   createOptionsFor,
   createWhileCopying,
   removeSession,
@@ -66,7 +69,7 @@ export async function startSession(options: SessionOptions): Promise<Started & {
   const env = options.env ?? process.env;
   const workspaceRoot = resolveWorkspace(options.workspaceRoot);
   const { docker, info } = await connectEngine();
-  assertLocalEngine(info);
+  assertFitsEngine(info, options);
   // The policy's runtime choice becomes the registered runtime that can run this sandbox.
   options = { ...options, policy: withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime).policy };
   const collected = await collectGarbage(docker, env);
@@ -265,7 +268,8 @@ async function createSession(ctx: StartContext): Promise<Started> {
   const { progress } = options;
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const strategy: SnapshotStrategy = options.strategy ?? chooseStrategy(info, dir);
-  const hardCapBytes = canHardCap() ? policy.diskCapMb * 1024 * 1024 : undefined;
+  // A remote session's copy is on the engine's machine; the soft cap (after each command) holds there.
+  const hardCapBytes = canHardCap() && strategy !== 'remote' ? policy.diskCapMb * 1024 * 1024 : undefined;
   const id = `${path.basename(dir)}-${crypto.randomBytes(3).toString('hex')}`;
   const state: SessionState = {
     version: 1,
@@ -302,6 +306,49 @@ async function createSession(ctx: StartContext): Promise<Started> {
     });
   const container = containerContext(ctx, state);
   let report: Awaited<ReturnType<typeof copyWorkspace>>;
+  if (strategy === 'remote') {
+    try {
+      report = await copyWorkspace('remote', options.signal ?? new AbortController().signal, Promise.resolve());
+      progress?.('Shipping the workspace copy to the remote engine');
+      await createRemoteContainer(container, (containerId) =>
+        shipBase(docker, containerId, SANDBOX_WORKDIR, packFolder(layoutOf(dir).base)),
+      );
+      // The mirror is a copy of the base, as the volume is now: its listing is where refreshes start.
+      await new SandboxSession({ docker, engine: info, dir, state, policy }).mirror.begin();
+    } catch (err) {
+      await removeSession(docker, dir, state).catch(() => undefined);
+      throw err instanceof ContainerSideFailure ? err.cause : err;
+    }
+  } else {
+    report = await createLocal(ctx, state, strategy, container, copyWorkspace);
+  }
+  state.baseBytes = report.bytes;
+  writeState(dir, state);
+  appendAudit(auditFileOf(dir), {
+    session: id,
+    event: 'start',
+    detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded; ${describeRefresh(report)})`,
+  });
+  return { session: new SandboxSession({ docker, engine: info, dir, state, policy }), outcome: 'created' };
+}
+
+type CopyWorkspace = (
+  strategy: SnapshotStrategy,
+  signal: AbortSignal,
+  mountPointsNamed: Promise<unknown>,
+) => ReturnType<typeof createSnapshotFiles>;
+
+/** Copies the workspace while the container is made on a local engine; falls back to a full copy where the overlay cannot be mounted. */
+async function createLocal(
+  ctx: StartContext,
+  state: SessionState,
+  strategy: SnapshotStrategy,
+  container: ContainerContext,
+  copyWorkspace: CopyWorkspace,
+): Promise<Awaited<ReturnType<CopyWorkspace>>> {
+  const { docker, dir, options } = ctx;
+  const { progress } = options;
+  let report: Awaited<ReturnType<CopyWorkspace>>;
   try {
     report = await createWhileCopying(container, (signal, named) => copyWorkspace(strategy, signal, named));
     await startCreated(container);
@@ -324,14 +371,7 @@ async function createSession(ctx: StartContext): Promise<Started> {
       throw fallbackErr instanceof ContainerSideFailure ? fallbackErr.cause : fallbackErr;
     }
   }
-  state.baseBytes = report.bytes;
-  writeState(dir, state);
-  appendAudit(auditFileOf(dir), {
-    session: id,
-    event: 'start',
-    detail: `created (${state.strategy}; ${report.files} files, ${report.excluded.length} excluded; ${describeRefresh(report)})`,
-  });
-  return { session: new SandboxSession({ docker, engine: info, dir, state, policy }), outcome: 'created' };
+  return report;
 }
 
 function containerContext(ctx: StartContext, state: SessionState): ContainerContext {
@@ -364,19 +404,43 @@ function describeRefresh(report: { refresh: string; changedPaths?: number; copie
 }
 
 /**
- * The sandbox mounts copies that live on this machine; a remote engine would mount empty
- * folders of its own instead, and the agent would work on nothing we can review.
+ * A remote engine mounts nothing of this machine: the sandbox works on a volume there (the
+ * remote strategy). What needs a path of this machine in the container is refused, never
+ * left out: the allowlist network's proxy socket, and extra mounts.
  */
-function assertLocalEngine(info: EngineInfo): void {
-  if (info.endpoint.local) return;
-  throw new SandboxError(
-    'ENGINE_UNREACHABLE',
-    `The Docker engine at ${info.endpoint.url} is remote; the sandbox needs an engine on this machine to mount its copy of the workspace.`,
-    'Use a local engine (unset DOCKER_HOST, or switch to a local docker context).',
-  );
+function assertFitsEngine(info: EngineInfo, options: SessionOptions): void {
+  const remote = !info.endpoint.local;
+  if (!remote) {
+    if (options.strategy === 'remote') {
+      throw new SandboxError('INTERNAL', 'The remote strategy needs a remote engine.', 'Leave the strategy to the product.');
+    }
+    return;
+  }
+  if (options.strategy !== undefined && options.strategy !== 'remote') {
+    throw new SandboxError(
+      'ENGINE_UNREACHABLE',
+      `The Docker engine at ${info.endpoint.url} is remote; it cannot mount this machine's folders (the ${options.strategy} strategy).`,
+      'Leave the strategy to the product, or use a local engine.',
+    );
+  }
+  if (options.policy.network.mode === 'allowlist') {
+    throw new SandboxError(
+      'ENGINE_UNREACHABLE',
+      `The Docker engine at ${info.endpoint.url} is remote; the allowlist network needs its proxy's socket on this machine mounted into the container, which a remote engine cannot do.`,
+      'Use network mode "none" with a remote engine, or a local engine for the allowlist network.',
+    );
+  }
+  if ((options.extraMounts ?? []).length > 0) {
+    throw new SandboxError(
+      'ENGINE_UNREACHABLE',
+      `The Docker engine at ${info.endpoint.url} is remote; it cannot mount this machine's folders into the sandbox.`,
+      'Use a local engine for sandboxes that need folders of this machine.',
+    );
+  }
 }
 
 function chooseStrategy(info: EngineInfo, dir: string): SnapshotStrategy {
+  if (!info.endpoint.local) return 'remote';
   // The overlay is mounted by the engine from paths on this machine; a mount option
   // string cannot carry commas, colons or equals signs in paths.
   if (process.platform !== 'linux' || !info.endpoint.local || info.os !== 'linux') return 'copy';

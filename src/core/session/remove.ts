@@ -115,6 +115,10 @@ export async function countPendingChanges(
             return new Map();
           },
           revert: () => Promise.reject(new Error('not used while counting')),
+          // A stopped remote container changed nothing since its mirror's last refresh.
+          mirror: () => {
+            throw new SandboxError('SESSION_NOT_RUNNING', 'The sandbox is stopped.');
+          },
         }));
     const changes = await airlockOver(view, policy, dir).changes();
     return { count: changes.entries.length, atLeast: partial };

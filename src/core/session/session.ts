@@ -23,6 +23,7 @@ import type { SessionNetwork } from '../network/sessionNetwork';
 import type { Policy } from '../policy';
 import { cappedFsFree } from '../snapshot/diskCap';
 import { ChangeTracker } from '../snapshot/changeTracker';
+import { RemoteMirror } from '../snapshot/remoteSide';
 import { layoutOf, SessionSnapshot, type SandboxHelpers, type SnapshotStrategy } from '../snapshot/sessionSnapshot';
 import type { SnapshotView } from '../snapshot/types';
 import { removeSession } from './container';
@@ -30,7 +31,7 @@ import { listMerged } from './listing';
 import { OOM_EVENTS_SCRIPT, REVERT_SCRIPT, type SandboxScript } from './scripts';
 import { readState, withSessionLock, writeState, type SessionState } from './state';
 import { removeEmptySessionFolder } from './teardown';
-import { airlockDirOf, auditFileOf, resolveUser, resolveWorkspace, sessionDirFor } from './workspace';
+import { airlockDirOf, auditFileOf, remoteListingFileOf, resolveUser, resolveWorkspace, sessionDirFor } from './workspace';
 
 export interface RunOptions {
   readonly timeoutSec?: number;
@@ -86,6 +87,7 @@ export class SandboxSession {
   readonly snapshot: SessionSnapshot;
   private tracker: ChangeTracker | undefined;
   #airlock: Airlock | undefined;
+  #mirror: RemoteMirror | undefined;
 
   /** Only lifecycle.ts makes sessions (start, attach); this wraps one that is already set up. */
   constructor(parts: SessionParts) {
@@ -192,9 +194,11 @@ export class SandboxSession {
     this.refuseIfOverDiskCap();
     const startedAt = Date.now();
     const timeoutSec = options.timeoutSec ?? this.policy.commandTimeoutSec;
-    // One tracker for the whole call, even if another object takes it over meanwhile.
-    const changes = this.changes;
-    const window = changes.begin(startedAt);
+    // One tracker for the whole call, even if another object takes it over meanwhile. A
+    // remote session's changes are what the mirror's refresh after the command fetches.
+    const remote = this.#state.strategy === 'remote';
+    const changes = remote ? undefined : this.changes;
+    const window = changes?.begin(startedAt);
     let result: ExecResult;
     try {
       result = await runInContainer(this.#docker, this.containerId, argv, {
@@ -208,7 +212,7 @@ export class SandboxSession {
         checkOom: () => this.sawNewOomKill(),
       });
     } catch (err) {
-      changes.forget(window);
+      if (window) changes?.forget(window);
       throw err;
     }
     const notes = result.message ? [result.message] : [];
@@ -216,9 +220,20 @@ export class SandboxSession {
     let added: number | undefined;
     let untracked: string | undefined;
     try {
-      const seen = await changes.end(window);
-      touched = seen.touched;
-      added = this.#state.strategy === 'copy' ? seen.bytes - this.#state.baseBytes : seen.bytes;
+      if (remote) {
+        const refreshed = await this.mirror.refresh();
+        touched = [...refreshed.removed, ...refreshed.fetched];
+        added = refreshed.bytes - this.#state.baseBytes;
+        if (refreshed.notMirrored.length) {
+          notes.push(
+            `Not shown for review, so never applied (they stay in the sandbox): ${refreshed.notMirrored.slice(0, 20).join(', ')}${refreshed.notMirrored.length > 20 ? ', …' : ''}.`,
+          );
+        }
+      } else {
+        const seen = await changes!.end(window!);
+        touched = seen.touched;
+        added = this.#state.strategy === 'copy' ? seen.bytes - this.#state.baseBytes : seen.bytes;
+      }
     } catch (err) {
       if (!(err instanceof SandboxError && err.code === 'SNAPSHOT_FAILED')) throw err;
       // Something still running in the sandbox kept changing its copy while it was walked.
@@ -256,8 +271,8 @@ export class SandboxSession {
   async recheckDiskCap(): Promise<void> {
     const mark = this.overDiskCapMark;
     if (!fs.existsSync(mark)) return;
-    const bytes = await this.changes.bytes();
-    const added = this.#state.strategy === 'copy' ? bytes - this.#state.baseBytes : bytes;
+    const bytes = this.#state.strategy === 'remote' ? (await this.mirror.refresh()).bytes : await this.changes.bytes();
+    const added = this.#state.strategy === 'overlay' ? bytes : bytes - this.#state.baseBytes;
     if (added <= this.policy.diskCapMb * 1024 * 1024) fs.rmSync(mark, { force: true });
   }
 
@@ -373,6 +388,23 @@ export class SandboxSession {
         const r = await this.helper(REVERT_SCRIPT, [rel], undefined, { purpose: `bring ${rel} back to the workspace's version` });
         if (r.exitCode !== 0) throw new SandboxError('INTERNAL', `Could not revert ${rel} in the sandbox: ${r.stderr.toString().trim()}`);
       },
+      mirror: () => this.mirror,
     };
+  }
+
+  /** The remote strategy's mirror of the container (the sandbox side this machine reads). */
+  get mirror(): RemoteMirror {
+    if (this.#state.strategy !== 'remote') throw new SandboxError('INTERNAL', 'Only a session on a remote engine has a mirror.');
+    this.#mirror ??= new RemoteMirror(
+      {
+        docker: this.#docker,
+        containerId: this.containerId,
+        user: this.#state.user,
+        workspacePath: SANDBOX_WORKDIR,
+        mirrorDir: this.snapshot.layout.sandbox,
+      },
+      remoteListingFileOf(this.dir),
+    );
+    return this.#mirror;
   }
 }

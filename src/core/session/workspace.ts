@@ -4,11 +4,30 @@
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { SandboxError } from '../errors';
 import { stateRoot, workspaceKey } from '../paths';
 import type { Policy } from '../policy';
 import type { Owner } from '../snapshot/sessionSnapshot';
+
+/**
+ * This machine and state folder, as a remote session's origin label says it (LABELS.origin):
+ * the same user on two machines has the same state folder names, not the same machine id.
+ */
+export function machineOrigin(env: NodeJS.ProcessEnv = process.env): string {
+  let machineId = '';
+  try {
+    machineId = fs.readFileSync('/etc/machine-id', 'utf8').trim();
+  } catch {
+    // No machine id (macOS, Windows): the host name alone.
+  }
+  return crypto
+    .createHash('sha256')
+    .update(`${machineId}\0${os.hostname()}\0${stateRoot(env)}`)
+    .digest('hex')
+    .slice(0, 32);
+}
 
 export function sessionDirFor(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(stateRoot(env), 'sessions', workspaceKey(workspaceRoot));
@@ -20,6 +39,11 @@ export function airlockDirOf(sessionDir: string): string {
 }
 
 /** The session's audit log. */
+/** The listing a remote session's mirror matches (see remoteSide.ts). */
+export function remoteListingFileOf(sessionDir: string): string {
+  return path.join(sessionDir, 'remote-listing.json');
+}
+
 export function auditFileOf(sessionDir: string): string {
   return path.join(sessionDir, 'audit.jsonl');
 }

@@ -31,6 +31,8 @@ export type ArchiveEntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | '
 export interface ArchiveEntry {
   /** Relative path below the mirror folder, `/`-separated, as bytes decoded as UTF-8. */
   readonly path: string;
+  /** The same path as the archive's exact bytes (names need not be UTF-8). */
+  readonly rawPath: Buffer;
   readonly type: ArchiveEntryType;
   readonly size: number;
   readonly mode: number;
@@ -87,6 +89,12 @@ function namesFor(raw: string, strip: number): Buffer[] {
 }
 
 /**
+ * Decides, before anything of an entry is written, whether it is written ('write'), only
+ * recorded ('skip'), or refuses the archive (a string: the reason).
+ */
+export type Admit = (rawPath: Buffer, type: ArchiveEntryType) => 'write' | 'skip' | string;
+
+/**
  * Unpacks `source` below `root`. `strip` drops that many leading names from each entry (the
  * archive endpoint names entries after the requested folder); the entry for that folder itself
  * is skipped. An existing entry at a path is replaced (never written through).
@@ -96,6 +104,7 @@ export async function unpackArchive(
   root: Dir,
   strip = 0,
   limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+  admit?: Admit,
 ): Promise<ArchiveEntry[]> {
   const entries: ArchiveEntry[] = [];
   let bytes = 0;
@@ -113,7 +122,7 @@ export async function unpackArchive(
   });
   const extract = tar.extract({ filenameEncoding: 'latin1' });
   extract.on('entry', (header, stream, next) => {
-    unpackEntry(header, stream, root, strip, entries, limits).then(
+    unpackEntry(header, stream, root, strip, entries, limits, admit).then(
       () => next(),
       (err: Error) => {
         stream.resume();
@@ -143,6 +152,7 @@ async function unpackEntry(
   strip: number,
   entries: ArchiveEntry[],
   limits: ArchiveLimits,
+  admit: Admit | undefined,
 ): Promise<void> {
   if (entries.length >= limits.maxEntries) throw hostile(`it has more than ${limits.maxEntries} entries`);
   const names = namesFor(header.name, strip);
@@ -152,9 +162,13 @@ async function unpackEntry(
     return;
   }
   const rel = names.map((n) => n.toString('utf8')).join('/');
-  const materialise = type === 'file' || type === 'directory' || type === 'symlink';
+  const rawPath = Buffer.from(names.map((n) => n.toString('latin1')).join('/'), 'latin1');
+  const verdict = admit?.(rawPath, type) ?? 'write';
+  if (verdict !== 'write' && verdict !== 'skip') throw hostile(verdict);
+  const materialise = verdict === 'write' && (type === 'file' || type === 'directory' || type === 'symlink');
   const entry: ArchiveEntry = {
     path: rel,
+    rawPath,
     type,
     size: type === 'file' ? header.size : 0,
     mode: header.mode & 0o777,

@@ -7,6 +7,9 @@
  *   upper layer. Needs a Linux engine on this machine.
  * - `copy`: the container gets a second full copy bind-mounted. Works with any engine that
  *   can bind-mount local paths; a change scan compares whole trees.
+ * - `remote`: the engine is on another machine. The base is shipped into a volume there and
+ *   the sandbox side here is a mirror, brought up to date from the container before each scan
+ *   and after each command (see remoteSide.ts); it is then read like the copy strategy's.
  *
  * Invariant for `acceptIntoBase`: the base is changed only at paths the sandbox side
  * shadows (they are in the upper layer; checked before each change), so the overlay's view
@@ -23,11 +26,12 @@ import { copyTree } from './copy';
 import { mountCappedFs } from './diskCap';
 import type { SnapshotLayout } from './layout';
 import { scanFull, scanOverlay, touchedSince, type MergedLister } from './scan';
+import type { RemoteMirror } from './remoteSide';
 import { ScanMemo } from './scanMemo';
 import { assertPlainRelative, hostPath, infoAt, openFileAt } from './tree';
 import type { BaseEntry, EntryInfo, RawChange, SnapshotSide, SnapshotView } from './types';
 
-export type SnapshotStrategy = 'overlay' | 'copy';
+export type SnapshotStrategy = 'overlay' | 'copy' | 'remote';
 
 // The session's code and tests name the layout with the snapshot; it lives in layout.ts so that
 // baseCache.ts can use it without importing the snapshot.
@@ -38,6 +42,8 @@ export interface SandboxHelpers {
   readonly listMerged: MergedLister;
   /** Makes the sandbox side of `rel` equal to its base side, from inside the container. */
   revert(rel: string): Promise<void>;
+  /** The remote strategy's mirror of the container (see remoteSide.ts). */
+  mirror(): RemoteMirror;
 }
 
 export interface Owner {
@@ -78,11 +84,28 @@ export class SessionSnapshot implements SnapshotView {
     return openFileAt(this.rootOf(side), rel);
   }
 
-  scan(signal?: AbortSignal): Promise<RawChange[]> {
+  async scan(signal?: AbortSignal): Promise<RawChange[]> {
     signal?.throwIfAborted();
-    return this.strategy === 'overlay'
-      ? scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.scanMemo)
-      : scanFull(this.layout.base, this.layout.sandbox);
+    if (this.strategy === 'overlay') {
+      return scanOverlay(this.layout.base, this.layout.sandbox, (dirs) => this.helpers().listMerged(dirs), this.scanMemo);
+    }
+    if (this.strategy === 'remote') await this.refreshMirror();
+    return scanFull(this.layout.base, this.layout.sandbox);
+  }
+
+  /**
+   * Brings the remote strategy's mirror up to date. A stopped container changes nothing, so
+   * its mirror is read as the last refresh left it.
+   */
+  private async refreshMirror(): Promise<void> {
+    let mirror: RemoteMirror;
+    try {
+      mirror = this.helpers().mirror();
+    } catch (err) {
+      if (err instanceof SandboxError && err.code === 'SESSION_NOT_RUNNING') return;
+      throw err;
+    }
+    await mirror.refresh();
   }
 
   /** What one command touched (from change times) and the bytes the sandbox side holds. */
@@ -154,6 +177,12 @@ export class SessionSnapshot implements SnapshotView {
       // The upper layer must not be changed behind the mounted overlay's back.
       await this.helpers().revert(rel);
       return;
+    }
+    if (this.strategy === 'remote') {
+      // The container first; the mirror then gets the base's entry as the copy strategy's side does.
+      await this.helpers()
+        .mirror()
+        .putBack(this.layout.base, rel, (await infoAt(this.layout.base, rel)) !== undefined);
     }
     const names = namesOf(rel);
     const name = names[names.length - 1]!;

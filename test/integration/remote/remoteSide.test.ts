@@ -19,8 +19,9 @@ import { baseCopySpec } from '../../../src/core/snapshot/baseCopySpec';
 import { copyTree } from '../../../src/core/snapshot/copy';
 import {
   listRemote,
+  packBaseEntry,
   packFolder,
-  pushToRemote,
+  putBack,
   refreshMirror,
   shipBase,
   type RemoteSideOptions,
@@ -134,7 +135,7 @@ describe('the sandbox side on a remote engine', () => {
         ]);
         assert.equal(run.exitCode, 0, run.stderr.toString());
         const update = await refreshMirror(side, before, await listRemote(side));
-        assert.deepEqual(update.notMirrored, ['pipe']);
+        assert.deepEqual(update.notMirrored, ['pipe (a FIFO)']);
         const changes = await scanFull(base, side.mirrorDir);
         assert.deepEqual(changes.map((c) => [c.path, c.kind]).sort(), [
           ['added.txt', 'added'],
@@ -151,8 +152,8 @@ describe('the sandbox side on a remote engine', () => {
 
       it('puts a rejected change back in the container, and the next listing agrees', async () => {
         const before = await listRemote(side);
-        await pushToRemote(side, 'mod.txt', fs.readFileSync(path.join(base, 'mod.txt')));
-        await pushToRemote(side, 'added.txt', undefined);
+        await putBack(side, 'mod.txt', await packBaseEntry(base, 'mod.txt'));
+        await putBack(side, 'added.txt', undefined);
         const shown = await runHelper(docker, containerId, 'root', ['sh', '-c', 'cat mod.txt; test ! -e added.txt']);
         assert.equal(shown.exitCode, 0);
         assert.equal(shown.stdout.toString(), 'one\ntwo\n');
