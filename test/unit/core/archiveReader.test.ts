@@ -231,3 +231,64 @@ describe('headers the parser would hold whole', () => {
     assert.equal(fs.readFileSync(path.join(mirror, long), 'utf8'), 'x');
   });
 });
+
+describe('admitting entries before they are written', () => {
+  it('writes what is admitted, records what is skipped, and refuses the archive on a reason', async () => {
+    const root = tempDir();
+    const dir = await Dir.openRoot(root);
+    try {
+      const seen: [string, string][] = [];
+      const entries = await unpackArchive(
+        archive([
+          { name: 'ok.txt', data: 'ok' },
+          { name: 'skip.txt', data: 'skipped' },
+        ]),
+        dir,
+        0,
+        DEFAULT_ARCHIVE_LIMITS,
+        (raw, type) => {
+          seen.push([raw.toString('latin1'), type]);
+          return raw.toString('latin1') === 'skip.txt' ? 'skip' : 'write';
+        },
+      );
+      assert.deepEqual(seen, [
+        ['ok.txt', 'file'],
+        ['skip.txt', 'file'],
+      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.path, e.materialised]),
+        [
+          ['ok.txt', true],
+          ['skip.txt', false],
+        ],
+      );
+      assert.deepEqual(fs.readdirSync(root), ['ok.txt']);
+      await assert.rejects(
+        unpackArchive(
+          archive([{ name: 'other.txt', data: 'x' }]),
+          dir,
+          0,
+          DEFAULT_ARCHIVE_LIMITS,
+          () => 'it holds other.txt, which was not asked for',
+        ),
+        /which was not asked for/,
+      );
+      assert.equal(fs.existsSync(path.join(root, 'other.txt')), false, 'nothing of a refused entry is written');
+    } finally {
+      await dir.close();
+    }
+  });
+
+  it('gives each entry its exact bytes, also where they are not UTF-8', async () => {
+    const root = tempDir();
+    const dir = await Dir.openRoot(root);
+    try {
+      const name = Buffer.from([0x61, 0xff, 0x2e, 0x74]);
+      const entries = await unpackArchive(archive([{ name: name.toString('latin1'), data: 'x' }]), dir);
+      assert.ok(entries[0]!.rawPath.equals(name));
+      assert.ok(fs.readdirSync(root, { encoding: 'buffer' })[0]!.equals(name));
+    } finally {
+      await dir.close();
+    }
+  });
+});
