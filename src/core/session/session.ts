@@ -235,7 +235,8 @@ export class SandboxSession {
         added = this.#state.strategy === 'copy' ? seen.bytes - this.#state.baseBytes : seen.bytes;
       }
     } catch (err) {
-      if (!(err instanceof SandboxError && err.code === 'SNAPSHOT_FAILED')) throw err;
+      // A remote mirror that could not be refreshed says why; the review refreshes it again.
+      if (!(err instanceof SandboxError && (err.code === 'SNAPSHOT_FAILED' || remote))) throw err;
       // Something still running in the sandbox kept changing its copy while it was walked.
       // The command's own result stands; what it touched is not known this time, and the
       // soft disk cap is checked again after the next command (the hard cap always holds).
