@@ -4,8 +4,9 @@
  * the connection works and is reused, an untrusted host or a client without a certificate is
  * refused, files reach a volume and come back through the archive endpoints only (no bind
  * mount of any host path), what the sandbox wrote is read by the hostile-archive reader with
- * symlinks kept as symlinks, and starting a session on a remote engine fails closed until the
- * remote snapshot strategy exists.
+ * symlinks kept as symlinks, and a session that needs paths of this machine in the container
+ * (the allowlist network's proxy socket, extra mounts, a local strategy) is refused on a
+ * remote engine rather than given empty folders of the engine's machine.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import { after, describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { dockerFor, resolveEndpoint } from '../../../src/core/engine/connection';
+import { LABELS } from '../../../src/core/engine/hardening';
 import { SandboxError } from '../../../src/core/errors';
 import { Dir } from '../../../src/core/fs/beneath';
 import { unpackArchive } from '../../../src/core/snapshot/archiveReader';
@@ -145,17 +147,34 @@ for (const remote of REMOTES) {
       }
     });
 
-    it('refuses to start a session on it, and says why, rather than mount empty folders', async () => {
+    it("refuses, and says why, a session that needs this machine's paths in the container, and leaves nothing on the engine", async () => {
       const ws = makeWorkspace({ 'a.txt': 'a\n' });
       made.push(ws);
       const saved = { ...process.env };
       Object.assign(process.env, remote.env());
+      const env = remote.env();
+      const docker = dockerFor(resolveEndpoint(env), env);
+      const sessions = async () =>
+        (await docker.listContainers({ all: true, filters: { label: [LABELS.managed] } })).map((c) => c.Id).sort();
       try {
+        const before = await sessions();
+        const allowlist = testPolicy();
+        allowlist.network.mode = 'allowlist';
         await assert.rejects(
-          startSession({ workspaceRoot: ws, policy: testPolicy() }),
-          (err: unknown) => err instanceof SandboxError && /is remote/.test(err.message),
+          startSession({ workspaceRoot: ws, policy: allowlist }),
+          (err: unknown) => err instanceof SandboxError && /is remote; the allowlist network needs its proxy's socket/.test(err.message),
         );
+        await assert.rejects(
+          startSession({ workspaceRoot: ws, policy: testPolicy(), extraMounts: [{ hostPath: ws, target: '/mnt/ws' }] }),
+          (err: unknown) => err instanceof SandboxError && /is remote; it cannot mount this machine's folders/.test(err.message),
+        );
+        await assert.rejects(
+          startSession({ workspaceRoot: ws, policy: testPolicy(), strategy: 'copy' }),
+          (err: unknown) => err instanceof SandboxError && /is remote; it cannot mount .*the copy strategy/.test(err.message),
+        );
+        assert.deepEqual(await sessions(), before, 'no container was made for a refused start');
       } finally {
+        (docker.modem as unknown as { agent?: { destroy(): void } }).agent?.destroy();
         for (const key of ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH']) {
           if (saved[key] === undefined) delete process.env[key];
           else process.env[key] = saved[key];
