@@ -3,7 +3,8 @@
  * the workspace copy goes into a volume (secrets left out), nothing of this machine is mounted,
  * a command's edit, addition, deletion, new folder and symlink reach the review exactly, apply
  * writes the approved ones into the real tree, a rejected one is put back inside the
- * container, and a folder the agent swaps for a symlink between the listing and the fetch
+ * container, a file tool's writes (made in the container) reach the review and a rejected hunk
+ * the tools take back leaves the container and the review agreeing, and a folder the agent swaps for a symlink between the listing and the fetch
  * brings nothing the sandbox user could not read into the review.
  * Run by the test command with this machine's engine socket hidden (.ci/without-local-engine).
  */
@@ -18,6 +19,8 @@ import { runHelper } from '../../../src/core/engine/exec';
 import { SANDBOX_WORKDIR } from '../../../src/core/engine/hardening';
 import { startSession } from '../../../src/core/session/lifecycle';
 import type { SandboxSession } from '../../../src/core/session/session';
+import { reconcileRejections } from '../../../src/core/tools/feedback';
+import { writeSandboxFile } from '../../../src/core/tools/sandboxFiles';
 import { keyOf, listRemote, refreshMirror, type RemoteSideOptions } from '../../../src/core/snapshot/remoteSide';
 import { isolateState, makeWorkspace, testPolicy } from '../support/sandbox';
 
@@ -28,6 +31,16 @@ const TRANSPORTS = [
     env: { DOCKER_HOST: process.env.REMOTE_TLS_HOST, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: process.env.REMOTE_TLS_CERT_PATH },
   },
 ];
+
+/** The sandbox side of `rel` as the review reads it (the mirror on this machine). */
+async function readSide(session: SandboxSession, rel: string): Promise<string> {
+  const file = await session.snapshot.openFile('sandbox', rel);
+  try {
+    return (await file.readFile()).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
 
 for (const transport of TRANSPORTS) {
   describe(`a session on a remote engine over ${transport.name}`, () => {
@@ -54,6 +67,7 @@ for (const transport of TRANSPORTS) {
         'reject.txt': 'as the person wrote it\n',
         '.env': 'TOKEN=secret\n',
         'src/lib.ts': 'export const a = 1;\n',
+        'lines.txt': '1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n',
       });
       ({ session } = await startSession({ workspaceRoot: workspace, policy: testPolicy(), progress: () => undefined }));
       docker = (await connectEngine()).docker;
@@ -79,7 +93,15 @@ for (const transport of TRANSPORTS) {
       assert.equal(inspected.HostConfig.Binds ?? null, null);
       assert.ok(inspected.Mounts.some((m) => m.Type === 'volume' && m.Destination === SANDBOX_WORKDIR));
       const listed = await inside('ls -A; test ! -e .env && echo no-env');
-      assert.deepEqual(listed.out.trim().split('\n').sort(), ['edit.txt', 'gone.txt', 'keep.txt', 'no-env', 'reject.txt', 'src']);
+      assert.deepEqual(listed.out.trim().split('\n').sort(), [
+        'edit.txt',
+        'gone.txt',
+        'keep.txt',
+        'lines.txt',
+        'no-env',
+        'reject.txt',
+        'src',
+      ]);
     });
 
     it("shows exactly a command's changes for review, applies the approved ones, and puts a rejected one back in the container", async () => {
@@ -130,6 +152,31 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await airlock.discard(['reject.txt']), { discarded: ['reject.txt'], failed: [] });
       assert.equal((await inside('cat reject.txt')).out, 'as the person wrote it\n');
       assert.deepEqual((await airlock.changes()).entries, []);
+    });
+
+    it("shows a file tool's writes for review, and a rejected hunk the tools take back leaves the container with the approved one only", async () => {
+      // The file tools write in the container, never on this machine: the review sees their
+      // writes because the mirror is refreshed before each scan.
+      await writeSandboxFile(session, 'tool.txt', Buffer.from('from the tool\n'));
+      await writeSandboxFile(session, 'lines.txt', Buffer.from('ONE\n2\n3\n4\n5\n6\n7\n8\n9\nTEN\n'));
+      const airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
+      await airlock.recover();
+      const set = await airlock.changes();
+      assert.deepEqual(Object.fromEntries(set.entries.map((e) => [e.path, e.kind])), { 'lines.txt': 'modified', 'tool.txt': 'added' });
+      await airlock.decide('lines.txt', 'rejected', { hunks: [2], reason: 'keep ten' });
+      await airlock.decide('tool.txt', 'rejected', { reason: 'not wanted' });
+      const report = await reconcileRejections(airlock, (rel, content) => writeSandboxFile(session, rel, content));
+      assert.deepEqual(report.failed, []);
+      assert.deepEqual(report.revertedFiles, ['tool.txt']);
+      assert.equal((await inside('cat lines.txt')).out, 'ONE\n2\n3\n4\n5\n6\n7\n8\n9\n10\n', 'the rejected hunk is gone in the container');
+      assert.notEqual((await inside('test -e tool.txt')).code, 0, 'the rejected file is gone in the container');
+      const after = await airlock.changes();
+      assert.deepEqual(
+        after.entries.map((e) => e.path),
+        ['lines.txt'],
+      );
+      const bytes = await readSide(session, 'lines.txt');
+      assert.equal(bytes, 'ONE\n2\n3\n4\n5\n6\n7\n8\n9\n10\n', 'the mirror the review reads agrees with the container');
     });
 
     it('brings nothing the sandbox user cannot read into the review when a folder becomes a symlink after the listing', async () => {
