@@ -1,12 +1,25 @@
 // The remote sandbox's listing as the host reads it: names kept as exact bytes (two names that
 // differ only in bytes that are not UTF-8 stay two entries), malformed records refused, and
-// the kept listing read back as it was written.
+// the kept listing read back as it was written; a refresh over the total cap is refused before
+// anything is fetched or the mirror is touched.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { keyOf, loadListing, parseListing, pathOf, rawOf, saveListing } from '../../../src/core/snapshot/remoteSide';
+import {
+  keyOf,
+  loadListing,
+  MAX_FETCH_FILE_BYTES,
+  MAX_REFRESH_BYTES,
+  parseListing,
+  pathOf,
+  rawOf,
+  refreshMirror,
+  saveListing,
+  type RemoteListing,
+  type RemoteSideOptions,
+} from '../../../src/core/snapshot/remoteSide';
 
 const record = (fields: string, name: Buffer) => Buffer.concat([Buffer.from(fields, 'latin1'), name, Buffer.from([0])]);
 
@@ -46,6 +59,37 @@ describe('remote listing', () => {
       assert.deepEqual(loadListing(file), listing);
       fs.writeFileSync(file, JSON.stringify({ version: 2, entries: [] }));
       assert.throws(() => loadListing(file), /unknown version/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a refresh that would fetch more than the total cap, before it fetches or touches the mirror', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-cap-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'kept.txt'), 'kept\n');
+      // No engine: a refresh that got past the cap would fail on the missing container instead.
+      const side = {
+        docker: {},
+        containerId: 'none',
+        user: 'none',
+        workspacePath: '/workspace',
+        mirrorDir: dir,
+      } as unknown as RemoteSideOptions;
+      const previous: RemoteListing = new Map([
+        [keyOf(Buffer.from('kept.txt')), { type: 'f', size: 5, ctime: '1.0', ino: '1', mode: 0o644 }],
+      ]);
+      const current: RemoteListing = new Map();
+      const per = MAX_FETCH_FILE_BYTES;
+      for (let i = 0; i * per <= MAX_REFRESH_BYTES; i++) {
+        current.set(keyOf(Buffer.from(`big-${i}`)), { type: 'f', size: per, ctime: '2.0', ino: String(10 + i), mode: 0o644 });
+      }
+      await assert.rejects(refreshMirror(side, previous, current), /more than the 2 GiB it fetches at once/);
+      assert.equal(
+        fs.readFileSync(path.join(dir, 'kept.txt'), 'utf8'),
+        'kept\n',
+        'the mirror is as it was (kept.txt is gone from the listing)',
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
