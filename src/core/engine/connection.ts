@@ -62,6 +62,15 @@ function hostOfCurrentContext(env: NodeJS.ProcessEnv, home: string): string | un
   }
 }
 
+/**
+ * Whether a client talks to an engine on this machine (a unix socket or named pipe) rather
+ * than over ssh or TCP. Objects on a remote engine may be another machine's, which is why
+ * the session code asks (see madeHere).
+ */
+export function clientIsLocal(docker: Docker): boolean {
+  return Boolean((docker.modem as { socketPath?: unknown }).socketPath);
+}
+
 /** The client for an endpoint; ssh and TLS settings come from `env` and `home` as the docker CLI reads them. */
 export function dockerFor(endpoint: EngineEndpoint, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): Docker {
   const url = endpoint.url;

@@ -14,8 +14,8 @@ export const LABELS = {
   stateDir: `${LABEL_PREFIX}.state-dir`,
   /**
    * On a remote session's container and volume: the machine that made them. An engine other
-   * machines use too holds their sessions, under the same state folder names; garbage
-   * collection judges only its own (see gc.ts).
+   * machines use too (and its own host) holds their sessions, under the same state folder
+   * names; garbage collection and removal touch only this machine's (see madeHere).
    */
   origin: `${LABEL_PREFIX}.origin`,
   /** On the tools volume and its installer containers: the sandbox user they belong to. */

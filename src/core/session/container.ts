@@ -21,7 +21,7 @@ import type { CopyReport } from '../snapshot/copy';
 import { layoutOf, prepareSnapshotFolders } from '../snapshot/sessionSnapshot';
 import type { SessionOptions } from './options';
 import { writeState, type SessionState } from './state';
-import { machineOrigin } from './workspace';
+import { originOfSessionDir } from './workspace';
 import { removeTree, tearDownSession } from './teardown';
 
 /** Everything making a session's container depends on, passed as one. */
@@ -64,7 +64,7 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
     ...(options.extraMounts ? { extraMounts: options.extraMounts } : {}),
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     hostEnv: env,
-    ...(remote ? { origin: machineOrigin(env) } : {}),
+    ...(remote ? { origin: originOfSessionDir(layout.root) } : {}),
   });
 }
 
@@ -185,7 +185,7 @@ async function createHardenedContainer(ctx: ContainerContext): Promise<void> {
             },
           }
         : {}),
-      Labels: sandboxVolumeLabels(state.id, dir, state.strategy === 'remote' ? machineOrigin(env) : undefined),
+      Labels: sandboxVolumeLabels(state.id, dir, state.strategy === 'remote' ? originOfSessionDir(dir) : undefined),
     });
   }
   await ensureToolsVolume(docker, state.user, env);

@@ -5,12 +5,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
+import { clientIsLocal } from '../engine/connection';
 import { LABELS } from '../engine/hardening';
 import { stateRoot } from '../paths';
 import { collectStaleSessions, type Collection } from './collector';
 import type { JudgeOptions } from './staleSessions';
 import { processAlive, readState } from './state';
-import { machineOrigin } from './workspace';
+import { machineOrigin, madeHere } from './workspace';
 import { sessionLockHolder } from './teardown';
 
 const BASE_CACHE_MAX_IDLE_MS = 14 * 86_400_000;
@@ -27,12 +28,6 @@ export async function collectGarbage(docker: Docker, env: NodeJS.ProcessEnv = pr
 }
 
 /** collectGarbage, with the stale sessions it left alone (in use) and those it could not remove. */
-/** Whether an object labelled with a machine (a remote session's) was made by this one. */
-function ours(labels: Record<string, string> | undefined, env: NodeJS.ProcessEnv): boolean {
-  const origin = labels?.[LABELS.origin];
-  return origin === undefined || origin === machineOrigin(env);
-}
-
 export async function collectGarbageReport(
   docker: Docker,
   env: NodeJS.ProcessEnv = process.env,
@@ -40,12 +35,14 @@ export async function collectGarbageReport(
 ): Promise<Collection> {
   const collected: string[] = [];
   const sessionsRoot = path.join(stateRoot(env), 'sessions');
+  const local = clientIsLocal(docker);
+  const origin = machineOrigin(env);
   const containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.managed}=1`] } });
   for (const c of containers) {
     const dir = c.Labels[LABELS.stateDir];
     // Sessions of another state root (another user or test run) are not ours to judge, nor
     // those another machine made on a remote engine it shares with this one.
-    if (!dir || path.dirname(dir) !== sessionsRoot || !ours(c.Labels, env)) continue;
+    if (!dir || path.dirname(dir) !== sessionsRoot || !madeHere(c.Labels, local, origin)) continue;
     // A session being started, stopped or removed right now is not judged from half a picture.
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
@@ -62,7 +59,7 @@ export async function collectGarbageReport(
   const volumes = (await docker.listVolumes({ filters: { label: [`${LABELS.managed}=1`] } })).Volumes ?? [];
   for (const v of volumes) {
     const dir = v.Labels?.[LABELS.stateDir];
-    if (!dir || path.dirname(dir) !== sessionsRoot || !ours(v.Labels, env)) continue;
+    if (!dir || path.dirname(dir) !== sessionsRoot || !madeHere(v.Labels, local, origin)) continue;
     if (sessionLockHolder(dir) !== undefined) continue;
     const state = readState(dir);
     if (!state || state.volumeName !== v.Name) {

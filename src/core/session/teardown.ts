@@ -12,13 +12,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import { isNotFound } from '../engine/connection';
+import { clientIsLocal, isNotFound } from '../engine/connection';
 import { LABELS } from '../engine/hardening';
 import { Dir } from '../fs/beneath';
 import { removeEntry } from '../fs/beneathTree';
 import { baseCacheDirFor } from '../snapshot/baseCache';
 import { isMountPoint, unmountCappedFs } from '../snapshot/diskCap';
 import { processAlive, readState, STATE_FILE, type SessionState } from './state';
+import { madeHere, originOfSessionDir } from './workspace';
 
 /** A file in the session folder while a removal is under way; it goes last. */
 export const REMOVING_MARK = 'removing';
@@ -33,14 +34,22 @@ export interface EngineObjects {
   readonly volumes: readonly string[];
 }
 
-/** Lists the engine's containers and volumes labelled with `dir` (and the ones its record names). */
+/**
+ * Lists the engine's containers and volumes labelled with `dir` (and the ones its record
+ * names). On a remote engine only those this machine made (see madeHere): the engine host's
+ * own session of a workspace at the same path carries the same folder label.
+ */
 export async function engineObjectsOf(docker: Docker, dir: string, state?: SessionState): Promise<EngineObjects> {
+  const local = clientIsLocal(docker);
+  const origin = originOfSessionDir(dir);
   const listed = await docker.listContainers({ all: true, filters: { label: [`${LABELS.stateDir}=${dir}`] } });
-  const containers = listed.map((c) => ({
-    id: c.Id,
-    name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
-    running: c.State === 'running',
-  }));
+  const containers = listed
+    .filter((c) => madeHere(c.Labels, local, origin))
+    .map((c) => ({
+      id: c.Id,
+      name: c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12),
+      running: c.State === 'running',
+    }));
   if (state?.containerId && !containers.some((c) => c.id === state.containerId)) {
     try {
       const inspected = await docker.getContainer(state.containerId).inspect();
@@ -49,7 +58,9 @@ export async function engineObjectsOf(docker: Docker, dir: string, state?: Sessi
       if (!isNotFound(err)) throw err;
     }
   }
-  const volumes = ((await docker.listVolumes({ filters: { label: [`${LABELS.stateDir}=${dir}`] } })).Volumes ?? []).map((v) => v.Name);
+  const volumes = ((await docker.listVolumes({ filters: { label: [`${LABELS.stateDir}=${dir}`] } })).Volumes ?? [])
+    .filter((v) => madeHere(v.Labels ?? undefined, local, origin))
+    .map((v) => v.Name);
   if (state?.volumeName && !volumes.includes(state.volumeName)) {
     try {
       await docker.getVolume(state.volumeName).inspect();

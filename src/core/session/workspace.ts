@@ -6,6 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LABELS } from '../engine/hardening';
 import { SandboxError } from '../errors';
 import { stateRoot, workspaceKey } from '../paths';
 import type { Policy } from '../policy';
@@ -16,17 +17,35 @@ import type { Owner } from '../snapshot/sessionSnapshot';
  * the same user on two machines has the same state folder names, not the same machine id.
  */
 export function machineOrigin(env: NodeJS.ProcessEnv = process.env): string {
+  return originOf(stateRoot(env));
+}
+
+/** The origin of the sessions kept in the session folder `sessionDir` (see sessionDirFor). */
+export function originOfSessionDir(sessionDir: string): string {
+  return originOf(path.dirname(path.dirname(sessionDir)));
+}
+
+function originOf(root: string): string {
   let machineId = '';
   try {
     machineId = fs.readFileSync('/etc/machine-id', 'utf8').trim();
   } catch {
     // No machine id (macOS, Windows): the host name alone.
   }
-  return crypto
-    .createHash('sha256')
-    .update(`${machineId}\0${os.hostname()}\0${stateRoot(env)}`)
-    .digest('hex')
-    .slice(0, 32);
+  return crypto.createHash('sha256').update(`${machineId}\0${os.hostname()}\0${root}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * Whether an engine object with these labels was made by this machine and state folder
+ * (`origin`, see machineOrigin), and so is this machine's to judge and remove: its origin
+ * label says so, or it has none on a local engine (local sessions carry no origin). On a
+ * remote engine an object without the label is the engine host's own, or another client's,
+ * even when its state folder label reads like one of ours: the same user on two machines
+ * has the same paths.
+ */
+export function madeHere(labels: Readonly<Record<string, string>> | undefined, engineLocal: boolean, origin: string): boolean {
+  const label = labels?.[LABELS.origin];
+  return label === undefined ? engineLocal : label === origin;
 }
 
 export function sessionDirFor(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
