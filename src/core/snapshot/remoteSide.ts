@@ -164,20 +164,24 @@ function sameEntry(a: RemoteEntry, b: RemoteEntry): boolean {
   return a.type === b.type && a.size === b.size && a.ctime === b.ctime && a.ino === b.ino && a.mode === b.mode;
 }
 
+/** A listing entry for a name whose state in the mirror is unknown: it never matches a real one. */
+function unsure(entry: RemoteEntry): RemoteEntry {
+  return { ...entry, ctime: 'unsure' };
+}
+
 /**
- * Brings the mirror up to date with the sandbox side: `previous` is the listing the mirror
- * matches. Returns what changed and the listing the mirror matches afterwards (`held`), which
- * the next refresh starts from.
+ * Brings the mirror up to date with the sandbox side. `held` is the listing the mirror
+ * matches; it is updated in place as the mirror changes, so that when the refresh fails
+ * half way it still says what the mirror holds: a name being written or removed when it
+ * failed is held as unsure, which the next refresh fetches again or removes (a file fetched
+ * into the mirror and deleted in the container before the next refresh is not left behind).
+ * The caller keeps `held` whether this returns or throws.
  */
-export async function refreshMirror(
-  options: RemoteSideOptions,
-  previous: RemoteListing,
-  current: RemoteListing,
-): Promise<MirrorUpdate & { held: RemoteListing }> {
+export async function refreshMirror(options: RemoteSideOptions, held: RemoteListing, current: RemoteListing): Promise<MirrorUpdate> {
+  const previous: RemoteListing = new Map(held);
   const fetched: string[] = [];
   const removed: string[] = [];
   const notMirrored: string[] = [];
-  const held: RemoteListing = new Map(previous);
   // Deepest first, so a folder is empty when it goes.
   const gone = [...previous.keys()].filter((rel) => {
     const now = current.get(rel);
@@ -202,26 +206,32 @@ export async function refreshMirror(
   const root = await Dir.openRoot(options.mirrorDir);
   try {
     for (const rel of gone) {
+      held.set(rel, unsure(previous.get(rel)!));
       await removeIn(root, rel);
       held.delete(rel);
       removed.push(pathOf(rel));
     }
     for (const [rel, entry] of changed) {
       if (entry.type === 'd') {
+        held.set(rel, unsure(entry));
         await makeFolderIn(root, rel, entry.mode);
         held.set(rel, entry);
         fetched.push(pathOf(rel));
       } else if (entry.type !== 'f' && entry.type !== 'l') {
+        held.set(rel, unsure(entry));
         await removeIn(root, rel);
         held.set(rel, entry);
         notMirrored.push(`${pathOf(rel)} (${kindName(entry.type)})`);
       } else if (entry.size > MAX_FETCH_FILE_BYTES) {
+        held.set(rel, unsure(entry));
         await removeIn(root, rel);
         held.delete(rel);
         notMirrored.push(`${pathOf(rel)} (larger than ${MAX_FETCH_FILE_BYTES / 1024 / 1024} MiB)`);
       }
     }
     for (const batch of batches(wanted)) {
+      // Any file of the batch may be written, or half written, when the fetch fails.
+      for (const [rel, entry] of batch) held.set(rel, unsure(entry));
       const written = await fetchBatch(options, root, new Map(batch));
       for (const [rel, entry] of batch) {
         if (written.has(rel)) {
@@ -239,7 +249,7 @@ export async function refreshMirror(
   } finally {
     await root.close();
   }
-  return { fetched, removed, notMirrored, held };
+  return { fetched, removed, notMirrored };
 }
 
 function depthOf(key: string): number {
@@ -450,10 +460,15 @@ export class RemoteMirror {
     const run = this.#queue
       .catch(() => undefined)
       .then(async () => {
-        const previous = loadListing(this.listingFile);
+        const held = loadListing(this.listingFile);
         const current = await listRemote(this.side);
-        const { held, ...update } = await refreshMirror(this.side, previous, current);
-        saveListing(this.listingFile, held);
+        let update: MirrorUpdate;
+        try {
+          update = await refreshMirror(this.side, held, current);
+        } finally {
+          // What the mirror holds now, a failed refresh's unsure names included.
+          saveListing(this.listingFile, held);
+        }
         let bytes = 0;
         for (const e of current.values()) if (e.type === 'f') bytes += e.size;
         return { ...update, bytes };

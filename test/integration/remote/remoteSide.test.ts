@@ -161,6 +161,29 @@ describe('the sandbox side on a remote engine', () => {
         const changes = await scanFull(base, side.mirrorDir);
         assert.deepEqual(changes.map((c) => c.path).sort(), ['dir/sub', 'dir/sub/b.txt', 'link', 'old.txt']);
       });
+
+      it('keeps what the mirror holds when a refresh fails half way, so a file fetched before the failure and deleted after it leaves the mirror', async () => {
+        const held = await listRemote(side);
+        // Two batches: a small file, then one over the batch size, alone in the second.
+        const made = await runHelper(docker, containerId, 'root', [
+          'sh',
+          '-c',
+          'echo early > early.txt; mkdir later; head -c 65m /dev/zero > later/big.bin',
+        ]);
+        assert.equal(made.exitCode, 0, made.stderr.toString());
+        const current = await listRemote(side);
+        // The big file grows after the listing: its archive is over what the listing allows, and the second batch fails.
+        assert.equal((await runHelper(docker, containerId, 'root', ['sh', '-c', 'head -c 2m /dev/zero >> later/big.bin'])).exitCode, 0);
+        await assert.rejects(refreshMirror(side, held, current));
+        assert.equal(fs.readFileSync(path.join(side.mirrorDir, 'early.txt'), 'utf8'), 'early\n', 'the first batch was written');
+        const removed = await runHelper(docker, containerId, 'root', ['sh', '-c', 'rm -r early.txt later']);
+        assert.equal(removed.exitCode, 0, removed.stderr.toString());
+        await refreshMirror(side, held, await listRemote(side));
+        assert.equal(fs.existsSync(path.join(side.mirrorDir, 'early.txt')), false, 'no file the container no longer has');
+        assert.equal(fs.existsSync(path.join(side.mirrorDir, 'later')), false);
+        const changes = await scanFull(base, side.mirrorDir);
+        assert.deepEqual(changes.map((c) => c.path).sort(), ['dir/sub', 'dir/sub/b.txt', 'link', 'old.txt']);
+      });
     });
   }
 });
