@@ -226,7 +226,7 @@ export class SandboxSession {
         added = refreshed.bytes - this.#state.baseBytes;
         if (refreshed.notMirrored.length) {
           notes.push(
-            `Not shown for review, so never applied (they stay in the sandbox): ${refreshed.notMirrored.slice(0, 20).join(', ')}${refreshed.notMirrored.length > 20 ? ', …' : ''}.`,
+            `Not shown for review (the review shows the workspace's own version at those names, so nothing of them is applied): ${refreshed.notMirrored.slice(0, 20).join(', ')}${refreshed.notMirrored.length > 20 ? ', …' : ''}.`,
           );
         }
       } else {
@@ -403,6 +403,7 @@ export class SandboxSession {
         user: this.#state.user,
         workspacePath: SANDBOX_WORKDIR,
         mirrorDir: this.snapshot.layout.sandbox,
+        baseDir: this.snapshot.layout.base,
       },
       remoteListingFileOf(this.dir),
     );

@@ -24,7 +24,7 @@ import type Docker from 'dockerode';
 import { runHelper } from '../engine/exec';
 import { SandboxError } from '../errors';
 import { Dir, namesOf, openParent } from '../fs/beneath';
-import { removeEntry } from '../fs/beneathTree';
+import { copyEntry, removeEntry } from '../fs/beneathTree';
 import { unpackArchive, type ArchiveEntryType } from './archiveReader';
 
 /** One entry of a listing: everything that moves when the sandbox writes it (change time cannot be set). */
@@ -102,6 +102,12 @@ export interface RemoteSideOptions {
   readonly workspacePath: string;
   /** The host's mirror of the sandbox side (starts as a copy of the base). */
   readonly mirrorDir: string;
+  /**
+   * The base copy. A name the mirror cannot hold as the container has it gets the base's
+   * entry there instead, so the review shows no change at that name (nothing of it can be
+   * applied) rather than a deletion of the workspace's file.
+   */
+  readonly baseDir?: string;
 }
 
 export interface MirrorUpdate {
@@ -109,9 +115,10 @@ export interface MirrorUpdate {
   readonly fetched: string[];
   readonly removed: string[];
   /**
-   * Entries the mirror does not hold, with the reason: hard links, devices, FIFOs and sockets
-   * as the listing saw them, files too large to fetch, and files that changed type or went
-   * away while they were fetched (the next refresh looks at those again).
+   * Entries the mirror does not hold, with the reason: devices, FIFOs and sockets as the
+   * listing saw them, files too large to fetch, and files that changed type or went away
+   * while they were fetched (the next refresh looks at those again). The mirror holds the
+   * base's entry at those names, or nothing where the base has none.
    */
   readonly notMirrored: string[];
 }
@@ -204,6 +211,18 @@ export async function refreshMirror(options: RemoteSideOptions, held: RemoteList
     );
   }
   const root = await Dir.openRoot(options.mirrorDir);
+  const base = options.baseDir === undefined ? undefined : await Dir.openRoot(options.baseDir);
+  /**
+   * Puts the base's entry at a name the mirror does not hold as the container has it, and
+   * records what the mirror holds there: the listing's entry when the next refresh may keep
+   * it (the same kind), else an unsure one of the base's kind, looked at again next time.
+   */
+  const keepBase = async (rel: string, entry: RemoteEntry | undefined): Promise<void> => {
+    await removeIn(root, rel);
+    const kind = base ? await copyFromBase(base, root, rel) : undefined;
+    if (kind === undefined) held.delete(rel);
+    else held.set(rel, entry && entry.type === kind ? entry : unsure({ type: kind, size: 0, ctime: '', ino: '', mode: 0 }));
+  };
   try {
     for (const rel of gone) {
       held.set(rel, unsure(previous.get(rel)!));
@@ -219,13 +238,11 @@ export async function refreshMirror(options: RemoteSideOptions, held: RemoteList
         fetched.push(pathOf(rel));
       } else if (entry.type !== 'f' && entry.type !== 'l') {
         held.set(rel, unsure(entry));
-        await removeIn(root, rel);
-        held.set(rel, entry);
+        await keepBase(rel, entry);
         notMirrored.push(`${pathOf(rel)} (${kindName(entry.type)})`);
       } else if (entry.size > MAX_FETCH_FILE_BYTES) {
         held.set(rel, unsure(entry));
-        await removeIn(root, rel);
-        held.delete(rel);
+        await keepBase(rel, entry);
         notMirrored.push(`${pathOf(rel)} (larger than ${MAX_FETCH_FILE_BYTES / 1024 / 1024} MiB)`);
       }
     }
@@ -238,16 +255,16 @@ export async function refreshMirror(options: RemoteSideOptions, held: RemoteList
           held.set(rel, entry);
           fetched.push(pathOf(rel));
         } else {
-          // It went away or changed type while it was fetched: the mirror holds nothing there,
-          // and the next listing decides again.
-          await removeIn(root, rel);
-          held.delete(rel);
+          // It went away or changed type while it was fetched: the mirror holds the base's
+          // entry there for now, and the next listing decides again.
+          await keepBase(rel, undefined);
           notMirrored.push(`${pathOf(rel)} (changed while it was fetched)`);
         }
       }
     }
   } finally {
     await root.close();
+    await base?.close();
   }
   return { fetched, removed, notMirrored };
 }
@@ -346,6 +363,29 @@ async function removeIn(root: Dir, rel: string): Promise<void> {
     if (await parent.lstat(names[names.length - 1]!)) await removeEntry(parent, names[names.length - 1]!);
   } finally {
     if (parent !== root) await parent.close();
+  }
+}
+
+/** Copies the base's entry at `rel` into the mirror; returns its kind, or undefined where the base has none. */
+async function copyFromBase(base: Dir, root: Dir, rel: string): Promise<'f' | 'l' | 'd' | undefined> {
+  const names = namesOf(rawOf(rel));
+  const name = names[names.length - 1]!;
+  const source = await openParent(base, names);
+  if (!source) return undefined;
+  try {
+    const st = await source.lstat(name);
+    if (!st || !(st.isFile() || st.isSymbolicLink() || st.isDirectory())) return undefined;
+    // The mirror's folders above it are the container's, as the listing has them.
+    const target = await openParent(root, names);
+    if (!target) return undefined;
+    try {
+      await copyEntry(source, name, target, name, { preserveTimestamps: true });
+    } finally {
+      if (target !== root) await target.close();
+    }
+    return st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f';
+  } finally {
+    if (source !== base) await source.close();
   }
 }
 

@@ -99,7 +99,7 @@ describe('the sandbox side on a remote engine', () => {
         containerId = container.id;
         await shipBase(docker, containerId, WORKSPACE, packFolder(base));
         await container.start();
-        side = { docker, containerId, user: 'root', workspacePath: WORKSPACE, mirrorDir: mirror };
+        side = { docker, containerId, user: 'root', workspacePath: WORKSPACE, mirrorDir: mirror, baseDir: base };
       });
 
       after(async () => {
@@ -160,6 +160,28 @@ describe('the sandbox side on a remote engine', () => {
         await refreshMirror(side, before, await listRemote(side));
         const changes = await scanFull(base, side.mirrorDir);
         assert.deepEqual(changes.map((c) => c.path).sort(), ['dir/sub', 'dir/sub/b.txt', 'link', 'old.txt']);
+      });
+
+      it("holds the base's entry where the container has what the mirror cannot hold, and the container's file once it is one", async () => {
+        const held = await listRemote(side);
+        assert.equal((await runHelper(docker, containerId, 'root', ['sh', '-c', 'rm keep.txt && mkfifo keep.txt'])).exitCode, 0);
+        const update = await refreshMirror(side, held, await listRemote(side));
+        assert.deepEqual(update.notMirrored, ['keep.txt (a FIFO)']);
+        assert.equal(fs.readFileSync(path.join(side.mirrorDir, 'keep.txt'), 'utf8'), 'keep\n');
+        assert.equal(
+          (await scanFull(base, side.mirrorDir)).some((c) => c.path === 'keep.txt'),
+          false,
+          'no deletion is shown',
+        );
+        // Looked at again, it stays as it is; once a file again, the container's file is fetched.
+        assert.deepEqual((await refreshMirror(side, held, await listRemote(side))).notMirrored, ['keep.txt (a FIFO)']);
+        assert.equal((await runHelper(docker, containerId, 'root', ['sh', '-c', 'rm keep.txt && echo agent > keep.txt'])).exitCode, 0);
+        const back = await refreshMirror(side, held, await listRemote(side));
+        assert.deepEqual(back.notMirrored, []);
+        assert.equal(fs.readFileSync(path.join(side.mirrorDir, 'keep.txt'), 'utf8'), 'agent\n');
+        await putBack(side, 'keep.txt', await packBaseEntry(base, 'keep.txt'));
+        await refreshMirror(side, held, await listRemote(side));
+        assert.equal(fs.readFileSync(path.join(side.mirrorDir, 'keep.txt'), 'utf8'), 'keep\n');
       });
 
       it('keeps what the mirror holds when a refresh fails half way, so a file fetched before the failure and deleted after it leaves the mirror', async () => {

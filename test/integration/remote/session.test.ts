@@ -4,8 +4,9 @@
  * a command's edit, addition, deletion, new folder and symlink reach the review exactly, apply
  * writes the approved ones into the real tree, a rejected one is put back inside the
  * container, a file tool's writes (made in the container) reach the review and a rejected hunk
- * the tools take back leaves the container and the review agreeing, and a folder the agent swaps for a symlink between the listing and the fetch
- * brings nothing the sandbox user could not read into the review.
+ * the tools take back leaves the container and the review agreeing, a FIFO in place of a
+ * workspace file is never offered as its deletion, and a folder the agent swaps for a symlink
+ * between the listing and the fetch brings nothing the sandbox user could not read into the review.
  * Run by the test command with this machine's engine socket hidden (.ci/without-local-engine).
  */
 import assert from 'node:assert/strict';
@@ -177,6 +178,28 @@ for (const transport of TRANSPORTS) {
       );
       const bytes = await readSide(session, 'lines.txt');
       assert.equal(bytes, 'ONE\n2\n3\n4\n5\n6\n7\n8\n9\n10\n', 'the mirror the review reads agrees with the container');
+    });
+
+    it("shows no deletion where the agent put a FIFO in place of a workspace file, says so in the command's note, and shows the file again once it is one", async () => {
+      const fifo = await session.run(['sh', '-c', 'rm keep.txt && mkfifo keep.txt']);
+      assert.equal(fifo.exitCode, 0, fifo.message);
+      assert.match(fifo.message ?? '', /Not shown for review[^:]*: keep\.txt \(a FIFO\)/);
+      const airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
+      await airlock.recover();
+      assert.deepEqual(
+        (await airlock.changes()).entries.filter((e) => e.path === 'keep.txt'),
+        [],
+        'the workspace file is not offered for deletion',
+      );
+      const file = await session.run(['sh', '-c', 'rm keep.txt && echo agent > keep.txt']);
+      assert.equal(file.exitCode, 0, file.message);
+      assert.deepEqual(
+        (await airlock.changes()).entries.filter((e) => e.path === 'keep.txt').map((e) => e.kind),
+        ['modified'],
+      );
+      assert.equal(await readSide(session, 'keep.txt'), 'agent\n');
+      assert.deepEqual(await airlock.discard(['keep.txt']), { discarded: ['keep.txt'], failed: [] });
+      assert.equal((await inside('cat keep.txt')).out, 'keep\n');
     });
 
     it('brings nothing the sandbox user cannot read into the review when a folder becomes a symlink after the listing', async () => {
