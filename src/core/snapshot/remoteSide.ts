@@ -59,11 +59,24 @@ export function listingArgv(workspacePath: string): string[] {
   return ['find', workspacePath, '-mindepth', '1', '-printf', '%y\\t%s\\t%C@\\t%i\\t%m\\t%P\\0'];
 }
 
+/** The most entries a listing may hold: as many as a local session's change tracker follows. */
+export const MAX_LISTING_ENTRIES = 500_000;
+
+/** How long one refresh may fetch; what it fetched is kept, and the next refresh goes on from there. */
+export const REFRESH_DEADLINE_MS = 10 * 60_000;
+
 /** Parses the helper's output; a record it cannot read is refused, never skipped. */
-export function parseListing(out: Buffer): RemoteListing {
+export function parseListing(out: Buffer, maxEntries = MAX_LISTING_ENTRIES): RemoteListing {
   const listing: RemoteListing = new Map();
   let start = 0;
   while (start < out.length) {
+    if (listing.size >= maxEntries) {
+      throw new SandboxError(
+        'SNAPSHOT_FAILED',
+        `The remote sandbox holds more than ${maxEntries} files and folders, more than this machine mirrors for review. No change set is shown rather than a partial one.`,
+        "Delete what needs no review in the sandbox (dependencies, build output), or add it to the policy's excluded paths and reset the sandbox.",
+      );
+    }
     const end = out.indexOf(0, start);
     if (end < 0) throw badListing('a record is not terminated');
     const record = out.subarray(start, end);
@@ -184,7 +197,12 @@ function unsure(entry: RemoteEntry): RemoteEntry {
  * into the mirror and deleted in the container before the next refresh is not left behind).
  * The caller keeps `held` whether this returns or throws.
  */
-export async function refreshMirror(options: RemoteSideOptions, held: RemoteListing, current: RemoteListing): Promise<MirrorUpdate> {
+export async function refreshMirror(
+  options: RemoteSideOptions,
+  held: RemoteListing,
+  current: RemoteListing,
+  deadline = Date.now() + REFRESH_DEADLINE_MS,
+): Promise<MirrorUpdate> {
   const previous: RemoteListing = new Map(held);
   const fetched: string[] = [];
   const removed: string[] = [];
@@ -247,6 +265,13 @@ export async function refreshMirror(options: RemoteSideOptions, held: RemoteList
       }
     }
     for (const batch of batches(wanted)) {
+      if (Date.now() > deadline) {
+        throw new SandboxError(
+          'SNAPSHOT_FAILED',
+          `Fetching the sandbox's changes took longer than ${REFRESH_DEADLINE_MS / 60_000} minutes; ${fetched.length} of ${changed.length} changed entries are mirrored so far. The review is incomplete until the next refresh, which goes on from there.`,
+          'Open the review again in a moment, or delete large files in the sandbox that need no review.',
+        );
+      }
       // Any file of the batch may be written, or half written, when the fetch fails.
       for (const [rel, entry] of batch) held.set(rel, unsure(entry));
       const written = await fetchBatch(options, root, new Map(batch));

@@ -94,4 +94,34 @@ describe('remote listing', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a listing over the entry cap, naming the cap', () => {
+    const records = Buffer.concat(['a', 'b', 'c'].map((name, i) => Buffer.from(`f\t1\t1.0\t${i + 1}\t644\t${name}\0`, 'latin1')));
+    assert.equal(parseListing(records, 3).size, 3);
+    assert.throws(() => parseListing(records, 2), /more than 2 files and folders/);
+  });
+
+  it('stops fetching at its deadline and keeps what it did: the removals are held, the unfetched files are not', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remote-deadline-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'gone.txt'), 'gone\n');
+      // No engine: a refresh that fetched anything would fail on the missing container instead.
+      const side = {
+        docker: {},
+        containerId: 'none',
+        user: 'none',
+        workspacePath: '/workspace',
+        mirrorDir: dir,
+      } as unknown as RemoteSideOptions;
+      const gone = keyOf(Buffer.from('gone.txt'));
+      const added = keyOf(Buffer.from('added.txt'));
+      const held: RemoteListing = new Map([[gone, { type: 'f', size: 5, ctime: '1.0', ino: '1', mode: 0o644 }]]);
+      const current: RemoteListing = new Map([[added, { type: 'f', size: 6, ctime: '2.0', ino: '2', mode: 0o644 }]]);
+      await assert.rejects(refreshMirror(side, held, current, Date.now() - 1), /took longer than 10 minutes; 0 of 1 changed entries/);
+      assert.equal(fs.existsSync(path.join(dir, 'gone.txt')), false);
+      assert.deepEqual([...held.keys()], [], 'gone.txt is no longer held, and added.txt is not held yet');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
