@@ -1,7 +1,9 @@
 /**
- * Finds and checks the Docker engine. The endpoint comes from DOCKER_HOST, else from the
+ * Finds and checks the engine (Docker, or Podman through its Docker-compatible API). The
+ * endpoint comes from DOCKER_HOST, else CONTAINER_HOST (Podman's own variable), else the
  * current docker context (DOCKER_CONTEXT or the CLI config's currentContext), else the
- * default socket. A dead or missing engine is a SandboxError that says how to start one.
+ * first socket that exists of Docker's default, rootless Podman's and rootful Podman's. A
+ * dead or missing engine is a SandboxError that says how to start one.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,7 +18,7 @@ export interface EngineEndpoint {
   /** As a person would write it: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
   readonly url: string;
   /** Where the endpoint came from, for messages. */
-  readonly source: 'DOCKER_HOST' | 'docker context' | 'default';
+  readonly source: 'DOCKER_HOST' | 'CONTAINER_HOST' | 'docker context' | 'podman socket' | 'default';
   /**
    * Whether files on this machine can be bind-mounted by path (a local engine). Only a unix
    * socket or named pipe counts: a TCP or ssh endpoint is treated as another machine even
@@ -27,10 +29,26 @@ export interface EngineEndpoint {
 
 const DEFAULT_SOCKET = '/var/run/docker.sock';
 
-export function resolveEndpoint(env: NodeJS.ProcessEnv = process.env, home = os.homedir()): EngineEndpoint {
+/** Where Podman's API service listens: the person's own (rootless), then the system's (rootful). */
+export function podmanSockets(env: NodeJS.ProcessEnv, uid: number): string[] {
+  const runtimeDir = env.XDG_RUNTIME_DIR || `/run/user/${uid}`;
+  return [path.join(runtimeDir, 'podman', 'podman.sock'), '/run/podman/podman.sock'];
+}
+
+export function resolveEndpoint(
+  env: NodeJS.ProcessEnv = process.env,
+  home = os.homedir(),
+  exists: (socket: string) => boolean = fs.existsSync,
+  uid = process.getuid?.() ?? 0,
+): EngineEndpoint {
   if (env.DOCKER_HOST) return describeUrl(env.DOCKER_HOST, 'DOCKER_HOST');
+  if (env.CONTAINER_HOST) return describeUrl(env.CONTAINER_HOST, 'CONTAINER_HOST');
   const contextHost = hostOfCurrentContext(env, home);
   if (contextHost) return describeUrl(contextHost, 'docker context');
+  if (!exists(DEFAULT_SOCKET)) {
+    const podman = podmanSockets(env, uid).find((s) => exists(s));
+    if (podman) return describeUrl(`unix://${podman}`, 'podman socket');
+  }
   return describeUrl(`unix://${DEFAULT_SOCKET}`, 'default');
 }
 
@@ -94,6 +112,19 @@ export interface EngineInfo {
   readonly runtimeEntries: readonly RuntimeEntry[];
   readonly defaultRuntime: string;
   readonly cgroupVersion: string;
+  /** Docker, or Podman behind its Docker-compatible API (told by the version's components). */
+  readonly kind: 'docker' | 'podman';
+  /** Whether the engine runs as an ordinary user (rootless Docker or Podman). */
+  readonly rootless: boolean;
+}
+
+/** Which engine answers, from its version (`Components`) and info (`SecurityOptions`). */
+export function engineKindOf(version: unknown, info: unknown): { kind: 'docker' | 'podman'; rootless: boolean } {
+  const components = (version as { Components?: { Name?: unknown }[] } | undefined)?.Components ?? [];
+  const podman = Array.isArray(components) && components.some((c) => /podman/i.test(String(c?.Name ?? '')));
+  const options = (info as { SecurityOptions?: unknown } | undefined)?.SecurityOptions;
+  const rootless = Array.isArray(options) && options.some((o) => /(^|,)name=rootless(,|$)/.test(String(o)));
+  return { kind: podman ? 'podman' : 'docker', rootless };
 }
 
 /** Whether an Engine API call failed because the object (container, image, volume) does not exist. */
@@ -105,7 +136,7 @@ export function engineUnreachable(endpoint: EngineEndpoint, reason: string, caus
   return new SandboxError(
     'ENGINE_UNREACHABLE',
     `The Docker engine is not reachable at ${endpoint.url} (from ${endpoint.source}): ${reason}`,
-    'Start the Docker engine (for example `sudo systemctl start docker`, or open Docker Desktop), or point DOCKER_HOST at a running one. Nothing was run.',
+    "Start the Docker engine (for example `sudo systemctl start docker`, or open Docker Desktop) or Podman's API service (`systemctl --user start podman.socket`), or point DOCKER_HOST at a running one. Nothing was run.",
     { cause },
   );
 }
@@ -130,10 +161,13 @@ export async function connectEngine(
     }, timeoutMs);
   });
   try {
-    const raw = (await Promise.race([
-      (docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }),
+    const [raw, version] = (await Promise.race([
+      Promise.all([
+        (docker.info as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }),
+        (docker.version as (opts: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, { abortSignal: abort.signal }),
+      ]),
       timeout,
-    ])) as Record<string, unknown>;
+    ])) as [Record<string, unknown>, unknown];
     const runtimeEntries = runtimeEntriesOf(raw.Runtimes);
     return {
       docker,
@@ -145,6 +179,7 @@ export async function connectEngine(
         runtimeEntries,
         defaultRuntime: String(raw.DefaultRuntime ?? 'runc'),
         cgroupVersion: String(raw.CgroupVersion ?? '1'),
+        ...engineKindOf(version, raw),
       },
     };
   } catch (err) {
