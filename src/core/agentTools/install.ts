@@ -20,6 +20,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEngine } from '../engine/connection';
+import { assertEngineCanConfine, dialectFor, proveHardeningInside } from '../engine/dialect';
 import { runInContainer } from '../engine/exec';
 import { hardenedCreateOptions, LABELS, SANDBOX_TOOLS_MOUNT, verifyHardening, type ContainerCreateOptions } from '../engine/hardening';
 import { ensureImage } from '../engine/image';
@@ -164,6 +165,8 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
   const registry = options.registry === undefined ? hostNpmRegistry(env) : validRegistry(options.registry, 'the registry given');
   const { user } = resolveUser(options.policy);
   const { docker, info } = await connectEngine();
+  assertEngineCanConfine(info);
+  const dialect = dialectFor(info, path.join(stateRoot(env), 'engine'));
   const image = await ensureImage(docker, options.policy, options.progress);
   const volume = await ensureToolsVolume(docker, user, env);
   await clearStaleInstallers(docker, volume);
@@ -224,6 +227,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       extraEnv: net.additions.extraEnv,
       // Nothing of the host environment: an install needs none of it.
       hostEnv: {},
+      ...(dialect ? { dialect } : {}),
     });
     const expected: ContainerCreateOptions = {
       ...base,
@@ -233,7 +237,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
     };
     const container = await docker.createContainer(expected);
     containerId = container.id;
-    const problems = verifyHardening(await container.inspect(), expected, image.env);
+    const problems = verifyHardening(await container.inspect(), expected, image.env, dialect);
     if (problems.length) {
       throw new SandboxError(
         'HARDENING_NOT_APPLIED',
@@ -242,6 +246,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       );
     }
     await container.start();
+    if (dialect) await proveHardeningInside(docker, container.id, user);
     await net.startForwarder(docker, container.id);
     const chunks: Buffer[] = [];
     const keep = (b: Buffer) => {

@@ -4,6 +4,7 @@
  */
 import type Docker from 'dockerode';
 import type { Policy } from '../policy';
+import type { EngineDialect } from './dialect';
 import { SANDBOX_SECCOMP_OPT, seccompProblem } from './seccomp';
 
 export const LABEL_PREFIX = 'dev.agent-sandbox';
@@ -86,6 +87,8 @@ export interface HardenedContainerInput {
   readonly hostEnv: NodeJS.ProcessEnv;
   /** The machine that makes a session on a remote engine (LABELS.origin). */
   readonly origin?: string;
+  /** How a Podman engine is asked for the same settings; absent for Docker. */
+  readonly dialect?: EngineDialect;
 }
 
 /** The environment the sandbox sees: fixed values plus the allowlisted host variables. */
@@ -127,12 +130,15 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
     CapAdd: [],
     // The sandbox's own syscall filter, under every runtime: runc enforces it; gVisor's runsc
     // accepts it and serves the calls from its own kernel, which is the surface there.
-    SecurityOpt: ['no-new-privileges:true', SANDBOX_SECCOMP_OPT],
+    SecurityOpt: ['no-new-privileges:true', input.dialect ? `seccomp=${input.dialect.seccompFile}` : SANDBOX_SECCOMP_OPT],
     Privileged: false,
     ReadonlyRootfs: true,
     Tmpfs: {
       '/tmp': `rw,nosuid,nodev,size=${policy.tmpMb}m,mode=1777`,
-      [SANDBOX_HOME]: `rw,nosuid,nodev,size=${policy.homeMb}m,uid=${uid},gid=${gid},mode=0700`,
+      // Podman knows no uid= or gid= for a tmpfs; its U option gives it to the container's user.
+      [SANDBOX_HOME]: input.dialect
+        ? `rw,nosuid,nodev,size=${policy.homeMb}m,mode=0700,U`
+        : `rw,nosuid,nodev,size=${policy.homeMb}m,uid=${uid},gid=${gid},mode=0700`,
     },
     Memory: memory,
     MemorySwap: memory,
@@ -141,6 +147,7 @@ export function hardenedHostConfig(input: HardenedContainerInput): HostConfig {
     Ulimits: [
       { Name: 'nofile', Soft: policy.openFiles, Hard: policy.openFiles },
       { Name: 'fsize', Soft: fsize, Hard: fsize },
+      ...(input.dialect ? [{ Name: 'nproc', Soft: input.dialect.nproc, Hard: input.dialect.nproc }] : []),
     ],
     // Network mode none: loopback only. The allowlist mode keeps it and adds a proxy socket.
     NetworkMode: 'none',
@@ -220,6 +227,7 @@ export function verifyHardening(
   inspected: Docker.ContainerInspectInfo,
   expected: ContainerCreateOptions,
   imageEnv: readonly string[] = [],
+  dialect?: EngineDialect,
 ): string[] {
   const problems: string[] = [];
   const host = inspected.HostConfig as HostConfig;
@@ -228,14 +236,17 @@ export function verifyHardening(
     if (!ok) problems.push(what);
   };
 
+  const podman = dialect?.kind === 'podman';
   const capDrop = (host.CapDrop ?? []).map((c) => c.toUpperCase());
-  check(capDrop.includes('ALL') || capDrop.includes('CAP_ALL'), 'capabilities are not all dropped');
+  // Podman names each capability it dropped instead of ALL; that every set is empty is
+  // proven inside the container (proveHardeningInside).
+  check(capDrop.includes('ALL') || capDrop.includes('CAP_ALL') || podman, 'capabilities are not all dropped');
   check(!host.CapAdd || host.CapAdd.length === 0, `capabilities were added: ${(host.CapAdd ?? []).join(', ')}`);
   check(
     (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(:true|=true)?$/.test(o)),
     'no-new-privileges is not set',
   );
-  const seccomp = seccompProblem(host.SecurityOpt);
+  const seccomp = seccompProblem(host.SecurityOpt, dialect?.seccompFile);
   check(seccomp === undefined, seccomp ?? '');
   check(host.Privileged === false, 'the container is privileged');
   check(host.ReadonlyRootfs === true, 'the root file system is writable');
@@ -248,7 +259,7 @@ export function verifyHardening(
   check(host.NanoCpus === want.NanoCpus, `CPU limit is ${host.NanoCpus}, expected ${want.NanoCpus}`);
   check(host.PidsLimit === want.PidsLimit, `pids limit is ${host.PidsLimit}, expected ${want.PidsLimit}`);
   for (const wanted of want.Ulimits ?? []) {
-    const got = (host.Ulimits ?? []).find((u) => u.Name === wanted.Name);
+    const got = (host.Ulimits ?? []).find((u) => ulimitName(u.Name) === wanted.Name);
     check(!!got && got.Soft === wanted.Soft && got.Hard === wanted.Hard, `ulimit ${wanted.Name} is not ${wanted.Hard}`);
   }
   check(host.Init === true, 'the init process is not enabled');
@@ -256,10 +267,14 @@ export function verifyHardening(
   for (const target of Object.keys(want.Tmpfs ?? {})) {
     check(!!host.Tmpfs && target in host.Tmpfs, `tmpfs ${target} is missing`);
   }
+  // Podman reports its runtime as "oci" whichever it runs; a custom runtime is refused there.
   if (want.Runtime) check(host.Runtime === want.Runtime, `runtime is "${host.Runtime}", expected "${want.Runtime}"`);
 
-  const masked = new Set<string>(host.MaskedPaths ?? []);
-  for (const p of REQUIRED_MASKED_PATHS) check(masked.has(p), `${p} is not masked`);
+  // Podman does not report masked paths; they are proven inside the container.
+  if (!(podman && (host.MaskedPaths ?? []).length === 0)) {
+    const masked = new Set<string>(host.MaskedPaths ?? []);
+    for (const p of REQUIRED_MASKED_PATHS) check(masked.has(p), `${p} is not masked`);
+  }
 
   const user = inspected.Config.User ?? '';
   check(user === expected.User, `user is "${user}", expected "${expected.User}"`);
@@ -271,7 +286,9 @@ export function verifyHardening(
     check(allowedSources.has(source ?? ''), `unexpected mount of ${source} at ${m.Destination}`);
     check(!HOST_SOCKETS.some((s) => m.Source === s || m.Destination === s), `a host engine socket is mounted at ${m.Destination}`);
   }
-  check((host.Binds ?? []).length === 0, `unexpected binds: ${(host.Binds ?? []).join(', ')}`);
+  // Podman lists each mount in Binds as well (volumes too); each must be one asked for, read-only as asked.
+  const unexpectedBinds = (host.Binds ?? []).filter((b) => !(podman && bindWasAskedFor(b, want.Mounts ?? [])));
+  check(unexpectedBinds.length === 0, `unexpected binds: ${unexpectedBinds.join(', ')}`);
   // Every mount asked for is there, at its place, and read-only when it was asked to be: a
   // tools volume or base copy that came up writable would let a session change what later
   // sessions run or what reverts restore.
@@ -289,11 +306,25 @@ export function verifyHardening(
     );
   }
 
-  const allowedEnv = new Set([...(expected.Env ?? []), ...imageEnv]);
+  // Podman adds `container=podman` and the container's host name, as it does for every container.
+  const engineEnv = podman ? ['container=podman', `HOSTNAME=${inspected.Config.Hostname}`] : [];
+  const allowedEnv = new Set([...(expected.Env ?? []), ...imageEnv, ...engineEnv]);
   const extraEnv = (inspected.Config.Env ?? []).filter((e) => !allowedEnv.has(e));
   check(extraEnv.length === 0, `unexpected environment variables: ${extraEnv.map((e) => e.split('=')[0]).join(', ')}`);
 
   const labels = inspected.Config.Labels ?? {};
   for (const [k, v] of Object.entries(expected.Labels ?? {})) check(labels[k] === v, `label ${k} is missing`);
   return problems;
+}
+
+/** A ulimit's name as Docker writes it ("nofile"), also when an engine reports "RLIMIT_NOFILE". */
+function ulimitName(name: string | undefined): string {
+  return (name ?? '').toLowerCase().replace(/^rlimit_/, '');
+}
+
+/** Whether a `source:target[:options]` entry of Binds is one of the mounts asked for, with the same access. */
+function bindWasAskedFor(bind: string, mounts: Docker.MountConfig): boolean {
+  const [source, target, opts = ''] = bind.split(':');
+  const readOnly = opts.split(',').includes('ro');
+  return mounts.some((m) => m.Source === source && m.Target === target && Boolean(m.ReadOnly) === readOnly);
 }

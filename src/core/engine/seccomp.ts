@@ -28,6 +28,8 @@
  * them, and allowing them would undo every argument rule on the calls they carry.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import engineDefault from '../../../media/seccomp-default.json';
 
 /** The profile format the engine reads (moby's `seccomp.Seccomp`), as far as it is used here. */
@@ -105,16 +107,60 @@ export function seccompFingerprint(json: string): string {
 
 /**
  * What is wrong with the seccomp settings the engine reports, or undefined when exactly the
- * sandbox's profile took. The engine keeps the option as given, so the text must match.
+ * sandbox's profile took. Docker keeps the option as given, so the text must match; an
+ * engine that was given a file (`profileFile`, Podman) must name that file, and the file
+ * must hold the profile.
  */
-export function seccompProblem(securityOpt: readonly string[] | undefined): string | undefined {
+export function seccompProblem(securityOpt: readonly string[] | undefined, profileFile?: string): string | undefined {
   const entries = (securityOpt ?? []).filter((o) => /^seccomp[=:]/.test(o));
   if (entries.length === 0) return "the sandbox's seccomp profile is missing (the engine would use its own default)";
   if (entries.length > 1) return `more than one seccomp setting is present (${entries.length})`;
-  const json = entries[0]!.slice('seccomp='.length);
-  if (json === 'unconfined') return 'seccomp is unconfined';
-  if (json !== SANDBOX_SECCOMP_JSON) {
-    return `the seccomp profile is not the sandbox's (sha256 ${seccompFingerprint(json)}, expected ${seccompFingerprint(SANDBOX_SECCOMP_JSON)})`;
+  const value = entries[0]!.slice('seccomp='.length);
+  if (value === 'unconfined') return 'seccomp is unconfined';
+  if (profileFile !== undefined) {
+    if (value !== profileFile) return `the seccomp profile is ${value}, not the sandbox's (${profileFile})`;
+    const json = readProfileFile(profileFile);
+    if (json !== SANDBOX_SECCOMP_JSON) return `the seccomp profile file ${profileFile} does not hold the sandbox's profile`;
+    return undefined;
+  }
+  if (value !== SANDBOX_SECCOMP_JSON) {
+    return `the seccomp profile is not the sandbox's (sha256 ${seccompFingerprint(value)}, expected ${seccompFingerprint(SANDBOX_SECCOMP_JSON)})`;
   }
   return undefined;
+}
+
+/**
+ * The profile in a file of `folder`, for an engine that reads it from a file (Podman). The
+ * name carries the profile's fingerprint, so every process writes the same content there:
+ * an existing file that holds it is used as it is; otherwise a new file (never one reached
+ * through a symlink) is written whole and renamed into place. Returns the path.
+ */
+export function writeProfileFile(folder: string): string {
+  const file = path.join(folder, `seccomp-${seccompFingerprint(SANDBOX_SECCOMP_JSON)}.json`);
+  if (readProfileFile(file) === SANDBOX_SECCOMP_JSON) return file;
+  const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o644);
+  try {
+    fs.writeSync(fd, SANDBOX_SECCOMP_JSON);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+  return file;
+}
+
+/** The profile text in a file the engine names, read without following a symlink; undefined if unreadable. */
+function readProfileFile(file: string): string | undefined {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || st.size > 4 * SANDBOX_SECCOMP_JSON.length) return undefined;
+      return fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type Docker from 'dockerode';
 import { ensureToolsVolume, toolsVolumeName } from '../agentTools/volume';
 import { isNotFound } from '../engine/connection';
+import { proveHardeningInside, type EngineDialect } from '../engine/dialect';
 import {
   hardenedCreateOptions,
   sandboxVolumeLabels,
@@ -37,6 +38,8 @@ export interface ContainerContext {
   readonly env: NodeJS.ProcessEnv;
   /** The policy digest the record gets once the container exists (see policyDigest). */
   readonly digest: string;
+  /** How a Podman engine is asked for the hardening and how it is proven; absent for Docker. */
+  readonly dialect?: EngineDialect;
 }
 
 export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'>): ContainerCreateOptions {
@@ -65,6 +68,7 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
     ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}),
     hostEnv: env,
     ...(remote ? { origin: originOfSessionDir(layout.root) } : {}),
+    ...(ctx.dialect ? { dialect: ctx.dialect } : {}),
   });
 }
 
@@ -72,8 +76,13 @@ function volumeNameFor(sessionId: string): string {
   return `agent-sandbox-${sessionId}`;
 }
 
-export function assertHardened(inspected: Docker.ContainerInspectInfo, expected: ContainerCreateOptions, image: EnsuredImage): void {
-  const problems = verifyHardening(inspected, expected, image.env);
+export function assertHardened(
+  inspected: Docker.ContainerInspectInfo,
+  expected: ContainerCreateOptions,
+  image: EnsuredImage,
+  dialect?: EngineDialect,
+): void {
+  const problems = verifyHardening(inspected, expected, image.env, dialect);
   if (problems.length) {
     throw new SandboxError(
       'HARDENING_NOT_APPLIED',
@@ -196,20 +205,24 @@ async function createHardenedContainer(ctx: ContainerContext): Promise<void> {
   state.policyDigest = ctx.digest;
   writeState(dir, state);
   try {
-    assertHardened(await container.inspect(), expected, ctx.image);
+    assertHardened(await container.inspect(), expected, ctx.image, ctx.dialect);
   } catch (err) {
     await container.remove({ force: true }).catch(() => undefined);
     throw err;
   }
 }
 
-/** Starts the container createHardenedContainer made: the session is ready. */
-export async function startCreated(ctx: Pick<ContainerContext, 'docker' | 'dir' | 'state'>): Promise<void> {
+/**
+ * Starts the container createHardenedContainer made: the session is ready. On Podman, what
+ * its inspect output cannot show is proven inside first (the container is killed if not).
+ */
+export async function startCreated(ctx: Pick<ContainerContext, 'docker' | 'dir' | 'state' | 'dialect'>): Promise<void> {
   try {
     await ctx.docker.getContainer(ctx.state.containerId!).start();
   } catch (err) {
     throw new ContainerSideFailure(err);
   }
+  if (ctx.dialect) await proveHardeningInside(ctx.docker, ctx.state.containerId!, ctx.state.user);
   ctx.state.status = 'ready';
   writeState(ctx.dir, ctx.state);
 }

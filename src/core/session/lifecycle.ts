@@ -12,10 +12,12 @@ import type Docker from 'dockerode';
 import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
+import { assertEngineCanConfine, dialectFor, proveHardeningInside, type EngineDialect } from '../engine/dialect';
 import { ensureImage, type EnsuredImage } from '../engine/image';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
 import { withResolvedRuntime } from '../engine/runtimes';
 import { SandboxError } from '../errors';
+import { stateRoot } from '../paths';
 import type { Policy } from '../policy';
 import { toolsVolumeName } from '../agentTools/volume';
 import { canHardCap, ensureCappedFsMounted } from '../snapshot/diskCap';
@@ -57,6 +59,8 @@ interface StartContext {
   readonly owner: Owner | undefined;
   /** What the container is made from; a container of another digest is made anew. */
   readonly digest: string;
+  /** How a Podman engine is asked for the hardening; absent for Docker. */
+  readonly dialect: EngineDialect | undefined;
 }
 
 type Started = { session: SandboxSession; outcome: StartOutcome };
@@ -70,6 +74,8 @@ export async function startSession(options: SessionOptions): Promise<Started & {
   const workspaceRoot = resolveWorkspace(options.workspaceRoot);
   const { docker, info } = await connectEngine();
   assertFitsEngine(info, options);
+  assertEngineCanConfine(info);
+  const dialect = dialectFor(info, path.join(stateRoot(env), 'engine'));
   // The policy's runtime choice becomes the registered runtime that can run this sandbox.
   options = { ...options, policy: withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime).policy };
   const collected = await collectGarbage(docker, env);
@@ -90,6 +96,7 @@ export async function startSession(options: SessionOptions): Promise<Started & {
     user,
     owner,
     digest: policyDigest(options.policy, image.name, digestExtra(options, user, env)),
+    dialect,
   };
   // A prepare of the base holds the lock while it does the copying this start would do.
   const result = await withSessionLock(
@@ -218,7 +225,7 @@ async function startLocked(ctx: StartContext): Promise<Started> {
 
 /** Goes on with an existing session: its container as it is, restarted, or made anew on the same copy. */
 async function resume(ctx: StartContext, existing: SessionState): Promise<Started> {
-  const { docker, info, dir, policy, image, options, env, user, digest } = ctx;
+  const { docker, info, dir, policy, image, options, env, user, digest, dialect } = ctx;
   const { progress } = options;
   const built = (outcome: StartOutcome): Started => ({
     session: new SandboxSession({ docker, engine: info, dir, state: existing, policy }),
@@ -242,9 +249,10 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
       return built('reused');
     }
     progress?.('Restarting the sandbox container');
-    const expected = createOptionsFor({ dir, state: existing, policy, image, options, env });
-    assertHardened(await container.inspect(), expected, image);
+    const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect });
+    assertHardened(await container.inspect(), expected, image, dialect);
     await container.start();
+    if (dialect) await proveHardeningInside(docker, existing.containerId!, existing.user);
     existing.status = 'ready';
     writeState(dir, existing);
     appendAudit(auditFileOf(dir), { session: existing.id, event: 'start', detail: 'restarted' });
@@ -384,6 +392,7 @@ function containerContext(ctx: StartContext, state: SessionState): ContainerCont
     options: ctx.options,
     env: ctx.env,
     digest: ctx.digest,
+    dialect: ctx.dialect,
   };
 }
 

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { SandboxSession } from '../../../src/core/session/session';
 import { parseStatus, py, sh, startBatterySession, type BatterySession } from '../support/battery';
+import { testUnderPodman } from '../support/sandbox';
 
 /** Host secrets that must not reach the container's environment. */
 const HOST_SECRETS = {
@@ -233,7 +234,10 @@ describe('the view of the host', () => {
   });
 
   test("every namespace differs from the host's", async () => {
-    const kinds = ['pid', 'mnt', 'net', 'uts', 'ipc', 'cgroup'];
+    // Podman on a cgroup v1 host does not make a cgroup namespace (Docker does); the sandbox
+    // then sees its cgroup's path, read-only, as the README's platform table says.
+    const cgroupV1 = !fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const kinds = ['pid', 'mnt', 'net', 'uts', 'ipc', ...(testUnderPodman() && cgroupV1 ? [] : ['cgroup'])];
     const r = await sh(session, `for ns in ${kinds.join(' ')}; do echo "$ns $(readlink /proc/self/ns/$ns)"; done`);
     const inside = Object.fromEntries(
       r.out
@@ -271,6 +275,9 @@ describe('the view of the host', () => {
       /^\/opt\/agent-tools$/,
       /^\/etc\/(hosts|hostname|resolv\.conf)$/,
       /^\/usr\/sbin\/docker-init$/,
+      // Podman's own: empty tmpfs at /run and /var/tmp (nosuid, nodev, in the memory limit),
+      // its init, and the file that tells programs they run in a container.
+      ...(testUnderPodman() ? [/^\/run$/, /^\/var\/tmp$/, /^\/run\/podman-init$/, /^\/run\/\.containerenv$/] : []),
     ];
     const unexpected = r.out
       .trim()
@@ -409,7 +416,8 @@ describe('secrets', () => {
       .map((kv) => kv.slice(0, kv.indexOf('=')))
       .sort();
     // HOSTNAME is set by the engine; AGENT_SANDBOX_EXEC marks the command's process tree.
-    const fixed = ['AGENT_SANDBOX', 'AGENT_SANDBOX_EXEC', 'HOME', 'HOSTNAME', 'PATH', 'PWD'];
+    // Podman sets `container=podman` in every container.
+    const fixed = ['AGENT_SANDBOX', 'AGENT_SANDBOX_EXEC', 'HOME', 'HOSTNAME', 'PATH', 'PWD', ...(testUnderPodman() ? ['container'] : [])];
     const allowed = new Set([...fixed, ...battery.policy.envAllowlist]);
     assert.deepEqual(
       names.filter((n) => !allowed.has(n)),

@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { toolsVolumeName } from '../../../src/core/agentTools/volume';
 import { connectEngine } from '../../../src/core/engine/connection';
+import { dialectFor } from '../../../src/core/engine/dialect';
 import { hardenedCreateOptions, verifyHardening } from '../../../src/core/engine/hardening';
 import { withResolvedRuntime } from '../../../src/core/engine/runtimes';
 import { SandboxError } from '../../../src/core/errors';
@@ -30,7 +32,9 @@ describe('the container runtime', () => {
     const inspected = await docker.getContainer(battery.session.containerId).inspect();
     // A choice such as "gvisor" runs under the registered runtime that fits the session.
     const resolved = withResolvedRuntime(battery.policy, info.runtimeEntries, info.defaultRuntime);
-    assert.equal(inspected.HostConfig.Runtime, resolved.policy.runtime || info.defaultRuntime);
+    // Podman reports every runtime as "oci"; the sandbox asks it for none (it refuses a custom one).
+    const dialect = dialectFor(info, path.join(battery.stateDir, 'engine'));
+    if (!dialect) assert.equal(inspected.HostConfig.Runtime, resolved.policy.runtime || info.defaultRuntime);
     const expected = hardenedCreateOptions({
       sessionId: battery.session.id,
       workspaceRoot: battery.session.workspaceRoot,
@@ -46,9 +50,10 @@ describe('the container runtime', () => {
       // Every session has the person's tools volume, read-only.
       tools: { volume: toolsVolumeName(battery.session.user), writable: false },
       hostEnv: process.env,
+      ...(dialect ? { dialect } : {}),
     });
     const image = await docker.getImage(inspected.Config.Image).inspect();
-    assert.deepEqual(verifyHardening(inspected, expected, image.Config.Env ?? []), []);
+    assert.deepEqual(verifyHardening(inspected, expected, image.Config.Env ?? [], dialect), []);
   });
 
   test('an unknown runtime fails closed with a clear error and leaves nothing behind', async () => {

@@ -41,6 +41,11 @@ export function testUnderGvisor(): boolean {
   return runtime === 'gvisor' || runtime.startsWith('runsc');
 }
 
+/** Whether the tests run against Podman's Docker-compatible API (AGENT_SANDBOX_TEST_ENGINE=podman). */
+export function testUnderPodman(): boolean {
+  return process.env.AGENT_SANDBOX_TEST_ENGINE === 'podman';
+}
+
 /** The engine runtime for a plain `docker run` next to the sandbox ("gvisor" is runsc there). */
 export function testEngineRuntime(): string {
   const runtime = testRuntime();
