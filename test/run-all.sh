@@ -86,6 +86,17 @@ if [ "$GVISOR_READY" = 1 ]; then
 else
   SUITES_FAILED+=("gVisor set-up"); FAILED=$((FAILED + 1))
 fi
+# Podman (rootful) through its Docker-compatible API, found through DOCKER_HOST as Podman
+# users point tools at it: its own cases, the engine tests and the battery.
+step "Preparing Podman's API service"
+if PODMAN_ENGINE="$(bash .ci/ensure-podman)"; then
+  PODMAN_SOCKET="$(sed -n 's/^PODMAN_ROOTFUL_SOCKET=//p' <<<"$PODMAN_ENGINE")"
+  DOCKER_HOST="unix://$PODMAN_SOCKET" AGENT_SANDBOX_TEST_ENGINE=podman run_suite "Integration tests against Podman (rootful)" \
+    --test-concurrency=1 test/integration/podman/*.test.ts test/integration/engine.test.ts \
+    test/integration/battery/*.test.ts
+else
+  SUITES_FAILED+=("Podman set-up"); FAILED=$((FAILED + 1))
+fi
 # This machine's engine behind sshd and a TLS front, reached as a remote engine would be.
 REMOTE_ENGINE="$(bash .ci/ensure-remote-engine)" || die "no remote engine endpoints"
 REMOTE_SSH_HOST="$(sed -n 's/^REMOTE_SSH_HOST=//p' <<<"$REMOTE_ENGINE")"

@@ -27,7 +27,8 @@ function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 }
 
-async function benchTransport(name: string, env: Record<string, string | undefined>, ws: string, files: number): Promise<void> {
+/** Starts a session through `env`'s engine, runs the commands and a scan, and prints one JSON line. */
+export async function benchTransport(name: string, env: Record<string, string | undefined>, ws: string, files: number): Promise<void> {
   Object.assign(process.env, env);
   const state = fs.mkdtempSync(path.join(os.tmpdir(), `bench-remote-${name}-`));
   process.env.AGENT_SANDBOX_STATE_DIR = state;
@@ -76,7 +77,9 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  void main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
