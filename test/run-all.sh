@@ -55,9 +55,9 @@ run_suite() {
   ${SUITE_WRAPPER:-} npx tsx --test --test-reporter=spec "$@" 2>&1 | tee "$log"
   local status=${PIPESTATUS[0]}
   local pass fail skip
-  pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
-  fail=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
-  skip=$(grep -E '^ℹ skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  pass=$(grep -a -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  fail=$(grep -a -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
+  skip=$(grep -a -E '^ℹ skipped [0-9]+' "$log" | tail -1 | awk '{print $3}')
   PASSED=$((PASSED + ${pass:-0}))
   FAILED=$((FAILED + ${fail:-0}))
   SKIPPED=$((SKIPPED + ${skip:-0}))

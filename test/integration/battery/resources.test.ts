@@ -34,7 +34,7 @@ async function leftovers(): Promise<string[]> {
     .toString()
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l && !/^\/sbin\/docker-init|^sleep infinity|^\/dev\/init/.test(l) && !l.includes('for p in /proc'));
+    .filter((l) => l && !/^\/sbin\/docker-init|^\/run\/podman-init|^sleep infinity|^\/dev\/init/.test(l) && !l.includes('for p in /proc'));
 }
 
 function hostAnswers(): boolean {
