@@ -20,6 +20,9 @@ import { isolateState, makeWorkspace, REPO_ROOT, testPolicy, treeListing } from 
 import { disposeStateRoot } from '../support/battery';
 
 const ENSURE_DOCKER = path.join(REPO_ROOT, '.ci', 'ensure-docker');
+// The engine that goes away must be the one asked: without this, a start while Docker is down
+// (its socket gone) would find another engine's socket, such as Podman's, and use that.
+process.env.DOCKER_HOST ??= 'unix:///var/run/docker.sock';
 
 let stateDir: string;
 let workspace: string;
