@@ -20,7 +20,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { connectEngine } from '../engine/connection';
-import { assertEngineCanConfine, dialectFor, proveHardeningInside } from '../engine/dialect';
+import { engineDialect, proveHardeningInside } from '../engine/dialect';
 import { runInContainer } from '../engine/exec';
 import { hardenedCreateOptions, LABELS, SANDBOX_TOOLS_MOUNT, verifyHardening, type ContainerCreateOptions } from '../engine/hardening';
 import { ensureImage } from '../engine/image';
@@ -165,8 +165,7 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
   const registry = options.registry === undefined ? hostNpmRegistry(env) : validRegistry(options.registry, 'the registry given');
   const { user } = resolveUser(options.policy);
   const { docker, info } = await connectEngine();
-  assertEngineCanConfine(info);
-  const dialect = dialectFor(info, path.join(stateRoot(env), 'engine'));
+  const dialect = engineDialect(info, env);
   const image = await ensureImage(docker, options.policy, options.progress);
   const volume = await ensureToolsVolume(docker, user, env);
   await clearStaleInstallers(docker, volume);

@@ -16,8 +16,10 @@
  * no cgroup of its own to write): such an engine is refused, never used without the limits.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { SandboxError } from '../errors';
+import { stateRoot } from '../paths';
 import type { EngineInfo } from './connection';
 import { runHelper } from './exec';
 import { writeProfileFile } from './seccomp';
@@ -79,6 +81,15 @@ export function dialectFor(info: EngineInfo, folder: string): EngineDialect | un
   }
   fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
   return { kind: 'podman', seccompFile: writeProfileFile(folder), nproc: Math.min(PODMAN_NPROC, ownHardNproc() ?? PODMAN_NPROC) };
+}
+
+/**
+ * What every start on `info`'s engine needs first: refuses an engine that cannot confine the
+ * sandbox, and returns the dialect, with Podman's profile file in the state folder.
+ */
+export function engineDialect(info: EngineInfo, env: NodeJS.ProcessEnv = process.env): EngineDialect | undefined {
+  assertEngineCanConfine(info);
+  return dialectFor(info, path.join(stateRoot(env), 'engine'));
 }
 
 /**

@@ -12,12 +12,11 @@ import type Docker from 'dockerode';
 import type { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
-import { assertEngineCanConfine, dialectFor, proveHardeningInside, type EngineDialect } from '../engine/dialect';
+import { engineDialect, proveHardeningInside, type EngineDialect } from '../engine/dialect';
 import { ensureImage, type EnsuredImage } from '../engine/image';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
 import { withResolvedRuntime } from '../engine/runtimes';
 import { SandboxError } from '../errors';
-import { stateRoot } from '../paths';
 import type { Policy } from '../policy';
 import { toolsVolumeName } from '../agentTools/volume';
 import { canHardCap, ensureCappedFsMounted } from '../snapshot/diskCap';
@@ -74,8 +73,7 @@ export async function startSession(options: SessionOptions): Promise<Started & {
   const workspaceRoot = resolveWorkspace(options.workspaceRoot);
   const { docker, info } = await connectEngine();
   assertFitsEngine(info, options);
-  assertEngineCanConfine(info);
-  const dialect = dialectFor(info, path.join(stateRoot(env), 'engine'));
+  const dialect = engineDialect(info, env);
   // The policy's runtime choice becomes the registered runtime that can run this sandbox.
   options = { ...options, policy: withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime).policy };
   const collected = await collectGarbage(docker, env);
