@@ -209,6 +209,11 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       fs.writeFileSync(path.join(dir, 'net', REGISTRY_CA_NAME), `${caBundle}${extra}`, { mode: 0o644 });
       caInContainer = `${CONTAINER_NET_DIR}/${REGISTRY_CA_NAME}`;
     }
+    const runtime = withResolvedRuntime(
+      { ...options.policy, network: { ...options.policy.network, ...network } },
+      info.runtimeEntries,
+      info.defaultRuntime,
+    );
     const base = hardenedCreateOptions({
       sessionId: `tools-install-${id}`,
       workspaceRoot: '',
@@ -216,11 +221,8 @@ export async function installTool(options: InstallToolOptions): Promise<InstallT
       image: image.name,
       user,
       // The installer runs under the runtime the sandbox runs under (with what it needs for the proxy).
-      policy: withResolvedRuntime(
-        { ...options.policy, network: { ...options.policy.network, ...network } },
-        info.runtimeEntries,
-        info.defaultRuntime,
-      ).policy,
+      policy: runtime.policy,
+      gvisor: runtime.runtime.kind === 'gvisor',
       tools: { volume, writable: true },
       extraMounts: net.additions.extraMounts,
       extraEnv: net.additions.extraEnv,

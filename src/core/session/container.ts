@@ -40,6 +40,8 @@ export interface ContainerContext {
   readonly digest: string;
   /** How a Podman engine is asked for the hardening and how it is proven; absent for Docker. */
   readonly dialect?: EngineDialect;
+  /** The runtime is gVisor's runsc, which takes the process limit differently (processLimits). */
+  readonly gvisor?: boolean;
 }
 
 export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'>): ContainerCreateOptions {
@@ -69,6 +71,7 @@ export function createOptionsFor(ctx: Omit<ContainerContext, 'docker' | 'digest'
     hostEnv: env,
     ...(remote ? { origin: originOfSessionDir(layout.root) } : {}),
     ...(ctx.dialect ? { dialect: ctx.dialect } : {}),
+    ...(ctx.gvisor ? { gvisor: true } : {}),
   });
 }
 

@@ -60,6 +60,8 @@ interface StartContext {
   readonly digest: string;
   /** How a Podman engine is asked for the hardening; absent for Docker. */
   readonly dialect: EngineDialect | undefined;
+  /** The resolved runtime is gVisor's runsc. */
+  readonly gvisor: boolean;
 }
 
 type Started = { session: SandboxSession; outcome: StartOutcome };
@@ -75,7 +77,9 @@ export async function startSession(options: SessionOptions): Promise<Started & {
   assertFitsEngine(info, options);
   const dialect = engineDialect(info, env);
   // The policy's runtime choice becomes the registered runtime that can run this sandbox.
-  options = { ...options, policy: withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime).policy };
+  const resolved = withResolvedRuntime(options.policy, info.runtimeEntries, info.defaultRuntime);
+  options = { ...options, policy: resolved.policy };
+  const gvisor = resolved.runtime.kind === 'gvisor';
   const collected = await collectGarbage(docker, env);
   const dir = sessionDirFor(workspaceRoot, env);
   // A missing image is found before any copy or record exists, so it leaves nothing behind.
@@ -93,8 +97,9 @@ export async function startSession(options: SessionOptions): Promise<Started & {
     env,
     user,
     owner,
-    digest: policyDigest(options.policy, image.name, digestExtra(options, user, env)),
+    digest: policyDigest(options.policy, image.name, digestExtra(options, user, env, gvisor)),
     dialect,
+    gvisor,
   };
   // A prepare of the base holds the lock while it does the copying this start would do.
   const result = await withSessionLock(
@@ -223,7 +228,7 @@ async function startLocked(ctx: StartContext): Promise<Started> {
 
 /** Goes on with an existing session: its container as it is, restarted, or made anew on the same copy. */
 async function resume(ctx: StartContext, existing: SessionState): Promise<Started> {
-  const { docker, info, dir, policy, image, options, env, user, digest, dialect } = ctx;
+  const { docker, info, dir, policy, image, options, env, user, digest, dialect, gvisor } = ctx;
   const { progress } = options;
   const built = (outcome: StartOutcome): Started => ({
     session: new SandboxSession({ docker, engine: info, dir, state: existing, policy }),
@@ -247,7 +252,7 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
       return built('reused');
     }
     progress?.('Restarting the sandbox container');
-    const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect });
+    const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect, gvisor });
     assertHardened(await container.inspect(), expected, image, dialect);
     await container.start();
     if (dialect) await proveHardeningInside(docker, existing.containerId!, existing.user);
@@ -391,6 +396,7 @@ function containerContext(ctx: StartContext, state: SessionState): ContainerCont
     env: ctx.env,
     digest: ctx.digest,
     dialect: ctx.dialect,
+    gvisor: ctx.gvisor,
   };
 }
 
@@ -456,6 +462,13 @@ function chooseStrategy(info: EngineInfo, dir: string): SnapshotStrategy {
 }
 
 /** What besides the policy and image decides the container: a change makes a new container. */
-function digestExtra(options: SessionOptions, user: string, env: NodeJS.ProcessEnv): unknown {
-  return { mounts: options.extraMounts ?? [], env: options.extraEnv ?? {}, tools: toolsVolumeName(user, env) };
+function digestExtra(options: SessionOptions, user: string, env: NodeJS.ProcessEnv, gvisor: boolean): unknown {
+  // Under gVisor the process limit is set another way (processLimits); a container made
+  // before that is made anew rather than refused for its old limit.
+  return {
+    mounts: options.extraMounts ?? [],
+    env: options.extraEnv ?? {},
+    tools: toolsVolumeName(user, env),
+    ...(gvisor ? { processLimits: 'gvisor-nproc' } : {}),
+  };
 }

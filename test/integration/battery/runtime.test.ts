@@ -51,6 +51,7 @@ describe('the container runtime', () => {
       tools: { volume: toolsVolumeName(battery.session.user), writable: false },
       hostEnv: process.env,
       ...(dialect ? { dialect } : {}),
+      ...(resolved.runtime.kind === 'gvisor' ? { gvisor: true } : {}),
     });
     const image = await docker.getImage(inspected.Config.Image).inspect();
     assert.deepEqual(verifyHardening(inspected, expected, image.Config.Env ?? [], dialect), []);

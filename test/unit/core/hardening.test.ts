@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import {
+  GVISOR_THREADS_FLOOR,
+  GVISOR_THREADS_PER_PROCESS,
   hardenedCreateOptions,
   LABELS,
   SANDBOX_BASE_MOUNT,
@@ -77,6 +79,23 @@ describe('hardened container settings', () => {
       { Name: 'nofile', Soft: 2048, Hard: 2048 },
       { Name: 'fsize', Soft: 100 * 1024 * 1024, Hard: 100 * 1024 * 1024 },
     ]);
+  });
+
+  it("under gVisor, puts the process limit on gVisor's kernel and bounds runsc's own threads on the cgroup", () => {
+    const gvisor = hardenedCreateOptions({ ...input, gvisor: true }).HostConfig!;
+    assert.equal(gvisor.PidsLimit, 256 * GVISOR_THREADS_PER_PROCESS + GVISOR_THREADS_FLOOR);
+    assert.deepEqual(
+      gvisor.Ulimits?.find((u) => u.Name === 'nproc'),
+      { Name: 'nproc', Soft: 256, Hard: 256 },
+    );
+    assert.ok(!host.Ulimits?.some((u) => u.Name === 'nproc'), 'runc gets no process ulimit from Docker');
+  });
+
+  it('verification refuses a gVisor container whose process ulimit was lost', () => {
+    const wanted = hardenedCreateOptions({ ...input, gvisor: true });
+    const inspected = inspectOf(wanted);
+    (inspected.HostConfig as { Ulimits?: { Name: string; Soft: number; Hard: number }[] }).Ulimits = host.Ulimits as never;
+    assert.ok(verifyHardening(inspected, wanted, []).some((p) => /ulimit nproc/.test(p)));
   });
 
   it('has no network, an init process, no host namespaces, no devices and capped logs', () => {
