@@ -108,6 +108,10 @@ export async function runInContainer(
     };
   });
 
+  // Settles once the container was restarted to stop the command: its processes are gone
+  // then, whether or not the engine ends the command's stream (gVisor's runsc does not).
+  let markRestarted: () => void = () => undefined;
+  const restarted = new Promise<void>((resolve) => (markRestarted = resolve));
   let killing: Promise<void> | undefined;
   const kill = (reason: 'timeout' | 'cancelled') => {
     if (killedFor) return;
@@ -129,6 +133,7 @@ export async function runInContainer(
     if (ended) return;
     restartedToKill = true;
     await restartContainer(container);
+    markRestarted();
   };
 
   const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
@@ -160,7 +165,8 @@ export async function runInContainer(
     });
     // A detached process can keep the output open after the command itself exited; the
     // command is over when its main process is, and the output is not waited for past a grace.
-    if ((await Promise.race([streamEnded.then(() => true), mainProcessExited(exec, endedPromise).then(() => false)])) === false) {
+    const over = [streamEnded.then(() => true), mainProcessExited(exec, endedPromise).then(() => false), restarted.then(() => false)];
+    if ((await Promise.race(over)) === false) {
       await Promise.race([streamEnded, sleep(EXITED_OUTPUT_GRACE_MS)]);
       (stream as unknown as { destroy(): void }).destroy();
     }
