@@ -56,7 +56,10 @@ test("a session over its soft disk cap refuses commands and the file tools' writ
     assert.equal(read.isError, false, read.text);
     assert.match(read.text, /small/);
 
-    const listing = await session.helper({ name: 'agent-sandbox-test-list', text: 'ls -A /workspace; wc -c < /workspace/small.txt' }, []);
+    const listing = await session.helper(
+      { name: 'agent-sandbox-test-list', text: 'printf "%s\\n" /workspace/* /workspace/.[!.]*; wc -c < /workspace/small.txt' },
+      [],
+    );
     assert.doesNotMatch(listing.stdout.toString(), /past-the-cap/);
     assert.match(listing.stdout.toString(), /\n6\n$/, 'small.txt keeps its 6 bytes');
   } finally {

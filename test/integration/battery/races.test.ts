@@ -18,6 +18,7 @@ import { Airlock } from '../../../src/core/airlock';
 import type { SnapshotStrategy } from '../../../src/core/snapshot/sessionSnapshot';
 import { invokeTool, type ToolHost } from '../../../src/core/tools/handlers';
 import { sh } from '../support/battery';
+import { testUnderGvisor } from '../support/sandbox';
 import {
   baseMismatches,
   bytesReadSoFar,
@@ -315,6 +316,26 @@ for (const strategy of ['overlay', 'copy'] as const) {
       const check = treeChecker(violations);
       const snapshot = race.session.snapshot;
       const names = ['race/fifo/data.txt', 'race/fifo/data.pipe'];
+      if (testUnderGvisor()) {
+        // gVisor keeps a FIFO made in the sandbox in its own kernel: the copy on the host never
+        // holds one, so host code cannot meet a FIFO there and there is no swap to race.
+        const made = await sh(
+          race.session,
+          `mkdir -p /workspace/race/fifo && mkfifo /workspace/${names[1]} && test -p /workspace/${names[1]} && echo made`,
+        );
+        assert.equal(made.out, 'made\n', made.err);
+        const onHost = (() => {
+          try {
+            return fs.lstatSync(snapshot.sandboxPath(names[1]));
+          } catch {
+            return undefined;
+          }
+        })();
+        t.diagnostic(`${strategy}: the FIFO made in the sandbox is ${onHost ? 'a non-FIFO' : 'absent'} in the copy on the host`);
+        assert.ok(!onHost?.isFIFO(), 'a FIFO made under gVisor reached the copy on the host: run the swap race under gVisor too');
+        await sh(race.session, `rm -f /workspace/${names[1]}`);
+        return;
+      }
       const loop = startSwapLoop(race.session, [
         { kind: 'fifo', dir: `/workspace/${names[0]}`, link: `/workspace/${names[1]}`, content: 'a plain file' },
       ]);

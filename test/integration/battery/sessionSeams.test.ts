@@ -46,7 +46,7 @@ describe('the session helper runs the moved scripts with their inputs as argumen
     const r = await session.helper(WRITE_FILE_SCRIPT, [hostile], Buffer.from('data\n'));
     assert.equal(r.exitCode, 0, r.stderr.toString());
     // The file exists under its literal name in the copy, and the command substitutions never ran.
-    const listed = await sh(session, 'ls -1 /workspace');
+    const listed = await sh(session, 'cd /workspace && printf "%s\\n" *');
     assert.ok(listed.out.split('\n').includes(hostile), listed.out);
     const ran = await sh(session, "find / /workspace /tmp ~ -xdev -name 'pwned*' 2>/dev/null; true");
     assert.equal(ran.out, '', `the path ran as a command: ${ran.out}`);
