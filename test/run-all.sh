@@ -77,11 +77,11 @@ bash .ci/ensure-runsc && GVISOR_READY=1
 run_suite "Unit tests" test/unit/**/*.test.ts
 run_suite "Integration tests (real Docker engine)" --test-concurrency=1 \
   test/integration/*.test.ts test/integration/battery/*.test.ts test/integration/faults/*.test.ts
-# gVisor: registered by the product's own setup command, then the runtime, network and
-# gVisor cases under it. The rest of the battery does not yet run under runsc (see the README).
+# gVisor: registered by the product's own setup command, then its own cases, the engine
+# tests, the whole battery and the network cases under it.
 if [ "$GVISOR_READY" = 1 ]; then
   AGENT_SANDBOX_TEST_RUNTIME=gvisor run_suite "Integration tests under gVisor (runsc)" --test-concurrency=1 \
-    test/integration/gvisor/*.test.ts test/integration/battery/runtime.test.ts test/integration/battery/kernel.test.ts \
+    test/integration/gvisor/*.test.ts test/integration/engine.test.ts test/integration/battery/*.test.ts \
     test/integration/network.test.ts
 else
   SUITES_FAILED+=("gVisor set-up"); FAILED=$((FAILED + 1))
