@@ -93,9 +93,10 @@ export interface HardenedContainerInput {
   readonly gvisor?: boolean;
 }
 
-/** Host threads of runsc per sandbox process, and a floor for its own (see processLimits). */
+/** Host threads of runsc per sandbox process, a floor for its own, and a ceiling (see processLimits). */
 export const GVISOR_THREADS_PER_PROCESS = 6;
 export const GVISOR_THREADS_FLOOR = 512;
+export const GVISOR_THREADS_CEILING = 16384;
 
 /**
  * Where the policy's process limit is enforced. Under runc every sandbox process is a host
@@ -105,10 +106,18 @@ export const GVISOR_THREADS_FLOOR = 512;
  * busy task (measured: 2,783 threads for a fork bomb held at 512 tasks, 426 at 64). With the
  * policy's number on the cgroup alone, a fork bomb took the whole container down instead of
  * failing its forks. So under gVisor the policy's number is RLIMIT_NPROC, and the cgroup keeps
- * a bound on runsc's threads that the sandbox's processes cannot reach.
+ * a bound on runsc's threads that the sandbox's ordinary processes do not reach.
+ *
+ * That bound is also the host's only one: gVisor's release in Debian 12 does not filter
+ * exec'd processes, so a command can make a user namespace, in which gVisor's kernel counts it
+ * privileged and skips RLIMIT_NPROC. Such a bomb ends the container (the copy is kept); the
+ * cgroup, with a ceiling whatever the policy says, is what the host relies on.
  */
 export function processLimits(pids: number, gvisor: boolean, podmanNproc?: number): { pidsLimit: number; nproc?: number } {
-  if (gvisor) return { pidsLimit: pids * GVISOR_THREADS_PER_PROCESS + GVISOR_THREADS_FLOOR, nproc: pids };
+  if (gvisor) {
+    const threads = Math.min(pids * GVISOR_THREADS_PER_PROCESS + GVISOR_THREADS_FLOOR, Math.max(GVISOR_THREADS_CEILING, pids));
+    return { pidsLimit: threads, nproc: pids };
+  }
   return podmanNproc === undefined ? { pidsLimit: pids } : { pidsLimit: pids, nproc: podmanNproc };
 }
 

@@ -129,7 +129,11 @@ export function resolveRuntime(
   const names = registered.map((r) => r.name).join(', ') || 'none listed';
   if (choice === '') {
     const entry = registered.find((r) => r.name === defaultRuntime);
-    if (entry && isGvisor(entry)) assertFits(entry, needs);
+    if (entry && isGvisor(entry)) {
+      // gVisor as the engine's default takes the process limit as gVisor does (processLimits).
+      assertFits(entry, needs);
+      return { name: undefined, label: `gVisor (${defaultRuntime}, the engine's default)`, kind: 'gvisor' };
+    }
     return { name: undefined, label: `${defaultRuntime} (the engine's default)`, kind: 'default' };
   }
   if (choice === GVISOR_CHOICE) {

@@ -184,4 +184,33 @@ describe('resources', () => {
     assert.match(r.result.message ?? '', /disk cap/);
     await sh(session, 'rm -f /workspace/fill-*');
   });
+
+  // Last: under gVisor this bomb ends the container. gVisor's release in Debian 12 lets an
+  // exec'd process make a user namespace, where its kernel skips RLIMIT_NPROC (README, "gVisor").
+  test(
+    'under gVisor, a fork bomb in a user namespace is bounded by the cgroup; the host answers and the copy is kept',
+    {
+      skip: testUnderGvisor() ? false : 'runc: the filter refuses user namespaces ("unshare of user and mount namespaces fails")',
+    },
+    async () => {
+      await sh(session, 'echo kept > /workspace/kept-userns.txt');
+      const limits = `/sys/fs/cgroup/pids/docker/${session.containerId}/pids.max`;
+      const bound = fs.existsSync(limits) ? Number(fs.readFileSync(limits, 'utf8')) : undefined;
+      const r = await session.run(
+        [
+          'unshare',
+          '--user',
+          '--map-root-user',
+          'python3',
+          '-c',
+          'import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass',
+        ],
+        { timeoutSec: 5 },
+      );
+      assert.notEqual(r.outcome, 'exited', `outcome ${r.outcome}: ${r.message ?? ''}`);
+      assert.ok(hostAnswers(), 'the host or its engine stopped answering');
+      if (bound !== undefined) assert.ok(bound < 16_385, `runsc's threads are bounded at ${bound}`);
+      assert.equal(fs.readFileSync(session.snapshot.sandboxPath('kept-userns.txt'), 'utf8'), 'kept\n', 'the workspace copy was lost');
+    },
+  );
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import {
+  GVISOR_THREADS_CEILING,
   GVISOR_THREADS_FLOOR,
   GVISOR_THREADS_PER_PROCESS,
   hardenedCreateOptions,
@@ -89,6 +90,8 @@ describe('hardened container settings', () => {
       { Name: 'nproc', Soft: 256, Hard: 256 },
     );
     assert.ok(!host.Ulimits?.some((u) => u.Name === 'nproc'), 'runc gets no process ulimit from Docker');
+    const large = hardenedCreateOptions({ ...input, gvisor: true, policy: { ...input.policy, pids: 8192 } }).HostConfig!;
+    assert.equal(large.PidsLimit, GVISOR_THREADS_CEILING, "runsc's threads have a ceiling whatever the policy says");
   });
 
   it('verification refuses a gVisor container whose process ulimit was lost', () => {

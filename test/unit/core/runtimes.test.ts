@@ -79,7 +79,13 @@ test('a runtime named directly is used as registered; a runsc one must still fit
 
 test("the engine's default runtime is used as is, unless it is a runsc that cannot run the sandbox", () => {
   assert.equal(resolveRuntime('', [runc], 'runc', noSockets).name, undefined);
-  assert.equal(resolveRuntime('', [runc, gv], 'runsc', noSockets).kind, 'default');
+  assert.equal(resolveRuntime('', [runc], 'runc', noSockets).kind, 'default');
+  // A runsc default is gVisor, with gVisor's way of limiting processes.
+  assert.deepEqual(resolveRuntime('', [runc, gv], 'runsc', noSockets), {
+    name: undefined,
+    label: "gVisor (runsc, the engine's default)",
+    kind: 'gvisor',
+  });
   refusal(() => resolveRuntime('', [runc, plain], 'runsc', noSockets));
 });
 
