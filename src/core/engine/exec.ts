@@ -132,8 +132,10 @@ export async function runInContainer(
     }
     if (ended) return;
     restartedToKill = true;
+    const restartAskedMs = Date.now();
     await restartContainer(container);
-    markRestarted();
+    // Only a container that really stopped (or started anew) took the command's processes with it.
+    if (await containerRestartedSince(container, restartAskedMs)) markRestarted();
   };
 
   const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
