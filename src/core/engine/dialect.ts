@@ -23,6 +23,7 @@ import { stateRoot } from '../paths';
 import type { EngineInfo } from './connection';
 import { runHelper } from './exec';
 import { writeProfileFile } from './seccomp';
+import { ensurePrivateDir } from '../privateDir';
 
 /** How to ask a Podman engine for the sandbox's settings; undefined for Docker. */
 export interface EngineDialect {
@@ -79,7 +80,9 @@ export function dialectFor(info: EngineInfo, folder: string): EngineDialect | un
       'Use a local Podman engine, or a remote Docker engine.',
     );
   }
-  fs.mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // The engine reads the profile from this folder when it creates a container: nobody but
+  // this user may be able to swap it between our check and that read.
+  ensurePrivateDir(folder);
   return { kind: 'podman', seccompFile: writeProfileFile(folder), nproc: Math.min(PODMAN_NPROC, ownHardNproc() ?? PODMAN_NPROC) };
 }
 
