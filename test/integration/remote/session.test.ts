@@ -224,13 +224,15 @@ for (const transport of TRANSPORTS) {
     });
 
     it('never fetches a file the sandbox user cannot read while the agent swaps a folder and a symlink in a loop', async () => {
+      // The swapping goes on until the test has looked three times (a scan over ssh takes
+      // seconds, more on a busy machine), or at most 25 s (helpers stop at 30).
       const loop = inside(
-        'end=$(( $(date +%s) + 8 )); while [ $(date +%s) -lt $end ]; do rm -rf race; mkdir race; echo mine > race/shadow; rm -rf race; ln -s /etc race; done; rm -rf race',
+        'rm -f /tmp/race-stop; end=$(( $(date +%s) + 25 )); while [ ! -e /tmp/race-stop ] && [ $(date +%s) -lt $end ]; do rm -rf race; mkdir race; echo mine > race/shadow; rm -rf race; ln -s /etc race; done; rm -rf race',
       );
       const airlock = new Airlock({ view: session.snapshot, policy: session.policy, stateDir: session.airlockDir });
       let looks = 0;
-      const until = Date.now() + 7000;
-      while (Date.now() < until) {
+      const until = Date.now() + 22_000;
+      while (looks < 3 && Date.now() < until) {
         await session.snapshot.scan().catch((err: Error) => assert.doesNotMatch(err.message, /root:/));
         // Looked at by name: the mirror's race may be the agent's symlink, which the test must not follow either.
         const folder = path.join(session.snapshot.layout.sandbox, 'race');
@@ -240,6 +242,7 @@ for (const transport of TRANSPORTS) {
         }
         looks++;
       }
+      assert.equal((await inside('touch /tmp/race-stop')).code, 0);
       assert.equal((await loop).code, 0);
       assert.ok(looks >= 3, `the mirror was refreshed ${looks} times during the race`);
       await airlock.recover();
