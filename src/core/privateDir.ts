@@ -7,9 +7,10 @@ import * as path from 'node:path';
 
 /**
  * Makes `dir` (and its parents) exist as a real folder of this user that nobody else can
- * enter, below folders nobody else can change. The launcher in it runs as this user for
- * every agent tool call, so a folder above it that another user may write would let them
- * rename it away and put their own launcher in its place.
+ * enter, below folders nobody else can change. What it holds is run or read as this user
+ * (the launcher of every agent tool call, the profile Podman gives the sandbox), so a folder
+ * above it that another user may write would let them rename it away and put their own in
+ * its place.
  */
 export function ensurePrivateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

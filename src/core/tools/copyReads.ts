@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { describeError } from '../errors';
 import { stateRoot } from '../paths';
 import type { SandboxSession } from '../session/session';
-import { ensurePrivateDir } from './launcher';
+import { ensurePrivateDir } from '../privateDir';
 import { tryReadSandboxFile } from './sandboxFiles';
 
 export type CopyRead =

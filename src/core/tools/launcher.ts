@@ -19,8 +19,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { replaceFileSync } from '../fsx';
 import { ensurePrivateDir } from '../privateDir';
-
-export { assertNoOtherWriterAbove, ensurePrivateDir } from '../privateDir';
 import { stateRoot } from '../paths';
 import { answerIn, denyAnswer } from './hooks';
 import { shellQuote } from './shellQuote';

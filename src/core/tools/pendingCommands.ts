@@ -16,7 +16,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { replaceFileSync } from '../fsx';
 import { stateRoot } from '../paths';
-import { assertInertLauncher, ensurePrivateDir, INERT_PATH } from './launcher';
+import { ensurePrivateDir } from '../privateDir';
+import { assertInertLauncher, INERT_PATH } from './launcher';
 
 /**
  * `p` and 128 random bits in lowercase hex. The letter in front keeps PowerShell from
