@@ -70,6 +70,12 @@ export interface ExecOptions {
   readonly onStderr?: (chunk: Buffer) => void;
   /** Tells whether the container ran out of memory since the last call (137 exits only). */
   readonly checkOom?: () => Promise<boolean>;
+  /**
+   * Whether the host's out-of-memory killer ends a container of this runtime as a whole
+   * (gVisor: its kernel holds all of the sandbox's memory). After a command of such a
+   * container that died without a signal, the engine is given a moment to see the end.
+   */
+  readonly oomEndsContainer?: (runtime: string) => boolean;
 }
 
 export async function runInContainer(
@@ -167,7 +173,11 @@ export async function runInContainer(
     });
     // A detached process can keep the output open after the command itself exited; the
     // command is over when its main process is, and the output is not waited for past a grace.
-    const over = [streamEnded.then(() => true), mainProcessExited(exec, endedPromise).then(() => false), restarted.then(() => false)];
+    const over = [
+      streamEnded.then(() => true),
+      mainProcessExited(exec, container, endedPromise).then(() => false),
+      restarted.then(() => false),
+    ];
     if ((await Promise.race(over)) === false) {
       await Promise.race([streamEnded, sleep(EXITED_OUTPUT_GRACE_MS)]);
       (stream as unknown as { destroy(): void }).destroy();
@@ -199,7 +209,7 @@ export async function runInContainer(
   }
 
   const restartNote = restartedToKill
-    ? ' It could not be stopped from inside (its process limit was exhausted), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.'
+    ? ' It could not be stopped from inside (no process could be started there to kill it, or the container had stopped), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.'
     : '';
   if (killedFor === 'timeout') {
     return {
@@ -216,6 +226,28 @@ export async function runInContainer(
       outcome: 'cancelled',
       message: `Cancelled; the command and everything it started were killed.${restartNote}`,
     };
+  }
+  if (exitCode === null || exitCode >= 128 || streamError) {
+    // The host's memory limit can end the whole container rather than one process: under
+    // gVisor the host kills the sandbox's kernel, which holds all of the sandbox's memory.
+    // That is the command's doing, so the sandbox is started again and the result says so.
+    const noSignal = exitCode === 128 || exitCode === null || streamError !== undefined;
+    const ended = await containerEndedOutOfMemory(container, noSignal ? options.oomEndsContainer : undefined);
+    if (ended) {
+      const restartAskedMs = Date.now();
+      await restartContainer(container);
+      const back = (await containerRestartedSince(container, restartAskedMs)) && (await containerRunning(container));
+      return {
+        ...base,
+        exitCode: 137,
+        outcome: 'oom',
+        message: `Killed: out of memory. The sandbox's memory limit was reached and the host ended the whole sandbox container, ${
+          back
+            ? 'which was started again; /tmp and the home directory were cleared, the workspace copy is kept.'
+            : 'which could not be started again: start the sandbox again; the workspace copy and its pending changes are kept.'
+        }`,
+      };
+    }
   }
   if (exitCode === null || running || streamError) {
     // The engine or the container went away under the command: never report success.
@@ -368,10 +400,11 @@ async function execHelper(
 }
 
 /**
- * Settles once the exec's main process has exited (asked every few seconds); never settles
- * when `until` comes first. Its timer is cleared then, so it keeps no process alive.
+ * Settles once the exec's main process has exited, or its container has stopped (asked every
+ * few seconds: runsc may never end an exec whose sandbox died); never settles when `until`
+ * comes first. Its timer is cleared then, so it keeps no process alive.
  */
-function mainProcessExited(exec: Docker.Exec, until: Promise<void>): Promise<void> {
+function mainProcessExited(exec: Docker.Exec, container: Docker.Container, until: Promise<void>): Promise<void> {
   return new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let over = false;
@@ -379,17 +412,25 @@ function mainProcessExited(exec: Docker.Exec, until: Promise<void>): Promise<voi
       over = true;
       clearTimeout(timer);
     });
+    // Each answer on its own, and bounded: the engine may not answer about the exec of a
+    // dead sandbox. An answer that does not come counts as "still running".
+    const exited = () =>
+      withTimeout(exec.inspect(), EXIT_POLL_MS).then(
+        (info) => !info.Running && info.ExitCode !== null,
+        () => false,
+      );
+    const stopped = () =>
+      withTimeout(container.inspect(), EXIT_POLL_MS).then(
+        (c) => !c.State.Running,
+        () => false,
+      );
     const poll = () => {
       timer = setTimeout(() => {
-        exec.inspect().then(
-          (info) => {
-            if (over) return;
-            if (!info.Running && info.ExitCode !== null) resolve();
-            else poll();
-          },
-          // The engine did not answer; the stream's end settles the command.
-          () => (over ? undefined : poll()),
-        );
+        void Promise.all([exited(), stopped()]).then(([done, gone]) => {
+          if (over) return;
+          if (done || gone) resolve();
+          else poll();
+        });
       }, EXIT_POLL_MS);
     };
     poll();
@@ -403,6 +444,35 @@ async function containerRestartedSince(container: Docker.Container, sinceMs: num
     return !State.Running || Date.parse(State.StartedAt) > sinceMs;
   } catch {
     return true;
+  }
+}
+
+async function containerRunning(container: Docker.Container): Promise<boolean> {
+  try {
+    return (await container.inspect()).State.Running;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the container was ended by the host's out-of-memory killer. A command that died
+ * with its container may be reported before the engine has seen the container stop, so for
+ * a runtime that `endsWhole` names the state is asked again for a short while. Only such a
+ * runtime pays the wait: elsewhere an exit code of 128 is a program's own (git's fatal errors).
+ */
+async function containerEndedOutOfMemory(container: Docker.Container, endsWhole?: (runtime: string) => boolean): Promise<boolean> {
+  let deadline: number | undefined;
+  for (;;) {
+    try {
+      const { State, HostConfig } = await container.inspect();
+      if (!State.Running) return State.OOMKilled === true;
+      deadline ??= endsWhole?.(HostConfig.Runtime ?? '') ? Date.now() + OOM_END_WAIT_MS : 0;
+    } catch {
+      return false;
+    }
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
   }
 }
 
@@ -440,6 +510,8 @@ async function restartContainer(container: Docker.Container): Promise<void> {
 const EXIT_POLL_MS = 2000;
 /** How long output is still taken after the main process exited (a detached process may hold it). */
 const EXITED_OUTPUT_GRACE_MS = 3000;
+/** How long a command that died without a signal waits for the engine to see its container stop (gVisor). */
+const OOM_END_WAIT_MS = 2000;
 const KILL_ATTEMPTS = 2;
 const KILL_GRACE_MS = 1000;
 const KILL_HELPER_TIMEOUT_MS = 3000;

@@ -18,6 +18,7 @@ import { withTimeout } from '../async';
 import { isNotFound, type EngineInfo } from '../engine/connection';
 import { runHelper, runInContainer, type ExecResult, type HelperOptions, type HelperResult } from '../engine/exec';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
+import { isGvisor } from '../engine/runtimes';
 import { SandboxError } from '../errors';
 import type { SessionNetwork } from '../network/sessionNetwork';
 import type { Policy } from '../policy';
@@ -210,6 +211,7 @@ export class SandboxSession {
         ...(options.onStdout ? { onStdout: options.onStdout } : {}),
         ...(options.onStderr ? { onStderr: options.onStderr } : {}),
         checkOom: () => this.sawNewOomKill(),
+        oomEndsContainer: (runtime) => this.#runsGvisor(runtime),
       });
     } catch (err) {
       if (window) changes?.forget(window);
@@ -304,6 +306,12 @@ export class SandboxSession {
   dispose(): void {
     this.tracker?.close();
     this.tracker = undefined;
+  }
+
+  /** Whether the engine runs containers of this runtime name (empty: its default) with gVisor's runsc. */
+  #runsGvisor(runtime: string): boolean {
+    const name = runtime || this.engine.defaultRuntime;
+    return this.engine.runtimeEntries.some((entry) => entry.name === name && isGvisor(entry));
   }
 
   private async sawNewOomKill(): Promise<boolean> {

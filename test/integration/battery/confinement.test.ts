@@ -564,6 +564,14 @@ describe('exit codes', () => {
     assert.equal(r.outcome, 'exited');
   });
 
+  test("a program's own exit with 128 (git's fatal errors) is its exit, and the container goes on", async () => {
+    const r = await session.run(['/bin/sh', '-c', 'echo "fatal: not a git repository" >&2; exit 128']);
+    assert.equal(r.exitCode, 128);
+    assert.equal(r.outcome, 'exited', r.message);
+    assert.equal(r.message, undefined);
+    assert.equal((await session.run(['/bin/sh', '-c', 'echo alive'])).stdout.toString(), 'alive\n');
+  });
+
   test('a missing program is an error exit, never a host fallback', async () => {
     const r = await session.run(['definitely-not-a-program']);
     assert.equal(r.exitCode, 127);
