@@ -290,8 +290,12 @@ export function verifyHardening(
   check(host.NanoCpus === want.NanoCpus, `CPU limit is ${host.NanoCpus}, expected ${want.NanoCpus}`);
   check(host.PidsLimit === want.PidsLimit, `pids limit is ${host.PidsLimit}, expected ${want.PidsLimit}`);
   for (const wanted of want.Ulimits ?? []) {
-    const got = (host.Ulimits ?? []).find((u) => ulimitName(u.Name) === wanted.Name);
-    check(!!got && got.Soft === wanted.Soft && got.Hard === wanted.Hard, `ulimit ${wanted.Name} is not ${wanted.Hard}`);
+    // Every entry of that name must match: the runtime may apply any one of two.
+    const got = (host.Ulimits ?? []).filter((u) => ulimitName(u.Name) === wanted.Name);
+    check(
+      got.length > 0 && got.every((u) => u.Soft === wanted.Soft && u.Hard === wanted.Hard),
+      `ulimit ${wanted.Name} is not ${wanted.Hard}`,
+    );
   }
   check(host.Init === true, 'the init process is not enabled');
   check(!host.Devices || host.Devices.length === 0, 'host devices are mapped in');

@@ -201,6 +201,14 @@ describe('hardening verification after create', () => {
     ['swap allowed', (i) => ((i.HostConfig as { MemorySwap?: number }).MemorySwap = -1), /memory\+swap/],
     ['pids unlimited', (i) => ((i.HostConfig as { PidsLimit?: number }).PidsLimit = 0), /pids limit/],
     ['ulimit missing', (i) => ((i.HostConfig as { Ulimits?: unknown[] }).Ulimits = []), /ulimit nofile/],
+    [
+      'a second, looser entry of a ulimit',
+      (i) => {
+        const limits = (i.HostConfig as { Ulimits: { Name: string; Soft: number; Hard: number }[] }).Ulimits;
+        limits.push({ ...limits.find((u) => u.Name === 'nofile')!, Name: 'RLIMIT_NOFILE', Soft: 1 << 20, Hard: 1 << 20 });
+      },
+      /ulimit nofile/,
+    ],
     ['no init', (i) => ((i.HostConfig as { Init?: boolean }).Init = false), /init/],
     ['kcore visible', (i) => ((i.HostConfig as { MaskedPaths?: string[] }).MaskedPaths = []), /\/proc\/kcore is not masked/],
     ['root user', (i) => (i.Config.User = '0:0'), /runs as root/],
