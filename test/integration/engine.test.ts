@@ -14,7 +14,7 @@ import { readAudit } from '../../src/core/audit';
 import { connectEngine } from '../../src/core/engine/connection';
 import { LABELS } from '../../src/core/engine/hardening';
 import { collectGarbage } from '../../src/core/session/gc';
-import { startSession } from '../../src/core/session/lifecycle';
+import { attachSession, startSession } from '../../src/core/session/lifecycle';
 import { SandboxSession } from '../../src/core/session/session';
 import { readState, writeState } from '../../src/core/session/state';
 import { disposeStateRoot } from './support/battery';
@@ -200,6 +200,28 @@ describe('crash clean-up', () => {
       collected.some((c) => c.includes(stale) && /unused for 30 days/.test(c)),
       collected.join('\n'),
     );
+  });
+
+  it('neither attaches to nor reuses a running container whose record never became ready: start checks it again', async () => {
+    // As a start leaves it when the check inside the container failed and its kill failed too.
+    const ws = makeWorkspace({ 'a.txt': 'a\n' });
+    const { session } = await startSession({ workspaceRoot: ws, policy: testPolicy() });
+    await session.run(['/bin/sh', '-c', 'echo left > /workspace/left.txt; sleep 600 >/dev/null 2>&1 &']);
+    writeState(session.dir, { ...readState(session.dir)!, status: 'stopped' });
+    const { docker } = await connectEngine();
+    const startedAt = (await docker.getContainer(session.containerId).inspect()).State.StartedAt;
+
+    await assert.rejects(attachSession({ workspaceRoot: ws, policy: testPolicy() }), /has not finished starting/);
+    const again = await startSession({ workspaceRoot: ws, policy: testPolicy() });
+    assert.equal(again.outcome, 'restarted');
+    assert.equal(again.session.containerId, session.containerId);
+    const now = await docker.getContainer(session.containerId).inspect();
+    assert.notEqual(now.State.StartedAt, startedAt, 'the running container was reused without its checks');
+    assert.equal(readState(session.dir)!.status, 'ready');
+    const r = await again.session.run(['/bin/sh', '-c', 'cat /workspace/left.txt; pgrep -f "sleep 60[0]" || echo none']);
+    assert.equal(r.stdout.toString(), 'left\nnone\n', 'the copy is kept, the old processes are gone');
+    await attachSession({ workspaceRoot: ws, policy: testPolicy() });
+    await again.session.destroy();
   });
 
   it('reattaches to a running session after the process that started it is gone', async () => {

@@ -155,6 +155,14 @@ export async function attachSession(options: Omit<SessionOptions, 'progress'>): 
       'Start it with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox").',
     );
   }
+  if (state.status !== 'ready') {
+    // Running, but its start never finished its checks (still under way, or failed).
+    throw new SandboxError(
+      'SESSION_NOT_RUNNING',
+      `The sandbox of ${workspaceRoot} has not finished starting: its container runs, but its checks did not pass (yet).`,
+      'Start it with `agent-sandbox start` (or "Agent Sandbox: Start Sandbox"); a start that is under way finishes first.',
+    );
+  }
   return session;
 }
 
@@ -246,15 +254,27 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
   }
   if (inspected && existing.policyDigest === digest && existing.user === user) {
     existing.ownerPid = process.pid;
-    if (inspected.State.Running) {
-      existing.status = 'ready';
+    // Only a container this record calls ready passed its checks. One running without that
+    // (a start whose check inside failed and whose kill failed too, or one started by hand
+    // after a stop) is stopped and goes through the checks again.
+    if (inspected.State.Running && existing.status === 'ready') {
       writeState(dir, existing);
       return built('reused');
     }
     progress?.('Restarting the sandbox container');
+    if (inspected.State.Running) {
+      await container.kill().catch(() => undefined);
+      await container.wait().catch(() => undefined);
+    }
     const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect, gvisor });
     assertHardened(await container.inspect(), expected, image, dialect);
-    await container.start();
+    // Not ready until proven: a check that fails leaves a record no start or attach trusts.
+    existing.status = 'stopped';
+    writeState(dir, existing);
+    await container.start().catch((err: unknown) => {
+      // Still running (its kill failed): the check below is what decides.
+      if ((err as { statusCode?: number }).statusCode !== 304) throw err;
+    });
     if (dialect) await proveHardeningInside(docker, existing.containerId!, existing.user);
     existing.status = 'ready';
     writeState(dir, existing);
