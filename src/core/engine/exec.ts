@@ -258,16 +258,6 @@ export async function runInContainer(
       message: `Interrupted: the sandbox stopped answering while the command ran${streamError ? ` (${streamError.message})` : ''}. Its result is unknown; nothing was applied.`,
     };
   }
-  if (exitCode >= 128 && (await containerRestartedSince(container, startedWallMs))) {
-    // Killed by a signal because the container stopped under it (the engine restarted or
-    // was stopped): that is not the command's own exit.
-    return {
-      ...base,
-      exitCode: 125,
-      outcome: 'interrupted',
-      message: `Interrupted: the sandbox container stopped while the command ran (it was killed with exit ${exitCode}). Its result is unknown; nothing was applied.`,
-    };
-  }
   if (exitCode === 126 && base.stdout.subarray(0, 64).toString().startsWith('OCI runtime exec failed')) {
     return {
       ...base,
@@ -279,6 +269,18 @@ export async function runInContainer(
   }
   if (exitCode === 137 && options.checkOom && (await options.checkOom().catch(() => false))) {
     return { ...base, exitCode, outcome: 'oom', message: "Killed: out of memory (the sandbox's memory limit was reached)." };
+  }
+  // Killed by SIGKILL or SIGTERM when the engine stopped the container under it: the engine may
+  // report the command's end before the container's, so the state is asked for a moment.
+  const stopWait = exitCode === 137 || exitCode === 143 ? SIGNAL_STOP_WAIT_MS : 0;
+  if (exitCode >= 128 && (await containerStoppedSince(container, startedWallMs, stopWait))) {
+    // Not the command's own exit: the engine restarted or was stopped.
+    return {
+      ...base,
+      exitCode: 125,
+      outcome: 'interrupted',
+      message: `Interrupted: the sandbox container stopped while the command ran (it was killed with exit ${exitCode}). Its result is unknown; nothing was applied.`,
+    };
   }
   return { ...base, exitCode, outcome: 'exited' };
 }
@@ -437,6 +439,16 @@ function mainProcessExited(exec: Docker.Exec, container: Docker.Container, until
   });
 }
 
+/** containerRestartedSince, asked again every 100 ms for up to `waitMs` while the answer is no. */
+async function containerStoppedSince(container: Docker.Container, sinceMs: number, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    if (await containerRestartedSince(container, sinceMs)) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(100);
+  }
+}
+
 /** Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be asked). */
 async function containerRestartedSince(container: Docker.Container, sinceMs: number): Promise<boolean> {
   try {
@@ -512,6 +524,8 @@ const EXIT_POLL_MS = 2000;
 const EXITED_OUTPUT_GRACE_MS = 3000;
 /** How long a command that died without a signal waits for the engine to see its container stop (gVisor). */
 const OOM_END_WAIT_MS = 2000;
+/** How long a command killed by SIGKILL or SIGTERM waits for the engine to show its container stopped. */
+const SIGNAL_STOP_WAIT_MS = 1500;
 const KILL_ATTEMPTS = 2;
 const KILL_GRACE_MS = 1000;
 const KILL_HELPER_TIMEOUT_MS = 3000;
