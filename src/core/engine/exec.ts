@@ -76,6 +76,11 @@ export interface ExecOptions {
    * container that died without a signal, the engine is given a moment to see the end.
    */
   readonly oomEndsContainer?: (runtime: string) => boolean;
+  /**
+   * Runs after the container was restarted to end the command, before the result is
+   * returned: Podman's proof of what its inspect output cannot show. Throwing fails the run.
+   */
+  readonly afterRestart?: () => Promise<void>;
 }
 
 export async function runInContainer(
@@ -123,6 +128,8 @@ export async function runInContainer(
     if (killedFor) return;
     killedFor = reason;
     killing = killUntilEnded();
+    // Awaited once the command is over; a failed proof after a restart is thrown then.
+    killing.catch(() => undefined);
   };
   const killUntilEnded = async () => {
     // The kill helper needs a free process slot; a fork bomb can take them all, so it is
@@ -142,6 +149,7 @@ export async function runInContainer(
     await restartContainer(container);
     // Only a container that really stopped (or started anew) took the command's processes with it.
     if (await containerRestartedSince(container, restartAskedMs)) markRestarted();
+    await options.afterRestart?.();
   };
 
   const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
@@ -237,6 +245,7 @@ export async function runInContainer(
       const restartAskedMs = Date.now();
       await restartContainer(container);
       const back = (await containerRestartedSince(container, restartAskedMs)) && (await containerRunning(container));
+      if (back) await options.afterRestart?.();
       return {
         ...base,
         exitCode: 137,

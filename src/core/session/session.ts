@@ -18,6 +18,7 @@ import { withTimeout } from '../async';
 import { isNotFound, type EngineInfo } from '../engine/connection';
 import { runHelper, runInContainer, type ExecResult, type HelperOptions, type HelperResult } from '../engine/exec';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
+import { proveHardeningInside } from '../engine/dialect';
 import { isGvisor } from '../engine/runtimes';
 import { SandboxError } from '../errors';
 import type { SessionNetwork } from '../network/sessionNetwork';
@@ -212,6 +213,10 @@ export class SandboxSession {
         ...(options.onStderr ? { onStderr: options.onStderr } : {}),
         checkOom: () => this.sawNewOomKill(),
         oomEndsContainer: (runtime) => this.#runsGvisor(runtime),
+        // A container restarted to end a command is checked inside again where a start would be.
+        ...(this.engine.kind === 'podman'
+          ? { afterRestart: () => proveHardeningInside(this.#docker, this.containerId, this.#state.user) }
+          : {}),
       });
     } catch (err) {
       if (window) changes?.forget(window);
