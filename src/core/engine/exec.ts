@@ -76,11 +76,20 @@ export interface ExecOptions {
    * container that died without a signal, the engine is given a moment to see the end.
    */
   readonly oomEndsContainer?: (runtime: string) => boolean;
+  /** What the session does around a restart of the container made to end the command. */
+  readonly restart?: RestartHooks;
+}
+
+export interface RestartHooks {
+  /** Whether the container may be started again after the host's memory limit ended it (not after a stop someone asked for). */
+  readonly allowed: () => boolean;
+  /** Before the restart: the session stops calling the container ready. */
+  readonly before: () => void;
   /**
-   * Runs after the container was restarted to end the command, before the result is
-   * returned: Podman's proof of what its inspect output cannot show. Throwing fails the run.
+   * After a restart that was seen to happen, before the result returns: checks what a start
+   * checks (Podman's proof inside) and calls the container ready again. Throwing fails the run.
    */
-  readonly afterRestart?: () => Promise<void>;
+  readonly after: () => Promise<void>;
 }
 
 export async function runInContainer(
@@ -144,12 +153,21 @@ export async function runInContainer(
       await Promise.race([endedPromise, sleep(KILL_GRACE_MS)]);
     }
     if (ended) return;
+    if (options.restart?.allowed() === false) {
+      // Someone stopped the sandbox meanwhile: it stays stopped, and with it the command.
+      const running = await inspectBounded(container).then(
+        (c) => c.State.Running,
+        () => false,
+      );
+      if (!running) markRestarted();
+      return;
+    }
     restartedToKill = true;
-    const restartAskedMs = Date.now();
-    await restartContainer(container);
+    options.restart?.before();
+    const { stopped, startedAnew } = await restartContainer(container);
     // Only a container that really stopped (or started anew) took the command's processes with it.
-    if (await containerRestartedSince(container, restartAskedMs)) markRestarted();
-    await options.afterRestart?.();
+    if (stopped || startedAnew) markRestarted();
+    if (startedAnew) await options.restart?.after();
   };
 
   const timer = setTimeout(() => kill('timeout'), options.timeoutMs);
@@ -183,7 +201,12 @@ export async function runInContainer(
     // command is over when its main process is, and the output is not waited for past a grace.
     const over = [
       streamEnded.then(() => true),
-      mainProcessExited(exec, container, endedPromise).then(() => false),
+      mainProcessExited(
+        exec,
+        container,
+        endedPromise,
+        (state) => !state.Running && (state.OOMKilled || options.restart?.allowed() === false),
+      ).then(() => false),
       restarted.then(() => false),
     ];
     if ((await Promise.race(over)) === false) {
@@ -192,10 +215,10 @@ export async function runInContainer(
     }
   } finally {
     markEnded();
-    // A restart to stop the tree must be over before the next command runs.
-    await killing;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
+    // A restart to stop the tree must be over before the next command runs.
+    await killing;
   }
 
   const durationMs = Math.round(performance.now() - started);
@@ -209,7 +232,8 @@ export async function runInContainer(
   let exitCode: number | null = null;
   let running = false;
   try {
-    const info = await exec.inspect();
+    // Bounded, as every call to the engine after the command: a dead sandbox's exec may get no answer.
+    const info = await withTimeout(exec.inspect(), ENGINE_ANSWER_MS);
     exitCode = info.ExitCode;
     running = info.Running;
   } catch (e) {
@@ -240,12 +264,14 @@ export async function runInContainer(
     // gVisor the host kills the sandbox's kernel, which holds all of the sandbox's memory.
     // That is the command's doing, so the sandbox is started again and the result says so.
     const noSignal = exitCode === 128 || exitCode === null || streamError !== undefined;
-    const ended = await containerEndedOutOfMemory(container, noSignal ? options.oomEndsContainer : undefined);
+    const ended =
+      options.oomEndsContainer &&
+      (await containerEndedOutOfMemory(container, options.oomEndsContainer, noSignal)) &&
+      options.restart?.allowed() !== false;
     if (ended) {
-      const restartAskedMs = Date.now();
-      await restartContainer(container);
-      const back = (await containerRestartedSince(container, restartAskedMs)) && (await containerRunning(container));
-      if (back) await options.afterRestart?.();
+      options.restart?.before();
+      const back = (await restartContainer(container)).startedAnew;
+      if (back) await options.restart?.after();
       return {
         ...base,
         exitCode: 137,
@@ -411,11 +437,18 @@ async function execHelper(
 }
 
 /**
- * Settles once the exec's main process has exited, or its container has stopped (asked every
- * few seconds: runsc may never end an exec whose sandbox died); never settles when `until`
- * comes first. Its timer is cleared then, so it keeps no process alive.
+ * Settles once the exec's main process has exited, or its container ended in a way that
+ * `containerEnded` says ends the command (asked every few seconds: runsc may never end an
+ * exec whose sandbox died); never settles when `until` comes first. Its timer is cleared
+ * then, so it keeps no process alive. A container that died otherwise is left to the
+ * timeout, whose restart brings the sandbox back.
  */
-function mainProcessExited(exec: Docker.Exec, container: Docker.Container, until: Promise<void>): Promise<void> {
+function mainProcessExited(
+  exec: Docker.Exec,
+  container: Docker.Container,
+  until: Promise<void>,
+  containerEnded: (state: Docker.ContainerInspectInfo['State']) => boolean,
+): Promise<void> {
   return new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let over = false;
@@ -432,7 +465,7 @@ function mainProcessExited(exec: Docker.Exec, container: Docker.Container, until
       );
     const stopped = () =>
       withTimeout(container.inspect(), EXIT_POLL_MS).then(
-        (c) => !c.State.Running,
+        (c) => containerEnded(c.State),
         () => false,
       );
     const poll = () => {
@@ -461,34 +494,33 @@ async function containerStoppedSince(container: Docker.Container, sinceMs: numbe
 /** Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be asked). */
 async function containerRestartedSince(container: Docker.Container, sinceMs: number): Promise<boolean> {
   try {
-    const { State } = await container.inspect();
+    const { State } = await inspectBounded(container);
     return !State.Running || Date.parse(State.StartedAt) > sinceMs;
   } catch {
     return true;
   }
 }
 
-async function containerRunning(container: Docker.Container): Promise<boolean> {
-  try {
-    return (await container.inspect()).State.Running;
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Whether the container was ended by the host's out-of-memory killer. A command that died
- * with its container may be reported before the engine has seen the container stop, so for
- * a runtime that `endsWhole` names the state is asked again for a short while. Only such a
- * runtime pays the wait: elsewhere an exit code of 128 is a program's own (git's fatal errors).
+ * Whether the host's out-of-memory killer ended the container, for a runtime where it ends
+ * the whole container (`endsWhole`: gVisor). Elsewhere it ends one process, and a container
+ * that stopped with the flag set was stopped for another reason (the flag stays from any
+ * earlier kill until the next start). A command that died with its container may be reported
+ * before the engine has seen the container stop, so after an exit that names no signal
+ * (`wait`) the state is asked again for a short while; an exit code of 128 of a program's
+ * own (git's fatal errors) pays that wait only on such a runtime.
  */
-async function containerEndedOutOfMemory(container: Docker.Container, endsWhole?: (runtime: string) => boolean): Promise<boolean> {
-  let deadline: number | undefined;
+async function containerEndedOutOfMemory(
+  container: Docker.Container,
+  endsWhole: (runtime: string) => boolean,
+  wait: boolean,
+): Promise<boolean> {
+  const deadline = Date.now() + (wait ? OOM_END_WAIT_MS : 0);
   for (;;) {
     try {
-      const { State, HostConfig } = await container.inspect();
+      const { State, HostConfig } = await inspectBounded(container);
+      if (!endsWhole(HostConfig.Runtime ?? '')) return false;
       if (!State.Running) return State.OOMKilled === true;
-      deadline ??= endsWhole?.(HostConfig.Runtime ?? '') ? Date.now() + OOM_END_WAIT_MS : 0;
     } catch {
       return false;
     }
@@ -497,21 +529,34 @@ async function containerEndedOutOfMemory(container: Docker.Container, endsWhole?
   }
 }
 
+/** The container's inspect, failing when the engine does not answer in time. */
+function inspectBounded(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
+  return withTimeout(container.inspect(), ENGINE_ANSWER_MS);
+}
+
 /**
  * Kills every process of the container through the engine and starts it again. The old
  * processes leave the pids cgroup asynchronously; a start that comes too early sees the limit
  * still used up and its init dies at once, so the start is retried until the container stays up.
  */
-async function restartContainer(container: Docker.Container): Promise<void> {
+async function restartContainer(container: Docker.Container): Promise<{ stopped: boolean; startedAnew: boolean }> {
+  // Told apart by the engine's own start time, not by this machine's clock (a remote engine's may differ).
+  const startedAt = await inspectBounded(container).then(
+    (c) => c.State.StartedAt,
+    () => undefined,
+  );
   try {
-    await container.kill();
+    await withTimeout(container.kill(), ENGINE_ANSWER_MS);
   } catch {
     // Already stopped, or the engine is gone (then the stream's end reports "interrupted").
   }
-  await container.wait().catch(() => undefined);
-  for (let attempt = 0; attempt < 10; attempt++) {
+  await withTimeout(container.wait(), RESTART_WAIT_MS).catch(() => undefined);
+  // Retried until a deadline rather than a count: on a busy machine the old processes may take
+  // seconds to leave the pids cgroup, and each start that comes too early dies at once.
+  const deadline = Date.now() + RESTART_WAIT_MS;
+  while (Date.now() < deadline) {
     try {
-      await container.start();
+      await withTimeout(container.start(), RESTART_WAIT_MS);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 304) {
         await sleep(300);
@@ -520,17 +565,27 @@ async function restartContainer(container: Docker.Container): Promise<void> {
     }
     await sleep(300);
     try {
-      if ((await container.inspect()).State.Running) return;
+      const { State } = await inspectBounded(container);
+      const anew = State.StartedAt !== startedAt;
+      if (State.Running) return { stopped: anew, startedAnew: anew };
     } catch {
-      return;
+      // The engine is gone: so are the container's processes, or the command's stream says so.
+      return { stopped: true, startedAnew: false };
     }
   }
+  // It did not start again; whether its processes are gone is what the engine says now.
+  const now = await inspectBounded(container).catch(() => undefined);
+  return { stopped: !now || !now.State.Running || now.State.StartedAt !== startedAt, startedAnew: false };
 }
 
 /** How often a running command is asked whether its main process has exited. */
 const EXIT_POLL_MS = 2000;
 /** How long output is still taken after the main process exited (a detached process may hold it). */
 const EXITED_OUTPUT_GRACE_MS = 3000;
+/** How long one answer of the engine may take once a command is over. */
+const ENGINE_ANSWER_MS = 10_000;
+/** How long a container may take to stop, or to start, when it is restarted to end a command. */
+const RESTART_WAIT_MS = 30_000;
 /** How long a command that died without a signal waits for the engine to see its container stop (gVisor). */
 const OOM_END_WAIT_MS = 2000;
 /** How long a command killed by SIGKILL or SIGTERM waits for the engine to show its container stopped. */

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { Airlock } from '../airlock';
+import { withTimeout } from '../async';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
 import { engineDialect, proveHardeningInside, type EngineDialect } from '../engine/dialect';
@@ -261,28 +262,24 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
       writeState(dir, existing);
       return built('reused');
     }
-    progress?.('Restarting the sandbox container');
-    if (inspected.State.Running) {
-      await container.kill().catch(() => undefined);
-      await container.wait().catch(() => undefined);
+    if (!inspected.State.Running || (await stoppedInTime(container))) {
+      progress?.('Restarting the sandbox container');
+      const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect, gvisor });
+      assertHardened(await container.inspect(), expected, image, dialect);
+      // Not ready until proven: a check that fails leaves a record no start or attach trusts.
+      existing.status = 'stopped';
+      writeState(dir, existing);
+      await container.start();
+      if (dialect) await proveHardeningInside(docker, existing.containerId!, existing.user);
+      existing.status = 'ready';
+      writeState(dir, existing);
+      appendAudit(auditFileOf(dir), { session: existing.id, event: 'start', detail: 'restarted' });
+      return built('restarted');
     }
-    const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect, gvisor });
-    assertHardened(await container.inspect(), expected, image, dialect);
-    // Not ready until proven: a check that fails leaves a record no start or attach trusts.
-    existing.status = 'stopped';
-    writeState(dir, existing);
-    await container.start().catch((err: unknown) => {
-      // Still running (its kill failed): the check below is what decides.
-      if ((err as { statusCode?: number }).statusCode !== 304) throw err;
-    });
-    if (dialect) await proveHardeningInside(docker, existing.containerId!, existing.user);
-    existing.status = 'ready';
-    writeState(dir, existing);
-    appendAudit(auditFileOf(dir), { session: existing.id, event: 'start', detail: 'restarted' });
-    return built('restarted');
+    // A container that does not stop is removed below and made anew on the same copy.
   }
-  // The policy changed (or the container is gone): new container, same copy.
-  progress?.('Recreating the sandbox container with the current policy');
+  // The policy changed, the container is gone or would not stop: new container, same copy.
+  progress?.('Recreating the sandbox container');
   if (inspected) await container.remove({ force: true, v: false });
   existing.user = user;
   existing.status = 'starting';
@@ -291,6 +288,16 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
   await createContainer(containerContext(ctx, existing));
   appendAudit(auditFileOf(dir), { session: existing.id, event: 'start', detail: 'recreated' });
   return built(inspected ? 'recreated' : 'restarted');
+}
+
+/** Kills a running container and waits, for a bounded time, until the engine says it stopped. */
+async function stoppedInTime(container: Docker.Container): Promise<boolean> {
+  await withTimeout(container.kill(), 10_000).catch(() => undefined);
+  await withTimeout(container.wait(), 15_000).catch(() => undefined);
+  return container.inspect().then(
+    (c) => !c.State.Running,
+    () => false,
+  );
 }
 
 /** A new session: a new copy of the workspace (or the kept base refreshed), and a new container. */

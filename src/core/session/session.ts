@@ -16,7 +16,7 @@ import { Airlock } from '../airlock';
 import { appendAudit } from '../audit';
 import { withTimeout } from '../async';
 import { isNotFound, type EngineInfo } from '../engine/connection';
-import { runHelper, runInContainer, type ExecResult, type HelperOptions, type HelperResult } from '../engine/exec';
+import { runHelper, runInContainer, type ExecResult, type HelperOptions, type HelperResult, type RestartHooks } from '../engine/exec';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
 import { proveHardeningInside } from '../engine/dialect';
 import { isGvisor } from '../engine/runtimes';
@@ -213,10 +213,7 @@ export class SandboxSession {
         ...(options.onStderr ? { onStderr: options.onStderr } : {}),
         checkOom: () => this.sawNewOomKill(),
         oomEndsContainer: (runtime) => this.#runsGvisor(runtime),
-        // A container restarted to end a command is checked inside again where a start would be.
-        ...(this.engine.kind === 'podman'
-          ? { afterRestart: () => proveHardeningInside(this.#docker, this.containerId, this.#state.user) }
-          : {}),
+        restart: this.#restartHooks(),
       });
     } catch (err) {
       if (window) changes?.forget(window);
@@ -319,15 +316,41 @@ export class SandboxSession {
     return this.engine.runtimeEntries.some((entry) => entry.name === name && isGvisor(entry));
   }
 
+  /**
+   * A restart made to end a command: the record does not call the container ready from
+   * before it until after what a start checks (Podman's proof inside), so no attach or start
+   * trusts it in between, or at all when the check fails. A container someone stopped (the
+   * record says so before the container stops) is not started again.
+   */
+  #restartHooks(): RestartHooks {
+    return {
+      allowed: () => readState(this.dir)?.status === 'ready',
+      before: () => this.#updateRecord((s) => (s.status = 'stopped')),
+      after: async () => {
+        if (this.engine.kind === 'podman') await proveHardeningInside(this.#docker, this.containerId, this.#state.user);
+        this.#updateRecord((s) => (s.status = 'ready'));
+      },
+    };
+  }
+
+  /**
+   * Changes this session's record as it is on disk now (another process, such as the CLI,
+   * may have written it since), and this object's copy alike.
+   */
+  #updateRecord(change: (state: SessionState) => void): void {
+    const onDisk = readState(this.dir);
+    const state = onDisk && onDisk.id === this.#state.id ? onDisk : this.#state;
+    change(state);
+    change(this.#state);
+    writeState(this.dir, state);
+  }
+
   private async sawNewOomKill(): Promise<boolean> {
     const { stdout } = await this.helper(OOM_EVENTS_SCRIPT);
     const match = /oom_kill\s+(\d+)/.exec(stdout.toString());
     const count = match ? Number(match[1]) : 0;
     const fresh = count > this.#state.oomKills;
-    if (fresh) {
-      this.#state.oomKills = count;
-      writeState(this.dir, this.#state);
-    }
+    if (fresh) this.#updateRecord((s) => (s.oomKills = count));
     return fresh;
   }
 
@@ -335,14 +358,14 @@ export class SandboxSession {
   async stop(): Promise<void> {
     this.dispose();
     await withSessionLock(this.dir, async () => {
+      // The record first: a command that ends as the container stops must not start it again.
+      this.#updateRecord((s) => (s.status = 'stopped'));
       try {
         await this.#docker.getContainer(this.containerId).stop({ t: 0 });
       } catch (err) {
         const code = (err as { statusCode?: number }).statusCode;
         if (code !== 304 && code !== 404) throw err;
       }
-      this.#state.status = 'stopped';
-      writeState(this.dir, this.#state);
       appendAudit(this.auditFile, { session: this.id, event: 'stop' });
     });
   }

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { startSession } from '../../../src/core/session/lifecycle';
 import type { SandboxSession } from '../../../src/core/session/session';
+import { readState } from '../../../src/core/session/state';
 import { sh, startBatterySession, type BatterySession } from '../support/battery';
 import { testUnderGvisor } from '../support/sandbox';
 
@@ -185,6 +187,29 @@ describe('resources', () => {
     assert.ok(hostUsedMb <= LIMITS.diskCapMb + 24, `the host lost ${hostUsedMb.toFixed(1)} MiB with a cap of ${LIMITS.diskCapMb} MiB`);
     assert.match(r.result.message ?? '', /disk cap/);
     await sh(session, 'rm -f /workspace/fill-*');
+  });
+
+  test('a sandbox stopped while a command runs stays stopped, after an out-of-memory kill too; the next start checks it and goes on', async () => {
+    // The engine's out-of-memory flag stays set until the next start: a stop must not read as
+    // the memory limit ending the container, which would start it again.
+    const bomb = await session.run(['python3', '-c', 'chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))']);
+    assert.equal(bomb.outcome, 'oom', bomb.message);
+    let sawOutput!: () => void;
+    const started = new Promise<void>((resolve) => (sawOutput = resolve));
+    const running = session.run(['/bin/sh', '-c', 'echo started; sleep 60'], {
+      onStdout: (chunk) => (chunk.toString().includes('started') ? sawOutput() : undefined),
+    });
+    await started;
+    await session.stop();
+    const r = await running;
+    assert.equal(r.outcome, 'interrupted', `outcome ${r.outcome}, exit ${r.exitCode}: ${r.message ?? ''}`);
+    assert.equal(await session.isRunning(), false, 'the stopped sandbox was started again');
+    assert.equal(readState(session.dir)?.status, 'stopped');
+
+    const again = await startSession({ workspaceRoot: battery.workspace, policy: battery.policy });
+    assert.equal(again.outcome, 'restarted');
+    session = again.session;
+    assert.equal((await sh(session, 'echo alive')).out, 'alive\n');
   });
 
   // Last: under gVisor this bomb ends the container. gVisor's release in Debian 12 lets an
