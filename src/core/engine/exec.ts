@@ -567,7 +567,12 @@ async function restartContainer(container: Docker.Container): Promise<{ stopped:
     try {
       const { State } = await inspectBounded(container);
       const anew = State.StartedAt !== startedAt;
-      if (State.Running) return { stopped: anew, startedAnew: anew };
+      if (State.Running && anew) return { stopped: true, startedAnew: true };
+      if (State.Running) {
+        // The kill has not taken (the start found it still running): kill again, within the deadline.
+        await withTimeout(container.kill(), ENGINE_ANSWER_MS).catch(() => undefined);
+        await withTimeout(container.wait(), RESTART_WAIT_MS).catch(() => undefined);
+      }
     } catch {
       // The engine is gone: so are the container's processes, or the command's stream says so.
       return { stopped: true, startedAnew: false };
