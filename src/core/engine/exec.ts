@@ -481,24 +481,36 @@ function mainProcessExited(
   });
 }
 
-/** containerRestartedSince, asked again every 100 ms for up to `waitMs` while the answer is no. */
-async function containerStoppedSince(container: Docker.Container, sinceMs: number, waitMs: number): Promise<boolean> {
+/**
+ * Asks the engine about the container every 100 ms until `decide` answers (true or false) or
+ * `waitMs` has passed (then false). An engine that does not answer in time gives `unanswered`.
+ */
+async function askContainer(
+  container: Docker.Container,
+  waitMs: number,
+  decide: (info: Docker.ContainerInspectInfo) => boolean | undefined,
+  unanswered: boolean,
+): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    if (await containerRestartedSince(container, sinceMs)) return true;
+    let answer: boolean | undefined;
+    try {
+      answer = decide(await inspectBounded(container));
+    } catch {
+      return unanswered;
+    }
+    if (answer !== undefined) return answer;
     if (Date.now() >= deadline) return false;
     await sleep(100);
   }
 }
 
-/** Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be asked). */
-async function containerRestartedSince(container: Docker.Container, sinceMs: number): Promise<boolean> {
-  try {
-    const { State } = await inspectBounded(container);
-    return !State.Running || Date.parse(State.StartedAt) > sinceMs;
-  } catch {
-    return true;
-  }
+/**
+ * Whether the container stopped, or stopped and started again, since `sinceMs` (or cannot be
+ * asked), asked again for up to `waitMs` while the answer is no.
+ */
+function containerStoppedSince(container: Docker.Container, sinceMs: number, waitMs: number): Promise<boolean> {
+  return askContainer(container, waitMs, ({ State }) => (!State.Running || Date.parse(State.StartedAt) > sinceMs ? true : undefined), true);
 }
 
 /**
@@ -510,23 +522,23 @@ async function containerRestartedSince(container: Docker.Container, sinceMs: num
  * (`wait`) the state is asked again for a short while; an exit code of 128 of a program's
  * own (git's fatal errors) pays that wait only on such a runtime.
  */
-async function containerEndedOutOfMemory(
-  container: Docker.Container,
-  endsWhole: (runtime: string) => boolean,
-  wait: boolean,
-): Promise<boolean> {
-  const deadline = Date.now() + (wait ? OOM_END_WAIT_MS : 0);
-  for (;;) {
-    try {
-      const { State, HostConfig } = await inspectBounded(container);
-      if (!endsWhole(HostConfig.Runtime ?? '')) return false;
-      if (!State.Running) return State.OOMKilled === true;
-    } catch {
-      return false;
-    }
-    if (Date.now() >= deadline) return false;
-    await sleep(100);
-  }
+function containerEndedOutOfMemory(container: Docker.Container, endsWhole: (runtime: string) => boolean, wait: boolean): Promise<boolean> {
+  return askContainer(
+    container,
+    wait ? OOM_END_WAIT_MS : 0,
+    ({ State, HostConfig }) => (!endsWhole(HostConfig.Runtime ?? '') ? false : State.Running ? undefined : State.OOMKilled === true),
+    false,
+  );
+}
+
+/** Kills the container and waits, within `waitMs`, until the engine says it stopped; whether it did. */
+export async function killAndWait(container: Docker.Container, waitMs: number): Promise<boolean> {
+  await withTimeout(container.kill(), ENGINE_ANSWER_MS).catch(() => undefined);
+  await withTimeout(container.wait(), waitMs).catch(() => undefined);
+  return inspectBounded(container).then(
+    (c) => !c.State.Running,
+    () => false,
+  );
 }
 
 /** The container's inspect, failing when the engine does not answer in time. */
@@ -545,12 +557,8 @@ async function restartContainer(container: Docker.Container): Promise<{ stopped:
     (c) => c.State.StartedAt,
     () => undefined,
   );
-  try {
-    await withTimeout(container.kill(), ENGINE_ANSWER_MS);
-  } catch {
-    // Already stopped, or the engine is gone (then the stream's end reports "interrupted").
-  }
-  await withTimeout(container.wait(), RESTART_WAIT_MS).catch(() => undefined);
+  // Already stopped, or the engine gone, is no failure here: the stream's end reports "interrupted".
+  await killAndWait(container, RESTART_WAIT_MS);
   // Retried until a deadline rather than a count: on a busy machine the old processes may take
   // seconds to leave the pids cgroup, and each start that comes too early dies at once.
   const deadline = Date.now() + RESTART_WAIT_MS;
@@ -568,11 +576,8 @@ async function restartContainer(container: Docker.Container): Promise<{ stopped:
       const { State } = await inspectBounded(container);
       const anew = State.StartedAt !== startedAt;
       if (State.Running && anew) return { stopped: true, startedAnew: true };
-      if (State.Running) {
-        // The kill has not taken (the start found it still running): kill again, within the deadline.
-        await withTimeout(container.kill(), ENGINE_ANSWER_MS).catch(() => undefined);
-        await withTimeout(container.wait(), RESTART_WAIT_MS).catch(() => undefined);
-      }
+      // The kill has not taken (the start found it still running): kill again, within the deadline.
+      if (State.Running) await killAndWait(container, RESTART_WAIT_MS);
     } catch {
       // The engine is gone: so are the container's processes, or the command's stream says so.
       return { stopped: true, startedAnew: false };

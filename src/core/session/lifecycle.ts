@@ -10,9 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import type { Airlock } from '../airlock';
-import { withTimeout } from '../async';
 import { appendAudit } from '../audit';
 import { connectEngine, isNotFound, type EngineInfo } from '../engine/connection';
+import { killAndWait } from '../engine/exec';
 import { engineDialect, proveHardeningInside, type EngineDialect } from '../engine/dialect';
 import { ensureImage, type EnsuredImage } from '../engine/image';
 import { SANDBOX_WORKDIR } from '../engine/hardening';
@@ -262,7 +262,7 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
       writeState(dir, existing);
       return built('reused');
     }
-    if (!inspected.State.Running || (await stoppedInTime(container))) {
+    if (!inspected.State.Running || (await killAndWait(container, 15_000))) {
       progress?.('Restarting the sandbox container');
       const expected = createOptionsFor({ dir, state: existing, policy, image, options, env, dialect, gvisor });
       assertHardened(await container.inspect(), expected, image, dialect);
@@ -288,16 +288,6 @@ async function resume(ctx: StartContext, existing: SessionState): Promise<Starte
   await createContainer(containerContext(ctx, existing));
   appendAudit(auditFileOf(dir), { session: existing.id, event: 'start', detail: 'recreated' });
   return built(inspected ? 'recreated' : 'restarted');
-}
-
-/** Kills a running container and waits, for a bounded time, until the engine says it stopped. */
-async function stoppedInTime(container: Docker.Container): Promise<boolean> {
-  await withTimeout(container.kill(), 10_000).catch(() => undefined);
-  await withTimeout(container.wait(), 15_000).catch(() => undefined);
-  return container.inspect().then(
-    (c) => !c.State.Running,
-    () => false,
-  );
 }
 
 /** A new session: a new copy of the workspace (or the kept base refreshed), and a new container. */
