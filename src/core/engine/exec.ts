@@ -22,26 +22,56 @@ const PID_DIR = '/tmp/.agent-sandbox';
 const WRAPPER = '[ -d "$1" ] || mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"; shift 2; exec "$@"';
 
 /**
- * Kills a command's process tree: the recorded pid, its descendants (walked through
- * /proc/PID/task/TID/children) and anything still carrying the command's marker in its
- * environment (a double-forked daemon). Stops them all first so nothing forks in between.
+ * Kills a command's process tree: anything carrying the command's marker in its environment
+ * (a double-forked daemon included) and the recorded pid's descendants (walked through
+ * /proc/PID/task/TID/children). A fork bomb forks between any look and any signal, so the
+ * tree is frozen first: everything found is stopped, and the look is repeated until it finds
+ * nothing that was not already stopped; then all of it is killed. Prints how many processes
+ * still carry the marker afterwards ("left N").
+ *
+ * A fork bomb may leave no process slot free, and the shell's answer must never be wrong for
+ * it: the only process the script starts is grep, straight from the script's own shell (a
+ * failed fork there ends the script before it prints a count; one in a nested subshell would
+ * only cut its output short). Everything else is the shell's builtins.
  */
 const KILL_TREE = [
-  'root=$(cat "$1/$2.pid" 2>/dev/null)',
-  'all=""',
-  'for e in /proc/[0-9]*/environ; do',
-  '  p=${e#/proc/}; p=${p%/environ}',
-  '  if tr "\\0" "\\n" < "$e" 2>/dev/null | grep -qx "AGENT_SANDBOX_EXEC=$2"; then all="$all $p"; fi',
+  'dir=$1; id=$2; root=""',
+  '{ read -r root < "$dir/$id.pid"; } 2>/dev/null',
+  'look() {',
+  '  found=$(grep -lzx "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
+  '  all=""',
+  '  for e in $found; do p=${e#/proc/}; all="$all ${p%/environ}"; done',
+  '  todo=$root; depth=0',
+  '  while [ -n "$todo" ] && [ $depth -lt 1000 ]; do',
+  '    next=""',
+  '    for p in $todo; do',
+  '      all="$all $p"',
+  '      for t in /proc/$p/task/*/children; do kids=""; { read -r kids < "$t"; } 2>/dev/null; next="$next $kids"; done',
+  '    done',
+  '    set -- $next; todo="$*"; depth=$((depth + 1))',
+  '  done',
+  '  set -- $all',
+  '}',
+  'seen=""; round=0',
+  'while [ $round -lt 50 ]; do',
+  '  look',
+  '  [ $# -gt 0 ] || break',
+  '  kill -STOP "$@" 2>/dev/null',
+  '  [ "$*" = "$seen" ] && break',
+  '  seen="$*"; round=$((round + 1))',
   'done',
-  'todo="$root"',
-  'while [ -n "$todo" ]; do',
-  '  next=""',
-  '  for p in $todo; do all="$all $p"; next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"; done',
-  '  todo=$(echo $next)',
+  '[ $# -eq 0 ] || kill -KILL "$@" 2>/dev/null',
+  // A killed process may still be there for a moment: look again a few times.
+  'try=0',
+  'while :; do',
+  '  found=$(grep -lzx "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
+  '  set -- $found',
+  '  [ $# -gt 0 ] && [ $try -lt 10 ] || break',
+  '  for e; do p=${e#/proc/}; kill -KILL "${p%/environ}" 2>/dev/null; done',
+  '  try=$((try + 1))',
   'done',
-  'if [ -n "$(echo $all)" ]; then kill -STOP $all 2>/dev/null; kill -KILL $all 2>/dev/null; fi',
-  'rm -f "$1/$2.pid"',
-  'true',
+  'echo "left $#"',
+  'rm -f "$dir/$id.pid" 2>/dev/null',
 ].join('\n');
 
 export type ExecOutcome = 'exited' | 'timeout' | 'cancelled' | 'oom' | 'interrupted';
@@ -119,14 +149,8 @@ export async function runInContainer(
   const stderr = new CappedOutput(options.outputCapBytes);
   let killedFor: 'timeout' | 'cancelled' | undefined;
   let restartedToKill = false;
-  let ended = false;
   let markEnded: () => void = () => undefined;
-  const endedPromise = new Promise<void>((resolve) => {
-    markEnded = () => {
-      ended = true;
-      resolve();
-    };
-  });
+  const endedPromise = new Promise<void>((resolve) => (markEnded = resolve));
 
   // Settles once the container was restarted to stop the command: its processes are gone
   // then, whether or not the engine ends the command's stream (gVisor's runsc does not).
@@ -143,16 +167,25 @@ export async function runInContainer(
   const killUntilEnded = async () => {
     // The kill helper needs a free process slot; a fork bomb can take them all, so it is
     // retried, and when the tree still lives the container itself is restarted (the engine
-    // kills every process of its cgroup). The copy is on disk and survives a restart.
-    for (let attempt = 0; attempt < KILL_ATTEMPTS && !ended; attempt++) {
+    // kills every process of its cgroup). The copy is on disk and survives a restart. The
+    // command's main process having ended says nothing of the rest of its tree.
+    for (let attempt = 0; attempt < KILL_ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(KILL_RETRY_MS);
       try {
-        await withTimeout(killTree(docker, containerId, options.user, execId), KILL_HELPER_TIMEOUT_MS);
+        if ((await withTimeout(killTree(docker, containerId, options.user, execId), KILL_HELPER_TIMEOUT_MS)) === 0) return;
       } catch {
-        // No slot, or the container is gone; the next attempt or the restart settles it.
+        // No slot, or the container is gone.
       }
-      await Promise.race([endedPromise, sleep(KILL_GRACE_MS)]);
+      // A container that is not running has no processes left to kill.
+      const running = await inspectBounded(container).then(
+        (c) => c.State.Running,
+        () => true,
+      );
+      if (!running) {
+        markRestarted();
+        return;
+      }
     }
-    if (ended) return;
     if (options.restart?.allowed() === false) {
       // Someone stopped the sandbox meanwhile: it stays stopped, and with it the command.
       const running = await inspectBounded(container).then(
@@ -601,10 +634,12 @@ const OOM_END_WAIT_MS = 2000;
 /** How long a command killed by SIGKILL or SIGTERM waits for the engine to show its container stopped. */
 const SIGNAL_STOP_WAIT_MS = 1500;
 const KILL_ATTEMPTS = 2;
-const KILL_GRACE_MS = 1000;
+/** How long the second kill waits after the first could not run or left processes behind. */
+const KILL_RETRY_MS = 500;
 const KILL_HELPER_TIMEOUT_MS = 3000;
 
-async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<void> {
+/** Kills a command's process tree (see KILL_TREE); how many of its processes are left. */
+async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<number> {
   // As the sandbox user, never root: the tree belongs to that user. The kill can be stopped
   // like any helper, so it has a deadline of its own (and no kill of the kill).
   const outcome = await execHelper(docker, containerId, user, ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId], {
@@ -613,4 +648,8 @@ async function killTree(docker: Docker, containerId: string, user: string, execI
   });
   if (outcome.kind !== 'done')
     throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
+  const left = /^left (\d+)$/m.exec(outcome.result.stdout.toString());
+  // No answer (no process slot for the helper's own shell): nothing is known to be killed.
+  if (!left) throw new Error(`the kill helper could not run: ${outcome.result.stdout.toString().slice(0, 200)}`);
+  return Number(left[1]);
 }

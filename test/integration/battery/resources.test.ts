@@ -49,7 +49,9 @@ function hostAnswers(): boolean {
 
 describe('resources', () => {
   test('a fork bomb hits the pids limit; the timeout ends it and the host stays responsive', async () => {
-    const r = await session.run(['/bin/sh', '-c', 'bomb() { bomb | bomb & }; bomb; sleep 60'], { timeoutSec: 4 });
+    // `exec`: the shell itself needs no process slot to go on waiting. A fork of its own would
+    // fail once the bomb holds them all, and the shell would exit 2 long before the timeout.
+    const r = await session.run(['/bin/sh', '-c', 'bomb() { bomb | bomb & }; bomb; exec sleep 60'], { timeoutSec: 4 });
     assert.equal(r.outcome, 'timeout', `outcome ${r.outcome}: ${r.message ?? ''}`);
     assert.equal(r.exitCode, 124);
     assert.ok(hostAnswers(), 'the host or its engine stopped answering');
