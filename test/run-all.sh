@@ -46,6 +46,7 @@ PASSED=0
 FAILED=0
 SKIPPED=0
 SUITES_FAILED=()
+FAILED_LOGS=()
 
 # Runs one node:test suite and adds its counts (from the spec reporter's summary) to the totals.
 run_suite() {
@@ -63,6 +64,7 @@ run_suite() {
   SKIPPED=$((SKIPPED + ${skip:-0}))
   if [ "$status" -ne 0 ]; then
     SUITES_FAILED+=("$name")
+    FAILED_LOGS+=("$log")
     # A suite that died before reporting counts as a failure, never as silence.
     [ -z "$fail" ] || [ "$fail" = "0" ] && FAILED=$((FAILED + 1))
   fi
@@ -121,6 +123,12 @@ if [ -d test/extension-host ]; then
 fi
 
 echo
+# Each failed suite's failures again, without stack frames, so that the last lines of the
+# run say what failed and why.
+for log in "${FAILED_LOGS[@]}"; do
+  step "Failures in $log"
+  sed -n '/^✖ failing tests:/,$p' "$log" | grep -av '^ *at ' | head -n 60
+done
 if [ ${#SUITES_FAILED[@]} -gt 0 ]; then echo "Failed suites: ${SUITES_FAILED[*]}"; fi
 echo "Test artefacts (logs, screenshots) are in $ARTIFACTS/"
 echo "${PASSED} passed, ${FAILED} failed, ${SKIPPED} skipped"
