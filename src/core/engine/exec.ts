@@ -37,6 +37,8 @@ const WRAPPER = '[ -d "$1" ] || mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"
 const KILL_TREE = [
   'dir=$1; id=$2; root=""',
   '{ read -r root < "$dir/$id.pid"; } 2>/dev/null',
+  // The pid file is the sandbox's to write: anything but a number (such as -1, every process) is no pid.
+  'case $root in *[!0-9]*) root="" ;; esac',
   'look() {',
   '  found=$(grep -lzx "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
   '  all=""',
