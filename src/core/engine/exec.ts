@@ -23,57 +23,61 @@ const WRAPPER = '[ -d "$1" ] || mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"
 
 /**
  * Kills a command's process tree: anything carrying the command's marker in its environment
- * (a double-forked daemon included) and the recorded pid's descendants (walked through
- * /proc/PID/task/TID/children). A fork bomb forks between any look and any signal, so the
- * tree is frozen first: everything found is stopped, and the look is repeated until it finds
- * nothing that was not already stopped; then all of it is killed. Prints how many processes
- * still carry the marker afterwards ("left N").
+ * (a double-forked daemon included) and, when asked ("$3" is "root": the command's main
+ * process still runs, so its recorded pid is not a reused one), the recorded pid's descendants
+ * (walked through /proc/PID/task/TID/children). A fork bomb forks between any look and any
+ * signal, so the tree is frozen first: everything found is stopped, and the look is repeated
+ * until it finds nothing that was not already stopped; then all of it is killed. Prints how
+ * many processes still carry the marker afterwards ("left N").
  *
- * A fork bomb may leave no process slot free, and the shell's answer must never be wrong for
- * it: the only process the script starts is grep, straight from the script's own shell (a
- * failed fork there ends the script before it prints a count; one in a nested subshell would
- * only cut its output short). Everything else is the shell's builtins.
+ * A fork bomb may leave no process slot free: the only process the script starts is grep,
+ * straight from the script's own shell (a failed fork there ends the script before it prints
+ * a count; one in a nested subshell would only cut its output short), and a grep that was
+ * killed ends it too. Everything else is the shell's builtins, one pid per kill (a shell's
+ * kill may stop at the first argument it does not take). The count is the sandbox's word,
+ * since it runs as the sandbox user: the caller also asks the engine whether the command ended.
  */
 const KILL_TREE = [
   'dir=$1; id=$2; root=""',
-  '{ read -r root < "$dir/$id.pid"; } 2>/dev/null',
-  // The pid file is the sandbox's to write: anything but a number (such as -1, every process) is no pid.
-  'case $root in *[!0-9]*) root="" ;; esac',
+  '[ "$3" = root ] && { read -r root < "$dir/$id.pid"; } 2>/dev/null',
+  // The pid file is the sandbox's to write: only a pid above init's, as the kernel writes it.
+  'case $root in "" | 0* | 1 | *[!0-9]* | ????????*) root="" ;; esac',
+  'marked() {',
+  '  found=$(grep -lF "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
+  '  [ $? -lt 128 ] || exit 3',
+  '}',
   'look() {',
-  '  found=$(grep -lzx "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
-  '  all=""',
-  '  for e in $found; do p=${e#/proc/}; all="$all ${p%/environ}"; done',
+  '  marked; pids=""',
+  '  for e in $found; do p=${e#/proc/}; pids="$pids ${p%/environ}"; done',
   '  todo=$root; depth=0',
   '  while [ -n "$todo" ] && [ $depth -lt 1000 ]; do',
   '    next=""',
   '    for p in $todo; do',
-  '      all="$all $p"',
+  '      pids="$pids $p"',
   '      for t in /proc/$p/task/*/children; do kids=""; { read -r kids < "$t"; } 2>/dev/null; next="$next $kids"; done',
   '    done',
   '    set -- $next; todo="$*"; depth=$((depth + 1))',
   '  done',
-  '  set -- $all',
   '}',
+  'signal() { s=$1; shift; for p; do kill -s "$s" "$p" 2>/dev/null; done; }',
   'seen=""; round=0',
   'while [ $round -lt 50 ]; do',
   '  look',
-  '  [ $# -gt 0 ] || break',
-  '  kill -STOP "$@" 2>/dev/null',
-  '  [ "$*" = "$seen" ] && break',
-  '  seen="$*"; round=$((round + 1))',
+  '  [ -n "$pids" ] || break',
+  '  signal STOP $pids',
+  '  [ "$pids" = "$seen" ] && break',
+  '  seen=$pids; round=$((round + 1))',
   'done',
-  '[ $# -eq 0 ] || kill -KILL "$@" 2>/dev/null',
+  'signal KILL $pids',
   // A killed process may still be there for a moment: look again a few times.
   'try=0',
   'while :; do',
-  '  found=$(grep -lzx "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
-  '  set -- $found',
+  '  marked; set -- $found',
   '  [ $# -gt 0 ] && [ $try -lt 10 ] || break',
-  '  for e; do p=${e#/proc/}; kill -KILL "${p%/environ}" 2>/dev/null; done',
+  '  for e; do p=${e#/proc/}; kill -s KILL "${p%/environ}" 2>/dev/null; done',
   '  try=$((try + 1))',
   'done',
   'echo "left $#"',
-  'rm -f "$dir/$id.pid" 2>/dev/null',
 ].join('\n');
 
 export type ExecOutcome = 'exited' | 'timeout' | 'cancelled' | 'oom' | 'interrupted';
@@ -173,8 +177,12 @@ export async function runInContainer(
     // command's main process having ended says nothing of the rest of its tree.
     for (let attempt = 0; attempt < KILL_ATTEMPTS; attempt++) {
       if (attempt > 0) await sleep(KILL_RETRY_MS);
+      // The recorded pid is walked only while the main process runs (never a reused pid).
+      const mainRuns = await execRunning(exec, 0);
       try {
-        if ((await withTimeout(killTree(docker, containerId, options.user, execId), KILL_HELPER_TIMEOUT_MS)) === 0) return;
+        const left = await withTimeout(killTree(docker, containerId, options.user, execId, mainRuns === true), KILL_HELPER_TIMEOUT_MS);
+        // The count is the sandbox's word; that the command ended is the engine's.
+        if (left === 0 && (await execRunning(exec, KILL_CONFIRM_MS)) === false) return;
       } catch {
         // No slot, or the container is gone.
       }
@@ -401,7 +409,7 @@ export async function runHelper(
   if (outcome.kind === 'done') return outcome.result;
   // Stopped or traced processes still die of SIGKILL; the kill itself is bounded too, and
   // whatever it achieves, the answer is refused.
-  await withTimeout(killTree(docker, containerId, user, marker), KILL_HELPER_TIMEOUT_MS).catch(() => undefined);
+  await withTimeout(killTree(docker, containerId, user, marker, false), KILL_HELPER_TIMEOUT_MS).catch(() => undefined);
   const what = options.purpose ?? 'run its helper';
   const why =
     outcome.kind === 'timeout'
@@ -638,20 +646,48 @@ const SIGNAL_STOP_WAIT_MS = 1500;
 const KILL_ATTEMPTS = 2;
 /** How long the second kill waits after the first could not run or left processes behind. */
 const KILL_RETRY_MS = 500;
+/** How long the engine may take to show a killed command's main process ended. */
+const KILL_CONFIRM_MS = 1000;
 const KILL_HELPER_TIMEOUT_MS = 3000;
 
-/** Kills a command's process tree (see KILL_TREE); how many of its processes are left. */
-async function killTree(docker: Docker, containerId: string, user: string, execId: string): Promise<number> {
+/**
+ * Kills a command's process tree (see KILL_TREE), its recorded pid's descendants too when
+ * `withRoot`; how many of its processes are left, as the helper counts them.
+ */
+async function killTree(docker: Docker, containerId: string, user: string, execId: string, withRoot: boolean): Promise<number> {
   // As the sandbox user, never root: the tree belongs to that user. The kill can be stopped
   // like any helper, so it has a deadline of its own (and no kill of the kill).
-  const outcome = await execHelper(docker, containerId, user, ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId], {
-    timeoutMs: KILL_HELPER_TIMEOUT_MS,
-    env: [],
-  });
+  const outcome = await execHelper(
+    docker,
+    containerId,
+    user,
+    ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId, withRoot ? 'root' : ''],
+    { timeoutMs: KILL_HELPER_TIMEOUT_MS, env: [] },
+  );
   if (outcome.kind !== 'done')
     throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
-  const left = /^left (\d+)$/m.exec(outcome.result.stdout.toString());
-  // No answer (no process slot for the helper's own shell): nothing is known to be killed.
-  if (!left) throw new Error(`the kill helper could not run: ${outcome.result.stdout.toString().slice(0, 200)}`);
+  // Anything but a clean end with exactly one count (no process slot for its grep, a grep
+  // killed, another process writing into its output) is no answer.
+  const left = /^left (\d+)\n$/.exec(outcome.result.stdout.toString());
+  if (outcome.result.exitCode !== 0 || !left)
+    throw new Error(`the kill helper gave no answer (exit ${outcome.result.exitCode}): ${outcome.result.stdout.toString().slice(0, 200)}`);
   return Number(left[1]);
+}
+
+/**
+ * Whether the exec's main process still runs, asked again every 100 ms for up to `waitMs`
+ * while it does; undefined when the engine does not answer.
+ */
+async function execRunning(exec: Docker.Exec, waitMs: number): Promise<boolean | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let running: boolean;
+    try {
+      running = (await withTimeout(exec.inspect(), ENGINE_ANSWER_MS)).Running;
+    } catch {
+      return undefined;
+    }
+    if (!running || Date.now() >= deadline) return running;
+    await sleep(100);
+  }
 }

@@ -162,6 +162,17 @@ describe('resources', () => {
     assert.deepEqual(await leftovers(), []);
   });
 
+  test('a timeout kills a tree that emptied its environment from inside, with no restart', async () => {
+    // Neither the main process nor its children carry the command's marker: they are found
+    // through the main process's descendants. Then, a main process that is itself such a process.
+    for (const script of ['env -i sh -c "sleep 300 & sleep 301 & wait"', 'exec env -i sh -c "sleep 302 & sleep 303 & wait"']) {
+      const r = await session.run(['/bin/sh', '-c', script], { timeoutSec: 2 });
+      assert.equal(r.outcome, 'timeout', `${script}: outcome ${r.outcome}: ${r.message ?? ''}`);
+      assert.doesNotMatch(r.message ?? '', /restarted/, `${script}: the kill from inside did not end it`);
+      assert.deepEqual(await leftovers(), [], script);
+    }
+  });
+
   test('an output flood is capped and counted', async () => {
     const r = await session.run(['/bin/sh', '-c', 'head -c 5000000 /dev/zero | tr "\\0" x; echo done >&2']);
     assert.equal(r.exitCode, 0);
