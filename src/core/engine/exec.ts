@@ -24,8 +24,8 @@ const WRAPPER = '[ -d "$1" ] || mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"
 /**
  * Kills a command's process tree: anything carrying the command's marker in its environment
  * (a double-forked daemon included) and, when asked ("$3" is "root": the command's main
- * process still runs, so its recorded pid is not a reused one), the recorded pid's descendants
- * (walked through /proc/PID/task/TID/children). A fork bomb forks between any look and any
+ * process still runs, so its recorded pid is not a reused one), the recorded pid and its
+ * descendants (found by the parent each process names in /proc/PID/stat). A fork bomb forks between any look and any
  * signal, so the tree is frozen first: everything found is stopped, and the look is repeated
  * until it finds nothing that was not already stopped; then all of it is killed. Prints how
  * many processes still carry the marker afterwards ("left N").
@@ -49,15 +49,22 @@ const KILL_TREE = [
   'look() {',
   '  marked; pids=""',
   '  for e in $found; do p=${e#/proc/}; pids="$pids ${p%/environ}"; done',
-  '  todo=$root; depth=0',
-  '  while [ -n "$todo" ] && [ $depth -lt 1000 ]; do',
-  '    next=""',
-  '    for p in $todo; do',
-  '      pids="$pids $p"',
-  '      for t in /proc/$p/task/*/children; do kids=""; { read -r kids < "$t"; } 2>/dev/null; next="$next $kids"; done',
+  '  [ -n "$root" ] || return 0',
+  // The descendants by each process's parent in /proc/PID/stat (gVisor has no children files).
+  '  tree=" $root "; grew=1; depth=0',
+  '  while [ $grew = 1 ] && [ $depth -lt 100 ]; do',
+  '    grew=0',
+  '    for s in /proc/[0-9]*/stat; do',
+  '      p=${s#/proc/}; p=${p%/stat}',
+  '      case $tree in *" $p "*) continue ;; esac',
+  '      line=""; { read -r line < "$s"; } 2>/dev/null',
+  '      [ -n "$line" ] || continue',
+  '      set -- ${line##*) }',
+  '      case $tree in *" $2 "*) tree="$tree$p "; grew=1 ;; esac',
   '    done',
-  '    set -- $next; todo="$*"; depth=$((depth + 1))',
+  '    depth=$((depth + 1))',
   '  done',
+  '  pids="$pids$tree"',
   '}',
   'signal() { s=$1; shift; for p; do kill -s "$s" "$p" 2>/dev/null; done; }',
   'seen=""; round=0',
@@ -186,15 +193,13 @@ export async function runInContainer(
       } catch {
         // No slot, or the container is gone.
       }
-      // A container that is not running has no processes left to kill.
+      // A container that is not running has no process left to run a kill in. Under gVisor
+      // a fork bomb can end it: unless someone stopped it, it is started again below.
       const running = await inspectBounded(container).then(
         (c) => c.State.Running,
         () => true,
       );
-      if (!running) {
-        markRestarted();
-        return;
-      }
+      if (!running) break;
     }
     if (options.restart?.allowed() === false) {
       // Someone stopped the sandbox meanwhile: it stays stopped, and with it the command.
