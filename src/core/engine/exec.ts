@@ -25,30 +25,36 @@ const WRAPPER = '[ -d "$1" ] || mkdir -p "$1" 2>/dev/null; echo $$ > "$1/$2.pid"
  * Kills a command's process tree: anything carrying the command's marker in its environment
  * (a double-forked daemon included) and, when asked ("$3" is "root": the command's main
  * process still runs, so its recorded pid is not a reused one), the recorded pid and its
- * descendants (found by the parent each process names in /proc/PID/stat). A fork bomb forks between any look and any
- * signal, so the tree is frozen first: everything found is stopped, and the look is repeated
- * until it finds nothing that was not already stopped; then all of it is killed. Prints how
- * many processes still carry the marker afterwards ("left N").
+ * descendants (found by the parent each process names in /proc/PID/stat). A fork bomb forks
+ * between any look and any signal, so the tree is frozen first: everything found is stopped,
+ * and the look is repeated until it finds nothing that was not already stopped; then all of
+ * it is killed. Prints how many processes still carry the marker afterwards ("left N").
  *
- * A fork bomb may leave no process slot free: the only process the script starts is grep,
- * straight from the script's own shell (a failed fork there ends the script before it prints
- * a count; one in a nested subshell would only cut its output short), and a grep that was
+ * It prints no count unless it knows: its grep must first find the script's own marker
+ * (AGENT_SANDBOX_KILL, not the first variable of its environment), and the freeze must have
+ * caught up with the tree. A fork bomb may leave no process slot free: the only process the
+ * script starts is grep, straight from the script's own shell (a failed fork there ends the
+ * script; one in a nested subshell would only cut its output short), and a grep that was
  * killed ends it too. Everything else is the shell's builtins, one pid per kill (a shell's
- * kill may stop at the first argument it does not take). The count is the sandbox's word,
- * since it runs as the sandbox user: the caller also asks the engine whether the command ended.
+ * kill may stop at the first argument it does not take). The count is still the sandbox's
+ * word, since it runs as the sandbox user: the caller also asks the engine whether the
+ * command ended.
  */
 const KILL_TREE = [
   'dir=$1; id=$2; root=""',
+  'grep -qzxF "AGENT_SANDBOX_KILL=$id" /proc/$$/environ 2>/dev/null || exit 4',
+  // Only a pid above init's, as the kernel writes it: the pid file is the sandbox's to write.
+  'ispid() { case $1 in "" | 0* | 1 | *[!0-9]* | ????????*) return 1 ;; esac; }',
   '[ "$3" = root ] && { read -r root < "$dir/$id.pid"; } 2>/dev/null',
-  // The pid file is the sandbox's to write: only a pid above init's, as the kernel writes it.
-  'case $root in "" | 0* | 1 | *[!0-9]* | ????????*) root="" ;; esac',
+  'ispid "$root" || root=""',
   'marked() {',
-  '  found=$(grep -lF "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
+  '  found=$(grep -lzxF "AGENT_SANDBOX_EXEC=$id" /proc/[0-9]*/environ 2>/dev/null)',
   '  [ $? -lt 128 ] || exit 3',
+  '  mpids=""',
+  '  for e in $found; do p=${e#/proc/}; p=${p%/environ}; ! ispid "$p" || mpids="$mpids $p"; done',
   '}',
   'look() {',
-  '  marked; pids=""',
-  '  for e in $found; do p=${e#/proc/}; pids="$pids ${p%/environ}"; done',
+  '  marked; pids=$mpids',
   '  [ -n "$root" ] || return 0',
   // The descendants by each process's parent in /proc/PID/stat (gVisor has no children files).
   '  tree=" $root "; grew=1; depth=0',
@@ -67,21 +73,22 @@ const KILL_TREE = [
   '  pids="$pids$tree"',
   '}',
   'signal() { s=$1; shift; for p; do kill -s "$s" "$p" 2>/dev/null; done; }',
-  'seen=""; round=0',
+  'seen=""; round=0; frozen=0',
   'while [ $round -lt 50 ]; do',
   '  look',
-  '  [ -n "$pids" ] || break',
+  '  [ -n "$pids" ] || { frozen=1; break; }',
   '  signal STOP $pids',
-  '  [ "$pids" = "$seen" ] && break',
+  '  [ "$pids" = "$seen" ] && { frozen=1; break; }',
   '  seen=$pids; round=$((round + 1))',
   'done',
   'signal KILL $pids',
+  '[ $frozen = 1 ] || exit 5',
   // A killed process may still be there for a moment: look again a few times.
   'try=0',
   'while :; do',
-  '  marked; set -- $found',
+  '  marked; set -- $mpids',
   '  [ $# -gt 0 ] && [ $try -lt 10 ] || break',
-  '  for e; do p=${e#/proc/}; kill -s KILL "${p%/environ}" 2>/dev/null; done',
+  '  signal KILL "$@"',
   '  try=$((try + 1))',
   'done',
   'echo "left $#"',
@@ -170,10 +177,15 @@ export async function runInContainer(
   let markRestarted: () => void = () => undefined;
   const restarted = new Promise<void>((resolve) => (markRestarted = resolve));
   let killing: Promise<void> | undefined;
+  // Settles once the kill is over, whatever it achieved: the command is then over within a grace.
+  let markKillOver: () => void = () => undefined;
+  const killOver = new Promise<void>((resolve) => (markKillOver = resolve));
+  // Set when neither the kill from inside nor a restart could confirm the tree ended.
+  let killUnconfirmed = false;
   const kill = (reason: 'timeout' | 'cancelled') => {
     if (killedFor) return;
     killedFor = reason;
-    killing = killUntilEnded();
+    killing = killUntilEnded().finally(markKillOver);
     // Awaited once the command is over; a failed proof after a restart is thrown then.
     killing.catch(() => undefined);
   };
@@ -185,11 +197,11 @@ export async function runInContainer(
     for (let attempt = 0; attempt < KILL_ATTEMPTS; attempt++) {
       if (attempt > 0) await sleep(KILL_RETRY_MS);
       // The recorded pid is walked only while the main process runs (never a reused pid).
-      const mainRuns = await execRunning(exec, 0);
+      const mainRuns = (await execState(exec, 0)) === 'running';
       try {
-        const left = await withTimeout(killTree(docker, containerId, options.user, execId, mainRuns === true), KILL_HELPER_TIMEOUT_MS);
+        const left = await withTimeout(killTree(docker, containerId, options.user, execId, mainRuns), KILL_HELPER_TIMEOUT_MS);
         // The count is the sandbox's word; that the command ended is the engine's.
-        if (left === 0 && (await execRunning(exec, KILL_CONFIRM_MS)) === false) return;
+        if (left === 0 && (await execState(exec, KILL_CONFIRM_MS)) === 'ended') return;
       } catch {
         // No slot, or the container is gone.
       }
@@ -207,7 +219,8 @@ export async function runInContainer(
         (c) => c.State.Running,
         () => false,
       );
-      if (!running) markRestarted();
+      if (running) killUnconfirmed = true;
+      else markRestarted();
       return;
     }
     restartedToKill = true;
@@ -215,6 +228,7 @@ export async function runInContainer(
     const { stopped, startedAnew } = await restartContainer(container);
     // Only a container that really stopped (or started anew) took the command's processes with it.
     if (stopped || startedAnew) markRestarted();
+    else killUnconfirmed = true;
     if (startedAnew) await options.restart?.after();
   };
 
@@ -256,8 +270,14 @@ export async function runInContainer(
         (state) => !state.Running && (state.OOMKilled || options.restart?.allowed() === false),
       ).then(() => false),
       restarted.then(() => false),
+      // Bounded whatever the engine does: a kill that could not end the tree ends the wait.
+      killOver.then(() => Promise.race([endedPromise, sleep(EXITED_OUTPUT_GRACE_MS)])).then(() => false),
     ];
-    if ((await Promise.race(over)) === false) {
+    const streamFirst = await Promise.race(over);
+    // A command that ended is not killed for its timeout while its output drains.
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (!streamFirst) {
       await Promise.race([streamEnded, sleep(EXITED_OUTPUT_GRACE_MS)]);
       (stream as unknown as { destroy(): void }).destroy();
     }
@@ -288,15 +308,20 @@ export async function runInContainer(
     streamError ??= e as Error;
   }
 
-  const restartNote = restartedToKill
-    ? ' It could not be stopped from inside (no process could be started there to kill it, or the container had stopped), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.'
-    : '';
+  const killed = killUnconfirmed
+    ? 'the command and what it started were sent a kill, but the sandbox did not confirm that they ended (its container could not be restarted): stop the sandbox to end them.'
+    : 'the command and everything it started were killed.';
+  const restartNote = killUnconfirmed
+    ? ''
+    : restartedToKill
+      ? ' It could not be stopped from inside (no process could be started there to kill it, or the container had stopped), so the sandbox container was restarted; /tmp and the home directory were cleared, the workspace copy is kept.'
+      : '';
   if (killedFor === 'timeout') {
     return {
       ...base,
       exitCode: 124,
       outcome: 'timeout',
-      message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; the command and everything it started were killed.${restartNote}`,
+      message: `Timed out after ${Math.round(options.timeoutMs / 1000)} s; ${killed}${restartNote}`,
     };
   }
   if (killedFor === 'cancelled') {
@@ -304,7 +329,7 @@ export async function runInContainer(
       ...base,
       exitCode: 130,
       outcome: 'cancelled',
-      message: `Cancelled; the command and everything it started were killed.${restartNote}`,
+      message: `Cancelled; ${killed}${restartNote}`,
     };
   }
   if (exitCode === null || exitCode >= 128 || streamError) {
@@ -667,7 +692,7 @@ async function killTree(docker: Docker, containerId: string, user: string, execI
     containerId,
     user,
     ['/bin/sh', '-c', KILL_TREE, 'agent-sandbox-kill', PID_DIR, execId, withRoot ? 'root' : ''],
-    { timeoutMs: KILL_HELPER_TIMEOUT_MS, env: [] },
+    { timeoutMs: KILL_HELPER_TIMEOUT_MS, env: [`AGENT_SANDBOX_KILL=${execId}`] },
   );
   if (outcome.kind !== 'done')
     throw new Error(`the kill helper ${outcome.kind === 'timeout' ? 'did not finish in time' : 'printed too much'}`);
@@ -680,19 +705,21 @@ async function killTree(docker: Docker, containerId: string, user: string, execI
 }
 
 /**
- * Whether the exec's main process still runs, asked again every 100 ms for up to `waitMs`
- * while it does; undefined when the engine does not answer.
+ * Whether the exec's main process runs ('running') or has ended with an exit code ('ended'),
+ * asked again every 100 ms for up to `waitMs` until it has ended; undefined when the engine
+ * does not answer, or the exec has not started yet (not running, and no exit code).
  */
-async function execRunning(exec: Docker.Exec, waitMs: number): Promise<boolean | undefined> {
+async function execState(exec: Docker.Exec, waitMs: number): Promise<'running' | 'ended' | undefined> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    let running: boolean;
+    let state: 'running' | 'ended' | undefined;
     try {
-      running = (await withTimeout(exec.inspect(), ENGINE_ANSWER_MS)).Running;
+      const info = await withTimeout(exec.inspect(), ENGINE_ANSWER_MS);
+      state = info.Running ? 'running' : info.ExitCode !== null ? 'ended' : undefined;
     } catch {
       return undefined;
     }
-    if (!running || Date.now() >= deadline) return running;
+    if (state === 'ended' || Date.now() >= deadline) return state;
     await sleep(100);
   }
 }
