@@ -207,19 +207,11 @@ export async function runInContainer(
       }
       // A container that is not running has no process left to run a kill in. Under gVisor
       // a fork bomb can end it: unless someone stopped it, it is started again below.
-      const running = await inspectBounded(container).then(
-        (c) => c.State.Running,
-        () => true,
-      );
-      if (!running) break;
+      if (!(await containerRunning(container, true))) break;
     }
     if (options.restart?.allowed() === false) {
       // Someone stopped the sandbox meanwhile: it stays stopped, and with it the command.
-      const running = await inspectBounded(container).then(
-        (c) => c.State.Running,
-        () => false,
-      );
-      if (running) killUnconfirmed = true;
+      if (await containerRunning(container, false)) killUnconfirmed = true;
       else markRestarted();
       return;
     }
@@ -608,15 +600,20 @@ function containerEndedOutOfMemory(container: Docker.Container, endsWhole: (runt
 export async function killAndWait(container: Docker.Container, waitMs: number): Promise<boolean> {
   await withTimeout(container.kill(), ENGINE_ANSWER_MS).catch(() => undefined);
   await withTimeout(container.wait(), waitMs).catch(() => undefined);
-  return inspectBounded(container).then(
-    (c) => !c.State.Running,
-    () => false,
-  );
+  return !(await containerRunning(container, true));
 }
 
 /** The container's inspect, failing when the engine does not answer in time. */
 function inspectBounded(container: Docker.Container): Promise<Docker.ContainerInspectInfo> {
   return withTimeout(container.inspect(), ENGINE_ANSWER_MS);
+}
+
+/** Whether the engine says the container runs; `unanswered` when it does not answer in time. */
+function containerRunning(container: Docker.Container, unanswered: boolean): Promise<boolean> {
+  return inspectBounded(container).then(
+    (c) => c.State.Running,
+    () => unanswered,
+  );
 }
 
 /**
